@@ -1,0 +1,418 @@
+"""A deterministic Kainuu demo world for ``flask --app wsgi seed-demo``.
+
+Everything is looked up by a natural key before it is created, so running the
+command again changes nothing. Dates are relative to the day it is run so the
+demo's errands are always coming up.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.i18n import HELSINKI
+from app.models import (
+    Assignment,
+    ContactPerson,
+    Elder,
+    Errand,
+    ErrandEvent,
+    GuardianConsent,
+    HelperProfile,
+    HelpRequest,
+    Municipality,
+    Offer,
+    Organization,
+    User,
+    Village,
+    utcnow,
+)
+from app.places import ensure_places, ensure_task_types
+
+DEMO_PASSWORD = "arjenpelastajat"
+DEMO_LOGINS = [
+    ("admin", "admin@demo.arjenpelastajat.fi", DEMO_PASSWORD),
+    ("coordinator", "kaisa.koordinaattori@demo.arjenpelastajat.fi", DEMO_PASSWORD),
+    ("coordinator", "pekka.koordinaattori@demo.arjenpelastajat.fi", DEMO_PASSWORD),
+    ("helper", "aino.nuori@demo.arjenpelastajat.fi", DEMO_PASSWORD),
+]
+
+ORGANIZATIONS = [
+    ("Kainuun 4H-yhdistys", "4h", ["Kajaani", "Paltamo", "Ristijärvi", "Sotkamo"]),
+    ("Kajaanin seurakunta", "parish", ["Kajaani"]),
+    ("Kuhmon kotipalvelu", "home_care", ["Kuhmo"]),
+    ("Suomussalmen nuorisovaltuusto", "youth_council", ["Suomussalmi", "Hyrynsalmi"]),
+    ("Sotkamon ystäväpalvelu", "friend_service", ["Sotkamo"]),
+    ("Paltamon eläkeläiset ry", "pensioners", ["Paltamo"]),
+    ("Tönäri", "association", ["Kajaani", "Sotkamo"]),
+    ("Karoliinan kamari", "association", ["Kajaani"]),
+    ("Nuorten elämää", "association", ["Kuhmo", "Suomussalmi"]),
+]
+
+COORDINATORS = [
+    (
+        "kaisa.koordinaattori@demo.arjenpelastajat.fi",
+        "Kaisa Koordinaattori",
+        ["Kainuun 4H-yhdistys", "Kajaanin seurakunta"],
+    ),
+    ("pekka.koordinaattori@demo.arjenpelastajat.fi", "Pekka Koordinaattori", ["Kuhmon kotipalvelu", "Nuorten elämää"]),
+    ("sari.koordinaattori@demo.arjenpelastajat.fi", "Sari Koordinaattori", ["Suomussalmen nuorisovaltuusto"]),
+    (
+        "olli.koordinaattori@demo.arjenpelastajat.fi",
+        "Olli Koordinaattori",
+        ["Sotkamon ystäväpalvelu", "Tönäri", "Paltamon eläkeläiset ry"],
+    ),
+]
+
+YOUNG_FIRST = [
+    "Aino",
+    "Eetu",
+    "Venla",
+    "Onni",
+    "Helmi",
+    "Leevi",
+    "Siiri",
+    "Elias",
+    "Lilja",
+    "Niilo",
+    "Emma",
+    "Aatu",
+    "Ella",
+    "Veeti",
+    "Iida",
+    "Joona",
+    "Nella",
+    "Oiva",
+    "Pihla",
+    "Rasmus",
+    "Sofia",
+    "Topias",
+    "Viivi",
+    "Akseli",
+    "Minea",
+    "Eino",
+    "Kerttu",
+    "Lauri",
+    "Saana",
+    "Hugo",
+]
+YOUNG_LAST = [
+    "Heikkinen",
+    "Komulainen",
+    "Kemppainen",
+    "Pulkkinen",
+    "Huotari",
+    "Karppinen",
+    "Leinonen",
+    "Tolonen",
+    "Väisänen",
+    "Oikarinen",
+]
+OLD_FIRST = [
+    "Aili",
+    "Toivo",
+    "Martta",
+    "Eino",
+    "Hilja",
+    "Vilho",
+    "Lempi",
+    "Arvo",
+    "Impi",
+    "Väinö",
+    "Elsa",
+    "Veikko",
+    "Saima",
+    "Pentti",
+    "Kaarina",
+    "Reino",
+    "Tyyne",
+    "Erkki",
+    "Irja",
+    "Lauri",
+]
+OLD_LAST = [
+    "Kilpeläinen",
+    "Moilanen",
+    "Kyllönen",
+    "Juntunen",
+    "Seppänen",
+    "Pikkarainen",
+    "Kinnunen",
+    "Korhonen",
+    "Karjalainen",
+    "Ylönen",
+]
+ELDER_PROFILES = ["yhteisoaktiivi", "arjen_aktivisti", "koti_kunniaan", "kotoilija", "rutinoitunut"]
+YOUTH_PROFILES = ["vahaan_tyytyvat", "arjen_pyorittajat", "tulevaisuususkoiset", "toivokkaat"]
+TRANSPORT_KM = {"foot": 2.0, "bike": 6.0, "moped": 15.0, "car": 30.0}
+PARTS = ["morning", "afternoon", "evening"]
+
+
+def _get_or_create(model, defaults: dict | None = None, **keys):
+    obj = db.session.scalar(sa.select(model).filter_by(**keys))
+    if obj is None:
+        obj = model(**keys, **(defaults or {}))
+        db.session.add(obj)
+        db.session.flush()
+        return obj, True
+    return obj, False
+
+
+def _user(email: str, name: str, role: str) -> tuple[User, bool]:
+    user, created = _get_or_create(User, {"name": name, "role": role, "password_hash": ""}, email=email)
+    if created:
+        user.set_password(DEMO_PASSWORD)
+    return user, created
+
+
+def _local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=HELSINKI).astimezone(UTC)
+
+
+def seed(today: date | None = None) -> dict[str, int]:
+    rng = random.Random(12052015)  # the concept's date
+    today = today or datetime.now(HELSINKI).date()
+    ensure_places()
+    tasks = {t.code: t for t in ensure_task_types()}
+    munis = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
+    villages_by_muni: dict[int, list[Village]] = {}
+    for v in db.session.scalars(sa.select(Village).order_by(Village.id)):
+        villages_by_muni.setdefault(v.municipality_id, []).append(v)
+
+    orgs: dict[str, Organization] = {}
+    for name, kind, muni_names in ORGANIZATIONS:
+        org, created = _get_or_create(Organization, {"kind": kind}, name=name)
+        if created:
+            org.municipalities = [munis[m] for m in muni_names if m in munis]
+        orgs[name] = org
+
+    _user("admin@demo.arjenpelastajat.fi", "Anna Admin", "admin")
+    for email, name, org_names in COORDINATORS:
+        user, created = _user(email, name, "coordinator")
+        if created:
+            user.organizations = [orgs[n] for n in org_names]
+            user.phone = "+358401000" + str(100 + len(org_names))
+
+    org_list = list(orgs.values())
+    helpers: list[HelperProfile] = []
+    for i in range(30):
+        first, last = YOUNG_FIRST[i], YOUNG_LAST[i % len(YOUNG_LAST)]
+        email = (
+            "aino.nuori@demo.arjenpelastajat.fi"
+            if i == 0
+            else f"{first.lower()}.{last.lower()}@demo.arjenpelastajat.fi"
+        )
+        email = email.replace("ä", "a").replace("ö", "o")
+        user, created = _user(email, f"{first} {last}", "helper")
+        org = org_list[i % 5] if i else orgs["Kainuun 4H-yhdistys"]
+        if not created:
+            helpers.append(user.helper_profile)
+            continue
+        muni = org.municipalities[i % len(org.municipalities)]
+        village = rng.choice(villages_by_muni.get(muni.id, [None]))
+        place = village if village and village.lat else muni
+        age = 13 + (i % 7)
+        transport = ["foot", "bike", "moped", "car"][min(3, (age - 13) // 2)] if i % 4 else "bike"
+        profile = HelperProfile(
+            user=user,
+            organization=org,
+            first_name=first,
+            last_name=last,
+            birth_date=date(today.year - age, 1 + i % 12, 1 + i % 27),
+            phone=f"+3584012{i:05d}",
+            municipality=muni,
+            village=village,
+            lat=(place.lat or 64.2) + rng.uniform(-0.01, 0.01),
+            lon=(place.lon or 27.7) + rng.uniform(-0.02, 0.02),
+            geocode_status="ok",
+            transport=transport,
+            max_distance_km=TRANSPORT_KM[transport],
+            task_types=rng.sample(sorted(tasks), k=3 + i % 3),
+            availability=[[d, p] for d in range(7) for p in PARTS if (d < 5 and p != "morning") or d >= 5],
+            languages=["fi", "sv"] if i % 6 == 0 else ["fi"],
+            introduction=f"Hei, olen {first}, {age}-vuotias. Tykkään ulkoilusta ja autan mielelläni.",
+            slider_sociable=1 + i % 5,
+            slider_producer=1 + (i * 2) % 5,
+            slider_others=1 + (i * 3) % 5,
+            slider_digital=1 + (i * 4) % 5,
+            youth_profile=YOUTH_PROFILES[i % 4],
+            suggested_profile=YOUTH_PROFILES[i % 4],
+            status="pending" if i in (7, 19, 26) else "approved",
+            approved_at=None if i in (7, 19, 26) else utcnow() - timedelta(days=60 + i),
+            identity_seen=i not in (7, 19, 26),
+            training_held=i not in (7, 19, 26),
+            calendar_token=f"demo-calendar-token-{i:02d}",
+        )
+        if age < 18:
+            profile.guardian_name = f"Huoltaja {last}"
+            profile.guardian_phone = f"+3584013{i:05d}"
+            given = i % 5 != 3
+            profile.consents.append(
+                GuardianConsent(
+                    guardian_name=profile.guardian_name,
+                    guardian_phone=profile.guardian_phone,
+                    token_hash=f"demo-consent-{i:02d}".ljust(64, "0"),
+                    sms_code=f"{1000 + i}",
+                    text_version="2026-1",
+                    status="given" if given else "requested",
+                    requested_at=utcnow() - timedelta(days=70),
+                    given_at=utcnow() - timedelta(days=69) if given else None,
+                    given_via="sms" if given else None,
+                )
+            )
+        db.session.add(profile)
+        helpers.append(profile)
+    db.session.flush()
+
+    elders: list[Elder] = []
+    kaisa = db.session.scalar(sa.select(User).filter_by(email=COORDINATORS[0][0]))
+    for i in range(40):
+        first, last = OLD_FIRST[i % 20], OLD_LAST[(i * 3) % 10]
+        if i >= 20:
+            last = last + "-" + OLD_LAST[i % 10]
+        org = org_list[i % len(org_list)]
+        existing = db.session.scalar(
+            sa.select(Elder).filter_by(first_name=first, last_name=last, organization_id=org.id)
+        )
+        if existing:
+            elders.append(existing)
+            continue
+        muni = org.municipalities[i % len(org.municipalities)]
+        village = rng.choice(villages_by_muni.get(muni.id, [None]))
+        place = village if village and village.lat else muni
+        channel = ["sms_self", "sms_relative", "coordinator_call"][i % 3]
+        elder = Elder(
+            organization=org,
+            first_name=first,
+            last_name=last,
+            phone=f"+3584020{i:05d}" if i % 4 else f"+35886{i:05d}",
+            phone_kind="mobile" if i % 4 else "landline",
+            contact_channel=channel if i % 4 else "coordinator_call",
+            language="sv" if i % 13 == 0 else "fi",
+            street_address=f"{['Kauppakatu', 'Koulutie', 'Rantatie', 'Kirkkotie'][i % 4]} {1 + i}",
+            postcode=village.postcode if village else None,
+            municipality=muni,
+            village=village,
+            lat=(place.lat or 64.2) + rng.uniform(-0.01, 0.01),
+            lon=(place.lon or 27.7) + rng.uniform(-0.02, 0.02),
+            geocode_status="approximate",
+            access_notes="Ovikello ei toimi, koputa." if i % 5 == 0 else None,
+            elder_profile=ELDER_PROFILES[i % 5],
+            prefers_continuity=i % 3 != 0,
+            health_notes="Kuulo heikentynyt, puhu selkeästi." if i % 4 == 0 else None,
+            consent_given=True,
+            consent_method="verbal",
+            consent_taken_by_id=kaisa.id if kaisa else None,
+            consent_at=utcnow() - timedelta(days=80),
+        )
+        if channel == "sms_relative" or i % 2 == 0:
+            elder.contacts.append(
+                ContactPerson(
+                    name=f"{['Tytär', 'Poika', 'Naapuri'][i % 3]} {last.split('-')[0]}",
+                    relation=["daughter", "son", "neighbour"][i % 3],
+                    phone=f"+3584030{i:05d}",
+                    may_contact=True,
+                    consent_at=utcnow() - timedelta(days=80),
+                    is_primary=True,
+                )
+            )
+        db.session.add(elder)
+        elders.append(elder)
+    db.session.flush()
+
+    requests_created = _seed_requests(rng, today, elders, helpers, tasks)
+    return {
+        "organizations": len(orgs),
+        "helpers": len(helpers),
+        "elders": len(elders),
+        "new requests": requests_created,
+    }
+
+
+def _seed_requests(rng, today, elders, helpers, tasks) -> int:
+    """Requests in several states: open, offered, assigned, done, cancelled."""
+    if db.session.scalar(sa.select(sa.func.count(HelpRequest.id))):
+        return 0
+    approved = [h for h in helpers if h.status == "approved"]
+    task_codes = sorted(tasks)
+    created = 0
+    for i, elder in enumerate(elders[:32]):
+        task = tasks[task_codes[i % len(task_codes)]]
+        day = today + timedelta(days=(i % 9) - 3)
+        hour = 10 + (i % 7)
+        req = HelpRequest(
+            elder=elder,
+            organization_id=elder.organization_id,
+            task_type=task,
+            requested_by="relative" if i % 4 == 1 else "elder",
+            requested_by_contact=elder.contacts[0] if i % 4 == 1 and elder.contacts else None,
+            date_from=day,
+            date_to=day,
+            time_from=time(hour, 0),
+            time_to=time(hour + 1, 0),
+            duration_minutes=60,
+            helpers_needed=1,
+            notes_for_helper="Kauppalista on eteisen pöydällä." if task.code == "shopping" else None,
+            recurrence="weekly" if i % 8 == 0 else "none",
+            recurrence_until=day + timedelta(weeks=6) if i % 8 == 0 else None,
+        )
+        db.session.add(req)
+        starts = _local(day, hour)
+        errand = Errand(
+            request=req,
+            elder=elder,
+            organization_id=elder.organization_id,
+            task_type=task,
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=60),
+            duration_minutes=60,
+            state="open",
+            short_code=str(100 + i),
+        )
+        db.session.add(errand)
+        db.session.flush()
+        events = [ErrandEvent(errand=errand, from_state=None, to_state="open", actor_kind="coordinator")]
+        nearby = sorted(approved, key=lambda h: (h.lat - elder.lat) ** 2 + (h.lon - elder.lon) ** 2)[:3]
+        past = day < today
+        if past or i % 3 == 0:
+            helper = nearby[0]
+            db.session.add(
+                Assignment(
+                    errand=errand,
+                    helper=helper,
+                    slot=1,
+                    assigned_via="board",
+                    status="done" if past else "active",
+                    done_at=starts + timedelta(minutes=70) if past else None,
+                    report_text="Kauppakassi vietiin ja juteltiin kahvilla." if past else None,
+                    report_minutes=65 if past else None,
+                )
+            )
+            errand.state = "done" if past else "assigned"
+            events.append(ErrandEvent(errand=errand, from_state="open", to_state="assigned", actor_kind="helper"))
+            if past:
+                events.append(ErrandEvent(errand=errand, from_state="assigned", to_state="done", actor_kind="helper"))
+        elif i % 3 == 1:
+            for rank, helper in enumerate(nearby, start=1):
+                db.session.add(
+                    Offer(
+                        errand=errand,
+                        helper=helper,
+                        rank=rank,
+                        status="pending",
+                        expires_at=starts - timedelta(hours=12),
+                    )
+                )
+            errand.state = "offered"
+            events.append(ErrandEvent(errand=errand, from_state="open", to_state="offered", actor_kind="coordinator"))
+        elif i % 9 == 5:
+            errand.state = "cancelled"
+            errand.cancelled_by_kind = "relative"
+            errand.cancel_reason = "Omainen hoitaa asian itse."
+            events.append(ErrandEvent(errand=errand, from_state="open", to_state="cancelled", actor_kind="relative"))
+        db.session.add_all(events)
+        created += 1
+    return created

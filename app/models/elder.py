@@ -1,0 +1,86 @@
+"""Older residents (they do not log in) and their contact persons."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, TimestampMixin
+from app.models.org import Municipality, Organization, Village
+
+ELDER_PROFILES = ("yhteisoaktiivi", "arjen_aktivisti", "koti_kunniaan", "kotoilija", "rutinoitunut")
+CONTACT_CHANNELS = ("sms_self", "sms_relative", "coordinator_call")
+
+
+class Elder(TimestampMixin, Base):
+    __tablename__ = "elders"
+    __table_args__ = (sa.Index("ix_elders_lat_lon", "lat", "lon"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    first_name: Mapped[str] = mapped_column(sa.String(60))
+    last_name: Mapped[str] = mapped_column(sa.String(60), index=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    phone_kind: Mapped[str] = mapped_column(sa.String(10), default="mobile")  # mobile|landline
+    contact_channel: Mapped[str] = mapped_column(sa.String(20), default="coordinator_call")
+    language: Mapped[str] = mapped_column(sa.String(2), default="fi")
+
+    street_address: Mapped[str | None] = mapped_column(sa.String(200))
+    postcode: Mapped[str | None] = mapped_column(sa.String(5))
+    municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(sa.ForeignKey("villages.id"))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    geocode_status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # ok|approximate|failed|manual
+    access_notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    elder_profile: Mapped[str | None] = mapped_column(sa.String(32))
+    slider_sociable: Mapped[int] = mapped_column(default=3)
+    slider_producer: Mapped[int] = mapped_column(default=3)
+    slider_others: Mapped[int] = mapped_column(default=3)
+    slider_digital: Mapped[int] = mapped_column(default=3)
+    prefers_continuity: Mapped[bool] = mapped_column(default=True)
+    preferences: Mapped[str | None] = mapped_column(sa.Text)
+    # Coordinators only: never shown to helpers, never sent by SMS.
+    health_notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    consent_given: Mapped[bool] = mapped_column(default=False)
+    consent_method: Mapped[str | None] = mapped_column(sa.String(16))  # verbal|written
+    consent_taken_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    consent_at: Mapped[datetime | None]
+
+    status: Mapped[str] = mapped_column(sa.String(16), default="active", index=True)  # active|paused|ended
+    sms_opt_out: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    organization: Mapped[Organization] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    village: Mapped[Village | None] = relationship()
+    contacts: Mapped[list[ContactPerson]] = relationship(
+        back_populates="elder", cascade="all, delete-orphan", order_by="ContactPerson.id"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class ContactPerson(TimestampMixin, Base):
+    """A relative or other contact person of an older resident."""
+
+    __tablename__ = "contact_persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    elder_id: Mapped[int] = mapped_column(sa.ForeignKey("elders.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    relation: Mapped[str | None] = mapped_column(sa.String(60))
+    phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    language: Mapped[str] = mapped_column(sa.String(2), default="fi")
+    may_contact: Mapped[bool] = mapped_column(default=False)
+    consent_at: Mapped[datetime | None]
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    sms_opt_out: Mapped[bool] = mapped_column(default=False)
+
+    elder: Mapped[Elder] = relationship(back_populates="contacts")

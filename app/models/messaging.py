@@ -1,0 +1,76 @@
+"""SMS messages (outbox and inbox), opt-outs and coordinator alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, utcnow
+
+SMS_STATUSES = ("queued", "held", "sending", "sent", "delivered", "undelivered", "failed", "received")
+
+
+class SmsMessage(Base):
+    """One SMS. Outgoing ones are written in the same transaction as the change
+    that causes them (transactional outbox); ``dedupe_key`` makes a reminder
+    impossible to create twice."""
+
+    __tablename__ = "sms_messages"
+    __table_args__ = (sa.Index("ix_sms_messages_due", "direction", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(sa.String(3))  # out|in
+    kind: Mapped[str] = mapped_column(sa.String(32), default="manual")
+    to_phone: Mapped[str] = mapped_column(sa.String(20), index=True)
+    from_phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    language: Mapped[str] = mapped_column(sa.String(2), default="fi")
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    provider_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    not_before: Mapped[datetime | None]
+    last_error_code: Mapped[str | None] = mapped_column(sa.String(16))
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))
+    errand_id: Mapped[int | None] = mapped_column(sa.ForeignKey("errands.id"), index=True)
+    helper_id: Mapped[int | None] = mapped_column(sa.ForeignKey("helper_profiles.id"))
+    elder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("elders.id"))
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact_persons.id"))
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    handled: Mapped[bool] = mapped_column(default=False)
+    handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SmsOptOut(Base):
+    __tablename__ = "sms_opt_outs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    keyword: Mapped[str] = mapped_column(sa.String(16))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CoordinatorAlert(Base):
+    """Something a coordinator must act on (no helper yet, undelivered SMS, late withdrawal)."""
+
+    __tablename__ = "coordinator_alerts"
+    __table_args__ = (sa.UniqueConstraint("dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    message: Mapped[str] = mapped_column(sa.String(500))
+    errand_id: Mapped[int | None] = mapped_column(sa.ForeignKey("errands.id"))
+    elder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("elders.id"))
+    helper_id: Mapped[int | None] = mapped_column(sa.ForeignKey("helper_profiles.id"))
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -1,0 +1,154 @@
+"""Accounts (admins, coordinators, helpers) and the helper's profile."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.models.base import Base, TimestampMixin
+from app.models.org import Municipality, Organization, Village
+
+ROLES = ("admin", "coordinator", "helper")
+
+user_organizations = sa.Table(
+    "user_organizations",
+    Base.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("organization_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[str] = mapped_column(sa.String(16), index=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped to end every session of the user at once (suspension, password change).
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None]
+
+    organizations: Mapped[list[Organization]] = relationship(secondary=user_organizations)
+    helper_profile: Mapped[HelperProfile | None] = relationship(
+        back_populates="user", uselist=False, foreign_keys="HelperProfile.user_id"
+    )
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug's default is scrypt, a memory-hard KDF.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def organization_ids(self) -> set[int]:
+        return {org.id for org in self.organizations}
+
+
+HELPER_STATUSES = ("pending", "approved", "suspended")
+TRANSPORTS = ("foot", "bike", "moped", "car")
+YOUTH_PROFILES = ("vahaan_tyytyvat", "arjen_pyorittajat", "tulevaisuususkoiset", "toivokkaat")
+
+
+class HelperProfile(TimestampMixin, Base):
+    """A young helper: where they live, what they do, when, and their approval."""
+
+    __tablename__ = "helper_profiles"
+    __table_args__ = (sa.Index("ix_helper_profiles_lat_lon", "lat", "lon"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    first_name: Mapped[str] = mapped_column(sa.String(60))
+    last_name: Mapped[str] = mapped_column(sa.String(60))
+    birth_date: Mapped[date]
+    phone: Mapped[str] = mapped_column(sa.String(20), index=True)
+
+    municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(sa.ForeignKey("villages.id"))
+    address_text: Mapped[str | None] = mapped_column(sa.String(200))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    geocode_status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+
+    transport: Mapped[str] = mapped_column(sa.String(8), default="foot")
+    max_distance_km: Mapped[float] = mapped_column(default=3.0)
+    task_types: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # List of [weekday 0-6, "morning"|"afternoon"|"evening"].
+    availability: Mapped[list] = mapped_column(sa.JSON, default=list)
+    languages: Mapped[list] = mapped_column(sa.JSON, default=list)
+    introduction: Mapped[str] = mapped_column(sa.Text, default="")
+
+    # Needs-based profile: four sliders 1-5 and the youth profile.
+    slider_sociable: Mapped[int] = mapped_column(default=3)
+    slider_producer: Mapped[int] = mapped_column(default=3)
+    slider_others: Mapped[int] = mapped_column(default=3)
+    slider_digital: Mapped[int] = mapped_column(default=3)
+    suggested_profile: Mapped[str | None] = mapped_column(sa.String(32))
+    youth_profile: Mapped[str | None] = mapped_column(sa.String(32))
+    profile_corrected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
+    paused_until: Mapped[date | None]
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    identity_seen: Mapped[bool] = mapped_column(default=False)
+    training_held: Mapped[bool] = mapped_column(default=False)
+    criminal_record_seen_on: Mapped[date | None]
+    suspended_at: Mapped[datetime | None]
+    suspension_reason: Mapped[str | None] = mapped_column(sa.String(300))
+
+    guardian_name: Mapped[str | None] = mapped_column(sa.String(120))
+    guardian_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    sms_opt_out: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship(back_populates="helper_profile", foreign_keys=[user_id])
+    organization: Mapped[Organization | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    village: Mapped[Village | None] = relationship()
+    consents: Mapped[list[GuardianConsent]] = relationship(
+        back_populates="helper", order_by="GuardianConsent.requested_at"
+    )
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name[:1]}."
+
+
+class GuardianConsent(Base):
+    """A guardian's consent for a 13-17-year-old helper: who, when, how, which text."""
+
+    __tablename__ = "guardian_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    helper_id: Mapped[int] = mapped_column(sa.ForeignKey("helper_profiles.id", ondelete="CASCADE"), index=True)
+    guardian_name: Mapped[str] = mapped_column(sa.String(120))
+    guardian_phone: Mapped[str] = mapped_column(sa.String(20), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    sms_code: Mapped[str] = mapped_column(sa.String(8))
+    text_version: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16), default="requested")  # requested|given|withdrawn
+    requested_at: Mapped[datetime]
+    given_at: Mapped[datetime | None]
+    given_via: Mapped[str | None] = mapped_column(sa.String(8))  # sms|link
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_via: Mapped[str | None] = mapped_column(sa.String(16))
+
+    helper: Mapped[HelperProfile] = relationship(back_populates="consents")

@@ -1,0 +1,42 @@
+"""Places where area packages plug into the shared layout.
+
+An area adds its menu entries and start-page blocks when its blueprint is
+imported, so the base template never has to know every area by name:
+
+    nav.add("coordinator", "errands.day", _l("Errands"), order=20)
+    blocks.add("coordinator_home", "errands/_today_block.html")
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._items: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+
+    def add(self, slot: str, *item: Any, order: int = 50) -> None:
+        value = item if len(item) > 1 else item[0]
+        if all(existing != value for _, existing in self._items[slot]):
+            self._items[slot].append((order, value))
+            self._items[slot].sort(key=lambda pair: pair[0])
+
+    def get(self, slot: str) -> list[Any]:
+        return [value for _, value in self._items[slot]]
+
+
+nav = Registry()
+blocks = Registry()
+
+
+def register_template_globals(app) -> None:
+    app.jinja_env.globals.update(
+        coordinator_nav=lambda: nav.get("coordinator"),
+        helper_nav=lambda: nav.get("helper"),
+        public_nav=lambda: nav.get("public"),
+        coordinator_home_blocks=lambda: blocks.get("coordinator_home"),
+        helper_home_blocks=lambda: blocks.get("helper_home"),
+        admin_blocks=lambda: blocks.get("admin"),
+    )

@@ -1,0 +1,194 @@
+"""Shared fixtures: the app on a migrated database, a clean database per test,
+a CSRF-aware client, login helpers, factories and a live server for browser tests.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL
+is set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import threading
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db as _db
+from config import TestConfig, normalise_database_url
+from tests import factories
+
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    # A file, not :memory:, so that threads (races, the live server) share it.
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        SCHEDULER_LOCK_FILE = str(tmp_path_factory.mktemp("lock") / "scheduler.lock")
+
+    app = create_app(Config)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        if _db.engine.dialect.name == "postgresql":
+            with _db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        from flask_migrate import upgrade
+
+        upgrade()  # the real migrations, not create_all
+    yield app
+
+
+def _clean(engine) -> None:
+    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:  # children first, so foreign keys stay satisfied
+                conn.execute(t.delete())
+
+
+@pytest.fixture()
+def db(app) -> Iterator:
+    """A clean database for each test, with the reference data in place."""
+    with app.app_context():
+        _clean(_db.engine)
+        from app.places import ensure_places, ensure_task_types
+
+        ensure_places()
+        ensure_task_types()
+        _db.session.commit()
+        yield _db
+        _db.session.remove()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run outside the test's own app context.
+
+    Tests hold an app context for database work; without this every request
+    would reuse it (and its ``g``: the logged-in user, the chosen language,
+    the database session), which never happens in production.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+class FormClient:
+    """The Flask test client, plus helpers that send forms with their CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def csrf_token(self, page_url: str) -> str:
+        html = self.client.get(page_url).get_data(as_text=True)
+        match = CSRF_RE.search(html)
+        assert match, f"no CSRF token on {page_url}"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict | None = None, *, page: str | None = None, **kwargs):
+        """GET ``page`` (default: ``url``) for a CSRF token, then POST ``data`` to ``url``."""
+        data = dict(data or {})
+        data["csrf_token"] = self.csrf_token(page or url)
+        return self.client.post(url, data=data, **kwargs)
+
+    def login(self, email: str, password: str = factories.PASSWORD, **kwargs):
+        return self.submit("/auth/login", {"email": email, "password": password}, **kwargs)
+
+    def logout(self):
+        return self.submit("/auth/logout", page="/")
+
+
+@pytest.fixture()
+def client(app, db) -> FormClient:
+    return FormClient(app.test_client())
+
+
+@pytest.fixture()
+def make(db):
+    """Factories bound to the test database: ``make.coordinator()``, ``make.helper()``..."""
+    return factories.Factories(db.session)
+
+
+@pytest.fixture()
+def coordinator_client(client, make):
+    user = make.coordinator()
+    client.login(user.email)
+    client.user = user
+    return client
+
+
+@pytest.fixture()
+def live_server(app, db) -> Iterator[str]:
+    """The app served on 127.0.0.1 in a thread, for browser tests."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=BROWSER_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def phone_page(browser):
+    """A page the size of a phone screen."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()

@@ -1,0 +1,83 @@
+"""Persistence: migrations match the models, SQLite settings, UTC times, demo data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from app.extensions import db as _db
+from app.models import AuditLog, Elder, Errand, HelperProfile, HelpRequest, Organization, User
+
+
+def test_migrations_match_models(app, db):
+    with _db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, _db.metadata)
+    assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_sqlite_uses_wal_and_busy_timeout(app, db):
+    if _db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite-only setting")
+    with _db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_times_are_stored_and_read_as_utc(db):
+    at = datetime(2026, 3, 29, 3, 30, tzinfo=timezone(timedelta(hours=3)))
+    entry = AuditLog(action="test", at=at)
+    db.session.add(entry)
+    db.session.commit()
+    db.session.expire_all()
+    loaded = db.session.get(AuditLog, entry.id)
+    assert loaded.at == at and loaded.at.tzinfo is not None and loaded.at.utcoffset() == timedelta(0)
+
+
+def test_naive_datetimes_are_refused(db):
+    db.session.add(AuditLog(action="test", at=datetime(2026, 1, 1)))
+    with pytest.raises(sa.exc.StatementError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_seed_demo_builds_kainuu_world_and_is_idempotent(app, db):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+
+    def counts():
+        return [
+            db.session.scalar(sa.select(sa.func.count(m.id)))
+            for m in (User, Organization, HelperProfile, Elder, HelpRequest)
+        ]
+
+    after_first = counts()
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0, second.output
+    assert counts() == after_first
+    users, orgs, helpers, elders, requests = after_first
+    assert helpers == 30 and elders == 40 and orgs >= 9 and requests > 20
+    states = set(db.session.scalars(sa.select(Errand.state).distinct()))
+    assert {"open", "offered", "assigned", "done"} <= states
+    municipalities = {e.municipality.name for e in db.session.scalars(sa.select(Elder))}
+    assert {"Kajaani", "Kuhmo", "Sotkamo", "Suomussalmi", "Paltamo"} <= municipalities
+    assert "kaisa.koordinaattori@demo.arjenpelastajat.fi" in first.output
+
+
+def test_seed_demo_if_empty_does_nothing_when_data_exists(app, db, make):
+    make.coordinator()
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert "not seeded" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(HelperProfile.id))) == 0
+
+
+def test_utc_now_default_is_aware(db, make):
+    org = make.organization()
+    assert org.created_at.tzinfo is not None
+    assert abs(org.created_at - datetime.now(UTC)) < timedelta(minutes=1)
