@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b9c8da1c8d62
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:35:52.837215
+Create Date: 2026-11-27 18:41:31.540080
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b9c8da1c8d62'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
