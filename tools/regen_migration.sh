@@ -9,5 +9,5 @@ trap 'rm -rf "$tmp"' EXIT
 exec 9>/tmp/arjen-regen-migration.lock
 flock 9
 rm -f migrations/versions/*.py
-DATABASE_URL="sqlite:///$tmp/regen.db" APP_ENV=development .venv/bin/flask --app wsgi db migrate --rev-id 0001 -m "initial schema" >/dev/null
+DATABASE_URL="sqlite:///$tmp/regen.db" APP_ENV=development .venv/bin/flask --app wsgi db migrate --rev-id 0001 -m "initial schema" >/dev/null 2>&1
 ls migrations/versions/

@@ -1,0 +1,3 @@
+"""Coordinator pages for requests and errands."""
+
+from app.errands import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""The helper's side: board, my errands, calendar feed."""
+
+from app.errands import bp  # noqa: F401
