@@ -1,0 +1,247 @@
+"""SMS sending backends (plain adapters: no Flask, no database).
+
+* :class:`OutboxBackend` sends nothing. It answers "stored" with an
+  ``outbox-<uuid>`` id; the message simply stays in the application's own table.
+* :class:`TwilioBackend` sends through the real ``twilio.rest.Client``. With
+  ``api_base_url`` every request goes to that server instead of
+  ``https://api.twilio.com`` (used with a local fake in tests, or a proxy).
+
+Every failure comes back as a :class:`SendResult` with ``ok=False``;
+``temporary=True`` marks what is worth retrying later (HTTP 5xx and 429,
+timeouts, refused or dropped connections), ``temporary=False`` what will fail
+again the same way (invalid number 21211, opted out 21610/21614, bad
+credentials 20003, ...). :func:`build_backend` picks a backend from settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 10.0
+
+# Twilio error codes that name a passing condition even when the HTTP status does not say so.
+TEMPORARY_TWILIO_CODES = frozenset({20429, 20500, 20503, 30001, 30002})
+# Well-known permanent ones (documentation; any other 4xx is permanent too).
+PERMANENT_TWILIO_CODES = frozenset({20003, 20404, 21211, 21408, 21606, 21610, 21612, 21614, 21617})
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """Outcome of one send attempt.
+
+    ``provider_id``: the provider's message id (Twilio "SM..." sid, or
+    "outbox-<uuid>"). ``status``: the provider's status ("queued", "accepted",
+    "stored", ...). ``error_code``: the provider's error code as text ("21211")
+    or a local one ("timeout", "connection_error"). ``temporary``: a failure
+    worth retrying later; meaningless when ``ok``.
+    """
+
+    ok: bool
+    provider_id: str | None = None
+    status: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    temporary: bool = False
+
+
+@runtime_checkable
+class SmsBackend(Protocol):
+    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        """Send ``body`` to the E.164 number ``to``; never raises for delivery problems."""
+        ...
+
+
+class OutboxBackend:
+    """Sends nothing: the message stays in the application's outbox table."""
+
+    name = "outbox"
+
+    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        return SendResult(ok=True, provider_id=f"outbox-{uuid.uuid4()}", status="stored")
+
+
+class BaseUrlHttpClient(TwilioHttpClient):
+    """Twilio's own HTTP client, sending every request to ``base_url`` instead.
+
+    twilio-python builds absolute URLs (``https://api.twilio.com/2010-04-01/...``)
+    and hands them to ``client.http_client.request``; this subclass swaps the
+    scheme and host (and prepends any path prefix of ``base_url``), keeping the
+    path and query. Everything else (auth, headers, form encoding, timeouts,
+    error parsing) is the unmodified library code.
+    """
+
+    def __init__(self, base_url: str, *, timeout: float | None = None, **kwargs: Any) -> None:
+        super().__init__(timeout=timeout, **kwargs)
+        parts = urlsplit(base_url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError(f"api_base_url must be http(s)://host[:port][/prefix], got {base_url!r}")
+        self.base_url = base_url
+        self._scheme = parts.scheme
+        self._netloc = parts.netloc
+        self._prefix = parts.path.rstrip("/")
+
+    def rewrite(self, url: str) -> str:
+        parts = urlsplit(url)
+        return urlunsplit((self._scheme, self._netloc, self._prefix + parts.path, parts.query, parts.fragment))
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        return super().request(method, self.rewrite(url), *args, **kwargs)
+
+
+class TwilioBackend:
+    """Send SMS with Twilio's Programmable Messaging API (the real client library).
+
+    Give ``from_number`` (an E.164 Twilio number or alphanumeric sender id),
+    ``messaging_service_sid`` ("MG..."), or both. ``timeout`` (seconds) bounds
+    each HTTP request so a slow API never blocks a worker for long.
+    """
+
+    name = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        from_number: str | None = None,
+        messaging_service_sid: str | None = None,
+        api_base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        if not account_sid or not auth_token:
+            raise ValueError("TwilioBackend needs account_sid and auth_token")
+        if not from_number and not messaging_service_sid:
+            raise ValueError("TwilioBackend needs from_number or messaging_service_sid")
+        if timeout is None or timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        self.account_sid = account_sid
+        self.from_number = from_number or None
+        self.messaging_service_sid = messaging_service_sid or None
+        self.api_base_url = api_base_url or None
+        self.timeout = float(timeout)
+        if self.api_base_url:
+            http_client: TwilioHttpClient = BaseUrlHttpClient(self.api_base_url, timeout=self.timeout)
+        else:
+            http_client = TwilioHttpClient(timeout=self.timeout)
+        self.client = Client(account_sid, auth_token, http_client=http_client)
+
+    def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        params: dict[str, Any] = {"to": to, "body": body}
+        if self.from_number:
+            params["from_"] = self.from_number
+        if self.messaging_service_sid:
+            params["messaging_service_sid"] = self.messaging_service_sid
+        if status_callback:
+            params["status_callback"] = status_callback
+        try:
+            message = self.client.messages.create(**params)
+        except TwilioRestException as exc:
+            return self._rest_error(exc, to)
+        except requests.Timeout as exc:
+            return self._transport_error("timeout", exc, to)
+        except requests.ConnectionError as exc:
+            return self._transport_error("connection_error", exc, to)
+        except requests.RequestException as exc:
+            return self._transport_error("request_error", exc, to)
+        except TwilioException as exc:
+            # Library-level trouble without an HTTP verdict (e.g. an unreadable answer).
+            log.warning("Twilio send to %s failed: %s", mask_number(to), exc)
+            return SendResult(ok=False, error_code="twilio_error", error_message=str(exc), temporary=True)
+        return SendResult(ok=True, provider_id=message.sid, status=message.status)
+
+    def _rest_error(self, exc: TwilioRestException, to: str) -> SendResult:
+        status = int(exc.status or 0)
+        code = exc.code
+        temporary = status >= 500 or status == 429 or (code in TEMPORARY_TWILIO_CODES)
+        message = _clean_message(exc.msg)
+        log.warning(
+            "Twilio refused SMS to %s: HTTP %s, code %s (%s)%s",
+            mask_number(to),
+            status,
+            code,
+            message,
+            " - will retry" if temporary else "",
+        )
+        return SendResult(
+            ok=False,
+            error_code=str(code if code is not None else status),
+            error_message=message,
+            temporary=temporary,
+        )
+
+    @staticmethod
+    def _transport_error(code: str, exc: Exception, to: str) -> SendResult:
+        log.warning("Twilio send to %s failed (%s): %s", mask_number(to), code, exc)
+        return SendResult(ok=False, error_code=code, error_message=str(exc) or code, temporary=True)
+
+
+def _clean_message(msg: Any) -> str:
+    text = str(msg or "")
+    prefix = "Unable to create record: "
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+def mask_number(number: str | None) -> str:
+    """Log-safe phone number: "+358401234567" -> "+35840*****67"."""
+    if not number:
+        return "?"
+    keep_head, keep_tail = 6, 2
+    if len(number) <= keep_head + keep_tail:
+        return number[:2] + "*" * max(0, len(number) - 2)
+    return number[:keep_head] + "*" * (len(number) - keep_head - keep_tail) + number[-keep_tail:]
+
+
+def build_backend(name: str, settings: Mapping[str, Any] | None = None) -> SmsBackend:
+    """Build the SMS backend named in configuration: ``"outbox"`` or ``"twilio"``.
+
+    Settings read for Twilio: ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN``
+    (required), ``TWILIO_FROM`` (alias ``TWILIO_FROM_NUMBER``) and/or
+    ``TWILIO_MESSAGING_SERVICE_SID`` (one required), ``TWILIO_API_BASE_URL``
+    and ``TWILIO_TIMEOUT`` (seconds, default 10). Empty values count as missing.
+    """
+    settings = settings or {}
+    key = (name or "").strip().lower()
+    if key == "outbox":
+        return OutboxBackend()
+    if key == "twilio":
+
+        def get(*names: str) -> str:
+            for n in names:
+                value = settings.get(n)
+                if value is not None and str(value).strip():
+                    return str(value).strip()
+            return ""
+
+        missing = [n for n in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not get(n)]
+        from_number = get("TWILIO_FROM", "TWILIO_FROM_NUMBER")
+        service_sid = get("TWILIO_MESSAGING_SERVICE_SID")
+        if not from_number and not service_sid:
+            missing.append("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
+        if missing:
+            raise ValueError(f"SMS backend 'twilio' needs setting(s): {', '.join(missing)}")
+        timeout_raw = get("TWILIO_TIMEOUT")
+        try:
+            timeout = float(timeout_raw) if timeout_raw else DEFAULT_TIMEOUT
+        except ValueError:
+            raise ValueError(f"setting TWILIO_TIMEOUT must be a number, got {timeout_raw!r}") from None
+        return TwilioBackend(
+            account_sid=get("TWILIO_ACCOUNT_SID"),
+            auth_token=get("TWILIO_AUTH_TOKEN"),
+            from_number=from_number or None,
+            messaging_service_sid=service_sid or None,
+            api_base_url=get("TWILIO_API_BASE_URL") or None,
+            timeout=timeout,
+        )
+    raise ValueError(f"unknown SMS backend {name!r}: use 'outbox' or 'twilio'")

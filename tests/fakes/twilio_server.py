@@ -1,0 +1,386 @@
+"""A fake Twilio REST API on 127.0.0.1 for tests (no internet needed).
+
+It speaks the real wire protocol of the Messages resource, so the real
+``twilio`` client library can talk to it:
+
+* ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` with HTTP Basic auth
+  (AccountSid:AuthToken) and form fields To, From or MessagingServiceSid, Body,
+  StatusCallback -> 201 with a message resource (sid "SM" + 32 hex, status
+  "queued", or "accepted" when sent through a Messaging Service without From).
+* ``GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`` -> 200 or 404.
+* Errors use Twilio's JSON body ``{"code", "message", "more_info", "status"}``:
+  wrong credentials 401/20003, other account 404/20404, To not E.164 400/21211,
+  opted-out recipient 400/21610, missing To 21604, missing From 21603, missing
+  Body 21602, body over 1600 characters 21617.
+
+Fault injection: ``fail_next(n, status=500)`` (or 429, 503...), ``fail_rate``
+(random, seeded), ``delay_seconds`` (every request), ``timeout_next(n)`` (sleep
+longer than the client's timeout; by default the message is still accepted, as
+a real API may do when only the answer is lost, so duplicates can be counted).
+
+Usage::
+
+    with FakeTwilio(opted_out={"+358401111111"}) as fake:
+        backend = TwilioBackend(fake.account_sid, fake.auth_token,
+                                from_number="+358400000000", api_base_url=fake.base_url)
+        ...
+        assert len(fake.messages) == 1
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import phonenumbers
+
+API_VERSION = "2010-04-01"
+DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+DEFAULT_AUTH_TOKEN = "fake-auth-token-0123456789abcdef"
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_MESSAGES = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages\.json$")
+_MESSAGE = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>[^/]+)\.json$")
+
+# GSM 03.38 basic and extension tables (extension characters cost two septets).
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENDED = set("^{}\\[~]|€\f")
+
+_ERROR_TEXT = {
+    401: (20003, "Authenticate"),
+    404: (20404, "The requested resource was not found"),
+    429: (20429, "Too Many Requests"),
+    500: (20500, "An internal server error has occurred"),
+    502: (20500, "Bad Gateway"),
+    503: (20503, "Service Unavailable"),
+}
+
+
+def segment_count(body: str) -> int:
+    """SMS segments for ``body``: GSM-7 160/153 per part, otherwise UCS-2 70/67."""
+    if all(ch in _GSM_BASIC or ch in _GSM_EXTENDED for ch in body):
+        units = sum(2 if ch in _GSM_EXTENDED else 1 for ch in body)
+        single, multi = 160, 153
+    else:
+        units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in body)
+        single, multi = 70, 67
+    if units <= single:
+        return 1
+    return -(-units // multi)
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    form: dict[str, list[str]]
+    headers: dict[str, str]
+    status: int
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeTwilio:
+    """Context manager running the fake API in a daemon thread on an ephemeral port."""
+
+    def __init__(
+        self,
+        account_sid: str = DEFAULT_ACCOUNT_SID,
+        auth_token: str = DEFAULT_AUTH_TOKEN,
+        *,
+        opted_out: set[str] | frozenset[str] | list[str] | tuple[str, ...] = (),
+        fail_rate: float = 0.0,
+        fail_rate_status: int = 500,
+        seed: int = 0,
+        delay_seconds: float = 0.0,
+        timeout_sleep_seconds: float = 3.0,
+    ) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.opted_out: set[str] = set(opted_out)
+        self.fail_rate = fail_rate
+        self.fail_rate_status = fail_rate_status
+        self.delay_seconds = delay_seconds
+        self.timeout_sleep_seconds = timeout_sleep_seconds
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self._messages: list[dict[str, Any]] = []
+        self._requests: list[RecordedRequest] = []
+        self._fail_queue: list[int] = []
+        self._timeout_queue: list[bool] = []
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> FakeTwilio:
+        if self._server is not None:
+            return self
+        handler = type("_BoundHandler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-twilio", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes handlers sleeping in timeout_next
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> FakeTwilio:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeTwilio is not running")
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- fault injection ---------------------------------------------------
+
+    def fail_next(self, n: int = 1, status: int = 500) -> None:
+        """The next ``n`` message creations answer ``status`` (e.g. 500, 503, 429) and store nothing."""
+        with self._lock:
+            self._fail_queue.extend([status] * n)
+
+    def timeout_next(self, n: int = 1, *, accept: bool = True) -> None:
+        """The next ``n`` message creations sleep ``timeout_sleep_seconds`` before answering.
+
+        With ``accept=True`` (default) the message is stored anyway, like an API
+        that did its work but whose answer never reached the client.
+        """
+        with self._lock:
+            self._timeout_queue.extend([accept] * n)
+
+    # -- inspection --------------------------------------------------------
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Every accepted message resource, oldest first (a copy)."""
+        with self._lock:
+            return [dict(m) for m in self._messages]
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, including refused ones (a copy)."""
+        with self._lock:
+            return list(self._requests)
+
+    def messages_to(self, number: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["to"] == number]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._messages.clear()
+            self._requests.clear()
+            self._fail_queue.clear()
+            self._timeout_queue.clear()
+
+    # -- request handling (called from handler threads) --------------------
+
+    def _record(self, method: str, path: str, form: dict[str, list[str]], headers: dict[str, str], status: int) -> None:
+        with self._lock:
+            self._requests.append(RecordedRequest(method, path, form, headers, status))
+
+    def _take_fault(self) -> tuple[int | None, bool | None]:
+        with self._lock:
+            if self._fail_queue:
+                return self._fail_queue.pop(0), None
+            if self._timeout_queue:
+                return None, self._timeout_queue.pop(0)
+            if self.fail_rate and self._random.random() < self.fail_rate:
+                return self.fail_rate_status, None
+        return None, None
+
+    def _create_message(self, account: str, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        def first(name: str) -> str | None:
+            values = form.get(name)
+            return values[0] if values else None
+
+        to, from_, service, body = first("To"), first("From"), first("MessagingServiceSid"), first("Body")
+        if not to:
+            return _error(400, 21604, "A 'To' phone number is required.")
+        if not _is_e164(to):
+            return _error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+        if not from_ and not service:
+            return _error(400, 21603, "A 'From' phone number is required.")
+        if not body and not form.get("MediaUrl") and not first("ContentSid"):
+            return _error(400, 21602, "Message body is required.")
+        if body and len(body) > 1600:
+            return _error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
+        if to in self.opted_out:
+            return _error(400, 21610, "Attempt to send to unsubscribed recipient")
+
+        sid = "SM" + uuid.uuid4().hex
+        now = format_datetime(datetime.now(UTC), usegmt=False).replace("-0000", "+0000")
+        uri = f"/{API_VERSION}/Accounts/{account}/Messages/{sid}.json"
+        message = {
+            "account_sid": account,
+            "api_version": API_VERSION,
+            "body": body or "",
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": from_,
+            "messaging_service_sid": service,
+            "num_media": str(len(form.get("MediaUrl", []))),
+            "num_segments": str(segment_count(body or "")),
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "queued" if from_ else "accepted",
+            "subresource_uris": {"media": uri.replace(".json", "/Media.json")},
+            "to": to,
+            "uri": uri,
+            # Not part of Twilio's answer: kept for tests.
+            "status_callback": first("StatusCallback"),
+        }
+        with self._lock:
+            self._messages.append(message)
+        return 201, {k: v for k, v in message.items() if k != "status_callback"}
+
+    def _get_message(self, sid: str) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            for message in self._messages:
+                if message["sid"] == sid:
+                    return 200, {k: v for k, v in message.items() if k != "status_callback"}
+        return _error(
+            404, 20404, f"The requested resource /{API_VERSION}/Accounts/.../Messages/{sid}.json was not found"
+        )
+
+
+def _is_e164(number: str) -> bool:
+    if not _E164.match(number):
+        return False
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _error(status: int, code: int | None = None, message: str | None = None) -> tuple[int, dict[str, Any]]:
+    default_code, default_message = _ERROR_TEXT.get(status, (status, HTTPStatus(status).phrase))
+    code = code or default_code
+    return status, {
+        "code": code,
+        "message": message or default_message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeTwilio  # set on the bound subclass
+    server_version = "FakeTwilio/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        pass
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def _handle(self, method: str) -> None:
+        fake = self.fake
+        path = urlsplit(self.path).path
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        form = parse_qs(raw.decode("utf-8"), keep_blank_values=True) if raw else {}
+        headers = {k: v for k, v in self.headers.items()}
+
+        if fake.delay_seconds:
+            time.sleep(fake.delay_seconds)
+
+        status, payload = self._route(method, path, form)
+        fake._record(method, path, form, headers, status)
+        self._send_json(status, payload)
+
+    def _route(self, method: str, path: str, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        fake = self.fake
+        create = _MESSAGES.match(path)
+        fetch = _MESSAGE.match(path)
+        if not create and not fetch:
+            return _error(404, 20404, f"The requested resource {path} was not found")
+        user = self._basic_auth_user()
+        if user is None:
+            return _error(401)
+        account = (create or fetch).group("account")  # type: ignore[union-attr]
+        if account != user:
+            return _error(404, 20404, f"The requested resource {path} was not found")
+
+        if create and method == "POST":
+            fail_status, timeout_accept = fake._take_fault()
+            if fail_status is not None:
+                return _error(fail_status)
+            if timeout_accept is not None:
+                result = fake._create_message(account, form) if timeout_accept else None
+                fake._stopping.wait(fake.timeout_sleep_seconds)
+                return result or _error(503)
+            return fake._create_message(account, form)
+        if fetch and method == "GET":
+            return fake._get_message(fetch.group("sid"))
+        return _error(405, 20004, "Method not allowed")
+
+    def _basic_auth_user(self) -> str | None:
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return None
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if user == self.fake.account_sid and password == self.fake.auth_token:
+            return user
+        return None
+
+    def _send_json(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            if status == 401:
+                self.send_header("WWW-Authenticate", 'Basic realm="Twilio API"')
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout); nothing to answer
