@@ -20,9 +20,13 @@ def test_migrations_match_models(app, db):
     assert diff == [], f"models and migrations disagree: {diff}"
 
 
-def test_sqlite_uses_wal_and_busy_timeout(app, db):
-    if _db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite-only setting")
+def test_engine_settings(app, db):
+    """SQLite: WAL, a busy timeout and foreign keys. PostgreSQL: through psycopg 3."""
+    if _db.engine.dialect.name == "postgresql":
+        assert _db.engine.dialect.driver == "psycopg"
+        with _db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW TimeZone").scalar() is not None
+        return
     with _db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
