@@ -1,3 +1,306 @@
-"""The helper's side: board, my errands, calendar feed."""
+"""The helper's side: the errand board, My errands, withdrawing, reporting, the calendar feed."""
 
-from app.errands import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.errands import bp
+from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
+from app.errands.helper_forms import ActionForm, ReportForm, WithdrawForm
+from app.errands.helper_views import board, my_errands, next_errand, own_assignment, visible_details
+from app.errands.lifecycle import (
+    ErrandError,
+    accept_errand,
+    decline_offer,
+    is_late_withdrawal,
+    mark_done,
+    report_allowed,
+    withdraw,
+)
+from app.errands.messages import place_name
+from app.extensions import db
+from app.i18n import current_language
+from app.models import HelperProfile, utcnow
+from app.security import public, roles_required
+from app.ui import blocks, nav
+
+nav.add("helper", "errands.board", _l("Errand board"), order=10)
+nav.add("helper", "errands.my_errands", _l("My errands"), order=20)
+blocks.add("helper_home", "errands/helper/_next_block.html", order=10)
+
+#: Messages for ErrandError codes, as the helper reads them.
+ERROR_MESSAGES = {
+    "already_taken": _l("Someone already took this errand. Thank you for being ready to help!"),
+    "already_assigned": _l("This errand is already yours. You find it under My errands."),
+    "offer_closed": _l("This errand is no longer open."),
+    "too_late": _l("This errand has already started."),
+    "too_early": _l("You can mark the errand done on its day."),
+    "not_found": _l("This errand is no longer available."),
+    "not_active": _l("This errand is no longer active for you."),
+    "not_yours": _l("This errand is not yours."),
+    "reason_required": _l("Tell the coordinator briefly why, so they can find someone else."),
+    "invalid_report": _l("Check the report: what you did and how many minutes it took."),
+    "not_allowed_transition": _l("This errand can no longer be changed."),
+}
+#: Hard rules of the matcher, as reasons the helper can understand.
+EXCLUSION_MESSAGES = {
+    "not_approved": _l("your registration has not been approved yet"),
+    "paused": _l("you are on a break"),
+    "suspended": _l("your account is on hold"),
+    "no_guardian_consent": _l("your guardian's consent is missing"),
+    "minor_hours": _l("helpers under 18 can help only between 8:00 and 20:00"),
+    "busy": _l("you already have an errand at that time"),
+    "too_far": _l("it is farther away than the distance you set"),
+}
+
+
+def error_message(err: ErrandError) -> str:
+    if err.code == "not_eligible":
+        reasons = [str(EXCLUSION_MESSAGES.get(code, code)) for code in err.details.get("codes", [])]
+        return _("You cannot take this errand: %(reasons)s.", reasons=", ".join(reasons))
+    return str(ERROR_MESSAGES.get(err.code, ERROR_MESSAGES["not_allowed_transition"]))
+
+
+def _own_profile() -> HelperProfile:
+    profile = current_user.helper_profile
+    if profile is None or profile.status == "deleted":
+        abort(404)
+    return profile
+
+
+@bp.app_template_filter("errand_km")
+def errand_km(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{format_decimal(value, '0.0')} km"
+
+
+@bp.app_template_global()
+def errands_next_for_helper():
+    """The helper's next errand and its details, for the start page block."""
+    profile = current_user.helper_profile if current_user.is_authenticated else None
+    if profile is None:
+        return None
+    now = utcnow()
+    assignment = next_errand(profile, now)
+    if assignment is None:
+        return None
+    errand = assignment.errand
+    return {
+        "assignment": assignment,
+        "errand": errand,
+        "task": errand.task_type.name(current_language()),
+        "place": place_name(errand.elder, current_language()),
+        "details": visible_details(errand, profile, now),
+    }
+
+
+# --------------------------------------------------------------------------
+# Board
+# --------------------------------------------------------------------------
+
+
+def _board_notice(profile: HelperProfile) -> str | None:
+    from app.helpers.services import is_eligible, is_paused
+
+    if profile.status == "pending":
+        return _("Your registration is waiting for a coordinator's approval. Errands appear here after that.")
+    if profile.status == "suspended":
+        return _("Your account is on hold. Please contact your coordinator.")
+    if is_paused(profile):
+        return _("You are on a break, so you are not offered errands. You can end the break on your status page.")
+    if not is_eligible(profile):
+        return _("Your guardian's consent is missing, so you cannot take errands yet.")
+    return None
+
+
+@bp.get("/board", endpoint="board")
+@roles_required("helper")
+def board_view():
+    profile = _own_profile()
+    notice = _board_notice(profile)
+    items = board(profile, utcnow(), current_language()) if notice is None else []
+    return render_template("errands/helper/board.html", items=items, notice=notice, form=ActionForm())
+
+
+@bp.post("/errands/<int:errand_id>/accept")
+@roles_required("helper")
+def helper_accept(errand_id: int):
+    profile = _own_profile()
+    if not ActionForm().validate_on_submit():
+        flash(_("The page had expired. Please try again."), "error")
+        return redirect(url_for("errands.board"))
+    try:
+        assignment = accept_errand(errand_id, profile.id, via="web")
+    except ErrandError as err:
+        # Closing the helper's offer (already_taken) is kept; nothing else was changed.
+        db.session.commit()
+        flash(error_message(err), "info" if err.code == "already_taken" else "error")
+        return redirect(url_for("errands.board"))
+    db.session.commit()
+    flash(_("The errand is yours, thank you! The address and phone number are now on My errands."), "success")
+    return redirect(url_for("errands.my_errands", _anchor=f"assignment-{assignment.id}"))
+
+
+@bp.post("/errands/<int:errand_id>/decline")
+@roles_required("helper")
+def helper_decline(errand_id: int):
+    profile = _own_profile()
+    if not ActionForm().validate_on_submit():
+        flash(_("The page had expired. Please try again."), "error")
+        return redirect(url_for("errands.board"))
+    try:
+        decline_offer(errand_id, profile.id, via="web")
+    except ErrandError as err:
+        db.session.rollback()
+        flash(error_message(err), "info")
+        return redirect(url_for("errands.board"))
+    db.session.commit()
+    flash(_("Thank you for letting us know. The errand was removed from your board."), "success")
+    return redirect(url_for("errands.board"))
+
+
+# --------------------------------------------------------------------------
+# My errands
+# --------------------------------------------------------------------------
+
+
+@bp.get("/my-errands", endpoint="my_errands")
+@roles_required("helper")
+def my_errands_view():
+    profile = _own_profile()
+    had_token = bool(profile.calendar_token)
+    token = ensure_calendar_token(profile)
+    if not had_token:
+        db.session.commit()
+    view = my_errands(profile, utcnow(), current_language())
+    return render_template(
+        "errands/helper/my_errands.html",
+        view=view,
+        calendar_url=feed_url(token),
+        rotate_form=ActionForm(),
+    )
+
+
+def _assignment_or_404(profile: HelperProfile, assignment_id: int):
+    assignment = own_assignment(profile, assignment_id)
+    if assignment is None:
+        abort(404)
+    return assignment
+
+
+@bp.route("/my-errands/<int:assignment_id>/withdraw", methods=["GET", "POST"])
+@roles_required("helper")
+def helper_withdraw(assignment_id: int):
+    profile = _own_profile()
+    assignment = _assignment_or_404(profile, assignment_id)
+    errand = assignment.errand
+    now = utcnow()
+    if assignment.status != "active" or errand.starts_at <= now:
+        flash(str(ERROR_MESSAGES["not_active" if assignment.status != "active" else "too_late"]), "info")
+        return redirect(url_for("errands.my_errands"))
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            withdraw(assignment.id, by_user=current_user, actor_kind="helper", reason=form.reason.data)
+        except ErrandError as err:
+            db.session.rollback()
+            flash(error_message(err), "error")
+            return redirect(url_for("errands.my_errands"))
+        db.session.commit()
+        flash(_("You withdrew from the errand. The coordinator will find someone else."), "success")
+        return redirect(url_for("errands.my_errands"))
+    return (
+        render_template(
+            "errands/helper/withdraw.html",
+            form=form,
+            assignment=assignment,
+            errand=errand,
+            task=errand.task_type.name(current_language()),
+            place=place_name(errand.elder, current_language()),
+            late=is_late_withdrawal(errand, now),
+        ),
+        400 if form.errors else 200,
+    )
+
+
+@bp.route("/my-errands/<int:assignment_id>/done", methods=["GET", "POST"])
+@roles_required("helper")
+def helper_done(assignment_id: int):
+    profile = _own_profile()
+    assignment = _assignment_or_404(profile, assignment_id)
+    errand = assignment.errand
+    now = utcnow()
+    if assignment.status != "active":
+        flash(str(ERROR_MESSAGES["not_active"]), "info")
+        return redirect(url_for("errands.my_errands"))
+    if not report_allowed(errand, now):
+        flash(str(ERROR_MESSAGES["too_early"]), "info")
+        return redirect(url_for("errands.my_errands"))
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            mark_done(
+                assignment.id,
+                helper_id=profile.id,
+                report_text=form.report_text.data,
+                minutes=form.minutes_value or 0,
+                receipt_cents=form.receipt_cents,
+                note_for_coordinator=form.note_for_coordinator.data,
+                via="web",
+            )
+        except ErrandError as err:
+            db.session.rollback()
+            flash(error_message(err), "error")
+            return redirect(url_for("errands.my_errands"))
+        db.session.commit()
+        flash(_("Thank you! The errand is marked done and your report was saved."), "success")
+        return redirect(url_for("errands.my_errands"))
+    if not form.is_submitted():
+        form.minutes.data = str(errand.duration_minutes)
+    return (
+        render_template(
+            "errands/helper/report.html",
+            form=form,
+            assignment=assignment,
+            errand=errand,
+            task=errand.task_type.name(current_language()),
+            place=place_name(errand.elder, current_language()),
+        ),
+        400 if form.errors else 200,
+    )
+
+
+# --------------------------------------------------------------------------
+# Calendar
+# --------------------------------------------------------------------------
+
+
+@bp.post("/my-errands/calendar-link")
+@roles_required("helper")
+def calendar_rotate():
+    profile = _own_profile()
+    if ActionForm().validate_on_submit():
+        rotate_calendar_token(profile)
+        db.session.commit()
+        flash(_("Your calendar has a new link. The old link no longer works."), "success")
+    else:
+        flash(_("The page had expired. Please try again."), "error")
+    return redirect(url_for("errands.my_errands", _anchor="calendar"))
+
+
+@bp.get("/calendar/<token>.ics")
+@public
+def calendar_feed(token: str):
+    profile = profile_for_token(token)
+    if profile is None or profile.status == "deleted":
+        abort(404)
+    response = Response(build_feed(profile), mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Disposition"] = 'inline; filename="errands.ics"'
+    return response

@@ -74,6 +74,9 @@ class StageOverride(Base):
     by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when a coordinator clears the override; the row stays as history.
+    cleared_at: Mapped[datetime | None]
+    cleared_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
 class CheckIn(Base):

@@ -42,6 +42,8 @@ class HelpRequest(TimestampMixin, Base):
     task_type_id: Mapped[int] = mapped_column(sa.ForeignKey("task_types.id"))
     requested_by: Mapped[str] = mapped_column(sa.String(16), default="elder")  # elder|relative|coordinator|other
     requested_by_contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact_persons.id"))
+    # Who called when it was neither the person nor a contact person on file.
+    requested_by_name: Mapped[str | None] = mapped_column(sa.String(120))
     taken_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     date_from: Mapped[date]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:41:31.540080
+Create Date: 2026-11-27 18:52:41.014822
 
 """
 from alembic import op
@@ -295,7 +295,10 @@ def upgrade():
     sa.Column('by_id', sa.Integer(), nullable=True),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('cleared_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cleared_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['by_id'], ['users.id'], name=op.f('fk_stage_overrides_by_id_users')),
+    sa.ForeignKeyConstraint(['cleared_by_id'], ['users.id'], name=op.f('fk_stage_overrides_cleared_by_id_users')),
     sa.ForeignKeyConstraint(['elder_id'], ['elders.id'], name=op.f('fk_stage_overrides_elder_id_elders')),
     sa.ForeignKeyConstraint(['helper_id'], ['helper_profiles.id'], name=op.f('fk_stage_overrides_helper_id_helper_profiles')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stage_overrides'))
@@ -311,6 +314,7 @@ def upgrade():
     sa.Column('task_type_id', sa.Integer(), nullable=False),
     sa.Column('requested_by', sa.String(length=16), nullable=False),
     sa.Column('requested_by_contact_id', sa.Integer(), nullable=True),
+    sa.Column('requested_by_name', sa.String(length=120), nullable=True),
     sa.Column('taken_by_id', sa.Integer(), nullable=True),
     sa.Column('date_from', sa.Date(), nullable=False),
     sa.Column('date_to', sa.Date(), nullable=False),

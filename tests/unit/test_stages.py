@@ -588,7 +588,9 @@ class TestBulk:
         funnel = area_summary(r.stage for r in [*overview.helpers.values(), *overview.elders.values()])
         assert sum(funnel.values()) == 10_000
         assert funnel[0] == 0 and funnel[1] > 0 and funnel[2] > 0 and funnel[3] > 0
-        assert min(timings) < 1.0, f"took {min(timings):.2f}s"
+        # A guard against quadratic work, not a benchmark: a linear pass takes well under
+        # a second on an idle machine; the limit leaves room for a busy shared test machine.
+        assert min(timings) < 2.5, f"took {min(timings):.2f}s"
 
 
 # --- Funnel ---------------------------------------------------------------------

@@ -1,0 +1,216 @@
+"""Coordinator pages for older residents. Helpers never reach any of them."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.elders import bp, labels, services
+from app.elders.forms import (
+    ElderForm,
+    PlaceForm,
+    SearchForm,
+    StatusForm,
+    municipality_label,
+    options,
+    village_choices,
+)
+from app.extensions import db
+from app.geocoding import get_geocoder
+from app.models import Elder, Organization, User, Village
+from app.phones import display_phone
+from app.security import roles_required
+from app.ui import blocks
+
+STAFF = ("coordinator", "admin")
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {
+        "labels": labels,
+        "display_phone": display_phone,
+        "elder_flags": services.flags,
+        "profile_hints": {code: description for code, (_name, description) in labels.PROFILES.items()},
+    }
+
+
+def _load(elder_id: int) -> Elder:
+    elder = db.get_or_404(Elder, elder_id)
+    if not services.can_manage(current_user, elder):
+        abort(403)
+    return elder
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def list_elders():
+    municipalities = services.municipalities_with_villages()
+    form = SearchForm(request.args)
+    form.municipality.choices = options(((m.id, municipality_label(m)) for m in municipalities), blank=_("All"))
+    flt = services.ElderFilter(
+        q=(form.q.data or "")[:80],
+        municipality_id=int(form.municipality.data) if (form.municipality.data or "").isdigit() else None,
+        status=form.status.data or None,
+        needs_attention=bool(form.attention.data),
+    )
+    page = db.paginate(
+        services.search_elders(current_user, flt),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    args = {k: v for k, v in request.args.items() if k in ("q", "municipality", "status", "attention") and v}
+    return render_template("elders/list.html", form=form, page=page, args=args, filtered=bool(args))
+
+
+def _form_page(template: str, form: ElderForm, elder: Elder | None = None, *, focus: str | None = None, status=200):
+    """Render the form with the cursor where the coordinator continues: the first name,
+    a newly added contact row, or (with errors) the error summary, which elders.js focuses."""
+    form.first_name.render_kw = {"autocomplete": "off"}
+    if not form.errors:
+        target = form.first_name
+        for entry in form.contacts.entries:
+            if entry.form.name.id == focus:
+                target = entry.form.name
+        target.render_kw = {**(target.render_kw or {}), "autofocus": True}
+    return render_template(template, form=form, elder=elder), status
+
+
+def _new_form(elder: Elder | None = None) -> tuple[ElderForm, list[Organization]]:
+    organizations = services.organizations_for(current_user, keep=elder.organization_id if elder else None)
+    form = ElderForm()
+    form.set_choices(organizations, services.municipalities_with_villages())
+    return form, organizations
+
+
+def _add_contact_row(form: ElderForm) -> str:
+    if len(form.contacts.entries) < (form.contacts.max_entries or 10):
+        form.contacts.append_entry()
+    return form.contacts.entries[-1].form.name.id
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def new_elder():
+    form, organizations = _new_form()
+    if not organizations:
+        return render_template("elders/no_organization.html")
+    if request.method == "GET":
+        org = organizations[0]
+        form.organization_id.data = str(org.id)
+        if len(org.municipalities) == 1:
+            form.municipality_id.data = str(org.municipalities[0].id)
+    elif form.add_contact.data:  # "Add another contact person": nothing is saved yet
+        return _form_page("elders/new.html", form, focus=_add_contact_row(form))
+    if form.validate_on_submit():
+        try:
+            elder = services.create_elder(form.to_input(), by=current_user, geocoder=get_geocoder())
+        except services.ElderInputError as exc:
+            form.add_problems(exc.problems)
+        else:
+            db.session.commit()
+            _flash_saved(elder, created=True)
+            return redirect(url_for(".show_elder", elder_id=elder.id))
+    return _form_page("elders/new.html", form, status=400 if form.errors else 200)
+
+
+@bp.route("/<int:elder_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit_elder(elder_id: int):
+    elder = _load(elder_id)
+    form, _organizations = _new_form(elder)
+    if request.method == "GET":
+        form.fill_from(elder)
+    elif form.add_contact.data:
+        return _form_page("elders/edit.html", form, elder, focus=_add_contact_row(form))
+    if form.validate_on_submit():
+        try:
+            changed = services.update_elder(elder, form.to_input(), by=current_user, geocoder=get_geocoder())
+        except services.ElderInputError as exc:
+            form.add_problems(exc.problems)
+        else:
+            db.session.commit()
+            if changed:
+                _flash_saved(elder, created=False, address_changed=bool(services.ADDRESS_FIELDS & set(changed)))
+            else:
+                flash(_("Nothing was changed."), "info")
+            return redirect(url_for(".show_elder", elder_id=elder.id))
+    return _form_page("elders/edit.html", form, elder, status=400 if form.errors else 200)
+
+
+def _flash_saved(elder: Elder, *, created: bool, address_changed: bool = True) -> None:
+    flash(_("%(name)s was saved.", name=elder.full_name), "success")
+    if address_changed and elder.geocode_status == "failed":
+        flash(
+            _("The address was not found on the map. The details are saved: place them on the map by hand below."),
+            "warning",
+        )
+    elif address_changed and elder.geocode_status == "approximate":
+        flash(_("The map point is approximate (the village, postal code area or municipal centre)."), "info")
+    others = services.same_phone_elsewhere(elder, current_user)
+    if created and others:
+        flash(
+            _("The same phone number is also recorded for: %(names)s.", names=", ".join(o.full_name for o in others)),
+            "warning",
+        )
+
+
+def _show(elder: Elder, *, place_form: PlaceForm | None = None, status_form: StatusForm | None = None, status=200):
+    municipalities = services.municipalities_with_villages()
+    if place_form is None:
+        place_form = PlaceForm(prefix="place", formdata=None)
+    place_form.village_id.choices = village_choices(municipalities)
+    taker = db.session.get(User, elder.consent_taken_by_id) if elder.consent_taken_by_id else None
+    return render_template(
+        "elders/show.html",
+        elder=elder,
+        place_form=place_form,
+        status_form=status_form or StatusForm(prefix="status", formdata=None),
+        consent_taker=taker,
+        history=services.history(elder),
+        same_phone=services.same_phone_elsewhere(elder, current_user),
+        extra_blocks=blocks.get("elder_page"),
+    ), status
+
+
+@bp.route("/<int:elder_id>")
+@roles_required(*STAFF)
+def show_elder(elder_id: int):
+    return _show(_load(elder_id))
+
+
+@bp.route("/<int:elder_id>/place", methods=["POST"])
+@roles_required(*STAFF)
+def place_elder(elder_id: int):
+    elder = _load(elder_id)
+    form = PlaceForm(prefix="place")
+    form.village_id.choices = village_choices(services.municipalities_with_villages())
+    if form.validate_on_submit():
+        village = db.session.get(Village, int(form.village_id.data)) if form.village_id.data else None
+        try:
+            services.place_by_hand(elder, lat=form.lat_value, lon=form.lon_value, village=village)
+        except services.ElderInputError as exc:
+            form.add_problems(exc.problems)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is now on the map.", name=elder.full_name), "success")
+            return redirect(url_for(".show_elder", elder_id=elder.id))
+    return _show(elder, place_form=form, status=400)
+
+
+@bp.route("/<int:elder_id>/status", methods=["POST"])
+@roles_required(*STAFF)
+def set_status(elder_id: int):
+    elder = _load(elder_id)
+    form = StatusForm(prefix="status")
+    if form.validate_on_submit():
+        if services.change_status(elder, form.status.data, reason=(form.reason.data or "").strip()):
+            db.session.commit()
+            flash(
+                _("Status of %(name)s: %(status)s.", name=elder.full_name, status=labels.STATUSES[elder.status]),
+                "success",
+            )
+        return redirect(url_for(".show_elder", elder_id=elder.id))
+    return _show(elder, status_form=form, status=400)

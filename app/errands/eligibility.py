@@ -1,0 +1,162 @@
+"""Rows to the pure matcher's inputs, and the hard rules for one helper.
+
+The matching score (:mod:`app.matching.score`) is pure; this module turns an
+:class:`~app.models.Errand` and a :class:`~app.models.HelperProfile` into its
+:class:`ErrandSpec` / :class:`HelperCandidate` so the board, acceptance and the
+coordinator's ranking apply the same rules:
+
+* :func:`spec_from_errand` — the errand as the matcher sees it (the elder's
+  location, or their village's / municipality's centre when not geocoded).
+* :func:`candidate_from_profile` — one helper; the caller passes the values
+  that need queries (busy intervals, continuity, fairness) or uses
+  :func:`busy_intervals_for` for one helper.
+* :func:`exclusions_for` — the hard rules that stop this helper taking this
+  errand now (empty tuple: eligible).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.i18n import HELSINKI
+from app.matching.score import (
+    ELDER_PROFILES,
+    YOUTH_PROFILES,
+    ErrandSpec,
+    Excluded,
+    Exclusion,
+    HelperCandidate,
+    Ranked,
+    evaluate,
+)
+from app.models import Assignment, Elder, Errand, HelperProfile
+
+#: HelperProfile.transport -> the matcher's travel mode (explanations only).
+TRAVEL_MODES = {"foot": "walk", "bike": "bike", "moped": "moped", "car": "car"}
+
+#: Assignment statuses that keep a helper busy at the errand's time.
+BUSY_STATUSES = ("active",)
+
+
+def errand_location(elder: Elder) -> tuple[float | None, float | None]:
+    """Where the errand happens: the elder's point, else their village's or municipality's centre."""
+    if elder.lat is not None and elder.lon is not None:
+        return elder.lat, elder.lon
+    for place in (elder.village, elder.municipality):
+        if place is not None and place.lat is not None and place.lon is not None:
+            return place.lat, place.lon
+    return None, None
+
+
+def errand_local_date(errand: Errand) -> date:
+    return errand.starts_at.astimezone(HELSINKI).date()
+
+
+def spec_from_errand(errand: Errand) -> ErrandSpec:
+    """The errand as :mod:`app.matching.score` sees it."""
+    elder = errand.elder
+    lat, lon = errand_location(elder)
+    request = errand.request
+    return ErrandSpec(
+        errand_id=errand.id,
+        elder_id=errand.elder_id,
+        task_type=errand.task_type.code,
+        lat=lat,
+        lon=lon,
+        starts_at=errand.starts_at,
+        ends_at=errand.ends_at,
+        language=elder.language or "fi",
+        elder_profile=elder.elder_profile if elder.elder_profile in ELDER_PROFILES else None,
+        prefers_continuity=bool(elder.prefers_continuity),
+        preferred_helper_id=request.preferred_helper_id if request is not None else None,
+    )
+
+
+def candidate_from_profile(
+    profile: HelperProfile,
+    *,
+    on: date,
+    busy_intervals: tuple[tuple[datetime, datetime], ...] = (),
+    past_errands_with_elder: int = 0,
+    past_feedback_with_elder: float | None = None,
+    recent_assignments: int = 0,
+    has_consent: bool | None = None,
+) -> HelperCandidate:
+    """One helper as the matcher sees them, judged on the errand's local date ``on``.
+
+    ``has_consent`` may be passed when the caller loaded consents in bulk;
+    otherwise it is read from the profile (only for minors).
+    """
+    # Imported here: the helpers area imports the SMS area, which imports errands.
+    from app.helpers.services import has_valid_guardian_consent, is_minor, is_paused
+
+    minor = is_minor(profile, on)
+    if has_consent is None:
+        has_consent = has_valid_guardian_consent(profile) if minor else True
+    both = profile.lat is not None and profile.lon is not None
+    return HelperCandidate(
+        helper_id=profile.id,
+        lat=profile.lat if both else None,
+        lon=profile.lon if both else None,
+        max_distance_km=max(float(profile.max_distance_km or 0.0), 0.0),
+        is_approved=profile.status == "approved",
+        is_paused=is_paused(profile, on),
+        is_suspended=profile.status == "suspended",
+        is_minor=minor,
+        has_guardian_consent=bool(has_consent),
+        task_types=frozenset(profile.task_types or ()),
+        availability=frozenset((int(d), str(p)) for d, p in (profile.availability or ())),
+        languages=frozenset(profile.languages or ()) or frozenset({"fi"}),
+        busy_intervals=busy_intervals,
+        youth_profile=profile.youth_profile if profile.youth_profile in YOUTH_PROFILES else None,
+        past_errands_with_elder=past_errands_with_elder,
+        past_feedback_with_elder=past_feedback_with_elder,
+        recent_assignments=recent_assignments,
+        travel_mode=TRAVEL_MODES.get(profile.transport),
+    )
+
+
+def busy_intervals_for(
+    helper_id: int, starts_at: datetime, ends_at: datetime, *, exclude_errand_id: int | None = None
+) -> tuple[tuple[datetime, datetime], ...]:
+    """The helper's active assignments that overlap ``[starts_at, ends_at)`` (one query)."""
+    stmt = (
+        sa.select(Errand.starts_at, Errand.ends_at)
+        .join(Assignment, Assignment.errand_id == Errand.id)
+        .where(
+            Assignment.helper_id == helper_id,
+            Assignment.status.in_(BUSY_STATUSES),
+            Errand.starts_at < ends_at,
+            Errand.ends_at > starts_at,
+        )
+    )
+    if exclude_errand_id is not None:
+        stmt = stmt.where(Errand.id != exclude_errand_id)
+    return tuple((s, e) for s, e in db.session.execute(stmt))
+
+
+def evaluate_helper(errand: Errand, profile: HelperProfile) -> Ranked | Excluded:
+    """Score (or exclude) one helper for one errand, with their real busy intervals."""
+    spec = spec_from_errand(errand)
+    candidate = candidate_from_profile(
+        profile,
+        on=errand_local_date(errand),
+        busy_intervals=busy_intervals_for(profile.id, errand.starts_at, errand.ends_at, exclude_errand_id=errand.id),
+    )
+    return evaluate(spec, candidate)
+
+
+def exclusions_for(errand: Errand, profile: HelperProfile, *, ignore: Collection[str] = ()) -> tuple[Exclusion, ...]:
+    """The hard rules that stop ``profile`` from taking ``errand`` (empty: eligible).
+
+    ``ignore`` drops codes that do not apply in the situation, e.g. ``too_far``
+    when a coordinator offered the errand to this helper on purpose.
+    """
+    result = evaluate_helper(errand, profile)
+    if isinstance(result, Ranked):
+        return ()
+    return tuple(e for e in result.exclusions if e.code not in ignore)

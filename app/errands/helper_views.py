@@ -1,0 +1,295 @@
+"""What a helper sees: the board, their errands, and an assigned errand's details.
+
+Privacy rule: the board shows task, time, village and distance only. The
+person's first name, address, phone, access notes and a map link
+(:class:`AssignedDetails`) are shown only to a helper with an active or done
+assignment, and only until ``Assignment.details_visible_until``. Health notes
+and the surname are never shown to helpers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote_plus
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.errands.eligibility import (
+    candidate_from_profile,
+    errand_local_date,
+    spec_from_errand,
+)
+from app.errands.lifecycle import is_late_withdrawal, report_allowed
+from app.errands.messages import place_name
+from app.extensions import db
+from app.matching.geo import bounding_box
+from app.matching.score import Ranked, evaluate
+from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Offer
+from app.phones import display_phone
+
+#: How many finished errands "My errands" lists.
+PAST_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class BoardItem:
+    errand_id: int
+    task_code: str
+    task: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    distance_km: float | None
+    offered: bool
+    helpers_needed: int
+    offer_expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AssignedDetails:
+    """What an assigned helper may know about the person."""
+
+    first_name: str
+    street_address: str | None
+    postcode: str | None
+    place: str
+    phone: str | None
+    phone_display: str | None
+    access_notes: str | None
+    notes_for_helper: str | None
+    map_url: str | None
+    geo_uri: str | None
+    visible_until: datetime
+
+
+@dataclass(frozen=True)
+class MyErrand:
+    assignment: Assignment
+    errand: Errand
+    task: str
+    place: str
+    details: AssignedDetails | None
+    can_withdraw: bool
+    late_withdrawal: bool
+    can_report: bool
+
+
+@dataclass(frozen=True)
+class MyErrands:
+    to_report: list[MyErrand]
+    upcoming: list[MyErrand]
+    past: list[MyErrand]
+
+
+def helper_organization_ids(profile: HelperProfile) -> set[int]:
+    ids = {org.id for org in profile.user.organizations} if profile.user is not None else set()
+    if profile.organization_id is not None:
+        ids.add(profile.organization_id)
+    return ids
+
+
+def _busy(profile: HelperProfile) -> list[tuple[int, datetime, datetime]]:
+    rows = db.session.execute(
+        sa.select(Errand.id, Errand.starts_at, Errand.ends_at)
+        .join(Assignment, Assignment.errand_id == Errand.id)
+        .where(Assignment.helper_id == profile.id, Assignment.status == "active")
+    )
+    return [(i, s, e) for i, s, e in rows]
+
+
+def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[BoardItem]:
+    """Open errands the helper may take: their pending offers first, then nearest first.
+
+    Errands of the helper's organizations that start in the future and still
+    need helpers; hard rules (approval, pause, consent, minors' hours, busy,
+    distance) apply, except distance for errands offered to them. Errands they
+    declined or already hold are left out. A bounding box on the person's
+    indexed coordinates keeps the query small.
+    """
+    org_ids = helper_organization_ids(profile)
+    if not org_ids:
+        return []
+    offers = {
+        o.errand_id: o
+        for o in db.session.scalars(
+            sa.select(Offer).where(Offer.helper_id == profile.id, Offer.status.in_(("pending", "declined")))
+        )
+    }
+    pending_ids = [eid for eid, o in offers.items() if o.status == "pending"]
+    declined_ids = {eid for eid, o in offers.items() if o.status == "declined"}
+    held_ids = set(
+        db.session.scalars(
+            sa.select(Assignment.errand_id).where(
+                Assignment.helper_id == profile.id, Assignment.status.in_(("active", "done"))
+            )
+        )
+    )
+    near = sa.true()
+    if profile.lat is not None and profile.lon is not None:
+        min_lat, max_lat, min_lon, max_lon = bounding_box(profile.lat, profile.lon, profile.max_distance_km or 0.0)
+        near = sa.or_(
+            Elder.lat.is_(None),
+            sa.and_(Elder.lat.between(min_lat, max_lat), Elder.lon.between(min_lon, max_lon)),
+        )
+    stmt = (
+        sa.select(Errand)
+        .join(Elder, Elder.id == Errand.elder_id)
+        .options(
+            selectinload(Errand.elder).selectinload(Elder.village),
+            selectinload(Errand.elder).selectinload(Elder.municipality),
+            selectinload(Errand.task_type),
+            selectinload(Errand.request),
+        )
+        .where(
+            Errand.state.in_(("open", "offered")),
+            Errand.starts_at > now,
+            Errand.organization_id.in_(org_ids),
+            sa.or_(near, Errand.id.in_(pending_ids or [-1])),
+        )
+        .order_by(Errand.starts_at)
+    )
+    busy = _busy(profile)
+    items: list[BoardItem] = []
+    for errand in db.session.scalars(stmt):
+        if errand.id in declined_ids or errand.id in held_ids:
+            continue
+        offer = offers.get(errand.id)
+        offered = offer is not None and offer.status == "pending"
+        intervals = tuple((s, e) for i, s, e in busy if i != errand.id and s < errand.ends_at and e > errand.starts_at)
+        candidate = candidate_from_profile(profile, on=errand_local_date(errand), busy_intervals=intervals)
+        result = evaluate(spec_from_errand(errand), candidate)
+        # An offer was the coordinator's choice: distance does not hide it.
+        if not (isinstance(result, Ranked) or (offered and set(result.codes) == {"too_far"})):
+            continue
+        distance = result.distance_km
+        items.append(
+            BoardItem(
+                errand_id=errand.id,
+                task_code=errand.task_type.code,
+                task=errand.task_type.name(locale),
+                starts_at=errand.starts_at,
+                ends_at=errand.ends_at,
+                place=place_name(errand.elder, locale),
+                distance_km=distance,
+                offered=offered,
+                helpers_needed=errand.helpers_needed,
+                offer_expires_at=offer.expires_at if offered else None,
+            )
+        )
+    items.sort(key=lambda i: (not i.offered, i.distance_km is None, i.distance_km or 0.0, i.starts_at, i.errand_id))
+    return items
+
+
+def map_links(elder: Elder) -> tuple[str | None, str | None]:
+    """(OpenStreetMap URL, geo: URI) for the person's home; a search link when not geocoded."""
+    lat, lon = (elder.lat, elder.lon)
+    if lat is not None and lon is not None:
+        return (
+            f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=17/{lat:.6f}/{lon:.6f}",
+            f"geo:{lat:.6f},{lon:.6f}",
+        )
+    query = " ".join(p for p in (elder.street_address, elder.postcode, place_name(elder)) if p)
+    if not query:
+        return None, None
+    return f"https://www.openstreetmap.org/search?query={quote_plus(query)}", None
+
+
+def visible_details(errand: Errand, helper_profile: HelperProfile, now: datetime) -> AssignedDetails | None:
+    """The person's details for this helper, or None when they may not see them.
+
+    Only while the helper has an active or done assignment for the errand and
+    ``now <= details_visible_until``. First name, address, phone, access
+    notes, the coordinator's notes for the helper and a map link; never the
+    surname or the health notes.
+    """
+    assignment = db.session.scalar(
+        sa.select(Assignment)
+        .where(
+            Assignment.errand_id == errand.id,
+            Assignment.helper_id == helper_profile.id,
+            Assignment.status.in_(("active", "done")),
+            Assignment.details_visible_until.is_not(None),
+        )
+        .order_by(Assignment.id.desc())
+        .limit(1)
+    )
+    if assignment is None or assignment.details_visible_until is None or now > assignment.details_visible_until:
+        return None
+    elder = errand.elder
+    map_url, geo_uri = map_links(elder)
+    request: HelpRequest | None = errand.request
+    return AssignedDetails(
+        first_name=elder.first_name,
+        street_address=elder.street_address,
+        postcode=elder.postcode,
+        place=place_name(elder),
+        phone=elder.phone,
+        phone_display=display_phone(elder.phone) if elder.phone else None,
+        access_notes=elder.access_notes,
+        notes_for_helper=request.notes_for_helper if request is not None else None,
+        map_url=map_url,
+        geo_uri=geo_uri,
+        visible_until=assignment.details_visible_until,
+    )
+
+
+def my_errands(profile: HelperProfile, now: datetime, locale: str = "fi") -> MyErrands:
+    """The helper's errands: to report (started, not yet marked done), upcoming, and past."""
+    assignments = list(
+        db.session.scalars(
+            sa.select(Assignment)
+            .join(Errand, Errand.id == Assignment.errand_id)
+            .options(
+                selectinload(Assignment.errand).selectinload(Errand.elder),
+                selectinload(Assignment.errand).selectinload(Errand.task_type),
+            )
+            .where(Assignment.helper_id == profile.id)
+            .order_by(Errand.starts_at, Assignment.id)
+        )
+    )
+    to_report: list[MyErrand] = []
+    upcoming: list[MyErrand] = []
+    past: list[MyErrand] = []
+    for a in assignments:
+        errand = a.errand
+        active = a.status == "active" and errand.state in ("open", "offered", "assigned")
+        started = errand.starts_at <= now
+        details = visible_details(errand, profile, now) if a.status in ("active", "done") else None
+        item = MyErrand(
+            assignment=a,
+            errand=errand,
+            task=errand.task_type.name(locale),
+            place=place_name(errand.elder, locale),
+            details=details,
+            can_withdraw=active and not started,
+            late_withdrawal=active and not started and is_late_withdrawal(errand, now),
+            can_report=active and report_allowed(errand, now),
+        )
+        if active and started:
+            to_report.append(item)
+        elif active:
+            upcoming.append(item)
+        else:
+            past.append(item)
+    past.sort(key=lambda i: i.errand.starts_at, reverse=True)
+    return MyErrands(to_report, upcoming, past[:PAST_LIMIT])
+
+
+def next_errand(profile: HelperProfile, now: datetime) -> Assignment | None:
+    """The helper's next active assignment that has not ended."""
+    return db.session.scalar(
+        sa.select(Assignment)
+        .join(Errand, Errand.id == Assignment.errand_id)
+        .where(Assignment.helper_id == profile.id, Assignment.status == "active", Errand.ends_at > now)
+        .order_by(Errand.starts_at)
+        .limit(1)
+    )
+
+
+def own_assignment(profile: HelperProfile, assignment_id: int) -> Assignment | None:
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.helper_id != profile.id:
+        return None
+    return assignment

@@ -1,0 +1,457 @@
+"""The errand's life: one state machine and every transition.
+
+States and transitions (:data:`TRANSITIONS`)::
+
+    open     -> offered | assigned | cancelled | expired
+    offered  -> assigned | open | cancelled | expired
+    assigned -> done | cancelled | no_show | open | offered
+    done, cancelled, expired, no_show: terminal
+
+* ``open``: needs helpers; visible on the board of eligible helpers.
+* ``offered``: offered to chosen helpers (SMS and board) who have not all
+  answered; still first come, first served. When every offer is declined or
+  expired it goes back to ``open``.
+* ``assigned``: every slot (``helpers_needed``) is taken. An errand with free
+  slots stays ``open``/``offered`` even when some helpers accepted; when it
+  starts with fewer helpers it becomes ``assigned`` ("went ahead").
+* **Withdrawn is not an errand state** but what happens to an assignment: the
+  assignment becomes ``withdrawn``, gives its slot back, and the errand goes
+  ``assigned -> open`` (or ``-> offered`` when offers are still pending). The
+  ErrandEvent of that step has the note ``withdrawn: <reason>``. Later than
+  :data:`WITHDRAW_NOTICE` before the start a ``late_withdrawal``
+  CoordinatorAlert is raised as well.
+* Steps that do not change the state but belong to the history (one helper of
+  two accepted, an offer declined, a withdrawal from a half-filled errand) are
+  ErrandEvents with ``from_state == to_state``.
+
+Every function flushes only; the caller commits once. Every refused step
+raises :class:`ErrandError` with a ``code`` the route turns into a message:
+``not_found``, ``not_allowed_transition``, ``already_taken``, ``already_assigned``,
+``not_eligible``, ``too_late``, ``too_early``, ``offer_closed``, ``not_yours``,
+``not_active``, ``reason_required``, ``invalid_report``.
+
+Modules: the table and the shared helpers are in :mod:`app.errands.states`,
+the steps after the errand (done, no-show, expiry) in
+:mod:`app.errands.completion`; everything is importable from here.
+
+Race safety of :func:`accept_errand`: the errand row is locked first (``SELECT
+... FOR UPDATE`` on PostgreSQL; on SQLite a write to the row takes the
+database's write lock, waiting up to the busy timeout), so slot counting is
+serialised; the ``(errand_id, slot)`` unique constraint, hit inside a
+SAVEPOINT, is the final guard on both engines.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.audit import record
+from app.errands import messages
+from app.errands.completion import (
+    MAX_REPORT_MINUTES,
+    encounter_kind,
+    expire_offers,
+    mark_done,
+    mark_no_show,
+    report_allowed,
+)
+from app.errands.eligibility import exclusions_for
+from app.errands.states import (
+    LIVE_STATES,
+    TERMINAL_STATES,
+    TRANSITIONS,
+    ErrandError,
+    _assignments,
+    _clip,
+    _lock_errand,
+    _offer_of,
+    _offers,
+    can_transition,
+    note_event,
+    transition,
+)
+from app.extensions import db
+from app.i18n import HELSINKI
+from app.models import Assignment, CoordinatorAlert, Errand, HelperProfile, Offer, SmsMessage, User, utcnow
+
+__all__ = [
+    "CANCEL_KINDS",
+    "DETAILS_VISIBLE_AFTER_END",
+    "LIVE_STATES",
+    "MAX_REPORT_MINUTES",
+    "TERMINAL_STATES",
+    "TRANSITIONS",
+    "WITHDRAW_NOTICE",
+    "ErrandError",
+    "accept_errand",
+    "assign_helper",
+    "can_transition",
+    "cancel_errand",
+    "decline_offer",
+    "encounter_kind",
+    "expire_offers",
+    "is_late_withdrawal",
+    "mark_done",
+    "mark_no_show",
+    "note_event",
+    "offer_errand",
+    "report_allowed",
+    "transition",
+    "withdraw",
+]
+
+#: A helper may withdraw without alerting the coordinator until this long before the start.
+WITHDRAW_NOTICE = timedelta(hours=24)
+#: An assigned helper sees the person's details until this long after the errand ends.
+DETAILS_VISIBLE_AFTER_END = timedelta(hours=24)
+CANCEL_KINDS = ("coordinator", "elder", "relative")
+#: ``via`` of accept/decline -> Assignment.assigned_via / Offer.responded_via.
+_ASSIGNED_VIA = {"web": "board", "board": "board", "sms": "sms", "coordinator": "coordinator"}
+_RESPONDED_VIA = {"web": "web", "board": "web", "sms": "sms", "coordinator": "web"}
+
+
+# --------------------------------------------------------------------------
+# Offers
+# --------------------------------------------------------------------------
+
+#: Offer statuses after which the same helper is not offered the errand again.
+_FINAL_FOR_HELPER = ("pending", "accepted", "declined")
+
+
+def offer_errand(
+    errand: Errand, helper_ids: list[int], *, by_user: User | None, expires_at: datetime | None = None
+) -> list[Offer]:
+    """Offer the errand to helpers: pending offers, ``open -> offered``, one SMS each.
+
+    Skipped (not in the result): helpers who already have a pending, accepted
+    or declined offer for it or an active assignment, unknown ids, and helpers
+    a hard rule excludes (not approved, paused, suspended, minor without
+    consent or outside 08-20, busy); distance is not checked here because the
+    coordinator chose them. A closed offer (taken, expired, cancelled) is
+    reopened. Raises ErrandError ``not_allowed_transition`` (errand not open or
+    offered) or ``too_late`` (already started).
+    """
+    now = utcnow()
+    errand = _lock_errand(errand.id)
+    if errand.state not in ("open", "offered"):
+        raise ErrandError("not_allowed_transition", from_state=errand.state, to_state="offered")
+    if errand.starts_at <= now:
+        raise ErrandError("too_late")
+    existing = {offer.helper_id: offer for offer in _offers(errand)}
+    assigned = {a.helper_id for a in _assignments(errand, "active", "done")}
+    wanted = list(dict.fromkeys(helper_ids))
+    profiles = {
+        p.id: p for p in db.session.scalars(sa.select(HelperProfile).where(HelperProfile.id.in_(wanted or [-1])))
+    }
+    created: list[Offer] = []
+    reopened: set[int] = set()
+    for helper_id in wanted:
+        profile = profiles.get(helper_id)
+        if profile is None or helper_id in assigned:
+            continue
+        offer = existing.get(helper_id)
+        if offer is not None and offer.status in _FINAL_FOR_HELPER:
+            continue
+        if exclusions_for(errand, profile, ignore=("too_far",)):
+            continue
+        if offer is None:
+            offer = Offer(errand_id=errand.id, helper_id=helper_id)
+            db.session.add(offer)
+        else:
+            reopened.add(helper_id)
+        offer.status = "pending"
+        offer.sent_at = now
+        offer.expires_at = expires_at
+        offer.responded_at = None
+        offer.responded_via = None
+        offer.offered_by_id = by_user.id if by_user is not None else None
+        created.append(offer)
+    if not created:
+        return created
+    db.session.flush()
+    names = ", ".join(profiles[o.helper_id].display_name for o in created)
+    if errand.state == "open":
+        transition(errand, "offered", actor=by_user, actor_kind="coordinator", note=f"offered: {names}")
+    else:
+        note_event(errand, f"offered: {names}", actor=by_user, actor_kind="coordinator")
+    for offer in created:
+        messages.queue_offer(
+            errand,
+            profiles[offer.helper_id],
+            sent_by_id=by_user.id if by_user else None,
+            again_at=now if offer.helper_id in reopened else None,
+        )
+    record("errand.offered", errand, actor=by_user, helpers=[o.helper_id for o in created])
+    db.session.flush()
+    return created
+
+
+def decline_offer(errand_id: int, helper_id: int, *, via: str) -> Offer:
+    """The helper says no. Without an offer (declined on the board) a declined
+    offer row is written so the errand leaves their board.
+
+    When no pending offer remains on an ``offered`` errand it goes back to
+    ``open``. Raises ErrandError ``not_found`` or ``offer_closed`` (the offer is
+    no longer pending).
+    """
+    errand = _lock_errand(errand_id)
+    profile = db.session.get(HelperProfile, helper_id)
+    if profile is None:
+        raise ErrandError("not_found")
+    offer = _offer_of(errand_id, helper_id)
+    now = utcnow()
+    if offer is None:
+        if errand.state not in ("open", "offered"):
+            raise ErrandError("offer_closed")
+        offer = Offer(errand_id=errand_id, helper_id=helper_id, sent_at=now)
+        db.session.add(offer)
+    elif offer.status != "pending":
+        raise ErrandError("offer_closed", status=offer.status)
+    offer.status = "declined"
+    offer.responded_at = now
+    offer.responded_via = _RESPONDED_VIA.get(via, "web")
+    db.session.flush()
+    actor, kind = profile.user, ("sms" if via == "sms" else "helper")
+    if errand.state == "offered" and not _offers(errand, "pending"):
+        transition(errand, "open", actor=actor, actor_kind=kind, note=f"declined: {profile.display_name}")
+    else:
+        note_event(errand, f"declined: {profile.display_name}", actor=actor, actor_kind=kind)
+    db.session.flush()
+    return offer
+
+
+# --------------------------------------------------------------------------
+# Accepting
+# --------------------------------------------------------------------------
+
+
+def accept_errand(errand_id: int, helper_id: int, *, via: str, by_user: User | None = None) -> Assignment:
+    """First come, first served: give the helper the next free slot of the errand.
+
+    ``via`` is ``web`` (the board), ``sms`` (a reply) or ``coordinator`` (a
+    coordinator assigns directly; pass ``by_user``). A helper may accept
+    without an offer when eligible. Distance is not checked when the errand
+    was offered to the helper or a coordinator assigns.
+
+    When all slots are filled the errand becomes ``assigned``, other pending
+    offers ``taken``; the helper's own offer becomes ``accepted``. The helper
+    gets a confirmation SMS (with the first name, address and phone) and,
+    per the person's contact channel, the person or their relative a short one.
+
+    Raises ErrandError: ``not_found``; ``already_taken`` (every slot is taken;
+    the helper's pending offer is marked ``taken`` and flushed, so the caller
+    should still commit); ``already_assigned`` (this helper has it already);
+    ``offer_closed`` (cancelled, expired or done); ``too_late`` (started);
+    ``not_eligible`` (``details["codes"]`` lists the hard rules).
+    """
+    errand = _lock_errand(errand_id)
+    profile = db.session.get(HelperProfile, helper_id)
+    if profile is None:
+        raise ErrandError("not_found")
+    now = utcnow()
+    offer = _offer_of(errand_id, helper_id)
+    active = _assignments(errand, "active", "done")
+    if any(a.helper_id == helper_id for a in active):
+        raise ErrandError("already_assigned")
+    if errand.state in TERMINAL_STATES:
+        _close_offer(offer, "expired" if errand.state == "expired" else "cancelled")
+        raise ErrandError("offer_closed", state=errand.state)
+    if errand.state == "assigned":
+        _close_offer(offer, "taken")
+        raise ErrandError("already_taken")
+    if errand.starts_at <= now:
+        raise ErrandError("too_late")
+    offered = offer is not None and offer.status == "pending"
+    ignore = ("too_far",) if offered or via == "coordinator" else ()
+    excluded = exclusions_for(errand, profile, ignore=ignore)
+    if excluded:
+        raise ErrandError("not_eligible", codes=[e.code for e in excluded])
+
+    used = {a.slot for a in active if a.slot is not None}
+    free = [slot for slot in range(1, errand.helpers_needed + 1) if slot not in used]
+    if not free:
+        _close_offer(offer, "taken")
+        raise ErrandError("already_taken")
+    assignment = Assignment(
+        errand_id=errand.id,
+        helper_id=helper_id,
+        slot=free[0],
+        status="active",
+        assigned_at=now,
+        assigned_via=_ASSIGNED_VIA.get(via, "board"),
+        assigned_by_id=by_user.id if by_user is not None else None,
+        details_visible_until=errand.ends_at + DETAILS_VISIBLE_AFTER_END,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(assignment)
+            db.session.flush()
+    except IntegrityError:
+        # Someone took the same slot between our read and our write.
+        _close_offer(offer, "taken")
+        raise ErrandError("already_taken") from None
+
+    if offer is not None:
+        offer.status = "accepted"
+        offer.responded_at = now
+        offer.responded_via = _RESPONDED_VIA.get(via, "web")
+    actor = by_user if via == "coordinator" else profile.user
+    actor_kind = {"coordinator": "coordinator", "sms": "sms"}.get(via, "helper")
+    filled = len(used) + 1
+    note = f"accepted: {profile.display_name} ({filled}/{errand.helpers_needed})"
+    if filled >= errand.helpers_needed:
+        transition(errand, "assigned", actor=actor, actor_kind=actor_kind, note=note)
+        for other in _offers(errand, "pending"):
+            if other.helper_id != helper_id:
+                other.status = "taken"
+    else:
+        note_event(errand, note, actor=actor, actor_kind=actor_kind)
+    db.session.flush()
+    messages.queue_confirmation(assignment)
+    messages.queue_elder_confirmation(assignment)
+    record("errand.accepted", errand, actor=actor, helper_id=helper_id, via=via, slot=assignment.slot)
+    db.session.flush()
+    return assignment
+
+
+def assign_helper(errand_id: int, helper_id: int, *, by_user: User) -> Assignment:
+    """A coordinator assigns a helper directly (same rules and race safety as accepting)."""
+    return accept_errand(errand_id, helper_id, via="coordinator", by_user=by_user)
+
+
+def _close_offer(offer: Offer | None, status: str) -> None:
+    if offer is not None and offer.status == "pending":
+        offer.status = status
+        db.session.flush()
+
+
+# --------------------------------------------------------------------------
+# Withdrawing, cancelling
+# --------------------------------------------------------------------------
+
+
+def is_late_withdrawal(errand: Errand, now: datetime) -> bool:
+    """Less than :data:`WITHDRAW_NOTICE` before the start."""
+    return errand.starts_at - now <= WITHDRAW_NOTICE
+
+
+def withdraw(assignment_id: int, *, by_user: User | None = None, actor_kind: str = "helper", reason: str) -> Assignment:
+    """Take a helper off an errand before it starts; the errand goes back to matching.
+
+    The assignment becomes ``withdrawn`` and gives its slot back; the person's
+    details are hidden from the helper at once, and their offer (if any)
+    counts as declined, so they are not offered it again. An ``assigned`` errand goes
+    back to ``open`` (``offered`` if offers are still pending). Late (less than
+    :data:`WITHDRAW_NOTICE` before the start) a ``late_withdrawal``
+    CoordinatorAlert is raised. If the person's side had been told who comes,
+    they get a short notice.
+
+    Raises ErrandError ``not_found``, ``not_active``, ``too_late`` (started) or
+    ``reason_required``.
+    """
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise ErrandError("not_found")
+    errand = _lock_errand(assignment.errand_id)
+    db.session.refresh(assignment)
+    if assignment.status != "active":
+        raise ErrandError("not_active", status=assignment.status)
+    now = utcnow()
+    if errand.starts_at <= now:
+        raise ErrandError("too_late")
+    reason_text = _clip(reason, 300)
+    if reason_text is None:
+        raise ErrandError("reason_required")
+    late = is_late_withdrawal(errand, now)
+    assignment.status = "withdrawn"
+    assignment.slot = None
+    assignment.withdrawn_at = now
+    assignment.withdraw_reason = reason_text
+    assignment.details_visible_until = now
+    helper = assignment.helper
+    offer = _offer_of(errand.id, helper.id)
+    if offer is not None and offer.status in ("pending", "accepted"):
+        # Withdrawing is saying no after all: not offered again, off their board.
+        offer.status = "declined"
+        offer.responded_at = now
+    db.session.flush()
+
+    actor = by_user if by_user is not None else helper.user
+    note = f"withdrawn{' late' if late else ''}: {helper.display_name}: {reason_text}"
+    if errand.state == "assigned":
+        back_to = "offered" if _offers(errand, "pending") else "open"
+        transition(errand, back_to, actor=actor, actor_kind=actor_kind, note=note)
+    else:
+        note_event(errand, note, actor=actor, actor_kind=actor_kind)
+    if late:
+        _alert_late_withdrawal(assignment, reason_text)
+    if _elder_was_told(assignment):
+        messages.queue_elder_withdrawal(assignment)
+    record("errand.withdrawn", errand, actor=actor, helper_id=helper.id, late=late, reason=reason_text)
+    db.session.flush()
+    return assignment
+
+
+def _alert_late_withdrawal(assignment: Assignment, reason: str) -> None:
+    errand, helper = assignment.errand, assignment.helper
+    key = f"late_withdrawal:{assignment.id}"
+    if db.session.scalar(sa.select(CoordinatorAlert.id).where(CoordinatorAlert.dedupe_key == key)) is not None:
+        return
+    local = errand.starts_at.astimezone(HELSINKI)
+    db.session.add(
+        CoordinatorAlert(
+            organization_id=errand.organization_id,
+            kind="late_withdrawal",
+            message=(
+                f"{helper.display_name} withdrew from errand {errand.short_code} "
+                f"({local:%d.%m. %H:%M}) less than 24 h before: {reason}"
+            )[:500],
+            errand_id=errand.id,
+            elder_id=errand.elder_id,
+            helper_id=helper.id,
+            dedupe_key=key,
+        )
+    )
+
+
+def _elder_was_told(assignment: Assignment) -> bool:
+    key = messages.elder_confirmation_key(assignment)
+    return db.session.scalar(sa.select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None
+
+
+def cancel_errand(errand_id: int, *, by_user: User | None = None, by_kind: str, reason: str) -> Errand:
+    """Cancel an errand (by a coordinator, the older person or a relative).
+
+    Pending offers and active assignments are cancelled; assigned helpers get
+    a cancellation SMS. Raises ErrandError ``not_found``,
+    ``not_allowed_transition`` (done, expired, already cancelled) or
+    ``reason_required``.
+    """
+    errand = _lock_errand(errand_id)
+    reason_text = _clip(reason, 300)
+    if reason_text is None:
+        raise ErrandError("reason_required")
+    now = utcnow()
+    transition(errand, "cancelled", actor=by_user, actor_kind=by_kind, note=reason_text)
+    errand.cancelled_by_id = by_user.id if by_user is not None else None
+    errand.cancelled_by_kind = by_kind
+    errand.cancel_reason = reason_text
+    for offer in _offers(errand, "pending"):
+        offer.status = "cancelled"
+    notified: list[HelperProfile] = []
+    for assignment in _assignments(errand, "active"):
+        assignment.status = "cancelled"
+        assignment.slot = None
+        assignment.withdrawn_at = now
+        assignment.withdraw_reason = reason_text
+        assignment.details_visible_until = now
+        notified.append(assignment.helper)
+    db.session.flush()
+    for helper in notified:
+        messages.queue_cancellation(errand, helper, sent_by_id=by_user.id if by_user else None)
+    record("errand.cancelled", errand, actor=by_user, by_kind=by_kind, reason=reason_text)
+    db.session.flush()
+    return errand

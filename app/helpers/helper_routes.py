@@ -1,0 +1,189 @@
+"""The helper's own pages: status, profile, pause, deleting the account."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import abort, flash, redirect, render_template, session, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from app.extensions import db
+from app.helpers import bp
+from app.helpers.consent import current_consent
+from app.helpers.forms import DeleteAccountForm, EditProfileForm, PauseForm, ResumeForm
+from app.helpers.profile_fit import suggest
+from app.helpers.registration import RegistrationError, update_profile
+from app.helpers.services import (
+    HelperError,
+    delete_helper_account,
+    has_valid_guardian_consent,
+    is_minor,
+    pause_helper,
+    resume_helper,
+    today_local,
+    upcoming_assignments,
+)
+from app.i18n import HELSINKI, current_language
+from app.models import HelperProfile
+from app.phones import display_phone
+from app.security import roles_required
+
+
+def _own_profile() -> HelperProfile:
+    profile = current_user.helper_profile
+    if profile is None or profile.status == "deleted":
+        abort(404)
+    return profile
+
+
+def _status_page(profile: HelperProfile, pause_form: PauseForm | None = None, status: int = 200):
+    return (
+        render_template(
+            "helpers/status.html",
+            profile=profile,
+            consent=current_consent(profile),
+            suggestion=suggest_for(profile),
+            pause_form=pause_form or PauseForm(),
+            resume_form=ResumeForm(),
+        ),
+        status,
+    )
+
+
+def suggest_for(profile: HelperProfile):
+    from app.helpers.profile_fit import Sliders
+
+    return suggest(
+        Sliders(profile.slider_sociable, profile.slider_producer, profile.slider_others, profile.slider_digital)
+    )
+
+
+@bp.route("/me")
+@roles_required("helper")
+def my_status():
+    return _status_page(_own_profile())
+
+
+def _initial(profile: HelperProfile) -> dict:
+    return {
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "phone": display_phone(profile.phone),
+        "municipality": profile.municipality_id,
+        "village": profile.village_id,
+        "address_text": profile.address_text or "",
+        "transport": profile.transport,
+        "max_distance_km": round(profile.max_distance_km),
+        "task_types": list(profile.task_types or []),
+        "availability": [f"{day}-{part}" for day, part in profile.availability or []],
+        "languages": list(profile.languages or []),
+        "introduction": profile.introduction,
+        "slider_sociable": profile.slider_sociable,
+        "slider_producer": profile.slider_producer,
+        "slider_others": profile.slider_others,
+        "slider_digital": profile.slider_digital,
+        "guardian_name": profile.guardian_name or "",
+        "guardian_phone": display_phone(profile.guardian_phone),
+    }
+
+
+@bp.route("/me/edit", methods=["GET", "POST"])
+@roles_required("helper")
+def edit_profile():
+    profile = _own_profile()
+    minor = is_minor(profile, today_local())
+    guardian_editable = minor and not has_valid_guardian_consent(profile)
+    form = EditProfileForm(data=_initial(profile))
+    form.guardian_editable = guardian_editable
+    form.fill_choices(current_language())
+    if form.validate_on_submit():
+        try:
+            asked = update_profile(profile, form.details(with_guardian=guardian_editable))
+        except RegistrationError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(
+                _("This number is already in use by another helper. Give your own mobile number.")
+            )
+        else:
+            db.session.commit()
+            flash(_("Your profile has been saved."), "info")
+            if asked:
+                flash(_("We sent your guardian a new request for consent."), "info")
+            return redirect(url_for("helpers.my_status"))
+    return (
+        render_template(
+            "helpers/edit.html", form=form, profile=profile, minor=minor, guardian_editable=guardian_editable
+        ),
+        400 if form.errors else 200,
+    )
+
+
+@bp.route("/me/pause", methods=["POST"])
+@roles_required("helper")
+def pause():
+    profile = _own_profile()
+    form = PauseForm()
+    if form.validate_on_submit():
+        try:
+            pause_helper(profile, form.until.data)
+        except HelperError as exc:
+            message = (
+                _("Choose today or a later day.")
+                if exc.code == "past_date"
+                else _("A pause can last at most a year. Choose an earlier day.")
+            )
+            form.until.errors.append(message)
+        else:
+            db.session.commit()
+            end = datetime.combine(form.until.data + timedelta(days=1), time(0), HELSINKI)
+            flash(
+                _(
+                    "You are on a break until %(date)s. You will not be offered errands before that.",
+                    date=format_date(form.until.data, "medium"),
+                ),
+                "info",
+            )
+            if upcoming_assignments(profile, until=end):
+                flash(
+                    _(
+                        "You still have errands you already took during the break. If you cannot do them, "
+                        "withdraw from them on your errands page so that someone else can help."
+                    ),
+                    "warning",
+                )
+            return redirect(url_for("helpers.my_status"))
+    return _status_page(profile, form, 400)
+
+
+@bp.route("/me/resume", methods=["POST"])
+@roles_required("helper")
+def resume():
+    profile = _own_profile()
+    if ResumeForm().validate_on_submit():
+        resume_helper(profile)
+        db.session.commit()
+        flash(_("Welcome back! You can be offered errands again."), "info")
+    return redirect(url_for("helpers.my_status"))
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@roles_required("helper")
+def delete_account():
+    profile = _own_profile()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        delete_helper_account(profile)
+        db.session.commit()
+        logout_user()
+        lang = session.get("lang")
+        session.clear()
+        if lang:
+            session["lang"] = lang
+        flash(_("Your account has been deleted. Thank you for everything you did!"), "info")
+        return redirect(url_for("main.index"))
+    return (
+        render_template("helpers/delete.html", form=form, profile=profile, upcoming=len(upcoming_assignments(profile))),
+        400 if form.errors else 200,
+    )

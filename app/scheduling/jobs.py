@@ -1,0 +1,86 @@
+"""The scheduler's jobs: plain functions ``job_x(now) -> int`` that read and
+write tables, commit, and return how many things they did.
+
+They need an application context (the scheduler gives each run its own) and
+can be called directly in tests or from ``flask --app wsgi scheduler --once``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.extensions import db
+from app.models import utcnow
+from app.scheduling import escalation, reminders, retention
+from app.scheduling.settings import setting
+
+
+def job_dispatch_sms(now: datetime | None = None, *, should_stop: Callable[[], bool] | None = None) -> int:
+    """Send the due messages of the SMS outbox."""
+    from app.sms.dispatcher import dispatch_outbox
+
+    return dispatch_outbox(now or utcnow(), should_stop=should_stop).sent
+
+
+def job_reminders(now: datetime | None = None) -> int:
+    count = reminders.create_due_reminders(now or utcnow())
+    db.session.commit()
+    return count
+
+
+def job_escalate(now: datetime | None = None) -> int:
+    count = escalation.escalate(now or utcnow())
+    db.session.commit()
+    return count
+
+
+def job_expire_offers(now: datetime | None = None) -> int:
+    from app.errands.lifecycle import expire_offers
+
+    count = expire_offers(now or utcnow())
+    db.session.commit()
+    return count
+
+
+def job_generate_errands(now: datetime | None = None) -> int:
+    from app.errands.requests import generate_due_errands
+
+    count = generate_due_errands(now or utcnow(), horizon_days=int(setting("ERRAND_HORIZON_DAYS")))
+    db.session.commit()
+    return count
+
+
+def job_feedback_requests(now: datetime | None = None) -> int:
+    count = reminders.create_feedback_requests(now or utcnow())
+    db.session.commit()
+    return count
+
+
+def job_purge(now: datetime | None = None) -> int:
+    count = retention.purge(now or utcnow())
+    db.session.commit()
+    return count
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One periodic job: its id, function, and how often it runs."""
+
+    id: str
+    func: Callable[..., int]
+    interval_key: str | None = None  # a settings key (seconds); None: daily at ``daily_at``
+    daily_at: tuple[int, int] | None = None
+
+
+# Order matters for ``--once``: work that creates messages runs before the dispatcher.
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec("generate-errands", job_generate_errands, "SCHEDULER_GENERATE_SECONDS"),
+    JobSpec("expire-offers", job_expire_offers, "SCHEDULER_EXPIRY_SECONDS"),
+    JobSpec("escalate", job_escalate, "SCHEDULER_ESCALATION_SECONDS"),
+    JobSpec("reminders", job_reminders, "SCHEDULER_REMINDER_SECONDS"),
+    JobSpec("feedback-requests", job_feedback_requests, "SCHEDULER_FEEDBACK_SECONDS"),
+    JobSpec("sms-dispatch", job_dispatch_sms, "SCHEDULER_DISPATCH_SECONDS"),
+    JobSpec("retention", job_purge, daily_at=(3, 30)),
+)

@@ -1,0 +1,155 @@
+"""Coordinator alerts: something a person must act on (call instead, no helper yet...).
+
+Alerts are raised once per ``dedupe_key``; the text shown to coordinators is
+written in their language from the alert's kind, with the stored ``message``
+(in Finnish) as the fallback for kinds this module does not know.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models import CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow
+
+KIND_LABELS = {
+    "sms_undelivered": _l("Text message not delivered"),
+    "sms_opt_out": _l("Stopped text messages"),
+    "call_reminder": _l("Call to remind"),
+    "no_helper": _l("No helper yet"),
+    "no_helper_urgent": _l("Still no helper"),
+    "sms_cancellation": _l("Cancelled by text message"),
+}
+
+
+def raise_alert(
+    kind: str,
+    *,
+    dedupe_key: str | None,
+    organization_id: int | None,
+    errand_id: int | None = None,
+    elder_id: int | None = None,
+    helper_id: int | None = None,
+    now: datetime | None = None,
+) -> CoordinatorAlert | None:
+    """Add an alert to the current transaction; None when one with ``dedupe_key`` exists."""
+    if dedupe_key is not None:
+        exists = db.session.scalar(sa.select(CoordinatorAlert.id).where(CoordinatorAlert.dedupe_key == dedupe_key))
+        if exists is not None:
+            return None
+    alert = CoordinatorAlert(
+        kind=kind,
+        organization_id=organization_id,
+        errand_id=errand_id,
+        elder_id=elder_id,
+        helper_id=helper_id,
+        dedupe_key=dedupe_key,
+        created_at=now or utcnow(),
+        message="",
+    )
+    with force_locale("fi"):
+        alert.message = describe(alert)[:500]
+    db.session.add(alert)
+    db.session.flush()
+    return alert
+
+
+def _errand_words(errand: Errand | None) -> dict[str, str]:
+    if errand is None:
+        return {"errand": "", "when": ""}
+    from flask_babel import format_datetime
+
+    return {
+        "errand": f"{errand.task_type.name(_lang())} ({errand.short_code})",
+        "when": format_datetime(errand.starts_at, "short"),
+    }
+
+
+def _lang() -> str:
+    from app.i18n import current_language
+
+    return current_language()
+
+
+def describe(alert: CoordinatorAlert) -> str:
+    """The alert in the active language."""
+    errand = db.session.get(Errand, alert.errand_id) if alert.errand_id else None
+    elder = db.session.get(Elder, alert.elder_id) if alert.elder_id else (errand.elder if errand else None)
+    helper = db.session.get(HelperProfile, alert.helper_id) if alert.helper_id else None
+    person = elder.full_name if elder else (f"{helper.first_name} {helper.last_name}" if helper else "")
+    words = {"person": person, **_errand_words(errand)}
+    if alert.kind == "sms_undelivered":
+        return _(
+            "A text message to %(person)s about %(errand)s on %(when)s was not delivered. Please call instead.", **words
+        )
+    if alert.kind == "sms_opt_out":
+        return _("%(person)s asked for no more text messages. Call them about their errands.", **words)
+    if alert.kind == "call_reminder":
+        return _("Call %(person)s to remind them of %(errand)s on %(when)s.", **words)
+    if alert.kind == "no_helper":
+        return _(
+            "%(errand)s for %(person)s on %(when)s has no helper yet. The offer was sent to more helpers.", **words
+        )
+    if alert.kind == "no_helper_urgent":
+        return _(
+            "%(errand)s for %(person)s on %(when)s still has no helper. Please find someone or call the person.",
+            **words,
+        )
+    if alert.kind == "sms_cancellation":
+        return _("%(person)s cancelled %(errand)s on %(when)s by text message.", **words)
+    return alert.message
+
+
+def scope_filter(column, user: User):
+    """Rows of the user's organizations (admins: all)."""
+    if user.role == "admin":
+        return sa.true()
+    return column.in_(user.organization_ids or {-1})
+
+
+def open_alerts_query(user: User) -> sa.Select:
+    return (
+        sa.select(CoordinatorAlert)
+        .where(scope_filter(CoordinatorAlert.organization_id, user) | CoordinatorAlert.organization_id.is_(None))
+        .where(CoordinatorAlert.resolved_at.is_(None))
+        .order_by(CoordinatorAlert.created_at.desc(), CoordinatorAlert.id.desc())
+    )
+
+
+def resolved_alerts_query(user: User) -> sa.Select:
+    return (
+        sa.select(CoordinatorAlert)
+        .where(scope_filter(CoordinatorAlert.organization_id, user) | CoordinatorAlert.organization_id.is_(None))
+        .where(CoordinatorAlert.resolved_at.is_not(None))
+        .order_by(CoordinatorAlert.resolved_at.desc(), CoordinatorAlert.id.desc())
+    )
+
+
+def count_open(user: User) -> int:
+    return (
+        db.session.scalar(sa.select(sa.func.count()).select_from(open_alerts_query(user).order_by(None).subquery()))
+        or 0
+    )
+
+
+def resolve(alert_id: int, *, by_user: User, now: datetime | None = None) -> CoordinatorAlert | None:
+    """Mark the alert done; None when it does not exist or is not the user's to see."""
+    alert = db.session.get(CoordinatorAlert, alert_id)
+    if alert is None:
+        return None
+    if (
+        alert.organization_id is not None
+        and by_user.role != "admin"
+        and alert.organization_id not in by_user.organization_ids
+    ):
+        return None
+    if alert.resolved_at is None:
+        alert.resolved_at = now or utcnow()
+        alert.resolved_by_id = by_user.id
+        db.session.flush()
+    return alert

@@ -1,0 +1,372 @@
+"""The outbox dispatcher: sends queued messages, run only by the scheduler.
+
+One round (:func:`dispatch_outbox`):
+
+1. **Claim** a batch of due messages (``queued`` or ``held`` with
+   ``next_attempt_at <= now``, and ``sending`` ones whose claim ran out) in one
+   transaction: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the single
+   scheduler instance and the status update in the same transaction. While
+   claiming, a message to a number that opted out fails with ``opted_out``, a
+   reminder or offer for an errand that has begun fails with ``stale``, and a
+   message to an older person or a relative during quiet hours (21-08 Helsinki
+   time) is ``held`` until 08:00 unless it cancels an errand of the same day.
+   The rest become ``sending`` with ``next_attempt_at`` pushed forward (the claim).
+2. **Send** each one with the configured backend at ``SMS_RATE_PER_SECOND``
+   and record the result in its own transaction: ``sent`` with the provider's
+   id; a temporary failure (HTTP 5xx, 429, connection trouble) goes back to
+   ``queued`` with exponential backoff and jitter, and the rest of the batch
+   is put back untouched (the provider is struggling, so stop hammering it);
+   a permanent one is ``failed`` with its error code and never retried.
+
+**Timeouts.** Twilio has no idempotency key, and a timed-out request may still
+have created the message (only the answer was lost). A timeout is therefore an
+*unknown* outcome: the message stays ``sending`` for
+``SMS_UNKNOWN_RECHECK_SECONDS``. Its status callback URL carries our message
+id (``/sms/status?m=<id>``), so when Twilio reports on a message whose answer
+we never saw, the callback records the provider id and the status and the
+message is not sent again. Only when no callback arrives in that time is it
+sent again: a rare duplicate is preferred to a lost reminder. A dispatcher
+that stops between claiming and recording leaves its claims to the same rule.
+Status updates here and in callbacks are conditional UPDATEs that only move a
+status forwards, so the two can race safely.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.models import ContactPerson, Elder, Errand, HelperProfile, SmsMessage, SmsOptOut, utcnow
+from app.sms import rules
+from app.sms.alerts import raise_alert
+from app.sms.backends import SendResult, SmsBackend, build_backend, mask_number
+from app.sms.settings import setting
+
+log = logging.getLogger(__name__)
+
+DUE_STATUSES = ("queued", "held")
+# Twilio codes meaning the recipient unsubscribed at the carrier or at Twilio.
+PROVIDER_OPT_OUT_CODES = frozenset({"21610"})
+# Results whose outcome is unknown: the request may have reached the provider.
+UNKNOWN_OUTCOME_CODES = frozenset({"timeout", "twilio_error", "request_error"})
+STALE_KINDS_PREFIXES = ("reminder", "offer")
+
+_rng = random.Random()
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    held: int = 0
+    unknown: int = 0
+    ids_sent: list[int] = field(default_factory=list)
+
+
+def current_backend() -> SmsBackend:
+    """The backend named by ``SMS_BACKEND``, built once per configuration."""
+    cfg = current_app.config
+    names = ("SMS_BACKEND", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID")
+    key = tuple(str(cfg.get(n, "")) for n in names) + (
+        str(cfg.get("TWILIO_API_BASE_URL", "")),
+        str(cfg.get("TWILIO_TIMEOUT", "")),
+    )
+    cache = current_app.extensions.setdefault("sms_backends", {})
+    if key not in cache:
+        cache[key] = build_backend(cfg["SMS_BACKEND"], cfg)
+    return cache[key]
+
+
+def status_callback_url(message_id: int) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/sms/status?m={message_id}"
+
+
+def to_older_persons_side(message: SmsMessage) -> bool:
+    return message.helper_id is None and (message.elder_id is not None or message.contact_id is not None)
+
+
+def is_opted_out(message: SmsMessage, opted_out_numbers: set[str]) -> bool:
+    if message.to_phone in opted_out_numbers:
+        return True
+    if message.helper_id is not None:
+        helper = db.session.get(HelperProfile, message.helper_id)
+        return bool(helper and helper.sms_opt_out and helper.phone == message.to_phone)
+    if message.contact_id is not None:
+        contact = db.session.get(ContactPerson, message.contact_id)
+        return bool(contact and contact.sms_opt_out)
+    if message.elder_id is not None:
+        elder = db.session.get(Elder, message.elder_id)
+        return bool(elder and elder.sms_opt_out)
+    return False
+
+
+# --------------------------------------------------------------------------
+# Claiming
+# --------------------------------------------------------------------------
+
+
+def _due_query(now: datetime, limit: int) -> sa.Select:
+    stmt = (
+        sa.select(SmsMessage)
+        .where(
+            SmsMessage.direction == "out",
+            SmsMessage.status.in_(DUE_STATUSES + ("sending",)),
+            SmsMessage.next_attempt_at <= now,
+        )
+        .order_by(SmsMessage.next_attempt_at, SmsMessage.id)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return stmt
+
+
+def claim_batch(now: datetime, limit: int, report: DispatchReport | None = None) -> list[int]:
+    """Claim up to ``limit`` due messages for sending; commits. Returns their ids."""
+    report = report or DispatchReport()
+    messages = list(db.session.scalars(_due_query(now, limit)))
+    if not messages:
+        db.session.rollback()
+        return []
+    numbers = {m.to_phone for m in messages}
+    opted_out = set(db.session.scalars(sa.select(SmsOptOut.phone).where(SmsOptOut.phone.in_(numbers))))
+    max_attempts = int(setting("SMS_MAX_ATTEMPTS"))
+    lease = timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
+    claimed: list[int] = []
+    for message in messages:
+        if message.status == "sending" and message.attempts >= max_attempts:
+            _fail(message, "gave_up", "No answer from the SMS provider after the last attempt", now)
+            report.failed += 1
+            continue
+        if is_opted_out(message, opted_out):
+            _fail(message, "opted_out", "The recipient asked for no more text messages", now, alert=False)
+            report.failed += 1
+            continue
+        errand = db.session.get(Errand, message.errand_id) if message.errand_id else None
+        if errand is not None and message.kind.startswith(STALE_KINDS_PREFIXES) and errand.starts_at <= now:
+            _fail(message, "stale", "The errand had already begun", now, alert=False)
+            report.failed += 1
+            continue
+        release = _quiet_release(message, errand, now)
+        if release is not None:
+            message.status = "held"
+            message.not_before = release
+            message.next_attempt_at = release
+            report.held += 1
+            continue
+        message.status = "sending"
+        message.next_attempt_at = now + lease
+        claimed.append(message.id)
+    db.session.commit()
+    return claimed
+
+
+def _quiet_release(message: SmsMessage, errand: Errand | None, now: datetime) -> datetime | None:
+    if not to_older_persons_side(message):
+        return None
+    release = rules.quiet_until(now, int(setting("SMS_QUIET_START_HOUR")), int(setting("SMS_QUIET_END_HOUR")))
+    if release is None:
+        return None
+    if rules.is_cancellation(message.kind) and rules.cancellation_is_urgent(
+        now, errand.starts_at if errand else None, release
+    ):
+        return None
+    return release
+
+
+# --------------------------------------------------------------------------
+# Recording results
+# --------------------------------------------------------------------------
+
+
+def advance_status(message_id: int, new_status: str, **values) -> bool:
+    """Move a message to ``new_status`` only if that is forwards; True when it moved."""
+    result = db.session.execute(
+        sa.update(SmsMessage)
+        .where(SmsMessage.id == message_id, SmsMessage.status.in_(rules.statuses_before(new_status)))
+        .values(status=new_status, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount > 0
+
+
+def set_provider_sid(message_id: int, sid: str) -> None:
+    """Record the provider's id once (a status callback may have recorded it first)."""
+    db.session.execute(
+        sa.update(SmsMessage)
+        .where(SmsMessage.id == message_id, SmsMessage.provider_sid.is_(None))
+        .values(provider_sid=sid)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _fail(message: SmsMessage, code: str, text: str, now: datetime, *, alert: bool = True) -> None:
+    message.status = "failed"
+    message.last_error_code = code[:16]
+    message.last_error = text[:300]
+    message.next_attempt_at = None
+    if alert:
+        alert_if_undelivered(message, now)
+
+
+def alert_if_undelivered(message: SmsMessage, now: datetime | None = None) -> None:
+    """An errand text to an older person's side that did not arrive: a coordinator calls instead."""
+    if not to_older_persons_side(message) or message.errand_id is None or message.kind == "feedback_request":
+        return
+    raise_alert(
+        "sms_undelivered",
+        dedupe_key=f"sms_undelivered:{message.id}",
+        organization_id=message.organization_id
+        or db.session.scalar(sa.select(Errand.organization_id).where(Errand.id == message.errand_id)),
+        errand_id=message.errand_id,
+        elder_id=message.elder_id,
+        now=now,
+    )
+
+
+def record_opt_out(phone: str, keyword: str, now: datetime | None = None) -> bool:
+    """Remember that ``phone`` wants no texts and flag every person with it. True when new."""
+    from app.sms.people import set_opt_out_flags
+
+    new = False
+    if db.session.scalar(sa.select(SmsOptOut.id).where(SmsOptOut.phone == phone)) is None:
+        db.session.add(SmsOptOut(phone=phone, keyword=keyword[:16], at=now or utcnow()))
+        new = True
+    set_opt_out_flags(phone, True)
+    db.session.flush()
+    return new
+
+
+def record_result(message: SmsMessage, result: SendResult, now: datetime) -> str:
+    """Store one send attempt's outcome; returns "sent", "retry", "unknown" or "failed". Commits."""
+    message_id = message.id
+    if result.ok:
+        if result.provider_id:
+            set_provider_sid(message_id, result.provider_id)
+        advance_status(message_id, "sent", sent_at=now, next_attempt_at=None, last_error_code=None, last_error=None)
+        db.session.commit()
+        return "sent"
+    code = (result.error_code or "error")[:16]
+    text = (result.error_message or code)[:300]
+    db.session.refresh(message)
+    if message.status != "sending":  # a status callback got there first
+        db.session.commit()
+        return "sent"
+    if result.temporary:
+        if message.attempts >= int(setting("SMS_MAX_ATTEMPTS")):
+            _fail(message, code, f"Gave up after {message.attempts} attempts: {text}", now)
+            db.session.commit()
+            return "failed"
+        message.last_error_code, message.last_error = code, text
+        if code in UNKNOWN_OUTCOME_CODES:
+            # Keep the claim: a status callback may still tell that it arrived.
+            message.next_attempt_at = now + timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
+            db.session.commit()
+            return "unknown"
+        message.status = "queued"
+        message.next_attempt_at = now + timedelta(
+            seconds=rules.backoff_seconds(
+                message.attempts,
+                float(setting("SMS_RETRY_BASE_SECONDS")),
+                float(setting("SMS_RETRY_MAX_SECONDS")),
+                _rng,
+            )
+        )
+        db.session.commit()
+        return "retry"
+    if code in PROVIDER_OPT_OUT_CODES:
+        record_opt_out(message.to_phone, "provider", now)
+    _fail(message, code, text, now)
+    db.session.commit()
+    return "failed"
+
+
+def _release(ids: list[int], when: datetime) -> None:
+    """Give claimed but unsent messages back to the queue, untouched."""
+    if ids:
+        db.session.execute(
+            sa.update(SmsMessage)
+            .where(SmsMessage.id.in_(ids), SmsMessage.status == "sending")
+            .values(status="queued", next_attempt_at=when)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+
+
+# --------------------------------------------------------------------------
+# One round
+# --------------------------------------------------------------------------
+
+
+def dispatch_outbox(
+    now: datetime | None = None,
+    *,
+    backend: SmsBackend | None = None,
+    limit: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DispatchReport:
+    """Send what is due. ``now`` is the round's start (times advance with the real clock)."""
+    start_wall, start_mono = now or utcnow(), time.monotonic()
+
+    def clock() -> datetime:
+        return start_wall + timedelta(seconds=time.monotonic() - start_mono)
+
+    backend = backend or current_backend()
+    batch = int(setting("SMS_BATCH_SIZE"))
+    limit = limit if limit is not None else batch * 10
+    rate = float(setting("SMS_RATE_PER_SECOND"))
+    interval = 1.0 / rate if rate > 0 else 0.0
+    report = DispatchReport()
+    last_send: float | None = None
+    handled = 0
+    while handled < limit:
+        if should_stop and should_stop():
+            break
+        ids = claim_batch(clock(), min(batch, limit - handled), report)
+        if not ids:
+            break
+        for index, message_id in enumerate(ids):
+            if should_stop and should_stop():
+                _release(ids[index:], clock())
+                return report
+            message = db.session.get(SmsMessage, message_id)
+            if message is None or message.status != "sending":
+                continue
+            if last_send is not None and interval:
+                wait = last_send + interval - time.monotonic()
+                if wait > 0:
+                    sleep(wait)
+            message.attempts += 1
+            db.session.commit()
+            last_send = time.monotonic()
+            result = backend.send(message.to_phone, message.body, status_callback=status_callback_url(message.id))
+            outcome = record_result(message, result, clock())
+            handled += 1
+            if outcome == "sent":
+                report.sent += 1
+                report.ids_sent.append(message_id)
+            elif outcome == "failed":
+                report.failed += 1
+            elif outcome == "unknown":
+                report.unknown += 1
+            else:
+                report.retrying += 1
+                # The provider is struggling: put the rest back and stop this round.
+                _release(ids[index + 1 :], message.next_attempt_at or clock())
+                log.info("SMS provider busy (%s); %d message(s) wait", result.error_code, len(ids) - index)
+                return report
+            if outcome != "sent":
+                log.info("SMS %s to %s: %s", message_id, mask_number(message.to_phone), outcome)
+        if len(ids) < batch:
+            break
+    return report

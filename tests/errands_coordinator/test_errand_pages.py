@@ -1,0 +1,299 @@
+"""The coordinator's errand page, offers, direct assignment, cancelling, day and week pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.errands.requests import generate_due_errands
+from app.models import Assignment, CoordinatorAlert, Errand, ErrandEvent, HelpRequest, Offer, SmsMessage, utcnow
+from tests.errands_coordinator.conftest import local_today
+
+
+def test_errand_page_explains_candidates_in_finnish(db, coord, make, org, elder, errand_for):
+    aino = make.helper(org=org, first_name="Aino", last_name="Auttaja", age=20, languages=["fi", "sv"])
+    far = make.helper(org=org, first_name="Kauko", lat=64.335, lon=27.73, max_distance_km=10)
+    errand = errand_for(elder, hour=13)
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "Kauppa-asiat: Aili Ahonen" in html
+    assert "Sopivat auttajat" in html
+    assert "Aino A." in html
+    assert "päässä, kulkee pyörällä enintään 10 km" in html
+    assert "0,1 km päässä" in html  # Finnish decimal comma
+    assert "Tarjoaa apua tähän tehtävään (Kauppa-asiat)" in html
+    assert "Puhuu suomea" in html
+    assert "Ei tehtäviä viimeisen 30 päivän aikana: hänen vuoronsa" in html
+    assert "Yleensä käytettävissä tähän aikaan" in html and "iltapäivä" in html
+    # The excluded, collapsed, with their reason.
+    assert '<details class="excluded">' in html and "Eivät sovi nyt (1)" in html
+    assert "Kauko T.</strong>: 12 km päässä: kauempana kuin 10 km, jonka hän kulkee pyörällä" in html
+    assert far.id and aino.id
+    # History with who and when.
+    assert "Odottaa auttajaa" in html and "Kaisa Koordinaattori" in html
+
+
+def test_continuity_and_profile_reasons_are_in_plain_words(db, coord, make, org, errand_for):
+    from tests.errands_coordinator.test_matching_service import _past_errand_done
+
+    elder = make.elder(org=org, first_name="Aili", elder_profile="koti_kunniaan")
+    helper = make.helper(org=org, first_name="Tuttu", youth_profile="vahaan_tyytyvat")
+    for days in (10, 20, 30, 40):
+        _past_errand_done(db, elder, helper, days_ago=days, feedback=5 if days % 20 else 4)
+    errand = errand_for(elder)
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "On auttanut henkilöä Aili 4 kertaa aiemmin (palaute 4,5/5); Aili arvostaa tuttua auttajaa" in html
+    assert "Sopii profiiliin: Koti kunniaan ja Vähään tyytyvät sopivat usein hyvin yhteen" in html
+
+
+def test_offer_to_top_three_creates_offers_and_sms(db, coord, make, org, elder, errand_for):
+    helpers = [make.helper(org=org, first_name=f"Apu{i}", age=25, lat=64.2263 + i * 0.01) for i in range(5)]
+    errand = errand_for(elder)
+    resp = coord.submit(f"/errands/{errand.id}/offer-top", {"count": "3"}, page=f"/errands/{errand.id}")
+    assert resp.status_code == 302
+    offers = db.session.scalars(sa.select(Offer).order_by(Offer.rank)).all()
+    assert [o.helper_id for o in offers] == [h.id for h in helpers[:3]]  # nearest first here
+    assert [o.rank for o in offers] == [1, 2, 3] and all(o.score for o in offers)
+    assert all(o.status == "pending" for o in offers)
+    sms = db.session.scalars(sa.select(SmsMessage).where(SmsMessage.kind == "offer")).all()
+    assert sorted(m.helper_id for m in sms) == sorted(h.id for h in helpers[:3])
+    assert all(m.errand_id == errand.id and errand.short_code in m.body for m in sms)
+    db.session.refresh(errand)
+    assert errand.state == "offered"
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "Tarjottu 3 auttajalle tekstiviestillä ja tehtävätaululla" in html
+    assert "Odottaa vastausta" in html
+
+    # Again: the next ones in rank, never the same helper twice.
+    coord.submit(f"/errands/{errand.id}/offer-top", {"count": "3"}, page=f"/errands/{errand.id}")
+    assert db.session.scalar(sa.select(sa.func.count(Offer.id))) == 5
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "Tehtävää ei voi tarjota useammalle" not in html
+    coord.submit(f"/errands/{errand.id}/offer-top", {"count": "3"}, page=f"/errands/{errand.id}")
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "Tehtävää ei voi tarjota useammalle: sopivia auttajia ei ole enempää." in html
+
+
+def test_offer_top_n_out_of_range_is_explained_not_an_error_page(db, coord, make, org, elder, errand_for):
+    make.helper(org=org)
+    errand = errand_for(elder)
+    resp = coord.submit(f"/errands/{errand.id}/offer-top", {"count": "11"}, page=f"/errands/{errand.id}")
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "Anna luku 1–10." in html and 'value="11"' in html
+    assert db.session.scalar(sa.select(sa.func.count(Offer.id))) == 0
+
+
+def test_offer_to_selected_candidates(db, coord, make, org, elder, errand_for):
+    a, b, c = (make.helper(org=org, first_name=n, age=30) for n in ("Aa", "Bb", "Cc"))
+    errand = errand_for(elder)
+    coord.submit(f"/errands/{errand.id}/offer", {"helper_id": [str(a.id), str(c.id)]}, page=f"/errands/{errand.id}")
+    assert sorted(db.session.scalars(sa.select(Offer.helper_id))) == sorted([a.id, c.id])
+    assert db.session.scalar(sa.select(sa.func.count(SmsMessage.id)).where(SmsMessage.kind == "offer")) == 2
+
+
+def test_assign_directly(db, coord, coordinator, make, org, elder, errand_for):
+    helper = make.helper(org=org, first_name="Suora", age=30)
+    errand = errand_for(elder)
+    resp = coord.submit(f"/errands/{errand.id}/assign", {"assign": str(helper.id)}, page=f"/errands/{errand.id}")
+    assert resp.status_code == 302
+    assignment = db.session.scalar(sa.select(Assignment))
+    assert (assignment.helper_id, assignment.assigned_via, assignment.assigned_by_id) == (
+        helper.id,
+        "coordinator",
+        coordinator.id,
+    )
+    db.session.refresh(errand)
+    assert errand.state == "assigned"
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "Suora T. on nyt tämän tehtävän auttaja." in html
+    assert "koordinaattorin valitsema" in html
+    assert "Sopivat auttajat" not in html  # no more candidates needed
+
+
+def test_assigning_someone_who_cannot_take_it_is_a_flash_not_an_error_page(db, coord, make, org, elder, errand_for):
+    far = make.helper(org=org, lat=64.335, lon=27.73)
+    errand = errand_for(elder)
+    resp = coord.submit(f"/errands/{errand.id}/assign", {"assign": str(far.id)}, page=f"/errands/{errand.id}")
+    assert resp.status_code == 302
+    html = coord.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Tämä auttaja ei voi nyt ottaa tätä tehtävää." in html
+    assert db.session.scalar(sa.select(sa.func.count(Assignment.id))) == 0
+
+
+def test_errand_error_becomes_a_translated_flash(db, coord, make, org, elder, errand_for):
+    helper = make.helper(org=org, age=30)
+    errand = errand_for(elder)
+    coord.submit(
+        f"/errands/{errand.id}/cancel", {"by_kind": "elder", "reason": "Tytär hoitaa"}, page=f"/errands/{errand.id}"
+    )
+    resp = coord.submit(
+        f"/errands/{errand.id}/assign",
+        {"assign": str(helper.id)},
+        page=f"/requests/{errand.request_id}",
+    )
+    html = coord.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Se ei ole mahdollista tehtävän nykyisessä tilassa." in html
+    assert db.session.scalar(sa.select(sa.func.count(Assignment.id))) == 0
+
+
+def test_cancel_errand_records_who_and_why(db, coord, make, org, elder, errand_for):
+    helper = make.helper(org=org, age=30)
+    errand = errand_for(elder)
+    coord.submit(f"/errands/{errand.id}/assign", {"assign": str(helper.id)}, page=f"/errands/{errand.id}")
+    resp = coord.submit(
+        f"/errands/{errand.id}/cancel",
+        {"by_kind": "relative", "reason": "Tytär tulee itse"},
+        page=f"/errands/{errand.id}",
+    )
+    assert resp.status_code == 302
+    db.session.refresh(errand)
+    assert (errand.state, errand.cancelled_by_kind, errand.cancel_reason) == (
+        "cancelled",
+        "relative",
+        "Tytär tulee itse",
+    )
+    assert db.session.scalar(sa.select(sa.func.count(SmsMessage.id)).where(SmsMessage.kind == "cancellation")) == 1
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "Tehtävä peruttiin." in html and "Tytär tulee itse" in html and "omainen" in html
+
+
+def test_cancel_without_reason_keeps_the_page(db, coord, elder, errand_for):
+    errand = errand_for(elder)
+    resp = coord.submit(
+        f"/errands/{errand.id}/cancel", {"by_kind": "elder", "reason": ""}, page=f"/errands/{errand.id}"
+    )
+    assert resp.status_code == 422
+    assert "Kirjoita lyhyt syy." in resp.get_data(as_text=True)
+    db.session.refresh(errand)
+    assert errand.state == "open"
+
+
+def test_cancel_whole_request_cancels_coming_errands(db, coord, elder):
+    from tests.errands_coordinator.test_intake_page import _form
+
+    start = local_today() + timedelta(days=1)
+    data = _form(db, elder, date_from=start.isoformat(), recurrence="weekly")
+    data["recurrence_until"] = (start + timedelta(days=60)).isoformat()
+    coord.submit("/requests/new", data, page=f"/requests/new?elder={elder.id}")
+    req = db.session.scalar(sa.select(HelpRequest))
+    html = coord.get(f"/requests/{req.id}").get_data(as_text=True)
+    assert "Päivätyt tehtävät" in html and html.count('class="errand-item"') == 3
+    resp = coord.submit(
+        f"/requests/{req.id}/cancel",
+        {"by_kind": "elder", "reason": "Muuttaa palvelutaloon"},
+        page=f"/requests/{req.id}",
+    )
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert {e.state for e in db.session.scalars(sa.select(Errand))} == {"cancelled"}
+    assert db.session.get(HelpRequest, req.id).status == "cancelled"
+    assert generate_due_errands(utcnow() + timedelta(days=30)) == 0
+    assert "Pyyntö peruttiin, samoin 3 tulevaa tehtävää." in coord.get(f"/requests/{req.id}").get_data(as_text=True)
+
+
+def test_day_and_week_pages_group_errands_and_show_what_needs_attention(db, coord, make, org, elder, errand_for):
+    tomorrow = local_today() + timedelta(days=1)
+    soon = errand_for(elder, day=tomorrow, hour=11)  # no helper, within 48 h
+    later = errand_for(elder, day=local_today() + timedelta(days=5), hour=9, task="walk")
+    helper = make.helper(org=org, first_name="Hidas", age=30)
+    offer = Offer(errand_id=later.id, helper_id=helper.id, status="pending", sent_at=utcnow() - timedelta(hours=13))
+    alert = CoordinatorAlert(
+        organization_id=org.id, kind="late_withdrawal", message="Hidas T. perui myöhään", errand_id=later.id
+    )
+    db.session.add_all([offer, alert])
+    db.session.commit()
+
+    html = coord.get(f"/errands/day?date={tomorrow.isoformat()}").get_data(as_text=True)
+    assert f'href="/errands/{soon.id}"' in html
+    assert "Vaatii huomiota" in html
+    assert "Ei vielä auttajaa, alkaa 48 tunnin sisällä" in html
+    assert "Tarjoukset, joihin kukaan ei ole vastannut" in html and "Ei vastausta: Hidas T." in html
+    assert "Hidas T. perui myöhään" in html
+
+    week = coord.get(f"/errands/week?start={tomorrow.isoformat()}").get_data(as_text=True)
+    assert f'href="/errands/{soon.id}"' in week
+    assert "Ulkoilu ja kävely: Aili Ahonen" in week or later.starts_at.date() > tomorrow + timedelta(days=6)
+    assert week.count('<section class="week-day"') == 7
+
+    # Marking the alert handled removes it.
+    coord.submit(f"/errands/alerts/{alert.id}/resolve", {"next": "/errands/day"}, page="/errands/day")
+    db.session.refresh(alert)
+    assert alert.resolved_at is not None
+    assert "Hidas T. perui myöhään" not in coord.get("/errands/day").get_data(as_text=True)
+
+
+def test_bad_date_on_day_page_is_a_notice(db, coord):
+    resp = coord.get("/errands/day?date=huomenna")
+    assert resp.status_code == 200
+    assert "Päivämäärää ei ymmärretty" in resp.get_data(as_text=True)
+
+
+def test_home_block_shows_todays_errands_and_attention(db, coord, elder, errand_for):
+    from datetime import datetime
+
+    from app.i18n import HELSINKI
+
+    now_local = datetime.now(HELSINKI)
+    html = coord.get("/coordinator").get_data(as_text=True)
+    assert "Tämän päivän tehtävät" in html
+    if now_local.hour < 22:
+        errand = errand_for(elder, day=local_today(), hour=now_local.hour + 1)
+        html = coord.get("/coordinator").get_data(as_text=True)
+        assert f'href="/errands/{errand.id}"' in html
+        assert "1 asiaa vaatii huomiota" in html
+
+
+def test_pages_are_scoped_to_the_coordinators_organizations(db, coord, make, errand_for):
+    other = make.organization(name="Toinen yhdistys")
+    stranger = make.elder(org=other, first_name="Vieras")
+    errand = errand_for(stranger)
+    assert coord.get(f"/errands/{errand.id}").status_code == 403
+    assert coord.get(f"/requests/{errand.request_id}").status_code == 403
+    token_page = "/errands/day"
+    for url in (f"/errands/{errand.id}/offer-top", f"/errands/{errand.id}/assign", f"/errands/{errand.id}/cancel"):
+        assert coord.submit(url, {"count": "3"}, page=token_page).status_code == 403
+    assert f"/errands/{errand.id}" not in coord.get(f"/errands/day?date={errand.starts_at.date()}").get_data(
+        as_text=True
+    )
+
+
+def test_admin_sees_every_organization(db, client, make, elder, errand_for):
+    admin = make.admin()
+    client.login(admin.email)
+    errand = errand_for(elder)
+    assert client.get(f"/errands/{errand.id}").status_code == 200
+
+
+def test_pages_need_login_and_the_right_role(db, client, make, elder, errand_for):
+    errand = errand_for(elder)
+    assert client.get(f"/errands/{errand.id}").status_code == 302
+    helper = make.helper()
+    client.login(helper.user.email)
+    for url in (f"/errands/{errand.id}", "/errands/day", "/errands/week", f"/requests/{errand.request_id}"):
+        assert client.get(url).status_code == 403
+
+
+def test_queries_per_page_do_not_grow_with_errands(db, coord, make, org, elder, errand_for, count_statements):
+    helper = make.helper(org=org, age=30)
+    day = local_today() + timedelta(days=2)
+
+    def count(url: str) -> int:
+        with count_statements() as counter:
+            assert coord.get(url).status_code == 200
+        return counter.count
+
+    first = errand_for(elder, day=day, hour=9)
+    few_day, few_week, few_errand = (
+        count(f"/errands/day?date={day}"),
+        count(f"/errands/week?start={day}"),
+        count(f"/errands/{first.id}"),
+    )
+    for hour in range(10, 16):
+        e = errand_for(make.elder(org=org), day=day, hour=hour)
+        e.assignments.append(Assignment(helper_id=helper.id, slot=1, status="active"))
+        db.session.add(ErrandEvent(errand_id=first.id, from_state="open", to_state="open", note="x"))
+    db.session.commit()
+    assert count(f"/errands/day?date={day}") == few_day
+    assert count(f"/errands/week?start={day}") == few_week
+    assert count(f"/errands/{first.id}") == few_errand
