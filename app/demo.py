@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from app.errands import messages
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import (
@@ -324,7 +325,11 @@ def seed(today: date | None = None) -> dict[str, int]:
     db.session.flush()
 
     requests_created = _seed_requests(rng, today, elders, helpers, tasks)
+    from app.encounters.demo import seed_encounters
+
+    encounter_counts = seed_encounters(rng, utcnow())
     return {
+        **encounter_counts,
         "organizations": len(orgs),
         "helpers": len(helpers),
         "elders": len(elders),
@@ -339,6 +344,8 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
     approved = [h for h in helpers if h.status == "approved"]
     task_codes = sorted(tasks)
     created = 0
+    queued_offers: list = []
+    confirmations: list[Assignment] = []
     for i, elder in enumerate(elders[:32]):
         task = tasks[task_codes[i % len(task_codes)]]
         day = today + timedelta(days=(i % 9) - 3)
@@ -359,6 +366,8 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
             recurrence="weekly" if i % 8 == 0 else "none",
             recurrence_until=day + timedelta(weeks=6) if i % 8 == 0 else None,
         )
+        created_at = utcnow() - timedelta(days=4, hours=i % 5)
+        req.created_at = created_at
         db.session.add(req)
         starts = _local(day, hour)
         errand = Errand(
@@ -371,26 +380,27 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
             duration_minutes=60,
             state="open",
             short_code=str(100 + i),
+            created_at=created_at,
         )
         db.session.add(errand)
         db.session.flush()
-        events = [ErrandEvent(errand=errand, from_state=None, to_state="open", actor_kind="coordinator")]
+        events = [ErrandEvent(errand=errand, from_state=None, to_state="open", actor_kind="coordinator", at=created_at)]
         nearby = sorted(approved, key=lambda h: (h.lat - elder.lat) ** 2 + (h.lon - elder.lon) ** 2)[:3]
         past = day < today
-        if past or i % 3 == 0:
+        if past or i % 3 == 0 or i % 9 == 4:  # i % 9 == 4: assigned for tomorrow, so reminders show
             helper = nearby[0]
-            db.session.add(
-                Assignment(
-                    errand=errand,
-                    helper=helper,
-                    slot=1,
-                    assigned_via="board",
-                    status="done" if past else "active",
-                    done_at=starts + timedelta(minutes=70) if past else None,
-                    report_text="Kauppakassi vietiin ja juteltiin kahvilla." if past else None,
-                    report_minutes=65 if past else None,
-                )
+            assignment = Assignment(
+                errand=errand,
+                helper=helper,
+                slot=1,
+                assigned_via="board",
+                status="done" if past else "active",
+                done_at=starts + timedelta(minutes=70) if past else None,
+                report_text="Kauppakassi vietiin ja juteltiin kahvilla." if past else None,
+                report_minutes=65 if past else None,
+                assigned_at=created_at + timedelta(hours=3 + i % 20),
             )
+            db.session.add(assignment)
             errand.state = "done" if past else "assigned"
             events.append(ErrandEvent(errand=errand, from_state="open", to_state="assigned", actor_kind="helper"))
             if past:
@@ -404,8 +414,10 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
                         rank=rank,
                         status="pending",
                         expires_at=starts - timedelta(hours=12),
+                        sent_at=utcnow() - timedelta(hours=20),
                     )
                 )
+                queued_offers.append((errand, helper))
             errand.state = "offered"
             events.append(ErrandEvent(errand=errand, from_state="open", to_state="offered", actor_kind="coordinator"))
         elif i % 9 == 5:
@@ -414,5 +426,14 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
             errand.cancel_reason = "Omainen hoitaa asian itse."
             events.append(ErrandEvent(errand=errand, from_state="open", to_state="cancelled", actor_kind="relative"))
         db.session.add_all(events)
+        if errand.state == "assigned":
+            confirmations.append(assignment)
         created += 1
+    db.session.flush()
+    # The texts these errands caused, so the SMS log shows offers and confirmations at once.
+    for errand, helper in queued_offers:
+        messages.queue_offer(errand, helper)
+    for assignment in confirmations:
+        messages.queue_confirmation(assignment)
+        messages.queue_elder_confirmation(assignment)
     return created
