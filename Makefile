@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export APP_ENV ?= development
 
-.PHONY: run test install chromium translations lint format bench i18n-missing clean
+.PHONY: run test install chromium translations lint format bench i18n-missing vendor clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -62,6 +62,9 @@ format:
 
 bench: install
 	$(BIN)/python -m bench
+
+vendor:  ## refresh app/static/vendor/ from npm (needs node; the files are committed)
+	sh assets/vendor.sh
 
 clean:
 	rm -rf $(VENV) instance/*.db

@@ -56,6 +56,7 @@ class Config:
     NOMINATIM_USER_AGENT = os.environ.get("NOMINATIM_USER_AGENT", "arjen-pelastajat/1.0 (coordinator platform)")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 
     # Cookies and sessions.
     SESSION_COOKIE_HTTPONLY = True

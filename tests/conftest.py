@@ -56,13 +56,11 @@ def app(tmp_path_factory):
 
 def _clean(engine) -> None:
     tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    # DELETE, children first, is much faster than TRUNCATE for the few rows a test
+    # leaves behind (TRUNCATE takes exclusive locks and rewrites every table file).
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for t in tables:  # children first, so foreign keys stay satisfied
-                conn.execute(t.delete())
+        for t in tables:
+            conn.execute(t.delete())
 
 
 @pytest.fixture()
