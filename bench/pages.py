@@ -46,7 +46,8 @@ class Server:
         self.port = free_port()
         gunicorn = Path(sys.executable).with_name("gunicorn")
         env = dict(os.environ, BENCH_APP_DATABASE_URL=database_url, PYTHONPATH=str(common.ROOT))
-        self.log = open(Path(common.DATA_DIR) / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
+        common.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        self.log = open(common.DATA_DIR / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [
                 str(gunicorn),
