@@ -35,6 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from app import demo
 from app.encounters.wellbeing import score as wellbeing_score
 from app.extensions import db
 from app.i18n import HELSINKI
@@ -67,42 +68,8 @@ from bench.geography import CENTRES, Geography, Grid, VillagePoint
 DEFAULT_SEED = 20151205  # the concept is dated 12.5.2015
 BATCH = 10_000
 
-YOUNG_FIRST = [
-    "Aino",
-    "Eetu",
-    "Venla",
-    "Onni",
-    "Helmi",
-    "Leevi",
-    "Siiri",
-    "Elias",
-    "Lilja",
-    "Niilo",
-    "Emma",
-    "Aatu",
-    "Ella",
-    "Veeti",
-    "Iida",
-    "Joona",
-    "Nella",
-    "Oiva",
-    "Pihla",
-    "Rasmus",
-    "Sofia",
-    "Topias",
-    "Viivi",
-    "Akseli",
-    "Minea",
-    "Eino",
-    "Kerttu",
-    "Lauri",
-    "Saana",
-    "Hugo",
-    "Alva",
-    "Linnea",
-    "Oliver",
-    "Edvin",
-]  # noqa: E501
+# The demo's first names, and a few more for a country-sized data set.
+YOUNG_FIRST = [*demo.YOUNG_FIRST, "Alva", "Linnea", "Oliver", "Edvin"]  # noqa: E501
 OLD_FIRST = [
     "Aili",
     "Toivo",
