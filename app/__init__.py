@@ -45,6 +45,9 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.i18n import select_locale, select_timezone
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = db_setup.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    )
     db.init_app(app)
     with app.app_context():
         db_setup.configure_engine(db.engine)

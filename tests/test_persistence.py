@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from app.db_setup import engine_options
 from app.extensions import db as _db
 from app.models import AuditLog, Elder, Errand, HelperProfile, HelpRequest, Organization, User
 
@@ -21,16 +22,33 @@ def test_migrations_match_models(app, db):
 
 
 def test_engine_settings(app, db):
-    """SQLite: WAL, a busy timeout and foreign keys. PostgreSQL: through psycopg 3."""
+    """SQLite: WAL, a busy timeout and foreign keys. PostgreSQL: through psycopg 3, JIT off."""
     if _db.engine.dialect.name == "postgresql":
         assert _db.engine.dialect.driver == "psycopg"
         with _db.engine.connect() as conn:
             assert conn.exec_driver_sql("SHOW TimeZone").scalar() is not None
+            assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
         return
     with _db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_engine_options_per_database():
+    base = {"pool_pre_ping": True}
+    assert engine_options("sqlite:///x.db", base) == base
+    pg = engine_options("postgresql+psycopg://u@h/db", base)
+    assert pg == {"pool_pre_ping": True, "connect_args": {"options": "-c jit=off"}}
+    given = {"connect_args": {"options": "-c statement_timeout=5000", "connect_timeout": 3}}
+    assert engine_options("postgresql://u@h/db", given)["connect_args"] == {
+        "options": "-c statement_timeout=5000 -c jit=off",
+        "connect_timeout": 3,
+    }
+    assert engine_options("postgresql://u@h/db", {"connect_args": {"options": "-c jit=on"}}) == {
+        "connect_args": {"options": "-c jit=on"}
+    }
+    assert base == {"pool_pre_ping": True}  # the class attribute is not changed
 
 
 def test_times_are_stored_and_read_as_utc(db):

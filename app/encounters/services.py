@@ -18,7 +18,7 @@ Used by the reports area and the scheduler:
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -29,15 +29,12 @@ from app.encounters import stages
 
 # Check-in reads live in their own module; re-exported here for reports and the scheduler.
 from app.encounters.checkin_services import DueCheckin, checkin_changes, due_checkins
+from app.encounters.funnel import overrides_at, stage_funnel
 from app.encounters.stages import EncounterFact, StageResult
 from app.extensions import db
-from app.models import Elder, Encounter, EncounterParticipant, HelperProfile, StageOverride
+from app.models import Encounter, EncounterParticipant, StageOverride
 
 log = logging.getLogger(__name__)
-
-HELPER_STATUSES_IN_FUNNEL = ("approved",)
-ELDER_STATUSES_IN_FUNNEL = ("active", "paused")
-
 
 # --- Encounters as stage facts ------------------------------------------------------
 
@@ -175,27 +172,6 @@ def _with_override(result: StageResult, override: StageOverride | None) -> Stage
     return stages.apply_override(result, override.stage, override.reason)
 
 
-def _in_force(override: StageOverride, at: datetime) -> bool:
-    return override.at <= at and (override.cleared_at is None or override.cleared_at > at)
-
-
-def _override_key(override: StageOverride) -> tuple[str, int | tuple[int, int]]:
-    if override.subject_kind == "pair":
-        return "pair", (override.helper_id, override.elder_id)  # type: ignore[return-value]
-    if override.subject_kind == "helper":
-        return "helper", override.helper_id  # type: ignore[return-value]
-    return "elder", override.elder_id  # type: ignore[return-value]
-
-
-def _overrides_at(overrides: Iterable[StageOverride], at: datetime) -> dict[tuple[str, Any], StageOverride]:
-    """The override in force at ``at`` for each subject (latest wins)."""
-    latest: dict[tuple[str, Any], StageOverride] = {}
-    for override in overrides:  # oldest first, so later ones replace earlier ones
-        if _in_force(override, at):
-            latest[_override_key(override)] = override
-    return latest
-
-
 # --- Stages of one pair or person ---------------------------------------------------------
 
 
@@ -239,131 +215,8 @@ def pair_stages_of(kind: str, person_id: int, now: datetime) -> dict[tuple[int, 
         .where(StageOverride.subject_kind == "pair", override_cond, StageOverride.active.is_(True))
         .order_by(StageOverride.at, StageOverride.id)
     )
-    in_force = _overrides_at(overrides, now)
+    in_force = overrides_at(overrides, now)
     return {pair: _with_override(result, in_force.get(("pair", pair))) for pair, result in results.items()}
-
-
-# --- Funnel for reports ---------------------------------------------------------------
-
-
-def _helper_scope(organization_ids: Collection[int] | None, municipality_id: int | None) -> sa.Select:
-    stmt = sa.select(HelperProfile.id).where(HelperProfile.status.in_(HELPER_STATUSES_IN_FUNNEL))
-    if organization_ids is not None:
-        stmt = stmt.where(HelperProfile.organization_id.in_(list(organization_ids) or [-1]))
-    if municipality_id is not None:
-        stmt = stmt.where(HelperProfile.municipality_id == municipality_id)
-    return stmt
-
-
-def _elder_scope(organization_ids: Collection[int] | None, municipality_id: int | None) -> sa.Select:
-    stmt = sa.select(Elder.id).where(Elder.status.in_(ELDER_STATUSES_IN_FUNNEL))
-    if organization_ids is not None:
-        stmt = stmt.where(Elder.organization_id.in_(list(organization_ids) or [-1]))
-    if municipality_id is not None:
-        stmt = stmt.where(Elder.municipality_id == municipality_id)
-    return stmt
-
-
-def _movement(start: dict[Any, int], end: dict[Any, int]) -> dict[str, Any]:
-    transitions = {a: dict.fromkeys(stages.STAGES, 0) for a in stages.STAGES}
-    up = down = same = 0
-    for key, after in end.items():
-        before = start.get(key, 0)
-        transitions[before][after] += 1
-        if after > before:
-            up += 1
-        elif after < before:
-            down += 1
-        else:
-            same += 1
-    return {
-        "total": len(end),
-        "start": stages.area_summary(start.get(k, 0) for k in end),
-        "end": stages.area_summary(end.values()),
-        "reached_at_least": stages.reached_at_least(stages.area_summary(end.values())),
-        "moved_up": up,
-        "moved_down": down,
-        "unchanged": same,
-        "transitions": transitions,
-    }
-
-
-def stage_funnel(
-    organization_ids: Collection[int] | None,
-    municipality_id: int | None,
-    since: datetime | None,
-    until: datetime | None,
-    now: datetime,
-) -> dict[str, Any]:
-    """People per stage at the end of a period, and how they moved since its start.
-
-    People: approved helpers and active or paused older residents of the
-    organizations (None: all) living in the municipality (None: all). Pairs:
-    every helper and older resident in scope who have met at least once by the
-    end. Stages count all of a person's encounters (wherever they took place),
-    with the coordinators' overrides that were in force at each moment.
-    The start is ``since`` (None: before anything happened, everyone at 0);
-    the end is ``until`` or ``now``, whichever is earlier.
-
-    Returns {"since", "until", "helpers", "elders", "people", "pairs"}; each
-    group is {"total", "start": {0..3: n}, "end": {0..3: n},
-    "reached_at_least": {0..3: n}, "moved_up", "moved_down", "unchanged",
-    "transitions": {from_stage: {to_stage: n}}}. Four queries.
-    """
-    end_at = now if until is None or until > now else until
-    helper_ids = list(db.session.scalars(_helper_scope(organization_ids, municipality_id)))
-    elder_ids = list(db.session.scalars(_elder_scope(organization_ids, municipality_id)))
-    people = sa.select(EncounterParticipant.encounter_id).where(
-        sa.or_(
-            EncounterParticipant.helper_id.in_(helper_ids or [-1]),
-            EncounterParticipant.elder_id.in_(elder_ids or [-1]),
-        )
-    )
-    facts = _fact_rows(db.session, [Encounter.id.in_(people), Encounter.occurred_at <= end_at])
-    elder_set = set(elder_ids)
-    pairs = sorted({(h, e) for f in facts for e in f.elder_ids if e in elder_set for h in f.helper_ids})
-    overrides = list(
-        db.session.scalars(
-            sa.select(StageOverride)
-            .where(
-                StageOverride.at <= end_at,
-                sa.or_(
-                    StageOverride.helper_id.in_(helper_ids or [-1]),
-                    StageOverride.elder_id.in_(elder_ids or [-1]),
-                ),
-            )
-            .order_by(StageOverride.at, StageOverride.id)
-        )
-    )
-
-    def snapshot(at: datetime | None) -> dict[str, dict[Any, int]]:
-        if at is None:
-            return {"helper": {}, "elder": {}, "pair": {}}
-        overview = stages.all_stages(facts, now=at, pairs=pairs, helper_ids=helper_ids, elder_ids=elder_ids)
-        in_force = _overrides_at(overrides, at)
-
-        def stage_of(kind: str, key: Any, result: StageResult) -> int:
-            override = in_force.get((kind, key))
-            return override.stage if override is not None else result.stage
-
-        return {
-            "helper": {h: stage_of("helper", h, overview.helpers[h]) for h in helper_ids},
-            "elder": {e: stage_of("elder", e, overview.elders[e]) for e in elder_ids},
-            "pair": {p: stage_of("pair", p, overview.pairs[p]) for p in pairs},
-        }
-
-    start_at = None if since is None else min(since, end_at)
-    start, end = snapshot(start_at), snapshot(end_at)
-    people_start = {("h", k): v for k, v in start["helper"].items()} | {("e", k): v for k, v in start["elder"].items()}
-    people_end = {("h", k): v for k, v in end["helper"].items()} | {("e", k): v for k, v in end["elder"].items()}
-    return {
-        "since": start_at,
-        "until": end_at,
-        "helpers": _movement(start["helper"], end["helper"]),
-        "elders": _movement(start["elder"], end["elder"]),
-        "people": _movement(people_start, people_end),
-        "pairs": _movement(start["pair"], end["pair"]),
-    }
 
 
 __all__ = [

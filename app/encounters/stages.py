@@ -407,6 +407,23 @@ _EMPTY = StageResult(
 )
 
 
+def stage_from_counts(encounters: int, together: int, self_initiated: int, ownership: int) -> int:
+    """The stage from a person's or pair's counts: all encounters so far, and in
+    the lookback window the together, self-initiated and ownership ones (an
+    encounter led both ways *or* organised for others counts once).
+
+    The one place the thresholds are applied; the reports' funnel counts in
+    SQL with the same flags (:data:`TOGETHER_KINDS`...) and calls this.
+    """
+    if encounters < 1:
+        return 0
+    if together < STAGE2_MIN_TOGETHER:
+        return 1
+    if self_initiated >= STAGE3_MIN_SELF_INITIATED and ownership >= STAGE3_MIN_OWNERSHIP:
+        return 3
+    return 2
+
+
 def _evaluate(prepared: _Prepared, indices: list[int]) -> StageResult:
     """Stage for the encounters at time-order positions ``indices`` (ascending)."""
     if not indices:
@@ -438,12 +455,9 @@ def _evaluate(prepared: _Prepared, indices: list[int]) -> StageResult:
             n_ownership += 1
         counted.append(eid)
 
-    stage2 = len(together) >= STAGE2_MIN_TOGETHER
-    stage3 = stage2 and len(self_initiated) >= STAGE3_MIN_SELF_INITIATED and n_ownership >= STAGE3_MIN_OWNERSHIP
-
+    stage = stage_from_counts(len(past_ids), len(together), len(self_initiated), n_ownership)
     by_reason: list[tuple[str, tuple[int, ...]]] = [(REASON_MET, past_ids)]
-    if stage3:
-        stage = 3
+    if stage == 3:
         evidence = tuple(counted)
         by_reason.append((REASON_TOGETHER, tuple(together)))
         by_reason.append((REASON_SELF_INITIATED, tuple(self_initiated)))
@@ -451,12 +465,10 @@ def _evaluate(prepared: _Prepared, indices: list[int]) -> StageResult:
             by_reason.append((REASON_ROLES_BOTH_WAYS, tuple(both_ways)))
         if organised:
             by_reason.append((REASON_ORGANISED, tuple(organised)))
-    elif stage2:
-        stage = 2
+    elif stage == 2:
         evidence = tuple(together)
         by_reason.append((REASON_TOGETHER, evidence))
     else:
-        stage = 1
         evidence = past_ids
 
     return StageResult(

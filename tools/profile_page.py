@@ -1,0 +1,83 @@
+"""Profile one page of a benchmark data set in-process (a developer's tool, not a benchmark).
+
+    .venv/bin/python -m tools.profile_page board|day|errand|report [--helpers 100000] [-n 20] [--profile]
+
+Uses the same data set as ``python -m bench.pages`` (SQLite, or PostgreSQL with
+BENCH_DATABASE_URL), logs in through the real login form and prints the median
+time and the number of SQL statements of the page; ``--profile`` adds the
+cProfile functions with the most cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import re
+import statistics
+import time
+
+import sqlalchemy as sa
+
+from bench import common
+from bench.datagen import Spec
+from bench.dataset import ensure_dataset
+from bench.pages import page_paths
+
+PAGES = {
+    "board": "helper's board",
+    "day": "coordinator's day",
+    "errand": "errand + candidates",
+    "report": "report, 1 municipality, 12 months",
+    "healthz": "floor /healthz",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("page", choices=sorted(PAGES))
+    parser.add_argument("--helpers", type=int, default=100_000)
+    parser.add_argument("-n", type=int, default=20)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+
+    ds = ensure_dataset(Spec(helpers=args.helpers))
+    app = common.build_app(ds.url, WTF_CSRF_ENABLED=False)
+    world = ds.world
+    email = world.helper_email if args.page in ("board", "healthz") else world.coordinator_email
+    client = app.test_client()
+    client.post("/auth/login", data={"email": email, "password": world.password})
+    paths = page_paths(ds)[PAGES[args.page]]
+
+    statements = [0]
+    with app.app_context():
+        from app.extensions import db
+
+        engine = db.engine
+
+    def count(*_a, **_k):
+        statements[0] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    response = client.get(paths(0))
+    body = response.get_data(as_text=True)
+    print(f"status {response.status_code}, {len(body):,} bytes, {statements[0]} statements")
+    if response.status_code != 200:
+        print(re.sub(r"\s+", " ", body)[:500])
+    times = []
+    profiler = cProfile.Profile() if args.profile else None
+    for i in range(args.n):
+        start = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        client.get(paths(i))
+        if profiler:
+            profiler.disable()
+        times.append(time.perf_counter() - start)
+    print(f"{PAGES[args.page]}: median {statistics.median(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+
+
+if __name__ == "__main__":
+    main()
