@@ -70,6 +70,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a phone call can be long; the token lives as long as the session
 
     PAGE_SIZE = 25
+    # Flask-Caching: a directory shared by the web workers of one machine.
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "FileSystemCache")
+    CACHE_DIR = os.environ.get("CACHE_DIR", str(INSTANCE_DIR / "cache"))
+    CACHE_DEFAULT_TIMEOUT = 600
+    REPORT_CACHE_SECONDS = int(os.environ.get("REPORT_CACHE_SECONDS", "600"))
     SCHEDULER_LOCK_FILE = os.environ.get("SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock"))
 
 
@@ -90,6 +95,8 @@ class TestConfig(Config):
     SMS_BACKEND = "outbox"
     GEOCODER = "offline"
     PUBLIC_BASE_URL = "http://testserver"
+    CACHE_TYPE = "SimpleCache"
+    REPORT_CACHE_SECONDS = 0  # every test sees its own data; tests/reports/test_cache.py turns it on
 
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}

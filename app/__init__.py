@@ -42,7 +42,7 @@ def _check_config(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import db_setup
-    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.extensions import babel, cache, csrf, db, login_manager, migrate
     from app.i18n import select_locale, select_timezone
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = db_setup.engine_options(
@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> None:
         compare_type=True,
     )
     csrf.init_app(app)
+    cache.init_app(app)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 

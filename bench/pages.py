@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +47,11 @@ class Server:
     def __init__(self, database_url: str, workers: int = WORKERS) -> None:
         self.port = free_port()
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        env = dict(os.environ, BENCH_APP_DATABASE_URL=database_url, PYTHONPATH=str(common.ROOT))
+        # A report cache of its own for each run, shared by the two workers (as in production).
+        self.cache_dir = tempfile.mkdtemp(prefix="arjen-bench-cache-")
+        env = dict(
+            os.environ, BENCH_APP_DATABASE_URL=database_url, PYTHONPATH=str(common.ROOT), CACHE_DIR=self.cache_dir
+        )
         common.DATA_DIR.mkdir(parents=True, exist_ok=True)
         self.log = open(common.DATA_DIR / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
@@ -96,6 +102,7 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        shutil.rmtree(self.cache_dir, ignore_errors=True)
 
 
 def _clients(port: int, n: int, email: str, password: str) -> list[Client]:
@@ -117,6 +124,8 @@ def page_paths(ds: Dataset) -> dict[str, Callable[[int], str]]:
         "coordinator's day": lambda n: "/errands/day",
         "errand + candidates": lambda n: f"/errands/{ids[n % len(ids)]}",
         "report, 1 municipality, 12 months": lambda n: report,
+        # The same report calculated again on every request ("Calculate again now"): the cold path.
+        "report, calculated again each time": lambda n: report + "&fresh=1",
     }
 
 
@@ -159,8 +168,8 @@ def run(helpers: int = 100_000, *, seconds: float = 10.0, clients: int = 4, log=
         if name == "helper's board":
             target = f">= {TARGET_BOARD_RPS:.0f} req/s, p95 <= {TARGET_BOARD_P95_MS:.0f} ms, no errors"
             passed = passed and load.rps >= TARGET_BOARD_RPS and figures["p95_ms"] <= TARGET_BOARD_P95_MS
-        elif name.startswith("report"):
-            target = f"p95 <= {TARGET_REPORT_P95_MS:.0f} ms, no errors"
+        elif name == "report, 1 municipality, 12 months":
+            target = f"p95 <= {TARGET_REPORT_P95_MS:.0f} ms, no errors (figures kept for 10 minutes)"
             passed = passed and figures["p95_ms"] <= TARGET_REPORT_P95_MS
         result = Result(f"page: {name}", engine, size, figures, target, passed)
         if load.error_samples:

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.i18n import current_language, to_local
 from app.models import Municipality, Organization, utcnow
 from app.reports import bp
+from app.reports.cache import report_for
 from app.reports.certificate import CertificateInput, build_certificate, certificate_filename
 from app.reports.csv_export import write_csv
 from app.reports.figures import build_figures, chart_json, page_cell
@@ -28,7 +29,6 @@ from app.reports.scope import (
     build_scope,
     municipality_name,
 )
-from app.reports.services import build_report
 from app.reports.volunteering import (
     certificate_facts,
     helper_for_certificate,
@@ -119,6 +119,11 @@ def _chosen_names(form: ReportFilterForm, scope: ReportScope) -> tuple[str, str]
     return municipality, organization
 
 
+def _cache_minutes() -> int:
+    seconds = int(current_app.config.get("REPORT_CACHE_SECONDS", 0))
+    return max(1, round(seconds / 60)) if seconds > 0 else 0
+
+
 @bp.route("/")
 @roles_required("coordinator", "admin")
 def index():
@@ -126,7 +131,7 @@ def index():
     report = figures = None
     page_data: dict[str, Any] = {}
     if scope is not None:
-        report = build_report(scope, locale=current_language())
+        report = report_for(scope, locale=current_language(), fresh=request.args.get("fresh") == "1")
         figures = build_figures(report)
         page_data = {
             "charts": {f.key: chart_json(f) for f in figures if f.chart and f.rows},
@@ -158,6 +163,7 @@ def index():
         export_args=_filter_args(form),
         chosen=_chosen_names(form, scope) if scope else None,
         cell=page_cell,
+        cache_minutes=_cache_minutes(),
     )
 
 
@@ -169,7 +175,7 @@ def export_csv():
         flash(_("Check the report's filters before exporting."), "error")
         return redirect(url_for("reports.index", **_filter_args(form)))
     language = current_language()
-    report = build_report(scope, locale=language)
+    report = report_for(scope, locale=language)
     municipality, organization = _chosen_names(form, scope)
     meta = [
         [_("Report"), _("Everyday rescuers")],
@@ -177,7 +183,7 @@ def export_csv():
         [_("Last day"), scope.until.isoformat()],
         [_("Municipality"), municipality],
         [_("Organization"), organization],
-        [_("Made"), format_datetime(scope.now, "yyyy-MM-dd HH:mm")],
+        [_("Made"), format_datetime(report.scope.now, "yyyy-MM-dd HH:mm")],
         [_("Small numbers"), _("Numbers from 1 to 4 are shown as <5 so that no one can be recognised.")],
     ]
     body = write_csv(meta, build_figures(report), language)
