@@ -21,7 +21,13 @@ def engine_options(uri: str, options: dict[str, Any]) -> dict[str, Any]:
     if not uri.startswith("postgresql"):
         return options
     connect_args = dict(options.get("connect_args", {}))
-    given = connect_args.get("options", "")
+    # connect_args replace the URL's own ``?options=...`` (e.g. a search_path): keep both.
+    from_url = sa.engine.make_url(uri).query.get("options", "")
+    given = " ".join(
+        part
+        for part in (from_url if isinstance(from_url, str) else " ".join(from_url), connect_args.get("options"))
+        if part
+    )
     if "jit" not in given:
         connect_args["options"] = f"{given} {POSTGRESQL_OPTIONS}".strip()
     return {**options, "connect_args": connect_args}

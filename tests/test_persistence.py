@@ -45,6 +45,8 @@ def test_engine_options_per_database():
         "options": "-c statement_timeout=5000 -c jit=off",
         "connect_timeout": 3,
     }
+    with_path = engine_options("postgresql+psycopg://u@h/db?options=-csearch_path%3Dbench_x", base)
+    assert with_path["connect_args"] == {"options": "-csearch_path=bench_x -c jit=off"}
     assert engine_options("postgresql://u@h/db", {"connect_args": {"options": "-c jit=on"}}) == {
         "connect_args": {"options": "-c jit=on"}
     }

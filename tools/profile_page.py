@@ -11,6 +11,7 @@ cProfile functions with the most cumulative time.
 from __future__ import annotations
 
 import argparse
+import os
 import cProfile
 import pstats
 import re
@@ -76,7 +77,7 @@ def main() -> None:
         times.append(time.perf_counter() - start)
     print(f"{PAGES[args.page]}: median {statistics.median(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "35")))
 
 
 if __name__ == "__main__":

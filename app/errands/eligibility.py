@@ -46,10 +46,7 @@ def errand_location(elder: Elder) -> tuple[float | None, float | None]:
     """Where the errand happens: the elder's point, else their village's or municipality's centre."""
     if elder.lat is not None and elder.lon is not None:
         return elder.lat, elder.lon
-    for place in (elder.village, elder.municipality):
-        if place is not None and place.lat is not None and place.lon is not None:
-            return place.lat, place.lon
-    return None, None
+    return first_point(*((place.lat, place.lon) for place in (elder.village, elder.municipality) if place is not None))
 
 
 def errand_local_date(errand: Errand) -> date:
@@ -61,19 +58,57 @@ def spec_from_errand(errand: Errand) -> ErrandSpec:
     elder = errand.elder
     lat, lon = errand_location(elder)
     request = errand.request
-    return ErrandSpec(
+    return make_spec(
         errand_id=errand.id,
         elder_id=errand.elder_id,
-        task_type=errand.task_type.code,
+        task_code=errand.task_type.code,
         lat=lat,
         lon=lon,
         starts_at=errand.starts_at,
         ends_at=errand.ends_at,
-        language=elder.language or "fi",
-        elder_profile=elder.elder_profile if elder.elder_profile in ELDER_PROFILES else None,
-        prefers_continuity=bool(elder.prefers_continuity),
+        language=elder.language,
+        elder_profile=elder.elder_profile,
+        prefers_continuity=elder.prefers_continuity,
         preferred_helper_id=request.preferred_helper_id if request is not None else None,
     )
+
+
+def make_spec(
+    *,
+    errand_id: int,
+    elder_id: int,
+    task_code: str,
+    lat: float | None,
+    lon: float | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    language: str | None,
+    elder_profile: str | None,
+    prefers_continuity: bool | None,
+    preferred_helper_id: int | None,
+) -> ErrandSpec:
+    """An errand's matcher input from plain values (the board reads them as columns)."""
+    return ErrandSpec(
+        errand_id=errand_id,
+        elder_id=elder_id,
+        task_type=task_code,
+        lat=lat,
+        lon=lon,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        language=language or "fi",
+        elder_profile=elder_profile if elder_profile in ELDER_PROFILES else None,
+        prefers_continuity=bool(prefers_continuity),
+        preferred_helper_id=preferred_helper_id,
+    )
+
+
+def first_point(*points: tuple[float | None, float | None]) -> tuple[float | None, float | None]:
+    """The first point with both coordinates (the person, their village, their municipality)."""
+    for lat, lon in points:
+        if lat is not None and lon is not None:
+            return lat, lon
+    return None, None
 
 
 def candidate_from_profile(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -33,6 +33,9 @@ nav.add("helper", "errands.my_errands", _l("My errands"), order=20)
 blocks.add("helper_home", "errands/helper/_next_block.html", order=10)
 
 #: Messages for ErrandError codes, as the helper reads them.
+#: How many errands the board shows at first, and how many more each "Show more" adds.
+BOARD_PAGE_SIZE = 15
+
 ERROR_MESSAGES = {
     "already_taken": _l("Someone already took this errand. Thank you for being ready to help!"),
     "already_assigned": _l("This errand is already yours. You find it under My errands."),
@@ -124,7 +127,18 @@ def board_view():
     profile = _own_profile()
     notice = _board_notice(profile)
     items = board(profile, utcnow(), current_language()) if notice is None else []
-    return render_template("errands/helper/board.html", items=items, notice=notice, form=ActionForm())
+    # A phone-sized page: the first errands (offers first, then the nearest), more on request.
+    shown = min(max(request.args.get("show", BOARD_PAGE_SIZE, type=int) or BOARD_PAGE_SIZE, BOARD_PAGE_SIZE), 500)
+    return render_template(
+        "errands/helper/board.html",
+        items=items[:shown],
+        total=len(items),
+        more=min(BOARD_PAGE_SIZE, len(items) - shown) if len(items) > shown else 0,
+        next_show=shown + BOARD_PAGE_SIZE,
+        first_new=items[shown].errand_id if len(items) > shown else None,
+        notice=notice,
+        form=ActionForm(),
+    )
 
 
 @bp.post("/errands/<int:errand_id>/accept")

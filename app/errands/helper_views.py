@@ -16,17 +16,14 @@ from urllib.parse import quote_plus
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.errands.eligibility import (
-    candidate_from_profile,
-    errand_local_date,
-    spec_from_errand,
-)
+from app.errands.eligibility import candidate_from_profile, first_point, make_spec
 from app.errands.lifecycle import is_late_withdrawal, report_allowed
 from app.errands.messages import place_name
 from app.extensions import db
+from app.i18n import HELSINKI
 from app.matching.geo import bounding_box
 from app.matching.score import Ranked, evaluate
-from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Offer
+from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Municipality, Offer, TaskType, Village
 from app.phones import display_phone
 
 #: How many finished errands "My errands" lists.
@@ -99,6 +96,41 @@ def _busy(profile: HelperProfile) -> list[tuple[int, datetime, datetime]]:
     return [(i, s, e) for i, s, e in rows]
 
 
+_BOARD_COLUMNS = (
+    Errand.id,
+    Errand.elder_id,
+    Errand.starts_at,
+    Errand.ends_at,
+    Errand.helpers_needed,
+    TaskType.code.label("task_code"),
+    TaskType.name_fi.label("task_fi"),
+    TaskType.name_sv.label("task_sv"),
+    TaskType.name_en.label("task_en"),
+    Elder.lat,
+    Elder.lon,
+    Elder.language,
+    Elder.elder_profile,
+    Elder.prefers_continuity,
+    Village.name.label("village_name"),
+    Village.lat.label("village_lat"),
+    Village.lon.label("village_lon"),
+    Municipality.name.label("muni_name"),
+    Municipality.name_sv.label("muni_name_sv"),
+    Municipality.lat.label("muni_lat"),
+    Municipality.lon.label("muni_lon"),
+    HelpRequest.preferred_helper_id,
+)
+
+
+def _place(row, locale: str) -> str:
+    """As :func:`app.errands.messages.place_name`, from the board's columns."""
+    if row.village_name is not None:
+        return row.village_name
+    if row.muni_name is not None:
+        return row.muni_name_sv if locale == "sv" and row.muni_name_sv else row.muni_name
+    return ""
+
+
 def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[BoardItem]:
     """Open errands the helper may take: their pending offers first, then nearest first.
 
@@ -133,15 +165,14 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
             Elder.lat.is_(None),
             sa.and_(Elder.lat.between(min_lat, max_lat), Elder.lon.between(min_lon, max_lon)),
         )
+    # Columns, not ORM objects: the board reads dozens of errands on every visit.
     stmt = (
-        sa.select(Errand)
+        sa.select(*_BOARD_COLUMNS)
         .join(Elder, Elder.id == Errand.elder_id)
-        .options(
-            selectinload(Errand.elder).selectinload(Elder.village),
-            selectinload(Errand.elder).selectinload(Elder.municipality),
-            selectinload(Errand.task_type),
-            selectinload(Errand.request),
-        )
+        .join(TaskType, TaskType.id == Errand.task_type_id)
+        .outerjoin(Village, Village.id == Elder.village_id)
+        .outerjoin(Municipality, Municipality.id == Elder.municipality_id)
+        .outerjoin(HelpRequest, HelpRequest.id == Errand.request_id)
         .where(
             Errand.state.in_(("open", "offered")),
             Errand.starts_at > now,
@@ -152,29 +183,44 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
     )
     busy = _busy(profile)
     items: list[BoardItem] = []
-    for errand in db.session.scalars(stmt):
-        if errand.id in declined_ids or errand.id in held_ids:
+    for row in db.session.execute(stmt):
+        if row.id in declined_ids or row.id in held_ids:
             continue
-        offer = offers.get(errand.id)
+        offer = offers.get(row.id)
         offered = offer is not None and offer.status == "pending"
-        intervals = tuple((s, e) for i, s, e in busy if i != errand.id and s < errand.ends_at and e > errand.starts_at)
-        candidate = candidate_from_profile(profile, on=errand_local_date(errand), busy_intervals=intervals)
-        result = evaluate(spec_from_errand(errand), candidate)
+        intervals = tuple((s, e) for i, s, e in busy if i != row.id and s < row.ends_at and e > row.starts_at)
+        candidate = candidate_from_profile(
+            profile, on=row.starts_at.astimezone(HELSINKI).date(), busy_intervals=intervals
+        )
+        lat, lon = first_point((row.lat, row.lon), (row.village_lat, row.village_lon), (row.muni_lat, row.muni_lon))
+        spec = make_spec(
+            errand_id=row.id,
+            elder_id=row.elder_id,
+            task_code=row.task_code,
+            lat=lat,
+            lon=lon,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            language=row.language,
+            elder_profile=row.elder_profile,
+            prefers_continuity=row.prefers_continuity,
+            preferred_helper_id=row.preferred_helper_id,
+        )
+        result = evaluate(spec, candidate)
         # An offer was the coordinator's choice: distance does not hide it.
         if not (isinstance(result, Ranked) or (offered and set(result.codes) == {"too_far"})):
             continue
-        distance = result.distance_km
         items.append(
             BoardItem(
-                errand_id=errand.id,
-                task_code=errand.task_type.code,
-                task=errand.task_type.name(locale),
-                starts_at=errand.starts_at,
-                ends_at=errand.ends_at,
-                place=place_name(errand.elder, locale),
-                distance_km=distance,
+                errand_id=row.id,
+                task_code=row.task_code,
+                task={"sv": row.task_sv, "en": row.task_en}.get(locale) or row.task_fi,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                place=_place(row, locale),
+                distance_km=result.distance_km,
                 offered=offered,
-                helpers_needed=errand.helpers_needed,
+                helpers_needed=row.helpers_needed,
                 offer_expires_at=offer.expires_at if offered else None,
             )
         )

@@ -3,8 +3,9 @@
 The score itself is the pure :mod:`app.matching.score`; this module turns rows
 into its inputs without loading every helper into Python:
 
-1. **One candidate statement** (plus a tiny one for the organizations that
-   cover the person's municipality) picks the helpers with an index-backed
+0. The errand's person, request and task type in one statement (when they are
+   not loaded yet).
+1. **One candidate statement** picks the helpers with an index-backed
    prefilter and reads only the columns the score needs:
 
    * approved helpers (paused helpers, minors without consent or outside
@@ -31,10 +32,12 @@ into its inputs without loading every helper into Python:
    When the errand has no location at all, the municipality (or else the
    organization) replaces the box. The statements are built once with bound
    parameters and run on the session's connection (no ORM objects).
-2. **Bulk facts**, one query each whatever the number of candidates: busy
-   intervals (active assignments overlapping the errand), past errands with
-   this person, the person's mean feedback on encounters with each helper,
-   errands taken in the last 30 days, and the guardian consents of minors.
+2. **Per-candidate facts in the same statement**, as correlated subqueries on
+   indexed columns evaluated only for the candidate rows: overlapping active
+   assignments (busy), past errands with this person, the person's mean
+   feedback on encounters with each helper, errands taken in the last 30 days,
+   and the newest guardian consent. Only when someone is busy does one more
+   statement read their overlapping errands (shown as "busy 10:00-11:00").
 3. :func:`app.matching.score.rank`, with candidates made by the same
    :func:`app.errands.eligibility.candidate_from_profile` as the helper's board.
 
@@ -50,7 +53,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from app.errands.eligibility import candidate_from_profile, spec_from_errand
 from app.extensions import db
@@ -159,7 +162,13 @@ def _candidate_statement(with_coords: bool, with_municipality: bool) -> sa.Selec
     # without statistics (SQLite) can no longer pick the weak status or
     # organization index and walk thousands of helpers; the lat/lon range leads.
     approved = HP.status.concat("") == "approved"
-    in_network = sa.func.coalesce(HP.organization_id, 0).in_(sa.bindparam("network", expanding=True))
+    network = sa.union(
+        sa.select(organization_municipalities.c.organization_id).where(
+            organization_municipalities.c.municipality_id == _param("muni_id")
+        ),
+        sa.select(_param("org_id")),
+    )
+    in_network = sa.func.coalesce(HP.organization_id, 0).in_(network)
     parts: list[sa.Select] = []
     if with_coords:
         dlat = HP.lat - _param("lat", sa.Float)
@@ -212,29 +221,79 @@ def _candidate_statement(with_coords: bool, with_municipality: bool) -> sa.Selec
         Assignment.errand_id == _param("errand_id"), Assignment.status.in_(("active", "done"))
     )
     return (
-        sa.select(*_COLUMNS)
+        sa.select(*_COLUMNS, *_fact_columns())
         .outerjoin(Village, Village.id == HP.village_id)
         .where(HP.id.in_(sa.union(*parts)), approved, HP.id.not_in(already))
     )
 
 
-_NETWORK = sa.select(organization_municipalities.c.organization_id).where(
-    organization_municipalities.c.municipality_id == _param("muni_id")
-)
+def _fact_columns() -> list[sa.Label]:
+    """What the score needs to know of each candidate besides the profile, as
+    correlated subqueries on indexed columns: evaluated only for the (at most
+    a hundred or so) candidate rows, in the same statement."""
+    a, e = aliased(Assignment), aliased(Errand)
+    busy = (
+        sa.select(sa.func.count())
+        .select_from(a)
+        .join(e, e.id == a.errand_id)
+        .where(
+            a.helper_id == HP.id,
+            a.status == "active",
+            e.id != _param("errand_id"),
+            e.starts_at < _param("ends_at", UTCDateTime()),
+            e.ends_at > _param("starts_at", UTCDateTime()),
+        )
+    )
+    past_a, past_e = aliased(Assignment), aliased(Errand)
+    past = (
+        sa.select(sa.func.count(sa.distinct(past_a.errand_id)))
+        .join(past_e, past_e.id == past_a.errand_id)
+        .where(past_a.helper_id == HP.id, past_e.elder_id == _param("elder_id"), past_a.status == "done")
+    )
+    helper_side, elder_side = aliased(EncounterParticipant), aliased(EncounterParticipant)
+    feedback = (
+        sa.select(sa.func.avg(elder_side.feedback_score))
+        .select_from(helper_side)
+        .join(elder_side, elder_side.encounter_id == helper_side.encounter_id)
+        .where(
+            helper_side.helper_id == HP.id,
+            elder_side.elder_id == _param("elder_id"),
+            elder_side.feedback_score.is_not(None),
+        )
+    )
+    recent_a = aliased(Assignment)
+    recent = sa.select(sa.func.count(recent_a.id)).where(
+        recent_a.helper_id == HP.id,
+        recent_a.status.in_(("active", "done", "no_show")),
+        recent_a.assigned_at >= _param("since", UTCDateTime()),
+    )
+    # A minor's newest consent request decides (as in app.helpers.consent.current_consent).
+    consent = (
+        sa.select(GuardianConsent.status)
+        .where(GuardianConsent.helper_id == HP.id)
+        .order_by(GuardianConsent.requested_at.desc(), GuardianConsent.id.desc())
+        .limit(1)
+    )
+    return [
+        busy.scalar_subquery().label("busy_count"),
+        past.scalar_subquery().label("past_count"),
+        feedback.scalar_subquery().label("feedback_mean"),
+        recent.scalar_subquery().label("recent_count"),
+        consent.scalar_subquery().label("consent_status"),
+    ]
 
 
-def _candidate_params(errand: Errand, spec: score.ErrandSpec) -> dict:
-    """The errand's values for the candidate statement (one small query for the network)."""
-    network = {errand.organization_id}
-    if errand.elder.municipality_id is not None:
-        network.update(db.session.connection().execute(_NETWORK, {"muni_id": errand.elder.municipality_id}).scalars())
+def _candidate_params(errand: Errand, spec: score.ErrandSpec, now: datetime) -> dict:
+    """The errand's values for the candidate statement."""
     params = {
-        "network": sorted(network),
         "org_id": errand.organization_id,
         "muni_id": errand.elder.municipality_id,
         "elder_id": errand.elder_id,
         "errand_id": errand.id,
         "preferred_id": spec.preferred_helper_id,
+        "starts_at": errand.starts_at,
+        "ends_at": errand.ends_at,
+        "since": now - timedelta(days=RECENT_DAYS),
     }
     if spec.lat is not None and spec.lon is not None:
         params.update(lat=spec.lat, lon=spec.lon, k=math.cos(math.radians(spec.lat)))
@@ -244,80 +303,36 @@ def _candidate_params(errand: Errand, spec: score.ErrandSpec) -> dict:
     return params
 
 
-def _candidate_rows(errand: Errand, spec: score.ErrandSpec) -> list:
+def _candidate_rows(errand: Errand, spec: score.ErrandSpec, now: datetime) -> list:
     stmt = _candidate_statement(spec.lat is not None and spec.lon is not None, errand.elder.municipality_id is not None)
     # Core execution on the session's connection: plain rows, no ORM layer in between.
-    return db.session.connection().execute(stmt, _candidate_params(errand, spec)).all()
+    return db.session.connection().execute(stmt, _candidate_params(errand, spec, now)).all()
 
 
-_ids = functools.partial(sa.bindparam, "ids", expanding=True)
-_helper_side = aliased(EncounterParticipant)
-_elder_side = aliased(EncounterParticipant)
-
-#: The per-candidate facts, one statement each (built once).
+#: The busy candidates' overlapping errands, to show when they are busy (only run when someone is).
 _BUSY = (
     sa.select(Assignment.helper_id, Errand.starts_at, Errand.ends_at)
     .join(Errand, Errand.id == Assignment.errand_id)
     .where(
-        Assignment.helper_id.in_(_ids()),
+        Assignment.helper_id.in_(sa.bindparam("ids", expanding=True)),
         Assignment.status == "active",
         Errand.id != _param("errand_id"),
         Errand.starts_at < _param("ends_at", UTCDateTime()),
         Errand.ends_at > _param("starts_at", UTCDateTime()),
     )
+    .order_by(Errand.starts_at)
 )
-_PAST = (
-    sa.select(Assignment.helper_id, sa.func.count(sa.distinct(Assignment.errand_id)))
-    .join(Errand, Errand.id == Assignment.errand_id)
-    .where(Errand.elder_id == _param("elder_id"), Assignment.status == "done")
-    .group_by(Assignment.helper_id)
-)
-_FEEDBACK = (
-    sa.select(_helper_side.helper_id, sa.func.avg(_elder_side.feedback_score))
-    .join(_elder_side, _elder_side.encounter_id == _helper_side.encounter_id)
-    .where(
-        _elder_side.elder_id == _param("elder_id"),
-        _elder_side.feedback_score.is_not(None),
-        _helper_side.helper_id.is_not(None),
-    )
-    .group_by(_helper_side.helper_id)
-)
-_RECENT = (
-    sa.select(Assignment.helper_id, sa.func.count(Assignment.id))
-    .where(
-        Assignment.helper_id.in_(_ids()),
-        Assignment.status.in_(("active", "done", "no_show")),
-        Assignment.assigned_at >= _param("since", UTCDateTime()),
-    )
-    .group_by(Assignment.helper_id)
-)
-_CONSENTS = sa.select(
-    GuardianConsent.helper_id, GuardianConsent.requested_at, GuardianConsent.id, GuardianConsent.status
-).where(GuardianConsent.helper_id.in_(_ids()))
 
 
-def _facts(errand: Errand, ids: list[int], minor_ids: list[int], now: datetime) -> dict[str, dict]:
-    """Per-candidate facts, one query each."""
-    execute = db.session.connection().execute
+def _busy_intervals(errand: Errand, rows: list) -> dict[int, list[tuple[datetime, datetime]]]:
+    ids = [r.id for r in rows if r.busy_count]
     busy: dict[int, list[tuple[datetime, datetime]]] = {}
+    if not ids:
+        return busy
     window = {"ids": ids, "errand_id": errand.id, "starts_at": errand.starts_at, "ends_at": errand.ends_at}
-    for helper_id, start, end in execute(_BUSY, window):
+    for helper_id, start, end in db.session.connection().execute(_BUSY, window):
         busy.setdefault(helper_id, []).append((start, end))
-    past = dict(execute(_PAST, {"elder_id": errand.elder_id}).all())
-    feedback = {
-        helper_id: float(mean)
-        for helper_id, mean in execute(_FEEDBACK, {"elder_id": errand.elder_id})
-        if mean is not None
-    }
-    recent = dict(execute(_RECENT, {"ids": ids, "since": now - timedelta(days=RECENT_DAYS)}).all())
-    # A minor's newest consent request decides (as in app.helpers.consent.current_consent).
-    newest: dict[int, tuple[datetime, int, str]] = {}
-    for helper_id, requested_at, consent_id, status in execute(_CONSENTS, {"ids": minor_ids}):
-        key = (requested_at, consent_id, status)
-        if helper_id not in newest or key[:2] > newest[helper_id][:2]:
-            newest[helper_id] = key
-    consented = {helper_id for helper_id, (_, _, status) in newest.items() if status == "given"}
-    return {"busy": busy, "past": past, "feedback": feedback, "recent": recent, "consented": consented}
+    return busy
 
 
 @functools.lru_cache(maxsize=8192)
@@ -367,19 +382,30 @@ class _Profile:
         self.transport = row.transport
 
 
-def _candidate(row, facts: dict[str, dict], errand_day: date) -> score.HelperCandidate:
+def _candidate(row, busy: dict[int, list], errand_day: date) -> score.HelperCandidate:
     """A candidate from a selected row: the same rules as the helper's board."""
-    hid = row.id
-    fb = facts["feedback"].get(hid)
+    fb = float(row.feedback_mean) if row.feedback_mean is not None else None
     return candidate_from_profile(
         _Profile(row),  # type: ignore[arg-type]
         on=errand_day,
-        busy_intervals=tuple(facts["busy"].get(hid, ())),
-        past_errands_with_elder=int(facts["past"].get(hid, 0)),
+        busy_intervals=tuple(busy.get(row.id, ())),
+        past_errands_with_elder=int(row.past_count or 0),
         past_feedback_with_elder=min(max(fb, 1.0), 5.0) if fb is not None else None,
-        recent_assignments=int(facts["recent"].get(hid, 0)),
-        has_consent=hid in facts["consented"],
+        recent_assignments=int(row.recent_count or 0),
+        has_consent=row.consent_status == "given",
     )
+
+
+def _load_related(errand: Errand) -> None:
+    """The person, the request and the task type the score reads, in one statement
+    (instead of three lazy loads); nothing when they are loaded already."""
+    if not {"elder", "request", "task_type"} & sa.inspect(errand).unloaded:
+        return
+    db.session.execute(
+        sa.select(Errand)
+        .where(Errand.id == errand.id)
+        .options(joinedload(Errand.elder), joinedload(Errand.request), joinedload(Errand.task_type))
+    ).unique().all()
 
 
 def rank_candidates(errand: Errand, *, limit: int = 20, now: datetime | None = None) -> CandidateList:
@@ -387,13 +413,12 @@ def rank_candidates(errand: Errand, *, limit: int = 20, now: datetime | None = N
     excluded ones with their hard-rule reasons (nearest first)."""
     now = now or utcnow()
     db.session.flush()  # the statements below run on the connection, past the autoflush
+    _load_related(errand)
     spec = errand_spec(errand)
-    rows = _candidate_rows(errand, spec)
+    rows = _candidate_rows(errand, spec, now)
     errand_day = local_date(errand.starts_at)
-    ids = [r.id for r in rows]
-    minor_ids = [r.id for r in rows if age_on(r.birth_date, errand_day) < 18]
-    facts = _facts(errand, ids, minor_ids, now)
-    candidates = [_candidate(r, facts, errand_day) for r in rows]
+    busy = _busy_intervals(errand, rows)
+    candidates = [_candidate(r, busy, errand_day) for r in rows]
     ranked, excluded = score.rank(spec, candidates, limit=limit)
     excluded.sort(key=lambda x: (x.distance_km is None, x.distance_km or 0.0, x.helper_id))
     people = {

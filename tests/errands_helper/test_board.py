@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -127,3 +128,32 @@ def test_board_needs_a_helper_login(db, client, make):
     coordinator = make.coordinator()
     client.login(coordinator.email)
     assert client.get("/board").status_code == 403
+
+
+def test_board_shows_fifteen_errands_first_and_more_on_request(db, make, make_errand, org, client):
+    helper = make.helper(org=org, age=19)
+    errands = [make_errand(elder=make.elder(org=org), starts_at=local(2 + i // 8, 9 + i % 8)) for i in range(32)]
+    db.session.commit()
+    all_ids = [i.errand_id for i in board(helper, utcnow())]
+    assert sorted(all_ids) == sorted(e.id for e in errands)
+
+    client.login(helper.user.email)
+    client.submit("/lang", {"lang": "en"}, page="/")
+
+    def shown(html: str) -> list[int]:
+        return [int(m) for m in re.findall(r'<li class="card errand-card[^"]*" id="errand-(\d+)"', html)]
+
+    first = client.get("/board").get_data(as_text=True)
+    assert shown(first) == all_ids[:15]
+    assert "Showing 15 of 32 errands." in first
+    assert f'href="/board?show=30#errand-{all_ids[15]}"' in first  # lands on the first new one
+    assert "Show more errands (15)" in first
+
+    second = client.get("/board?show=30").get_data(as_text=True)
+    assert shown(second) == all_ids[:30]
+    assert "Show more errands (2)" in second
+
+    last = client.get("/board?show=45").get_data(as_text=True)
+    assert shown(last) == all_ids and "Show more" not in last
+    for odd in ("/board?show=-5", "/board?show=abc", "/board?show=0"):
+        assert shown(client.get(odd).get_data(as_text=True)) == all_ids[:15]

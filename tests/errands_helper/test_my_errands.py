@@ -91,7 +91,8 @@ def test_elder_confirmation_goes_to_relative_and_respects_opt_out(db, make, make
 
 def test_my_errands_lists_upcoming_and_past_and_creates_a_calendar_token(db, make, make_errand, org, client):
     helper = make.helper(org=org, age=19)
-    soon = make_errand(elder=make.elder(org=org), starts_at=local(1, 12))
+    # Less than a day ahead whatever the time of day the test runs (a late withdrawal).
+    soon = make_errand(elder=make.elder(org=org), starts_at=utcnow().replace(microsecond=0) + timedelta(hours=20))
     later = make_errand(elder=make.elder(org=org), starts_at=local(5, 12))
     a1 = accept_errand(soon.id, helper.id, via="web")
     a2 = accept_errand(later.id, helper.id, via="web")
