@@ -5,14 +5,14 @@
 Uses the same data set as ``python -m bench.pages`` (SQLite, or PostgreSQL with
 BENCH_DATABASE_URL), logs in through the real login form and prints the median
 time and the number of SQL statements of the page; ``--profile`` adds the
-cProfile functions with the most cumulative time.
+cProfile functions with the most cumulative time (SORT=tottime, TOP=N to change).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import cProfile
+import os
 import pstats
 import re
 import statistics
@@ -77,7 +77,8 @@ def main() -> None:
         times.append(time.perf_counter() - start)
     print(f"{PAGES[args.page]}: median {statistics.median(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
     if profiler:
-        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "35")))
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative"))
+        stats.print_stats(int(os.environ.get("TOP", "35")))
 
 
 if __name__ == "__main__":
