@@ -10,7 +10,7 @@ and the surname are never shown to helpers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import quote_plus
 
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from app.errands.messages import place_name
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching.geo import bounding_box
-from app.matching.score import Ranked, evaluate
+from app.matching.score import HelperCandidate, Ranked, evaluate
 from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Municipality, Offer, TaskType, Village
 from app.phones import display_phone
 
@@ -182,6 +182,7 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
         .order_by(Errand.starts_at)
     )
     busy = _busy(profile)
+    candidates: dict[tuple[date, tuple], HelperCandidate] = {}
     items: list[BoardItem] = []
     for row in db.session.execute(stmt):
         if row.id in declined_ids or row.id in held_ids:
@@ -189,9 +190,10 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
         offer = offers.get(row.id)
         offered = offer is not None and offer.status == "pending"
         intervals = tuple((s, e) for i, s, e in busy if i != row.id and s < row.ends_at and e > row.starts_at)
-        candidate = candidate_from_profile(
-            profile, on=row.starts_at.astimezone(HELSINKI).date(), busy_intervals=intervals
-        )
+        key = (row.starts_at.astimezone(HELSINKI).date(), intervals)
+        candidate = candidates.get(key)
+        if candidate is None:  # the same helper on the same day: made once
+            candidate = candidates[key] = candidate_from_profile(profile, on=key[0], busy_intervals=intervals)
         lat, lon = first_point((row.lat, row.lon), (row.village_lat, row.village_lon), (row.muni_lat, row.muni_lon))
         spec = make_spec(
             errand_id=row.id,
