@@ -33,6 +33,8 @@ SOON = timedelta(hours=48)
 #: An offer nobody answered for this long needs attention.
 UNANSWERED_AFTER = timedelta(hours=12)
 WITHOUT_HELPER = ("open", "offered")
+#: How many errands with unanswered offers the day and week pages list (soonest first).
+UNANSWERED_SHOWN = 20
 
 
 def visible_org_ids(user: User) -> set[int] | None:
@@ -129,18 +131,24 @@ class Attention:
     """What a coordinator should act on now."""
 
     soon_without_helper: list[Errand]
-    unanswered: list[UnansweredErrand]
+    unanswered: list[UnansweredErrand]  # the soonest UNANSWERED_SHOWN of them
     alerts: list[CoordinatorAlert]
+    unanswered_total: int = 0
 
     @property
     def count(self) -> int:
-        return len(self.soon_without_helper) + len(self.unanswered) + len(self.alerts)
+        return len(self.soon_without_helper) + max(self.unanswered_total, len(self.unanswered)) + len(self.alerts)
 
 
 def needs_attention(scope: set[int] | None, now: datetime | None = None) -> Attention:
     """Errands without a helper starting within 48 hours, offers nobody answered
     (pending over 12 hours or expired) on errands still without a helper, and
-    open coordinator alerts (late withdrawals and the like). Three queries."""
+    open coordinator alerts (late withdrawals and the like).
+
+    Of the errands with unanswered offers only the soonest
+    :data:`UNANSWERED_SHOWN` are loaded (with those offers and their helpers);
+    the rest are counted. Four queries, whatever the number of offers.
+    """
     now = now or utcnow()
     soon = list(
         db.session.scalars(
@@ -155,22 +163,33 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None) -> Atte
             .options(joinedload(Errand.elder).joinedload(Elder.village), joinedload(Errand.task_type))
         )
     )
+    unanswered_offer = sa.and_(
+        _in_scope(Errand.organization_id, scope),
+        Errand.state.in_(WITHOUT_HELPER),
+        Errand.starts_at >= now,
+        sa.or_(
+            Offer.status == "expired",
+            sa.and_(
+                Offer.status == "pending",
+                sa.or_(Offer.sent_at < now - UNANSWERED_AFTER, Offer.expires_at < now),
+            ),
+        ),
+    )
+    with_unanswered = sa.select(Errand.id, Errand.starts_at).join(Offer, Offer.errand_id == Errand.id)
+    with_unanswered = with_unanswered.where(unanswered_offer).distinct().subquery()
+    # The soonest ones, and how many there are in all (a window count: one pass).
+    first = db.session.execute(
+        sa.select(with_unanswered.c.id, sa.func.count().over().label("total"))
+        .order_by(with_unanswered.c.starts_at, with_unanswered.c.id)
+        .limit(UNANSWERED_SHOWN)
+    ).all()
+    shown_ids = [row.id for row in first]
+    total = first[0].total if first else 0
     offers = db.session.scalars(
         sa.select(Offer)
         .join(Errand, Errand.id == Offer.errand_id)
-        .where(
-            _in_scope(Errand.organization_id, scope),
-            Errand.state.in_(WITHOUT_HELPER),
-            Errand.starts_at >= now,
-            sa.or_(
-                Offer.status == "expired",
-                sa.and_(
-                    Offer.status == "pending",
-                    sa.or_(Offer.sent_at < now - UNANSWERED_AFTER, Offer.expires_at < now),
-                ),
-            ),
-        )
-        .order_by(Errand.starts_at, Offer.id)
+        .where(Errand.id.in_(shown_ids or [-1]), unanswered_offer)
+        .order_by(Errand.starts_at, Errand.id, Offer.id)
         .options(
             joinedload(Offer.errand).joinedload(Errand.elder).joinedload(Elder.village),
             joinedload(Offer.errand).joinedload(Errand.task_type),
@@ -188,7 +207,9 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None) -> Atte
             .limit(50)
         )
     )
-    return Attention(soon_without_helper=soon, unanswered=list(unanswered.values()), alerts=alerts)
+    return Attention(
+        soon_without_helper=soon, unanswered=list(unanswered.values()), alerts=alerts, unanswered_total=total
+    )
 
 
 def elder_choices(scope: set[int] | None, query: str = "", limit: int = 300) -> list[Elder]:

@@ -223,6 +223,27 @@ def test_day_and_week_pages_group_errands_and_show_what_needs_attention(db, coor
     assert "Hidas T. perui myöhään" not in coord.get("/errands/day").get_data(as_text=True)
 
 
+def test_unanswered_offers_list_the_soonest_and_count_the_rest(db, coord, make, org, elder, errand_for):
+    from app.errands import agenda
+
+    helper = make.helper(org=org, first_name="Hidas", age=30)
+    errands = [errand_for(elder, day=local_today() + timedelta(days=3 + i // 8), hour=8 + i % 8) for i in range(23)]
+    for e in errands:
+        db.session.add(Offer(errand_id=e.id, helper_id=helper.id, status="expired", sent_at=utcnow()))
+        db.session.add(Offer(errand_id=e.id, helper_id=make.helper(org=org, age=30).id, status="declined"))
+    db.session.commit()
+
+    attention = agenda.needs_attention({org.id})
+    assert attention.unanswered_total == 23 and attention.count == 23
+    assert [u.errand.id for u in attention.unanswered] == [e.id for e in errands[: agenda.UNANSWERED_SHOWN]]
+    assert all([o.helper_id for o in u.offers] == [helper.id] for u in attention.unanswered)  # not the declined
+
+    html = coord.get("/errands/day").get_data(as_text=True)
+    assert html.count("Ei vastausta: Hidas T.") == agenda.UNANSWERED_SHOWN
+    assert "Näytetään 20 lähintä niistä 23 tehtävästä" in html
+    assert agenda.needs_attention({org.id + 1000}).count == 0  # another organization's coordinator
+
+
 def test_bad_date_on_day_page_is_a_notice(db, coord):
     resp = coord.get("/errands/day?date=huomenna")
     assert resp.status_code == 200
