@@ -49,16 +49,17 @@ def checkin_changes(
 
     Returns `wellbeing.aggregate_changes` over everyone ({"n", "reportable",
     "measures", "lonely"?}) plus "by_kind": {"elder": ..., "helper": ...} and
-    "people_with_checkins". Three queries.
+    "people_with_checkins". One query.
     """
-    helper_ids = list(db.session.scalars(_person_scope(HelperProfile, organization_ids, municipality_id)))
-    elder_ids = list(db.session.scalars(_person_scope(Elder, organization_ids, municipality_id)))
+    # The people in scope as subqueries: never thousands of ids sent to the database.
+    helpers = _person_scope(HelperProfile, organization_ids, municipality_id)
+    elders = _person_scope(Elder, organization_ids, municipality_id)
     stmt = (
         sa.select(CheckIn.subject_kind, CheckIn.helper_id, CheckIn.elder_id, CheckIn.taken_at, CheckIn.scores)
         .where(
             sa.or_(
-                sa.and_(CheckIn.subject_kind == "helper", CheckIn.helper_id.in_(helper_ids or [-1])),
-                sa.and_(CheckIn.subject_kind == "elder", CheckIn.elder_id.in_(elder_ids or [-1])),
+                sa.and_(CheckIn.subject_kind == "helper", CheckIn.helper_id.in_(helpers)),
+                sa.and_(CheckIn.subject_kind == "elder", CheckIn.elder_id.in_(elders)),
             )
         )
         .order_by(CheckIn.taken_at, CheckIn.id)

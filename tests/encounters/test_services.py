@@ -219,7 +219,7 @@ class TestCheckinChanges:
                 enc.checkin("elder", person, elder_answers(5), days_ago=d)
         with count_queries() as q:
             services.checkin_changes([org_id], None, None, None)
-        assert q.count == few == 3
+        assert q.count == few == 1
 
 
 class TestDueCheckins:
