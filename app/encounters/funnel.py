@@ -33,22 +33,21 @@ E = Encounter
 EP = EncounterParticipant
 
 
-def helper_scope(organization_ids: Collection[int] | None, municipality_id: int | None) -> sa.Select:
-    stmt = sa.select(HelperProfile.id).where(HelperProfile.status.in_(HELPER_STATUSES_IN_FUNNEL))
+def _scope(model: type[HelperProfile] | type[Elder], statuses: tuple[str, ...], organization_ids, municipality_id):
+    stmt = sa.select(model.id).where(model.status.in_(statuses))
     if organization_ids is not None:
-        stmt = stmt.where(HelperProfile.organization_id.in_(list(organization_ids) or [-1]))
+        stmt = stmt.where(model.organization_id.in_(list(organization_ids) or [-1]))
     if municipality_id is not None:
-        stmt = stmt.where(HelperProfile.municipality_id == municipality_id)
+        stmt = stmt.where(model.municipality_id == municipality_id)
     return stmt
+
+
+def helper_scope(organization_ids: Collection[int] | None, municipality_id: int | None) -> sa.Select:
+    return _scope(HelperProfile, HELPER_STATUSES_IN_FUNNEL, organization_ids, municipality_id)
 
 
 def elder_scope(organization_ids: Collection[int] | None, municipality_id: int | None) -> sa.Select:
-    stmt = sa.select(Elder.id).where(Elder.status.in_(ELDER_STATUSES_IN_FUNNEL))
-    if organization_ids is not None:
-        stmt = stmt.where(Elder.organization_id.in_(list(organization_ids) or [-1]))
-    if municipality_id is not None:
-        stmt = stmt.where(Elder.municipality_id == municipality_id)
-    return stmt
+    return _scope(Elder, ELDER_STATUSES_IN_FUNNEL, organization_ids, municipality_id)
 
 
 def _counts(moments: list[datetime]) -> list[sa.ColumnElement]:

@@ -96,6 +96,17 @@ def _scope(**changes) -> ReportScope:
     return ReportScope(**values)
 
 
+def _world_scope(world) -> ReportScope:
+    """The report world's period (as ``world.period_args``) for organization A."""
+    return _scope(
+        since=world.today - timedelta(days=90),
+        until=world.today + timedelta(days=10),
+        organization_ids=(world.org.id,),
+        municipality_id=None,
+        now=datetime.now(UTC),
+    )
+
+
 def test_key_separates_what_differs_and_ignores_the_moment():
     base = report_cache.cache_key(_scope(), "fi")
     assert base == report_cache.cache_key(_scope(now=datetime(2026, 11, 27, 11, tzinfo=UTC)), "fi")
@@ -113,13 +124,7 @@ def test_key_separates_what_differs_and_ignores_the_moment():
 
 def test_shared_between_workers_through_the_file_cache(app, db, world, tmp_path):
     """Two caches on one directory (as two gunicorn workers): one computes, the other reads."""
-    scope = _scope(
-        since=date.today() - timedelta(days=90),
-        until=date.today() + timedelta(days=10),
-        organization_ids=(world.org.id,),
-        municipality_id=None,
-        now=datetime.now(UTC),
-    )
+    scope = _world_scope(world)
     config = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(tmp_path)}
     first, second = Cache(config=config), Cache(config=config)
     first.init_app(app)
@@ -138,11 +143,5 @@ def test_a_broken_cache_still_gives_the_report(app, db, world, monkeypatch):
 
     monkeypatch.setattr(cache, "get", broken)
     monkeypatch.setattr(cache, "set", broken)
-    scope = _scope(
-        since=date.today() - timedelta(days=90),
-        until=date.today() + timedelta(days=10),
-        organization_ids=(world.org.id,),
-        municipality_id=None,
-        now=datetime.now(UTC),
-    )
+    scope = _world_scope(world)
     assert report_cache.report_for(scope, locale="en").requests == 13
