@@ -18,7 +18,6 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 
 from bench import common
 from bench.common import Result
@@ -34,13 +33,6 @@ PLANS = {
         "memory": 1_000_000,
     },
 }
-
-
-def _loadavg() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     info = common.machine()
     print(
         f"Benchmarks on {common.engine_name()}: {info.get('cpu', '?')}, {info.get('nproc')} CPUs, "
-        f"{info.get('memory_gb', '?')} GB, Python {info.get('python')}; load average {_loadavg()}",
+        f"{info.get('memory_gb', '?')} GB, Python {info.get('python')}; load average {common.loadavg()}",
         flush=True,
     )
 

@@ -16,6 +16,7 @@ import statistics
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -157,6 +158,7 @@ class Result:
     target: str = ""
     passed: bool | None = None  # None: no target for this line
     notes: list[str] = field(default_factory=list)
+    measured_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -167,7 +169,17 @@ class Result:
             "target": self.target,
             "passed": self.passed,
             "notes": self.notes,
+            # results.json merges runs: each line says when it was measured and under what load.
+            "measured_at": self.measured_at,
+            "load_average": loadavg(),
         }
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 def save_results(results: Iterable[Result], path: Path = RESULTS_FILE) -> None:
