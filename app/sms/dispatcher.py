@@ -11,12 +11,20 @@ One round (:func:`dispatch_outbox`):
    message to an older person or a relative during quiet hours (21-08 Helsinki
    time) is ``held`` until 08:00 unless it cancels an errand of the same day.
    The rest become ``sending`` with ``next_attempt_at`` pushed forward (the claim).
-2. **Send** each one with the configured backend at ``SMS_RATE_PER_SECOND``
-   and record the result in its own transaction: ``sent`` with the provider's
-   id; a temporary failure (HTTP 5xx, 429, connection trouble) goes back to
-   ``queued`` with exponential backoff and jitter, and the rest of the batch
-   is put back untouched (the provider is struggling, so stop hammering it);
-   a permanent one is ``failed`` with its error code and never retried.
+2. **Send** them with the configured backend, several at a time: up to
+   ``SMS_SEND_CONCURRENCY`` requests in flight, started no faster than
+   ``SMS_RATE_PER_SECOND`` (two starts are at least ``1/rate`` apart, so the
+   k-th send of a round starts no earlier than ``start + k/rate``). Only the
+   HTTP request runs in a worker thread; each attempt is counted and committed
+   before its request goes out, and each result is recorded in its own
+   transaction, all in the calling thread: ``sent`` with the provider's id; a
+   temporary failure (HTTP 5xx, 429, connection trouble) goes back to
+   ``queued`` with exponential backoff and jitter while the round goes on with
+   the others; a permanent one is ``failed`` with its error code and never
+   retried. When the provider answers 429 (rate limited) or
+   ``STRUGGLING_AFTER`` temporary failures come in a row, it is struggling: no
+   new sends start, the ones in flight are finished and recorded, and the rest
+   of the batch is put back untouched. ``should_stop`` ends a round the same way.
 
 **Timeouts.** Twilio has no idempotency key, and a timed-out request may still
 have created the message (only the answer was lost). A timeout is therefore an
@@ -35,8 +43,10 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -47,7 +57,7 @@ from app.extensions import db
 from app.models import ContactPerson, Elder, Errand, HelperProfile, SmsMessage, SmsOptOut, utcnow
 from app.sms import rules
 from app.sms.alerts import raise_alert
-from app.sms.backends import SendResult, SmsBackend, build_backend, mask_number
+from app.sms.backends import SendResult, SmsBackend, TwilioBackend, build_backend, mask_number
 from app.sms.settings import setting
 
 log = logging.getLogger(__name__)
@@ -56,7 +66,11 @@ DUE_STATUSES = ("queued", "held")
 # Twilio codes meaning the recipient unsubscribed at the carrier or at Twilio.
 PROVIDER_OPT_OUT_CODES = frozenset({"21610"})
 # Results whose outcome is unknown: the request may have reached the provider.
-UNKNOWN_OUTCOME_CODES = frozenset({"timeout", "twilio_error", "request_error"})
+UNKNOWN_OUTCOME_CODES = frozenset({"timeout", "twilio_error", "request_error", "send_error"})
+# Twilio's "too many requests" (its error code, or the bare HTTP status when the answer had none).
+RATE_LIMITED_CODES = frozenset({"20429", "429"})
+# This many temporary failures in a row (in the order their answers came) end a round.
+STRUGGLING_AFTER = 5
 STALE_KINDS_PREFIXES = ("reminder", "offer")
 
 _rng = random.Random()
@@ -69,6 +83,8 @@ class DispatchReport:
     retrying: int = 0
     held: int = 0
     unknown: int = 0
+    released: int = 0  # claimed but not started: put back when the round stopped early
+    stopped: str | None = None  # "should_stop", "rate_limited" or "failing" when the round ended early
     ids_sent: list[int] = field(default_factory=list)
 
 
@@ -303,6 +319,71 @@ def _release(ids: list[int], when: datetime) -> None:
 
 
 # --------------------------------------------------------------------------
+# Sending in worker threads
+# --------------------------------------------------------------------------
+
+
+class _PerThreadBackend:
+    """Gives each worker thread its own copy of a :class:`TwilioBackend`.
+
+    A ``TwilioBackend`` holds a twilio ``Client`` with one ``TwilioHttpClient``,
+    which holds one ``requests.Session``. requests does not promise that a
+    Session is safe to use from several threads at once, ``TwilioHttpClient``
+    writes the last request and response onto itself on every call, the
+    ``Client`` builds its API objects lazily without a lock, and the https
+    adapter pools only ``min(32, cpus + 4)`` connections (6 on two cores, fewer
+    than ``SMS_SEND_CONCURRENCY``; the rest would be opened and thrown away
+    again and again). So rather than share one client, every worker thread
+    builds its own on first use (a thread-local: one kept-alive connection per
+    worker, nothing shared); they are closed at the end of the round. Other
+    backends are called as they are: ``OutboxBackend`` has no state, and a
+    backend handed to :func:`dispatch_outbox` must be safe to call from several
+    threads.
+    """
+
+    def __init__(self, backend: SmsBackend) -> None:
+        self._backend = backend
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._copies: list[TwilioBackend] = []
+
+    def _own(self) -> SmsBackend:
+        backend = self._backend
+        if not isinstance(backend, TwilioBackend):
+            return backend
+        own = getattr(self._local, "backend", None)
+        if own is None:
+            own = TwilioBackend(
+                account_sid=backend.account_sid,
+                auth_token=backend.client.password,
+                from_number=backend.from_number,
+                messaging_service_sid=backend.messaging_service_sid,
+                api_base_url=backend.api_base_url,
+                timeout=backend.timeout,
+            )
+            self._local.backend = own
+            with self._lock:
+                self._copies.append(own)
+        return own
+
+    def send(self, to: str, body: str, status_callback: str) -> SendResult:
+        """Runs in a worker thread: no Flask context and no database here."""
+        try:
+            return self._own().send(to, body, status_callback=status_callback)
+        except Exception as exc:  # a backend bug; the request may or may not have gone out
+            log.exception("SMS backend raised while sending to %s", mask_number(to))
+            return SendResult(ok=False, error_code="send_error", error_message=repr(exc), temporary=True)
+
+    def close(self) -> None:
+        with self._lock:
+            copies, self._copies = self._copies, []
+        for copy in copies:
+            session = getattr(copy.client.http_client, "session", None)
+            if session is not None:
+                session.close()
+
+
+# --------------------------------------------------------------------------
 # One round
 # --------------------------------------------------------------------------
 
@@ -315,7 +396,11 @@ def dispatch_outbox(
     should_stop: Callable[[], bool] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> DispatchReport:
-    """Send what is due. ``now`` is the round's start (times advance with the real clock)."""
+    """Send what is due. ``now`` is the round's start (times advance with the real clock).
+
+    Every database access happens here, in the calling thread (the session is
+    not thread-safe); worker threads only make the HTTP requests.
+    """
     start_wall, start_mono = now or utcnow(), time.monotonic()
 
     def clock() -> datetime:
@@ -326,47 +411,109 @@ def dispatch_outbox(
     limit = limit if limit is not None else batch * 10
     rate = float(setting("SMS_RATE_PER_SECOND"))
     interval = 1.0 / rate if rate > 0 else 0.0
+    concurrency = max(1, int(setting("SMS_SEND_CONCURRENCY")))
     report = DispatchReport()
-    last_send: float | None = None
+    sender = _PerThreadBackend(backend)
+    in_flight: dict[Future[SendResult], tuple[SmsMessage, int, str]] = {}  # message, its id and number
+    # Why and from when new sends stop (set by a result or by should_stop).
+    stop: list[tuple[str, datetime | None]] = []
+    failures_in_a_row = 0
+
+    def record(future: Future[SendResult]) -> None:
+        nonlocal failures_in_a_row
+        message, message_id, to = in_flight.pop(future)
+        result = future.result()  # never raises: _PerThreadBackend.send catches
+        outcome = record_result(message, result, clock())
+        if outcome == "sent":
+            report.sent += 1
+            report.ids_sent.append(message_id)
+        elif outcome == "failed":
+            report.failed += 1
+        elif outcome == "unknown":
+            report.unknown += 1
+        else:
+            report.retrying += 1
+        if outcome != "sent":
+            log.info("SMS %s to %s: %s", message_id, mask_number(to), outcome)
+        if result.ok or not result.temporary:
+            failures_in_a_row = 0
+            return
+        failures_in_a_row += 1
+        if stop:
+            return
+        if result.error_code in RATE_LIMITED_CODES:
+            reason = "rate_limited"
+        elif failures_in_a_row >= STRUGGLING_AFTER:
+            reason = "failing"
+        else:
+            return
+        # The provider is struggling: start nothing more, and give the rest back
+        # when this message is retried (its backoff), not at once.
+        resume = message.next_attempt_at if outcome == "retry" else None
+        stop.append((reason, resume))
+        log.info("SMS provider busy (%s, %s); this round stops", reason, result.error_code)
+
+    def collect(*, block: bool) -> None:
+        """Record the sends that have finished; with ``block``, wait for at least one."""
+        if not in_flight:
+            return
+        if block:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        else:
+            done = {f for f in in_flight if f.done()}
+        for future in sorted(done, key=lambda f: in_flight[f][1]):
+            record(future)
+
+    def stopping() -> bool:
+        if not stop and should_stop and should_stop():
+            stop.append(("should_stop", None))
+        return bool(stop)
+
+    next_start: float | None = None
     handled = 0
-    while handled < limit:
-        if should_stop and should_stop():
-            break
-        ids = claim_batch(clock(), min(batch, limit - handled), report)
-        if not ids:
-            break
-        for index, message_id in enumerate(ids):
-            if should_stop and should_stop():
-                _release(ids[index:], clock())
-                return report
-            message = db.session.get(SmsMessage, message_id)
-            if message is None or message.status != "sending":
-                continue
-            if last_send is not None and interval:
-                wait = last_send + interval - time.monotonic()
-                if wait > 0:
-                    sleep(wait)
-            message.attempts += 1
-            db.session.commit()
-            last_send = time.monotonic()
-            result = backend.send(message.to_phone, message.body, status_callback=status_callback_url(message.id))
-            outcome = record_result(message, result, clock())
-            handled += 1
-            if outcome == "sent":
-                report.sent += 1
-                report.ids_sent.append(message_id)
-            elif outcome == "failed":
-                report.failed += 1
-            elif outcome == "unknown":
-                report.unknown += 1
-            else:
-                report.retrying += 1
-                # The provider is struggling: put the rest back and stop this round.
-                _release(ids[index + 1 :], message.next_attempt_at or clock())
-                log.info("SMS provider busy (%s); %d message(s) wait", result.error_code, len(ids) - index)
-                return report
-            if outcome != "sent":
-                log.info("SMS %s to %s: %s", message_id, mask_number(message.to_phone), outcome)
-        if len(ids) < batch:
-            break
+    executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sms-send")
+    try:
+        while handled < limit:
+            collect(block=False)
+            if stopping():
+                break
+            ids = claim_batch(clock(), min(batch, limit - handled), report)
+            if not ids:
+                break
+            for index, message_id in enumerate(ids):
+                while len(in_flight) >= concurrency:
+                    collect(block=True)
+                collect(block=False)
+                if stopping():
+                    # Put the not-yet-started rest back; nothing of it was sent.
+                    resume = stop[0][1]
+                    rest = ids[index:]
+                    _release(rest, resume if resume is not None else clock())
+                    report.released += len(rest)
+                    break
+                message = db.session.get(SmsMessage, message_id)
+                if message is None or message.status != "sending":
+                    continue
+                to, body, callback = message.to_phone, message.body, status_callback_url(message_id)
+                # Count the attempt before the request goes out: a crash mid-send must not lose it.
+                message.attempts += 1
+                db.session.commit()
+                # Pace by actual starts, two never closer than 1/rate. The database work
+                # above is done while waiting, so that it does not slow the rate down.
+                if next_start is not None:
+                    pause = next_start - time.monotonic()
+                    if pause > 0:
+                        sleep(pause)
+                next_start = time.monotonic() + interval
+                in_flight[executor.submit(sender.send, to, body, callback)] = (message, message_id, to)
+                handled += 1
+            if stop or len(ids) < batch:
+                break
+        while in_flight:
+            collect(block=True)
+    finally:
+        executor.shutdown(wait=True)
+        sender.close()
+    if stop:
+        report.stopped = stop[0][0]
     return report

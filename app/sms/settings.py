@@ -14,6 +14,8 @@ DEFAULTS: dict[str, Any] = {
     # Dispatcher
     "SMS_RATE_PER_SECOND": 5.0,
     "SMS_BATCH_SIZE": 20,
+    # How many send requests may be in flight at once (each in its own worker thread).
+    "SMS_SEND_CONCURRENCY": 8,
     "SMS_MAX_ATTEMPTS": 10,
     "SMS_RETRY_BASE_SECONDS": 30.0,
     "SMS_RETRY_MAX_SECONDS": 3600.0,

@@ -18,6 +18,10 @@ Fault injection: ``fail_next(n, status=500)`` (or 429, 503...), ``fail_rate``
 longer than the client's timeout; by default the message is still accepted, as
 a real API may do when only the answer is lost, so duplicates can be counted).
 
+Concurrency: every recorded request has ``started`` and ``at`` (when its
+answer was ready, ``time.monotonic()``), and ``max_in_flight`` is the largest
+number of requests the server was handling at the same moment.
+
 Usage::
 
     with FakeTwilio(opted_out={"+358401111111"}) as fake:
@@ -91,7 +95,15 @@ class RecordedRequest:
     form: dict[str, list[str]]
     headers: dict[str, str]
     status: int
-    at: float = field(default_factory=time.monotonic)
+    at: float = field(default_factory=time.monotonic)  # when the answer was ready
+    started: float | None = None  # when the request arrived (time.monotonic())
+
+
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) drops connection attempts when a client opens
+    # several at once (a concurrent dispatcher); a dropped SYN is retried only after
+    # a second, which the client sees as a connect timeout.
+    request_queue_size = 128
 
 
 class FakeTwilio:
@@ -122,6 +134,8 @@ class FakeTwilio:
         self._requests: list[RecordedRequest] = []
         self._fail_queue: list[int] = []
         self._timeout_queue: list[bool] = []
+        self._in_flight = 0
+        self._max_in_flight = 0
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -132,7 +146,7 @@ class FakeTwilio:
         if self._server is not None:
             return self
         handler = type("_BoundHandler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._stopping.clear()
         self._thread = threading.Thread(
@@ -197,6 +211,12 @@ class FakeTwilio:
         with self._lock:
             return list(self._requests)
 
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests handled at the same moment since the start (or ``reset``)."""
+        with self._lock:
+            return self._max_in_flight
+
     def messages_to(self, number: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m["to"] == number]
 
@@ -206,12 +226,31 @@ class FakeTwilio:
             self._requests.clear()
             self._fail_queue.clear()
             self._timeout_queue.clear()
+            self._max_in_flight = self._in_flight
 
     # -- request handling (called from handler threads) --------------------
 
-    def _record(self, method: str, path: str, form: dict[str, list[str]], headers: dict[str, str], status: int) -> None:
+    def _record(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, list[str]],
+        headers: dict[str, str],
+        status: int,
+        started: float | None = None,
+    ) -> None:
         with self._lock:
-            self._requests.append(RecordedRequest(method, path, form, headers, status))
+            self._requests.append(RecordedRequest(method, path, form, headers, status, started=started))
+
+    def _enter(self) -> float:
+        with self._lock:
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        return time.monotonic()
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def _take_fault(self) -> tuple[int | None, bool | None]:
         with self._lock:
@@ -321,18 +360,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         fake = self.fake
-        path = urlsplit(self.path).path
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        form = parse_qs(raw.decode("utf-8"), keep_blank_values=True) if raw else {}
-        headers = {k: v for k, v in self.headers.items()}
+        started = fake._enter()
+        try:
+            path = urlsplit(self.path).path
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            form = parse_qs(raw.decode("utf-8"), keep_blank_values=True) if raw else {}
+            headers = {k: v for k, v in self.headers.items()}
 
-        if fake.delay_seconds:
-            time.sleep(fake.delay_seconds)
+            if fake.delay_seconds:
+                time.sleep(fake.delay_seconds)
 
-        status, payload = self._route(method, path, form)
-        fake._record(method, path, form, headers, status)
-        self._send_json(status, payload)
+            status, payload = self._route(method, path, form)
+            fake._record(method, path, form, headers, status, started)
+            self._send_json(status, payload)
+        finally:
+            fake._leave()
 
     def _route(self, method: str, path: str, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         fake = self.fake

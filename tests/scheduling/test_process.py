@@ -114,7 +114,9 @@ def test_second_instance_waits_and_takes_over_without_sending_twice(app, db, mak
     assert len(reminders) == 4 and {m.status for m in reminders} == {"sent"}
 
 
-def test_restart_in_the_middle_loses_and_repeats_nothing(app, db, fast, instances):
+def test_restart_in_the_middle_loses_and_repeats_nothing(app, db, fast, instances, monkeypatch):
+    # Slow enough (20 a second, several in flight) that the stop lands in the middle of the 15.
+    monkeypatch.setitem(app.config, "SMS_RATE_PER_SECOND", 20)
     numbers = [f"+35840888{i:04d}" for i in range(15)]
     for n in numbers:
         queue_sms(n, "Tiedote", kind="manual")

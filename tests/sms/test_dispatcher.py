@@ -56,8 +56,14 @@ def test_every_message_delivered_exactly_once_after_500s_and_429s(db, fake_twili
     fake_twilio.fail_next(1, status=503)
 
     first = dispatch_outbox(NOON)
-    assert first.sent == 0 and first.retrying == 1  # stops at once instead of hammering
-    assert len(fake_twilio.requests) == 1
+    # Every request of the first round fails. A 500 backs off only its own message and the
+    # round goes on; the first 429 stops it: nothing new starts, the rest waits untouched.
+    assert first.sent == 0 and first.stopped == "rate_limited"
+    assert 5 <= first.retrying == len(fake_twilio.requests) <= 6
+    assert first.retrying + first.released == 6
+    waiting = outgoing(db.session, status="queued")
+    assert len(waiting) == 6
+    assert sorted(m.attempts for m in waiting) == [0] * first.released + [1] * first.retrying
 
     drain(NOON)
     assert sorted(m["to"] for m in fake_twilio.messages) == sorted(numbers)  # each exactly once
@@ -201,7 +207,10 @@ def test_gives_up_after_max_attempts_and_alerts_for_an_older_person(db, app, mon
     assert alert.kind == "sms_undelivered" and alert.errand_id == errand.id
 
 
-def test_stopping_mid_batch_puts_the_rest_back_and_nothing_is_sent_twice(db, fake_twilio):
+def test_stopping_mid_batch_puts_the_rest_back_and_nothing_is_sent_twice(db, app, monkeypatch, fake_twilio):
+    # One request at a time, so that exactly two are out when should_stop says stop
+    # (test_dispatcher_concurrency.py stops a round with several requests in flight).
+    monkeypatch.setitem(app.config, "SMS_SEND_CONCURRENCY", 1)
     for i in range(6):
         queue(db, f"+35840777{i:04d}", f"Viesti {i}")
     sent_so_far = []
