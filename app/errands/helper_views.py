@@ -22,7 +22,7 @@ from app.errands.messages import place_name
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching.geo import bounding_box
-from app.matching.score import HelperCandidate, Ranked, evaluate
+from app.matching.score import HelperCandidate, hard_rules
 from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Municipality, Offer, TaskType, Village
 from app.phones import display_phone
 
@@ -208,9 +208,10 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
             prefers_continuity=row.prefers_continuity,
             preferred_helper_id=row.preferred_helper_id,
         )
-        result = evaluate(spec, candidate)
+        # Only the hard rules: the board shows no scores.
+        failed, distance = hard_rules(spec, candidate)
         # An offer was the coordinator's choice: distance does not hide it.
-        if not (isinstance(result, Ranked) or (offered and set(result.codes) == {"too_far"})):
+        if failed and not (offered and {f.code for f in failed} == {"too_far"}):
             continue
         items.append(
             BoardItem(
@@ -220,7 +221,7 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
                 starts_at=row.starts_at,
                 ends_at=row.ends_at,
                 place=_place(row, locale),
-                distance_km=result.distance_km,
+                distance_km=distance,
                 offered=offered,
                 helpers_needed=row.helpers_needed,
                 offer_expires_at=offer.expires_at if offered else None,

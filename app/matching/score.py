@@ -82,6 +82,7 @@ __all__ = [
     "Reason",
     "describe",
     "evaluate",
+    "hard_rules",
     "minor_hours_ok",
     "rank",
     "slots_for_window",
@@ -436,7 +437,31 @@ _EXCL_SUSPENDED = Exclusion("suspended")
 _EXCL_NO_CONSENT = Exclusion("no_guardian_consent")
 
 
-class _Context:
+class _Rules:
+    """Errand-level values the hard rules need (the errand's window and place)."""
+
+    __slots__ = ("cos_lat", "ends_at", "excl_minor_hours", "has_loc", "lat_r", "lon_r", "minor_ok", "starts_at")
+
+    def __init__(self, errand: ErrandSpec) -> None:
+        self.starts_at = errand.starts_at
+        self.ends_at = errand.ends_at
+        self.has_loc = errand.lat is not None
+        if errand.lat is not None and errand.lon is not None:
+            self.lat_r = errand.lat * _DEG
+            self.lon_r = errand.lon * _DEG
+            self.cos_lat = math.cos(self.lat_r)
+        else:
+            self.lat_r = self.lon_r = self.cos_lat = 0.0
+        self.minor_ok = minor_hours_ok(errand.starts_at, errand.ends_at)
+        s = errand.starts_at.astimezone(HELSINKI)
+        e = errand.ends_at.astimezone(HELSINKI)
+        self.excl_minor_hours = Exclusion(
+            "minor_hours",
+            (("local_start", s.strftime("%H:%M")), ("local_end", e.strftime("%H:%M"))),
+        )
+
+
+class _Context(_Rules):
     """Errand-level values computed once per :func:`rank` call.
 
     Reasons whose value depends only on small discrete inputs are built once
@@ -446,18 +471,11 @@ class _Context:
 
     __slots__ = (
         "avail_cache",
-        "cos_lat",
         "elder_profile",
-        "ends_at",
         "errand",
-        "excl_minor_hours",
         "fair_cache",
         "fit",
-        "has_loc",
         "language",
-        "lat_r",
-        "lon_r",
-        "minor_ok",
         "n_slots",
         "preferred_id",
         "prefers",
@@ -471,30 +489,14 @@ class _Context:
         "r_unknown_errand",
         "r_unknown_helper",
         "slots",
-        "starts_at",
         "task_type",
     )
 
     def __init__(self, errand: ErrandSpec) -> None:
+        super().__init__(errand)
         self.errand = errand
-        self.starts_at = errand.starts_at
-        self.ends_at = errand.ends_at
-        self.has_loc = errand.lat is not None
-        if errand.lat is not None and errand.lon is not None:
-            self.lat_r = errand.lat * _DEG
-            self.lon_r = errand.lon * _DEG
-            self.cos_lat = math.cos(self.lat_r)
-        else:
-            self.lat_r = self.lon_r = self.cos_lat = 0.0
         self.slots = tuple(sorted(slots_for_window(errand.starts_at, errand.ends_at)))
         self.n_slots = len(self.slots)
-        self.minor_ok = minor_hours_ok(errand.starts_at, errand.ends_at)
-        s = errand.starts_at.astimezone(HELSINKI)
-        e = errand.ends_at.astimezone(HELSINKI)
-        self.excl_minor_hours = Exclusion(
-            "minor_hours",
-            (("local_start", s.strftime("%H:%M")), ("local_end", e.strftime("%H:%M"))),
-        )
         self.task_type = errand.task_type
         self.language = errand.language
         self.preferred_id = errand.preferred_helper_id
@@ -563,20 +565,19 @@ def _continuity_reason(ctx: _Context, n: int, feedback: float | None) -> Reason:
     return Reason("continuity", pts, p)
 
 
-def _evaluate(ctx: _Context, h: HelperCandidate) -> Ranked | Excluded:
-    # ---- distance (needed by both the hard rule and the score) ----------
-    dist: float | None
+def _distance(ctx: _Rules, h: HelperCandidate) -> float | None:
+    """Great-circle km from the helper's home area to the errand (None: a place is unknown)."""
     hlat = h.lat
     if ctx.has_loc and hlat is not None and h.lon is not None:
         p2 = hlat * _DEG
         sdlat = math.sin((p2 - ctx.lat_r) * 0.5)
         sdlon = math.sin((h.lon * _DEG - ctx.lon_r) * 0.5)
         a = sdlat * sdlat + ctx.cos_lat * math.cos(p2) * sdlon * sdlon
-        dist = _TWO_R * math.asin(math.sqrt(a) if a < 1.0 else 1.0)
-    else:
-        dist = None
+        return _TWO_R * math.asin(math.sqrt(a) if a < 1.0 else 1.0)
+    return None
 
-    # ---- hard rules --------------------------------------------------------
+
+def _failed_rules(ctx: _Rules, h: HelperCandidate, dist: float | None) -> tuple[Exclusion, ...]:
     if (
         not h.is_approved
         or h.is_paused
@@ -585,9 +586,18 @@ def _evaluate(ctx: _Context, h: HelperCandidate) -> Ranked | Excluded:
         or (dist is not None and dist > h.max_distance_km + _DIST_EPS)
         or h.busy_intervals
     ):
-        excl = _exclusions(ctx, h, dist)
-        if excl:
-            return Excluded(h.helper_id, excl, dist)
+        return _exclusions(ctx, h, dist)
+    return ()
+
+
+def _evaluate(ctx: _Context, h: HelperCandidate) -> Ranked | Excluded:
+    # ---- distance (needed by both the hard rule and the score) ----------
+    dist = _distance(ctx, h)
+
+    # ---- hard rules --------------------------------------------------------
+    excl = _failed_rules(ctx, h, dist)
+    if excl:
+        return Excluded(h.helper_id, excl, dist)
 
     # ---- soft factors ------------------------------------------------------
     reasons: list[Reason] = []
@@ -633,7 +643,7 @@ def _evaluate(ctx: _Context, h: HelperCandidate) -> Ranked | Excluded:
     return Ranked(h.helper_id, round(score, 6), dist, tuple(reasons))
 
 
-def _exclusions(ctx: _Context, h: HelperCandidate, dist: float | None) -> tuple[Exclusion, ...]:
+def _exclusions(ctx: _Rules, h: HelperCandidate, dist: float | None) -> tuple[Exclusion, ...]:
     """All failed hard rules, in :data:`EXCLUSION_CODES` order."""
     out: list[Exclusion] = []
     if not h.is_approved:
@@ -674,6 +684,16 @@ def evaluate(errand: ErrandSpec, helper: HelperCandidate, *, now: datetime | Non
     """
     del now
     return _evaluate(_Context(errand), helper)
+
+
+def hard_rules(errand: ErrandSpec, helper: HelperCandidate) -> tuple[tuple[Exclusion, ...], float | None]:
+    """Only the hard rules and the distance: the failed rules (empty: the helper
+    may take the errand) and the km, exactly as :func:`evaluate` finds them,
+    without working out the score. For lists that show no scores, such as the
+    helper's own board, where one helper is checked against many errands."""
+    ctx = _Rules(errand)
+    dist = _distance(ctx, helper)
+    return _failed_rules(ctx, helper, dist), dist
 
 
 def _sort_key(r: Ranked) -> tuple[float, float, int]:

@@ -29,6 +29,7 @@ from app.matching.score import (
     Reason,
     describe,
     evaluate,
+    hard_rules,
     minor_hours_ok,
     rank,
     slots_for_window,
@@ -786,3 +787,37 @@ def test_helper_validation(overrides: dict[str, Any]) -> None:
 def test_specs_are_keyword_only() -> None:
     with pytest.raises(TypeError):
         ErrandSpec(1, 2, "post", None, None, START, END)  # type: ignore[misc]
+
+
+def test_hard_rules_agree_with_evaluate_on_random_inputs() -> None:
+    """The board's light check finds exactly the exclusions and distance of the full score."""
+    rng = random.Random(31)
+    seen: set[tuple[str, ...]] = set()
+    for i in range(3000):
+        start = hel(2025, 6, 10, rng.randint(5, 22), rng.choice((0, 30)))
+        end = start + timedelta(minutes=rng.choice((30, 60, 120)))
+        placed = rng.random() > 0.05
+        errand = make_errand(
+            starts_at=start, ends_at=end, lat=ELDER_LAT if placed else None, lon=ELDER_LON if placed else None
+        )
+        busy = ((start - timedelta(minutes=30), start + timedelta(minutes=15)),) if rng.random() < 0.2 else ()
+        helper = make_helper(
+            i,
+            km=None if rng.random() < 0.05 else rng.uniform(0, 12),
+            max_distance_km=rng.choice((2.0, 5.0, 10.0)),
+            is_approved=rng.random() > 0.1,
+            is_paused=rng.random() < 0.1,
+            is_suspended=rng.random() < 0.05,
+            is_minor=rng.random() < 0.4,
+            has_guardian_consent=rng.random() < 0.7,
+            busy_intervals=busy,
+        )
+        full = evaluate(errand, helper)
+        failed, km = hard_rules(errand, helper)
+        if isinstance(full, Ranked):
+            assert failed == ()
+        else:
+            assert failed == full.exclusions
+            seen.add(full.codes)
+        assert km == full.distance_km
+    assert {code for codes in seen for code in codes} == set(EXCLUSION_CODES)
