@@ -176,3 +176,26 @@ def test_pages_use_only_local_assets(client):
     html = client.get("/").get_data(as_text=True)
     urls = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert urls and all(u.startswith("/") or u.startswith("#") for u in urls), urls
+
+
+def test_date_filters_match_flask_babel_in_every_language(app):
+    """The remembered formatting gives what flask_babel's own functions give."""
+    from datetime import UTC, date, datetime
+
+    from flask_babel import force_locale, format_date, format_datetime, format_time
+
+    env = app.jinja_env
+    values = [datetime(2026, 3, 29, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC)]
+    with app.test_request_context("/"):
+        for language in ("fi", "sv", "en"):
+            with force_locale(language):
+                for value in values:
+                    assert env.filters["local_dt"](value) == format_datetime(value, "short")
+                    assert env.filters["local_date"](value, "EEEE d.M.yyyy") == format_date(value, "EEEE d.M.yyyy")
+                    assert env.filters["local_date"](value) == format_date(value, "medium")
+                    assert env.filters["local_time"](value) == format_time(value, "HH:mm")
+                assert env.filters["local_date"](date(2026, 12, 6), "long") == format_date(date(2026, 12, 6), "long")
+                assert env.filters["local_date"](None) == ""
+    with app.test_request_context("/"), force_locale("fi"):
+        assert env.filters["local_time"](values[0]) == "02:30"  # still winter time (UTC+2)
+        assert env.filters["local_time"](datetime(2026, 3, 29, 1, 30, tzinfo=UTC)) == "04:30"  # summer time
