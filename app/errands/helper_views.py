@@ -87,13 +87,20 @@ def helper_organization_ids(profile: HelperProfile) -> set[int]:
     return ids
 
 
-def _busy(profile: HelperProfile) -> list[tuple[int, datetime, datetime]]:
+def _held(profile: HelperProfile) -> tuple[set[int], list[tuple[int, datetime, datetime]]]:
+    """The errands the helper holds or has done, and the active ones' times (busy), in one query."""
+    held: set[int] = set()
+    busy: list[tuple[int, datetime, datetime]] = []
     rows = db.session.execute(
-        sa.select(Errand.id, Errand.starts_at, Errand.ends_at)
+        sa.select(Errand.id, Errand.starts_at, Errand.ends_at, Assignment.status)
         .join(Assignment, Assignment.errand_id == Errand.id)
-        .where(Assignment.helper_id == profile.id, Assignment.status == "active")
+        .where(Assignment.helper_id == profile.id, Assignment.status.in_(("active", "done")))
     )
-    return [(i, s, e) for i, s, e in rows]
+    for errand_id, start, end, status in rows:
+        held.add(errand_id)
+        if status == "active":
+            busy.append((errand_id, start, end))
+    return held, busy
 
 
 _BOARD_COLUMNS = (
@@ -151,13 +158,7 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
     }
     pending_ids = [eid for eid, o in offers.items() if o.status == "pending"]
     declined_ids = {eid for eid, o in offers.items() if o.status == "declined"}
-    held_ids = set(
-        db.session.scalars(
-            sa.select(Assignment.errand_id).where(
-                Assignment.helper_id == profile.id, Assignment.status.in_(("active", "done"))
-            )
-        )
-    )
+    held_ids, busy = _held(profile)
     near = sa.true()
     if profile.lat is not None and profile.lon is not None:
         min_lat, max_lat, min_lon, max_lon = bounding_box(profile.lat, profile.lon, profile.max_distance_km or 0.0)
@@ -181,7 +182,6 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
         )
         .order_by(Errand.starts_at)
     )
-    busy = _busy(profile)
     candidates: dict[tuple[date, tuple], HelperCandidate] = {}
     items: list[BoardItem] = []
     for row in db.session.execute(stmt):
