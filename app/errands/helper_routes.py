@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
+from babel import numbers as babel_numbers
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -79,7 +81,13 @@ def _own_profile() -> HelperProfile:
 def errand_km(value: float | None) -> str:
     if value is None:
         return ""
-    return f"{format_decimal(value, '0.0')} km"
+    return _km_text(round(value, 1), current_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _km_text(value: float, language: str) -> str:
+    """ "2,5 km" in the page's language (remembered: a board shows many distances)."""
+    return f"{babel_numbers.format_decimal(value, '0.0', locale=language)} km"
 
 
 @bp.app_template_global()

@@ -438,9 +438,12 @@ _EXCL_NO_CONSENT = Exclusion("no_guardian_consent")
 
 
 class _Rules:
-    """Errand-level values the hard rules need (the errand's window and place)."""
+    """Errand-level values the hard rules need (the errand's window and place).
 
-    __slots__ = ("cos_lat", "ends_at", "excl_minor_hours", "has_loc", "lat_r", "lon_r", "minor_ok", "starts_at")
+    The minors' hours rule is worked out on first use: most helpers are adults.
+    """
+
+    __slots__ = ("_minor_ok", "cos_lat", "ends_at", "has_loc", "lat_r", "lon_r", "starts_at")
 
     def __init__(self, errand: ErrandSpec) -> None:
         self.starts_at = errand.starts_at
@@ -452,13 +455,19 @@ class _Rules:
             self.cos_lat = math.cos(self.lat_r)
         else:
             self.lat_r = self.lon_r = self.cos_lat = 0.0
-        self.minor_ok = minor_hours_ok(errand.starts_at, errand.ends_at)
-        s = errand.starts_at.astimezone(HELSINKI)
-        e = errand.ends_at.astimezone(HELSINKI)
-        self.excl_minor_hours = Exclusion(
-            "minor_hours",
-            (("local_start", s.strftime("%H:%M")), ("local_end", e.strftime("%H:%M"))),
-        )
+        self._minor_ok: bool | None = None
+
+    @property
+    def minor_ok(self) -> bool:
+        if self._minor_ok is None:
+            self._minor_ok = minor_hours_ok(self.starts_at, self.ends_at)
+        return self._minor_ok
+
+    @property
+    def excl_minor_hours(self) -> Exclusion:
+        s = self.starts_at.astimezone(HELSINKI)
+        e = self.ends_at.astimezone(HELSINKI)
+        return Exclusion("minor_hours", (("local_start", s.strftime("%H:%M")), ("local_end", e.strftime("%H:%M"))))
 
 
 class _Context(_Rules):
