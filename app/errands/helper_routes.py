@@ -86,7 +86,7 @@ def errand_km(value: float | None) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _km_text(value: float, language: str) -> str:
-    """ "2,5 km" in the page's language (remembered: a board shows many distances)."""
+    """A distance such as 2,5 km in the page's language (remembered: a board shows many distances)."""
     return f"{babel_numbers.format_decimal(value, '0.0', locale=language)} km"
 
 
