@@ -74,7 +74,7 @@ from app.models.org import organization_municipalities
 
 MAX_TRAVEL_KM = 50.0
 #: The box is read nearest ring first (squares with these half-widths, km).
-RINGS_KM = (1.0, 3.0, 9.0, 27.0, MAX_TRAVEL_KM)
+RINGS_KM = (2.0, 5.0, 12.0, 27.0, MAX_TRAVEL_KM)
 #: At most this many helpers who can reach the person are compared, nearest first.
 NEAREST_CAP = 100
 #: Helpers clearly beyond their own travel limit are not read at all; those a
@@ -103,7 +103,7 @@ class CandidateList:
     spec: score.ErrandSpec
     ranked: list[score.Ranked]
     excluded: list[score.Excluded]  # nearest first
-    people: dict[int, Person] = field(default_factory=dict)
+    people: dict[int, Person] = field(default_factory=dict)  # the ranked and the excluded ones
     considered: int = 0
     capped: bool = False
 
@@ -421,6 +421,7 @@ def rank_candidates(errand: Errand, *, limit: int = 20, now: datetime | None = N
     candidates = [_candidate(r, busy, errand_day) for r in rows]
     ranked, excluded = score.rank(spec, candidates, limit=limit)
     excluded.sort(key=lambda x: (x.distance_km is None, x.distance_km or 0.0, x.helper_id))
+    shown = {r.helper_id for r in ranked} | {x.helper_id for x in excluded}
     people = {
         r.id: Person(
             helper_id=r.id,
@@ -430,6 +431,7 @@ def rank_candidates(errand: Errand, *, limit: int = 20, now: datetime | None = N
             transport=r.transport,
         )
         for r in rows
+        if r.id in shown
     }
     near_count = sum(1 for r in rows if r.lat is not None)
     return CandidateList(
