@@ -247,6 +247,14 @@ def errand_detail(errand_id: int):
     return _render_errand(_visible_errand(errand_id))
 
 
+def _refuse_when_no_helpers_needed(errand: Errand):
+    """Back to the errand with a message when it needs no more helpers (None: go on)."""
+    if _needs_helpers(errand):
+        return None
+    flash(str(ERRAND_ERROR_MESSAGES["not_allowed_transition"]), "error")
+    return _back(errand.id)
+
+
 def _back(errand_id: int):
     return redirect(url_for("errands.errand_detail", errand_id=errand_id))
 
@@ -279,9 +287,8 @@ def offer_top(errand_id: int):
     form = OfferTopForm()
     if not form.validate_on_submit():
         return _render_errand(errand, offer_form=form, status=422)
-    if not _needs_helpers(errand):
-        flash(str(ERRAND_ERROR_MESSAGES["not_allowed_transition"]), "error")
-        return _back(errand.id)
+    if (refused := _refuse_when_no_helpers_needed(errand)) is not None:
+        return refused
     ranking = rank_candidates(errand, limit=50)
     already = {o.helper_id for o in errand.offers}
     chosen = [r.helper_id for r in ranking.ranked if r.helper_id not in already][: form.count.data]
@@ -298,9 +305,8 @@ def offer_selected(errand_id: int):
     errand = _visible_errand(errand_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if not _needs_helpers(errand):
-        flash(str(ERRAND_ERROR_MESSAGES["not_allowed_transition"]), "error")
-        return _back(errand.id)
+    if (refused := _refuse_when_no_helpers_needed(errand)) is not None:
+        return refused
     wanted = [h for h in (_int_or_none(v) for v in request.form.getlist("helper_id")) if h is not None]
     if not wanted:
         flash(str(ERRAND_ERROR_MESSAGES["no_helpers"]), "error")
@@ -321,9 +327,8 @@ def assign_direct(errand_id: int):
     errand = _visible_errand(errand_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if not _needs_helpers(errand):
-        flash(str(ERRAND_ERROR_MESSAGES["not_allowed_transition"]), "error")
-        return _back(errand.id)
+    if (refused := _refuse_when_no_helpers_needed(errand)) is not None:
+        return refused
     helper_id = _int_or_none(request.form.get("assign"))
     ranking = rank_candidates(errand, limit=200)
     if helper_id not in set(ranking.ranked_ids):
