@@ -51,6 +51,8 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         db_setup.configure_engine(db.engine)
+    # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order).
+    app.teardown_appcontext(db_setup.end_session)
     migrate.init_app(
         app,
         db,

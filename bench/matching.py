@@ -46,6 +46,7 @@ def naive_rank(errand, *, limit: int = 20) -> list[tuple[float, int]]:
 
 
 def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None, log=print) -> list[Result]:
+    from app.db_setup import end_session
     from app.errands.matching_service import rank_candidates
     from app.extensions import db
     from app.models import Errand
@@ -60,7 +61,7 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
     with app.app_context(), app.test_request_context("/"):
         for errand_id in ids[:5]:  # warm up: statement caches, connection pool
             rank_candidates(db.session.get(Errand, errand_id))
-            db.session.remove()
+            end_session()  # as at the end of a request
         for errand_id in ids:
             t0 = time.perf_counter()
             errand = db.session.get(Errand, errand_id)
@@ -68,7 +69,7 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
             times.append(time.perf_counter() - t0)
             considered.append(result.considered)
             empty += not result.ranked
-            db.session.remove()
+            end_session()
         n_naive = naive_sample or max(1, min(5, 300_000 // max(ds.spec.helpers, 1)))
         naive_times = []
         for errand_id in ids[:n_naive]:

@@ -9,14 +9,14 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app.db_setup import engine_options
+from app.db_setup import engine_options, include_object
 from app.extensions import db as _db
 from app.models import AuditLog, Elder, Errand, HelperProfile, HelpRequest, Organization, User
 
 
 def test_migrations_match_models(app, db):
     with _db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         diff = compare_metadata(context, _db.metadata)
     assert diff == [], f"models and migrations disagree: {diff}"
 

@@ -16,7 +16,7 @@ coordinator's ranking apply the same rules:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -37,6 +37,8 @@ from app.models import Assignment, Elder, Errand, HelperProfile
 
 #: HelperProfile.transport -> the matcher's travel mode (explanations only).
 TRAVEL_MODES = {"foot": "walk", "bike": "bike", "moped": "moped", "car": "car"}
+
+_FINNISH_ONLY = frozenset({"fi"})
 
 #: Assignment statuses that keep a helper busy at the errand's time.
 BUSY_STATUSES = ("active",)
@@ -143,9 +145,11 @@ def candidate_from_profile(
         is_suspended=profile.status == "suspended",
         is_minor=minor,
         has_guardian_consent=bool(has_consent),
+        # frozenset() of a frozenset is the same object: callers that keep sets
+        # per distinct value (the matching statement) pay nothing here.
         task_types=frozenset(profile.task_types or ()),
-        availability=frozenset((int(d), str(p)) for d, p in (profile.availability or ())),
-        languages=frozenset(profile.languages or ()) or frozenset({"fi"}),
+        availability=availability_set(profile.availability or ()),
+        languages=frozenset(profile.languages or ()) or _FINNISH_ONLY,
         busy_intervals=busy_intervals,
         youth_profile=profile.youth_profile if profile.youth_profile in YOUTH_PROFILES else None,
         past_errands_with_elder=past_errands_with_elder,
@@ -153,6 +157,13 @@ def candidate_from_profile(
         recent_assignments=recent_assignments,
         travel_mode=TRAVEL_MODES.get(profile.transport),
     )
+
+
+def availability_set(slots: Iterable) -> frozenset[tuple[int, str]]:
+    """Weekly availability (``[weekday, part of day]`` pairs) as the matcher's set."""
+    if isinstance(slots, frozenset):
+        return slots
+    return frozenset((int(d), str(p)) for d, p in slots)
 
 
 def busy_intervals_for(

@@ -3,8 +3,8 @@
 The score itself is the pure :mod:`app.matching.score`; this module turns rows
 into its inputs without loading every helper into Python:
 
-0. The errand's person, request and task type in one statement (when they are
-   not loaded yet).
+0. The errand's person, request and task type as plain columns in one
+   statement (when the caller has not loaded them).
 1. **One candidate statement** picks the helpers with an index-backed
    prefilter and reads only the columns the score needs:
 
@@ -14,16 +14,23 @@ into its inputs without loading every helper into Python:
    * of the errand's organization **or** of any organization that covers the
      person's municipality: the multi-producer network (4H, the parish, the
      pensioners' association...) shares its helpers in a place;
-   * inside the bounding box (:func:`app.matching.geo.bounding_box`) of
-     :data:`MAX_TRAVEL_KM` around the person's home, on the indexed
-     ``helper_profiles(lat, lon)``, and within reach: squared degree distance
-     (longitude scaled by cos(latitude)) at most their own ``max_distance_km``
-     plus 25 % and 1 km. Those clearly beyond their own limit are never read;
-   * nearest first and at most :data:`NEAREST_CAP` of them: the box is read in
-     rings (:data:`RINGS_KM`) under one outer LIMIT, so in a dense town the
-     engine stops after the first ring or two instead of sorting thousands of
-     helpers. Distance dominates the score there, so the best candidates are
-     among the nearest hundred who can come;
+   * within reach: squared degree distance (longitude scaled by
+     cos(latitude)) at most their own ``max_distance_km`` plus 25 % and 1 km,
+     and at most :data:`MAX_TRAVEL_KM`. Those clearly beyond their own limit
+     are never read;
+   * nearest first and at most :data:`NEAREST_CAP` of them. Distance
+     dominates the score in a dense town, so the best candidates are among
+     the nearest hundred who can come. They are read ring by ring
+     (:data:`RINGS_KM`: squares around the person, nearest first, under one
+     outer LIMIT) on the index ``helper_profiles(organization_id, lat, lon)``,
+     so only the network's helpers are read and a dense town stops after the
+     first ring or two instead of sorting thousands of helpers;
+   * beyond the inner rings, where most helpers cannot come that far,
+     **PostgreSQL** asks the GiST index ``ix_helper_profiles_reach``
+     (migration 0002: organization, and each helper's reach as a box,
+     :data:`REACH_BOX_SQL`) for the network's helpers whose reach holds the
+     person's point: only those who can come are read, however many others
+     live around. **SQLite** has no such index and reads the outer rings;
    * helpers without coordinates who live in the person's municipality
      (they get the "distance unknown" penalty);
    * and always the helpers who have helped this person before and the
@@ -32,12 +39,14 @@ into its inputs without loading every helper into Python:
    When the errand has no location at all, the municipality (or else the
    organization) replaces the box. The statements are built once with bound
    parameters and run on the session's connection (no ORM objects).
-2. **Per-candidate facts in the same statement**, as correlated subqueries on
-   indexed columns evaluated only for the candidate rows: overlapping active
-   assignments (busy), past errands with this person, the person's mean
-   feedback on encounters with each helper, errands taken in the last 30 days,
-   and the newest guardian consent. Only when someone is busy does one more
-   statement read their overlapping errands (shown as "busy 10:00-11:00").
+2. **Per-candidate facts in the same statement**: overlapping active
+   assignments (busy), errands taken in the last 30 days and (for those who
+   may be minors) the newest guardian consent as correlated subqueries on
+   indexed columns, evaluated only for the candidate rows; past errands with
+   this person and the person's mean feedback on encounters with each helper
+   computed once for the person and joined. Only when someone is busy does
+   one more statement read their overlapping errands (shown as "busy
+   10:00-11:00").
 3. :func:`app.matching.score.rank`, with candidates made by the same
    :func:`app.errands.eligibility.candidate_from_profile` as the helper's board.
 
@@ -53,19 +62,29 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
-from app.errands.eligibility import candidate_from_profile, spec_from_errand
+from app.errands.eligibility import (
+    availability_set,
+    candidate_from_profile,
+    first_point,
+    make_spec,
+    spec_from_errand,
+)
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching import score
 from app.matching.geo import EARTH_RADIUS_KM, bounding_box
 from app.models import (
     Assignment,
+    Elder,
     EncounterParticipant,
     Errand,
     GuardianConsent,
     HelperProfile,
+    HelpRequest,
+    Municipality,
+    TaskType,
     Village,
     utcnow,
 )
@@ -75,6 +94,8 @@ from app.models.org import organization_municipalities
 MAX_TRAVEL_KM = 50.0
 #: The box is read nearest ring first (squares with these half-widths, km).
 RINGS_KM = (2.0, 5.0, 12.0, 27.0, MAX_TRAVEL_KM)
+#: PostgreSQL reads this many inner rings, then the reach index (see _nearest).
+PG_RINGS = 2
 #: At most this many helpers who can reach the person are compared, nearest first.
 NEAREST_CAP = 100
 #: Helpers clearly beyond their own travel limit are not read at all; those a
@@ -83,6 +104,8 @@ REACH_FACTOR = 1.25
 REACH_SLACK_KM = 1.0
 KM_PER_DEGREE = math.pi / 180.0 * EARTH_RADIUS_KM
 RECENT_DAYS = 30
+#: Guardian consents are read for helpers younger than this (minors: under 18).
+MAYBE_MINOR_YEARS = 19
 
 HP = HelperProfile
 
@@ -125,6 +148,12 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def _years_before(day: date, years: int) -> date:
+    if (day.month, day.day) == (2, 29):
+        day = day.replace(day=28)
+    return day.replace(year=day.year - years)
+
+
 def errand_spec(errand: Errand) -> score.ErrandSpec:
     """The pure matching input for an errand (shared with the helper's board)."""
     return spec_from_errand(errand)
@@ -154,13 +183,77 @@ def _param(name: str, type_=sa.Integer) -> sa.BindParameter:
     return sa.bindparam(name, type_=type_)
 
 
+#: Each helper's reach (travel limit plus 25 % and 1 km, in degrees of latitude)
+#: as a latitude/longitude box. On PostgreSQL the GiST index
+#: ``ix_helper_profiles_reach`` (migration 0002) is built on exactly this
+#: expression, led by organization_id; the longitude half-width is taken at the
+#: box's pole-side edge, so the box always holds the whole reach circle.
+_REACH_DEG_SQL = f"(max_distance_km * {REACH_FACTOR!r} + {REACH_SLACK_KM!r}) / {KM_PER_DEGREE!r}"
+_REACH_DLON_SQL = f"{_REACH_DEG_SQL} / cos(radians(least(abs(lat) + {_REACH_DEG_SQL}, 89.0)))"
+REACH_BOX_SQL = (
+    f"box(point(lat - {_REACH_DEG_SQL}, lon - {_REACH_DLON_SQL}), "
+    f"point(lat + {_REACH_DEG_SQL}, lon + {_REACH_DLON_SQL}))"
+)
+
+
+def _rings(count: int, *where) -> tuple[list[sa.Select], sa.ColumnElement]:
+    """The first ``count`` rings of :data:`RINGS_KM` (each nearest first, at most
+    NEAREST_CAP), and the test for "inside the last of them"."""
+    rings = []
+    inner = None
+    for i in range(count):
+        box = sa.and_(
+            HP.lat.between(_param(f"lat0_{i}", sa.Float), _param(f"lat1_{i}", sa.Float)),
+            HP.lon.between(_param(f"lon0_{i}", sa.Float), _param(f"lon1_{i}", sa.Float)),
+        )
+        ring = sa.select(HP.id).where(box, *where)
+        if inner is not None:
+            ring = ring.where(sa.not_(inner))
+        rings.append(ring.order_by(_squared()).limit(NEAREST_CAP))
+        inner = box
+    return rings, inner
+
+
+def _squared() -> sa.ColumnElement:
+    """Squared distance from the person in degrees of latitude (longitude scaled)."""
+    dlat = HP.lat - _param("lat", sa.Float)
+    dlon = (HP.lon - _param("lon", sa.Float)) * _param("k", sa.Float)
+    return dlat * dlat + dlon * dlon
+
+
+def _nearest(where: list, reach_index: bool) -> sa.Select:
+    """The nearest NEAREST_CAP helpers who pass ``where``, nearest ring first:
+    the outer LIMIT stops the engine once enough have been found.
+
+    SQLite reads every ring of :data:`RINGS_KM` on the (organization, lat, lon)
+    index. PostgreSQL reads the two inner rings so, and then, instead of the
+    wide outer rings where most helpers cannot come that far, asks the reach
+    index for those whose reach holds the person's point."""
+    if not reach_index:
+        rings, _ = _rings(len(RINGS_KM), *where)
+        parts = [sa.select(r.subquery().c.id) for r in rings]
+    else:
+        rings, inner = _rings(PG_RINGS, *where)
+        here = sa.func.point(_param("lat", sa.Float), _param("lon", sa.Float))
+        can_reach = sa.literal_column(REACH_BOX_SQL).op("@>")(sa.func.box(here, here))
+        farther = sa.select(HP.id).where(can_reach, *where)
+        if inner is not None:
+            farther = farther.where(sa.not_(inner))
+        farther = farther.order_by(_squared()).limit(NEAREST_CAP)
+        parts = [sa.select(r.subquery().c.id) for r in (*rings, farther)]
+    nearest = sa.union_all(*parts).subquery()
+    return sa.select(sa.select(nearest.c.id).limit(NEAREST_CAP).subquery().c.id)
+
+
 @functools.cache
-def _candidate_statement(with_coords: bool, with_municipality: bool) -> sa.Select:
-    """The candidate statement (built once per shape, then only its parameters change)."""
-    # Status and organization are tested through expressions (``status || ''``,
-    # ``coalesce(organization_id, 0)``) on purpose: the same tests, but a planner
-    # without statistics (SQLite) can no longer pick the weak status or
-    # organization index and walk thousands of helpers; the lat/lon range leads.
+def _candidate_statement(with_coords: bool, with_municipality: bool, reach_index: bool = False) -> sa.Select:
+    """The candidate statement (built once per shape, then only its parameters change).
+
+    ``reach_index``: the database has ``ix_helper_profiles_reach`` (PostgreSQL).
+    """
+    # Status is tested through an expression (``status || ''``) on purpose: the
+    # same test, but a planner without statistics (SQLite) can no longer pick
+    # the weak status index and walk thousands of helpers.
     approved = HP.status.concat("") == "approved"
     network = sa.union(
         sa.select(organization_municipalities.c.organization_id).where(
@@ -168,33 +261,17 @@ def _candidate_statement(with_coords: bool, with_municipality: bool) -> sa.Selec
         ),
         sa.select(_param("org_id")),
     )
-    in_network = sa.func.coalesce(HP.organization_id, 0).in_(network)
+    in_network = HP.organization_id.in_(network)
     parts: list[sa.Select] = []
     if with_coords:
-        dlat = HP.lat - _param("lat", sa.Float)
-        dlon = (HP.lon - _param("lon", sa.Float)) * _param("k", sa.Float)
-        squared = dlat * dlat + dlon * dlon
+        squared = _squared()
         reach = (HP.max_distance_km * REACH_FACTOR + REACH_SLACK_KM) / KM_PER_DEGREE
-        rings = []
-        inner = None
-        for i in range(len(RINGS_KM)):
-            box = sa.and_(
-                HP.lat.between(_param(f"lat0_{i}", sa.Float), _param(f"lat1_{i}", sa.Float)),
-                HP.lon.between(_param(f"lon0_{i}", sa.Float), _param(f"lon1_{i}", sa.Float)),
-            )
-            where = [box, approved, in_network, squared <= reach * reach]
-            if inner is not None:
-                where.append(sa.not_(inner))
-            ring = sa.select(HP.id).where(*where).order_by(squared).limit(NEAREST_CAP).subquery()
-            rings.append(sa.select(ring.c.id))
-            inner = box
-        # Nearest ring first; the outer LIMIT stops the engine before the wider
-        # rings are read once enough helpers have been found.
-        nearest = sa.union_all(*rings).subquery()
-        parts.append(sa.select(sa.select(nearest.c.id).limit(NEAREST_CAP).subquery().c.id))
+        # Within their own reach, and never farther than MAX_TRAVEL_KM (on both engines).
+        within = sa.and_(squared <= reach * reach, squared <= (MAX_TRAVEL_KM / KM_PER_DEGREE) ** 2)
+        parts.append(_nearest([in_network, approved, within], reach_index))
         if with_municipality:
             # No location: the municipality decides (coalesce: found through the
-            # lat IS NULL end of ix_helper_profiles_lat_lon, not the whole municipality).
+            # lat IS NULL end of the network's index, not the whole municipality).
             no_coords = (
                 sa.select(HP.id)
                 .where(
@@ -220,16 +297,45 @@ def _candidate_statement(with_coords: bool, with_municipality: bool) -> sa.Selec
     already = sa.select(Assignment.helper_id).where(
         Assignment.errand_id == _param("errand_id"), Assignment.status.in_(("active", "done"))
     )
+    past, feedback = _with_this_person()
     return (
-        sa.select(*_COLUMNS, *_fact_columns())
+        sa.select(*_COLUMNS, past.c.past_count, feedback.c.feedback_mean, *_fact_columns())
         .outerjoin(Village, Village.id == HP.village_id)
+        .outerjoin(past, past.c.helper_id == HP.id)
+        .outerjoin(feedback, feedback.c.helper_id == HP.id)
         .where(HP.id.in_(sa.union(*parts)), approved, HP.id.not_in(already))
     )
 
 
+def _with_this_person() -> tuple[sa.Subquery, sa.Subquery]:
+    """Continuity: the errands each helper has done for this person, and the
+    person's mean feedback on encounters with each helper. Computed once for the
+    person (a few rows) and joined, instead of once per candidate."""
+    past = (
+        sa.select(Assignment.helper_id, sa.func.count(sa.distinct(Assignment.errand_id)).label("past_count"))
+        .join(Errand, Errand.id == Assignment.errand_id)
+        .where(Errand.elder_id == _param("elder_id"), Assignment.status == "done")
+        .group_by(Assignment.helper_id)
+        .subquery("past")
+    )
+    helper_side, elder_side = aliased(EncounterParticipant), aliased(EncounterParticipant)
+    feedback = (
+        sa.select(helper_side.helper_id, sa.func.avg(elder_side.feedback_score).label("feedback_mean"))
+        .join(elder_side, elder_side.encounter_id == helper_side.encounter_id)
+        .where(
+            elder_side.elder_id == _param("elder_id"),
+            elder_side.feedback_score.is_not(None),
+            helper_side.helper_id.is_not(None),
+        )
+        .group_by(helper_side.helper_id)
+        .subquery("feedback")
+    )
+    return past, feedback
+
+
 def _fact_columns() -> list[sa.Label]:
-    """What the score needs to know of each candidate besides the profile, as
-    correlated subqueries on indexed columns: evaluated only for the (at most
+    """What the score needs to know of each candidate helper besides the profile,
+    as correlated subqueries on indexed columns: evaluated only for the (at most
     a hundred or so) candidate rows, in the same statement."""
     a, e = aliased(Assignment), aliased(Errand)
     busy = (
@@ -244,30 +350,14 @@ def _fact_columns() -> list[sa.Label]:
             e.ends_at > _param("starts_at", UTCDateTime()),
         )
     )
-    past_a, past_e = aliased(Assignment), aliased(Errand)
-    past = (
-        sa.select(sa.func.count(sa.distinct(past_a.errand_id)))
-        .join(past_e, past_e.id == past_a.errand_id)
-        .where(past_a.helper_id == HP.id, past_e.elder_id == _param("elder_id"), past_a.status == "done")
-    )
-    helper_side, elder_side = aliased(EncounterParticipant), aliased(EncounterParticipant)
-    feedback = (
-        sa.select(sa.func.avg(elder_side.feedback_score))
-        .select_from(helper_side)
-        .join(elder_side, elder_side.encounter_id == helper_side.encounter_id)
-        .where(
-            helper_side.helper_id == HP.id,
-            elder_side.elder_id == _param("elder_id"),
-            elder_side.feedback_score.is_not(None),
-        )
-    )
     recent_a = aliased(Assignment)
     recent = sa.select(sa.func.count(recent_a.id)).where(
         recent_a.helper_id == HP.id,
         recent_a.status.in_(("active", "done", "no_show")),
         recent_a.assigned_at >= _param("since", UTCDateTime()),
     )
-    # A minor's newest consent request decides (as in app.helpers.consent.current_consent).
+    # A minor's newest consent request decides (as in app.helpers.consent.current_consent);
+    # read only for those who may be minors on the errand's day.
     consent = (
         sa.select(GuardianConsent.status)
         .where(GuardianConsent.helper_id == HP.id)
@@ -276,37 +366,45 @@ def _fact_columns() -> list[sa.Label]:
     )
     return [
         busy.scalar_subquery().label("busy_count"),
-        past.scalar_subquery().label("past_count"),
-        feedback.scalar_subquery().label("feedback_mean"),
         recent.scalar_subquery().label("recent_count"),
-        consent.scalar_subquery().label("consent_status"),
+        sa.case((HP.birth_date > _param("minor_born_after", sa.Date), consent.scalar_subquery())).label(
+            "consent_status"
+        ),
     ]
 
 
-def _candidate_params(errand: Errand, spec: score.ErrandSpec, now: datetime) -> dict:
+def _candidate_params(
+    errand: Errand, spec: score.ErrandSpec, municipality_id: int | None, now: datetime, *, all_rings: bool = True
+) -> dict:
     """The errand's values for the candidate statement."""
     params = {
         "org_id": errand.organization_id,
-        "muni_id": errand.elder.municipality_id,
+        "muni_id": municipality_id,
         "elder_id": errand.elder_id,
         "errand_id": errand.id,
         "preferred_id": spec.preferred_helper_id,
         "starts_at": errand.starts_at,
         "ends_at": errand.ends_at,
         "since": now - timedelta(days=RECENT_DAYS),
+        # Everyone born after this may be under 18 on the errand's day (with a year's
+        # margin: candidate_from_profile decides who is).
+        "minor_born_after": _years_before(local_date(errand.starts_at), MAYBE_MINOR_YEARS),
     }
     if spec.lat is not None and spec.lon is not None:
         params.update(lat=spec.lat, lon=spec.lon, k=math.cos(math.radians(spec.lat)))
-        for i, radius in enumerate(RINGS_KM):
+        for i, radius in enumerate(RINGS_KM if all_rings else RINGS_KM[:PG_RINGS]):
             lat0, lat1, lon0, lon1 = bounding_box(spec.lat, spec.lon, radius)
             params.update({f"lat0_{i}": lat0, f"lat1_{i}": lat1, f"lon0_{i}": lon0, f"lon1_{i}": lon1})
     return params
 
 
-def _candidate_rows(errand: Errand, spec: score.ErrandSpec, now: datetime) -> list:
-    stmt = _candidate_statement(spec.lat is not None and spec.lon is not None, errand.elder.municipality_id is not None)
+def _candidate_rows(errand: Errand, spec: score.ErrandSpec, municipality_id: int | None, now: datetime) -> list:
+    connection = db.session.connection()
+    reach_index = connection.dialect.name == "postgresql"
+    stmt = _candidate_statement(spec.lat is not None and spec.lon is not None, municipality_id is not None, reach_index)
     # Core execution on the session's connection: plain rows, no ORM layer in between.
-    return db.session.connection().execute(stmt, _candidate_params(errand, spec, now)).all()
+    params = _candidate_params(errand, spec, municipality_id, now, all_rings=not reach_index)
+    return connection.execute(stmt, params).all()
 
 
 #: The busy candidates' overlapping errands, to show when they are busy (only run when someone is).
@@ -335,18 +433,30 @@ def _busy_intervals(errand: Errand, rows: list) -> dict[int, list[tuple[datetime
     return busy
 
 
-@functools.lru_cache(maxsize=8192)
-def _json_list(raw: str | None) -> tuple:
-    """A JSON list column's text as a tuple (inner lists as tuples); many helpers share a value."""
+def _json_list(raw: str | None) -> list:
+    """A JSON list column's text as a list ([] for anything else)."""
     if not raw:
-        return ()
+        return []
     try:
         value = json.loads(raw)
     except ValueError:
-        return ()
-    if not isinstance(value, list):
-        return ()
-    return tuple(tuple(item) if isinstance(item, list) else item for item in value)
+        return []
+    return value if isinstance(value, list) else []
+
+
+@functools.lru_cache(maxsize=8192)
+def _json_set(raw: str | None) -> frozenset:
+    """task_types / languages text as the matcher's set; many helpers share a value."""
+    return frozenset(item for item in _json_list(raw) if isinstance(item, str))
+
+
+@functools.lru_cache(maxsize=8192)
+def _json_slots(raw: str | None) -> frozenset:
+    """availability text (``[[weekday, part], ...]``) as the matcher's set of pairs."""
+    slots = _json_list(raw)
+    if all(type(item) is list and len(item) == 2 for item in slots):
+        return frozenset(map(tuple, slots))  # as stored by the forms: [int, str] pairs
+    return availability_set(item for item in slots if isinstance(item, list) and len(item) == 2)
 
 
 class _Profile:
@@ -375,9 +485,9 @@ class _Profile:
         self.status = row.status
         self.paused_until = row.paused_until
         self.birth_date = row.birth_date
-        self.task_types = _json_list(row.task_types_json)
-        self.availability = _json_list(row.availability_json)
-        self.languages = _json_list(row.languages_json)
+        self.task_types = _json_set(row.task_types_json)
+        self.availability = _json_slots(row.availability_json)
+        self.languages = _json_set(row.languages_json)
         self.youth_profile = row.youth_profile
         self.transport = row.transport
 
@@ -396,16 +506,57 @@ def _candidate(row, busy: dict[int, list], errand_day: date) -> score.HelperCand
     )
 
 
-def _load_related(errand: Errand) -> None:
-    """The person, the request and the task type the score reads, in one statement
-    (instead of three lazy loads); nothing when they are loaded already."""
+_VILLAGE, _MUNICIPALITY = aliased(Village), aliased(Municipality)
+#: What the matcher reads of an errand, its person and request, as plain columns.
+_SPEC = (
+    sa.select(
+        Elder.lat,
+        Elder.lon,
+        _VILLAGE.lat.label("village_lat"),
+        _VILLAGE.lon.label("village_lon"),
+        _MUNICIPALITY.lat.label("municipality_lat"),
+        _MUNICIPALITY.lon.label("municipality_lon"),
+        Elder.municipality_id,
+        Elder.language,
+        Elder.elder_profile,
+        Elder.prefers_continuity,
+        HelpRequest.preferred_helper_id,
+        TaskType.code,
+    )
+    .select_from(Errand)
+    .join(Elder, Elder.id == Errand.elder_id)
+    .join(TaskType, TaskType.id == Errand.task_type_id)
+    .outerjoin(HelpRequest, HelpRequest.id == Errand.request_id)
+    .outerjoin(_VILLAGE, _VILLAGE.id == Elder.village_id)
+    .outerjoin(_MUNICIPALITY, _MUNICIPALITY.id == Elder.municipality_id)
+    .where(Errand.id == _param("errand_id"))
+)
+
+
+def _spec_of(errand: Errand) -> tuple[score.ErrandSpec, int | None]:
+    """The errand as the matcher sees it, and the person's municipality: from the
+    loaded person, request and task type (the errand page loads them), else one
+    statement of plain columns instead of three lazy loads of whole objects."""
     if not {"elder", "request", "task_type"} & sa.inspect(errand).unloaded:
-        return
-    db.session.execute(
-        sa.select(Errand)
-        .where(Errand.id == errand.id)
-        .options(joinedload(Errand.elder), joinedload(Errand.request), joinedload(Errand.task_type))
-    ).unique().all()
+        return errand_spec(errand), errand.elder.municipality_id
+    row = db.session.connection().execute(_SPEC, {"errand_id": errand.id}).one()
+    lat, lon = first_point(
+        (row.lat, row.lon), (row.village_lat, row.village_lon), (row.municipality_lat, row.municipality_lon)
+    )
+    spec = make_spec(
+        errand_id=errand.id,
+        elder_id=errand.elder_id,
+        task_code=row.code,
+        lat=lat,
+        lon=lon,
+        starts_at=errand.starts_at,
+        ends_at=errand.ends_at,
+        language=row.language,
+        elder_profile=row.elder_profile,
+        prefers_continuity=row.prefers_continuity,
+        preferred_helper_id=row.preferred_helper_id,
+    )
+    return spec, row.municipality_id
 
 
 def rank_candidates(errand: Errand, *, limit: int = 20, now: datetime | None = None) -> CandidateList:
@@ -413,9 +564,8 @@ def rank_candidates(errand: Errand, *, limit: int = 20, now: datetime | None = N
     excluded ones with their hard-rule reasons (nearest first)."""
     now = now or utcnow()
     db.session.flush()  # the statements below run on the connection, past the autoflush
-    _load_related(errand)
-    spec = errand_spec(errand)
-    rows = _candidate_rows(errand, spec, now)
+    spec, municipality_id = _spec_of(errand)
+    rows = _candidate_rows(errand, spec, municipality_id, now)
     errand_day = local_date(errand.starts_at)
     busy = _busy_intervals(errand, rows)
     candidates = [_candidate(r, busy, errand_day) for r in rows]

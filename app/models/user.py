@@ -70,11 +70,15 @@ class HelperProfile(TimestampMixin, Base):
     """A young helper: where they live, what they do, when, and their approval."""
 
     __tablename__ = "helper_profiles"
-    __table_args__ = (sa.Index("ix_helper_profiles_lat_lon", "lat", "lon"),)
+    __table_args__ = (
+        sa.Index("ix_helper_profiles_lat_lon", "lat", "lon"),
+        # Matching reads the network's helpers near a point (and serves lookups by organization).
+        sa.Index("ix_helper_profiles_org_lat_lon", "organization_id", "lat", "lon"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
-    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
     first_name: Mapped[str] = mapped_column(sa.String(60))
     last_name: Mapped[str] = mapped_column(sa.String(60))
     birth_date: Mapped[date]

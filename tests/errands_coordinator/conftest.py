@@ -89,12 +89,25 @@ def errand_for(db, coordinator):
 
 
 def bulk_helpers(
-    session, org, n: int, *, lat: float = KAJAANI[0], lon: float = KAJAANI[1], spread: float = 0.02, **fields
+    session,
+    org,
+    n: int,
+    *,
+    lat: float = KAJAANI[0],
+    lon: float = KAJAANI[1],
+    spread: float = 0.02,
+    spots: list[tuple[float, float, float]] | None = None,
+    **fields,
 ):
-    """``n`` approved adult helpers around a point, inserted at once (no password hashing per row)."""
+    """``n`` approved adult helpers around a point, inserted at once (no password hashing per row).
+
+    ``spots``: instead, one helper at each ``(lat, lon, max_distance_km)``."""
     password_hash = session.scalar(sa.select(User.password_hash).limit(1)) or "x"
+    if spots is None:
+        km = fields.get("max_distance_km", 10.0)
+        spots = [(lat + spread * ((i % 13) - 6) / 6, lon + spread * ((i % 7) - 3) / 3, km) for i in range(n)]
     profiles = []
-    for i in range(n):
+    for spot_lat, spot_lon, km in spots:
         k = next(_seq)
         user = User(email=f"bulk{k}@example.fi", name=f"Bulk {k}", role="helper", password_hash=password_hash)
         profiles.append(
@@ -105,11 +118,11 @@ def bulk_helpers(
                 last_name="Joukko",
                 birth_date=date(1999, 5, 5),
                 phone=f"+35845{k:07d}",
-                lat=lat + spread * ((i % 13) - 6) / 6,
-                lon=lon + spread * ((i % 7) - 3) / 3,
+                lat=spot_lat,
+                lon=spot_lon,
                 geocode_status="ok",
                 transport="bike",
-                max_distance_km=fields.get("max_distance_km", 10.0),
+                max_distance_km=km,
                 task_types=["shopping", "post", "walk", "company"],
                 availability=[[d, p] for d in range(7) for p in ("morning", "afternoon", "evening")],
                 languages=["fi"],

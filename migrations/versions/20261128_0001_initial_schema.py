@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:52:41.014822
+Create Date: 2026-11-28 00:21:08.222116
 
 """
 from alembic import op
@@ -221,7 +221,7 @@ def upgrade():
     with op.batch_alter_table('helper_profiles', schema=None) as batch_op:
         batch_op.create_index('ix_helper_profiles_lat_lon', ['lat', 'lon'], unique=False)
         batch_op.create_index(batch_op.f('ix_helper_profiles_municipality_id'), ['municipality_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_helper_profiles_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index('ix_helper_profiles_org_lat_lon', ['organization_id', 'lat', 'lon'], unique=False)
         batch_op.create_index(batch_op.f('ix_helper_profiles_phone'), ['phone'], unique=False)
         batch_op.create_index(batch_op.f('ix_helper_profiles_status'), ['status'], unique=False)
 
@@ -641,7 +641,7 @@ def downgrade():
     with op.batch_alter_table('helper_profiles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_helper_profiles_status'))
         batch_op.drop_index(batch_op.f('ix_helper_profiles_phone'))
-        batch_op.drop_index(batch_op.f('ix_helper_profiles_organization_id'))
+        batch_op.drop_index('ix_helper_profiles_org_lat_lon')
         batch_op.drop_index(batch_op.f('ix_helper_profiles_municipality_id'))
         batch_op.drop_index('ix_helper_profiles_lat_lon')
 

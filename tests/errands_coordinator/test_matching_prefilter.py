@@ -1,0 +1,142 @@
+"""The candidate prefilter reads exactly the helpers who can reach the person.
+
+SQLite reads the (lat, lon) index in rings; PostgreSQL reads the GiST index on
+each helper's reach box (migration 0002). Both must give the same helpers as
+the rule written out in Python: approved, of the errand's network, and within
+their own travel limit plus 25 % and 1 km.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import sqlalchemy as sa
+
+from app.errands import agenda, matching_service
+from app.errands.matching_service import KM_PER_DEGREE, MAX_TRAVEL_KM, REACH_FACTOR, REACH_SLACK_KM, rank_candidates
+from app.models import Elder, Errand, HelperProfile, Village, utcnow
+from tests.errands_coordinator.conftest import KAJAANI, bulk_helpers
+
+
+def _spots(rng: random.Random, n: int, *, within_km: float) -> list[tuple[float, float, float]]:
+    """Helpers scattered up to ``within_km`` from the person, each with their own travel limit."""
+    spots = []
+    for _ in range(n):
+        km = rng.uniform(0, within_km)
+        bearing = rng.uniform(0, 2 * math.pi)
+        lat = KAJAANI[0] + km * math.cos(bearing) / KM_PER_DEGREE
+        lon = KAJAANI[1] + km * math.sin(bearing) / KM_PER_DEGREE / math.cos(math.radians(KAJAANI[0]))
+        spots.append((lat, lon, float(rng.choice((1, 2, 3, 5, 8, 12, 20, 30, 50)))))
+    return spots
+
+
+def _reachable(helpers: list[HelperProfile], lat: float, lon: float) -> set[int]:
+    """The rule in Python, with the same distance the SQL uses (degrees, longitude scaled):
+    within their own reach, and never farther than MAX_TRAVEL_KM."""
+    k = math.cos(math.radians(lat))
+    found = set()
+    for h in helpers:
+        squared = (h.lat - lat) ** 2 + ((h.lon - lon) * k) ** 2
+        reach = (h.max_distance_km * REACH_FACTOR + REACH_SLACK_KM) / KM_PER_DEGREE
+        if squared <= reach * reach and squared <= (MAX_TRAVEL_KM / KM_PER_DEGREE) ** 2:
+            found.add(h.id)
+    return found
+
+
+def _read(errand) -> list:
+    """The candidate statement's rows for an errand."""
+    spec, municipality_id = matching_service._spec_of(errand)
+    return matching_service._candidate_rows(errand, spec, municipality_id, utcnow())
+
+
+def test_the_prefilter_reads_exactly_the_network_helpers_who_can_reach_the_person(db, make, org, elder, errand_for):
+    rng = random.Random(20261128)
+    partner = make.organization(name="Kajaanin seurakunta", municipalities=("Kajaani",))
+    elsewhere = make.organization(name="Kuhmon 4H", municipalities=("Kuhmo",))
+    ours = bulk_helpers(db.session, org, 0, spots=_spots(rng, 45, within_km=60))
+    theirs = bulk_helpers(db.session, partner, 0, spots=_spots(rng, 30, within_km=60))
+    outside = bulk_helpers(db.session, elsewhere, 0, spots=_spots(rng, 30, within_km=10))
+    suspended = bulk_helpers(db.session, org, 0, spots=_spots(rng, 5, within_km=2))
+    for h in suspended:
+        h.status = "suspended"
+    db.session.commit()
+    errand = errand_for(elder)
+    expected = _reachable(ours + theirs, elder.lat, elder.lon)
+    assert 10 < len(expected) < matching_service.NEAREST_CAP  # some can come, many cannot, no cap
+
+    rows = _read(errand)
+
+    assert {r.id for r in rows} == expected
+    assert not {h.id for h in outside + suspended} & {r.id for r in rows}
+    shown = rank_candidates(errand)
+    assert set(shown.ranked_ids) | {x.helper_id for x in shown.excluded} <= expected
+
+
+def test_the_nearest_are_kept_when_more_can_come_than_are_compared(db, make, org, elder, errand_for):
+    rng = random.Random(7)
+    spots = _spots(rng, 160, within_km=4)
+    helpers = bulk_helpers(db.session, org, 0, spots=[(lat, lon, 10.0) for lat, lon, _ in spots])
+    errand = errand_for(elder)
+    k = math.cos(math.radians(elder.lat))
+    by_distance = sorted(helpers, key=lambda h: (h.lat - elder.lat) ** 2 + ((h.lon - elder.lon) * k) ** 2)
+
+    rows = _read(errand)
+
+    ids = {r.id for r in rows}
+    assert len(ids) == matching_service.NEAREST_CAP
+    # All 160 are within 4 km, i.e. inside the first two rings on SQLite: the
+    # nearest 30 are always among those read, the farthest 30 never.
+    assert {h.id for h in by_distance[:30]} <= ids
+    assert not {h.id for h in by_distance[-30:]} & ids
+
+
+def test_the_prefilter_reads_its_index(db, make, org, elder, errand_for):
+    """The rings read the (organization, lat, lon) index; on PostgreSQL the GiST
+    index of migration 0002 is built on the very expression the query uses."""
+    bulk_helpers(db.session, org, 20)
+    errand = errand_for(elder)
+    captured: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        if "busy_count" in statement:
+            captured.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", grab)
+    try:
+        rank_candidates(errand)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", grab)
+    statement, parameters = captured[0]
+    connection = db.session.connection()
+    if db.engine.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a 20-row table is read whole otherwise
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters))
+        expected = ["ix_helper_profiles_reach"]  # (which index a 20-row table's rings read is the planner's choice)
+    else:
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        plan = "\n".join(str(row[-1]) for row in rows)
+        expected = ["ix_helper_profiles_org_lat_lon (organization_id=? AND lat>? AND lat<?)"]
+    db.session.rollback()
+    assert all(index in plan for index in expected), plan
+
+
+def test_the_errand_is_read_the_same_whether_its_person_is_loaded_or_not(db, make, org, elder, errand_for):
+    """The ranking reads the person, request and task type as plain columns when the
+    caller has not loaded them; the matcher must see the same errand either way."""
+    helper_id = make.helper(org=org).id
+    errand_id, elder_id = errand_for(elder, preferred_helper_id=helper_id).id, elder.id
+    village = db.session.scalar(sa.select(Village).where(Village.lat.is_not(None)).limit(1))
+    cases = {"own point": (elder.lat, elder.lon, None), "village centre": (None, None, village.id)}
+    cases["municipality centre"] = (None, None, None)
+    for case, (lat, lon, village_id) in cases.items():
+        person = db.session.get(Elder, elder_id)
+        person.lat, person.lon, person.village_id = lat, lon, village_id
+        db.session.commit()
+        db.session.expunge_all()
+        loaded = matching_service._spec_of(agenda.load_errand(errand_id))
+        db.session.expunge_all()
+        bare = db.session.get(Errand, errand_id)
+        assert {"elder", "request", "task_type"} <= sa.inspect(bare).unloaded
+        assert matching_service._spec_of(bare) == loaded, case
+        assert loaded[0].lat is not None and loaded[0].preferred_helper_id == helper_id

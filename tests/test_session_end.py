@@ -1,0 +1,88 @@
+"""How a request's (or job's) database session ends: a transaction that only
+read is committed, so psycopg keeps the connection's prepared statements on
+PostgreSQL; anything that wrote, has unflushed changes or failed is rolled back."""
+
+from __future__ import annotations
+
+import contextlib
+
+import sqlalchemy as sa
+
+from app.db_setup import end_session
+from app.models import AuditLog
+
+
+@contextlib.contextmanager
+def transaction_ends(engine):
+    seen: list[str] = []
+
+    def on_commit(conn):
+        seen.append("commit")
+
+    def on_rollback(conn):
+        seen.append("rollback")
+
+    sa.event.listen(engine, "commit", on_commit)
+    sa.event.listen(engine, "rollback", on_rollback)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "commit", on_commit)
+        sa.event.remove(engine, "rollback", on_rollback)
+
+
+def _audit_count(db) -> int:
+    return db.session.scalar(sa.select(sa.func.count(AuditLog.id)))
+
+
+def test_a_session_that_only_read_ends_with_commit(db):
+    db.session.remove()
+    with transaction_ends(db.engine) as seen:
+        _audit_count(db)
+        end_session()
+    assert seen == ["commit"]
+
+
+def test_a_session_that_wrote_without_committing_is_rolled_back(db):
+    db.session.remove()
+    with transaction_ends(db.engine) as seen:
+        db.session.connection().execute(sa.insert(AuditLog).values(action="left over"))
+        end_session()
+    assert seen == ["rollback"]
+    assert _audit_count(db) == 0
+
+
+def test_unflushed_changes_and_errors_are_rolled_back(db):
+    db.session.remove()
+    with transaction_ends(db.engine) as seen:
+        _audit_count(db)
+        db.session.add(AuditLog(action="never flushed"))
+        end_session()
+        _audit_count(db)
+        end_session(RuntimeError("the request failed"))
+    assert seen == ["rollback", "rollback"]
+    assert _audit_count(db) == 0
+
+
+def test_a_request_that_only_reads_ends_with_commit(client, db):
+    db.session.remove()
+    with transaction_ends(db.engine) as seen:
+        assert client.get("/healthz").status_code == 200
+    assert "rollback" not in seen
+
+
+def test_prepared_statements_outlive_read_only_requests(db):
+    """PostgreSQL: psycopg prepares a statement run five times on a connection and
+    keeps it while nothing rolls back, so the server stops planning it again."""
+    db.session.remove()
+    statement = sa.select(AuditLog.id).where(AuditLog.action == sa.bindparam("action"))
+    for _ in range(30):  # across the pooled connections, one session at a time
+        db.session.execute(statement, {"action": "x"}).all()
+        end_session()
+    if db.engine.dialect.name != "postgresql":
+        assert db.session.execute(statement, {"action": "x"}).all() == []
+        return
+    prepared = db.session.scalar(
+        sa.text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%audit_log%'")
+    )
+    assert prepared >= 1
