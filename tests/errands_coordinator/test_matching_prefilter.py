@@ -140,3 +140,34 @@ def test_the_errand_is_read_the_same_whether_its_person_is_loaded_or_not(db, mak
         assert {"elder", "request", "task_type"} <= sa.inspect(bare).unloaded
         assert matching_service._spec_of(bare) == loaded, case
         assert loaded[0].lat is not None and loaded[0].preferred_helper_id == helper_id
+
+
+def test_rows_are_read_by_position_in_the_statements_order():
+    """_Profile and _candidate unpack the candidate rows by position."""
+    for shape in ((True, True, False), (True, True, True), (False, True, False), (False, False, False)):
+        names = [c.name for c in matching_service._candidate_statement(*shape).selected_columns]
+        cut = matching_service._PROFILE_COLUMNS
+        assert names[:cut] == [
+            "id",
+            "first_name",
+            "last_name",
+            "birth_date",
+            "lat",
+            "lon",
+            "max_distance_km",
+            "transport",
+            "task_types_json",
+            "availability_json",
+            "languages_json",
+            "youth_profile",
+            "status",
+            "paused_until",
+        ]
+        assert names[cut:] == [
+            "village_name",
+            "past_count",
+            "feedback_mean",
+            "busy_count",
+            "recent_count",
+            "consent_status",
+        ]
