@@ -92,7 +92,8 @@ def end_session(exc: BaseException | None = None) -> None:
 
     session = db.session()  # the scoped session's Session of this context
     try:
-        only_read = exc is None and session.in_transaction() and not (session.new or session.dirty or session.deleted)
+        unchanged = not (session.new or session.dirty or session.deleted)
+        only_read = exc is None and session.is_active and session.in_transaction() and unchanged
         if only_read and not session.connection().info.get(WROTE, True):
             session.commit()
     except sa.exc.SQLAlchemyError:

@@ -86,3 +86,20 @@ def test_prepared_statements_outlive_read_only_requests(db):
         sa.text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%audit_log%'")
     )
     assert prepared >= 1
+
+
+def test_a_session_left_after_a_failed_flush_is_rolled_back_quietly(db, caplog):
+    from datetime import datetime
+
+    db.session.remove()
+    _audit_count(db)
+    db.session.add(AuditLog(action="test", at=datetime(2026, 1, 1)))  # naive: refused
+    try:
+        db.session.flush()
+    except sa.exc.StatementError:
+        pass
+    with transaction_ends(db.engine) as seen:
+        end_session()
+    assert "commit" not in seen
+    assert "Could not end" not in caplog.text
+    assert _audit_count(db) == 0
