@@ -9,6 +9,7 @@ and the surname are never shown to helpers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote_plus
@@ -24,6 +25,7 @@ from app.i18n import HELSINKI
 from app.matching.geo import bounding_box
 from app.matching.score import HelperCandidate, hard_rules
 from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Municipality, Offer, TaskType, Village
+from app.models.base import UTCDateTime
 from app.phones import display_phone
 
 #: How many finished errands "My errands" lists.
@@ -87,20 +89,37 @@ def helper_organization_ids(profile: HelperProfile) -> set[int]:
     return ids
 
 
-def _held(profile: HelperProfile) -> tuple[set[int], list[tuple[int, datetime, datetime]]]:
-    """The errands the helper holds or has done, and the active ones' times (busy), in one query."""
+@dataclass(frozen=True, slots=True)
+class _Offered:
+    status: str
+    expires_at: datetime | None
+
+
+def _own_errands(profile: HelperProfile) -> tuple[dict[int, _Offered], set[int], list[tuple[int, datetime, datetime]]]:
+    """In one statement: the helper's pending and declined offers, the errands they
+    hold or have done, and the active ones' times (busy)."""
+    no_time = sa.null().cast(UTCDateTime())
+    rows = db.session.execute(
+        sa.union_all(
+            sa.select(Offer.errand_id, Offer.status, Offer.expires_at, no_time, no_time, sa.literal(True)).where(
+                Offer.helper_id == profile.id, Offer.status.in_(("pending", "declined"))
+            ),
+            sa.select(Errand.id, Assignment.status, no_time, Errand.starts_at, Errand.ends_at, sa.literal(False))
+            .join(Assignment, Assignment.errand_id == Errand.id)
+            .where(Assignment.helper_id == profile.id, Assignment.status.in_(("active", "done"))),
+        )
+    )
+    offers: dict[int, _Offered] = {}
     held: set[int] = set()
     busy: list[tuple[int, datetime, datetime]] = []
-    rows = db.session.execute(
-        sa.select(Errand.id, Errand.starts_at, Errand.ends_at, Assignment.status)
-        .join(Assignment, Assignment.errand_id == Errand.id)
-        .where(Assignment.helper_id == profile.id, Assignment.status.in_(("active", "done")))
-    )
-    for errand_id, start, end, status in rows:
+    for errand_id, status, expires_at, start, end, is_offer in rows:
+        if is_offer:
+            offers[errand_id] = _Offered(status, expires_at)
+            continue
         held.add(errand_id)
         if status == "active":
             busy.append((errand_id, start, end))
-    return held, busy
+    return offers, held, busy
 
 
 _BOARD_COLUMNS = (
@@ -138,6 +157,36 @@ def _place(row, locale: str) -> str:
     return ""
 
 
+@functools.cache
+def _board_statement(with_box: bool) -> sa.Select:
+    """The board's errands (built once per shape; only the parameters change)."""
+    near = sa.true()
+    if with_box:
+        near = sa.or_(
+            Elder.lat.is_(None),
+            sa.and_(
+                Elder.lat.between(sa.bindparam("min_lat", type_=sa.Float), sa.bindparam("max_lat", type_=sa.Float)),
+                Elder.lon.between(sa.bindparam("min_lon", type_=sa.Float), sa.bindparam("max_lon", type_=sa.Float)),
+            ),
+        )
+    # Columns, not ORM objects: the board reads dozens of errands on every visit.
+    return (
+        sa.select(*_BOARD_COLUMNS)
+        .join(Elder, Elder.id == Errand.elder_id)
+        .join(TaskType, TaskType.id == Errand.task_type_id)
+        .outerjoin(Village, Village.id == Elder.village_id)
+        .outerjoin(Municipality, Municipality.id == Elder.municipality_id)
+        .outerjoin(HelpRequest, HelpRequest.id == Errand.request_id)
+        .where(
+            Errand.state.in_(("open", "offered")),
+            Errand.starts_at > sa.bindparam("now", type_=UTCDateTime()),
+            Errand.organization_id.in_(sa.bindparam("org_ids", expanding=True)),
+            sa.or_(near, Errand.id.in_(sa.bindparam("pending_ids", expanding=True))),
+        )
+        .order_by(Errand.starts_at)
+    )
+
+
 def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[BoardItem]:
     """Open errands the helper may take: their pending offers first, then nearest first.
 
@@ -150,41 +199,17 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
     org_ids = helper_organization_ids(profile)
     if not org_ids:
         return []
-    offers = {
-        o.errand_id: o
-        for o in db.session.scalars(
-            sa.select(Offer).where(Offer.helper_id == profile.id, Offer.status.in_(("pending", "declined")))
-        )
-    }
+    offers, held_ids, busy = _own_errands(profile)
     pending_ids = [eid for eid, o in offers.items() if o.status == "pending"]
     declined_ids = {eid for eid, o in offers.items() if o.status == "declined"}
-    held_ids, busy = _held(profile)
-    near = sa.true()
-    if profile.lat is not None and profile.lon is not None:
+    params: dict = {"now": now, "org_ids": sorted(org_ids), "pending_ids": pending_ids or [-1]}
+    with_box = profile.lat is not None and profile.lon is not None
+    if with_box:
         min_lat, max_lat, min_lon, max_lon = bounding_box(profile.lat, profile.lon, profile.max_distance_km or 0.0)
-        near = sa.or_(
-            Elder.lat.is_(None),
-            sa.and_(Elder.lat.between(min_lat, max_lat), Elder.lon.between(min_lon, max_lon)),
-        )
-    # Columns, not ORM objects: the board reads dozens of errands on every visit.
-    stmt = (
-        sa.select(*_BOARD_COLUMNS)
-        .join(Elder, Elder.id == Errand.elder_id)
-        .join(TaskType, TaskType.id == Errand.task_type_id)
-        .outerjoin(Village, Village.id == Elder.village_id)
-        .outerjoin(Municipality, Municipality.id == Elder.municipality_id)
-        .outerjoin(HelpRequest, HelpRequest.id == Errand.request_id)
-        .where(
-            Errand.state.in_(("open", "offered")),
-            Errand.starts_at > now,
-            Errand.organization_id.in_(org_ids),
-            sa.or_(near, Errand.id.in_(pending_ids or [-1])),
-        )
-        .order_by(Errand.starts_at)
-    )
+        params.update(min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
     candidates: dict[tuple[date, tuple], HelperCandidate] = {}
     items: list[BoardItem] = []
-    for row in db.session.execute(stmt):
+    for row in db.session.execute(_board_statement(with_box), params):
         if row.id in declined_ids or row.id in held_ids:
             continue
         offer = offers.get(row.id)

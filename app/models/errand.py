@@ -73,12 +73,15 @@ class Errand(TimestampMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint("request_id", "starts_at"),
         sa.Index("ix_errands_state_starts_at", "state", "starts_at"),
+        # The helper's board: the open errands of their organizations from now on
+        # (and every lookup by organization).
+        sa.Index("ix_errands_org_state_starts_at", "organization_id", "state", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("help_requests.id"), index=True)
     elder_id: Mapped[int] = mapped_column(sa.ForeignKey("elders.id"), index=True)
-    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"))
     task_type_id: Mapped[int] = mapped_column(sa.ForeignKey("task_types.id"))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]

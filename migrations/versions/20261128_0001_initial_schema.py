@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 00:21:08.222116
+Create Date: 2026-11-28 01:18:55.118892
 
 """
 from alembic import op
@@ -369,7 +369,7 @@ def upgrade():
     )
     with op.batch_alter_table('errands', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_errands_elder_id'), ['elder_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_errands_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index('ix_errands_org_state_starts_at', ['organization_id', 'state', 'starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_errands_request_id'), ['request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_errands_short_code'), ['short_code'], unique=False)
         batch_op.create_index('ix_errands_state_starts_at', ['state', 'starts_at'], unique=False)
@@ -608,7 +608,7 @@ def downgrade():
         batch_op.drop_index('ix_errands_state_starts_at')
         batch_op.drop_index(batch_op.f('ix_errands_short_code'))
         batch_op.drop_index(batch_op.f('ix_errands_request_id'))
-        batch_op.drop_index(batch_op.f('ix_errands_organization_id'))
+        batch_op.drop_index('ix_errands_org_state_starts_at')
         batch_op.drop_index(batch_op.f('ix_errands_elder_id'))
 
     op.drop_table('errands')

@@ -1,9 +1,10 @@
 """The candidate prefilter reads exactly the helpers who can reach the person.
 
-SQLite reads the (lat, lon) index in rings; PostgreSQL reads the GiST index on
-each helper's reach box (migration 0002). Both must give the same helpers as
-the rule written out in Python: approved, of the errand's network, and within
-their own travel limit plus 25 % and 1 km.
+Both engines read the (organization, lat, lon) index in rings around the person;
+beyond the inner rings PostgreSQL reads the GiST index on each helper's reach box
+(migration 0002) instead. Both must give the same helpers as the rule written
+out in Python: approved, of the errand's network, and within their own travel
+limit plus 25 % and 1 km (and 50 km).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 
+import pytest
 import sqlalchemy as sa
 
 from app.errands import agenda, matching_service
@@ -19,14 +21,16 @@ from app.models import Elder, Errand, HelperProfile, Village, utcnow
 from tests.errands_coordinator.conftest import KAJAANI, bulk_helpers
 
 
-def _spots(rng: random.Random, n: int, *, within_km: float) -> list[tuple[float, float, float]]:
-    """Helpers scattered up to ``within_km`` from the person, each with their own travel limit."""
+def _spots(
+    rng: random.Random, n: int, *, within_km: float, centre: tuple[float, float] = KAJAANI
+) -> list[tuple[float, float, float]]:
+    """Helpers scattered up to ``within_km`` from ``centre``, each with their own travel limit."""
     spots = []
     for _ in range(n):
         km = rng.uniform(0, within_km)
         bearing = rng.uniform(0, 2 * math.pi)
-        lat = KAJAANI[0] + km * math.cos(bearing) / KM_PER_DEGREE
-        lon = KAJAANI[1] + km * math.sin(bearing) / KM_PER_DEGREE / math.cos(math.radians(KAJAANI[0]))
+        lat = centre[0] + km * math.cos(bearing) / KM_PER_DEGREE
+        lon = centre[1] + km * math.sin(bearing) / KM_PER_DEGREE / math.cos(math.radians(centre[0]))
         spots.append((lat, lon, float(rng.choice((1, 2, 3, 5, 8, 12, 20, 30, 50)))))
     return spots
 
@@ -50,14 +54,18 @@ def _read(errand) -> list:
     return matching_service._candidate_rows(errand, spec, municipality_id, utcnow())
 
 
-def test_the_prefilter_reads_exactly_the_network_helpers_who_can_reach_the_person(db, make, org, elder, errand_for):
+@pytest.mark.parametrize("centre", [KAJAANI, (69.9078, 27.0265)], ids=["Kajaani", "Utsjoki, 70° north"])
+def test_the_prefilter_reads_exactly_the_network_helpers_who_can_reach_the_person(
+    db, make, org, elder, errand_for, centre
+):
     rng = random.Random(20261128)
+    elder.lat, elder.lon = centre
     partner = make.organization(name="Kajaanin seurakunta", municipalities=("Kajaani",))
     elsewhere = make.organization(name="Kuhmon 4H", municipalities=("Kuhmo",))
-    ours = bulk_helpers(db.session, org, 0, spots=_spots(rng, 45, within_km=60))
-    theirs = bulk_helpers(db.session, partner, 0, spots=_spots(rng, 30, within_km=60))
-    outside = bulk_helpers(db.session, elsewhere, 0, spots=_spots(rng, 30, within_km=10))
-    suspended = bulk_helpers(db.session, org, 0, spots=_spots(rng, 5, within_km=2))
+    ours = bulk_helpers(db.session, org, 0, spots=_spots(rng, 45, within_km=60, centre=centre))
+    theirs = bulk_helpers(db.session, partner, 0, spots=_spots(rng, 30, within_km=60, centre=centre))
+    outside = bulk_helpers(db.session, elsewhere, 0, spots=_spots(rng, 30, within_km=10, centre=centre))
+    suspended = bulk_helpers(db.session, org, 0, spots=_spots(rng, 5, within_km=2, centre=centre))
     for h in suspended:
         h.status = "suspended"
     db.session.commit()

@@ -23,7 +23,8 @@ def test_errand_without_a_helper_is_escalated_in_two_steps(db, make, build, app,
     monkeypatch.setitem(app.config, "ESCALATION_OFFER_COUNT", 2)
     org = make.organization()
     elder = make.elder(org=org)
-    helpers = [make.helper(org=org, lat=64.2263 + i * 0.001) for i in range(6)]
+    # Adults: the errands fall at whatever hour the test runs (minors help 08-20 only).
+    helpers = [make.helper(org=org, age=20, lat=64.2263 + i * 0.001) for i in range(6)]
     now = utcnow()
     errand = build.errand(elder, now + timedelta(hours=40), created_at=now - timedelta(days=3))
     fresh = build.errand(elder, now + timedelta(hours=30), created_at=now - timedelta(minutes=10))
