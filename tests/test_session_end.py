@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 
+import pytest
 import sqlalchemy as sa
 
 from app.db_setup import end_session
@@ -94,10 +95,8 @@ def test_a_session_left_after_a_failed_flush_is_rolled_back_quietly(db, caplog):
     db.session.remove()
     _audit_count(db)
     db.session.add(AuditLog(action="test", at=datetime(2026, 1, 1)))  # naive: refused
-    try:
+    with pytest.raises(sa.exc.StatementError):
         db.session.flush()
-    except sa.exc.StatementError:
-        pass
     with transaction_ends(db.engine) as seen:
         end_session()
     assert "commit" not in seen

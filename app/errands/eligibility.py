@@ -105,6 +105,27 @@ def make_spec(
     )
 
 
+def spec_from_row(row) -> ErrandSpec:
+    """An errand's matcher input from a row of its columns with its person's and places'
+    (``id, elder_id, starts_at, ends_at, task_code, lat, lon, village_lat, village_lon,
+    muni_lat, muni_lon, language, elder_profile, prefers_continuity, preferred_helper_id``):
+    the helper's board and the ranking read errands so."""
+    lat, lon = first_point((row.lat, row.lon), (row.village_lat, row.village_lon), (row.muni_lat, row.muni_lon))
+    return make_spec(
+        errand_id=row.id,
+        elder_id=row.elder_id,
+        task_code=row.task_code,
+        lat=lat,
+        lon=lon,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        language=row.language,
+        elder_profile=row.elder_profile,
+        prefers_continuity=row.prefers_continuity,
+        preferred_helper_id=row.preferred_helper_id,
+    )
+
+
 def first_point(*points: tuple[float | None, float | None]) -> tuple[float | None, float | None]:
     """The first point with both coordinates (the person, their village, their municipality)."""
     for lat, lon in points:

@@ -17,7 +17,7 @@ from urllib.parse import quote_plus
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.errands.eligibility import candidate_from_profile, first_point, make_spec
+from app.errands.eligibility import candidate_from_profile, spec_from_row
 from app.errands.lifecycle import is_late_withdrawal, report_allowed
 from app.errands.messages import place_name
 from app.extensions import db
@@ -219,20 +219,7 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
         candidate = candidates.get(key)
         if candidate is None:  # the same helper on the same day: made once
             candidate = candidates[key] = candidate_from_profile(profile, on=key[0], busy_intervals=intervals)
-        lat, lon = first_point((row.lat, row.lon), (row.village_lat, row.village_lon), (row.muni_lat, row.muni_lon))
-        spec = make_spec(
-            errand_id=row.id,
-            elder_id=row.elder_id,
-            task_code=row.task_code,
-            lat=lat,
-            lon=lon,
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            language=row.language,
-            elder_profile=row.elder_profile,
-            prefers_continuity=row.prefers_continuity,
-            preferred_helper_id=row.preferred_helper_id,
-        )
+        spec = spec_from_row(row)
         # Only the hard rules: the board shows no scores.
         failed, distance = hard_rules(spec, candidate)
         # An offer was the coordinator's choice: distance does not hide it.

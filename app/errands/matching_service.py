@@ -64,13 +64,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from app.errands.eligibility import (
-    availability_set,
-    candidate_from_profile,
-    first_point,
-    make_spec,
-    spec_from_errand,
-)
+from app.errands.eligibility import availability_set, candidate_from_profile, spec_from_errand, spec_from_row
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching import score
@@ -527,18 +521,22 @@ _VILLAGE, _MUNICIPALITY = aliased(Village), aliased(Municipality)
 #: What the matcher reads of an errand, its person and request, as plain columns.
 _SPEC = (
     sa.select(
+        Errand.id,
+        Errand.elder_id,
+        Errand.starts_at,
+        Errand.ends_at,
+        TaskType.code.label("task_code"),
         Elder.lat,
         Elder.lon,
         _VILLAGE.lat.label("village_lat"),
         _VILLAGE.lon.label("village_lon"),
-        _MUNICIPALITY.lat.label("municipality_lat"),
-        _MUNICIPALITY.lon.label("municipality_lon"),
-        Elder.municipality_id,
+        _MUNICIPALITY.lat.label("muni_lat"),
+        _MUNICIPALITY.lon.label("muni_lon"),
         Elder.language,
         Elder.elder_profile,
         Elder.prefers_continuity,
         HelpRequest.preferred_helper_id,
-        TaskType.code,
+        Elder.municipality_id,
     )
     .select_from(Errand)
     .join(Elder, Elder.id == Errand.elder_id)
@@ -557,23 +555,7 @@ def _spec_of(errand: Errand) -> tuple[score.ErrandSpec, int | None]:
     if not {"elder", "request", "task_type"} & sa.inspect(errand).unloaded:
         return errand_spec(errand), errand.elder.municipality_id
     row = db.session.connection().execute(_SPEC, {"errand_id": errand.id}).one()
-    lat, lon = first_point(
-        (row.lat, row.lon), (row.village_lat, row.village_lon), (row.municipality_lat, row.municipality_lon)
-    )
-    spec = make_spec(
-        errand_id=errand.id,
-        elder_id=errand.elder_id,
-        task_code=row.code,
-        lat=lat,
-        lon=lon,
-        starts_at=errand.starts_at,
-        ends_at=errand.ends_at,
-        language=row.language,
-        elder_profile=row.elder_profile,
-        prefers_continuity=row.prefers_continuity,
-        preferred_helper_id=row.preferred_helper_id,
-    )
-    return spec, row.municipality_id
+    return spec_from_row(row), row.municipality_id
 
 
 def rank_candidates(errand: Errand, *, limit: int = 20, now: datetime | None = None) -> CandidateList:
