@@ -33,7 +33,7 @@ from app.matching.score import (
     Ranked,
     evaluate,
 )
-from app.models import Assignment, Elder, Errand, HelperProfile
+from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Municipality, TaskType, Village
 
 #: HelperProfile.transport -> the matcher's travel mode (explanations only).
 TRAVEL_MODES = {"foot": "walk", "bike": "bike", "moped": "moped", "car": "car"}
@@ -105,11 +105,41 @@ def make_spec(
     )
 
 
+#: The columns :func:`spec_from_row` reads: an errand with its person's and places'
+#: (select them from Errand through :func:`join_spec_tables`). The helper's board
+#: and the ranking read errands so, as plain rows instead of ORM objects.
+SPEC_COLUMNS = (
+    Errand.id,
+    Errand.elder_id,
+    Errand.starts_at,
+    Errand.ends_at,
+    TaskType.code.label("task_code"),
+    Elder.lat,
+    Elder.lon,
+    Village.lat.label("village_lat"),
+    Village.lon.label("village_lon"),
+    Municipality.lat.label("muni_lat"),
+    Municipality.lon.label("muni_lon"),
+    Elder.language,
+    Elder.elder_profile,
+    Elder.prefers_continuity,
+    HelpRequest.preferred_helper_id,
+)
+
+
+def join_spec_tables(stmt: sa.Select) -> sa.Select:
+    """The joins from Errand that :data:`SPEC_COLUMNS` need."""
+    return (
+        stmt.join(Elder, Elder.id == Errand.elder_id)
+        .join(TaskType, TaskType.id == Errand.task_type_id)
+        .outerjoin(Village, Village.id == Elder.village_id)
+        .outerjoin(Municipality, Municipality.id == Elder.municipality_id)
+        .outerjoin(HelpRequest, HelpRequest.id == Errand.request_id)
+    )
+
+
 def spec_from_row(row) -> ErrandSpec:
-    """An errand's matcher input from a row of its columns with its person's and places'
-    (``id, elder_id, starts_at, ends_at, task_code, lat, lon, village_lat, village_lon,
-    muni_lat, muni_lon, language, elder_profile, prefers_continuity, preferred_helper_id``):
-    the helper's board and the ranking read errands so."""
+    """An errand's matcher input from a row with :data:`SPEC_COLUMNS`."""
     lat, lon = first_point((row.lat, row.lon), (row.village_lat, row.village_lon), (row.muni_lat, row.muni_lon))
     return make_spec(
         errand_id=row.id,

@@ -17,7 +17,7 @@ from urllib.parse import quote_plus
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.errands.eligibility import candidate_from_profile, spec_from_row
+from app.errands.eligibility import SPEC_COLUMNS, candidate_from_profile, join_spec_tables, spec_from_row
 from app.errands.lifecycle import is_late_withdrawal, report_allowed
 from app.errands.messages import place_name
 from app.extensions import db
@@ -123,28 +123,14 @@ def _own_errands(profile: HelperProfile) -> tuple[dict[int, _Offered], set[int],
 
 
 _BOARD_COLUMNS = (
-    Errand.id,
-    Errand.elder_id,
-    Errand.starts_at,
-    Errand.ends_at,
+    *SPEC_COLUMNS,
     Errand.helpers_needed,
-    TaskType.code.label("task_code"),
     TaskType.name_fi.label("task_fi"),
     TaskType.name_sv.label("task_sv"),
     TaskType.name_en.label("task_en"),
-    Elder.lat,
-    Elder.lon,
-    Elder.language,
-    Elder.elder_profile,
-    Elder.prefers_continuity,
     Village.name.label("village_name"),
-    Village.lat.label("village_lat"),
-    Village.lon.label("village_lon"),
     Municipality.name.label("muni_name"),
     Municipality.name_sv.label("muni_name_sv"),
-    Municipality.lat.label("muni_lat"),
-    Municipality.lon.label("muni_lon"),
-    HelpRequest.preferred_helper_id,
 )
 
 
@@ -171,12 +157,7 @@ def _board_statement(with_box: bool) -> sa.Select:
         )
     # Columns, not ORM objects: the board reads dozens of errands on every visit.
     return (
-        sa.select(*_BOARD_COLUMNS)
-        .join(Elder, Elder.id == Errand.elder_id)
-        .join(TaskType, TaskType.id == Errand.task_type_id)
-        .outerjoin(Village, Village.id == Elder.village_id)
-        .outerjoin(Municipality, Municipality.id == Elder.municipality_id)
-        .outerjoin(HelpRequest, HelpRequest.id == Errand.request_id)
+        join_spec_tables(sa.select(*_BOARD_COLUMNS).select_from(Errand))
         .where(
             Errand.state.in_(("open", "offered")),
             Errand.starts_at > sa.bindparam("now", type_=UTCDateTime()),

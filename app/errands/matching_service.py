@@ -64,7 +64,14 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from app.errands.eligibility import availability_set, candidate_from_profile, spec_from_errand, spec_from_row
+from app.errands.eligibility import (
+    SPEC_COLUMNS,
+    availability_set,
+    candidate_from_profile,
+    join_spec_tables,
+    spec_from_errand,
+    spec_from_row,
+)
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching import score
@@ -76,9 +83,6 @@ from app.models import (
     Errand,
     GuardianConsent,
     HelperProfile,
-    HelpRequest,
-    Municipality,
-    TaskType,
     Village,
     utcnow,
 )
@@ -517,34 +521,9 @@ def _candidate(row, busy: dict[int, list], errand_day: date) -> score.HelperCand
     )
 
 
-_VILLAGE, _MUNICIPALITY = aliased(Village), aliased(Municipality)
 #: What the matcher reads of an errand, its person and request, as plain columns.
-_SPEC = (
-    sa.select(
-        Errand.id,
-        Errand.elder_id,
-        Errand.starts_at,
-        Errand.ends_at,
-        TaskType.code.label("task_code"),
-        Elder.lat,
-        Elder.lon,
-        _VILLAGE.lat.label("village_lat"),
-        _VILLAGE.lon.label("village_lon"),
-        _MUNICIPALITY.lat.label("muni_lat"),
-        _MUNICIPALITY.lon.label("muni_lon"),
-        Elder.language,
-        Elder.elder_profile,
-        Elder.prefers_continuity,
-        HelpRequest.preferred_helper_id,
-        Elder.municipality_id,
-    )
-    .select_from(Errand)
-    .join(Elder, Elder.id == Errand.elder_id)
-    .join(TaskType, TaskType.id == Errand.task_type_id)
-    .outerjoin(HelpRequest, HelpRequest.id == Errand.request_id)
-    .outerjoin(_VILLAGE, _VILLAGE.id == Elder.village_id)
-    .outerjoin(_MUNICIPALITY, _MUNICIPALITY.id == Elder.municipality_id)
-    .where(Errand.id == _param("errand_id"))
+_SPEC = join_spec_tables(sa.select(*SPEC_COLUMNS, Elder.municipality_id).select_from(Errand)).where(
+    Errand.id == _param("errand_id")
 )
 
 
