@@ -112,8 +112,11 @@ def ensure_dataset(spec: Spec, *, log=print) -> Dataset:
         upgrade()
         world = generate(spec, progress=lambda m: log("  " + m))
         if db.engine.dialect.name == "postgresql":
+            # As autovacuum would leave a live database: statistics, and the
+            # visibility map and hint bits set (the first reads after a bulk
+            # load otherwise write every page they touch).
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(sa.text("ANALYZE"))
+                conn.execute(sa.text("VACUUM (FREEZE, ANALYZE)"))
         else:
             with db.engine.begin() as conn:
                 conn.execute(sa.text("ANALYZE"))

@@ -5,7 +5,8 @@
 Uses the same data set as ``python -m bench.pages`` (SQLite, or PostgreSQL with
 BENCH_DATABASE_URL), logs in through the real login form and prints the median
 time and the number of SQL statements of the page; ``--profile`` adds the
-cProfile functions with the most cumulative time (SORT=tottime, TOP=N to change).
+cProfile functions with the most cumulative time (SORT=tottime, TOP=N to change;
+CALLERS=pattern also lists who calls the functions matching the pattern).
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def main() -> None:
     if profiler:
         stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative"))
         stats.print_stats(int(os.environ.get("TOP", "35")))
+        if os.environ.get("CALLERS"):  # who calls the functions matching this pattern
+            stats.print_callers(os.environ["CALLERS"])
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import User, utcnow
@@ -16,7 +17,8 @@ def load_user(user_id: str) -> User | None:
         uid, version = int(raw_id), int(raw_version)
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, uid)
+    # A helper's profile comes in the same statement: nearly every helper page reads it.
+    user = db.session.get(User, uid, options=[joinedload(User.helper_profile)])
     if user is None or user.session_version != version or not user.active:
         return None
     return user

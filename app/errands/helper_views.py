@@ -26,6 +26,7 @@ from app.matching.geo import bounding_box
 from app.matching.score import HelperCandidate, hard_rules
 from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Municipality, Offer, TaskType, Village
 from app.models.base import UTCDateTime
+from app.models.user import user_organizations
 from app.phones import display_phone
 
 #: How many finished errands "My errands" lists.
@@ -80,13 +81,6 @@ class MyErrands:
     to_report: list[MyErrand]
     upcoming: list[MyErrand]
     past: list[MyErrand]
-
-
-def helper_organization_ids(profile: HelperProfile) -> set[int]:
-    ids = {org.id for org in profile.user.organizations} if profile.user is not None else set()
-    if profile.organization_id is not None:
-        ids.add(profile.organization_id)
-    return ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +155,15 @@ def _board_statement(with_box: bool) -> sa.Select:
         .where(
             Errand.state.in_(("open", "offered")),
             Errand.starts_at > sa.bindparam("now", type_=UTCDateTime()),
-            Errand.organization_id.in_(sa.bindparam("org_ids", expanding=True)),
+            # The helper's own organization and those their account belongs to.
+            Errand.organization_id.in_(
+                sa.union(
+                    sa.select(user_organizations.c.organization_id).where(
+                        user_organizations.c.user_id == sa.bindparam("user_id", type_=sa.Integer)
+                    ),
+                    sa.select(sa.bindparam("org_id", type_=sa.Integer)),
+                )
+            ),
             sa.or_(near, Errand.id.in_(sa.bindparam("pending_ids", expanding=True))),
         )
         .order_by(Errand.starts_at)
@@ -177,13 +179,15 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
     declined or already hold are left out. A bounding box on the person's
     indexed coordinates keeps the query small.
     """
-    org_ids = helper_organization_ids(profile)
-    if not org_ids:
-        return []
     offers, held_ids, busy = _own_errands(profile)
     pending_ids = [eid for eid, o in offers.items() if o.status == "pending"]
     declined_ids = {eid for eid, o in offers.items() if o.status == "declined"}
-    params: dict = {"now": now, "org_ids": sorted(org_ids), "pending_ids": pending_ids or [-1]}
+    params: dict = {
+        "now": now,
+        "user_id": profile.user_id,
+        "org_id": profile.organization_id,
+        "pending_ids": pending_ids or [-1],
+    }
     with_box = profile.lat is not None and profile.lon is not None
     if with_box:
         min_lat, max_lat, min_lon, max_lon = bounding_box(profile.lat, profile.lon, profile.max_distance_km or 0.0)

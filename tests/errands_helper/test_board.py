@@ -93,6 +93,22 @@ def test_board_leaves_out_other_orgs_too_far_taken_declined_and_past(db, make, m
     assert other_org.id not in ids and too_far.id not in ids and started.id not in ids and taken.id not in ids
 
 
+def test_board_shows_errands_of_every_organization_the_helper_belongs_to(db, make, make_errand, org):
+    """The profile's own organization, and the others the account is a member of
+    (a helper of 4H who also helps the parish); no one else's."""
+    parish, stranger = make.organization(kind="parish"), make.organization()
+    helper = make.helper(org=org, age=19)
+    helper.user.organizations = [parish]
+    own = make_errand(elder=make.elder(org=org))
+    of_parish = make_errand(elder=make.elder(org=parish))
+    not_mine = make_errand(elder=make.elder(org=stranger))
+    db.session.commit()
+
+    ids = {i.errand_id for i in board(helper, utcnow())}
+    assert ids == {own.id, of_parish.id}
+    assert not_mine.id not in ids
+
+
 def test_minor_is_not_offered_an_evening_errand(db, make, make_errand, org, client):
     minor = make.helper(org=org, age=16)
     adult = make.helper(org=org, age=19)
