@@ -50,8 +50,20 @@ def engine_options(uri: str, options: dict[str, Any]) -> dict[str, Any]:
 WROTE = "transaction_wrote"
 
 
-def _is_read(statement: str) -> bool:
-    return statement.lstrip()[:6].upper() == "SELECT"
+_SELECTS = (sa.Select, sa.CompoundSelect)
+
+
+def _is_read(statement: str, context: Any) -> bool:
+    """A SELECT, or a WITH ... SELECT whose every CTE is a SELECT too (the
+    matcher's and the reports' statements). Anything else counts as a write,
+    also a WITH given as text (it could hold an INSERT)."""
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT":
+        return True
+    compiled = getattr(context, "compiled", None)
+    if not head.startswith("WITH") or compiled is None or not getattr(compiled, "ctes", None):
+        return False
+    return isinstance(compiled.statement, _SELECTS) and all(isinstance(cte.element, _SELECTS) for cte in compiled.ctes)
 
 
 def configure_engine(engine: Engine) -> None:
@@ -61,7 +73,7 @@ def configure_engine(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _note_writes(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not conn.info.get(WROTE) and not _is_read(statement):
+        if not conn.info.get(WROTE) and not _is_read(statement, context):
             conn.info[WROTE] = True
 
     if engine.dialect.name != "sqlite":

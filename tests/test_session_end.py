@@ -5,11 +5,12 @@ PostgreSQL; anything that wrote, has unflushed changes or failed is rolled back.
 from __future__ import annotations
 
 import contextlib
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
-from app.db_setup import end_session
+from app.db_setup import _is_read, end_session
 from app.models import AuditLog
 
 
@@ -42,6 +43,34 @@ def test_a_session_that_only_read_ends_with_commit(db):
         _audit_count(db)
         end_session()
     assert seen == ["commit"]
+
+
+def test_a_select_with_common_table_expressions_counts_as_a_read(db):
+    db.session.remove()
+    recent = sa.select(AuditLog.id).where(AuditLog.action == "x").cte("recent")
+    with transaction_ends(db.engine) as seen:
+        db.session.execute(sa.select(sa.func.count()).select_from(recent))
+        end_session()
+    assert seen == ["commit"]
+
+
+@pytest.mark.parametrize("how", ["insert in a CTE", "WITH as text"])
+def test_a_with_statement_that_may_write_is_rolled_back(db, how):
+    db.session.remove()
+    if how == "insert in a CTE":
+        added = sa.insert(AuditLog).values(action="left over").returning(AuditLog.id).cte("added")
+        statement = sa.select(added.c.id)
+        if db.engine.dialect.name == "sqlite":  # SQLite has no INSERT in a WITH: the rule alone
+            compiled = statement.compile(db.engine)
+            assert not _is_read(str(compiled), SimpleNamespace(compiled=compiled))
+            return
+    else:
+        statement = sa.text("WITH added AS (SELECT 1 AS id) SELECT id FROM added")
+    with transaction_ends(db.engine) as seen:
+        db.session.execute(statement)
+        end_session()
+    assert seen == ["rollback"]
+    assert _audit_count(db) == 0
 
 
 def test_a_session_that_wrote_without_committing_is_rolled_back(db):

@@ -105,8 +105,6 @@ RECENT_DAYS = 30
 #: Guardian consents are read for helpers younger than this (minors: under 18).
 MAYBE_MINOR_YEARS = 19
 
-HP = HelperProfile
-
 
 @dataclass(frozen=True, slots=True)
 class Person:
@@ -157,23 +155,31 @@ def errand_spec(errand: Errand) -> score.ErrandSpec:
     return spec_from_errand(errand)
 
 
+#: The candidate statement names its tables with short aliases and writes its
+#: constants inline: its text stays under 4 KB and 50 parameters, the largest
+#: statement psycopg keeps converted between executions (a longer one costs
+#: ~0.5 ms of Python on every ranking). ``h`` is the candidate row; each ring
+#: reads its own ``p<n>``.
+H = aliased(HelperProfile, name="h")
+_V = aliased(Village, name="v")
+
 _COLUMNS = (
-    HP.id,
-    HP.first_name,
-    HP.last_name,
-    HP.birth_date,
-    HP.lat,
-    HP.lon,
-    HP.max_distance_km,
-    HP.transport,
+    H.id,
+    H.first_name,
+    H.last_name,
+    H.birth_date,
+    H.lat,
+    H.lon,
+    H.max_distance_km,
+    H.transport,
     # The JSON lists as their text: parsed once per distinct value (see _json_list).
-    sa.cast(HP.task_types, sa.Text).label("task_types_json"),
-    sa.cast(HP.availability, sa.Text).label("availability_json"),
-    sa.cast(HP.languages, sa.Text).label("languages_json"),
-    HP.youth_profile,
-    HP.status,
-    HP.paused_until,
-    Village.name.label("village_name"),
+    sa.cast(H.task_types, sa.Text).label("task_types_json"),
+    sa.cast(H.availability, sa.Text).label("availability_json"),
+    sa.cast(H.languages, sa.Text).label("languages_json"),
+    H.youth_profile,
+    H.status,
+    H.paused_until,
+    _V.name.label("village_name"),
 )
 #: The leading columns of _COLUMNS that _Profile unpacks.
 _PROFILE_COLUMNS = 14
@@ -181,6 +187,17 @@ _PROFILE_COLUMNS = 14
 
 def _param(name: str, type_=sa.Integer) -> sa.BindParameter:
     return sa.bindparam(name, type_=type_)
+
+
+def _const(value: str | float) -> sa.ColumnElement:
+    """A constant of the code written into the statement (no bound parameter)."""
+    if isinstance(value, str):
+        return sa.literal_column(f"'{value}'", sa.String)
+    return sa.literal_column(repr(value), sa.Float if isinstance(value, float) else sa.Integer)
+
+
+def _texts(*values: str) -> list[sa.ColumnElement]:
+    return [_const(v) for v in values]
 
 
 #: Each helper's reach (travel limit plus 25 % and 1 km, in degrees of latitude)
@@ -194,55 +211,78 @@ REACH_BOX_SQL = (
     f"box(point(lat - {_REACH_DEG_SQL}, lon - {_REACH_DLON_SQL}), "
     f"point(lat + {_REACH_DEG_SQL}, lon + {_REACH_DLON_SQL}))"
 )
+_MAX_TRAVEL_SQUARED = (MAX_TRAVEL_KM / KM_PER_DEGREE) ** 2
 
 
-def _rings(count: int, *where) -> tuple[list[sa.Select], sa.ColumnElement]:
-    """The first ``count`` rings of :data:`RINGS_KM` (each nearest first, at most
-    NEAREST_CAP), and the test for "inside the last of them"."""
-    rings = []
-    inner = None
-    for i in range(count):
-        box = sa.and_(
-            HP.lat.between(_param(f"lat0_{i}", sa.Float), _param(f"lat1_{i}", sa.Float)),
-            HP.lon.between(_param(f"lon0_{i}", sa.Float), _param(f"lon1_{i}", sa.Float)),
-        )
-        ring = sa.select(HP.id).where(box, *where)
-        if inner is not None:
-            ring = ring.where(sa.not_(inner))
-        rings.append(ring.order_by(_squared()).limit(NEAREST_CAP))
-        inner = box
-    return rings, inner
+def _approved(p) -> sa.ColumnElement:
+    # Tested through an expression (``status || ''``) on purpose: the same test,
+    # but a planner without statistics (SQLite) can no longer pick the weak
+    # status index and walk thousands of helpers.
+    return p.status.concat(_const("")) == _const("approved")
 
 
-def _squared() -> sa.ColumnElement:
-    """Squared distance from the person in degrees of latitude (longitude scaled)."""
-    dlat = HP.lat - _param("lat", sa.Float)
-    dlon = (HP.lon - _param("lon", sa.Float)) * _param("k", sa.Float)
-    return dlat * dlat + dlon * dlon
+def _network() -> sa.CTE:
+    """The errand's organization and every organization that covers the person's
+    municipality: the multi-producer network shares its helpers in a place."""
+    om = organization_municipalities.alias("om")
+    return sa.union(
+        sa.select(om.c.organization_id.label("id")).where(om.c.municipality_id == _param("muni_id")),
+        sa.select(_param("org_id").label("id")),
+    ).cte("net")
 
 
-def _nearest(where: list, reach_index: bool) -> sa.Select:
-    """The nearest NEAREST_CAP helpers who pass ``where``, nearest ring first:
-    the outer LIMIT stops the engine once enough have been found.
+def _box(p, i: int) -> sa.ColumnElement:
+    """Inside ring ``i``'s square (its corners are parameters)."""
+    return sa.and_(
+        p.lat.between(_param(f"lat0_{i}", sa.Float), _param(f"lat1_{i}", sa.Float)),
+        p.lon.between(_param(f"lon0_{i}", sa.Float), _param(f"lon1_{i}", sa.Float)),
+    )
+
+
+def _nearest_of(p, *where) -> sa.Select:
+    """The helpers ``p`` who pass ``where`` and can reach the person, nearest
+    first, at most NEAREST_CAP: within their own reach (travel limit plus 25 %
+    and 1 km) and never farther than MAX_TRAVEL_KM. Distance is the squared
+    degree distance, longitude scaled by cos(latitude); written once in an inner
+    select that both engines merge into this one."""
+    dlat = p.lat - _param("lat", sa.Float)
+    dlon = (p.lon - _param("lon", sa.Float)) * _param("k", sa.Float)
+    # op("/"): plain division (a typed "/" would add a CAST to the text).
+    limit_km = (p.max_distance_km * _const(REACH_FACTOR) + _const(REACH_SLACK_KM)).self_group()
+    reach = limit_km.op("/")(_const(KM_PER_DEGREE))
+    near = sa.select(p.id, (dlat * dlat + dlon * dlon).label("d"), reach.label("r")).where(*where).subquery("n")
+    return (
+        sa.select(near.c.id)
+        .where(near.c.d <= near.c.r * near.c.r, near.c.d <= _const(_MAX_TRAVEL_SQUARED))
+        .order_by(near.c.d)
+        .limit(_const(NEAREST_CAP))
+    )
+
+
+def _nearest(network: sa.CTE, reach_index: bool) -> sa.Select:
+    """The nearest NEAREST_CAP approved helpers of the network who can reach the
+    person, nearest ring first: the outer LIMIT stops the engine once enough
+    have been found.
 
     SQLite reads every ring of :data:`RINGS_KM` on the (organization, lat, lon)
     index. PostgreSQL reads the two inner rings so, and then, instead of the
     wide outer rings where most helpers cannot come that far, asks the reach
     index for those whose reach holds the person's point."""
-    if not reach_index:
-        rings, _ = _rings(len(RINGS_KM), *where)
-        parts = [sa.select(r.subquery().c.id) for r in rings]
-    else:
-        rings, inner = _rings(PG_RINGS, *where)
-        here = sa.func.point(_param("lat", sa.Float), _param("lon", sa.Float))
-        can_reach = sa.literal_column(REACH_BOX_SQL).op("@>")(sa.func.box(here, here))
-        farther = sa.select(HP.id).where(can_reach, *where)
-        if inner is not None:
-            farther = farther.where(sa.not_(inner))
-        farther = farther.order_by(_squared()).limit(NEAREST_CAP)
-        parts = [sa.select(r.subquery().c.id) for r in (*rings, farther)]
-    nearest = sa.union_all(*parts).subquery()
-    return sa.select(sa.select(nearest.c.id).limit(NEAREST_CAP).subquery().c.id)
+    count = PG_RINGS if reach_index else len(RINGS_KM)
+    rings = []
+    for i in range(count + reach_index):
+        p = aliased(HelperProfile, name=f"p{i}")
+        where = [p.organization_id.in_(sa.select(network.c.id)), _approved(p)]
+        if i < count:
+            where.append(_box(p, i))
+        else:  # PostgreSQL, beyond the rings: whose reach holds the person's point
+            here = sa.func.point(_param("lat", sa.Float), _param("lon", sa.Float))
+            where.append(sa.literal_column(REACH_BOX_SQL).op("@>")(sa.func.box(here, here)))
+        if i:
+            where.append(sa.not_(_box(p, i - 1)))
+        rings.append(sa.select(_nearest_of(p, *where).subquery(f"r{i}").c.id))
+    nearest = sa.union_all(*rings).subquery("u")
+    return sa.select(sa.select(nearest.c.id).limit(_const(NEAREST_CAP)).subquery("c").c.id)
 
 
 @functools.cache
@@ -251,74 +291,62 @@ def _candidate_statement(with_coords: bool, with_municipality: bool, reach_index
 
     ``reach_index``: the database has ``ix_helper_profiles_reach`` (PostgreSQL).
     """
-    # Status is tested through an expression (``status || ''``) on purpose: the
-    # same test, but a planner without statistics (SQLite) can no longer pick
-    # the weak status index and walk thousands of helpers.
-    approved = HP.status.concat("") == "approved"
-    network = sa.union(
-        sa.select(organization_municipalities.c.organization_id).where(
-            organization_municipalities.c.municipality_id == _param("muni_id")
-        ),
-        sa.select(_param("org_id")),
-    )
-    in_network = HP.organization_id.in_(network)
+    network = _network()
     parts: list[sa.Select] = []
     if with_coords:
-        squared = _squared()
-        reach = (HP.max_distance_km * REACH_FACTOR + REACH_SLACK_KM) / KM_PER_DEGREE
-        # Within their own reach, and never farther than MAX_TRAVEL_KM (on both engines).
-        within = sa.and_(squared <= reach * reach, squared <= (MAX_TRAVEL_KM / KM_PER_DEGREE) ** 2)
-        parts.append(_nearest([in_network, approved, within], reach_index))
+        parts.append(_nearest(network, reach_index))
         if with_municipality:
             # No location: the municipality decides (coalesce: found through the
             # lat IS NULL end of the network's index, not the whole municipality).
+            p = aliased(HelperProfile, name="q")
             no_coords = (
-                sa.select(HP.id)
+                sa.select(p.id)
                 .where(
-                    HP.lat.is_(None),
-                    sa.func.coalesce(HP.municipality_id, 0) == _param("muni_id"),
-                    approved,
-                    in_network,
+                    p.lat.is_(None),
+                    sa.func.coalesce(p.municipality_id, _const(0)) == _param("muni_id"),
+                    _approved(p),
+                    p.organization_id.in_(sa.select(network.c.id)),
                 )
-                .limit(NEAREST_CAP)
+                .limit(_const(NEAREST_CAP))
             )
-            parts.append(sa.select(no_coords.subquery().c.id))
+            parts.append(sa.select(no_coords.subquery("m").c.id))
     else:
-        place = HP.municipality_id == _param("muni_id") if with_municipality else HP.organization_id == _param("org_id")
-        nearby = sa.select(HP.id).where(place, approved, in_network).limit(NEAREST_CAP)
-        parts.append(sa.select(nearby.subquery().c.id))
-    # Always the helpers who have helped this person before, and the preferred one.
-    parts.append(
-        sa.select(Assignment.helper_id)
-        .join(Errand, Errand.id == Assignment.errand_id)
-        .where(Errand.elder_id == _param("elder_id"), Assignment.status == "done")
-    )
-    parts.append(sa.select(_param("preferred_id")))
-    already = sa.select(Assignment.helper_id).where(
-        Assignment.errand_id == _param("errand_id"), Assignment.status.in_(("active", "done"))
-    )
+        p = aliased(HelperProfile, name="q")
+        place = p.municipality_id == _param("muni_id") if with_municipality else p.organization_id == _param("org_id")
+        nearby = (
+            sa.select(p.id)
+            .where(place, _approved(p), p.organization_id.in_(sa.select(network.c.id)))
+            .limit(_const(NEAREST_CAP))
+        )
+        parts.append(sa.select(nearby.subquery("m").c.id))
     past, feedback = _with_this_person()
+    # Always the helpers who have helped this person before, and the preferred one.
+    parts.append(sa.select(past.c.helper_id))
+    parts.append(sa.select(_param("preferred_id")))
+    a = aliased(Assignment, name="x")
+    already = sa.select(a.helper_id).where(a.errand_id == _param("errand_id"), a.status.in_(_texts("active", "done")))
     return (
         sa.select(*_COLUMNS, past.c.past_count, feedback.c.feedback_mean, *_fact_columns())
-        .outerjoin(Village, Village.id == HP.village_id)
-        .outerjoin(past, past.c.helper_id == HP.id)
-        .outerjoin(feedback, feedback.c.helper_id == HP.id)
-        .where(HP.id.in_(sa.union(*parts)), approved, HP.id.not_in(already))
+        .outerjoin(_V, _V.id == H.village_id)
+        .outerjoin(past, past.c.helper_id == H.id)
+        .outerjoin(feedback, feedback.c.helper_id == H.id)
+        .where(H.id.in_(sa.union(*parts)), _approved(H), H.id.not_in(already))
     )
 
 
-def _with_this_person() -> tuple[sa.Subquery, sa.Subquery]:
+def _with_this_person() -> tuple[sa.CTE, sa.Subquery]:
     """Continuity: the errands each helper has done for this person, and the
     person's mean feedback on encounters with each helper. Computed once for the
     person (a few rows) and joined, instead of once per candidate."""
+    a, e = aliased(Assignment, name="a"), aliased(Errand, name="e")
     past = (
-        sa.select(Assignment.helper_id, sa.func.count(sa.distinct(Assignment.errand_id)).label("past_count"))
-        .join(Errand, Errand.id == Assignment.errand_id)
-        .where(Errand.elder_id == _param("elder_id"), Assignment.status == "done")
-        .group_by(Assignment.helper_id)
-        .subquery("past")
+        sa.select(a.helper_id, sa.func.count(sa.distinct(a.errand_id)).label("past_count"))
+        .join(e, e.id == a.errand_id)
+        .where(e.elder_id == _param("elder_id"), a.status == _const("done"))
+        .group_by(a.helper_id)
+        .cte("past")
     )
-    helper_side, elder_side = aliased(EncounterParticipant), aliased(EncounterParticipant)
+    helper_side, elder_side = aliased(EncounterParticipant, name="eh"), aliased(EncounterParticipant, name="ee")
     feedback = (
         sa.select(helper_side.helper_id, sa.func.avg(elder_side.feedback_score).label("feedback_mean"))
         .join(elder_side, elder_side.encounter_id == helper_side.encounter_id)
@@ -328,7 +356,7 @@ def _with_this_person() -> tuple[sa.Subquery, sa.Subquery]:
             helper_side.helper_id.is_not(None),
         )
         .group_by(helper_side.helper_id)
-        .subquery("feedback")
+        .subquery("f")
     )
     return past, feedback
 
@@ -337,37 +365,35 @@ def _fact_columns() -> list[sa.Label]:
     """What the score needs to know of each candidate helper besides the profile,
     as correlated subqueries on indexed columns: evaluated only for the (at most
     a hundred or so) candidate rows, in the same statement."""
-    a, e = aliased(Assignment), aliased(Errand)
+    a, e = aliased(Assignment, name="ba"), aliased(Errand, name="be")
     busy = (
         sa.select(sa.func.count())
         .select_from(a)
         .join(e, e.id == a.errand_id)
         .where(
-            a.helper_id == HP.id,
-            a.status == "active",
+            a.helper_id == H.id,
+            a.status == _const("active"),
             e.id != _param("errand_id"),
             e.starts_at < _param("ends_at", UTCDateTime()),
             e.ends_at > _param("starts_at", UTCDateTime()),
         )
     )
-    recent_a = aliased(Assignment)
+    recent_a = aliased(Assignment, name="ra")
     recent = sa.select(sa.func.count(recent_a.id)).where(
-        recent_a.helper_id == HP.id,
-        recent_a.status.in_(("active", "done", "no_show")),
+        recent_a.helper_id == H.id,
+        recent_a.status.in_(_texts("active", "done", "no_show")),
         recent_a.assigned_at >= _param("since", UTCDateTime()),
     )
     # A minor's newest consent request decides (as in app.helpers.consent.current_consent);
     # read only for those who may be minors on the errand's day.
+    g = aliased(GuardianConsent, name="g")
     consent = (
-        sa.select(GuardianConsent.status)
-        .where(GuardianConsent.helper_id == HP.id)
-        .order_by(GuardianConsent.requested_at.desc(), GuardianConsent.id.desc())
-        .limit(1)
+        sa.select(g.status).where(g.helper_id == H.id).order_by(g.requested_at.desc(), g.id.desc()).limit(_const(1))
     )
     return [
         busy.scalar_subquery().label("busy_count"),
         recent.scalar_subquery().label("recent_count"),
-        sa.case((HP.birth_date > _param("minor_born_after", sa.Date), consent.scalar_subquery())).label(
+        sa.case((H.birth_date > _param("minor_born_after", sa.Date), consent.scalar_subquery())).label(
             "consent_status"
         ),
     ]
