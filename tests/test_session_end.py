@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from app.db_setup import _is_read, end_session
+from app.db_setup import _is_read, end_session, plan_once
 from app.models import AuditLog
 
 
@@ -131,3 +131,33 @@ def test_a_session_left_after_a_failed_flush_is_rolled_back_quietly(db, caplog):
     assert "commit" not in seen
     assert "Could not end" not in caplog.text
     assert _audit_count(db) == 0
+
+
+def _plan_cache_mode(db) -> str:
+    return db.session.connection().exec_driver_sql("SELECT current_setting('plan_cache_mode')").scalar()
+
+
+def test_plan_once_lasts_until_the_transaction_ends(db):
+    """PostgreSQL: generic plans for the rest of the transaction only; the
+    transaction still counts as a read (ends with COMMIT). SQLite: nothing."""
+    db.session.remove()
+    with transaction_ends(db.engine) as seen:
+        plan_once(db.session.connection())
+        if db.engine.dialect.name == "postgresql":
+            assert _plan_cache_mode(db) == "force_generic_plan"
+        _audit_count(db)
+        end_session()
+    assert seen == ["commit"]
+    if db.engine.dialect.name == "postgresql":
+        assert _plan_cache_mode(db) == "auto"
+    end_session()
+
+
+def test_the_helpers_board_ends_with_commit(db, make, client):
+    helper = make.helper()
+    db.session.commit()
+    client.login(helper.user.email)
+    db.session.remove()
+    with transaction_ends(db.engine) as seen:
+        assert client.get("/board").status_code == 200
+    assert "rollback" not in seen

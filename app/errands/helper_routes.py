@@ -145,7 +145,6 @@ def board_view():
         next_show=shown + BOARD_PAGE_SIZE,
         first_new=items[shown].errand_id if len(items) > shown else None,
         notice=notice,
-        form=ActionForm(),
     )
 
 

@@ -17,6 +17,7 @@ from urllib.parse import quote_plus
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.db_setup import plan_once
 from app.errands.eligibility import SPEC_COLUMNS, candidate_from_profile, join_spec_tables, spec_from_row
 from app.errands.lifecycle import is_late_withdrawal, report_allowed
 from app.errands.messages import place_name
@@ -93,7 +94,7 @@ def _own_errands(profile: HelperProfile) -> tuple[dict[int, _Offered], set[int],
     """In one statement: the helper's pending and declined offers, the errands they
     hold or have done, and the active ones' times (busy)."""
     no_time = sa.null().cast(UTCDateTime())
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         sa.union_all(
             sa.select(Offer.errand_id, Offer.status, Offer.expires_at, no_time, no_time, sa.literal(True)).where(
                 Offer.helper_id == profile.id, Offer.status.in_(("pending", "declined"))
@@ -179,6 +180,8 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
     declined or already hold are left out. A bounding box on the person's
     indexed coordinates keeps the query small.
     """
+    db.session.flush()  # the statements below run on the connection, past the autoflush
+    plan_once(db.session.connection())
     offers, held_ids, busy = _own_errands(profile)
     pending_ids = [eid for eid, o in offers.items() if o.status == "pending"]
     declined_ids = {eid for eid, o in offers.items() if o.status == "declined"}
@@ -194,7 +197,8 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
         params.update(min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
     candidates: dict[tuple[date, tuple], HelperCandidate] = {}
     items: list[BoardItem] = []
-    for row in db.session.execute(_board_statement(with_box), params):
+    # Core execution on the session's connection: plain rows, no ORM layer in between.
+    for row in db.session.connection().execute(_board_statement(with_box), params):
         if row.id in declined_ids or row.id in held_ids:
             continue
         offer = offers.get(row.id)
