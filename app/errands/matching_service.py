@@ -231,6 +231,10 @@ def _network() -> sa.CTE:
     ).cte("net")
 
 
+def _in_network(p, network: sa.CTE) -> sa.ColumnElement:
+    return p.organization_id.in_(sa.select(network.c.id))
+
+
 def _box(p, i: int) -> sa.ColumnElement:
     """Inside ring ``i``'s square (its corners are parameters)."""
     return sa.and_(
@@ -272,7 +276,7 @@ def _nearest(network: sa.CTE, reach_index: bool) -> sa.Select:
     rings = []
     for i in range(count + reach_index):
         p = aliased(HelperProfile, name=f"p{i}")
-        where = [p.organization_id.in_(sa.select(network.c.id)), _approved(p)]
+        where = [_in_network(p, network), _approved(p)]
         if i < count:
             where.append(_box(p, i))
         else:  # PostgreSQL, beyond the rings: whose reach holds the person's point
@@ -305,7 +309,7 @@ def _candidate_statement(with_coords: bool, with_municipality: bool, reach_index
                     p.lat.is_(None),
                     sa.func.coalesce(p.municipality_id, _const(0)) == _param("muni_id"),
                     _approved(p),
-                    p.organization_id.in_(sa.select(network.c.id)),
+                    _in_network(p, network),
                 )
                 .limit(_const(NEAREST_CAP))
             )
@@ -313,11 +317,7 @@ def _candidate_statement(with_coords: bool, with_municipality: bool, reach_index
     else:
         p = aliased(HelperProfile, name="q")
         place = p.municipality_id == _param("muni_id") if with_municipality else p.organization_id == _param("org_id")
-        nearby = (
-            sa.select(p.id)
-            .where(place, _approved(p), p.organization_id.in_(sa.select(network.c.id)))
-            .limit(_const(NEAREST_CAP))
-        )
+        nearby = sa.select(p.id).where(place, _approved(p), _in_network(p, network)).limit(_const(NEAREST_CAP))
         parts.append(sa.select(nearby.subquery("m").c.id))
     past, feedback = _with_this_person()
     # Always the helpers who have helped this person before, and the preferred one.
