@@ -1,26 +1,36 @@
-"""Configuration read from environment variables, with safe defaults.
+"""Configuration: every setting declared once, read from the environment, typed and checked.
 
-Every setting is documented in the README table. Tests subclass ``Config``.
+``SETTINGS`` is the one list of environment variables the app reads: each with
+its kind (type and what is allowed) and its default. ``Config`` carries those
+defaults plus the fixed values that are not settings; tests subclass it.
+``config_from_env()`` builds the class the app runs with from the environment,
+and ``create_app`` checks the final values again (``validated``), so a wrong
+value, from the environment or from a subclass, stops the app with a message
+naming the variable and what it allows.
+
+To add a setting: one line in ``SETTINGS`` and one row in the README's
+configuration table (a test compares the two). Read it with
+``current_app.config["NAME"]``; it is already of its declared type.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
+ENVIRONMENTS = ("production", "development", "testing")
+# At least this many characters of SECRET_KEY in production (secrets.token_urlsafe(48) gives 64).
+MIN_SECRET_KEY_LENGTH = 32
+KNOWN_WEAK_SECRETS = frozenset({"dev-only-not-secret", "test-secret", "secret", "changeme", "change-me"})
 
 
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _sqlite_default() -> str:
-    return f"sqlite:///{INSTANCE_DIR / 'arjen.db'}"
+class ConfigError(RuntimeError):
+    """The configuration has wrong values; the message lists every one of them."""
 
 
 def normalise_database_url(url: str) -> str:
@@ -31,10 +41,315 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# -- kinds of value ---------------------------------------------------------
+# A kind turns a value (an environment string, or a value a Config subclass
+# wrote) into the typed value, or raises ValueError; ``allowed`` says what is.
+
+
+@dataclass(frozen=True)
+class Text:
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+    @property
+    def allowed(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        return "a non-empty text" if self.required else "a text"
+
+    def convert(self, value: Any) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise ValueError
+        value = value.strip()
+        if (self.choices and value not in self.choices) or (self.required and not value):
+            raise ValueError
+        return value
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret: may be unset here (``validated`` decides where one is required); never shown."""
+
+    allowed = "a text"
+
+    def convert(self, value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise ValueError
+        return value
+
+
+@dataclass(frozen=True)
+class Integer:
+    low: int
+    high: int | None = None
+
+    @property
+    def allowed(self) -> str:
+        if self.high is None:
+            return f"a whole number, {self.low} or more"
+        return f"a whole number from {self.low} to {self.high}"
+
+    def convert(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError
+        number = int(value.strip()) if isinstance(value, str) else int(value)
+        if number < self.low or (self.high is not None and number > self.high):
+            raise ValueError
+        return number
+
+
+@dataclass(frozen=True)
+class Number:
+    """A decimal number above ``above`` (or at least ``low`` when given)."""
+
+    above: float | None = 0.0
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def allowed(self) -> str:
+        lower = f"{self.low:g} or more" if self.low is not None else f"above {self.above:g}"
+        upper = f" and at most {self.high:g}" if self.high is not None else ""
+        return f"a number {lower}{upper}"
+
+    def convert(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueError
+        number = float(value.strip()) if isinstance(value, str) else float(value)
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError
+        if self.low is not None and number < self.low:
+            raise ValueError
+        if self.low is None and self.above is not None and number <= self.above:
+            raise ValueError
+        if self.high is not None and number > self.high:
+            raise ValueError
+        return number
+
+
+@dataclass(frozen=True)
+class Flag:
+    allowed = "on/off: 1, true, yes, on or 0, false, no, off"
+
+    def convert(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in {"1", "true", "yes", "on"}:
+            return True
+        if word in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError
+
+
+@dataclass(frozen=True)
+class Url:
+    schemes: tuple[str, ...] = ("https", "http")
+    optional: bool = False  # empty allowed
+    placeholders: tuple[str, ...] = ()  # e.g. the {z}/{x}/{y} of a tile URL
+
+    @property
+    def allowed(self) -> str:
+        text = " or ".join(f"{s}://" for s in self.schemes) + " URL"
+        if self.placeholders:
+            text += " with " + ", ".join(self.placeholders)
+        return text + (", or empty" if self.optional else "")
+
+    def convert(self, value: Any) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise ValueError
+        value = value.strip().rstrip("/")
+        if not value and self.optional:
+            return ""
+        scheme, sep, rest = value.partition("://")
+        if not sep or scheme not in self.schemes or not rest or " " in value:
+            raise ValueError
+        if any(p not in value for p in self.placeholders):
+            raise ValueError
+        return value
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    allowed = "an SQLAlchemy URL such as postgresql://user@host/db or sqlite:///path"
+
+    def convert(self, value: Any) -> str:
+        if not isinstance(value, str) or "://" not in value.strip():
+            raise ValueError
+        return normalise_database_url(value.strip())
+
+
+Kind = Text | Secret | Integer | Number | Flag | Url | DatabaseUrl
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its kind, its default, and the config keys it sets."""
+
+    name: str
+    kind: Kind
+    default: Any
+    keys: tuple[str, ...] = ()  # config keys when not just ``name``
+
+    @property
+    def config_keys(self) -> tuple[str, ...]:
+        return self.keys or (self.name,)
+
+
+HOUR = Integer(0, 23)
+
+# Every environment variable the app reads; the README's table documents each one.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("APP_ENV", Text(ENVIRONMENTS), "production", keys=("ENV_NAME",)),
+    Setting("SECRET_KEY", Secret(), None),
+    Setting("DATABASE_URL", DatabaseUrl(), f"sqlite:///{INSTANCE_DIR / 'arjen.db'}", keys=("SQLALCHEMY_DATABASE_URI",)),
+    Setting("SESSION_COOKIE_SECURE", Flag(), True, keys=("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")),
+    Setting("PUBLIC_BASE_URL", Url(), "http://127.0.0.1:5000"),
+    # SMS: backend and Twilio
+    Setting("SMS_BACKEND", Text(("outbox", "twilio")), "outbox"),
+    Setting("TWILIO_ACCOUNT_SID", Text(), ""),
+    Setting("TWILIO_AUTH_TOKEN", Text(), ""),
+    Setting("TWILIO_FROM", Text(), ""),
+    Setting("TWILIO_MESSAGING_SERVICE_SID", Text(), ""),
+    Setting("TWILIO_API_BASE_URL", Url(optional=True), ""),
+    Setting("TWILIO_TIMEOUT", Number(high=120), 10.0),
+    # SMS: dispatcher, retries, quiet hours
+    Setting("SMS_RATE_PER_SECOND", Number(high=1000), 5.0),
+    Setting("SMS_BATCH_SIZE", Integer(1, 1000), 20),
+    Setting("SMS_SEND_CONCURRENCY", Integer(1, 64), 8),
+    Setting("SMS_MAX_ATTEMPTS", Integer(1, 100), 10),
+    Setting("SMS_RETRY_BASE_SECONDS", Number(), 30.0),
+    Setting("SMS_RETRY_MAX_SECONDS", Number(), 3600.0),
+    Setting("SMS_UNKNOWN_RECHECK_SECONDS", Number(), 600.0),
+    Setting("SMS_QUIET_START_HOUR", HOUR, 21),
+    Setting("SMS_QUIET_END_HOUR", HOUR, 8),
+    # Retention
+    Setting("SMS_RETENTION_DAYS", Integer(1), 365),
+    Setting("ALERT_RETENTION_DAYS", Integer(1), 365),
+    # Reminders, escalation, feedback, repeating requests
+    Setting("REMINDER_DAY_BEFORE_HOUR", HOUR, 18),
+    Setting("REMINDER_HOURS_BEFORE", Number(high=24), 2.0),
+    Setting("REMINDER_CALL_HOUR", HOUR, 9),
+    Setting("ESCALATION_FIRST_HOURS", Number(high=24 * 14), 48.0),
+    Setting("ESCALATION_SECOND_HOURS", Number(high=24 * 14), 24.0),
+    Setting("ESCALATION_OFFER_COUNT", Integer(1, 100), 8),
+    Setting("ESCALATION_GRACE_MINUTES", Number(above=None, low=0), 60.0),
+    Setting("FEEDBACK_DELAY_HOURS", Number(above=None, low=0, high=24 * 7), 2.0),
+    Setting("FEEDBACK_WINDOW_DAYS", Number(high=60), 2.0),
+    Setting("ERRAND_HORIZON_DAYS", Integer(1, 366), 21),
+    # Scheduler process
+    Setting("SCHEDULER_LOCK_FILE", Text(required=True), str(INSTANCE_DIR / "scheduler.lock")),
+    Setting("SCHEDULER_LOCK_RETRY_SECONDS", Number(), 15.0),
+    # Geocoding
+    Setting("GEOCODER", Text(("offline", "nominatim", "nominatim+offline")), "offline"),
+    Setting("NOMINATIM_URL", Url(), "https://nominatim.openstreetmap.org"),
+    Setting("NOMINATIM_USER_AGENT", Text(required=True), "arjen-pelastajat/1.0 (coordinator platform)"),
+    Setting("NOMINATIM_MIN_DELAY_SECONDS", Number(above=None, low=0), 1.0),
+    Setting("NOMINATIM_TIMEOUT", Number(high=120), 5.0),
+    Setting("NOMINATIM_CACHE_SIZE", Integer(0), 512),
+    # Maps and reports
+    Setting("MAP_TILE_URL", Url(("https",), optional=True, placeholders=("{z}", "{x}", "{y}")), ""),
+    Setting("MAP_TILE_ATTRIBUTION", Text(), "© OpenStreetMap contributors"),
+    Setting("REPORT_CACHE_SECONDS", Integer(0), 600),
+    Setting("CACHE_TYPE", Text(required=True), "FileSystemCache"),
+    Setting("CACHE_DIR", Text(required=True), str(INSTANCE_DIR / "cache")),
+    # -- settings added with issue 13 (one line each) --
+)
+
+# Rules between settings: (names, the rule as the message says it, the test).
+CROSS_RULES: tuple[tuple[tuple[str, ...], str, Callable[[Mapping[str, Any]], bool]], ...] = (
+    (
+        ("SMS_QUIET_START_HOUR", "SMS_QUIET_END_HOUR"),
+        "quiet hours run over midnight: the start hour must be later than the end hour",
+        lambda c: c["SMS_QUIET_START_HOUR"] > c["SMS_QUIET_END_HOUR"],
+    ),
+    (
+        ("SMS_RETRY_BASE_SECONDS", "SMS_RETRY_MAX_SECONDS"),
+        "the first retry wait cannot be longer than the longest",
+        lambda c: c["SMS_RETRY_BASE_SECONDS"] <= c["SMS_RETRY_MAX_SECONDS"],
+    ),
+    (
+        ("ESCALATION_FIRST_HOURS", "ESCALATION_SECOND_HOURS"),
+        "the second escalation comes nearer the errand than the first: it must be fewer hours",
+        lambda c: c["ESCALATION_SECOND_HOURS"] <= c["ESCALATION_FIRST_HOURS"],
+    ),
+    (
+        ("SMS_BACKEND", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID"),
+        "SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN "
+        "and TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID",
+        lambda c: (
+            c["SMS_BACKEND"] != "twilio"
+            or bool(
+                c["TWILIO_ACCOUNT_SID"]
+                and c["TWILIO_AUTH_TOKEN"]
+                and (c["TWILIO_FROM"] or c["TWILIO_MESSAGING_SERVICE_SID"])
+            )
+        ),
+    ),
+)
+
+
+def _shown(setting: Setting, value: Any) -> str:
+    return "(hidden)" if isinstance(setting.kind, Secret) else repr(value)
+
+
+def _secret_problem(values: Mapping[str, Any]) -> str | None:
+    secret = values.get("SECRET_KEY")
+    if not secret:
+        return (
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
+            "(or APP_ENV=development for local development)."
+        )
+    if values.get("ENV_NAME") == "production" and (len(secret) < MIN_SECRET_KEY_LENGTH or secret in KNOWN_WEAK_SECRETS):
+        return (
+            f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} random characters, "
+            "e.g. the output of: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    return None
+
+
+def validated(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every declared setting of ``values`` converted to its type.
+
+    Raises ``ConfigError`` naming every wrong value and what is allowed, and the
+    rules between settings that do not hold (e.g. quiet hours, Twilio credentials).
+    """
+    out: dict[str, Any] = {}
+    problems: list[str] = []
+    for setting in SETTINGS:
+        for key in setting.config_keys:
+            value = values.get(key, setting.default)
+            try:
+                out[key] = setting.kind.convert(value)
+            except (TypeError, ValueError):
+                label = setting.name if key == setting.name else f"{setting.name} (config key {key})"
+                problems.append(f"{label}={_shown(setting, value)} is not allowed: expected {setting.kind.allowed}")
+    if not problems:
+        for names, rule, holds in CROSS_RULES:
+            if not holds(out):
+                problems.append(f"{', '.join(names)}: {rule}")
+        secret = _secret_problem(out)
+        if secret:
+            problems.append(secret)
+    if problems:
+        raise ConfigError("The configuration is not valid:\n  " + "\n  ".join(problems))
+    return out
+
+
+# -- the configuration classes ----------------------------------------------
+
+
 class Config:
-    ENV_NAME = os.environ.get("APP_ENV", "production")
-    SECRET_KEY = os.environ.get("SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("DATABASE_URL", _sqlite_default()))
+    """The defaults of every setting in ``SETTINGS`` (set below) and fixed values."""
+
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
     # Languages: Finnish first, Swedish and English available.
@@ -43,53 +358,47 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
     DISPLAY_TIMEZONE = "Europe/Helsinki"
 
-    # Outside services.
-    SMS_BACKEND = os.environ.get("SMS_BACKEND", "outbox")
-    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
-    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
-    TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
-    TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
-    TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "")
-    SMS_RATE_PER_SECOND = float(os.environ.get("SMS_RATE_PER_SECOND", "5"))
-    GEOCODER = os.environ.get("GEOCODER", "offline")
-    NOMINATIM_URL = os.environ.get("NOMINATIM_URL", "https://nominatim.openstreetmap.org")
-    NOMINATIM_USER_AGENT = os.environ.get("NOMINATIM_USER_AGENT", "arjen-pelastajat/1.0 (coordinator platform)")
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
-    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
-
     # Cookies and sessions.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # a phone call can be long; the token lives as long as the session
 
     PAGE_SIZE = 25
-    # Flask-Caching: a directory shared by the web workers of one machine.
-    CACHE_TYPE = os.environ.get("CACHE_TYPE", "FileSystemCache")
-    CACHE_DIR = os.environ.get("CACHE_DIR", str(INSTANCE_DIR / "cache"))
     CACHE_DEFAULT_TIMEOUT = 600
-    REPORT_CACHE_SECONDS = int(os.environ.get("REPORT_CACHE_SECONDS", "600"))
-    SCHEDULER_LOCK_FILE = os.environ.get("SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock"))
+
+    # The scheduler's fixed values (not settings).
+    SCHEDULER_LOCK_KEY = 7_305_441_620_219_251  # PostgreSQL advisory lock id
+    SCHEDULER_LOCK_CHECK_SECONDS = 30.0
+    # How often each job runs (seconds).
+    SCHEDULER_DISPATCH_SECONDS = 5
+    SCHEDULER_REMINDER_SECONDS = 60
+    SCHEDULER_ESCALATION_SECONDS = 300
+    SCHEDULER_EXPIRY_SECONDS = 300
+    SCHEDULER_FEEDBACK_SECONDS = 600
+    SCHEDULER_GENERATE_SECONDS = 3600
+
+
+for _setting in SETTINGS:
+    for _key in _setting.config_keys:
+        setattr(Config, _key, _setting.default)
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
-    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECRET_KEY = "dev-only-not-secret"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
 
 
 class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-secret"
-    SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
+    SQLALCHEMY_DATABASE_URI = "sqlite://"  # tests/conftest.py points it at TEST_DATABASE_URL or a file
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     SMS_BACKEND = "outbox"
@@ -99,8 +408,30 @@ class TestConfig(Config):
     REPORT_CACHE_SECONDS = 0  # every test sees its own data; tests/reports/test_cache.py turns it on
 
 
-CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}
+CONFIGS: dict[str, type[Config]] = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}
 
 
-def config_from_env() -> type[Config]:
-    return CONFIGS.get(os.environ.get("APP_ENV", "production"), Config)
+def config_from_env(environ: Mapping[str, str] | None = None) -> type[Config]:
+    """The configuration class for ``environ`` (default: the process environment).
+
+    ``APP_ENV`` picks the base class; every variable of ``SETTINGS`` that is set
+    (an empty value counts as not set) overrides its default. Raises
+    ``ConfigError`` for wrong values.
+    """
+    env = os.environ if environ is None else environ
+    app_env = (env.get("APP_ENV") or "production").strip()
+    if app_env not in CONFIGS:
+        allowed = ", ".join(ENVIRONMENTS)
+        raise ConfigError(
+            f"The configuration is not valid:\n  APP_ENV={app_env!r} is not allowed: expected one of {allowed}"
+        )
+    base = CONFIGS[app_env]
+    given: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = env.get(setting.name)
+        if raw is not None and raw.strip():
+            for key in setting.config_keys:
+                given[key] = raw
+    merged = {key: getattr(base, key) for s in SETTINGS for key in s.config_keys} | given
+    values = validated(merged)
+    return type(f"{base.__name__}FromEnvironment", (base,), {key: values[key] for key in given})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import Config
+from config import Config, validated
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -30,11 +30,8 @@ def create_app(config_class: type[Config] = Config) -> Flask:
 
 
 def _check_config(app: Flask) -> None:
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError(
-            "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
-            "(or APP_ENV=development for local development)."
-        )
+    """Every setting typed and within what it allows, or ``ConfigError`` naming the wrong ones."""
+    app.config.update(validated(app.config))
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -96,7 +96,7 @@ def dataset_exists(name: str) -> bool:
 def bench_config(database_url: str, **overrides: Any) -> type[Config]:
     """A configuration class for an app on ``database_url`` (plain HTTP cookies, outbox SMS)."""
     attrs: dict[str, Any] = {
-        "ENV_NAME": "bench",
+        "ENV_NAME": "testing",
         "SECRET_KEY": "bench-secret-not-for-production",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SESSION_COOKIE_SECURE": False,

@@ -40,7 +40,7 @@ def report_for(scope: ReportScope, *, locale: str, fresh: bool = False) -> Repor
     ``fresh`` computes it again (and keeps the new one). The report's
     ``scope.now`` is when its figures were calculated.
     """
-    seconds = int(current_app.config.get("REPORT_CACHE_SECONDS", 0))
+    seconds = current_app.config["REPORT_CACHE_SECONDS"]
     if seconds <= 0:
         return build_report(scope, locale=locale)
     key = cache_key(scope, locale)

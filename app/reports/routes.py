@@ -120,7 +120,7 @@ def _chosen_names(form: ReportFilterForm, scope: ReportScope) -> tuple[str, str]
 
 
 def _cache_minutes() -> int:
-    seconds = int(current_app.config.get("REPORT_CACHE_SECONDS", 0))
+    seconds = current_app.config["REPORT_CACHE_SECONDS"]
     return max(1, round(seconds / 60)) if seconds > 0 else 0
 
 
@@ -136,8 +136,8 @@ def index():
         page_data = {
             "charts": {f.key: chart_json(f) for f in figures if f.chart and f.rows},
             "map": {
-                "tiles": current_app.config.get("MAP_TILE_URL", ""),
-                "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
+                "tiles": current_app.config["MAP_TILE_URL"],
+                "attribution": current_app.config["MAP_TILE_ATTRIBUTION"],
                 "points": [
                     {
                         "lat": p.lat,

@@ -123,11 +123,10 @@ class PostgresAdvisoryLock:
 def build_lock(app: Flask) -> SchedulerLock:
     """The lock that fits the app's database."""
     from app.extensions import db
-    from app.scheduling.settings import DEFAULTS
 
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "postgresql":
-            key = app.config.get("SCHEDULER_LOCK_KEY", DEFAULTS["SCHEDULER_LOCK_KEY"])
+            key = app.config["SCHEDULER_LOCK_KEY"]
             return PostgresAdvisoryLock(engine.url, key)
     return FileSchedulerLock(app.config["SCHEDULER_LOCK_FILE"])

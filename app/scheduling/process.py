@@ -25,7 +25,6 @@ from app.i18n import HELSINKI
 from app.models import utcnow
 from app.scheduling.jobs import JOBS, JobSpec, job_dispatch_sms
 from app.scheduling.locks import SchedulerLock, build_lock
-from app.scheduling.settings import DEFAULTS
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ class SchedulerRunner:
         self.has_lock = threading.Event()
 
     def _config(self, key: str):
-        return self.app.config.get(key, DEFAULTS[key])
+        return self.app.config[key]
 
     # -- lifecycle --------------------------------------------------------
 
