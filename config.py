@@ -330,8 +330,11 @@ def validated(values: Mapping[str, Any]) -> dict[str, Any]:
             try:
                 out[key] = setting.kind.convert(value)
             except (TypeError, ValueError):
-                label = setting.name if key == setting.name else f"{setting.name} (config key {key})"
-                problems.append(f"{label}={_shown(setting, value)} is not allowed: expected {setting.kind.allowed}")
+                where = "" if key == setting.name else f" (config key {key})"
+                problems.append(
+                    f"{setting.name}={_shown(setting, value)} is not allowed: expected {setting.kind.allowed}{where}"
+                )
+                break  # one message per variable
     if not problems:
         for names, rule, holds in CROSS_RULES:
             if not holds(out):
