@@ -9,15 +9,16 @@ import os
 import re
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.errands.requests import RequestInput, create_request, local_today
 from app.extensions import db as _db
-from app.models import SmsMessage, utcnow
+from app.models import Errand, SmsMessage, TaskType, utcnow
 from app.scheduling.jobs import job_purge, job_reminders
 from app.sms.dispatcher import current_backend, dispatch_outbox
 from app.sms.outbox import queue_sms
@@ -64,9 +65,9 @@ def _environment_reads(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os":
-            if node.attr in {"environ", "getenv", "environb"}:
-                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+        is_os = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os"
+        if is_os and node.attr in {"environ", "getenv", "environb"}:
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
 
 
@@ -348,3 +349,25 @@ def test_twilio_timeout_from_the_environment(db, env_app):
             dispatch_outbox(helsinki(2030, 1, 15, 12))
         db.session.refresh(second)
         assert second.status == "sent" and second.last_error_code is None
+
+
+def test_errand_horizon_from_the_environment_also_when_a_request_is_taken(db, env_app, make):
+    """A weekly request taken on the phone gets its dated errands ERRAND_HORIZON_DAYS ahead, not a fixed 21."""
+    coordinator = make.coordinator()
+    elder = make.elder(org=coordinator.organizations[0])
+    today = local_today(utcnow())
+    task = db.session.scalar(sa.select(TaskType).filter_by(code="walk"))
+    weekly = RequestInput(
+        elder_id=elder.id,
+        task_type_id=task.id,
+        date_from=today + timedelta(days=1),
+        time_from=time(11, 0),
+        recurrence="weekly",
+        recurrence_until=today + timedelta(weeks=20),
+    )
+    with env_app(ERRAND_HORIZON_DAYS="50").app_context():
+        req = create_request(weekly, taken_by=_db.session.merge(coordinator, load=False))
+        _db.session.commit()
+        request_id = req.id
+    count = db.session.scalar(sa.select(sa.func.count(Errand.id)).where(Errand.request_id == request_id))
+    assert count == 8  # days 1, 8, ..., 50 ahead (21 days would give 3)

@@ -11,7 +11,7 @@ and from summer time (its UTC time moves by an hour).
   first day, at ``time_from`` (or 09:00) for the expected duration; the last day
   stays on the request for the coordinator and the helper to see.
 * A repeating request (weekly or every second week, at most six months) gets its
-  dated errands ahead of time, up to :data:`DEFAULT_HORIZON_DAYS`;
+  dated errands ahead of time, up to ``ERRAND_HORIZON_DAYS`` (a setting);
   :func:`generate_due_errands` is run by the scheduler to keep that horizon
   filled. It is idempotent: an occurrence that exists is never created twice
   (``UniqueConstraint(request_id, starts_at)`` guards it in the database too).
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
 from app.i18n import HELSINKI
@@ -46,7 +47,6 @@ from app.models import (
 
 #: Errand states that are not finished: their short codes must stay unique.
 ACTIVE_STATES = ("open", "offered", "assigned")
-DEFAULT_HORIZON_DAYS = 21
 MAX_REPEAT_DAYS = 183  # "at most six months"
 FLEXIBLE_DEFAULT_TIME = time(9, 0)
 MAX_FLEXIBLE_DAYS = 31
@@ -371,7 +371,7 @@ def create_request(
     *,
     taken_by: User,
     now: datetime | None = None,
-    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    horizon_days: int | None = None,
 ) -> HelpRequest:
     """Save a request taken on the phone and its first dated errands.
 
@@ -407,12 +407,17 @@ def create_request(
         status="active",
     )
     db.session.add(req)
-    _materialise(req, now=now, horizon_days=horizon_days, existing=set(), codes=ShortCodes(), actor=taken_by)
+    _materialise(req, now=now, horizon_days=_horizon(horizon_days), existing=set(), codes=ShortCodes(), actor=taken_by)
     db.session.flush()
     return req
 
 
-def generate_due_errands(now: datetime | None = None, horizon_days: int = DEFAULT_HORIZON_DAYS) -> int:
+def _horizon(days: int | None) -> int:
+    """How many days ahead repeating requests get dated errands: ``days``, or the setting."""
+    return int(current_app.config["ERRAND_HORIZON_DAYS"]) if days is None else days
+
+
+def generate_due_errands(now: datetime | None = None, horizon_days: int | None = None) -> int:
     """Create the dated errands of repeating requests that fall within the
     horizon and do not exist yet; returns how many were created.
 
@@ -421,6 +426,7 @@ def generate_due_errands(now: datetime | None = None, horizon_days: int = DEFAUL
     errands; occurrences already in the past are never created.
     """
     now = now or utcnow()
+    horizon_days = _horizon(horizon_days)
     today = local_today(now)
     requests = list(
         db.session.scalars(

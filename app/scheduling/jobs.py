@@ -14,7 +14,6 @@ from datetime import datetime
 from app.extensions import db
 from app.models import utcnow
 from app.scheduling import escalation, reminders, retention
-from app.scheduling.settings import setting
 
 
 def job_dispatch_sms(now: datetime | None = None, *, should_stop: Callable[[], bool] | None = None) -> int:
@@ -47,7 +46,7 @@ def job_expire_offers(now: datetime | None = None) -> int:
 def job_generate_errands(now: datetime | None = None) -> int:
     from app.errands.requests import generate_due_errands
 
-    count = generate_due_errands(now or utcnow(), horizon_days=int(setting("ERRAND_HORIZON_DAYS")))
+    count = generate_due_errands(now or utcnow())
     db.session.commit()
     return count
 
