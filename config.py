@@ -70,11 +70,23 @@ class Text:
 
 @dataclass(frozen=True)
 class Secret:
-    """A secret: may be unset here (``validated`` decides where one is required); never shown."""
+    """A secret, never shown in messages; may be unset (``validated`` decides where one is
+    required). ``many``: a comma-separated list, newest first (e.g. keys that rotate)."""
 
-    allowed = "a text"
+    many: bool = False
 
-    def convert(self, value: Any) -> str | None:
+    @property
+    def allowed(self) -> str:
+        return "a comma-separated list of secrets" if self.many else "a text"
+
+    def convert(self, value: Any) -> str | tuple[str, ...] | None:
+        if self.many:
+            if value is None or value == "":
+                return ()
+            parts = value.split(",") if isinstance(value, str) else list(value)
+            if not all(isinstance(p, str) for p in parts):
+                raise ValueError
+            return tuple(p.strip() for p in parts if p.strip())
         if value is None or value == "":
             return None
         if not isinstance(value, str):

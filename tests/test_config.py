@@ -22,7 +22,20 @@ from app.models import Errand, SmsMessage, TaskType, utcnow
 from app.scheduling.jobs import job_purge, job_reminders
 from app.sms.dispatcher import current_backend, dispatch_outbox
 from app.sms.outbox import queue_sms
-from config import SETTINGS, Config, ConfigError, DevelopmentConfig, TestConfig, config_from_env, validated
+from config import (
+    SETTINGS,
+    Config,
+    ConfigError,
+    DevelopmentConfig,
+    Flag,
+    Integer,
+    Number,
+    Secret,
+    TestConfig,
+    Text,
+    config_from_env,
+    validated,
+)
 from tests.fakes.twilio_server import FakeTwilio
 from tests.sms.support import TWILIO_FROM, Builder, helsinki
 
@@ -371,3 +384,14 @@ def test_errand_horizon_from_the_environment_also_when_a_request_is_taken(db, en
         request_id = req.id
     count = db.session.scalar(sa.select(sa.func.count(Errand.id)).where(Errand.request_id == request_id))
     assert count == 8  # days 1, 8, ..., 50 ahead (21 days would give 3)
+
+
+def test_kinds_convert_environment_strings_and_python_values_alike():
+    assert Integer(0, 23).convert(" 7 ") == Integer(0, 23).convert(7) == Integer(0, 23).convert(7.0) == 7
+    assert Number().convert("0.5") == Number().convert(0.5) == 0.5
+    assert Flag().convert("YES") is Flag().convert(True) is True
+    assert Secret(many=True).convert("new-key, old-key,") == ("new-key", "old-key")
+    assert Secret(many=True).convert("") == ()
+    for kind, wrong in [(Integer(0, 23), True), (Number(), "inf"), (Flag(), 2), (Text(("a",)), 1)]:
+        with pytest.raises(ValueError):
+            kind.convert(wrong)
