@@ -6,6 +6,7 @@ Every setting is documented in the README table. Tests subclass ``Config``.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -69,6 +70,23 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # a phone call can be long; the token lives as long as the session
 
+    # --- Sessions, abuse limits and HTTP hardening (issue 13, part 2) ---
+    # A "keep me logged in" login lasts this many days, 30 at most (also ended on the server at logout).
+    REMEMBER_COOKIE_DURATION = timedelta(days=min(30, max(1, int(os.environ.get("REMEMBER_COOKIE_DAYS", "30")))))
+    # Flask-Limiter's storage: memory:// (one process) or redis://host:6379/0 shared by every worker.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Failed logins allowed per account (e-mail) and per IP address ("N per M minutes", limits syntax).
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
+    # Guardian consent SMS a day per guardian number and per IP address (public sign-up, profile edits).
+    CONSENT_SMS_PER_GUARDIAN_PER_DAY = int(os.environ.get("CONSENT_SMS_PER_GUARDIAN_PER_DAY", "3"))
+    CONSENT_SMS_PER_IP_PER_DAY = int(os.environ.get("CONSENT_SMS_PER_IP_PER_DAY", "10"))
+    # Bot check of the public sign-up: the form is refused if sent sooner or later than this.
+    SIGNUP_MIN_SECONDS = int(os.environ.get("SIGNUP_MIN_SECONDS", "5"))
+    SIGNUP_MAX_SECONDS = int(os.environ.get("SIGNUP_MAX_SECONDS", str(4 * 3600)))
+    # Largest request body accepted (bytes); larger ones get a friendly 413 page.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+
     PAGE_SIZE = 25
     # Flask-Caching: a directory shared by the web workers of one machine.
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "FileSystemCache")
@@ -97,6 +115,8 @@ class TestConfig(Config):
     PUBLIC_BASE_URL = "http://testserver"
     CACHE_TYPE = "SimpleCache"
     REPORT_CACHE_SECONDS = 0  # every test sees its own data; tests/reports/test_cache.py turns it on
+    SIGNUP_MIN_SECONDS = 0  # tests/test_abuse.py sets it to check the bot check
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}
