@@ -137,3 +137,22 @@ def open_sessions(user: User) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
     )
+
+
+def purge_sessions(now: datetime) -> int:
+    """Delete the rows of sessions that ended, or were last valid, more than
+    ``REMEMBER_COOKIE_DURATION`` ago (the daily retention job); returns how many."""
+    cutoff = now - remember_limit()
+    deleted = db.session.execute(
+        sa.delete(UserSession)
+        .where(
+            sa.or_(
+                UserSession.ended_at < cutoff,
+                sa.and_(  # never ended, but can never be valid again
+                    UserSession.ended_at.is_(None), UserSession.created_at < cutoff, UserSession.last_seen_at < cutoff
+                ),
+            )
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return deleted or 0

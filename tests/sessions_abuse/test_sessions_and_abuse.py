@@ -394,3 +394,24 @@ def test_a_too_large_request_gets_a_friendly_413(app, client, db, monkeypatch):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 413
     assert "<h1>Liikaa tietoa</h1>" in html
+
+
+def test_the_daily_purge_deletes_long_dead_sessions_only(app, make, db):
+    from app.scheduling.jobs import job_purge
+
+    user = make.coordinator()
+    now = utcnow()
+    old = now - timedelta(days=40)
+    rows = {
+        "ended long ago": UserSession(
+            id_hash="a" * 64, user_id=user.id, created_at=old, last_seen_at=old, ended_at=old
+        ),
+        "ended today": UserSession(id_hash="b" * 64, user_id=user.id, created_at=old, last_seen_at=old, ended_at=now),
+        "expired long ago": UserSession(id_hash="c" * 64, user_id=user.id, created_at=old, last_seen_at=old),
+        "open": UserSession(id_hash="d" * 64, user_id=user.id, created_at=old, last_seen_at=now),
+    }
+    db.session.add_all(rows.values())
+    db.session.commit()
+    assert job_purge(now) >= 2
+    left = set(db.session.scalars(sa.select(UserSession.id_hash)))
+    assert left == {"b" * 64, "d" * 64}
