@@ -62,7 +62,7 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
-        if _personal(response):
+        if _personal(response) and "no-store" not in response.headers.get("Cache-Control", ""):
             response.headers["Cache-Control"] = "no-store"
             response.headers.pop("Expires", None)
             response.headers.pop("ETag", None)
