@@ -10,6 +10,7 @@ a clear message, not a bare 429.
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 import time
@@ -25,6 +26,8 @@ from limits import RateLimitItem, parse
 from wtforms import HiddenField, StringField
 
 EXTENSION_KEY = "arjen.limiter"
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> Limiter:
@@ -62,21 +65,31 @@ class Refusal:
 
 
 def over_limit(checks: list[tuple[str, str | RateLimitItem, str]]) -> Refusal | None:
-    """The first of ``(scope, limit, key)`` whose limit is used up, or ``None``."""
+    """The first of ``(scope, limit, key)`` whose limit is used up, or ``None``.
+
+    If the storage (Redis) cannot be reached the check lets the request through
+    and logs it: an outage of the counters must not stop every login.
+    """
     strategy = limiter().limiter
-    for scope, limit, key in checks:
-        item = _item(limit)
-        if item.amount <= 0 or not strategy.test(item, scope, key):
-            reset_at = strategy.get_window_stats(item, scope, key).reset_time
-            return Refusal(scope, max(1, math.ceil((reset_at - time.time()) / 60)))
+    try:
+        for scope, limit, key in checks:
+            item = _item(limit)
+            if item.amount <= 0 or not strategy.test(item, scope, key):
+                reset_at = strategy.get_window_stats(item, scope, key).reset_time
+                return Refusal(scope, max(1, math.ceil((reset_at - time.time()) / 60)))
+    except Exception:  # the storage's own errors (redis.ConnectionError, ...)
+        log.exception("rate limit storage unavailable: %s not checked", [c[0] for c in checks])
     return None
 
 
 def count(checks: list[tuple[str, str | RateLimitItem, str]]) -> None:
     """Count one more against each ``(scope, limit, key)``."""
     strategy = limiter().limiter
-    for scope, limit, key in checks:
-        strategy.hit(_item(limit), scope, key)
+    try:
+        for scope, limit, key in checks:
+            strategy.hit(_item(limit), scope, key)
+    except Exception:  # see over_limit
+        log.exception("rate limit storage unavailable: %s not counted", [c[0] for c in checks])
 
 
 # --- The public sign-up's bot check: a signed time token and a honeypot field ---

@@ -415,3 +415,24 @@ def test_the_daily_purge_deletes_long_dead_sessions_only(app, make, db):
     assert job_purge(now) >= 2
     left = set(db.session.scalars(sa.select(UserSession.id_hash)))
     assert left == {"b" * 64, "d" * 64}
+
+
+def test_logging_in_works_while_the_limit_storage_is_down(app, make, db):
+    """Redis out of reach: the counters are skipped (and logged), nobody gets a 500."""
+    from app import create_app
+    from config import TestConfig
+
+    Config = type(
+        "DownConfig",
+        (TestConfig,),
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/3",
+        },
+    )
+    down = create_app(Config)
+    user = make.coordinator()
+    client = FormClient(down.test_client())
+    assert client.submit("/auth/login", {"email": user.email, "password": "väärä-salasana"}).status_code == 400
+    assert client.login(user.email).status_code == 302
+    assert client.get("/coordinator").status_code == 200
