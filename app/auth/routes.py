@@ -2,6 +2,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from app import abuse
 from app.audit import record
 from app.auth import bp
 from app.auth.forms import LoginForm, LogoutForm
@@ -27,8 +28,6 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
-        from app import abuse
-
         limits = login_limits(form.email.data)
         refusal = abuse.over_limit(limits)
         user = None if refusal else authenticate(form.email.data, form.password.data)

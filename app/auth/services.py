@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 
+from app.abuse import client_ip
 from app.extensions import db
 from app.models import User, utcnow
 
@@ -29,10 +31,6 @@ def home_endpoint(user: User) -> str:
 def login_limits(email: str) -> list[tuple[str, str, str]]:
     """The failed-login limits of one attempt: per account (the address as typed,
     whether or not it has an account) and per IP address."""
-    from flask import current_app
-
-    from app.abuse import client_ip
-
     config = current_app.config
     return [
         ("login-account", config["LOGIN_LIMIT_PER_ACCOUNT"], email.strip().lower()),

@@ -62,14 +62,13 @@ def register():
                 db.session.commit()
             except RegistrationError as exc:
                 db.session.rollback()
-                if exc.code == "email_taken":
-                    return _signup_received(reg.details.first_name)
-                getattr(form, exc.field).errors.append(_registration_error(exc.code))
+                if exc.code != "email_taken":  # a taken address is answered like a new sign-up
+                    getattr(form, exc.field).errors.append(_registration_error(exc.code))
             except sa.exc.IntegrityError:  # the same email signed up a moment ago in another request
                 db.session.rollback()
-                return _signup_received(reg.details.first_name)
-            else:
-                abuse.count(limits)  # a consent SMS went to the guardian
+            if not form.errors:
+                # Counted also for a taken address (no SMS then), so the counters tell nothing either.
+                abuse.count(limits)
                 return _signup_received(reg.details.first_name)
     form.prepare_bot_check()
     if form.errors and status == 200:
