@@ -274,6 +274,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CACHE_TYPE", Text(required=True), "FileSystemCache"),
     Setting("CACHE_DIR", Text(required=True), str(INSTANCE_DIR / "cache")),
     # -- settings added with issue 13 (one line each) --
+    # Sessions, abuse limits and HTTP hardening
+    Setting("REMEMBER_COOKIE_DAYS", Integer(1, 30), 30),
+    Setting("RATELIMIT_STORAGE_URI", Text(required=True), "memory://"),
+    Setting("LOGIN_LIMIT_PER_ACCOUNT", Text(required=True), "5 per 15 minutes"),
+    Setting("LOGIN_LIMIT_PER_IP", Text(required=True), "30 per 15 minutes"),
+    Setting("CONSENT_SMS_PER_GUARDIAN_PER_DAY", Integer(1, 100), 3),
+    Setting("CONSENT_SMS_PER_IP_PER_DAY", Integer(1, 10_000), 10),
+    Setting("SIGNUP_MIN_SECONDS", Integer(0, 3600), 5),
+    Setting("SIGNUP_MAX_SECONDS", Integer(60), 4 * 3600),
+    Setting("MAX_CONTENT_LENGTH", Integer(1024), 1024 * 1024),
 )
 
 # Rules between settings: (names, the rule as the message says it, the test).
@@ -292,6 +302,11 @@ CROSS_RULES: tuple[tuple[tuple[str, ...], str, Callable[[Mapping[str, Any]], boo
         ("ESCALATION_FIRST_HOURS", "ESCALATION_SECOND_HOURS"),
         "the second escalation comes nearer the errand than the first: it must be fewer hours",
         lambda c: c["ESCALATION_SECOND_HOURS"] <= c["ESCALATION_FIRST_HOURS"],
+    ),
+    (
+        ("SIGNUP_MIN_SECONDS", "SIGNUP_MAX_SECONDS"),
+        "the sign-up form's shortest time must be shorter than its longest",
+        lambda c: c["SIGNUP_MIN_SECONDS"] < c["SIGNUP_MAX_SECONDS"],
     ),
     (
         ("SMS_BACKEND", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID"),
@@ -421,6 +436,8 @@ class TestConfig(Config):
     PUBLIC_BASE_URL = "http://testserver"
     CACHE_TYPE = "SimpleCache"
     REPORT_CACHE_SECONDS = 0  # every test sees its own data; tests/reports/test_cache.py turns it on
+    SIGNUP_MIN_SECONDS = 0  # tests/test_abuse.py sets it to check the bot check
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 CONFIGS: dict[str, type[Config]] = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}

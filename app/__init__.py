@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -32,6 +33,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
 def _check_config(app: Flask) -> None:
     """Every setting typed and within what it allows, or ``ConfigError`` naming the wrong ones."""
     app.config.update(validated(app.config))
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_COOKIE_DAYS"])
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -59,10 +61,13 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     cache.init_app(app)
+    from app import abuse
+
+    abuse.init_app(app)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
-    from app.auth.services import load_user
+    from app.auth.sessions import load_user
 
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
@@ -118,14 +123,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def _headers(response):
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    from app.headers import register
+
+    register(app)

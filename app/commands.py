@@ -31,8 +31,11 @@ def register(app) -> None:
     @click.password_option()
     def create_admin(email: str, name: str, password: str) -> None:
         """Create an admin account."""
+        from app.auth.passwords import is_common_password
         from app.models import User
 
+        if len(password) < 10 or is_common_password(password):
+            raise click.BadParameter("use at least 10 characters, not a commonly used password", param_hint="password")
         user = User(email=email.lower(), name=name, role="admin")
         user.set_password(password)
         db.session.add(user)

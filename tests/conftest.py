@@ -73,6 +73,9 @@ def db(app) -> Iterator:
         ensure_places()
         ensure_task_types()
         _db.session.commit()
+        from app.abuse import limiter
+
+        limiter().reset()  # login and consent SMS counters start from zero in every test
         yield _db
         _db.session.remove()
 

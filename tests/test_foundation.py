@@ -162,7 +162,7 @@ def test_role_protected_pages(app, db, make, url, allowed):
 
 
 def test_ending_sessions_logs_user_out(client, make):
-    from app.auth.services import end_all_sessions
+    from app.auth.sessions import end_all_sessions
 
     user = make.coordinator()
     client.login(user.email)

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.auth.passwords import NotCommonPassword
 from app.elders.forms import PHONE_MESSAGES, options
 from app.phones import Phone, PhoneError, parse_phone
 
@@ -105,7 +106,11 @@ class CoordinatorForm(FlaskForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[Optional(), Length(min=10, max=200, message=_l("Use at least 10 characters."))],
+        validators=[
+            Optional(),
+            Length(min=10, max=200, message=_l("Use at least 10 characters.")),
+            NotCommonPassword(),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Save"))

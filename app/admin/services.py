@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.audit import record
-from app.auth.services import end_all_sessions
+from app.auth.sessions import end_all_sessions
 from app.extensions import db
 from app.models import ORGANIZATION_KINDS, Municipality, Organization, TaskType, User
 

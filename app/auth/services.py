@@ -1,27 +1,13 @@
-"""Account services: loading the session's user, authenticating, ending sessions."""
+"""Account services: authenticating and where a user lands. Sessions: ``app.auth.sessions``."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from flask import current_app
 
+from app.abuse import client_ip
 from app.extensions import db
 from app.models import User, utcnow
-
-
-def load_user(user_id: str) -> User | None:
-    """Flask-Login loader. The id carries the session version so that bumping
-    ``session_version`` ends every existing session of the user at once."""
-    try:
-        raw_id, raw_version = user_id.split(".", 1)
-        uid, version = int(raw_id), int(raw_version)
-    except (ValueError, AttributeError):
-        return None
-    # A helper's profile comes in the same statement: nearly every helper page reads it.
-    user = db.session.get(User, uid, options=[joinedload(User.helper_profile)])
-    if user is None or user.session_version != version or not user.active:
-        return None
-    return user
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -36,11 +22,17 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def end_all_sessions(user: User) -> None:
-    user.session_version = (user.session_version or 1) + 1
-
-
 def home_endpoint(user: User) -> str:
     return {"admin": "admin.index", "coordinator": "main.coordinator_home", "helper": "main.helper_home"}.get(
         user.role, "main.index"
     )
+
+
+def login_limits(email: str) -> list[tuple[str, str, str]]:
+    """The failed-login limits of one attempt: per account (the address as typed,
+    whether or not it has an account) and per IP address."""
+    config = current_app.config
+    return [
+        ("login-account", config["LOGIN_LIMIT_PER_ACCOUNT"], email.strip().lower()),
+        ("login-ip", config["LOGIN_LIMIT_PER_IP"], client_ip()),
+    ]

@@ -113,15 +113,28 @@ def consent_link(token: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/helpers/consent/{token}"
 
 
+#: The only text from the sign-up form that goes into the guardian's SMS: the
+#: child's first name, its first word, letters only, at most this long.
+SMS_FIRST_NAME_MAX = 20
+
+
+def sms_first_name(name: str) -> str:
+    """A first name fit for an SMS the platform sends to a number typed by a
+    stranger: the first word, only letters, hyphens and apostrophes, bounded."""
+    first = (name or "").strip().split(" ")[0] if (name or "").strip() else ""
+    kept = "".join(ch for ch in first if ch.isalpha() or ch in "-'")
+    return kept[:SMS_FIRST_NAME_MAX]
+
+
 def consent_sms_body(profile: HelperProfile, consent: GuardianConsent, token: str) -> str:
-    """The guardian's SMS in their language: who, what, how to answer."""
+    """The guardian's SMS in their language: who, what, how to answer. It holds
+    no text from the form but the child's first name (:func:`sms_first_name`)."""
     with force_locale(guardian_language(profile)):
         return _(
-            "Hello %(guardian)s! %(child)s has signed up as a helper in Everyday rescuers, where young people "
-            "help older people nearby with small everyday things. Reply YES %(code)s to give your consent, "
-            "or read more and answer here: %(link)s",
-            guardian=consent.guardian_name.split()[0] if consent.guardian_name.strip() else "",
-            child=profile.first_name,
+            "Hello! %(child)s has signed up as a helper in Everyday rescuers, where young people help older "
+            "people nearby with small everyday things. Reply YES %(code)s to give your consent, or read more "
+            "and answer here: %(link)s",
+            child=sms_first_name(profile.first_name) or _("Your child"),
             code=consent.sms_code,
             link=consent_link(token),
         )

@@ -35,6 +35,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.abuse import BotCheckMixin
+from app.auth.passwords import NotCommonPassword
 from app.extensions import db
 from app.helpers.labels import (
     LANGUAGE_LABELS,
@@ -45,7 +47,7 @@ from app.helpers.labels import (
     WEEKDAYS,
 )
 from app.helpers.profile_fit import PROFILES, SLIDER_MAX, SLIDER_MIN, Sliders
-from app.helpers.registration import HelperDetails, Registration, email_taken
+from app.helpers.registration import HelperDetails, Registration
 from app.helpers.services import MIN_AGE, age_on, today_local
 from app.models import Municipality, Organization, TaskType, Village
 from app.phones import PhoneError, parse_phone
@@ -280,7 +282,9 @@ class ProfileFieldsForm(FlaskForm):
         )
 
 
-class RegistrationForm(ProfileFieldsForm):
+class RegistrationForm(BotCheckMixin, ProfileFieldsForm):
+    """The public sign-up. It never says whether an address already has an account."""
+
     birth_date = LocalDateField(
         _l("Date of birth"),
         validators=[InputRequired(message=_l("Write your date of birth."))],
@@ -300,6 +304,7 @@ class RegistrationForm(ProfileFieldsForm):
         validators=[
             DataRequired(message=_l("Choose a password.")),
             Length(min=10, max=200, message=_l("The password must be at least 10 characters long.")),
+            NotCommonPassword(),
         ],
         render_kw={"autocomplete": "new-password", "minlength": 10},
     )
@@ -350,10 +355,6 @@ class RegistrationForm(ProfileFieldsForm):
             raise ValidationError(
                 str(_l("You must be at least 13 years old to sign up. Welcome back when you turn 13!"))
             )
-
-    def validate_email(self, field) -> None:
-        if field.data and email_taken(field.data):
-            raise ValidationError(str(_l("This email address is already in use. Log in, or use another address.")))
 
     def validate_organization(self, field) -> None:
         if field.data is not None and field.data not in {o.id for o in active_organizations()}:

@@ -9,6 +9,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from app import abuse
 from app.extensions import db
 from app.helpers import bp
 from app.helpers.consent import current_consent
@@ -98,9 +99,20 @@ def edit_profile():
     form = EditProfileForm(data=_initial(profile))
     form.guardian_editable = guardian_editable
     form.fill_choices(current_language())
-    if form.validate_on_submit():
+    status = 200
+    details = form.details(with_guardian=guardian_editable) if form.validate_on_submit() else None
+    new_guardian = bool(
+        details
+        and details.guardian_phone
+        and (details.guardian_name, details.guardian_phone) != (profile.guardian_name, profile.guardian_phone)
+    )
+    limits = abuse.consent_sms_limits(details.guardian_phone) if new_guardian else []
+    if details is not None and abuse.over_limit(limits):
+        form.form_errors.append(str(abuse.CONSENT_LIMIT_MESSAGE))
+        status = 429
+    elif details is not None:
         try:
-            asked = update_profile(profile, form.details(with_guardian=guardian_editable))
+            asked = update_profile(profile, details)
         except RegistrationError as exc:
             db.session.rollback()
             getattr(form, exc.field).errors.append(
@@ -110,13 +122,14 @@ def edit_profile():
             db.session.commit()
             flash(_("Your profile has been saved."), "info")
             if asked:
+                abuse.count(limits)
                 flash(_("We sent your guardian a new request for consent."), "info")
             return redirect(url_for("helpers.my_status"))
     return (
         render_template(
             "helpers/edit.html", form=form, profile=profile, minor=minor, guardian_editable=guardian_editable
         ),
-        400 if form.errors else 200,
+        400 if form.errors and status == 200 else status,
     )
 
 

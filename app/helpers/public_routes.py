@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
+from app import abuse
 from app.auth.services import home_endpoint
 from app.extensions import db
 from app.helpers import bp
@@ -26,11 +27,18 @@ from app.security import public
 
 def _registration_error(code: str) -> str:
     return {
-        "email_taken": _("This email address is already in use. Log in, or use another address."),
         "phone_taken": _("This number is already in use by another helper. Give your own mobile number."),
         "too_young": _("You must be at least 13 years old to sign up. Welcome back when you turn 13!"),
         "guardian_missing": _("You are under 18: write your guardian's name."),
     }[code]
+
+
+def _signup_received(first_name: str):
+    """The same answer for a new sign-up and for an address that already has an
+    account, so the form never tells whether an address is registered."""
+    flash(_("Welcome, %(name)s! Your sign-up has been received.", name=first_name), "info")
+    flash(_("Log in with your email address and password to follow your sign-up."), "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -41,25 +49,30 @@ def register():
     form = RegistrationForm()
     locale = current_language()
     form.fill_choices(locale)
+    status = 200
     if form.validate_on_submit():
-        try:
-            profile = register_helper(form.registration(locale))
-            db.session.commit()
-        except RegistrationError as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(_registration_error(exc.code))
-        except sa.exc.IntegrityError:  # the same email signed up a moment ago in another request
-            db.session.rollback()
-            form.email.errors.append(_registration_error("email_taken"))
+        reg = form.registration(locale)
+        limits = abuse.consent_sms_limits(reg.details.guardian_phone) if reg.details.guardian_phone else []
+        if abuse.over_limit(limits):
+            form.form_errors.append(str(abuse.CONSENT_LIMIT_MESSAGE))
+            status = 429
         else:
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
-            login_user(profile.user)
-            flash(_("Welcome, %(name)s! Your sign-up has been received.", name=profile.first_name), "info")
-            return redirect(url_for("helpers.my_status"))
-    status = 400 if form.errors else 200
+            try:
+                register_helper(reg)
+                db.session.commit()
+            except RegistrationError as exc:
+                db.session.rollback()
+                if exc.code != "email_taken":  # a taken address is answered like a new sign-up
+                    getattr(form, exc.field).errors.append(_registration_error(exc.code))
+            except sa.exc.IntegrityError:  # the same email signed up a moment ago in another request
+                db.session.rollback()
+            if not form.errors:
+                # Counted also for a taken address (no SMS then), so the counters tell nothing either.
+                abuse.count(limits)
+                return _signup_received(reg.details.first_name)
+    form.prepare_bot_check()
+    if form.errors and status == 200:
+        status = 400
     return (
         render_template(
             "helpers/register.html",

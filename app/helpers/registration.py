@@ -193,6 +193,9 @@ def register_helper(reg: Registration) -> HelperProfile:
     if age_on(reg.birth_date, today) < MIN_AGE:
         raise RegistrationError("too_young", "birth_date")
     if email_taken(reg.email):
+        # The route answers as if it were a new sign-up (no account enumeration):
+        # spend the time a new account's password hash takes.
+        User(password_hash="").set_password(reg.password)
         raise RegistrationError("email_taken", "email")
     if phone_taken(details.phone):
         raise RegistrationError("phone_taken", "phone")

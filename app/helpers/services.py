@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.audit import record
-from app.auth.services import end_all_sessions
+from app.auth.sessions import end_all_sessions
 from app.extensions import db
 from app.helpers.consent import current_consent, withdraw_consent
 from app.i18n import HELSINKI

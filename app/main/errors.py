@@ -19,6 +19,18 @@ def register(app) -> None:
     def not_found(_e):
         return page(404, _("Page not found"), _("The page you looked for does not exist."))
 
+    @app.errorhandler(413)
+    def too_large(_e):
+        return page(
+            413,
+            _("Too much data"),
+            _("What you sent was larger than this service accepts. Go back, shorten it and send it again."),
+        )
+
+    @app.errorhandler(429)
+    def too_many(_e):
+        return page(429, _("Too many attempts"), _("Please wait a while and try again."))
+
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
         return page(

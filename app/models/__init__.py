@@ -7,7 +7,16 @@ from app.models.encounter import CheckIn, Encounter, EncounterParticipant, Stage
 from app.models.errand import ERRAND_STATES, Assignment, Errand, ErrandEvent, HelpRequest, Offer, TaskType
 from app.models.messaging import CoordinatorAlert, SmsMessage, SmsOptOut
 from app.models.org import ORGANIZATION_KINDS, Municipality, Organization, Village
-from app.models.user import HELPER_STATUSES, ROLES, TRANSPORTS, YOUTH_PROFILES, GuardianConsent, HelperProfile, User
+from app.models.user import (
+    HELPER_STATUSES,
+    ROLES,
+    TRANSPORTS,
+    YOUTH_PROFILES,
+    GuardianConsent,
+    HelperProfile,
+    User,
+    UserSession,
+)
 
 __all__ = [
     "CONTACT_CHANNELS",
@@ -40,6 +49,7 @@ __all__ = [
     "StageOverride",
     "TaskType",
     "User",
+    "UserSession",
     "Village",
     "utcnow",
 ]

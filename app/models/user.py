@@ -33,7 +33,8 @@ class User(UserMixin, TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped to end every session of the user at once (suspension, password change).
+    # Bumped to end every session of the user at once (suspension, password change);
+    # the sessions themselves are rows of ``user_sessions`` (app/auth/sessions.py).
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None]
 
@@ -49,8 +50,12 @@ class User(UserMixin, TimestampMixin, Base):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    #: The plain id of the login session this object was loaded with (not a column;
+    #: set by ``app.auth.sessions``). It travels in the session and remember cookies.
+    session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
+        return f"{self.id}.{self.session_version}.{self.session_token or ''}"
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -156,3 +161,22 @@ class GuardianConsent(Base):
     withdrawn_via: Mapped[str | None] = mapped_column(sa.String(16))
 
     helper: Mapped[HelperProfile] = relationship(back_populates="consents")
+
+
+class UserSession(Base):
+    """One login on one device: its random id travels in the session and remember cookies.
+
+    Only the SHA-256 of the id is stored. Logging out, a password change and a
+    suspension set ``ended_at``; the user loader accepts a cookie only while its
+    row is open (see ``app/auth/sessions.py``).
+    """
+
+    __tablename__ = "user_sessions"
+
+    id_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    remember: Mapped[bool] = mapped_column(default=False)
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(sa.String(16))  # logout|all_ended|expired

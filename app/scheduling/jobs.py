@@ -58,7 +58,10 @@ def job_feedback_requests(now: datetime | None = None) -> int:
 
 
 def job_purge(now: datetime | None = None) -> int:
-    count = retention.purge(now or utcnow())
+    from app.auth.sessions import purge_sessions
+
+    now = now or utcnow()
+    count = retention.purge(now) + purge_sessions(now)
     db.session.commit()
     return count
 

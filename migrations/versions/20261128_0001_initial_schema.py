@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 01:18:55.118892
+Create Date: 2026-12-05 07:11:32.208012
 
 """
 from alembic import op
@@ -105,6 +105,20 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_organizations_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'organization_id', name=op.f('pk_user_organizations'))
     )
+    op.create_table('user_sessions',
+    sa.Column('id_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('remember', sa.Boolean(), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ended_reason', sa.String(length=16), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id_hash', name=op.f('pk_user_sessions'))
+    )
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
+
     op.create_table('villages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=False),
@@ -659,6 +673,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_villages_municipality_id'))
 
     op.drop_table('villages')
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
+
+    op.drop_table('user_sessions')
     op.drop_table('user_organizations')
     op.drop_table('organization_municipalities')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:

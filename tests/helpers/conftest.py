@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.abuse import form_started_token
 from app.helpers.services import today_local
 from app.models import HelperProfile, SmsMessage, User
 
@@ -53,6 +54,7 @@ def signup(org, make):
             "slider_others": "3",
             "slider_digital": "1",
             "privacy": "y",
+            "started": form_started_token(),  # the bot check's time token (SIGNUP_MIN_SECONDS is 0 in tests)
         }
         data.update(overrides)
         return {k: v for k, v in data.items() if v is not None}

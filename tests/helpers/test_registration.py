@@ -23,7 +23,8 @@ def test_register_page_is_public_and_linked(client, org):
 def test_fifteen_year_old_signs_up_and_guardian_gets_sms(client, db, signup, org):
     resp = client.submit("/helpers/register", signup())
     assert resp.status_code == 302, resp.get_data(as_text=True)
-    assert resp.headers["Location"] == "/helpers/me"
+    # The same answer whether or not the address had an account: log in to follow the sign-up.
+    assert resp.headers["Location"] == "/auth/login"
 
     profile = profile_by_email(db, "aino@example.fi")
     assert profile is not None
@@ -65,7 +66,8 @@ def test_fifteen_year_old_signs_up_and_guardian_gets_sms(client, db, signup, org
     actions = set(db.session.scalars(sa.select(AuditLog.action)))
     assert {"helper_registered", "guardian_consent_requested"} <= actions
 
-    # Logged in, and the status page says what is missing.
+    # After logging in, the status page says what is missing.
+    assert client.login("aino@example.fi", "salasana-123").status_code == 302
     html = client.get("/helpers/me").get_data(as_text=True)
     assert "Odotetaan huoltajasi suostumusta" in html
     assert "Odotetaan koordinaattorin hyväksyntää" in html
@@ -88,6 +90,7 @@ def test_adult_signs_up_without_guardian(client, db, signup):
     assert resp.status_code == 302
     profile = profile_by_email(db, "aino@example.fi")
     assert profile.consents == [] and profile.guardian_phone is None
+    client.login("aino@example.fi", "salasana-123")
     assert "Odotetaan koordinaattorin hyväksyntää" in client.get("/helpers/me").get_data(as_text=True)
 
 
@@ -144,11 +147,27 @@ def test_short_password(client, db, signup):
     _refused(client, db, signup(password="lyhyt", password_confirm="lyhyt"), "vähintään 10 merkkiä")
 
 
-def test_duplicate_email(client, db, signup, make):
+def test_duplicate_email_is_not_revealed(client, db, signup, make):
+    """An address that has an account gets the same answer as a new one, and nothing is created or sent."""
     make.coordinator(email="Aino@Example.fi")
-    resp = client.submit("/helpers/register", signup())
-    assert resp.status_code == 400
-    assert "Tämä sähköpostiosoite on jo käytössä." in resp.get_data(as_text=True)
+    taken = client.submit("/helpers/register", signup())
+    assert taken.status_code == 302 and taken.headers["Location"] == "/auth/login"
+    taken_page = client.get("/auth/login").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(HelperProfile.id))) == 0
+    assert sms_to(db, "+358507654321") == []
+
+    fresh = client.submit("/helpers/register", signup(email="uusi@example.fi", phone="040 765 1111"))
+    assert (fresh.status_code, fresh.headers["Location"]) == (taken.status_code, taken.headers["Location"])
+    fresh_page = client.get("/auth/login").get_data(as_text=True)
+    assert "Ilmoittautumisesi on vastaanotettu" in taken_page and "Ilmoittautumisesi on vastaanotettu" in fresh_page
+    assert "käytössä" not in taken_page
+    assert _flashes(taken_page) == _flashes(fresh_page)
+
+
+def _flashes(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'class="flash[^"]*"[^>]*>(.*?)<', html, re.S)
 
 
 def test_phone_already_used_by_another_helper(client, db, signup, make):

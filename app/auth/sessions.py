@@ -1,0 +1,158 @@
+"""Server-side login sessions: a session ends on the server, not only in the browser.
+
+Each login creates a :class:`UserSession` row with a random id. The id travels
+inside Flask-Login's user id (``"<user id>.<session version>.<session id>"``),
+so it is in both the signed ``session`` cookie and the remember-me cookie; only
+its SHA-256 is stored. A cookie is accepted while its row is open and
+
+- the login was used within ``PERMANENT_SESSION_LIFETIME`` (idle limit), or
+- it was a "keep me logged in" login made within ``REMEMBER_COOKIE_DURATION``
+  (at most 30 days).
+
+Logging out ends the row, so a copied cookie no longer works; a password
+change or a suspension ends every row of the user (and bumps
+``session_version``, as before). The user, their helper profile and the check
+of the row come in one statement; ``last_seen_at`` is written at most every
+:data:`LAST_SEEN_EVERY` in its own short transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import User, UserSession, utcnow
+
+log = logging.getLogger(__name__)
+
+#: How often a session's ``last_seen_at`` is written (not on every request).
+LAST_SEEN_EVERY = timedelta(minutes=15)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _seconds(value: timedelta | int) -> timedelta:
+    return value if isinstance(value, timedelta) else timedelta(seconds=int(value))
+
+
+def idle_limit() -> timedelta:
+    return _seconds(current_app.config["PERMANENT_SESSION_LIFETIME"])
+
+
+def remember_limit() -> timedelta:
+    return _seconds(current_app.config["REMEMBER_COOKIE_DURATION"])
+
+
+def start_session(user: User, *, remember: bool = False) -> str:
+    """Open a session for ``user`` (call before ``login_user``); returns its plain id."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        UserSession(id_hash=_digest(token), user_id=user.id, created_at=now, last_seen_at=now, remember=remember)
+    )
+    user.session_token = token
+    return token
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login loader: the user of an open, unexpired session, else ``None``."""
+    try:
+        raw_id, raw_version, token = user_id.split(".", 2)
+        uid, version = int(raw_id), int(raw_version)
+    except (ValueError, AttributeError):
+        return None
+    if not token or len(token) > 100:
+        return None
+    now = utcnow()
+    # A helper's profile comes in the same statement: nearly every helper page reads it.
+    row = db.session.execute(
+        sa.select(User, UserSession.last_seen_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == uid,
+            UserSession.id_hash == _digest(token),
+            UserSession.ended_at.is_(None),
+            sa.or_(
+                UserSession.last_seen_at > now - idle_limit(),
+                sa.and_(UserSession.remember.is_(True), UserSession.created_at > now - remember_limit()),
+            ),
+        )
+        .options(joinedload(User.helper_profile))
+    ).first()
+    if row is None:
+        return None
+    user, last_seen = row
+    if user.session_version != version or not user.active:
+        return None
+    user.session_token = token
+    if now - last_seen >= LAST_SEEN_EVERY:
+        _touch(token, now)
+    return user
+
+
+def _touch(token: str, now: datetime) -> None:
+    """Note that the session is in use, outside the request's own transaction
+    (a page that only reads must not write, and a failure here costs nothing)."""
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(sa.update(UserSession).where(UserSession.id_hash == _digest(token)).values(last_seen_at=now))
+    except sa.exc.SQLAlchemyError:
+        log.warning("could not note a session's last use", exc_info=True)
+
+
+def end_session(user: User, reason: str = "logout") -> None:
+    """End the session that ``user`` was loaded with (logging out)."""
+    token = getattr(user, "session_token", None)
+    if token:
+        db.session.execute(
+            sa.update(UserSession)
+            .where(UserSession.id_hash == _digest(token), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), ended_reason=reason)
+        )
+    user.session_token = None
+
+
+def end_all_sessions(user: User) -> None:
+    """End every session of ``user`` on every device (password change, suspension)."""
+    user.session_version = (user.session_version or 1) + 1
+    if user.id is not None:
+        db.session.execute(
+            sa.update(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), ended_reason="all_ended")
+        )
+
+
+def open_sessions(user: User) -> int:
+    """How many sessions of ``user`` are open (tests and the account page)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    )
+
+
+def purge_sessions(now: datetime) -> int:
+    """Delete the rows of sessions that ended, or were last valid, more than
+    ``REMEMBER_COOKIE_DURATION`` ago (the daily retention job); returns how many."""
+    cutoff = now - remember_limit()
+    deleted = db.session.execute(
+        sa.delete(UserSession)
+        .where(
+            sa.or_(
+                UserSession.ended_at < cutoff,
+                sa.and_(  # never ended, but can never be valid again
+                    UserSession.ended_at.is_(None), UserSession.created_at < cutoff, UserSession.last_seen_at < cutoff
+                ),
+            )
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return deleted or 0

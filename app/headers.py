@@ -1,0 +1,69 @@
+"""HTTP headers every response gets: content security policy, no caching of
+personal data, HSTS over HTTPS.
+
+- ``Content-Security-Policy``: everything from the app itself; images also as
+  ``data:`` URLs and from the host of ``MAP_TILE_URL`` (the report maps' tile
+  server), nowhere else.
+- ``Cache-Control: no-store`` on every response to a logged-in user and on the
+  public pages that show or take personal data (the sign-up and the guardian's
+  consent pages), so no browser or proxy cache keeps them.
+- ``Strict-Transport-Security`` when the request came over HTTPS.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, g, request, session
+
+#: Public endpoints whose pages hold personal data (besides every page of a logged-in user).
+PERSONAL_PUBLIC_ENDPOINTS = frozenset({"helpers.register", "helpers.consent_page", "helpers.consent_withdraw"})
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def tile_origin(tile_url: str) -> str | None:
+    """``https://host[:port]`` of a tile URL template such as ``https://tile.example/{z}/{x}/{y}.png``."""
+    if not tile_url:
+        return None
+    parts = urlsplit(tile_url.replace("{s}", "a"))
+    if parts.scheme != "https" or not parts.hostname:
+        return None
+    host = parts.netloc.rsplit("@", 1)[-1]
+    if "{s}." in tile_url:  # Leaflet's subdomains a, b, c
+        host = "*." + host.split(".", 1)[1]
+    return f"https://{host}"
+
+
+def content_security_policy(tile_url: str) -> str:
+    images = " ".join(filter(None, ["'self'", "data:", tile_origin(tile_url)]))
+    return (
+        f"default-src 'self'; img-src {images}; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    )
+
+
+def _personal(response: Response) -> bool:
+    user = g.get("_login_user")  # set only when the request looked at the user: no extra query
+    logged_in = user.is_authenticated if user is not None else "_user_id" in session
+    if request.endpoint == "static":  # the app's own CSS, scripts and fonts
+        return False
+    return logged_in or request.endpoint in PERSONAL_PUBLIC_ENDPOINTS
+
+
+def register(app: Flask) -> None:
+    csp = content_security_policy(app.config.get("MAP_TILE_URL", ""))
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if _personal(response) and "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
+            response.headers.pop("ETag", None)
+        return response
