@@ -77,6 +77,11 @@ class Config:
     REPORT_CACHE_SECONDS = int(os.environ.get("REPORT_CACHE_SECONDS", "600"))
     SCHEDULER_LOCK_FILE = os.environ.get("SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock"))
 
+    # --- Privacy (app/privacy): retention of ended older residents ---------
+    # Months after an older resident is ended before the scheduler erases their
+    # personal data (0: never automatically). Health and access notes go at once.
+    PERSON_RETENTION_MONTHS = int(os.environ.get("PERSON_RETENTION_MONTHS", "24"))
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
