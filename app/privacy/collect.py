@@ -96,7 +96,7 @@ def _user_names(ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(wanted))).tuples().all())
+    return {row.id: row.name for row in db.session.execute(sa.select(User.id, User.name).where(User.id.in_(wanted)))}
 
 
 def _helper_names(ids: set[int | None]) -> dict[int, str]:

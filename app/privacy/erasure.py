@@ -322,7 +322,7 @@ def erase_elder(elder: Elder, *, by: User | None, reason: str, now: datetime | N
     db.session.execute(
         sa.update(StageOverride)
         .where(StageOverride.elder_id == elder.id)
-        .values(reason="")
+        .values(reason=deleted_name())  # an override keeps a (non-empty) reason
         .execution_options(synchronize_session=False)
     )
     report.alerts_deleted = (

@@ -74,7 +74,7 @@ def test_erasing_an_elder_removes_personal_data_and_keeps_the_counts(db, scenari
     encounter = s.scalar(sa.select(Encounter).where(Encounter.errand_id == done.id))
     assert encounter.notes is None and encounter.title is None
     assert s.scalar(sa.select(CheckIn.scores).where(CheckIn.elder_id == elder_id)) == {"loneliness": 5, "good_days": 4}
-    assert s.scalar(sa.select(StageOverride).where(StageOverride.elder_id == elder_id)).reason == ""
+    assert s.scalar(sa.select(StageOverride).where(StageOverride.elder_id == elder_id)).reason == "Poistettu"
     assert s.scalar(sa.select(StageOverride).where(StageOverride.elder_id == elder_id)).stage == 2
 
     # Messages: rows stay (minus unsent ones), with no text and no numbers of theirs.
