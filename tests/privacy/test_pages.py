@@ -193,3 +193,24 @@ def test_erasing_a_contact_person_through_the_page(coord, scenario, db):
     html = coord.get(f"/elders/{elder_id}").get_data(as_text=True)
     assert "The contact person&#39;s personal data was erased." in html
     assert CONTACT_SECRETS["name"] not in html
+
+
+def test_the_pages_speak_finnish_by_default(coord, scenario):
+    html = coord.get(f"/elders/{scenario.elder.id}").get_data(as_text=True)
+    assert "Poista henkilötiedot" in html and "poistetaan automaattisesti 24 kuukauden kuluttua" in html
+    html = coord.get(f"/privacy/elders/{scenario.elder.id}/export").get_data(as_text=True)
+    assert "Henkilöstä Hiljaliisa Erasmaa tallennetut tiedot" in html
+    assert "Lokimerkinnät" in html and "Tekstiviestit" in html
+    html = coord.get(f"/privacy/elders/{scenario.elder.id}/erase").get_data(as_text=True)
+    assert "Mitä poistetaan" in html and "Miksi tiedot poistetaan?" in html
+
+
+def test_every_exported_section_and_field_has_a_readable_name(db, scenario):
+    from app.privacy import labels
+    from app.privacy.collect import collect_contact, collect_elder, collect_helper
+
+    for data in (collect_elder(scenario.elder), collect_contact(scenario.contact), collect_helper(scenario.helper)):
+        for section in data.sections:
+            assert section.key in labels.SECTIONS, section.key
+            for key in labels.columns(section.rows):
+                assert key in labels.FIELDS, (section.key, key)
