@@ -14,12 +14,15 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import (
     AuditLog,
+    CheckIn,
     ContactPerson,
     Elder,
+    EncounterParticipant,
     Errand,
     HelperProfile,
     HelpRequest,
     SmsMessage,
+    StageOverride,
 )
 
 
@@ -87,14 +90,22 @@ def _subject(kind: str, ids: list[int]) -> sa.ColumnElement[bool]:
     return sa.and_(AuditLog.subject_type == kind, AuditLog.subject_id.in_(ids or [-1]))
 
 
+def _ids(column, where: sa.ColumnElement[bool]) -> list[int]:
+    return list(db.session.scalars(sa.select(column).where(where)))
+
+
 def elder_audit(elder: Elder, contact_ids: list[int] | None = None) -> sa.ColumnElement[bool]:
-    """Audit entries about the resident, their contact persons, requests and errands."""
+    """Audit entries about the resident, their contact persons, requests, errands,
+    encounters, check-ins and stage overrides (their own and their pairs')."""
     contacts = contact_ids if contact_ids is not None else [c.id for c in elder.contacts]
     return sa.or_(
         _subject("Elder", [elder.id]),
         _subject("ContactPerson", contacts),
         _subject("HelpRequest", request_ids(elder)),
         _subject("Errand", errand_ids(elder)),
+        _subject("Encounter", _ids(EncounterParticipant.encounter_id, EncounterParticipant.elder_id == elder.id)),
+        _subject("CheckIn", _ids(CheckIn.id, CheckIn.elder_id == elder.id)),
+        _subject("StageOverride", _ids(StageOverride.id, StageOverride.elder_id == elder.id)),
     )
 
 
@@ -107,6 +118,9 @@ def helper_audit(profile: HelperProfile) -> sa.ColumnElement[bool]:
     return sa.or_(
         _subject("HelperProfile", [profile.id]),
         _subject("GuardianConsent", consent_ids),
+        _subject("Encounter", _ids(EncounterParticipant.encounter_id, EncounterParticipant.helper_id == profile.id)),
+        _subject("CheckIn", _ids(CheckIn.id, CheckIn.helper_id == profile.id)),
+        _subject("StageOverride", _ids(StageOverride.id, StageOverride.helper_id == profile.id)),
         _subject("User", [profile.user_id]),
         AuditLog.actor_user_id == profile.user_id,
     )

@@ -14,10 +14,11 @@ from datetime import time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.encounters.operations import set_override
 from app.errands.completion import mark_done
 from app.errands.lifecycle import accept_errand
 from app.errands.requests import RequestInput, create_request
-from app.models import CheckIn, ContactPerson, Elder, Errand, HelperProfile, StageOverride, TaskType, User, utcnow
+from app.models import CheckIn, ContactPerson, Elder, Errand, HelperProfile, TaskType, User, utcnow
 from app.scheduling.jobs import job_dispatch_sms
 from app.sms.alerts import raise_alert
 from app.sms.inbound import receive
@@ -171,11 +172,7 @@ def scenario(db, make, org, coordinator) -> Scenario:
         errand_id=done_errand.id,
         elder_id=elder.id,
     )
-    s.add(
-        StageOverride(
-            subject_kind="elder", elder_id=elder.id, stage=2, reason=FREE_TEXT["override"], by_id=coordinator.id
-        )
-    )
+    set_override("elder", None, elder.id, 2, FREE_TEXT["override"], by=coordinator)
     s.add(
         CheckIn(
             subject_kind="elder",
