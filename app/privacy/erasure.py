@@ -185,6 +185,8 @@ def _blank_messages(condition: sa.ColumnElement[bool], phones: list[str], report
             continue
         message.body = ""
         message.last_error = None
+        if message.direction == "in":
+            message.handled = True  # nothing is left in the inbox to act on
         if message.to_phone in phones:
             message.to_phone = ""
         if message.from_phone in phones:

@@ -12,11 +12,13 @@ from app.audit import record
 from app.elders.services import can_manage as can_manage_elder
 from app.extensions import db
 from app.helpers.services import can_manage as can_manage_helper
+from app.i18n import current_language
 from app.models import ContactPerson, Elder, HelperProfile
 from app.privacy import bp, labels
 from app.privacy.collect import PersonData, collect_contact, collect_elder, collect_helper, export_json
 from app.privacy.erasure import ErasureError, erase_contact, erase_elder
 from app.privacy.forms import EraseForm
+from app.privacy.pdf import export_pdf
 from app.security import roles_required
 
 STAFF = ("coordinator", "admin")
@@ -54,58 +56,61 @@ def _helper(helper_id: int) -> HelperProfile:
     return profile
 
 
-def _export(data: PersonData, subject, *, fmt: str, back: str, json_url: str):
+def _export(data: PersonData, subject, *, fmt: str, back: str = "", json_url: str = "", pdf_url: str = ""):
     """Write ``person.export`` to the audit log, commit, and send the page or the file."""
     record("person.export", subject, kind=data.kind, format=fmt)
     db.session.commit()
-    if fmt == "json":
-        response = Response(export_json(data), mimetype="application/json")
-        filename = f"arjen-pelastajat-{data.kind}-{data.person_id}-{data.exported_at:%Y%m%d}.json"
+    if fmt in ("json", "pdf"):
+        if fmt == "json":
+            response = Response(export_json(data), mimetype="application/json")
+        else:
+            response = Response(export_pdf(data, language=current_language()), mimetype="application/pdf")
+        filename = f"arjen-pelastajat-{data.kind}-{data.person_id}-{data.exported_at:%Y%m%d}.{fmt}"
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     else:
-        response = Response(render_template("privacy/export.html", data=data, back=back, json_url=json_url))
+        response = Response(
+            render_template("privacy/export.html", data=data, back=back, json_url=json_url, pdf_url=pdf_url)
+        )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _links(endpoint: str, **ids) -> dict[str, str]:
+    return {
+        "json_url": url_for(f".{endpoint}_file", fmt="json", **ids),
+        "pdf_url": url_for(f".{endpoint}_file", fmt="pdf", **ids),
+    }
 
 
 @bp.route("/elders/<int:elder_id>/export")
 @roles_required(*STAFF)
 def export_elder(elder_id: int):
     elder = _elder(elder_id)
-    return _export(
-        collect_elder(elder),
-        elder,
-        fmt="html",
-        back=url_for("elders.show_elder", elder_id=elder.id),
-        json_url=url_for(".export_elder_json", elder_id=elder.id),
-    )
+    back = url_for("elders.show_elder", elder_id=elder.id)
+    return _export(collect_elder(elder), elder, fmt="html", back=back, **_links("export_elder", elder_id=elder.id))
 
 
-@bp.route("/elders/<int:elder_id>/export.json")
+@bp.route("/elders/<int:elder_id>/export.<any(json, pdf):fmt>")
 @roles_required(*STAFF)
-def export_elder_json(elder_id: int):
+def export_elder_file(elder_id: int, fmt: str):
     elder = _elder(elder_id)
-    return _export(collect_elder(elder), elder, fmt="json", back="", json_url="")
+    return _export(collect_elder(elder), elder, fmt=fmt)
 
 
 @bp.route("/contacts/<int:contact_id>/export")
 @roles_required(*STAFF)
 def export_contact(contact_id: int):
     contact = _contact(contact_id)
-    return _export(
-        collect_contact(contact),
-        contact,
-        fmt="html",
-        back=url_for("elders.show_elder", elder_id=contact.elder_id),
-        json_url=url_for(".export_contact_json", contact_id=contact.id),
-    )
+    back = url_for("elders.show_elder", elder_id=contact.elder_id)
+    links = _links("export_contact", contact_id=contact.id)
+    return _export(collect_contact(contact), contact, fmt="html", back=back, **links)
 
 
-@bp.route("/contacts/<int:contact_id>/export.json")
+@bp.route("/contacts/<int:contact_id>/export.<any(json, pdf):fmt>")
 @roles_required(*STAFF)
-def export_contact_json(contact_id: int):
+def export_contact_file(contact_id: int, fmt: str):
     contact = _contact(contact_id)
-    return _export(collect_contact(contact), contact, fmt="json", back="", json_url="")
+    return _export(collect_contact(contact), contact, fmt=fmt)
 
 
 @bp.route("/helpers/<int:helper_id>/export")
@@ -113,20 +118,15 @@ def export_contact_json(contact_id: int):
 def export_helper(helper_id: int):
     profile = _helper(helper_id)
     back = url_for("helpers.helper_detail", helper_id=profile.id) if profile.status != "deleted" else ""
-    return _export(
-        collect_helper(profile),
-        profile,
-        fmt="html",
-        back=back,
-        json_url=url_for(".export_helper_json", helper_id=profile.id),
-    )
+    links = _links("export_helper", helper_id=profile.id)
+    return _export(collect_helper(profile), profile, fmt="html", back=back, **links)
 
 
-@bp.route("/helpers/<int:helper_id>/export.json")
+@bp.route("/helpers/<int:helper_id>/export.<any(json, pdf):fmt>")
 @roles_required(*STAFF)
-def export_helper_json(helper_id: int):
+def export_helper_file(helper_id: int, fmt: str):
     profile = _helper(helper_id)
-    return _export(collect_helper(profile), profile, fmt="json", back="", json_url="")
+    return _export(collect_helper(profile), profile, fmt=fmt)
 
 
 def _erase_page(form: EraseForm, *, name: str, kind: str, back: str, status: int = 200):

@@ -83,7 +83,7 @@ def test_erasing_an_elder_removes_personal_data_and_keeps_the_counts(db, scenari
     assert _count(s, sa.select(SmsMessage).where(SmsMessage.to_phone.in_(phones))) == 0
     assert _count(s, sa.select(SmsMessage).where(SmsMessage.from_phone.in_(phones))) == 0
     inbound = s.scalar(sa.select(SmsMessage).where(SmsMessage.provider_sid == "SM-privacy-1"))
-    assert inbound.body == "" and inbound.direction == "in"
+    assert inbound.body == "" and inbound.direction == "in" and inbound.handled
     about_errand = s.scalars(sa.select(SmsMessage).where(SmsMessage.errand_id == done.id)).all()
     assert about_errand and all(m.body == "" for m in about_errand)
     assert _count(s, sa.select(CoordinatorAlert).where(CoordinatorAlert.elder_id == elder_id)) == 0

@@ -214,3 +214,35 @@ def test_every_exported_section_and_field_has_a_readable_name(db, scenario):
             assert section.key in labels.SECTIONS, section.key
             for key in labels.columns(section.rows):
                 assert key in labels.FIELDS, (section.key, key)
+
+
+def test_pdf_export_in_the_page_language(coord, scenario, db):
+    from tests.reports.helpers import pdf_text
+
+    response = coord.get(f"/privacy/elders/{scenario.elder.id}/export.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"].endswith('.pdf"')
+    assert response.data.startswith(b"%PDF")
+    text = " ".join(pdf_text(response.data).split())
+    for expected in (
+        "Henkilöstä Hiljaliisa Erasmaa tallennetut tiedot",
+        "Lokimerkinnät",
+        ELDER_SECRETS["health_notes"],
+        FREE_TEXT["inbound"],
+    ):
+        assert expected in text, expected
+    assert db.session.scalar(sa.select(AuditLog.details).where(AuditLog.action == "person.export"))["format"] == "pdf"
+    assert coord.get(f"/privacy/helpers/{scenario.helper.id}/export.pdf").status_code == 200
+    assert coord.get(f"/privacy/contacts/{scenario.contact.id}/export.pdf").status_code == 200
+    assert coord.get(f"/privacy/elders/{scenario.elder.id}/export.xml").status_code == 404
+
+
+def test_pdf_copes_with_long_unbroken_text(app, db, make):
+    from app.privacy.collect import collect_elder
+    from app.privacy.pdf import export_pdf
+
+    elder = make.elder(preferences="x" * 900, health_notes="Åäö" * 300)
+    with app.test_request_context("/"):
+        pdf = export_pdf(collect_elder(elder), language="sv")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
