@@ -275,18 +275,9 @@ def erase_elder(elder: Elder, *, by: User | None, reason: str, now: datetime | N
     errand_ids = people.errand_ids(elder)
     in_errands = errand_ids or [-1]
 
-    blanked = _blank_messages(
-        sa.or_(people.elder_messages(elder), SmsMessage.errand_id.in_(in_errands)), phones, report
-    )
-    _scrub_audit(
-        sa.or_(
-            people.elder_audit(elder, contact_ids),
-            sa.and_(AuditLog.subject_type == "SmsMessage", AuditLog.subject_id.in_(blanked or [-1])),
-        ),
-        report,
-    )
-
-    for req in db.session.scalars(sa.select(HelpRequest).where(HelpRequest.id.in_(request_ids or [-1]))):
+    # First end the requests (cancel_request writes audit entries and cannot send
+    # anything: no errand is still to come), then blank and scrub.
+    for req in list(db.session.scalars(sa.select(HelpRequest).where(HelpRequest.id.in_(request_ids or [-1])))):
         if req.status != "cancelled":
             cancel_request(req.id, by_user=by, by_kind="coordinator" if by else "system", reason="personal data erased")
         req.requested_by_name = None
@@ -308,8 +299,17 @@ def erase_elder(elder: Elder, *, by: User | None, reason: str, now: datetime | N
         .values(report_text=None, report_note_for_coordinator=None, withdraw_reason=None)
         .execution_options(synchronize_session=False)
     )
-    # Audit entries about the requests and errands were written by cancel_request above too.
-    _scrub_audit(people.elder_audit(elder, contact_ids), ErasureReport())
+
+    blanked = _blank_messages(
+        sa.or_(people.elder_messages(elder), SmsMessage.errand_id.in_(in_errands)), phones, report
+    )
+    _scrub_audit(
+        sa.or_(
+            people.elder_audit(elder, contact_ids),
+            sa.and_(AuditLog.subject_type == "SmsMessage", AuditLog.subject_id.in_(blanked or [-1])),
+        ),
+        report,
+    )
 
     for part in db.session.scalars(sa.select(EncounterParticipant).where(EncounterParticipant.elder_id == elder.id)):
         part.feedback_comment = None

@@ -1,4 +1,4 @@
-"""Coordinator pages: a person's data export (readable page and JSON file) and
+"""Coordinator pages: a person's data export (readable page, PDF and JSON file) and
 the erasure of an older resident or a contact person."""
 
 from __future__ import annotations
