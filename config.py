@@ -284,6 +284,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNUP_MIN_SECONDS", Integer(0, 3600), 5),
     Setting("SIGNUP_MAX_SECONDS", Integer(60), 4 * 3600),
     Setting("MAX_CONTENT_LENGTH", Integer(1024), 1024 * 1024),
+    # Privacy: months after an older resident is ended before their personal data is erased (0: never)
+    Setting("PERSON_RETENTION_MONTHS", Integer(0, 240), 24),
 )
 
 # Rules between settings: (names, the rule as the message says it, the test).

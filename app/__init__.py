@@ -90,7 +90,7 @@ def register_blueprints(app: Flask) -> None:
     # Later areas register themselves here when their package exists.
     import importlib
 
-    for area in ("helpers", "elders", "errands", "sms", "encounters", "reports"):
+    for area in ("helpers", "elders", "errands", "sms", "encounters", "reports", "privacy"):
         try:
             module = importlib.import_module(f"app.{area}")
         except ModuleNotFoundError as exc:  # area not built yet

@@ -377,7 +377,7 @@ def _update_contacts(elder: Elder, rows: tuple[ContactInput, ...]) -> bool:
     for row in rows:
         contact = existing.get(row.id) if row.id is not None else None
         if contact is not None and row.remove:
-            _forget_contact(contact)
+            forget_contact(contact)
             elder.contacts.remove(contact)
             changed = True
         elif contact is not None:
@@ -388,7 +388,7 @@ def _update_contacts(elder: Elder, rows: tuple[ContactInput, ...]) -> bool:
     return changed
 
 
-def _forget_contact(contact: ContactPerson) -> None:
+def forget_contact(contact: ContactPerson) -> None:
     """Loosen the weak links to a contact person who is removed (who asked, to whom an SMS went)."""
     db.session.execute(
         sa.update(HelpRequest)
@@ -421,12 +421,17 @@ def place_by_hand(
 
 
 def change_status(elder: Elder, status: str, *, reason: str | None = None) -> bool:
-    """Pause, end or reactivate. Returns False when the status was already that."""
+    """Pause, end or reactivate. Returns False when the status was already that.
+    Ending clears the health and access notes and starts the retention period
+    (``app.privacy.retention``)."""
+    from app.privacy.retention import on_status_change
+
     if status not in ELDER_STATUSES:
         raise ElderInputError([Problem("status", "unknown_status")])
     if elder.status == status:
         return False
     before, elder.status = elder.status, status
+    on_status_change(elder, before=before)
     db.session.flush()
     record("elder.status", elder, before=before, after=status, reason=reason or None)
     return True

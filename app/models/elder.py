@@ -52,6 +52,10 @@ class Elder(TimestampMixin, Base):
     consent_at: Mapped[datetime | None]
 
     status: Mapped[str] = mapped_column(sa.String(16), default="active", index=True)  # active|paused|ended
+    # When the person was last ended (starts the retention period) and when their
+    # personal data was erased (app/privacy); the row stays for anonymous counts.
+    ended_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
     sms_opt_out: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 

@@ -7,6 +7,7 @@ can be called directly in tests or from ``flask --app wsgi scheduler --once``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,8 @@ from datetime import datetime
 from app.extensions import db
 from app.models import utcnow
 from app.scheduling import escalation, reminders, retention
+
+log = logging.getLogger(__name__)
 
 
 def job_dispatch_sms(now: datetime | None = None, *, should_stop: Callable[[], bool] | None = None) -> int:
@@ -66,6 +69,17 @@ def job_purge(now: datetime | None = None) -> int:
     return count
 
 
+def job_anonymise_ended(now: datetime | None = None) -> int:
+    """Clear notes of ended residents and erase those ended longer ago than
+    ``PERSON_RETENTION_MONTHS``; logs the report, returns how many residents it changed."""
+    from app.privacy.retention import anonymise_expired
+
+    report = anonymise_expired(now or utcnow())
+    db.session.commit()
+    log.info("Retention of ended residents: %s", report.as_dict())
+    return report.total
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """One periodic job: its id, function, and how often it runs."""
@@ -85,4 +99,5 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("feedback-requests", job_feedback_requests, "SCHEDULER_FEEDBACK_SECONDS"),
     JobSpec("sms-dispatch", job_dispatch_sms, "SCHEDULER_DISPATCH_SECONDS"),
     JobSpec("retention", job_purge, daily_at=(3, 30)),
+    JobSpec("anonymise-ended", job_anonymise_ended, daily_at=(3, 45)),
 )

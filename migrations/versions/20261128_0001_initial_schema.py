@@ -163,6 +163,8 @@ def upgrade():
     sa.Column('consent_taken_by_id', sa.Integer(), nullable=True),
     sa.Column('consent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sms_opt_out', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

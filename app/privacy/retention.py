@@ -1,0 +1,100 @@
+"""How long an older resident's data is kept after their service ends.
+
+* When a resident is ended, their health notes and door and access notes are
+  cleared at once and ``ended_at`` starts the retention period; made active
+  again, the period stops.
+* ``PERSON_RETENTION_MONTHS`` (default 24) after the end, the scheduler's
+  ``anonymise-ended`` job erases them with :func:`app.privacy.erasure.erase_elder`
+  (reason "retention period ended", no actor). 0 turns the automatic erasure off.
+* The job reports what it did: a :class:`RetentionReport`, logged by the job.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+
+from app.extensions import db
+from app.models import Elder, utcnow
+
+log = logging.getLogger(__name__)
+
+RETENTION_REASON = "retention period ended"
+
+
+@dataclass
+class RetentionReport:
+    notes_cleared: int = 0  # ended residents who still had health or access notes
+    clocks_started: int = 0  # ended residents with no end time (ended before it was kept): counted from now
+    elders_erased: int = 0
+    contacts_erased: int = 0
+    messages_blanked: int = 0
+    skipped_coming_errands: int = 0  # erasure waits until their coming errands are gone
+
+    @property
+    def total(self) -> int:
+        return self.notes_cleared + self.clocks_started + self.elders_erased
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def retention_months() -> int:
+    return int(current_app.config.get("PERSON_RETENTION_MONTHS", 24))
+
+
+def clear_notes(elder: Elder) -> bool:
+    """Remove the health and access notes; True when there were any."""
+    had = bool(elder.health_notes or elder.access_notes)
+    elder.health_notes = None
+    elder.access_notes = None
+    return had
+
+
+def on_status_change(elder: Elder, *, before: str, now: datetime | None = None) -> None:
+    """Called by ``elders.services.change_status`` after the status changed."""
+    if elder.status == "ended":
+        clear_notes(elder)
+        elder.ended_at = now or utcnow()
+    elif before == "ended":
+        elder.ended_at = None
+
+
+def anonymise_expired(now: datetime | None = None) -> RetentionReport:
+    """Clear what ending should have cleared, then erase the residents whose
+    retention period is over. The caller commits."""
+    from app.privacy.erasure import ErasureError, coming_errands, erase_elder
+
+    now = now or utcnow()
+    report = RetentionReport()
+    ended = list(db.session.scalars(sa.select(Elder).where(Elder.status == "ended", Elder.erased_at.is_(None))))
+    for elder in ended:
+        if clear_notes(elder):
+            report.notes_cleared += 1
+        if elder.ended_at is None:
+            elder.ended_at = now
+            report.clocks_started += 1
+    months = retention_months()
+    if months > 0:
+        cutoff = now - relativedelta(months=months)
+        for elder in ended:
+            if elder.ended_at is None or elder.ended_at > cutoff:
+                continue
+            if coming_errands(elder, now):
+                report.skipped_coming_errands += 1
+                continue
+            try:
+                erased = erase_elder(elder, by=None, reason=RETENTION_REASON, now=now)
+            except ErasureError as exc:  # pragma: no cover - guarded above
+                log.warning("Retention: resident %s not erased (%s)", elder.id, exc.code)
+                continue
+            report.elders_erased += 1
+            report.contacts_erased += erased.contacts
+            report.messages_blanked += erased.messages_blanked
+    db.session.flush()
+    return report
