@@ -77,6 +77,13 @@ class Config:
     REPORT_CACHE_SECONDS = int(os.environ.get("REPORT_CACHE_SECONDS", "600"))
     SCHEDULER_LOCK_FILE = os.environ.get("SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock"))
 
+    # --- Privacy (issue 13, part 5b): notes encrypted at rest, audit log page ---
+    # Fernet keys, comma-separated, newest first (app/crypto.py). Required in production;
+    # development and tests fall back to a published development key.
+    NOTES_ENCRYPTION_KEYS = os.environ.get("NOTES_ENCRYPTION_KEYS", "")
+    AUDIT_PAGE_SIZE = int(os.environ.get("AUDIT_PAGE_SIZE", "50"))
+    # --- end of part 5b settings ---
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

@@ -62,6 +62,9 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     cache.init_app(app)
+    from app import crypto
+
+    crypto.init_app(app)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 

@@ -39,6 +39,15 @@ def register(app) -> None:
         db.session.commit()
         click.echo(f"Admin {email} created.")
 
+    @app.cli.command("notes-rotate-key")
+    def notes_rotate_key() -> None:
+        """Encrypt every stored note again with the newest key of NOTES_ENCRYPTION_KEYS."""
+        from app.crypto import rotate_all
+
+        count = rotate_all(db.session)
+        db.session.commit()
+        click.echo(f"Notes encrypted with the newest key: {count}.")
+
     # Areas that bring their own commands (the scheduler, ...) add them here.
     import importlib
 
