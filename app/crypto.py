@@ -112,7 +112,10 @@ class EncryptedText(sa.types.TypeDecorator):
 
 
 #: The encrypted columns, as (table, primary key, column), for rotation.
-ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (("elders", "id", "health_notes"), ("elders", "id", "access_notes"))
+ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("elders", "id", "health_notes"),
+    ("elders", "id", "access_notes"),
+)
 
 
 def rotate_all(session) -> int:
