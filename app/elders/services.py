@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.audit import record
+from app.audit import NOTES_VIEWED, record
+from app.elders.consent import has_consent
 from app.extensions import db
 from app.geocoding import Geocoder, GeoResult
 from app.models import (
@@ -503,17 +504,18 @@ def flags(elder: Elder) -> list[str]:
     out = []
     if elder.lat is None or elder.lon is None:
         out.append("no_location")
-    if not elder.consent_given:
+    if not has_consent(elder):
         out.append("no_consent")
     return out
 
 
 def history(elder: Elder, limit: int = 20) -> list[tuple[AuditLog, User | None]]:
-    """The latest audit entries about the resident, with who made them."""
+    """The latest changes to the resident in the audit log, with who made them (who
+    read the notes is in the admins' audit log, not here)."""
     rows = db.session.execute(
         sa.select(AuditLog, User)
         .outerjoin(User, User.id == AuditLog.actor_user_id)
-        .where(AuditLog.subject_type == "Elder", AuditLog.subject_id == elder.id)
+        .where(AuditLog.subject_type == "Elder", AuditLog.subject_id == elder.id, AuditLog.action != NOTES_VIEWED)
         .order_by(AuditLog.at.desc(), AuditLog.id.desc())
         .limit(limit)
     )
