@@ -12,11 +12,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from app.extensions import db
+from app.helpers.labels import ACTION_LABELS as HELPER_ACTION_LABELS
 from app.i18n import HELSINKI
 from app.models import AuditLog, User
 
-#: What each action means, in words. An action not listed is shown by its code.
+#: What each action means, in words (the helpers' own from their area). An action not
+#: listed is shown by its code.
 ACTION_LABELS = {
+    **HELPER_ACTION_LABELS,
     "elder.notes_viewed": _l("Health or access notes shown"),
     "person.export": _l("Personal data exported"),
     "person.erase": _l("Personal data erased"),
@@ -36,17 +39,8 @@ ACTION_LABELS = {
     "errand.done": _l("Errand marked done"),
     "errand.no_show": _l("Helper did not come"),
     "errand.cancelled": _l("Errand cancelled"),
-    "helper_registered": _l("Helper signed up"),
-    "helper_profile_updated": _l("Helper changed their details"),
-    "helper_profile_corrected": _l("Coordinator corrected a helper's profile"),
-    "helper_reinstated": _l("Helper's status changed by a coordinator"),
-    "helper_paused": _l("Helper started a break"),
-    "helper_resumed": _l("Helper ended a break"),
-    "helper_account_deleted": _l("Helper deleted their account"),
     "helper.certificate_downloaded": _l("Certificate downloaded"),
     "helper.calendar_token_rotated": _l("Calendar link renewed"),
-    "guardian_consent_requested": _l("Guardian's consent requested"),
-    "guardian_consent_given": _l("Guardian's consent given"),
     "stage_override.cleared": _l("Stage set by a coordinator cleared"),
     "checkin.recorded": _l("Well-being check-in recorded"),
     "sms.sent_by_hand": _l("SMS sent by hand"),

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.audit import NOTES_VIEWED, record
-from app.elders.consent import has_consent
+from app.elders.consent import consent_recorded, has_consent
 from app.extensions import db
 from app.geocoding import Geocoder, GeoResult
 from app.models import (
@@ -485,7 +485,7 @@ def search_elders(user: User, flt: ElderFilter) -> sa.Select:
     if flt.status in ELDER_STATUSES:
         stmt = stmt.where(Elder.status == flt.status)
     if flt.needs_attention:
-        stmt = stmt.where(sa.or_(Elder.lat.is_(None), Elder.lon.is_(None), Elder.consent_given.is_(False)))
+        stmt = stmt.where(sa.or_(Elder.lat.is_(None), Elder.lon.is_(None), sa.not_(consent_recorded())))
     return stmt.order_by(sa.func.lower(Elder.last_name), sa.func.lower(Elder.first_name), Elder.id)
 
 

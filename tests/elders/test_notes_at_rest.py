@@ -137,3 +137,15 @@ def test_development_and_tests_have_a_local_default():
     app = create_app(Testing)
     with app.app_context():
         assert crypto.decrypt(crypto.encrypt("koputa kovaa")) == "koputa kovaa"
+
+
+def test_the_longest_notes_fit(db, make):
+    """The form allows 2,000 characters of health notes and 1,000 of access notes; the
+    ciphertext of the longest (two-byte letters) is stored and read back whole."""
+    health, access = "ä" * 2000, "Ö" * 1000
+    elder = make.elder(health_notes=health, access_notes=access)
+    stored_health, _ = _raw(db, elder.id)
+    assert len(stored_health) > 4000
+    db.session.expire_all()
+    again = db.session.get(Elder, elder.id)
+    assert (again.health_notes, again.access_notes) == (health, access)
