@@ -59,7 +59,7 @@ def keyring_from(keys: list[str]) -> MultiFernet:
 
 def init_app(app: Flask) -> None:
     keys = parse_keys(app.config.get("NOTES_ENCRYPTION_KEYS"))
-    if not keys and app.config.get("ENV_NAME") in ("development", "testing"):
+    if not keys and app.config.get("ENV_NAME") != "production":  # development, tests, benchmarks
         keys = [DEVELOPMENT_KEY]
     app.extensions[EXTENSION] = keyring_from(keys)
 
