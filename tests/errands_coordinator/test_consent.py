@@ -110,3 +110,8 @@ def test_repeating_request_makes_no_more_errands_after_consent_is_withdrawn(db, 
     elder.consent_given, elder.consent_at = True, now
     db.session.commit()
     assert generate_due_errands(now + timedelta(days=14)) == 2
+
+
+def test_no_notice_when_consent_is_recorded(db, coord, elder):
+    page = coord.get(f"/requests/new?elder={elder.id}").get_data(as_text=True)
+    assert 'id="no-consent"' not in page and "ei kirjattua suostumusta" not in page
