@@ -113,6 +113,7 @@ def test_production_needs_its_own_keys():
         SECRET_KEY = "x" * 32
         ENV_NAME = "production"
         SQLALCHEMY_DATABASE_URI = "sqlite://"
+        CACHE_TYPE = "SimpleCache"
         NOTES_ENCRYPTION_KEYS = ""
 
     with pytest.raises(RuntimeError, match="NOTES_ENCRYPTION_KEYS is not set"):
