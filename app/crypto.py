@@ -26,7 +26,8 @@ from flask import Flask, current_app
 EXTENSION = "notes_keyring"
 #: Every Fernet token starts with its version byte 0x80, "gAAAAA" in base64.
 TOKEN_PREFIX = "gAAAAA"
-#: Development and tests only: a fixed, published key. Production refuses to start without its own.
+#: Everywhere but production (development, tests, benchmarks): a fixed, published key.
+#: Production refuses to start without keys of its own.
 DEVELOPMENT_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"arjen-pelastajat development notes key").digest()).decode()
 
 
