@@ -286,6 +286,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_CONTENT_LENGTH", Integer(1024), 1024 * 1024),
     # Privacy: months after an older resident is ended before their personal data is erased (0: never)
     Setting("PERSON_RETENTION_MONTHS", Integer(0, 240), 24),
+    # Notes at rest: Fernet keys, comma-separated, newest first (app/crypto.py; required in production)
+    Setting("NOTES_ENCRYPTION_KEYS", Secret(many=True), ()),
+    Setting("AUDIT_PAGE_SIZE", Integer(5, 500), 50),
 )
 
 # Rules between settings: (names, the rule as the message says it, the test).

@@ -11,11 +11,17 @@ from app.extensions import db
 def register(app) -> None:
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed when the database has no users.")
-    def seed_demo(if_empty: bool) -> None:
-        """Build the deterministic Kainuu demo world (safe to run again)."""
+    @click.option("--in-production", is_flag=True, help="Seed even with APP_ENV=production (demo logins!).")
+    def seed_demo(if_empty: bool, in_production: bool) -> None:
+        """Build the Kainuu demo world (safe to run again)."""
         from app.demo import DEMO_LOGINS, seed
         from app.models import User
 
+        if app.config.get("ENV_NAME") == "production" and not in_production:
+            raise click.ClickException(
+                "The demo's logins share a published password: not seeded in production "
+                "(use APP_ENV=development, or --in-production for a public demonstration server)."
+            )
         if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
             click.echo("Database already has data; demo not seeded.")
             return
@@ -41,6 +47,15 @@ def register(app) -> None:
         db.session.add(user)
         db.session.commit()
         click.echo(f"Admin {email} created.")
+
+    @app.cli.command("notes-rotate-key")
+    def notes_rotate_key() -> None:
+        """Encrypt every stored note again with the newest key of NOTES_ENCRYPTION_KEYS."""
+        from app.crypto import rotate_all
+
+        count = rotate_all(db.session)
+        db.session.commit()
+        click.echo(f"Notes encrypted with the newest key: {count}.")
 
     # Areas that bring their own commands (the scheduler, ...) add them here.
     import importlib

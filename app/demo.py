@@ -2,18 +2,26 @@
 
 Everything is looked up by a natural key before it is created, so running the
 command again changes nothing. Dates are relative to the day it is run so the
-demo's errands are always coming up.
+demo's errands are always coming up. Its secrets are not deterministic: calendar
+tokens, consent tokens and codes, and errand codes are random (``secrets``), so no
+demo link or code can be guessed from this file. The demo logins share the
+documented password :data:`DEMO_PASSWORD`, which is why ``seed-demo`` refuses to
+run in production.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from app.errands import messages
+from app.errands.calendar import new_token
+from app.errands.requests import ShortCodes
 from app.extensions import db
+from app.helpers.consent import hash_token
 from app.i18n import HELSINKI
 from app.models import (
     Assignment,
@@ -245,7 +253,7 @@ def seed(today: date | None = None) -> dict[str, int]:
             approved_at=None if i in (7, 19, 26) else utcnow() - timedelta(days=60 + i),
             identity_seen=i not in (7, 19, 26),
             training_held=i not in (7, 19, 26),
-            calendar_token=f"demo-calendar-token-{i:02d}",
+            calendar_token=new_token(),  # random: a demo feed link must not be guessable
         )
         if age < 18:
             profile.guardian_name = f"Huoltaja {last}"
@@ -255,8 +263,8 @@ def seed(today: date | None = None) -> dict[str, int]:
                 GuardianConsent(
                     guardian_name=profile.guardian_name,
                     guardian_phone=profile.guardian_phone,
-                    token_hash=f"demo-consent-{i:02d}".ljust(64, "0"),
-                    sms_code=f"{1000 + i}",
+                    token_hash=hash_token(secrets.token_urlsafe(32)),
+                    sms_code=f"{1000 + secrets.randbelow(9000)}",
                     text_version="2026-1",
                     status="given" if given else "requested",
                     requested_at=utcnow() - timedelta(days=70),
@@ -345,6 +353,7 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
     task_codes = sorted(tasks)
     created = 0
     queued_offers: list = []
+    codes = ShortCodes()
     confirmations: list[Assignment] = []
     for i, elder in enumerate(elders[:32]):
         task = tasks[task_codes[i % len(task_codes)]]
@@ -379,7 +388,7 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
             ends_at=starts + timedelta(minutes=60),
             duration_minutes=60,
             state="open",
-            short_code=str(100 + i),
+            short_code=codes.new(),
             created_at=created_at,
         )
         db.session.add(errand)

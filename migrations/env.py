@@ -53,10 +53,13 @@ def get_metadata():
 
 def render_item(type_, obj, autogen_context):
     """Render the app's UTC timestamp type as the plain SQL type it stores."""
+    from app.crypto import EncryptedText
     from app.models.base import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedText):
+        return "sa.Text()"
     return False
 
 

@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import audit
 from app.elders import bp, labels, services
 from app.elders.forms import (
     ElderForm,
@@ -123,6 +124,8 @@ def edit_elder(elder_id: int):
     form, _organizations = _new_form(elder)
     if request.method == "GET":
         form.fill_from(elder)
+        if audit.record_notes_viewed(elder, page="edit"):
+            db.session.commit()
     elif form.add_contact.data:
         return _form_page("elders/edit.html", form, elder, focus=_add_contact_row(form))
     if form.validate_on_submit():
@@ -178,7 +181,10 @@ def _show(elder: Elder, *, place_form: PlaceForm | None = None, status_form: Sta
 @bp.route("/<int:elder_id>")
 @roles_required(*STAFF)
 def show_elder(elder_id: int):
-    return _show(_load(elder_id))
+    elder = _load(elder_id)
+    if audit.record_notes_viewed(elder, page="show"):
+        db.session.commit()
+    return _show(elder)
 
 
 @bp.route("/<int:elder_id>/place", methods=["POST"])

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.audit import record
+from app.audit import NOTES_VIEWED, record
+from app.elders.consent import consent_recorded, has_consent
 from app.extensions import db
 from app.geocoding import Geocoder, GeoResult
 from app.models import (
@@ -489,7 +490,7 @@ def search_elders(user: User, flt: ElderFilter) -> sa.Select:
     if flt.status in ELDER_STATUSES:
         stmt = stmt.where(Elder.status == flt.status)
     if flt.needs_attention:
-        stmt = stmt.where(sa.or_(Elder.lat.is_(None), Elder.lon.is_(None), Elder.consent_given.is_(False)))
+        stmt = stmt.where(sa.or_(Elder.lat.is_(None), Elder.lon.is_(None), sa.not_(consent_recorded())))
     return stmt.order_by(sa.func.lower(Elder.last_name), sa.func.lower(Elder.first_name), Elder.id)
 
 
@@ -508,17 +509,18 @@ def flags(elder: Elder) -> list[str]:
     out = []
     if elder.lat is None or elder.lon is None:
         out.append("no_location")
-    if not elder.consent_given:
+    if not has_consent(elder):
         out.append("no_consent")
     return out
 
 
 def history(elder: Elder, limit: int = 20) -> list[tuple[AuditLog, User | None]]:
-    """The latest audit entries about the resident, with who made them."""
+    """The latest changes to the resident in the audit log, with who made them (who
+    read the notes is in the admins' audit log, not here)."""
     rows = db.session.execute(
         sa.select(AuditLog, User)
         .outerjoin(User, User.id == AuditLog.actor_user_id)
-        .where(AuditLog.subject_type == "Elder", AuditLog.subject_id == elder.id)
+        .where(AuditLog.subject_type == "Elder", AuditLog.subject_id == elder.id, AuditLog.action != NOTES_VIEWED)
         .order_by(AuditLog.at.desc(), AuditLog.id.desc())
         .limit(limit)
     )

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.elders.consent import has_consent
 from app.elders.labels import RELATIONS
 from app.errands import agenda, bp, lifecycle
 from app.errands import forms as labels
@@ -176,6 +177,7 @@ def new_request():
         elders=elders,
         query=query,
         relation_labels=RELATIONS,
+        has_consent=has_consent,
         **choices,
     )
 

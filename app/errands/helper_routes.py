@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import audit
 from app.errands import bp
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
 from app.errands.helper_forms import ActionForm, ReportForm, WithdrawForm
@@ -101,12 +102,13 @@ def errands_next_for_helper():
     if assignment is None:
         return None
     errand = assignment.errand
+    details = visible_details(errand, profile, now)
     return {
         "assignment": assignment,
         "errand": errand,
         "task": errand.task_type.name(current_language()),
         "place": place_name(errand.elder, current_language()),
-        "details": visible_details(errand, profile, now),
+        "details": details,
     }
 
 
@@ -199,6 +201,10 @@ def my_errands_view():
     if not had_token:
         db.session.commit()
     view = my_errands(profile, utcnow(), current_language())
+    shown = [item for item in (*view.to_report, *view.upcoming, *view.past) if item.details is not None]
+    logged = [audit.record_notes_viewed(i.errand.elder, page="my_errands", fields=("access_notes",)) for i in shown]
+    if any(logged):
+        db.session.commit()
     return render_template(
         "errands/helper/my_errands.html",
         view=view,

@@ -29,7 +29,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import contains_eager
 
+from app.elders.consent import NO_CONSENT, consent_recorded, has_consent
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import (
@@ -219,6 +221,8 @@ def check_request(inp: RequestInput, elder: Elder, *, now: datetime) -> list[tup
 
     if elder.status != "active":
         add(("elder", "elder_not_active"))
+    if not has_consent(elder):
+        add(("elder", NO_CONSENT))
     task = db.session.get(TaskType, inp.task_type_id)
     if task is None or not task.active:
         add(("task_type", "task_type_unknown"))
@@ -354,7 +358,10 @@ def _materialise(
     actor: User | None,
 ) -> list[Errand]:
     """Create the request's missing occurrences that start after ``now``, up to
-    the horizon (the first occurrence always, however far ahead)."""
+    the horizon (the first occurrence always, however far ahead). A person
+    without a recorded consent gets none."""
+    if not has_consent(req.elder):
+        return []
     last = max(local_today(now) + timedelta(days=horizon_days), req.date_from)
     created: list[Errand] = []
     for day in occurrence_dates(req, last, now):
@@ -422,8 +429,8 @@ def generate_due_errands(now: datetime | None = None, horizon_days: int | None =
     horizon and do not exist yet; returns how many were created.
 
     Safe to run as often as wanted: existing occurrences are skipped. Requests
-    that are cancelled, or whose person's record is paused or ended, get no new
-    errands; occurrences already in the past are never created.
+    that are cancelled, or whose person's record is paused or ended or has no
+    recorded consent (any more), get no new errands; occurrences already in the past are never created.
     """
     now = now or utcnow()
     horizon_days = _horizon(horizon_days)
@@ -431,13 +438,15 @@ def generate_due_errands(now: datetime | None = None, horizon_days: int | None =
     requests = list(
         db.session.scalars(
             sa.select(HelpRequest)
-            .join(Elder, Elder.id == HelpRequest.elder_id)
+            .join(HelpRequest.elder)
+            .options(contains_eager(HelpRequest.elder))
             .where(
                 HelpRequest.status == "active",
                 HelpRequest.recurrence.in_(tuple(RECURRENCE_STEP_DAYS)),
                 HelpRequest.recurrence_until >= today,
                 HelpRequest.date_from <= today + timedelta(days=horizon_days),
                 Elder.status == "active",
+                consent_recorded(),
             )
             .order_by(HelpRequest.id)
         )

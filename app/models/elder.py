@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.crypto import EncryptedText
 from app.models.base import Base, TimestampMixin
 from app.models.org import Municipality, Organization, Village
 
@@ -34,7 +35,8 @@ class Elder(TimestampMixin, Base):
     lat: Mapped[float | None]
     lon: Mapped[float | None]
     geocode_status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # ok|approximate|failed|manual
-    access_notes: Mapped[str | None] = mapped_column(sa.Text)
+    # Encrypted at rest and deferred: read (and decrypted) only where asked for (app/crypto.py).
+    access_notes: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
 
     elder_profile: Mapped[str | None] = mapped_column(sa.String(32))
     slider_sociable: Mapped[int] = mapped_column(default=3)
@@ -44,7 +46,7 @@ class Elder(TimestampMixin, Base):
     prefers_continuity: Mapped[bool] = mapped_column(default=True)
     preferences: Mapped[str | None] = mapped_column(sa.Text)
     # Coordinators only: never shown to helpers, never sent by SMS.
-    health_notes: Mapped[str | None] = mapped_column(sa.Text)
+    health_notes: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
 
     consent_given: Mapped[bool] = mapped_column(default=False)
     consent_method: Mapped[str | None] = mapped_column(sa.String(16))  # verbal|written

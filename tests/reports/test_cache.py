@@ -25,9 +25,13 @@ def coordinator(client, world):
 @pytest.fixture()
 def cached(app, monkeypatch):
     monkeypatch.setitem(app.config, "REPORT_CACHE_SECONDS", 600)
-    cache.clear()
+    # In the test app's context: outside one, Flask-Caching clears the cache of the
+    # last app created (other tests create apps of their own).
+    with app.app_context():
+        cache.clear()
     yield
-    cache.clear()
+    with app.app_context():
+        cache.clear()
 
 
 def _add_request(world, db):
