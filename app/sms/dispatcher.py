@@ -26,15 +26,28 @@ One round (:func:`dispatch_outbox`):
    new sends start, the ones in flight are finished and recorded, and the rest
    of the batch is put back untouched. ``should_stop`` ends a round the same way.
 
-**Timeouts.** Twilio has no idempotency key, and a timed-out request may still
-have created the message (only the answer was lost). A timeout is therefore an
-*unknown* outcome: the message stays ``sending`` for
+**Timeouts and crashes.** Twilio has no idempotency key, and a timed-out
+request may still have created the message (only the answer was lost). A
+timeout is therefore an *unknown* outcome: the message stays ``sending`` for
 ``SMS_UNKNOWN_RECHECK_SECONDS``. Its status callback URL carries our message
 id (``/sms/status?m=<id>``), so when Twilio reports on a message whose answer
 we never saw, the callback records the provider id and the status and the
-message is not sent again. Only when no callback arrives in that time is it
-sent again: a rare duplicate is preferred to a lost reminder. A dispatcher
-that stops between claiming and recording leaves its claims to the same rule.
+message is not sent again. A dispatcher that dies (``kill -9``, a lost
+database) between claiming and recording leaves its claims to the same wait.
+Three things keep such a crash from sending a message twice:
+
+* the provider's sid is written by the worker thread, on its own database
+  connection, the moment the request returns (:meth:`_PerThreadBackend.send`),
+  not when the calling thread gets round to recording the result; a claim
+  that comes back with a sid is simply marked sent (:func:`claim_batch`);
+* before a message is sent *again* (any attempt after the first), the
+  provider's own list of messages to that number is searched for a copy with
+  the same body, sent after the message was created, whose sid no other
+  message of ours holds (:func:`settle_unknown`); a copy found is recorded
+  and nothing is sent;
+* only when there is no such copy, or the provider cannot be asked, is it
+  sent again: a rare duplicate is still preferred to a lost reminder.
+
 Status updates here and in callbacks are conditional UPDATEs that only move a
 status forwards, so the two can race safely.
 """
@@ -57,7 +70,16 @@ from app.extensions import db
 from app.models import ContactPerson, Elder, Errand, HelperProfile, SmsMessage, SmsOptOut, utcnow
 from app.sms import rules
 from app.sms.alerts import raise_alert
-from app.sms.backends import SendResult, SmsBackend, TwilioBackend, build_backend, mask_number
+from app.sms.backends import (
+    LookupFailed,
+    ProviderCopy,
+    SendResult,
+    SmsBackend,
+    TwilioBackend,
+    build_backend,
+    find_copy,
+    mask_number,
+)
 from app.sms.settings import setting
 
 log = logging.getLogger(__name__)
@@ -72,6 +94,8 @@ RATE_LIMITED_CODES = frozenset({"20429", "429"})
 # This many temporary failures in a row (in the order their answers came) end a round.
 STRUGGLING_AFTER = 5
 STALE_KINDS_PREFIXES = ("reminder", "offer")
+# A provider's copy sent this long before our message was created is still ours (clocks differ).
+CLOCK_SKEW = timedelta(minutes=5)
 
 _rng = random.Random()
 
@@ -84,6 +108,7 @@ class DispatchReport:
     held: int = 0
     unknown: int = 0
     released: int = 0  # claimed but not started: put back when the round stopped early
+    recovered: int = 0  # outcome was unknown, the provider had it: recorded as sent, not sent again
     stopped: str | None = None  # "should_stop", "rate_limited" or "failing" when the round ended early
     ids_sent: list[int] = field(default_factory=list)
 
@@ -159,6 +184,12 @@ def claim_batch(now: datetime, limit: int, report: DispatchReport | None = None)
     lease = timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
     claimed: list[int] = []
     for message in messages:
+        if message.provider_sid is not None:
+            # The worker recorded the provider's sid, then the dispatcher stopped before marking it sent.
+            message.status, message.next_attempt_at = "sent", None
+            message.sent_at = message.sent_at or now
+            report.recovered += 1
+            continue
         if message.status == "sending" and message.attempts >= max_attempts:
             _fail(message, "gave_up", "No answer from the SMS provider after the last attempt", now)
             report.failed += 1
@@ -318,6 +349,76 @@ def _release(ids: list[int], when: datetime) -> None:
         db.session.commit()
 
 
+def _known_sids(to: str, since: datetime) -> frozenset[str]:
+    """Provider sids already recorded on our messages to ``to`` created since ``since``."""
+    return frozenset(
+        db.session.scalars(
+            sa.select(SmsMessage.provider_sid).where(
+                SmsMessage.to_phone == to,
+                SmsMessage.direction == "out",
+                SmsMessage.provider_sid.is_not(None),
+                SmsMessage.created_at >= since - timedelta(days=1),
+            )
+        )
+    )
+
+
+def settle_unknown(
+    ids: list[int], ask: Callable[..., ProviderCopy | None | LookupFailed], now: datetime, report: DispatchReport
+) -> list[int]:
+    """Before claimed messages are sent again, ask the provider whether an earlier attempt got through.
+
+    A message that was attempted before (``attempts > 0``) and has no provider
+    sid may already be at the provider: the answer was lost, or the
+    dispatcher died. ``ask(to, body, since=..., exclude=...)`` (run in worker
+    threads by the caller) looks for a copy sent after the message was created
+    whose sid no other message of ours holds. A copy found is recorded (sid,
+    ``sent``) and the message is not sent again; otherwise, or when the
+    provider cannot say, it is sent. Returns the ids still to send; commits.
+    """
+    pending = [
+        m for m in (db.session.get(SmsMessage, i) for i in ids) if m and m.attempts > 0 and m.provider_sid is None
+    ]
+    if not pending:
+        return ids
+    questions = []
+    for message in pending:
+        since = message.created_at - CLOCK_SKEW
+        questions.append(
+            (message, ask(message.to_phone, message.body, since=since, exclude=_known_sids(message.to_phone, since)))
+        )
+    settled: set[int] = set()
+    taken: set[str] = set()
+    for message, answer in questions:
+        copy = answer.result() if isinstance(answer, Future) else answer
+        if isinstance(copy, LookupFailed):
+            log.warning("SMS %s: could not ask the provider for a copy (%s); sending again", message.id, copy)
+            continue
+        if (
+            copy is None
+            or copy.sid in taken
+            or rules.PROVIDER_STATUS.get(copy.status or "", "sent")
+            not in (
+                "sent",
+                "delivered",
+            )
+        ):
+            continue
+        taken.add(copy.sid)
+        set_provider_sid(message.id, copy.sid)
+        if advance_status(message.id, "sent", sent_at=now, next_attempt_at=None, last_error_code=None, last_error=None):
+            report.recovered += 1
+            log.info(
+                "SMS %s to %s: the provider already had it (%s); not sent again",
+                message.id,
+                mask_number(message.to_phone),
+                copy.sid,
+            )
+        settled.add(message.id)
+    db.session.commit()
+    return [i for i in ids if i not in settled]
+
+
 # --------------------------------------------------------------------------
 # Sending in worker threads
 # --------------------------------------------------------------------------
@@ -339,10 +440,16 @@ class _PerThreadBackend:
     backends are called as they are: ``OutboxBackend`` has no state, and a
     backend handed to :func:`dispatch_outbox` must be safe to call from several
     threads.
+
+    With an ``engine``, a successful send writes the provider's sid to the
+    message at once, on a connection of the worker's own (see the module's
+    notes on crashes); a failure to write it is logged and left to the
+    calling thread, which records the result anyway.
     """
 
-    def __init__(self, backend: SmsBackend) -> None:
+    def __init__(self, backend: SmsBackend, engine: sa.Engine | None = None) -> None:
         self._backend = backend
+        self._engine = engine
         self._local = threading.local()
         self._lock = threading.Lock()
         self._copies: list[TwilioBackend] = []
@@ -366,13 +473,39 @@ class _PerThreadBackend:
                 self._copies.append(own)
         return own
 
-    def send(self, to: str, body: str, status_callback: str) -> SendResult:
-        """Runs in a worker thread: no Flask context and no database here."""
+    def send(self, to: str, body: str, status_callback: str, message_id: int | None = None) -> SendResult:
+        """Runs in a worker thread: no Flask context; only the sid is written, on the worker's own connection."""
         try:
-            return self._own().send(to, body, status_callback=status_callback)
+            result = self._own().send(to, body, status_callback=status_callback)
         except Exception as exc:  # a backend bug; the request may or may not have gone out
             log.exception("SMS backend raised while sending to %s", mask_number(to))
             return SendResult(ok=False, error_code="send_error", error_message=repr(exc), temporary=True)
+        if result.ok and result.provider_id and message_id is not None and self._engine is not None:
+            self._write_sid(message_id, result.provider_id)
+        return result
+
+    def _write_sid(self, message_id: int, sid: str) -> None:
+        try:
+            with self._engine.begin() as conn:  # type: ignore[union-attr]
+                conn.execute(
+                    sa.update(SmsMessage)
+                    .where(SmsMessage.id == message_id, SmsMessage.provider_sid.is_(None))
+                    .values(provider_sid=sid)
+                )
+        except Exception:  # e.g. the database is away: the calling thread records the result
+            log.warning("Could not record the provider id of SMS %s at once", message_id, exc_info=True)
+
+    def find_copy(
+        self, to: str, body: str, *, since: datetime, exclude: frozenset[str]
+    ) -> ProviderCopy | None | LookupFailed:
+        """Runs in a worker thread: the provider's copy, None, or the LookupFailed (returned, not raised)."""
+        try:
+            return find_copy(self._own(), to, body, since=since, exclude=exclude)
+        except LookupFailed as exc:
+            return exc
+        except Exception as exc:  # a backend bug: treat as "cannot say"
+            log.exception("SMS backend raised while looking for a copy to %s", mask_number(to))
+            return LookupFailed(repr(exc))
 
     def close(self) -> None:
         with self._lock:
@@ -413,7 +546,7 @@ def dispatch_outbox(
     interval = 1.0 / rate if rate > 0 else 0.0
     concurrency = max(1, int(setting("SMS_SEND_CONCURRENCY")))
     report = DispatchReport()
-    sender = _PerThreadBackend(backend)
+    sender = _PerThreadBackend(backend, db.engine)
     in_flight: dict[Future[SendResult], tuple[SmsMessage, int, str]] = {}  # message, its id and number
     # Why and from when new sends stop (set by a result or by should_stop).
     stop: list[tuple[str, datetime | None]] = []
@@ -480,6 +613,12 @@ def dispatch_outbox(
             ids = claim_batch(clock(), min(batch, limit - handled), report)
             if not ids:
                 break
+            claimed = len(ids)
+
+            def ask(to: str, body: str, *, since: datetime, exclude: frozenset[str]) -> Future:
+                return executor.submit(sender.find_copy, to, body, since=since, exclude=exclude)
+
+            ids = settle_unknown(ids, ask, clock(), report)
             for index, message_id in enumerate(ids):
                 while len(in_flight) >= concurrency:
                     collect(block=True)
@@ -505,9 +644,9 @@ def dispatch_outbox(
                     if pause > 0:
                         sleep(pause)
                 next_start = time.monotonic() + interval
-                in_flight[executor.submit(sender.send, to, body, callback)] = (message, message_id, to)
+                in_flight[executor.submit(sender.send, to, body, callback, message_id)] = (message, message_id, to)
                 handled += 1
-            if stop or len(ids) < batch:
+            if stop or claimed < batch:
                 break
         while in_flight:
             collect(block=True)

@@ -229,6 +229,16 @@ class FakeTwilio:
             return list(self._requests)
 
     @property
+    def send_requests(self) -> list[RecordedRequest]:
+        """The message creations received (POST), refused ones included."""
+        return [r for r in self.requests if r.method == "POST" and _MESSAGES.match(r.path)]
+
+    @property
+    def list_requests(self) -> list[RecordedRequest]:
+        """The message lists asked for (GET .../Messages.json)."""
+        return [r for r in self.requests if r.method == "GET" and _MESSAGES.match(r.path)]
+
+    @property
     def max_in_flight(self) -> int:
         """The most requests handled at the same moment since the start (or ``reset``)."""
         with self._lock:
@@ -342,7 +352,6 @@ class FakeTwilio:
         return _error(
             404, 20404, f"The requested resource /{API_VERSION}/Accounts/.../Messages/{sid}.json was not found"
         )
-
 
     def _list_messages(self, account: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         def first(name: str) -> str | None:

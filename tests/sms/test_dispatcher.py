@@ -59,7 +59,7 @@ def test_every_message_delivered_exactly_once_after_500s_and_429s(db, fake_twili
     # Every request of the first round fails. A 500 backs off only its own message and the
     # round goes on; the first 429 stops it: nothing new starts, the rest waits untouched.
     assert first.sent == 0 and first.stopped == "rate_limited"
-    assert 5 <= first.retrying == len(fake_twilio.requests) <= 6
+    assert 5 <= first.retrying == len(fake_twilio.send_requests) <= 6
     assert first.retrying + first.released == 6
     waiting = outgoing(db.session, status="queued")
     assert len(waiting) == 6
@@ -79,7 +79,7 @@ def test_permanent_failure_is_never_retried(db, fake_twilio):
     db.session.refresh(bad)
     assert bad.status == "failed" and bad.last_error_code == "21211" and bad.attempts == 1
     drain(NOON, rounds=3, step=timedelta(hours=2))
-    assert len(fake_twilio.requests) == 1
+    assert len(fake_twilio.send_requests) == 1
 
 
 def test_number_unsubscribed_at_twilio_is_remembered(db, fake_twilio, make):
@@ -101,7 +101,7 @@ def test_opted_out_number_gets_nothing(db, fake_twilio):
     dispatch_outbox(NOON)
     db.session.refresh(message)
     assert message.status == "failed" and message.last_error_code == "opted_out"
-    assert fake_twilio.requests == []
+    assert fake_twilio.send_requests == []
 
 
 def test_quiet_hours_hold_texts_to_older_people_until_eight(db, fake_twilio, make):
@@ -144,7 +144,7 @@ def test_reminder_for_an_errand_that_began_is_not_sent(db, fake_twilio, make, bu
     dispatch_outbox(NOON)
     db.session.refresh(message)
     assert message.status == "failed" and message.last_error_code == "stale"
-    assert fake_twilio.requests == []
+    assert fake_twilio.send_requests == []
 
 
 def test_sends_at_the_configured_rate(db, app, monkeypatch):
@@ -202,7 +202,7 @@ def test_gives_up_after_max_attempts_and_alerts_for_an_older_person(db, app, mon
     drain(NOON, rounds=6, step=timedelta(minutes=5))
     db.session.refresh(message)
     assert message.status == "failed" and message.attempts == 3
-    assert len(fake_twilio.requests) == 3
+    assert len(fake_twilio.send_requests) == 3
     alert = db.session.scalar(sa.select(CoordinatorAlert))
     assert alert.kind == "sms_undelivered" and alert.errand_id == errand.id
 
