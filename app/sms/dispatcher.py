@@ -165,6 +165,8 @@ def _due_query(now: datetime, limit: int) -> sa.Select:
         )
         .order_by(SmsMessage.next_attempt_at, SmsMessage.id)
         .limit(limit)
+        # What is in the table now (a worker may have written a sid), not what the session remembers.
+        .execution_options(populate_existing=True)
     )
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)

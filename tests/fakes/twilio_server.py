@@ -52,7 +52,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -213,6 +213,16 @@ class FakeTwilio:
         """The next ``n`` message lists answer ``status`` (e.g. 500, 503)."""
         with self._lock:
             self._list_fail_queue.extend([status] * n)
+
+    def age_messages(self, **delta: float) -> None:
+        """Move every stored message's dates back by ``timedelta(**delta)`` (e.g. ``hours=1``)."""
+        shift = timedelta(**delta)
+        with self._lock:
+            for message in self._messages:
+                for key in ("date_created", "date_sent", "date_updated"):
+                    if message[key]:
+                        moved = parsedate_to_datetime(message[key]) - shift
+                        message[key] = format_datetime(moved.astimezone(UTC), usegmt=False).replace("-0000", "+0000")
 
     # -- inspection --------------------------------------------------------
 
