@@ -14,8 +14,8 @@ credentials 20003, ...). :func:`build_backend` picks a backend from settings.
 
 ``find_copy`` answers "did the provider already take this message?" for a
 send whose outcome is unknown (the answer was lost, or the process died): it
-lists the provider's messages to that number since a day and looks for the
-same body among those whose sid is not already accounted for.
+lists the provider's messages to that number and looks for one with the
+same body, created after the message, among those whose sid is not already accounted for.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import logging
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -197,26 +197,23 @@ class TwilioBackend:
         return SendResult(ok=True, provider_id=message.sid, status=message.status)
 
     def find_copy(self, to: str, body: str, *, since: datetime, exclude: Collection[str] = ()) -> ProviderCopy | None:
-        """Twilio's own list of messages to ``to`` sent on or after the day of ``since``,
-        newest first: the first outgoing one sent at or after ``since`` with this
-        body and a sid not in ``exclude``.
+        """Twilio's own list of messages to ``to`` (the newest ``LOOKUP_LIMIT``):
+        the first outgoing one created at or after ``since`` with this body and a
+        sid not in ``exclude``.
 
-        Twilio's ``DateSent`` filters take whole days, so the day is given as
-        ``YYYY-MM-DD`` and the instant is compared here; a copy sent before
-        ``since`` (the message's creation) belongs to another message. A
-        message Twilio has not handed on yet has no
-        ``date_sent`` and is not listed (the dispatcher asks only after
-        ``SMS_UNKNOWN_RECHECK_SECONDS``, long after Twilio sends).
+        No ``DateSent`` filter is used: a message still waiting in Twilio's
+        queue has no ``date_sent`` yet and would be missed. A copy created
+        before ``since`` (our message's creation, less some clock skew) belongs
+        to another message; one whose sid is in ``exclude`` is already
+        recorded on another message of ours.
         """
         try:
-            for message in self.client.messages.stream(
-                to=to, date_sent_after=since.astimezone(UTC).date().isoformat(), limit=LOOKUP_LIMIT, page_size=50
-            ):
-                sent = message.date_sent
+            for message in self.client.messages.stream(to=to, limit=LOOKUP_LIMIT, page_size=50):
+                created = message.date_created
                 if (
                     message.body == body
-                    and isinstance(sent, datetime)
-                    and sent >= since
+                    and isinstance(created, datetime)
+                    and created >= since
                     and message.sid not in exclude
                     and str(message.direction or "").startswith("outbound")
                 ):
