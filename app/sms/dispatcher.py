@@ -10,7 +10,11 @@ One round (:func:`dispatch_outbox`):
    reminder or offer for an errand that has begun fails with ``stale``, and a
    message to an older person or a relative during quiet hours (21-08 Helsinki
    time) is ``held`` until 08:00 unless it cancels an errand of the same day.
-   The rest become ``sending`` with ``next_attempt_at`` pushed forward (the claim).
+   The rest become ``sending`` with ``next_attempt_at`` pushed forward by
+   ``CLAIM_SECONDS`` (the claim); when a message's attempt starts, by
+   ``SMS_UNKNOWN_RECHECK_SECONDS``. So after a crash the claimed messages that
+   were never started go out a minute later, and only those whose request may
+   have gone out wait for a status callback.
 2. **Send** them with the configured backend, several at a time: up to
    ``SMS_SEND_CONCURRENCY`` requests in flight, started no faster than
    ``SMS_RATE_PER_SECOND`` (two starts are at least ``1/rate`` apart, so the
@@ -94,6 +98,9 @@ RATE_LIMITED_CODES = frozenset({"20429", "429"})
 # This many temporary failures in a row (in the order their answers came) end a round.
 STRUGGLING_AFTER = 5
 STALE_KINDS_PREFIXES = ("reminder", "offer")
+# How long a claimed message not yet started stays claimed (at most SMS_UNKNOWN_RECHECK_SECONDS).
+# Longer than a batch takes to start: one round claims the next batch only after starting this one.
+CLAIM_SECONDS = 60.0
 # A provider's copy sent this long before our message was created is still ours (clocks differ).
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -183,7 +190,7 @@ def claim_batch(now: datetime, limit: int, report: DispatchReport | None = None)
     numbers = {m.to_phone for m in messages}
     opted_out = set(db.session.scalars(sa.select(SmsOptOut.phone).where(SmsOptOut.phone.in_(numbers))))
     max_attempts = int(setting("SMS_MAX_ATTEMPTS"))
-    lease = timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
+    claim = timedelta(seconds=min(CLAIM_SECONDS, float(setting("SMS_UNKNOWN_RECHECK_SECONDS"))))
     claimed: list[int] = []
     for message in messages:
         if message.provider_sid is not None:
@@ -213,7 +220,7 @@ def claim_batch(now: datetime, limit: int, report: DispatchReport | None = None)
             report.held += 1
             continue
         message.status = "sending"
-        message.next_attempt_at = now + lease
+        message.next_attempt_at = now + claim
         claimed.append(message.id)
     db.session.commit()
     return claimed
@@ -547,6 +554,7 @@ def dispatch_outbox(
     rate = float(setting("SMS_RATE_PER_SECOND"))
     interval = 1.0 / rate if rate > 0 else 0.0
     concurrency = max(1, int(setting("SMS_SEND_CONCURRENCY")))
+    lease = timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
     report = DispatchReport()
     sender = _PerThreadBackend(backend, db.engine)
     in_flight: dict[Future[SendResult], tuple[SmsMessage, int, str]] = {}  # message, its id and number
@@ -637,7 +645,9 @@ def dispatch_outbox(
                     continue
                 to, body, callback = message.to_phone, message.body, status_callback_url(message_id)
                 # Count the attempt before the request goes out: a crash mid-send must not lose it.
+                # From now on its outcome may be unknown: it waits for a status callback that long.
                 message.attempts += 1
+                message.next_attempt_at = clock() + lease
                 db.session.commit()
                 # Pace by actual starts, two never closer than 1/rate. The database work
                 # above is done while waiting, so that it does not slow the rate down.

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.models import CoordinatorAlert, SmsMessage, SmsOptOut
-from app.sms.dispatcher import claim_batch, dispatch_outbox
+from app.sms.dispatcher import CLAIM_SECONDS, claim_batch, dispatch_outbox
 from app.sms.outbox import queue_sms
 from tests.sms.support import helsinki, outgoing, signed_post
 
@@ -223,11 +223,13 @@ def test_stopping_mid_batch_puts_the_rest_back_and_nothing_is_sent_twice(db, app
     assert len({m["to"] for m in fake_twilio.messages}) == 6
 
 
-def test_claims_left_by_a_crashed_dispatcher_are_sent_after_the_wait(db, fake_twilio):
+def test_claims_left_by_a_crashed_dispatcher_are_sent_after_the_claim_runs_out(db, fake_twilio):
+    """Claimed, never started (no attempt counted): back after CLAIM_SECONDS, not the longer recheck wait."""
     message = queue(db, "+358401234002", "Muistutus")
     assert claim_batch(NOON, 10) == [message.id]  # ...and then the process died
-    dispatch_outbox(NOON + timedelta(seconds=60))
+    dispatch_outbox(NOON + timedelta(seconds=CLAIM_SECONDS - 1))
     assert fake_twilio.messages == []
-    dispatch_outbox(NOON + timedelta(seconds=121))
+    dispatch_outbox(NOON + timedelta(seconds=CLAIM_SECONDS + 1))
     db.session.refresh(message)
     assert message.status == "sent" and len(fake_twilio.messages) == 1
+    assert fake_twilio.list_requests == []  # never attempted: nothing to look for
