@@ -40,10 +40,11 @@ message is not sent again. A dispatcher that dies (``kill -9``, a lost
 database) between claiming and recording leaves its claims to the same wait.
 Three things keep such a crash from sending a message twice:
 
-* the provider's sid is written by the worker thread, on its own database
-  connection, the moment the request returns (:meth:`_PerThreadBackend.send`),
-  not when the calling thread gets round to recording the result; a claim
-  that comes back with a sid is simply marked sent (:func:`claim_batch`);
+* a successful send is recorded (sid, ``sent``) by the worker thread, on its
+  own database connection, the moment the answer arrives
+  (:meth:`_PerThreadBackend.send_and_record`), not when the calling thread
+  gets round to it; a claim that comes back with a sid is simply marked sent
+  (:func:`claim_batch`);
 * before a message is sent *again* (any attempt after the first), the
   provider's own list of messages to that number is searched for a copy with
   the same body, sent after the message was created, whose sid no other
@@ -450,15 +451,18 @@ class _PerThreadBackend:
     backend handed to :func:`dispatch_outbox` must be safe to call from several
     threads.
 
-    With an ``engine``, a successful send writes the provider's sid to the
-    message at once, on a connection of the worker's own (see the module's
-    notes on crashes); a failure to write it is logged and left to the
-    calling thread, which records the result anyway.
+    With an ``engine``, :meth:`send_and_record` records a successful send
+    (the provider's sid, ``sent``) at once, on a connection of the worker's
+    own (see the module's notes on crashes); when that write fails it is
+    logged and the calling thread records the result instead.
     """
 
-    def __init__(self, backend: SmsBackend, engine: sa.Engine | None = None) -> None:
+    def __init__(
+        self, backend: SmsBackend, engine: sa.Engine | None = None, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self._backend = backend
         self._engine = engine
+        self._clock = clock
         self._local = threading.local()
         self._lock = threading.Lock()
         self._copies: list[TwilioBackend] = []
@@ -482,18 +486,25 @@ class _PerThreadBackend:
                 self._copies.append(own)
         return own
 
-    def send(self, to: str, body: str, status_callback: str, message_id: int | None = None) -> SendResult:
-        """Runs in a worker thread: no Flask context; only the sid is written, on the worker's own connection."""
+    def send(self, to: str, body: str, status_callback: str) -> SendResult:
+        """Runs in a worker thread: no Flask context and no database here."""
         try:
-            result = self._own().send(to, body, status_callback=status_callback)
+            return self._own().send(to, body, status_callback=status_callback)
         except Exception as exc:  # a backend bug; the request may or may not have gone out
             log.exception("SMS backend raised while sending to %s", mask_number(to))
             return SendResult(ok=False, error_code="send_error", error_message=repr(exc), temporary=True)
-        if result.ok and result.provider_id and message_id is not None and self._engine is not None:
-            self._write_sid(message_id, result.provider_id)
-        return result
 
-    def _write_sid(self, message_id: int, sid: str) -> None:
+    def send_and_record(self, to: str, body: str, status_callback: str, message_id: int) -> tuple[SendResult, bool]:
+        """Runs in a worker thread: send, and when the provider took it, record that at once
+        on the worker's own connection. Returns the result and whether it was recorded."""
+        result = self.send(to, body, status_callback)
+        if not (result.ok and result.provider_id and self._engine is not None):
+            return result, False
+        return result, self._record_sent(message_id, result.provider_id)
+
+    def _record_sent(self, message_id: int, sid: str) -> bool:
+        """The provider's sid (unless a status callback wrote it first) and ``sent`` (only forwards)."""
+        when = self._clock() if self._clock else utcnow()
         try:
             with self._engine.begin() as conn:  # type: ignore[union-attr]
                 conn.execute(
@@ -501,8 +512,22 @@ class _PerThreadBackend:
                     .where(SmsMessage.id == message_id, SmsMessage.provider_sid.is_(None))
                     .values(provider_sid=sid)
                 )
+                conn.execute(
+                    sa.update(SmsMessage)
+                    .where(SmsMessage.id == message_id, SmsMessage.status.in_(rules.statuses_before("sent")))
+                    .values(
+                        status="sent",
+                        sent_at=when,
+                        next_attempt_at=None,
+                        last_error_code=None,
+                        last_error=None,
+                        updated_at=utcnow(),
+                    )
+                )
         except Exception:  # e.g. the database is away: the calling thread records the result
-            log.warning("Could not record the provider id of SMS %s at once", message_id, exc_info=True)
+            log.warning("Could not record SMS %s as sent at once", message_id, exc_info=True)
+            return False
+        return True
 
     def find_copy(
         self, to: str, body: str, *, since: datetime, exclude: frozenset[str]
@@ -540,8 +565,9 @@ def dispatch_outbox(
 ) -> DispatchReport:
     """Send what is due. ``now`` is the round's start (times advance with the real clock).
 
-    Every database access happens here, in the calling thread (the session is
-    not thread-safe); worker threads only make the HTTP requests.
+    The database work happens here, in the calling thread (the session is not
+    thread-safe); worker threads make the HTTP requests and record a
+    successful send on a connection of their own (one short transaction).
     """
     start_wall, start_mono = now or utcnow(), time.monotonic()
 
@@ -556,17 +582,17 @@ def dispatch_outbox(
     concurrency = max(1, int(setting("SMS_SEND_CONCURRENCY")))
     lease = timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
     report = DispatchReport()
-    sender = _PerThreadBackend(backend, db.engine)
-    in_flight: dict[Future[SendResult], tuple[SmsMessage, int, str]] = {}  # message, its id and number
+    sender = _PerThreadBackend(backend, db.engine, clock)
+    in_flight: dict[Future[tuple[SendResult, bool]], tuple[SmsMessage, int, str]] = {}  # message, its id and number
     # Why and from when new sends stop (set by a result or by should_stop).
     stop: list[tuple[str, datetime | None]] = []
     failures_in_a_row = 0
 
-    def record(future: Future[SendResult]) -> None:
+    def record(future: Future[tuple[SendResult, bool]]) -> None:
         nonlocal failures_in_a_row
         message, message_id, to = in_flight.pop(future)
-        result = future.result()  # never raises: _PerThreadBackend.send catches
-        outcome = record_result(message, result, clock())
+        result, recorded = future.result()  # never raises: _PerThreadBackend.send catches
+        outcome = "sent" if recorded else record_result(message, result, clock())
         if outcome == "sent":
             report.sent += 1
             report.ids_sent.append(message_id)
@@ -656,7 +682,11 @@ def dispatch_outbox(
                     if pause > 0:
                         sleep(pause)
                 next_start = time.monotonic() + interval
-                in_flight[executor.submit(sender.send, to, body, callback, message_id)] = (message, message_id, to)
+                in_flight[executor.submit(sender.send_and_record, to, body, callback, message_id)] = (
+                    message,
+                    message_id,
+                    to,
+                )
                 handled += 1
             if stop or claimed < batch:
                 break

@@ -94,22 +94,37 @@ def test_sid_written_by_the_worker_survives_a_crash_before_the_result_is_recorde
     message.next_attempt_at = NOON + timedelta(seconds=120)
     db.session.commit()
 
-    # The worker thread's part only: the request and the sid on its own connection.
+    # The worker thread's part only: the request, then the sid and "sent" on its own connection.
     sender = _PerThreadBackend(backend_for(fake_twilio), db.engine)
-    result = sender.send(message.to_phone, message.body, "http://testserver/sms/status", message.id)
+    result, recorded = sender.send_and_record(
+        message.to_phone, message.body, "http://testserver/sms/status", message.id
+    )
     sender.close()
-    # ...and the dispatcher dies before it records the result.
+    # ...and the dispatcher dies before its own thread sees the result: the record is there.
     with db.engine.connect() as conn:
         status, sid = conn.execute(
             sa.select(SmsMessage.status, SmsMessage.provider_sid).where(SmsMessage.id == message.id)
         ).one()
-    assert status == "sending" and sid == result.provider_id
+    assert recorded and status == "sent" and sid == result.provider_id
 
     report = dispatch_outbox(AFTER_WAIT)
     db.session.refresh(message)
-    assert report.recovered == 1 and report.sent == 0
+    assert report.recovered == 0 and report.sent == 0  # nothing left to do
     assert message.status == "sent" and message.provider_sid == result.provider_id
-    assert len(fake_twilio.send_requests) == 1 and fake_twilio.list_requests == []  # no need to ask
+    assert len(fake_twilio.send_requests) == 1 and fake_twilio.list_requests == []
+
+
+def test_a_claim_that_comes_back_with_a_sid_is_marked_sent_without_asking(db, fake_twilio):
+    """The sid got written (by the worker, or a status callback) but not the status."""
+    message = queue(db, "+358401230009", "Muistutus")
+    sid = died_after_the_request(db, fake_twilio, message)
+    db.session.execute(sa.update(SmsMessage).where(SmsMessage.id == message.id).values(provider_sid=sid))
+    db.session.commit()
+
+    report = dispatch_outbox(AFTER_WAIT)
+    db.session.refresh(message)
+    assert report.recovered == 1 and report.sent == 0 and message.status == "sent"
+    assert len(fake_twilio.send_requests) == 1 and fake_twilio.list_requests == []
 
 
 def test_a_copy_that_another_message_already_owns_does_not_count(db, fake_twilio):
