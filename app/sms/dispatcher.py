@@ -47,7 +47,7 @@ Three things keep such a crash from sending a message twice:
   (:func:`claim_batch`);
 * before a message is sent *again* (any attempt after the first), the
   provider's own list of messages to that number is searched for a copy with
-  the same body, sent after the message was created, whose sid no other
+  the same body, created after the message was, whose sid no other
   message of ours holds (:func:`settle_unknown`); a copy found is recorded
   and nothing is sent;
 * only when there is no such copy, or the provider cannot be asked, is it
@@ -373,6 +373,10 @@ def _known_sids(to: str, since: datetime) -> frozenset[str]:
     )
 
 
+def _went_out(copy: ProviderCopy) -> bool:
+    return rules.PROVIDER_STATUS.get(copy.status or "", "sent") in ("sent", "delivered")
+
+
 def settle_unknown(
     ids: list[int], ask: Callable[..., ProviderCopy | None | LookupFailed], now: datetime, report: DispatchReport
 ) -> list[int]:
@@ -381,8 +385,9 @@ def settle_unknown(
     A message that was attempted before (``attempts > 0``) and has no provider
     sid may already be at the provider: the answer was lost, or the
     dispatcher died. ``ask(to, body, since=..., exclude=...)`` (run in worker
-    threads by the caller) looks for a copy sent after the message was created
-    whose sid no other message of ours holds. A copy found is recorded (sid,
+    threads by the caller) looks for a copy created after the message was,
+    whose sid no other message of ours holds; a copy the provider reports as
+    failed does not count. A copy found is recorded (sid,
     ``sent``) and the message is not sent again; otherwise, or when the
     provider cannot say, it is sent. Returns the ids still to send; commits.
     """
@@ -404,15 +409,7 @@ def settle_unknown(
         if isinstance(copy, LookupFailed):
             log.warning("SMS %s: could not ask the provider for a copy (%s); sending again", message.id, copy)
             continue
-        if (
-            copy is None
-            or copy.sid in taken
-            or rules.PROVIDER_STATUS.get(copy.status or "", "sent")
-            not in (
-                "sent",
-                "delivered",
-            )
-        ):
+        if copy is None or copy.sid in taken or not _went_out(copy):
             continue
         taken.add(copy.sid)
         set_provider_sid(message.id, copy.sid)
@@ -641,6 +638,11 @@ def dispatch_outbox(
     next_start: float | None = None
     handled = 0
     executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sms-send")
+
+    def ask(to: str, body: str, *, since: datetime, exclude: frozenset[str]) -> Future:
+        """Look for the provider's copy in a worker thread (see :func:`settle_unknown`)."""
+        return executor.submit(sender.find_copy, to, body, since=since, exclude=exclude)
+
     try:
         while handled < limit:
             collect(block=False)
@@ -650,10 +652,6 @@ def dispatch_outbox(
             if not ids:
                 break
             claimed = len(ids)
-
-            def ask(to: str, body: str, *, since: datetime, exclude: frozenset[str]) -> Future:
-                return executor.submit(sender.find_copy, to, body, since=since, exclude=exclude)
-
             ids = settle_unknown(ids, ask, clock(), report)
             for index, message_id in enumerate(ids):
                 while len(in_flight) >= concurrency:
