@@ -190,7 +190,6 @@ def claim_batch(now: datetime, limit: int, report: DispatchReport | None = None)
         return []
     numbers = {m.to_phone for m in messages}
     opted_out = set(db.session.scalars(sa.select(SmsOptOut.phone).where(SmsOptOut.phone.in_(numbers))))
-    max_attempts = int(setting("SMS_MAX_ATTEMPTS"))
     claim = timedelta(seconds=min(CLAIM_SECONDS, float(setting("SMS_UNKNOWN_RECHECK_SECONDS"))))
     claimed: list[int] = []
     for message in messages:
@@ -199,10 +198,6 @@ def claim_batch(now: datetime, limit: int, report: DispatchReport | None = None)
             message.status, message.next_attempt_at = "sent", None
             message.sent_at = message.sent_at or now
             report.recovered += 1
-            continue
-        if message.status == "sending" and message.attempts >= max_attempts:
-            _fail(message, "gave_up", "No answer from the SMS provider after the last attempt", now)
-            report.failed += 1
             continue
         if is_opted_out(message, opted_out):
             _fail(message, "opted_out", "The recipient asked for no more text messages", now, alert=False)
@@ -319,16 +314,18 @@ def record_result(message: SmsMessage, result: SendResult, now: datetime) -> str
         db.session.commit()
         return "sent"
     if result.temporary:
+        if code in UNKNOWN_OUTCOME_CODES:
+            # Keep the claim: a status callback may still tell that it arrived, and before
+            # it is sent again (or given up after the last attempt) the provider is asked.
+            message.last_error_code, message.last_error = code, text
+            message.next_attempt_at = now + timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
+            db.session.commit()
+            return "unknown"
         if message.attempts >= int(setting("SMS_MAX_ATTEMPTS")):
             _fail(message, code, f"Gave up after {message.attempts} attempts: {text}", now)
             db.session.commit()
             return "failed"
         message.last_error_code, message.last_error = code, text
-        if code in UNKNOWN_OUTCOME_CODES:
-            # Keep the claim: a status callback may still tell that it arrived.
-            message.next_attempt_at = now + timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
-            db.session.commit()
-            return "unknown"
         message.status = "queued"
         message.next_attempt_at = now + timedelta(
             seconds=rules.backoff_seconds(
@@ -389,7 +386,9 @@ def settle_unknown(
     whose sid no other message of ours holds; a copy the provider reports as
     failed does not count. A copy found is recorded (sid,
     ``sent``) and the message is not sent again; otherwise, or when the
-    provider cannot say, it is sent. Returns the ids still to send; commits.
+    provider cannot say, it is sent, unless it has had ``SMS_MAX_ATTEMPTS``
+    already: then it fails (``gave_up``, with an alert for an older person's
+    errand). Returns the ids still to send; commits.
     """
     pending = [
         m for m in (db.session.get(SmsMessage, i) for i in ids) if m and m.attempts > 0 and m.provider_sid is None
@@ -422,6 +421,14 @@ def settle_unknown(
                 copy.sid,
             )
         settled.add(message.id)
+    max_attempts = int(setting("SMS_MAX_ATTEMPTS"))
+    for message in pending:
+        if message.id not in settled and message.attempts >= max_attempts:
+            db.session.refresh(message)
+            if message.status == "sending":
+                _fail(message, "gave_up", "No answer from the SMS provider after the last attempt", now)
+                report.failed += 1
+            settled.add(message.id)
     db.session.commit()
     return [i for i in ids if i not in settled]
 

@@ -224,3 +224,21 @@ def test_list_endpoint_filters_and_pages_like_twilio(fake_twilio):
     assert page._payload["page"] == 0 and page._payload["page_size"] == 2
     assert page._payload["next_page_uri"].endswith("Page=1&PageToken=PA1")
     assert page._payload["previous_page_uri"] is None and page._payload["start"] == 0 and page._payload["end"] == 1
+
+
+def test_after_the_last_attempt_the_provider_is_asked_before_giving_up(db, app, monkeypatch, fake_twilio):
+    monkeypatch.setitem(app.config, "SMS_MAX_ATTEMPTS", 1)
+    went = queue(db, "+358401230010", "Muistutus A")
+    lost = queue(db, "+358401230011", "Muistutus B")
+    fake_twilio.timeout_next(1)  # A: stored, answer lost
+    fake_twilio.timeout_next(1, accept=False)  # B: never stored
+    first = dispatch_outbox(NOON)
+    assert first.unknown == 2
+
+    report = dispatch_outbox(AFTER_WAIT)
+    db.session.refresh(went)
+    db.session.refresh(lost)
+    assert report.recovered == 1 and report.failed == 1 and report.sent == 0
+    assert went.status == "sent" and went.provider_sid == fake_twilio.messages[0]["sid"]
+    assert lost.status == "failed" and lost.last_error_code == "gave_up"
+    assert len(fake_twilio.messages) == 1  # nothing sent a second time
