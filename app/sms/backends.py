@@ -11,14 +11,20 @@ Every failure comes back as a :class:`SendResult` with ``ok=False``;
 timeouts, refused or dropped connections), ``temporary=False`` what will fail
 again the same way (invalid number 21211, opted out 21610/21614, bad
 credentials 20003, ...). :func:`build_backend` picks a backend from settings.
+
+``find_copy`` answers "did the provider already take this message?" for a
+send whose outcome is unknown (the answer was lost, or the process died): it
+lists the provider's messages to that number and looks for one with the
+same body, created after the message, among those whose sid is not already accounted for.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,6 +37,8 @@ from twilio.rest import Client
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
+# At most this many of the provider's messages to one number are read when looking for a copy.
+LOOKUP_LIMIT = 200
 
 # Twilio error codes that name a passing condition even when the HTTP status does not say so.
 TEMPORARY_TWILIO_CODES = frozenset({20429, 20500, 20503, 30001, 30002})
@@ -57,11 +65,38 @@ class SendResult:
     temporary: bool = False
 
 
+@dataclass(frozen=True)
+class ProviderCopy:
+    """A message the provider already holds: its sid and the provider's status."""
+
+    sid: str
+    status: str | None = None
+
+
+class LookupFailed(Exception):
+    """The provider could not be asked (HTTP error, timeout, connection trouble)."""
+
+
 @runtime_checkable
 class SmsBackend(Protocol):
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
         """Send ``body`` to the E.164 number ``to``; never raises for delivery problems."""
         ...
+
+
+def find_copy(
+    backend: SmsBackend, to: str, body: str, *, since: datetime, exclude: Collection[str] = ()
+) -> ProviderCopy | None:
+    """The provider's copy of ``body`` to ``to`` sent at or after ``since`` (aware), if any.
+
+    Sids in ``exclude`` (already recorded on other messages) do not count.
+    A backend without a ``find_copy`` method cannot lose an answer (the
+    outbox): None. Raises :class:`LookupFailed` when the provider cannot say.
+    """
+    finder = getattr(backend, "find_copy", None)
+    if finder is None:
+        return None
+    return finder(to, body, since=since, exclude=exclude)
 
 
 class OutboxBackend:
@@ -160,6 +195,34 @@ class TwilioBackend:
             log.warning("Twilio send to %s failed: %s", mask_number(to), exc)
             return SendResult(ok=False, error_code="twilio_error", error_message=str(exc), temporary=True)
         return SendResult(ok=True, provider_id=message.sid, status=message.status)
+
+    def find_copy(self, to: str, body: str, *, since: datetime, exclude: Collection[str] = ()) -> ProviderCopy | None:
+        """Twilio's own list of messages to ``to`` (the newest ``LOOKUP_LIMIT``):
+        the first outgoing one created at or after ``since`` with this body and a
+        sid not in ``exclude``.
+
+        No ``DateSent`` filter is used: a message still waiting in Twilio's
+        queue has no ``date_sent`` yet and would be missed. A copy created
+        before ``since`` (our message's creation, less some clock skew) belongs
+        to another message; one whose sid is in ``exclude`` is already
+        recorded on another message of ours.
+        """
+        try:
+            for message in self.client.messages.stream(to=to, limit=LOOKUP_LIMIT, page_size=50):
+                created = message.date_created
+                if (
+                    message.body == body
+                    and isinstance(created, datetime)
+                    and created >= since
+                    and message.sid not in exclude
+                    and str(message.direction or "").startswith("outbound")
+                ):
+                    return ProviderCopy(sid=message.sid, status=message.status)
+        except TwilioRestException as exc:
+            raise LookupFailed(f"HTTP {exc.status}, code {exc.code}") from exc
+        except (requests.RequestException, TwilioException) as exc:
+            raise LookupFailed(str(exc) or type(exc).__name__) from exc
+        return None
 
     def _rest_error(self, exc: TwilioRestException, to: str) -> SendResult:
         status = int(exc.status or 0)

@@ -10,7 +10,11 @@ One round (:func:`dispatch_outbox`):
    reminder or offer for an errand that has begun fails with ``stale``, and a
    message to an older person or a relative during quiet hours (21-08 Helsinki
    time) is ``held`` until 08:00 unless it cancels an errand of the same day.
-   The rest become ``sending`` with ``next_attempt_at`` pushed forward (the claim).
+   The rest become ``sending`` with ``next_attempt_at`` pushed forward by
+   ``CLAIM_SECONDS`` (the claim); when a message's attempt starts, by
+   ``SMS_UNKNOWN_RECHECK_SECONDS``. So after a crash the claimed messages that
+   were never started go out a minute later, and only those whose request may
+   have gone out wait for a status callback.
 2. **Send** them with the configured backend, several at a time: up to
    ``SMS_SEND_CONCURRENCY`` requests in flight, started no faster than
    ``SMS_RATE_PER_SECOND`` (two starts are at least ``1/rate`` apart, so the
@@ -26,15 +30,29 @@ One round (:func:`dispatch_outbox`):
    new sends start, the ones in flight are finished and recorded, and the rest
    of the batch is put back untouched. ``should_stop`` ends a round the same way.
 
-**Timeouts.** Twilio has no idempotency key, and a timed-out request may still
-have created the message (only the answer was lost). A timeout is therefore an
-*unknown* outcome: the message stays ``sending`` for
+**Timeouts and crashes.** Twilio has no idempotency key, and a timed-out
+request may still have created the message (only the answer was lost). A
+timeout is therefore an *unknown* outcome: the message stays ``sending`` for
 ``SMS_UNKNOWN_RECHECK_SECONDS``. Its status callback URL carries our message
 id (``/sms/status?m=<id>``), so when Twilio reports on a message whose answer
 we never saw, the callback records the provider id and the status and the
-message is not sent again. Only when no callback arrives in that time is it
-sent again: a rare duplicate is preferred to a lost reminder. A dispatcher
-that stops between claiming and recording leaves its claims to the same rule.
+message is not sent again. A dispatcher that dies (``kill -9``, a lost
+database) between claiming and recording leaves its claims to the same wait.
+Three things keep such a crash from sending a message twice:
+
+* a successful send is recorded (sid, ``sent``) by the worker thread, on its
+  own database connection, the moment the answer arrives
+  (:meth:`_PerThreadBackend.send_and_record`), not when the calling thread
+  gets round to it; a claim that comes back with a sid is simply marked sent
+  (:func:`claim_batch`);
+* before a message is sent *again* (any attempt after the first), the
+  provider's own list of messages to that number is searched for a copy with
+  the same body, created after the message was, whose sid no other
+  message of ours holds (:func:`settle_unknown`); a copy found is recorded
+  and nothing is sent;
+* only when there is no such copy, or the provider cannot be asked, is it
+  sent again: a rare duplicate is still preferred to a lost reminder.
+
 Status updates here and in callbacks are conditional UPDATEs that only move a
 status forwards, so the two can race safely.
 """
@@ -57,7 +75,16 @@ from app.extensions import db
 from app.models import ContactPerson, Elder, Errand, HelperProfile, SmsMessage, SmsOptOut, utcnow
 from app.sms import rules
 from app.sms.alerts import raise_alert
-from app.sms.backends import SendResult, SmsBackend, TwilioBackend, build_backend, mask_number
+from app.sms.backends import (
+    LookupFailed,
+    ProviderCopy,
+    SendResult,
+    SmsBackend,
+    TwilioBackend,
+    build_backend,
+    find_copy,
+    mask_number,
+)
 from app.sms.settings import setting
 
 log = logging.getLogger(__name__)
@@ -72,6 +99,11 @@ RATE_LIMITED_CODES = frozenset({"20429", "429"})
 # This many temporary failures in a row (in the order their answers came) end a round.
 STRUGGLING_AFTER = 5
 STALE_KINDS_PREFIXES = ("reminder", "offer")
+# How long a claimed message not yet started stays claimed (at most SMS_UNKNOWN_RECHECK_SECONDS).
+# Longer than a batch takes to start: one round claims the next batch only after starting this one.
+CLAIM_SECONDS = 60.0
+# A provider's copy sent this long before our message was created is still ours (clocks differ).
+CLOCK_SKEW = timedelta(minutes=5)
 
 _rng = random.Random()
 
@@ -84,6 +116,7 @@ class DispatchReport:
     held: int = 0
     unknown: int = 0
     released: int = 0  # claimed but not started: put back when the round stopped early
+    recovered: int = 0  # outcome was unknown, the provider had it: recorded as sent, not sent again
     stopped: str | None = None  # "should_stop", "rate_limited" or "failing" when the round ended early
     ids_sent: list[int] = field(default_factory=list)
 
@@ -140,6 +173,8 @@ def _due_query(now: datetime, limit: int) -> sa.Select:
         )
         .order_by(SmsMessage.next_attempt_at, SmsMessage.id)
         .limit(limit)
+        # What is in the table now (a worker may have written a sid), not what the session remembers.
+        .execution_options(populate_existing=True)
     )
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
@@ -155,13 +190,14 @@ def claim_batch(now: datetime, limit: int, report: DispatchReport | None = None)
         return []
     numbers = {m.to_phone for m in messages}
     opted_out = set(db.session.scalars(sa.select(SmsOptOut.phone).where(SmsOptOut.phone.in_(numbers))))
-    max_attempts = int(setting("SMS_MAX_ATTEMPTS"))
-    lease = timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
+    claim = timedelta(seconds=min(CLAIM_SECONDS, float(setting("SMS_UNKNOWN_RECHECK_SECONDS"))))
     claimed: list[int] = []
     for message in messages:
-        if message.status == "sending" and message.attempts >= max_attempts:
-            _fail(message, "gave_up", "No answer from the SMS provider after the last attempt", now)
-            report.failed += 1
+        if message.provider_sid is not None:
+            # The worker recorded the provider's sid, then the dispatcher stopped before marking it sent.
+            message.status, message.next_attempt_at = "sent", None
+            message.sent_at = message.sent_at or now
+            report.recovered += 1
             continue
         if is_opted_out(message, opted_out):
             _fail(message, "opted_out", "The recipient asked for no more text messages", now, alert=False)
@@ -180,7 +216,7 @@ def claim_batch(now: datetime, limit: int, report: DispatchReport | None = None)
             report.held += 1
             continue
         message.status = "sending"
-        message.next_attempt_at = now + lease
+        message.next_attempt_at = now + claim
         claimed.append(message.id)
     db.session.commit()
     return claimed
@@ -278,16 +314,18 @@ def record_result(message: SmsMessage, result: SendResult, now: datetime) -> str
         db.session.commit()
         return "sent"
     if result.temporary:
+        if code in UNKNOWN_OUTCOME_CODES:
+            # Keep the claim: a status callback may still tell that it arrived, and before
+            # it is sent again (or given up after the last attempt) the provider is asked.
+            message.last_error_code, message.last_error = code, text
+            message.next_attempt_at = now + timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
+            db.session.commit()
+            return "unknown"
         if message.attempts >= int(setting("SMS_MAX_ATTEMPTS")):
             _fail(message, code, f"Gave up after {message.attempts} attempts: {text}", now)
             db.session.commit()
             return "failed"
         message.last_error_code, message.last_error = code, text
-        if code in UNKNOWN_OUTCOME_CODES:
-            # Keep the claim: a status callback may still tell that it arrived.
-            message.next_attempt_at = now + timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
-            db.session.commit()
-            return "unknown"
         message.status = "queued"
         message.next_attempt_at = now + timedelta(
             seconds=rules.backoff_seconds(
@@ -318,6 +356,83 @@ def _release(ids: list[int], when: datetime) -> None:
         db.session.commit()
 
 
+def _known_sids(to: str, since: datetime) -> frozenset[str]:
+    """Provider sids already recorded on our messages to ``to`` created since ``since``."""
+    return frozenset(
+        db.session.scalars(
+            sa.select(SmsMessage.provider_sid).where(
+                SmsMessage.to_phone == to,
+                SmsMessage.direction == "out",
+                SmsMessage.provider_sid.is_not(None),
+                SmsMessage.created_at >= since - timedelta(days=1),
+            )
+        )
+    )
+
+
+def _went_out(copy: ProviderCopy) -> bool:
+    return rules.PROVIDER_STATUS.get(copy.status or "", "sent") in ("sent", "delivered")
+
+
+def settle_unknown(
+    ids: list[int], ask: Callable[..., ProviderCopy | None | LookupFailed], now: datetime, report: DispatchReport
+) -> list[int]:
+    """Before claimed messages are sent again, ask the provider whether an earlier attempt got through.
+
+    A message that was attempted before (``attempts > 0``) and has no provider
+    sid may already be at the provider: the answer was lost, or the
+    dispatcher died. ``ask(to, body, since=..., exclude=...)`` (run in worker
+    threads by the caller) looks for a copy created after the message was,
+    whose sid no other message of ours holds; a copy the provider reports as
+    failed does not count. A copy found is recorded (sid,
+    ``sent``) and the message is not sent again; otherwise, or when the
+    provider cannot say, it is sent, unless it has had ``SMS_MAX_ATTEMPTS``
+    already: then it fails (``gave_up``, with an alert for an older person's
+    errand). Returns the ids still to send; commits.
+    """
+    pending = [
+        m for m in (db.session.get(SmsMessage, i) for i in ids) if m and m.attempts > 0 and m.provider_sid is None
+    ]
+    if not pending:
+        return ids
+    questions = []
+    for message in pending:
+        since = message.created_at - CLOCK_SKEW
+        questions.append(
+            (message, ask(message.to_phone, message.body, since=since, exclude=_known_sids(message.to_phone, since)))
+        )
+    settled: set[int] = set()
+    taken: set[str] = set()
+    for message, answer in questions:
+        copy = answer.result() if isinstance(answer, Future) else answer
+        if isinstance(copy, LookupFailed):
+            log.warning("SMS %s: could not ask the provider for a copy (%s); sending again", message.id, copy)
+            continue
+        if copy is None or copy.sid in taken or not _went_out(copy):
+            continue
+        taken.add(copy.sid)
+        set_provider_sid(message.id, copy.sid)
+        if advance_status(message.id, "sent", sent_at=now, next_attempt_at=None, last_error_code=None, last_error=None):
+            report.recovered += 1
+            log.info(
+                "SMS %s to %s: the provider already had it (%s); not sent again",
+                message.id,
+                mask_number(message.to_phone),
+                copy.sid,
+            )
+        settled.add(message.id)
+    max_attempts = int(setting("SMS_MAX_ATTEMPTS"))
+    for message in pending:
+        if message.id not in settled and message.attempts >= max_attempts:
+            db.session.refresh(message)
+            if message.status == "sending":
+                _fail(message, "gave_up", "No answer from the SMS provider after the last attempt", now)
+                report.failed += 1
+            settled.add(message.id)
+    db.session.commit()
+    return [i for i in ids if i not in settled]
+
+
 # --------------------------------------------------------------------------
 # Sending in worker threads
 # --------------------------------------------------------------------------
@@ -339,10 +454,19 @@ class _PerThreadBackend:
     backends are called as they are: ``OutboxBackend`` has no state, and a
     backend handed to :func:`dispatch_outbox` must be safe to call from several
     threads.
+
+    With an ``engine``, :meth:`send_and_record` records a successful send
+    (the provider's sid, ``sent``) at once, on a connection of the worker's
+    own (see the module's notes on crashes); when that write fails it is
+    logged and the calling thread records the result instead.
     """
 
-    def __init__(self, backend: SmsBackend) -> None:
+    def __init__(
+        self, backend: SmsBackend, engine: sa.Engine | None = None, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self._backend = backend
+        self._engine = engine
+        self._clock = clock
         self._local = threading.local()
         self._lock = threading.Lock()
         self._copies: list[TwilioBackend] = []
@@ -374,6 +498,53 @@ class _PerThreadBackend:
             log.exception("SMS backend raised while sending to %s", mask_number(to))
             return SendResult(ok=False, error_code="send_error", error_message=repr(exc), temporary=True)
 
+    def send_and_record(self, to: str, body: str, status_callback: str, message_id: int) -> tuple[SendResult, bool]:
+        """Runs in a worker thread: send, and when the provider took it, record that at once
+        on the worker's own connection. Returns the result and whether it was recorded."""
+        result = self.send(to, body, status_callback)
+        if not (result.ok and result.provider_id and self._engine is not None):
+            return result, False
+        return result, self._record_sent(message_id, result.provider_id)
+
+    def _record_sent(self, message_id: int, sid: str) -> bool:
+        """The provider's sid (unless a status callback wrote it first) and ``sent`` (only forwards)."""
+        when = self._clock() if self._clock else utcnow()
+        try:
+            with self._engine.begin() as conn:  # type: ignore[union-attr]
+                conn.execute(
+                    sa.update(SmsMessage)
+                    .where(SmsMessage.id == message_id, SmsMessage.provider_sid.is_(None))
+                    .values(provider_sid=sid)
+                )
+                conn.execute(
+                    sa.update(SmsMessage)
+                    .where(SmsMessage.id == message_id, SmsMessage.status.in_(rules.statuses_before("sent")))
+                    .values(
+                        status="sent",
+                        sent_at=when,
+                        next_attempt_at=None,
+                        last_error_code=None,
+                        last_error=None,
+                        updated_at=utcnow(),
+                    )
+                )
+        except Exception:  # e.g. the database is away: the calling thread records the result
+            log.warning("Could not record SMS %s as sent at once", message_id, exc_info=True)
+            return False
+        return True
+
+    def find_copy(
+        self, to: str, body: str, *, since: datetime, exclude: frozenset[str]
+    ) -> ProviderCopy | None | LookupFailed:
+        """Runs in a worker thread: the provider's copy, None, or the LookupFailed (returned, not raised)."""
+        try:
+            return find_copy(self._own(), to, body, since=since, exclude=exclude)
+        except LookupFailed as exc:
+            return exc
+        except Exception as exc:  # a backend bug: treat as "cannot say"
+            log.exception("SMS backend raised while looking for a copy to %s", mask_number(to))
+            return LookupFailed(repr(exc))
+
     def close(self) -> None:
         with self._lock:
             copies, self._copies = self._copies, []
@@ -398,8 +569,9 @@ def dispatch_outbox(
 ) -> DispatchReport:
     """Send what is due. ``now`` is the round's start (times advance with the real clock).
 
-    Every database access happens here, in the calling thread (the session is
-    not thread-safe); worker threads only make the HTTP requests.
+    The database work happens here, in the calling thread (the session is not
+    thread-safe); worker threads make the HTTP requests and record a
+    successful send on a connection of their own (one short transaction).
     """
     start_wall, start_mono = now or utcnow(), time.monotonic()
 
@@ -412,18 +584,19 @@ def dispatch_outbox(
     rate = float(setting("SMS_RATE_PER_SECOND"))
     interval = 1.0 / rate if rate > 0 else 0.0
     concurrency = max(1, int(setting("SMS_SEND_CONCURRENCY")))
+    lease = timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
     report = DispatchReport()
-    sender = _PerThreadBackend(backend)
-    in_flight: dict[Future[SendResult], tuple[SmsMessage, int, str]] = {}  # message, its id and number
+    sender = _PerThreadBackend(backend, db.engine, clock)
+    in_flight: dict[Future[tuple[SendResult, bool]], tuple[SmsMessage, int, str]] = {}  # message, its id and number
     # Why and from when new sends stop (set by a result or by should_stop).
     stop: list[tuple[str, datetime | None]] = []
     failures_in_a_row = 0
 
-    def record(future: Future[SendResult]) -> None:
+    def record(future: Future[tuple[SendResult, bool]]) -> None:
         nonlocal failures_in_a_row
         message, message_id, to = in_flight.pop(future)
-        result = future.result()  # never raises: _PerThreadBackend.send catches
-        outcome = record_result(message, result, clock())
+        result, recorded = future.result()  # never raises: _PerThreadBackend.send catches
+        outcome = "sent" if recorded else record_result(message, result, clock())
         if outcome == "sent":
             report.sent += 1
             report.ids_sent.append(message_id)
@@ -472,6 +645,11 @@ def dispatch_outbox(
     next_start: float | None = None
     handled = 0
     executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sms-send")
+
+    def ask(to: str, body: str, *, since: datetime, exclude: frozenset[str]) -> Future:
+        """Look for the provider's copy in a worker thread (see :func:`settle_unknown`)."""
+        return executor.submit(sender.find_copy, to, body, since=since, exclude=exclude)
+
     try:
         while handled < limit:
             collect(block=False)
@@ -480,6 +658,8 @@ def dispatch_outbox(
             ids = claim_batch(clock(), min(batch, limit - handled), report)
             if not ids:
                 break
+            claimed = len(ids)
+            ids = settle_unknown(ids, ask, clock(), report)
             for index, message_id in enumerate(ids):
                 while len(in_flight) >= concurrency:
                     collect(block=True)
@@ -496,7 +676,9 @@ def dispatch_outbox(
                     continue
                 to, body, callback = message.to_phone, message.body, status_callback_url(message_id)
                 # Count the attempt before the request goes out: a crash mid-send must not lose it.
+                # From now on its outcome may be unknown: it waits for a status callback that long.
                 message.attempts += 1
+                message.next_attempt_at = clock() + lease
                 db.session.commit()
                 # Pace by actual starts, two never closer than 1/rate. The database work
                 # above is done while waiting, so that it does not slow the rate down.
@@ -505,9 +687,13 @@ def dispatch_outbox(
                     if pause > 0:
                         sleep(pause)
                 next_start = time.monotonic() + interval
-                in_flight[executor.submit(sender.send, to, body, callback)] = (message, message_id, to)
+                in_flight[executor.submit(sender.send_and_record, to, body, callback, message_id)] = (
+                    message,
+                    message_id,
+                    to,
+                )
                 handled += 1
-            if stop or len(ids) < batch:
+            if stop or claimed < batch:
                 break
         while in_flight:
             collect(block=True)

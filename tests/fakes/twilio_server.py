@@ -8,6 +8,17 @@ It speaks the real wire protocol of the Messages resource, so the real
   StatusCallback -> 201 with a message resource (sid "SM" + 32 hex, status
   "queued", or "accepted" when sent through a Messaging Service without From).
 * ``GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`` -> 200 or 404.
+* ``GET /2010-04-01/Accounts/{AccountSid}/Messages.json`` lists messages,
+  newest first, filtered by ``To``, ``From``, ``DateSent``, ``DateSent<`` and
+  ``DateSent>`` (``YYYY-MM-DD``: on, on or before, on or after that day; a
+  full ``YYYY-MM-DDTHH:MM:SSZ`` compares the instant), paged with
+  ``PageSize`` (default 50, at most 1000), ``Page`` and ``PageToken``; the
+  answer carries the real paging fields (``messages``, ``page``,
+  ``page_size``, ``start``, ``end``, ``uri``, ``first_page_uri``,
+  ``next_page_uri``, ``previous_page_uri``), so the client's ``list`` and
+  ``stream`` page through it. A stored message is handed to the "carrier" at
+  once: the create answer says "queued" (or "accepted") with no
+  ``date_sent``, later reads say "sent" with ``date_sent`` set.
 * Errors use Twilio's JSON body ``{"code", "message", "more_info", "status"}``:
   wrong credentials 401/20003, other account 404/20404, To not E.164 400/21211,
   opted-out recipient 400/21610, missing To 21604, missing From 21603, missing
@@ -41,12 +52,12 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import phonenumbers
 
@@ -134,6 +145,7 @@ class FakeTwilio:
         self._requests: list[RecordedRequest] = []
         self._fail_queue: list[int] = []
         self._timeout_queue: list[bool] = []
+        self._list_fail_queue: list[int] = []
         self._in_flight = 0
         self._max_in_flight = 0
         self._stopping = threading.Event()
@@ -197,6 +209,21 @@ class FakeTwilio:
         with self._lock:
             self._timeout_queue.extend([accept] * n)
 
+    def fail_list_next(self, n: int = 1, status: int = 500) -> None:
+        """The next ``n`` message lists answer ``status`` (e.g. 500, 503)."""
+        with self._lock:
+            self._list_fail_queue.extend([status] * n)
+
+    def age_messages(self, **delta: float) -> None:
+        """Move every stored message's dates back by ``timedelta(**delta)`` (e.g. ``hours=1``)."""
+        shift = timedelta(**delta)
+        with self._lock:
+            for message in self._messages:
+                for key in ("date_created", "date_sent", "date_updated"):
+                    if message[key]:
+                        moved = parsedate_to_datetime(message[key]) - shift
+                        message[key] = format_datetime(moved.astimezone(UTC), usegmt=False).replace("-0000", "+0000")
+
     # -- inspection --------------------------------------------------------
 
     @property
@@ -210,6 +237,16 @@ class FakeTwilio:
         """Every request received, including refused ones (a copy)."""
         with self._lock:
             return list(self._requests)
+
+    @property
+    def send_requests(self) -> list[RecordedRequest]:
+        """The message creations received (POST), refused ones included."""
+        return [r for r in self.requests if r.method == "POST" and _MESSAGES.match(r.path)]
+
+    @property
+    def list_requests(self) -> list[RecordedRequest]:
+        """The message lists asked for (GET .../Messages.json)."""
+        return [r for r in self.requests if r.method == "GET" and _MESSAGES.match(r.path)]
 
     @property
     def max_in_flight(self) -> int:
@@ -226,6 +263,7 @@ class FakeTwilio:
             self._requests.clear()
             self._fail_queue.clear()
             self._timeout_queue.clear()
+            self._list_fail_queue.clear()
             self._max_in_flight = self._in_flight
 
     # -- request handling (called from handler threads) --------------------
@@ -308,9 +346,13 @@ class FakeTwilio:
             # Not part of Twilio's answer: kept for tests.
             "status_callback": first("StatusCallback"),
         }
+        answer = {k: v for k, v in message.items() if k != "status_callback"}
+        # Handed to the carrier at once: later reads see it sent.
+        message["status"] = "sent"
+        message["date_sent"] = now
         with self._lock:
             self._messages.append(message)
-        return 201, {k: v for k, v in message.items() if k != "status_callback"}
+        return 201, answer
 
     def _get_message(self, sid: str) -> tuple[int, dict[str, Any]]:
         with self._lock:
@@ -320,6 +362,82 @@ class FakeTwilio:
         return _error(
             404, 20404, f"The requested resource /{API_VERSION}/Accounts/.../Messages/{sid}.json was not found"
         )
+
+    def _list_messages(self, account: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        def first(name: str) -> str | None:
+            values = query.get(name)
+            return values[0] if values else None
+
+        try:
+            page_size = min(1000, max(1, int(first("PageSize") or 50)))
+            page = max(0, int(first("Page") or 0))
+        except ValueError:
+            return _error(400, 20001, "Invalid paging parameter")
+        tests: list[tuple[str, str]] = []
+        for name, op in (("DateSent", "="), ("DateSent<", "<="), ("DateSent>", ">=")):
+            value = first(name)
+            if value:
+                if _parse_date_filter(value) is None:
+                    return _error(400, 20001, f"Invalid {name}: {value}")
+                tests.append((op, value))
+        to, from_ = first("To"), first("From")
+        with self._lock:
+            found = [
+                m
+                for m in reversed(self._messages)  # newest first, as Twilio lists them
+                if (not to or m["to"] == to)
+                and (not from_ or m["from"] == from_)
+                and all(_date_matches(m["date_sent"], op, value) for op, value in tests)
+            ]
+        start = page * page_size
+        records = [{k: v for k, v in m.items() if k != "status_callback"} for m in found[start : start + page_size]]
+        base = f"/{API_VERSION}/Accounts/{account}/Messages.json"
+        filters = [(k, v) for k, v in (("To", to), ("From", from_)) if v]
+        filters += [(name, first(name)) for name in ("DateSent", "DateSent<", "DateSent>") if first(name)]
+
+        def uri(n: int, token: bool = False) -> str:
+            params = [*filters, ("PageSize", str(page_size)), ("Page", str(n))]
+            if token:
+                params.append(("PageToken", f"PA{n}"))
+            return f"{base}?{urlencode(params)}"
+
+        more = start + page_size < len(found)
+        return 200, {
+            "messages": records,
+            "page": page,
+            "page_size": page_size,
+            "start": start,
+            "end": start + max(0, len(records) - 1),
+            "uri": uri(page, token=page > 0),
+            "first_page_uri": uri(0),
+            "next_page_uri": uri(page + 1, token=True) if more else None,
+            "previous_page_uri": uri(page - 1, token=True) if page > 0 else None,
+        }
+
+
+def _parse_date_filter(value: str) -> date | datetime | None:
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _date_matches(date_sent: str | None, op: str, value: str) -> bool:
+    """Whether a message's ``date_sent`` (RFC 2822) passes one DateSent filter."""
+    if not date_sent:
+        return False  # not sent yet: no DateSent filter matches it, as at Twilio
+    sent = parsedate_to_datetime(date_sent).astimezone(UTC)
+    bound = _parse_date_filter(value)
+    left: date | datetime = sent
+    if not isinstance(bound, datetime):
+        left = sent.date()
+    if op == "=":
+        return left == bound
+    if op == "<=":
+        return left <= bound  # type: ignore[operator]
+    return left >= bound  # type: ignore[operator]
 
 
 def _is_e164(number: str) -> bool:
@@ -362,7 +480,9 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         started = fake._enter()
         try:
-            path = urlsplit(self.path).path
+            parts = urlsplit(self.path)
+            path = parts.path
+            query = parse_qs(parts.query, keep_blank_values=False)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             form = parse_qs(raw.decode("utf-8"), keep_blank_values=True) if raw else {}
@@ -371,13 +491,15 @@ class _Handler(BaseHTTPRequestHandler):
             if fake.delay_seconds:
                 time.sleep(fake.delay_seconds)
 
-            status, payload = self._route(method, path, form)
+            status, payload = self._route(method, path, form, query)
             fake._record(method, path, form, headers, status, started)
             self._send_json(status, payload)
         finally:
             fake._leave()
 
-    def _route(self, method: str, path: str, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+    def _route(
+        self, method: str, path: str, form: dict[str, list[str]], query: dict[str, list[str]]
+    ) -> tuple[int, dict[str, Any]]:
         fake = self.fake
         create = _MESSAGES.match(path)
         fetch = _MESSAGE.match(path)
@@ -399,6 +521,12 @@ class _Handler(BaseHTTPRequestHandler):
                 fake._stopping.wait(fake.timeout_sleep_seconds)
                 return result or _error(503)
             return fake._create_message(account, form)
+        if create and method == "GET":
+            with fake._lock:
+                list_fail = fake._list_fail_queue.pop(0) if fake._list_fail_queue else None
+            if list_fail is not None:
+                return _error(list_fail)
+            return fake._list_messages(account, query)
         if fetch and method == "GET":
             return fake._get_message(fetch.group("sid"))
         return _error(405, 20004, "Method not allowed")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.models import CoordinatorAlert, SmsMessage, SmsOptOut
-from app.sms.dispatcher import claim_batch, dispatch_outbox
+from app.sms.dispatcher import CLAIM_SECONDS, claim_batch, dispatch_outbox
 from app.sms.outbox import queue_sms
 from tests.sms.support import helsinki, outgoing, signed_post
 
@@ -59,7 +59,7 @@ def test_every_message_delivered_exactly_once_after_500s_and_429s(db, fake_twili
     # Every request of the first round fails. A 500 backs off only its own message and the
     # round goes on; the first 429 stops it: nothing new starts, the rest waits untouched.
     assert first.sent == 0 and first.stopped == "rate_limited"
-    assert 5 <= first.retrying == len(fake_twilio.requests) <= 6
+    assert 5 <= first.retrying == len(fake_twilio.send_requests) <= 6
     assert first.retrying + first.released == 6
     waiting = outgoing(db.session, status="queued")
     assert len(waiting) == 6
@@ -79,7 +79,7 @@ def test_permanent_failure_is_never_retried(db, fake_twilio):
     db.session.refresh(bad)
     assert bad.status == "failed" and bad.last_error_code == "21211" and bad.attempts == 1
     drain(NOON, rounds=3, step=timedelta(hours=2))
-    assert len(fake_twilio.requests) == 1
+    assert len(fake_twilio.send_requests) == 1
 
 
 def test_number_unsubscribed_at_twilio_is_remembered(db, fake_twilio, make):
@@ -101,7 +101,7 @@ def test_opted_out_number_gets_nothing(db, fake_twilio):
     dispatch_outbox(NOON)
     db.session.refresh(message)
     assert message.status == "failed" and message.last_error_code == "opted_out"
-    assert fake_twilio.requests == []
+    assert fake_twilio.send_requests == []
 
 
 def test_quiet_hours_hold_texts_to_older_people_until_eight(db, fake_twilio, make):
@@ -144,7 +144,7 @@ def test_reminder_for_an_errand_that_began_is_not_sent(db, fake_twilio, make, bu
     dispatch_outbox(NOON)
     db.session.refresh(message)
     assert message.status == "failed" and message.last_error_code == "stale"
-    assert fake_twilio.requests == []
+    assert fake_twilio.send_requests == []
 
 
 def test_sends_at_the_configured_rate(db, app, monkeypatch):
@@ -202,7 +202,7 @@ def test_gives_up_after_max_attempts_and_alerts_for_an_older_person(db, app, mon
     drain(NOON, rounds=6, step=timedelta(minutes=5))
     db.session.refresh(message)
     assert message.status == "failed" and message.attempts == 3
-    assert len(fake_twilio.requests) == 3
+    assert len(fake_twilio.send_requests) == 3
     alert = db.session.scalar(sa.select(CoordinatorAlert))
     assert alert.kind == "sms_undelivered" and alert.errand_id == errand.id
 
@@ -223,11 +223,13 @@ def test_stopping_mid_batch_puts_the_rest_back_and_nothing_is_sent_twice(db, app
     assert len({m["to"] for m in fake_twilio.messages}) == 6
 
 
-def test_claims_left_by_a_crashed_dispatcher_are_sent_after_the_wait(db, fake_twilio):
+def test_claims_left_by_a_crashed_dispatcher_are_sent_after_the_claim_runs_out(db, fake_twilio):
+    """Claimed, never started (no attempt counted): back after CLAIM_SECONDS, not the longer recheck wait."""
     message = queue(db, "+358401234002", "Muistutus")
     assert claim_batch(NOON, 10) == [message.id]  # ...and then the process died
-    dispatch_outbox(NOON + timedelta(seconds=60))
+    dispatch_outbox(NOON + timedelta(seconds=CLAIM_SECONDS - 1))
     assert fake_twilio.messages == []
-    dispatch_outbox(NOON + timedelta(seconds=121))
+    dispatch_outbox(NOON + timedelta(seconds=CLAIM_SECONDS + 1))
     db.session.refresh(message)
     assert message.status == "sent" and len(fake_twilio.messages) == 1
+    assert fake_twilio.list_requests == []  # never attempted: nothing to look for

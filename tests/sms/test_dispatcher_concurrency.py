@@ -66,7 +66,7 @@ def test_requests_overlap_against_a_slow_provider(db, fake_twilio):
     assert report.sent == 16 and report.stopped is None
     assert len(fake_twilio.messages) == 16
     assert 4 <= fake_twilio.max_in_flight <= 8  # SMS_SEND_CONCURRENCY defaults to 8
-    requests = sorted(fake_twilio.requests, key=lambda r: r.started)
+    requests = sorted(fake_twilio.send_requests, key=lambda r: r.started)
     overlapping = sum(1 for a, b in zip(requests, requests[1:], strict=False) if b.started < a.at)
     assert overlapping >= 10
     assert elapsed < 16 * 0.1 / 2  # one at a time would take at least 1.6 s
@@ -117,7 +117,7 @@ def test_500s_back_off_only_their_own_messages_and_the_round_goes_on(db, fake_tw
 
     assert report.stopped is None and report.released == 0
     assert report.sent == 8 and report.retrying == 2
-    assert len(fake_twilio.requests) == 10 and len(fake_twilio.messages) == 8
+    assert len(fake_twilio.send_requests) == 10 and len(fake_twilio.messages) == 8
     retrying = outgoing(db.session, status="queued")
     assert len(retrying) == 2
     for message in retrying:
@@ -141,7 +141,7 @@ def test_429_stops_the_round_and_puts_the_rest_back(db, app, monkeypatch, fake_t
 
     # The second request was already out when the 429 came: it is finished and recorded.
     # (Rarely its answer is read first and frees a slot for a third one.)
-    requests = len(fake_twilio.requests)
+    requests = len(fake_twilio.send_requests)
     assert report.stopped == "rate_limited"
     assert requests in (2, 3)
     assert report.retrying == 1 and report.sent == requests - 1 and report.released == 20 - requests
@@ -166,7 +166,7 @@ def test_temporary_failures_in_a_row_stop_the_round(db, app, monkeypatch, fake_t
     fake_twilio.fail_next(STRUGGLING_AFTER + 1, status=503)
     report = dispatch_outbox(NOON)
 
-    requests = len(fake_twilio.requests)
+    requests = len(fake_twilio.send_requests)
     assert report.stopped == "failing"
     # When the fifth failure came, at most one more request was out (and it failed too).
     assert STRUGGLING_AFTER <= requests <= STRUGGLING_AFTER + 1
@@ -207,7 +207,7 @@ def test_no_duplicates_with_random_failures(db, fake_twilio):
         db.session.refresh(message)
         assert message.status == "sent"
         attempts += message.attempts
-    assert attempts == len(fake_twilio.requests)  # every request counted once, before it went out
+    assert attempts == len(fake_twilio.send_requests)  # every request counted once, before it went out
 
 
 def test_attempt_is_committed_before_the_request_goes_out(db):

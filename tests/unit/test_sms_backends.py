@@ -67,9 +67,11 @@ def test_success_returns_and_stores_sid(fake):
     assert stored["status_callback"] == "https://example.org/sms/status"
     assert stored["num_segments"] == "1"
 
-    # The real client can read it back through the rewritten base URL too.
+    # The real client can read it back through the rewritten base URL too; by then
+    # the fake has handed it to the carrier.
     fetched = backend.client.messages(result.provider_id).fetch()
-    assert fetched.sid == result.provider_id and fetched.to == TO and fetched.status == "queued"
+    assert fetched.sid == result.provider_id and fetched.to == TO
+    assert fetched.status == "sent" and fetched.date_sent is not None
 
 
 def test_request_is_real_twilio_wire_format(fake):
