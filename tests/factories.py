@@ -33,6 +33,15 @@ class Factories:
         org.municipalities = [self.municipality(m) for m in municipalities]
         return self._save(org)
 
+    def partnership(self, a: Organization, b: Organization) -> None:
+        """Make two organizations partners (as the admin page does: both directions)."""
+        from app.models.org import organization_partnerships as op
+
+        self.session.execute(
+            op.insert(), [{"organization_id": a.id, "partner_id": b.id}, {"organization_id": b.id, "partner_id": a.id}]
+        )
+        self.session.commit()
+
     def user(self, role: str = "coordinator", *, email: str | None = None, name: str | None = None, orgs=()) -> User:
         n = next(_seq)
         user = User(email=email or f"{role}{n}@example.fi", name=name or f"{role.title()} {n}", role=role)

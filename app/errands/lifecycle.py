@@ -50,6 +50,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit import record
 from app.errands import messages
+from app.errands.policy import helper_may_be_offered, helper_may_see_errand, helper_may_take
 from app.errands.completion import (
     MAX_REPORT_MINUTES,
     encounter_kind,
@@ -130,7 +131,8 @@ def offer_errand(
     or declined offer for it or an active assignment, unknown ids, and helpers
     a hard rule excludes (not approved, paused, suspended, minor without
     consent or outside 08-20, busy); distance is not checked here because the
-    coordinator chose them. A closed offer (taken, expired, cancelled) is
+    coordinator chose them; helpers the organization rule
+    (:mod:`app.errands.policy`) keeps from the errand are never offered it. A closed offer (taken, expired, cancelled) is
     reopened. Raises ErrandError ``not_allowed_transition`` (errand not open or
     offered) or ``too_late`` (already started).
     """
@@ -155,7 +157,7 @@ def offer_errand(
         offer = existing.get(helper_id)
         if offer is not None and offer.status in _FINAL_FOR_HELPER:
             continue
-        if exclusions_for(errand, profile, ignore=("too_far",)):
+        if not helper_may_be_offered(profile, errand) or exclusions_for(errand, profile, ignore=("too_far",)):
             continue
         if offer is None:
             offer = Offer(errand_id=errand.id, helper_id=helper_id)
@@ -203,6 +205,8 @@ def decline_offer(errand_id: int, helper_id: int, *, via: str) -> Offer:
         raise ErrandError("not_found")
     offer = _offer_of(errand_id, helper_id)
     now = utcnow()
+    if offer is None and not helper_may_see_errand(profile, errand):
+        raise ErrandError("not_found")
     if offer is None:
         if errand.state not in ("open", "offered"):
             raise ErrandError("offer_closed")
@@ -245,7 +249,8 @@ def accept_errand(errand_id: int, helper_id: int, *, via: str, by_user: User | N
     the helper's pending offer is marked ``taken`` and flushed, so the caller
     should still commit); ``already_assigned`` (this helper has it already);
     ``offer_closed`` (cancelled, expired or done); ``too_late`` (started);
-    ``not_eligible`` (``details["codes"]`` lists the hard rules).
+    ``not_eligible`` (``details["codes"]`` lists the hard rules, or
+    ``other_organization`` when :mod:`app.errands.policy` refuses).
     """
     errand = _lock_errand(errand_id)
     profile = db.session.get(HelperProfile, helper_id)
@@ -264,6 +269,10 @@ def accept_errand(errand_id: int, helper_id: int, *, via: str, by_user: User | N
         raise ErrandError("already_taken")
     if errand.starts_at <= now:
         raise ErrandError("too_late")
+    allowed = helper_may_take(profile, errand)
+    if not allowed:
+        _close_offer(offer, "cancelled")
+        raise ErrandError("not_eligible", codes=[allowed.code])
     offered = offer is not None and offer.status == "pending"
     ignore = ("too_far",) if offered or via == "coordinator" else ()
     excluded = exclusions_for(errand, profile, ignore=ignore)
