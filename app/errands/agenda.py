@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.errands.requests import local_to_utc
 from app.errands.policy import may_see_org
+from app.errands.requests import local_to_utc
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import (

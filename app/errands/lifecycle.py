@@ -50,7 +50,6 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit import record
 from app.errands import messages
-from app.errands.policy import helper_may_be_offered, helper_may_see_errand, helper_may_take
 from app.errands.completion import (
     MAX_REPORT_MINUTES,
     encounter_kind,
@@ -60,6 +59,7 @@ from app.errands.completion import (
     report_allowed,
 )
 from app.errands.eligibility import exclusions_for
+from app.errands.policy import helper_may_be_offered, helper_may_see_errand, helper_may_take
 from app.errands.states import (
     LIVE_STATES,
     TERMINAL_STATES,
@@ -131,9 +131,10 @@ def offer_errand(
     or declined offer for it or an active assignment, unknown ids, and helpers
     a hard rule excludes (not approved, paused, suspended, minor without
     consent or outside 08-20, busy); distance is not checked here because the
-    coordinator chose them; helpers the organization rule
-    (:mod:`app.errands.policy`) keeps from the errand are never offered it. A closed offer (taken, expired, cancelled) is
-    reopened. Raises ErrandError ``not_allowed_transition`` (errand not open or
+    coordinator chose them. Helpers the organization rule
+    (:mod:`app.errands.policy`) keeps from the errand are never offered it.
+    A closed offer (taken, expired, cancelled) is reopened. Raises ErrandError
+    ``not_allowed_transition`` (errand not open or
     offered) or ``too_late`` (already started).
     """
     now = utcnow()

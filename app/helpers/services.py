@@ -28,8 +28,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.audit import record
-from app.errands import policy
 from app.auth.services import end_all_sessions
+from app.errands import policy
 from app.extensions import db
 from app.helpers.consent import current_consent, withdraw_consent
 from app.i18n import HELSINKI
