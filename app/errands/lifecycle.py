@@ -259,6 +259,10 @@ def accept_errand(errand_id: int, helper_id: int, *, via: str, by_user: User | N
         raise ErrandError("not_found")
     now = utcnow()
     offer = _offer_of(errand_id, helper_id)
+    allowed = helper_may_take(profile, errand)  # first: nothing about the errand is told otherwise
+    if not allowed:
+        _close_offer(offer, "cancelled")
+        raise ErrandError("not_eligible", codes=[allowed.code])
     active = _assignments(errand, "active", "done")
     if any(a.helper_id == helper_id for a in active):
         raise ErrandError("already_assigned")
@@ -270,10 +274,6 @@ def accept_errand(errand_id: int, helper_id: int, *, via: str, by_user: User | N
         raise ErrandError("already_taken")
     if errand.starts_at <= now:
         raise ErrandError("too_late")
-    allowed = helper_may_take(profile, errand)
-    if not allowed:
-        _close_offer(offer, "cancelled")
-        raise ErrandError("not_eligible", codes=[allowed.code])
     offered = offer is not None and offer.status == "pending"
     ignore = ("too_far",) if offered or via == "coordinator" else ()
     excluded = exclusions_for(errand, profile, ignore=ignore)
