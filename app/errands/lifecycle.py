@@ -200,14 +200,15 @@ def decline_offer(errand_id: int, helper_id: int, *, via: str) -> Offer:
     ``open``. Raises ErrandError ``not_found`` or ``offer_closed`` (the offer is
     no longer pending).
     """
-    errand = _lock_errand(errand_id)
     profile = db.session.get(HelperProfile, helper_id)
-    if profile is None:
+    target = db.session.get(Errand, errand_id)
+    if profile is None or target is None:
         raise ErrandError("not_found")
+    if _offer_of(errand_id, helper_id) is None and not helper_may_see_errand(profile, target):
+        raise ErrandError("not_found")  # an errand the helper may not see: nothing to decline
+    errand = _lock_errand(errand_id)
     offer = _offer_of(errand_id, helper_id)
     now = utcnow()
-    if offer is None and not helper_may_see_errand(profile, errand):
-        raise ErrandError("not_found")
     if offer is None:
         if errand.state not in ("open", "offered"):
             raise ErrandError("offer_closed")
@@ -253,16 +254,19 @@ def accept_errand(errand_id: int, helper_id: int, *, via: str, by_user: User | N
     ``not_eligible`` (``details["codes"]`` lists the hard rules, or
     ``other_organization`` when :mod:`app.errands.policy` refuses).
     """
-    errand = _lock_errand(errand_id)
     profile = db.session.get(HelperProfile, helper_id)
-    if profile is None:
+    target = db.session.get(Errand, errand_id)
+    if profile is None or target is None:
         raise ErrandError("not_found")
+    # The organization rule first, before the row is locked (an errand's organization
+    # never changes): a refused helper learns nothing about the errand and changes nothing.
+    allowed = helper_may_take(profile, target)
+    if not allowed:
+        _close_offer(_offer_of(errand_id, helper_id), "cancelled")
+        raise ErrandError("not_eligible", codes=[allowed.code])
+    errand = _lock_errand(errand_id)
     now = utcnow()
     offer = _offer_of(errand_id, helper_id)
-    allowed = helper_may_take(profile, errand)  # first: nothing about the errand is told otherwise
-    if not allowed:
-        _close_offer(offer, "cancelled")
-        raise ErrandError("not_eligible", codes=[allowed.code])
     active = _assignments(errand, "active", "done")
     if any(a.helper_id == helper_id for a in active):
         raise ErrandError("already_assigned")
