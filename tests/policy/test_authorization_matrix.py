@@ -195,7 +195,7 @@ def _world(db, make, build) -> dict:
         held = build.errand(elder, in_days(5, 12))
         assignments[case] = build.assign(held, helper, assigned_at=utcnow() - timedelta(days=1))
         encounter = Encounter(
-            organization_id=org.id, kind="visit", occurred_at=utcnow() - timedelta(days=2), municipality_id=None
+            organization_id=org.id, kind="company_walk", occurred_at=utcnow() - timedelta(days=2), municipality_id=None
         )
         encounter.participants = [EncounterParticipant(helper_id=helper.id), EncounterParticipant(elder_id=elder.id)]
         db.session.add(encounter)
