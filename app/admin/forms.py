@@ -119,6 +119,10 @@ class PartnershipForm(FlaskForm):
     submit = SubmitField(_l("Add partnership"))
 
 
+class RemovePartnerForm(FlaskForm):
+    """The button that ends a partnership (CSRF only)."""
+
+
 class ActiveForm(FlaskForm):
     """A button that turns something on or off (the value comes from the button pressed)."""
 

@@ -13,6 +13,7 @@ from app.admin.forms import (
     CoordinatorForm,
     OrganizationForm,
     PartnershipForm,
+    RemovePartnerForm,
     TaskTypeForm,
 )
 from app.elders.forms import municipality_label, options
@@ -114,7 +115,7 @@ def _partnership_page(org: Organization, form: PartnershipForm | None = None, st
     ).all()
     form.partner.choices = options([("", "")] + [(o.id, o.name) for o in others if o.id not in taken])
     return (
-        render_template("admin/partners.html", org=org, partners=current, form=form, remove_form=ActiveForm()),
+        render_template("admin/partners.html", org=org, partners=current, form=form, remove_form=RemovePartnerForm()),
         status,
     )
 
@@ -143,7 +144,7 @@ def partners(org_id: int):
 @roles_required("admin")
 def remove_partner(org_id: int, partner_id: int):
     org = db.get_or_404(Organization, org_id)
-    if not ActiveForm().validate_on_submit():
+    if not RemovePartnerForm().validate_on_submit():
         abort(400)
     if services.remove_partnership(org, partner_id, by=current_user):
         db.session.commit()
