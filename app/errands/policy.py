@@ -233,7 +233,7 @@ def board_condition(helper_org_id: sa.ColumnElement, user_id: sa.ColumnElement) 
     ).cte("mine")
     mine_ids = sa.select(mine.c.id)
     partner = (
-        sa.select(sa.literal(1))
+        sa.select(sa.literal_column("1"))
         .select_from(op)
         .join(om, om.c.organization_id == op.c.partner_id)
         .where(

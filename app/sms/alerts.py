@@ -107,10 +107,8 @@ def describe(alert: CoordinatorAlert) -> str:
 
 
 def scope_filter(column, user: User):
-    """Rows of the user's organizations (admins: all)."""
-    if user.role == "admin":
-        return sa.true()
-    return column.in_(user.organization_ids or {-1})
+    """Rows of the user's organizations (admins: all): :func:`app.errands.policy.scope_condition`."""
+    return policy.scope_condition(user, column)
 
 
 def open_alerts_query(user: User) -> sa.Select:
