@@ -114,9 +114,7 @@ def allowed_helper_ids(user: User) -> set[int]:
         own = own_helper_id(user)
         return {own} if own is not None else set()
     stmt = sa.select(HelperProfile.id).where(HelperProfile.status == "approved")
-    scope = org_scope(user)
-    if scope is not None:
-        stmt = stmt.where(HelperProfile.organization_id.in_(list(scope) or [-1]))
+    stmt = stmt.where(policy.scope_condition(user, HelperProfile.organization_id))
     return set(db.session.scalars(stmt))
 
 
@@ -140,9 +138,7 @@ def allowed_elder_ids(user: User) -> set[int]:
         own = own_helper_id(user)
         return met_elder_ids(own) if own is not None else set()
     stmt = sa.select(Elder.id).where(Elder.status.in_(("active", "paused")))
-    scope = org_scope(user)
-    if scope is not None:
-        stmt = stmt.where(Elder.organization_id.in_(list(scope) or [-1]))
+    stmt = stmt.where(policy.scope_condition(user, Elder.organization_id))
     return set(db.session.scalars(stmt))
 
 
