@@ -39,6 +39,7 @@ from app.models import (
     Village,
     utcnow,
 )
+from app.models.org import organization_partnerships
 from app.places import ensure_places, ensure_task_types
 
 DEMO_PASSWORD = "arjenpelastajat"
@@ -59,6 +60,14 @@ ORGANIZATIONS = [
     ("Tönäri", "association", ["Kajaani", "Sotkamo"]),
     ("Karoliinan kamari", "association", ["Kajaani"]),
     ("Nuorten elämää", "association", ["Kuhmo", "Suomussalmi"]),
+]
+
+#: Partnerships (app.errands.policy): the 4H shares its helpers with the parish
+#: and the friend service where it serves the same municipalities, and back.
+PARTNERSHIPS = [
+    ("Kainuun 4H-yhdistys", "Kajaanin seurakunta"),
+    ("Kainuun 4H-yhdistys", "Sotkamon ystäväpalvelu"),
+    ("Kainuun 4H-yhdistys", "Tönäri"),
 ]
 
 COORDINATORS = [
@@ -197,6 +206,13 @@ def seed(today: date | None = None) -> dict[str, int]:
         if created:
             org.municipalities = [munis[m] for m in muni_names if m in munis]
         orgs[name] = org
+    db.session.flush()
+    op = organization_partnerships
+    for a, b in PARTNERSHIPS:
+        for one, other in ((orgs[a], orgs[b]), (orgs[b], orgs[a])):
+            there = sa.select(op.c.partner_id).where(op.c.organization_id == one.id, op.c.partner_id == other.id)
+            if db.session.scalar(there) is None:
+                db.session.execute(op.insert().values(organization_id=one.id, partner_id=other.id))
 
     _user("admin@demo.arjenpelastajat.fi", "Anna Admin", "admin")
     for email, name, org_names in COORDINATORS:

@@ -59,7 +59,7 @@ from app.models import (
     User,
     Village,
 )
-from app.models.org import ORGANIZATION_KINDS, organization_municipalities
+from app.models.org import ORGANIZATION_KINDS, organization_municipalities, organization_partnerships
 from app.models.user import user_organizations
 from app.places import ensure_places, ensure_task_types, gazetteer_places
 from bench.common import BENCH_EMAIL_DOMAIN, BENCH_PASSWORD
@@ -366,6 +366,12 @@ class Generator:
                 ids.append(oid)
                 oid += 1
             self.orgs_by_centre.append(ids)
+            # The organizations of one town share their helpers: explicit partnerships
+            # (app.errands.policy), both directions.
+            for a in ids:
+                for b in ids:
+                    if a != b:
+                        w.add(organization_partnerships, {"organization_id": a, "partner_id": b, "created_at": created})
 
         def user(email: str, name: str, role: str, orgs: Iterable[int]) -> int:
             nonlocal uid
@@ -1027,6 +1033,7 @@ class Generator:
         order = [
             Organization.__table__,
             organization_municipalities,
+            organization_partnerships,
             User.__table__,
             user_organizations,
             HelperProfile.__table__,

@@ -16,6 +16,15 @@ _seq = itertools.count(1)
 class Factories:
     def __init__(self, session):
         self.session = session
+        self._default_org: Organization | None = None
+
+    def default_organization(self) -> Organization:
+        """The organization of helpers and older residents made without one: one per
+        test, so that they meet under the organization rule (app.errands.policy) as
+        they would in one organization. Tests of the rule pass organizations."""
+        if self._default_org is None:
+            self._default_org = self.organization(name=f"Oletusyhdistys {next(_seq)}")
+        return self._default_org
 
     def _save(self, obj):
         self.session.add(obj)
@@ -32,6 +41,15 @@ class Factories:
         org = Organization(name=name or f"Yhdistys {next(_seq)}", kind=kind)
         org.municipalities = [self.municipality(m) for m in municipalities]
         return self._save(org)
+
+    def partnership(self, a: Organization, b: Organization) -> None:
+        """Make two organizations partners (as the admin page does: both directions)."""
+        from app.models.org import organization_partnerships as op
+
+        self.session.execute(
+            op.insert(), [{"organization_id": a.id, "partner_id": b.id}, {"organization_id": b.id, "partner_id": a.id}]
+        )
+        self.session.commit()
 
     def user(self, role: str = "coordinator", *, email: str | None = None, name: str | None = None, orgs=()) -> User:
         n = next(_seq)
@@ -58,7 +76,7 @@ class Factories:
         consent: bool = True,
         **fields,
     ) -> HelperProfile:
-        org = org or self.organization()
+        org = org or self.default_organization()
         n = next(_seq)
         user = self.user("helper", name=fields.pop("name", f"Nuori {n}"))
         today = date.today()
@@ -105,7 +123,7 @@ class Factories:
         return self._save(profile)
 
     def elder(self, *, org: Organization | None = None, with_relative: bool = False, **fields) -> Elder:
-        org = org or self.organization()
+        org = org or self.default_organization()
         n = next(_seq)
         elder = Elder(
             organization=org,

@@ -45,6 +45,7 @@ ERROR_MESSAGES = {
     "unknown_organization": _l("Choose organizations from the list."),
     "not_a_coordinator": _l("Only coordinator accounts are managed here."),
     "own_account": _l("You cannot deactivate your own account."),
+    "already_partners": _l("These organizations are already partners."),
 }
 
 
@@ -114,6 +115,17 @@ class CoordinatorForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Save"))
+
+
+class PartnershipForm(FlaskForm):
+    """Add a partner organization (the choices are the other active organizations)."""
+
+    partner = SelectField(_l("Partner organization"), validators=[DataRequired()])
+    submit = SubmitField(_l("Add partnership"))
+
+
+class RemovePartnerForm(FlaskForm):
+    """The button that ends a partnership (CSRF only)."""
 
 
 class ActiveForm(FlaskForm):

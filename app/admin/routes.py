@@ -12,6 +12,8 @@ from app.admin.forms import (
     ActiveForm,
     CoordinatorForm,
     OrganizationForm,
+    PartnershipForm,
+    RemovePartnerForm,
     TaskTypeForm,
 )
 from app.elders.forms import municipality_label, options
@@ -97,6 +99,57 @@ def new_organization():
 @roles_required("admin")
 def edit_organization(org_id: int):
     return _save_organization(db.get_or_404(Organization, org_id))
+
+
+# --------------------------------------------------------------------------
+# Partnerships
+# --------------------------------------------------------------------------
+
+
+def _partnership_page(org: Organization, form: PartnershipForm | None = None, status: int = 200):
+    current = services.partners(org)
+    taken = {o.id for o in current} | {org.id}
+    form = form or PartnershipForm()
+    others = db.session.scalars(
+        sa.select(Organization).where(Organization.is_active.is_(True)).order_by(Organization.name)
+    ).all()
+    form.partner.choices = options([("", "")] + [(o.id, o.name) for o in others if o.id not in taken])
+    return (
+        render_template("admin/partners.html", org=org, partners=current, form=form, remove_form=RemovePartnerForm()),
+        status,
+    )
+
+
+@bp.route("/organizations/<int:org_id>/partners", methods=["GET", "POST"])
+@roles_required("admin")
+def partners(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    form = PartnershipForm()
+    if not form.is_submitted():
+        return _partnership_page(org, form)
+    _partnership_page(org, form)  # fills the choices the form validates against
+    if form.validate():
+        try:
+            partner = services.add_partnership(org, int(form.partner.data), by=current_user)
+        except services.AdminError as exc:
+            _add_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(a)s and %(b)s are now partners.", a=org.name, b=partner.name), "success")
+            return redirect(url_for(".partners", org_id=org.id))
+    return _partnership_page(org, form, 400)
+
+
+@bp.route("/organizations/<int:org_id>/partners/<int:partner_id>/remove", methods=["POST"])
+@roles_required("admin")
+def remove_partner(org_id: int, partner_id: int):
+    org = db.get_or_404(Organization, org_id)
+    if not RemovePartnerForm().validate_on_submit():
+        abort(400)
+    if services.remove_partnership(org, partner_id, by=current_user):
+        db.session.commit()
+        flash(_("The partnership was ended."), "success")
+    return redirect(url_for(".partners", org_id=org.id))
 
 
 # --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Administration: partner organizations, coordinator accounts and the task type list.
+"""Administration: partner organizations and their partnerships, coordinator accounts and the task type list.
 
 Functions ``flush()``; the route commits once. Broken rules raise
 :class:`AdminError` with a ``code`` (and the ``field`` it concerns).
@@ -15,6 +15,7 @@ from app.audit import record
 from app.auth.sessions import end_all_sessions
 from app.extensions import db
 from app.models import ORGANIZATION_KINDS, Municipality, Organization, TaskType, User
+from app.models.org import organization_partnerships
 
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
 
@@ -93,6 +94,65 @@ def save_organization(data: OrganizationInput, org: Organization | None = None) 
         active=org.is_active,
     )
     return org
+
+
+# --------------------------------------------------------------------------
+# Partnerships (the organization rule is app.errands.policy)
+# --------------------------------------------------------------------------
+
+
+def partners(org: Organization) -> list[Organization]:
+    """The organizations in partnership with ``org``, by name."""
+    op = organization_partnerships
+    stmt = (
+        sa.select(Organization)
+        .join(op, op.c.partner_id == Organization.id)
+        .where(op.c.organization_id == org.id)
+        .order_by(Organization.name)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def add_partnership(org: Organization, partner_id: int, *, by: User) -> Organization:
+    """Make ``org`` and the organization ``partner_id`` partners (both directions):
+    each one's helpers may then be offered, see and take the other's errands in
+    the municipalities the helper's organization serves. Audited.
+
+    Raises AdminError ``unknown_organization`` (no such active organization,
+    or ``org`` itself) or ``already_partners``."""
+    partner = db.session.get(Organization, partner_id)
+    if partner is None or partner.id == org.id or not partner.is_active:
+        raise AdminError("unknown_organization", "partner")
+    op = organization_partnerships
+    exists = sa.select(op.c.partner_id).where(op.c.organization_id == org.id, op.c.partner_id == partner.id)
+    if db.session.scalar(exists) is not None:
+        raise AdminError("already_partners", "partner")
+    db.session.execute(
+        op.insert(),
+        [
+            {"organization_id": org.id, "partner_id": partner.id, "created_by_id": by.id},
+            {"organization_id": partner.id, "partner_id": org.id, "created_by_id": by.id},
+        ],
+    )
+    record("organization.partnership_added", org, actor=by, partner_id=partner.id, partner=partner.name)
+    db.session.flush()
+    return partner
+
+
+def remove_partnership(org: Organization, partner_id: int, *, by: User) -> bool:
+    """End the partnership (both directions). Offers and assignments already made
+    stay; from now on the partner's helpers no longer see or get the errands.
+    Audited. False when there was none."""
+    op = organization_partnerships
+    pair = sa.or_(
+        sa.and_(op.c.organization_id == org.id, op.c.partner_id == partner_id),
+        sa.and_(op.c.organization_id == partner_id, op.c.partner_id == org.id),
+    )
+    removed = db.session.execute(op.delete().where(pair)).rowcount
+    if removed:
+        record("organization.partnership_removed", org, actor=by, partner_id=partner_id)
+        db.session.flush()
+    return bool(removed)
 
 
 # --------------------------------------------------------------------------

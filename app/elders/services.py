@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import NOTES_VIEWED, record
 from app.elders.consent import consent_recorded, has_consent
+from app.errands import policy
 from app.extensions import db
 from app.geocoding import Geocoder, GeoResult
 from app.models import (
@@ -117,15 +118,14 @@ class Location:
 
 
 def can_manage(user: User, elder: Elder) -> bool:
-    """Admins manage everyone; a coordinator the residents of their own organizations."""
-    return user.role == "admin" or (user.role == "coordinator" and elder.organization_id in user.organization_ids)
+    """Admins manage everyone; a coordinator the residents of their own organizations
+    (:mod:`app.errands.policy`)."""
+    return bool(policy.coordinator_may_change_elder(user, elder))
 
 
 def visible_elders(user: User) -> sa.Select:
     stmt = sa.select(Elder)
-    if user.role != "admin":
-        stmt = stmt.where(Elder.organization_id.in_(user.organization_ids or {-1}))
-    return stmt
+    return stmt.where(policy.scope_condition(user, Elder.organization_id))
 
 
 def organizations_for(user: User, *, keep: int | None = None) -> list[Organization]:

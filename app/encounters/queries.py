@@ -1,7 +1,7 @@
 """Reads for the pages: who may see what, lists, and the data behind each page.
 
 Privacy: coordinators see the people of their organizations (admins see
-everyone). A helper sees only encounters they took part in, their own stage
+everyone); the rule is :mod:`app.errands.policy`. A helper sees only encounters they took part in, their own stage
 and the stages of their pairs, and older people only by first name and
 initial: never a surname or an address.
 """
@@ -16,6 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.encounters import wellbeing
+from app.errands import policy
+from app.errands.policy import org_scope
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -33,13 +35,6 @@ from app.models import (
 # --- Scope ------------------------------------------------------------------------------
 
 
-def org_scope(user: User) -> set[int] | None:
-    """Organizations whose people the user may see; None means all (admins)."""
-    if user.role == "admin":
-        return None
-    return user.organization_ids
-
-
 def own_helper_id(user: User) -> int | None:
     profile = user.helper_profile if user.role == "helper" else None
     return profile.id if profile is not None else None
@@ -48,16 +43,14 @@ def own_helper_id(user: User) -> int | None:
 def can_see_helper(user: User, helper: HelperProfile) -> bool:
     if user.role == "helper":
         return own_helper_id(user) == helper.id
-    scope = org_scope(user)
-    return scope is None or helper.organization_id in scope
+    return bool(policy.coordinator_may_see_helper(user, helper))
 
 
 def can_see_elder(user: User, elder: Elder) -> bool:
     """Older people's pages are for coordinators of their organization (and admins)."""
     if user.role == "helper":
         return False
-    scope = org_scope(user)
-    return scope is None or elder.organization_id in scope
+    return bool(policy.coordinator_may_see_elder(user, elder))
 
 
 def has_met(helper_id: int, elder_id: int) -> bool:
@@ -80,8 +73,7 @@ def has_met(helper_id: int, elder_id: int) -> bool:
 def can_see_pair(user: User, helper: HelperProfile, elder: Elder) -> bool:
     if user.role == "helper":
         return own_helper_id(user) == helper.id and has_met(helper.id, elder.id)
-    scope = org_scope(user)
-    return scope is None or elder.organization_id in scope or helper.organization_id in scope
+    return bool(policy.coordinator_may_see_pair(user, helper, elder))
 
 
 def elder_name(user: User, elder: Elder | None, first: str | None = None, last: str | None = None) -> str:
@@ -122,9 +114,7 @@ def allowed_helper_ids(user: User) -> set[int]:
         own = own_helper_id(user)
         return {own} if own is not None else set()
     stmt = sa.select(HelperProfile.id).where(HelperProfile.status == "approved")
-    scope = org_scope(user)
-    if scope is not None:
-        stmt = stmt.where(HelperProfile.organization_id.in_(list(scope) or [-1]))
+    stmt = stmt.where(policy.scope_condition(user, HelperProfile.organization_id))
     return set(db.session.scalars(stmt))
 
 
@@ -148,9 +138,7 @@ def allowed_elder_ids(user: User) -> set[int]:
         own = own_helper_id(user)
         return met_elder_ids(own) if own is not None else set()
     stmt = sa.select(Elder.id).where(Elder.status.in_(("active", "paused")))
-    scope = org_scope(user)
-    if scope is not None:
-        stmt = stmt.where(Elder.organization_id.in_(list(scope) or [-1]))
+    stmt = stmt.where(policy.scope_condition(user, Elder.organization_id))
     return set(db.session.scalars(stmt))
 
 

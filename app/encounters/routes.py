@@ -27,6 +27,7 @@ from app.encounters.queries import (
     user_names,
     visible_encounters,
 )
+from app.errands.policy import visible_ids
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import Encounter, Errand, Organization, utcnow
@@ -92,6 +93,9 @@ def list_encounters():
             own = own_helper_id(current_user)
             helper_ids = [h for h in helper_ids if h == own]
             elder_ids = [e for e in elder_ids if own is not None and e in met_elder_ids(own)]
+        else:  # coordinators: only people of their organizations (app.errands.policy)
+            helper_ids = sorted(visible_ids(current_user, "helper", helper_ids))
+            elder_ids = sorted(visible_ids(current_user, "elder", elder_ids))
         refs = names_for(current_user, helper_ids, elder_ids)
         person = ", ".join(ref.name for ref in refs.values()) or None
     pagination = db.paginate(

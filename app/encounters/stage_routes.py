@@ -23,6 +23,7 @@ from app.encounters.queries import (
     user_names,
 )
 from app.encounters.routes import error_text
+from app.errands.policy import pair_decision
 from app.extensions import db
 from app.models import Elder, HelperProfile, utcnow
 from app.security import login_only, roles_required
@@ -65,6 +66,11 @@ def _person_pairs(kind: str, person_id: int, now) -> list[dict]:
     names = names_for(current_user, (h for h, _e in pairs), (e for _h, e in pairs))
     out = []
     for (h, e), result in sorted(pairs.items(), key=lambda item: (-item[1].stage, item[0])):
+        helper, elder = names.get(("helper", h)), names.get(("elder", e))
+        if _is_coordinator() and not (
+            helper and elder and pair_decision(current_user, helper.organization_id, elder.organization_id)
+        ):
+            continue  # a pair of another organization: not shown, not even by first name
         out.append(
             {
                 "helper": names.get(("helper", h)),

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.errands.policy import may_see_org
 from app.errands.requests import local_to_utc
 from app.extensions import db
 from app.i18n import HELSINKI
@@ -35,18 +36,6 @@ UNANSWERED_AFTER = timedelta(hours=12)
 WITHOUT_HELPER = ("open", "offered")
 #: How many errands with unanswered offers the day and week pages list (soonest first).
 UNANSWERED_SHOWN = 20
-
-
-def visible_org_ids(user: User) -> set[int] | None:
-    """The organizations whose errands the user may see; None means all (admins)."""
-    if user.role == "admin":
-        return None
-    return user.organization_ids
-
-
-def can_see(user: User, organization_id: int) -> bool:
-    scope = visible_org_ids(user)
-    return scope is None or organization_id in scope
 
 
 def _in_scope(column, scope: set[int] | None):
@@ -239,7 +228,7 @@ def resolve_alert(alert_id: int, *, by_user: User, now: datetime | None = None) 
         return None
     if alert.organization_id is None and by_user.role != "admin":
         return None
-    if alert.organization_id is not None and not can_see(by_user, alert.organization_id):
+    if alert.organization_id is not None and not may_see_org(by_user, alert.organization_id):
         return None
     if alert.resolved_at is None:
         alert.resolved_at = now or utcnow()

@@ -25,6 +25,7 @@ from app.errands.forms import (
     RequestForm,
 )
 from app.errands.matching_service import CandidateList, rank_candidates
+from app.errands.policy import coordinator_may_see_elder, coordinator_may_see_errand, may_see_org, org_scope
 from app.errands.reasons import event_note, explain
 from app.errands.requests import (
     RequestError,
@@ -50,7 +51,7 @@ COORDINATORS = ("coordinator", "admin")
 
 def errands_home_block() -> dict:
     """Today's errands and the needs-attention count, for the start page block."""
-    scope = agenda.visible_org_ids(current_user)
+    scope = org_scope(current_user)
     return {
         "today": agenda.errands_by_day(scope, agenda.today_local(), 1)[0][1],
         "attention": agenda.needs_attention(scope).count,
@@ -74,7 +75,7 @@ def _visible_errand(errand_id: int) -> Errand:
     errand = agenda.load_errand(errand_id)
     if errand is None:
         abort(404)
-    if not agenda.can_see(current_user, errand.organization_id):
+    if not coordinator_may_see_errand(current_user, errand):
         abort(403)
     return errand
 
@@ -133,11 +134,11 @@ def _attach_problems(form: RequestForm, problems: list[tuple[str, str]]) -> None
 @bp.route("/requests/new", methods=["GET", "POST"])
 @roles_required(*COORDINATORS)
 def new_request():
-    scope = agenda.visible_org_ids(current_user)
+    scope = org_scope(current_user)
     query = request.args.get("q", "").strip()[:80]
     elder_id = _int_or_none(request.form.get("elder_id") or request.args.get("elder"))
     elder = db.session.get(Elder, elder_id) if elder_id else None
-    if elder is not None and not agenda.can_see(current_user, elder.organization_id):
+    if elder is not None and not coordinator_may_see_elder(current_user, elder):
         abort(403)
     form = RequestForm()
     choices = _intake_choices(form, elder) if elder is not None else {}
@@ -391,7 +392,7 @@ def _visible_request(request_id: int):
     req = agenda.load_request(request_id)
     if req is None:
         abort(404)
-    if not agenda.can_see(current_user, req.organization_id):
+    if not may_see_org(current_user, req.organization_id):
         abort(403)
     return req
 
@@ -453,7 +454,7 @@ def _date_arg(name: str) -> date:
 @bp.route("/errands/day")
 @roles_required(*COORDINATORS)
 def day():
-    scope = agenda.visible_org_ids(current_user)
+    scope = org_scope(current_user)
     shown = _date_arg("date")
     return render_template(
         "errands/coordinator/day.html",
@@ -470,7 +471,7 @@ def day():
 @bp.route("/errands/week")
 @roles_required(*COORDINATORS)
 def week():
-    scope = agenda.visible_org_ids(current_user)
+    scope = org_scope(current_user)
     start = _date_arg("start")
     start -= timedelta(days=start.weekday())
     return render_template(

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import audit
-from app.errands import bp
+from app.errands import bp, policy
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
 from app.errands.helper_forms import ActionForm, ReportForm, WithdrawForm
 from app.errands.helper_views import board, my_errands, next_errand, own_assignment, visible_details
@@ -61,6 +61,7 @@ EXCLUSION_MESSAGES = {
     "minor_hours": _l("helpers under 18 can help only between 8:00 and 20:00"),
     "busy": _l("you already have an errand at that time"),
     "too_far": _l("it is farther away than the distance you set"),
+    "other_organization": policy.REASONS["other_organization"],
 }
 
 

@@ -21,13 +21,13 @@ from app.db_setup import plan_once
 from app.errands.eligibility import SPEC_COLUMNS, candidate_from_profile, join_spec_tables, spec_from_row
 from app.errands.lifecycle import is_late_withdrawal, report_allowed
 from app.errands.messages import place_name
+from app.errands.policy import board_condition, helper_may_act_on_assignment, helper_may_see_details
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching.geo import bounding_box
 from app.matching.score import HelperCandidate, hard_rules
 from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Municipality, Offer, TaskType, Village
 from app.models.base import UTCDateTime
-from app.models.user import user_organizations
 from app.phones import display_phone
 
 #: How many finished errands "My errands" lists.
@@ -156,15 +156,9 @@ def _board_statement(with_box: bool) -> sa.Select:
         .where(
             Errand.state.in_(("open", "offered")),
             Errand.starts_at > sa.bindparam("now", type_=UTCDateTime()),
-            # The helper's own organization and those their account belongs to.
-            Errand.organization_id.in_(
-                sa.union(
-                    sa.select(user_organizations.c.organization_id).where(
-                        user_organizations.c.user_id == sa.bindparam("user_id", type_=sa.Integer)
-                    ),
-                    sa.select(sa.bindparam("org_id", type_=sa.Integer)),
-                )
-            ),
+            # The organization rule (app.errands.policy): their organization's
+            # errands and its partners' in the municipalities it serves.
+            board_condition(sa.bindparam("org_id", type_=sa.Integer), sa.bindparam("user_id", type_=sa.Integer)),
             sa.or_(near, Errand.id.in_(sa.bindparam("pending_ids", expanding=True))),
         )
         .order_by(Errand.starts_at)
@@ -174,7 +168,8 @@ def _board_statement(with_box: bool) -> sa.Select:
 def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[BoardItem]:
     """Open errands the helper may take: their pending offers first, then nearest first.
 
-    Errands of the helper's organizations that start in the future and still
+    Errands the organization rule lets them see (:func:`app.errands.policy.board_condition`)
+    that start in the future and still
     need helpers; hard rules (approval, pause, consent, minors' hours, busy,
     distance) apply, except distance for errands offered to them. Errands they
     declined or already hold are left out. A bounding box on the person's
@@ -187,8 +182,8 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
     declined_ids = {eid for eid, o in offers.items() if o.status == "declined"}
     params: dict = {
         "now": now,
-        "user_id": profile.user_id,
         "org_id": profile.organization_id,
+        "user_id": profile.user_id,
         "pending_ids": pending_ids or [-1],
     }
     with_box = profile.lat is not None and profile.lon is not None
@@ -254,18 +249,8 @@ def visible_details(errand: Errand, helper_profile: HelperProfile, now: datetime
     notes, the coordinator's notes for the helper and a map link; never the
     surname or the health notes.
     """
-    assignment = db.session.scalar(
-        sa.select(Assignment)
-        .where(
-            Assignment.errand_id == errand.id,
-            Assignment.helper_id == helper_profile.id,
-            Assignment.status.in_(("active", "done")),
-            Assignment.details_visible_until.is_not(None),
-        )
-        .order_by(Assignment.id.desc())
-        .limit(1)
-    )
-    if assignment is None or assignment.details_visible_until is None or now > assignment.details_visible_until:
+    allowed, assignment = helper_may_see_details(helper_profile, errand, now)
+    if not allowed or assignment is None or assignment.details_visible_until is None:
         return None
     elder = errand.elder
     map_url, geo_uri = map_links(elder)
@@ -340,6 +325,6 @@ def next_errand(profile: HelperProfile, now: datetime) -> Assignment | None:
 
 def own_assignment(profile: HelperProfile, assignment_id: int) -> Assignment | None:
     assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or assignment.helper_id != profile.id:
+    if assignment is None or not helper_may_act_on_assignment(profile, assignment):
         return None
     return assignment

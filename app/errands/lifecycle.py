@@ -59,6 +59,7 @@ from app.errands.completion import (
     report_allowed,
 )
 from app.errands.eligibility import exclusions_for
+from app.errands.policy import helper_may_be_offered, helper_may_see_errand, helper_may_take
 from app.errands.states import (
     LIVE_STATES,
     TERMINAL_STATES,
@@ -130,8 +131,10 @@ def offer_errand(
     or declined offer for it or an active assignment, unknown ids, and helpers
     a hard rule excludes (not approved, paused, suspended, minor without
     consent or outside 08-20, busy); distance is not checked here because the
-    coordinator chose them. A closed offer (taken, expired, cancelled) is
-    reopened. Raises ErrandError ``not_allowed_transition`` (errand not open or
+    coordinator chose them. Helpers the organization rule
+    (:mod:`app.errands.policy`) keeps from the errand are never offered it.
+    A closed offer (taken, expired, cancelled) is reopened. Raises ErrandError
+    ``not_allowed_transition`` (errand not open or
     offered) or ``too_late`` (already started).
     """
     now = utcnow()
@@ -155,7 +158,7 @@ def offer_errand(
         offer = existing.get(helper_id)
         if offer is not None and offer.status in _FINAL_FOR_HELPER:
             continue
-        if exclusions_for(errand, profile, ignore=("too_far",)):
+        if not helper_may_be_offered(profile, errand) or exclusions_for(errand, profile, ignore=("too_far",)):
             continue
         if offer is None:
             offer = Offer(errand_id=errand.id, helper_id=helper_id)
@@ -197,10 +200,13 @@ def decline_offer(errand_id: int, helper_id: int, *, via: str) -> Offer:
     ``open``. Raises ErrandError ``not_found`` or ``offer_closed`` (the offer is
     no longer pending).
     """
-    errand = _lock_errand(errand_id)
     profile = db.session.get(HelperProfile, helper_id)
-    if profile is None:
+    target = db.session.get(Errand, errand_id)
+    if profile is None or target is None:
         raise ErrandError("not_found")
+    if _offer_of(errand_id, helper_id) is None and not helper_may_see_errand(profile, target):
+        raise ErrandError("not_found")  # an errand the helper may not see: nothing to decline
+    errand = _lock_errand(errand_id)
     offer = _offer_of(errand_id, helper_id)
     now = utcnow()
     if offer is None:
@@ -245,12 +251,20 @@ def accept_errand(errand_id: int, helper_id: int, *, via: str, by_user: User | N
     the helper's pending offer is marked ``taken`` and flushed, so the caller
     should still commit); ``already_assigned`` (this helper has it already);
     ``offer_closed`` (cancelled, expired or done); ``too_late`` (started);
-    ``not_eligible`` (``details["codes"]`` lists the hard rules).
+    ``not_eligible`` (``details["codes"]`` lists the hard rules, or
+    ``other_organization`` when :mod:`app.errands.policy` refuses).
     """
-    errand = _lock_errand(errand_id)
     profile = db.session.get(HelperProfile, helper_id)
-    if profile is None:
+    target = db.session.get(Errand, errand_id)
+    if profile is None or target is None:
         raise ErrandError("not_found")
+    # The organization rule first, before the row is locked (an errand's organization
+    # never changes): a refused helper learns nothing about the errand and changes nothing.
+    allowed = helper_may_take(profile, target)
+    if not allowed:
+        _close_offer(_offer_of(errand_id, helper_id), "cancelled")
+        raise ErrandError("not_eligible", codes=[allowed.code])
+    errand = _lock_errand(errand_id)
     now = utcnow()
     offer = _offer_of(errand_id, helper_id)
     active = _assignments(errand, "active", "done")

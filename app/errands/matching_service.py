@@ -11,9 +11,9 @@ into its inputs without loading every helper into Python:
    * approved helpers (paused helpers, minors without consent or outside
      08-20, busy helpers and helpers a little too far are read and shown as
      *excluded* with their reason; not approved and suspended ones are not);
-   * of the errand's organization **or** of any organization that covers the
-     person's municipality: the multi-producer network (4H, the parish, the
-     pensioners' association...) shares its helpers in a place;
+   * of the errand's organization **or** of a partner organization that
+     serves the person's municipality (:mod:`app.errands.policy`: an explicit
+     partnership an admin manages, not every organization of the place);
    * within reach: squared degree distance (longitude scaled by
      cos(latitude)) at most their own ``max_distance_km`` plus 25 % and 1 km,
      and at most :data:`MAX_TRAVEL_KM`. Those clearly beyond their own limit
@@ -34,7 +34,8 @@ into its inputs without loading every helper into Python:
    * helpers without coordinates who live in the person's municipality
      (they get the "distance unknown" penalty);
    * and always the helpers who have helped this person before and the
-     preferred helper, wherever they live (continuity).
+     preferred helper, wherever they live (continuity), when the organization
+     rule allows them.
 
    When the errand has no location at all, the municipality (or else the
    organization) replaces the box. The statements are built once with bound
@@ -72,6 +73,7 @@ from app.errands.eligibility import (
     spec_from_errand,
     spec_from_row,
 )
+from app.errands.policy import account_members_sql, errand_network_sql, helper_network_sql
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching import score
@@ -87,7 +89,6 @@ from app.models import (
     utcnow,
 )
 from app.models.base import UTCDateTime
-from app.models.org import organization_municipalities
 
 MAX_TRAVEL_KM = 50.0
 #: The box is read nearest ring first (squares with these half-widths, km).
@@ -222,16 +223,14 @@ def _approved(p) -> sa.ColumnElement:
 
 
 def _network() -> sa.CTE:
-    """The errand's organization and every organization that covers the person's
-    municipality: the multi-producer network shares its helpers in a place."""
-    om = organization_municipalities.alias("om")
-    return sa.union(
-        sa.select(om.c.organization_id.label("id")).where(om.c.municipality_id == _param("muni_id")),
-        sa.select(_param("org_id").label("id")),
-    ).cte("net")
+    """The organizations whose helpers may be offered the errand: its own and the
+    partners that serve the person's municipality (the rule is
+    :func:`app.errands.policy.errand_network_sql`)."""
+    return errand_network_sql(_param("org_id"), _param("muni_id")).cte("net")
 
 
 def _in_network(p, network: sa.CTE) -> sa.ColumnElement:
+    """By profile organization: the indexed prefilter of the scans."""
     return p.organization_id.in_(sa.select(network.c.id))
 
 
@@ -323,6 +322,8 @@ def _candidate_statement(with_coords: bool, with_municipality: bool, reach_index
     # Always the helpers who have helped this person before, and the preferred one.
     parts.append(sa.select(past.c.helper_id))
     parts.append(sa.select(_param("preferred_id")))
+    # Helpers in the network through their account's organizations only (few; distance is scored).
+    parts.append(account_members_sql(aliased(HelperProfile, name="am"), network))
     a = aliased(Assignment, name="x")
     already = sa.select(a.helper_id).where(a.errand_id == _param("errand_id"), a.status.in_(_texts("active", "done")))
     return (
@@ -330,7 +331,7 @@ def _candidate_statement(with_coords: bool, with_municipality: bool, reach_index
         .outerjoin(_V, _V.id == H.village_id)
         .outerjoin(past, past.c.helper_id == H.id)
         .outerjoin(feedback, feedback.c.helper_id == H.id)
-        .where(H.id.in_(sa.union(*parts)), _approved(H), H.id.not_in(already))
+        .where(H.id.in_(sa.union(*parts)), _approved(H), helper_network_sql(H, network), H.id.not_in(already))
     )
 
 

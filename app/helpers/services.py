@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import record
 from app.auth.sessions import end_all_sessions
+from app.errands import policy
 from app.extensions import db
 from app.helpers.consent import current_consent, withdraw_consent
 from app.i18n import HELSINKI
@@ -115,9 +116,7 @@ def is_eligible(profile: HelperProfile, on: date | None = None) -> bool:
 
 def can_manage(user: User, profile: HelperProfile) -> bool:
     """Admins manage every helper; coordinators those of their own organizations."""
-    if user.role == "admin":
-        return True
-    return user.role == "coordinator" and profile.organization_id in user.organization_ids
+    return bool(policy.coordinator_may_change_helper(user, profile))
 
 
 @dataclass(frozen=True)
@@ -134,8 +133,7 @@ def helpers_query(user: User, flt: HelperFilter) -> sa.Select:
         .options(selectinload(HelperProfile.consents), selectinload(HelperProfile.municipality))
         .where(HelperProfile.status != "deleted")
     )
-    if user.role != "admin":
-        stmt = stmt.where(HelperProfile.organization_id.in_(user.organization_ids or {-1}))
+    stmt = stmt.where(policy.scope_condition(user, HelperProfile.organization_id))
     if flt.status == "paused":
         stmt = stmt.where(HelperProfile.paused_until >= today_local())
     elif flt.status:
@@ -168,8 +166,7 @@ def pending_helpers(user: User, limit: int = 5) -> list[HelperProfile]:
         .order_by(HelperProfile.created_at, HelperProfile.id)
         .limit(limit)
     )
-    if user.role != "admin":
-        stmt = stmt.where(HelperProfile.organization_id.in_(user.organization_ids or {-1}))
+    stmt = stmt.where(policy.scope_condition(user, HelperProfile.organization_id))
     return list(db.session.scalars(stmt))
 
 

@@ -5,13 +5,29 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, TimestampMixin
+from app.models.base import Base, TimestampMixin, UTCDateTime, utcnow
 
 organization_municipalities = sa.Table(
     "organization_municipalities",
     Base.metadata,
     sa.Column("organization_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("municipality_id", sa.ForeignKey("municipalities.id", ondelete="CASCADE"), primary_key=True),
+)
+
+#: An explicit, admin-managed partnership between two organizations: each one's
+#: helpers may be offered, see and take the other's errands in the municipalities
+#: the helper's own organization serves (the rule lives in app.errands.policy).
+#: Stored in both directions (one row per side) so either side is one index
+#: lookup; app.admin.services adds and removes both rows together.
+organization_partnerships = sa.Table(
+    "organization_partnerships",
+    Base.metadata,
+    sa.Column("organization_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("partner_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("created_by_id", sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False, default=utcnow),
+    sa.CheckConstraint("organization_id <> partner_id", name="not_self"),
+    sa.Index("ix_organization_partnerships_partner_id", "partner_id"),
 )
 
 ORGANIZATION_KINDS = (

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.errands import policy
 from app.extensions import db
 from app.models import Assignment, Encounter, EncounterParticipant, Errand, HelperProfile, Organization, TaskType, User
 from app.reports.services import DONE_MINUTES
@@ -118,7 +119,7 @@ def helper_for_certificate(user: User, helper_id: int) -> HelperProfile | None:
     helper = db.session.get(HelperProfile, helper_id)
     if helper is None:
         return None
-    if user.role == "admin" or (user.role == "coordinator" and helper.organization_id in user.organization_ids):
+    if policy.coordinator_may_see_helper(user, helper):
         return helper
     return None
 

@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.errands import policy
 from app.extensions import db
 from app.models import CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow
 
@@ -106,10 +107,8 @@ def describe(alert: CoordinatorAlert) -> str:
 
 
 def scope_filter(column, user: User):
-    """Rows of the user's organizations (admins: all)."""
-    if user.role == "admin":
-        return sa.true()
-    return column.in_(user.organization_ids or {-1})
+    """Rows of the user's organizations (admins: all): :func:`app.errands.policy.scope_condition`."""
+    return policy.scope_condition(user, column)
 
 
 def open_alerts_query(user: User) -> sa.Select:
@@ -142,11 +141,7 @@ def resolve(alert_id: int, *, by_user: User, now: datetime | None = None) -> Coo
     alert = db.session.get(CoordinatorAlert, alert_id)
     if alert is None:
         return None
-    if (
-        alert.organization_id is not None
-        and by_user.role != "admin"
-        and alert.organization_id not in by_user.organization_ids
-    ):
+    if alert.organization_id is not None and not policy.may_see_org(by_user, alert.organization_id):
         return None
     if alert.resolved_at is None:
         alert.resolved_at = now or utcnow()

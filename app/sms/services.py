@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.audit import record
+from app.errands import policy
 from app.extensions import db
 from app.helpers.services import helper_language
 from app.models import ContactPerson, Elder, HelperProfile, Organization, SmsMessage, SmsOptOut, User, utcnow
@@ -43,7 +44,7 @@ def visible(user: User):
     unknown_sender = sa.and_(
         SmsMessage.organization_id.is_(None), SmsMessage.kind.in_(("other", "auto_reply", "help", "stop", "start"))
     )
-    return sa.or_(SmsMessage.organization_id.in_(user.organization_ids or {-1}), unknown_sender)
+    return sa.or_(policy.scope_condition(user, SmsMessage.organization_id), unknown_sender)
 
 
 @dataclass(frozen=True)

@@ -61,10 +61,15 @@ def test_the_prefilter_reads_exactly_the_network_helpers_who_can_reach_the_perso
     rng = random.Random(20261128)
     elder.lat, elder.lon = centre
     partner = make.organization(name="Kajaanin seurakunta", municipalities=("Kajaani",))
+    make.partnership(org, partner)
+    # Serves the place but is no partner: its helpers are never read (app.errands.policy).
+    not_partner = make.organization(name="Kajaanin eläkeläiset", municipalities=("Kajaani",))
     elsewhere = make.organization(name="Kuhmon 4H", municipalities=("Kuhmo",))
+    make.partnership(org, elsewhere)  # a partner, but it does not serve the person's municipality
     ours = bulk_helpers(db.session, org, 0, spots=_spots(rng, 45, within_km=60, centre=centre))
     theirs = bulk_helpers(db.session, partner, 0, spots=_spots(rng, 30, within_km=60, centre=centre))
     outside = bulk_helpers(db.session, elsewhere, 0, spots=_spots(rng, 30, within_km=10, centre=centre))
+    outside += bulk_helpers(db.session, not_partner, 0, spots=_spots(rng, 20, within_km=10, centre=centre))
     suspended = bulk_helpers(db.session, org, 0, spots=_spots(rng, 5, within_km=2, centre=centre))
     for h in suspended:
         h.status = "suspended"

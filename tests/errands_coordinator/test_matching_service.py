@@ -105,13 +105,18 @@ def test_continuity_lifts_a_helper_who_has_helped_before(db, make, org, elder, e
 def test_helpers_of_partner_organizations_in_the_same_municipality_are_candidates(db, make, org, elder, errand_for):
     partner = make.organization(name="Seurakunta", municipalities=("Kajaani",))
     elsewhere = make.organization(name="Kuhmon 4H", municipalities=("Kuhmo",))
+    no_partner = make.organization(name="Eläkeläiset", municipalities=("Kajaani",))
+    make.partnership(org, partner)
+    make.partnership(org, elsewhere)
     ours = make.helper(org=org, first_name="Oma")
     shared = make.helper(org=partner, first_name="Kumppani")
     outside = make.helper(org=elsewhere, first_name="Ulkopuolinen")
+    stranger = make.helper(org=no_partner, first_name="Eikumppani")
     errand = errand_for(elder)
     ids = set(rank_candidates(errand).ranked_ids)
     assert {ours.id, shared.id} <= ids
     assert outside.id not in ids
+    assert stranger.id not in ids
 
 
 def test_helper_without_coordinates_in_the_same_municipality_is_ranked_with_unknown_distance(

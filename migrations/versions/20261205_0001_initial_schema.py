@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-05 07:11:32.208012
+Create Date: 2026-12-05 08:07:13.072025
 
 """
 from alembic import op
@@ -98,6 +98,20 @@ def upgrade():
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_organization_municipalities_organization_id_organizations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('organization_id', 'municipality_id', name=op.f('pk_organization_municipalities'))
     )
+    op.create_table('organization_partnerships',
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('organization_id <> partner_id', name=op.f('ck_organization_partnerships_not_self')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_organization_partnerships_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_organization_partnerships_organization_id_organizations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['partner_id'], ['organizations.id'], name=op.f('fk_organization_partnerships_partner_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('organization_id', 'partner_id', name=op.f('pk_organization_partnerships'))
+    )
+    with op.batch_alter_table('organization_partnerships', schema=None) as batch_op:
+        batch_op.create_index('ix_organization_partnerships_partner_id', ['partner_id'], unique=False)
+
     op.create_table('user_organizations',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -680,6 +694,10 @@ def downgrade():
 
     op.drop_table('user_sessions')
     op.drop_table('user_organizations')
+    with op.batch_alter_table('organization_partnerships', schema=None) as batch_op:
+        batch_op.drop_index('ix_organization_partnerships_partner_id')
+
+    op.drop_table('organization_partnerships')
     op.drop_table('organization_municipalities')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))

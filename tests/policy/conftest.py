@@ -1,0 +1,82 @@
+"""Two (and more) organizations in one municipality, for the organization rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from app.models import Elder, Errand, HelperProfile, Organization, User
+from tests.sms.support import build, in_days, twilio_token  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(monkeypatch):
+    """Cheap password hashes for the many accounts made here (login still checks them)."""
+    from werkzeug.security import generate_password_hash
+
+    import app.models.user as user_module
+
+    monkeypatch.setattr(
+        user_module, "generate_password_hash", lambda password: generate_password_hash(password, "pbkdf2:sha256:1000")
+    )
+
+
+@dataclass
+class World:
+    """Kajaani: the errand's organization (own), a partner that serves Kajaani, a
+    partner that does not, and an organization of the place that is no partner."""
+
+    own: Organization
+    partner: Organization
+    far_partner: Organization
+    stranger: Organization
+    coordinator: User
+    stranger_coordinator: User
+    elder: Elder
+    errand: Errand
+    helpers: dict[str, HelperProfile]
+
+    @property
+    def allowed(self) -> set[int]:
+        return {self.helpers["own"].id, self.helpers["partner"].id}
+
+    @property
+    def refused(self) -> set[int]:
+        return {self.helpers["far_partner"].id, self.helpers["stranger"].id}
+
+
+@pytest.fixture()
+def world(db, make, build) -> World:  # noqa: F811
+    own = make.organization(name="Kajaanin seurakunta", kind="parish", municipalities=("Kajaani",))
+    partner = make.organization(name="Kainuun 4H", municipalities=("Kajaani", "Paltamo"))
+    far_partner = make.organization(name="Kuhmon 4H", municipalities=("Kuhmo",))
+    stranger = make.organization(name="Tönäri", kind="association", municipalities=("Kajaani",))
+    make.partnership(own, partner)
+    make.partnership(own, far_partner)
+    elder = make.elder(
+        org=own,
+        first_name="Aili",
+        last_name="Vanhasalo",
+        street_address="Koulukatu 17 B 4",
+        access_notes="Ovikoodi 4321",
+    )
+    helpers = {
+        name: make.helper(org=org, age=19, first_name=name.title().replace("_", ""), phone=f"+35840555{i:04d}")
+        for i, (name, org) in enumerate(
+            (("own", own), ("partner", partner), ("far_partner", far_partner), ("stranger", stranger))
+        )
+    }
+    errand = build.errand(elder, in_days(3, 14))
+    db.session.commit()
+    return World(
+        own=own,
+        partner=partner,
+        far_partner=far_partner,
+        stranger=stranger,
+        coordinator=make.coordinator(org=own),
+        stranger_coordinator=make.coordinator(org=stranger),
+        elder=elder,
+        errand=errand,
+        helpers=helpers,
+    )
