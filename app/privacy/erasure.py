@@ -49,7 +49,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.privacy import people
+from app.privacy import people, provider
 
 #: Audit detail keys that never hold personal data: kept when the rest is removed.
 SAFE_AUDIT_KEYS = frozenset(
@@ -86,6 +86,7 @@ SAFE_AUDIT_KEYS = frozenset(
         "alerts_deleted",
         "audit_entries",
         "opt_outs_deleted",
+        "provider_copies",
     }
 )
 PENDING_SMS = ("queued", "held")
@@ -114,6 +115,7 @@ class ErasureReport:
     alerts_deleted: int = 0
     audit_entries: int = 0
     opt_outs_deleted: int = 0
+    provider_copies: int = 0  # queued for deletion at the SMS provider
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -176,9 +178,12 @@ def _still_used(phone: str) -> bool:
 
 
 def _blank_messages(condition: sa.ColumnElement[bool], phones: list[str], report: ErasureReport) -> list[int]:
-    """Delete the unsent, blank the rest (body, error, the person's numbers). Returns the blanked ids."""
+    """Delete the unsent, blank the rest (body, error, the person's numbers) and queue the
+    provider's copies for deletion there (:mod:`app.privacy.provider`). Returns the blanked ids."""
     kept = []
-    for message in list(db.session.scalars(sa.select(SmsMessage).where(condition))):
+    messages = list(db.session.scalars(sa.select(SmsMessage).where(condition)))
+    report.provider_copies += provider.queue(m.provider_sid for m in messages)
+    for message in messages:
         if message.direction == "out" and message.status in PENDING_SMS:
             db.session.delete(message)
             report.messages_deleted += 1
