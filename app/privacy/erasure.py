@@ -50,6 +50,7 @@ from app.models import (
     utcnow,
 )
 from app.privacy import people, provider
+from app.privacy.labels import REASON_CODES
 
 #: Audit detail keys that never hold personal data: kept when the rest is removed.
 SAFE_AUDIT_KEYS = frozenset(
@@ -87,6 +88,7 @@ SAFE_AUDIT_KEYS = frozenset(
         "audit_entries",
         "opt_outs_deleted",
         "provider_copies",
+        "reason_code",
     }
 )
 PENDING_SMS = ("queued", "held")
@@ -154,7 +156,12 @@ def coming_errands(elder: Elder, now: datetime | None = None) -> int:
     )
 
 
-def _clean_reason(reason: str, secrets: list[str]) -> str:
+def _clean_reason(reason: str, secrets: list[str], code: str | None = None) -> str | None:
+    """The typed reason without names and numbers; None when the platform gives a ``code`` instead."""
+    if code is not None:
+        if code not in REASON_CODES:
+            raise ValueError(f"unknown reason code {code!r}")
+        return None
     text = scrub((reason or "").strip(), secrets)[:REASON_MAX]
     if not text.strip(" …"):
         raise ErasureError("reason_required")
@@ -252,8 +259,14 @@ def erase_contact(contact: ContactPerson, *, by: User | None, reason: str) -> Er
     return report
 
 
-def erase_elder(elder: Elder, *, by: User | None, reason: str, now: datetime | None = None) -> ErasureReport:
+def erase_elder(
+    elder: Elder, *, by: User | None, reason: str = "", reason_code: str | None = None, now: datetime | None = None
+) -> ErasureReport:
     """Erase an older resident and their contact persons (see the module's docstring).
+
+    ``reason``: a coordinator's words (kept as typed, less names and numbers);
+    ``reason_code``: the platform's own reason (a key of ``labels.REASON_CODES``,
+    shown translated), e.g. "retention".
 
     Raises :class:`ErasureError` ``already_erased``, ``coming_errands`` or ``reason_required``.
     """
@@ -272,7 +285,7 @@ def erase_elder(elder: Elder, *, by: User | None, reason: str, now: datetime | N
         *_phone_variants(elder.phone),
         *(s for c in elder.contacts for s in _contact_secrets(c)),
     ]
-    reason_text = _clean_reason(reason, secrets)
+    reason_text = _clean_reason(reason, secrets, reason_code)
     report = ErasureReport(contacts=len(elder.contacts))
     phones = [p for p in [elder.phone, *(c.phone for c in elder.contacts)] if p]
     contact_ids = [c.id for c in elder.contacts]
@@ -364,6 +377,8 @@ def erase_elder(elder: Elder, *, by: User | None, reason: str, now: datetime | N
     elder.erased_at = now
     db.session.flush()
     _forget_opt_outs(phones, report)
-    record("person.erase", elder, actor=by, kind="elder", reason=reason_text, **report.as_dict())
+    record(
+        "person.erase", elder, actor=by, kind="elder", reason=reason_text, reason_code=reason_code, **report.as_dict()
+    )
     db.session.flush()
     return report

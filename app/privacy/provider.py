@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from app.audit import record
 from app.extensions import db
 from app.models import ProviderErasure, utcnow
 from app.sms.backends import DeleteFailed, SmsBackend
@@ -34,6 +35,8 @@ from app.sms.settings import setting
 
 log = logging.getLogger(__name__)
 
+#: The audit log's action of a run that finished entries (its counts in the details).
+PROVIDER_ACTION = "privacy.provider_erasure"
 #: Entries handled in one run of the job.
 BATCH = 200
 #: Twilio error codes and HTTP statuses that pass (retried without counting towards giving up).
@@ -130,6 +133,9 @@ def process(now: datetime, backend: SmsBackend) -> ProviderErasureReport:
                 report.deleted += 1
             else:
                 report.gone += 1
+        db.session.commit()
+    if report.done:
+        record(PROVIDER_ACTION, None, actor=None, **report.as_dict())
         db.session.commit()
     return report
 
