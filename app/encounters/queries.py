@@ -146,8 +146,11 @@ def allowed_elder_ids(user: User) -> set[int]:
     """Older people the user may add to an encounter."""
     if user.role == "helper":
         own = own_helper_id(user)
-        return met_elder_ids(own) if own is not None else set()
-    stmt = sa.select(Elder.id).where(Elder.status.in_(("active", "paused")))
+        if own is None:
+            return set()
+        erased = set(db.session.scalars(sa.select(Elder.id).where(Elder.erased_at.is_not(None))))
+        return met_elder_ids(own) - erased
+    stmt = sa.select(Elder.id).where(Elder.status.in_(("active", "paused")), Elder.erased_at.is_(None))
     scope = org_scope(user)
     if scope is not None:
         stmt = stmt.where(Elder.organization_id.in_(list(scope) or [-1]))

@@ -50,7 +50,7 @@ from app.models import (
     utcnow,
 )
 from app.privacy import people, provider
-from app.privacy.labels import REASON_CODES
+from app.privacy.labels import REASON_CODES, reason_text
 
 #: Audit detail keys that never hold personal data: kept when the rest is removed.
 SAFE_AUDIT_KEYS = frozenset(
@@ -218,6 +218,35 @@ def _forget_opt_outs(phones: list[str], report: ErasureReport) -> None:
 
 def _contact_secrets(contact: ContactPerson) -> list[str]:
     return [contact.name, *contact.name.split(), *_phone_variants(contact.phone)]
+
+
+@dataclass(frozen=True)
+class ErasureInfo:
+    """What the erased person's page may say: when, by whom (a role, no name), why."""
+
+    at: datetime
+    by: str  # in words: "A coordinator", "An admin", "The platform, automatically"
+    reason: str | None
+
+
+def erasure_info(elder: Elder) -> ErasureInfo | None:
+    """When, by whom (role) and why the resident was erased (from the audit log)."""
+    from app.privacy.labels import ERASED_BY
+
+    if elder.erased_at is None:
+        return None
+    rows = db.session.execute(
+        sa.select(AuditLog, User.role)
+        .outerjoin(User, User.id == AuditLog.actor_user_id)
+        .where(AuditLog.action == "person.erase", AuditLog.subject_type == "Elder", AuditLog.subject_id == elder.id)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    )
+    for entry, role in rows:
+        if (entry.details or {}).get("kind") != "elder":
+            continue  # one of their contact persons
+        by = ERASED_BY[None] if entry.actor_user_id is None else ERASED_BY.get(role, ERASED_BY["coordinator"])
+        return ErasureInfo(at=elder.erased_at, by=str(by), reason=reason_text(entry.details))
+    return ErasureInfo(at=elder.erased_at, by="–", reason=None)
 
 
 def erase_contact(contact: ContactPerson, *, by: User | None, reason: str) -> ErasureReport:

@@ -39,6 +39,14 @@ def reason_text(details: dict[str, Any] | None) -> str | None:
     return details.get("reason") or None
 
 
+#: Who erased a person, by their role (None: the platform itself, e.g. at the end of the retention period).
+ERASED_BY = {
+    "coordinator": _l("A coordinator"),
+    "admin": _l("An admin"),
+    None: _l("The platform, automatically"),
+}
+
+
 KINDS = {"elder": _l("Older resident"), "contact": _l("Contact person"), "helper": _l("Helper")}
 
 FIELDS = {
