@@ -430,7 +430,7 @@ class SearchForm(Form):
     attention = BooleanField(_l("Only those that need attention"))
     erased = SelectField(
         _l("People whose data was erased"),
-        choices=[("", _l("Leave them out")), ("include", _l("Show them too")), ("only", _l("Show only them"))],
+        choices=options((("", _l("Leave them out")), ("include", _l("Show them too")), ("only", _l("Show only them")))),
         default="",
         validate_choice=False,
     )
