@@ -107,3 +107,20 @@ def test_queueing_twice_keeps_one_entry(db):
 def test_the_job_runs_every_few_minutes():
     spec = next(j for j in JOBS if j.func is job_provider_erasure)
     assert spec.id == "provider-erasure" and spec.interval_key == "SCHEDULER_PROVIDER_ERASURE_SECONDS"
+
+
+def test_erasing_a_contact_person_queues_their_sms_at_twilio(db, fake_twilio, scenario):
+    from app.privacy.erasure import erase_contact
+    from app.sms.inbound import receive
+    from tests.privacy.conftest import CONTACT_SECRETS
+
+    phone = CONTACT_SECRETS["phone"]
+    sid = fake_twilio.receive(phone, "Tassa Tyttaretta")
+    receive({"MessageSid": sid, "From": phone, "Body": "Tassa Tyttaretta"})
+    db.session.commit()
+    report = erase_contact(scenario.contact, by=scenario.coordinator, reason="Pyysi itse")
+    db.session.commit()
+    assert report.provider_copies >= 1 and sid in {e.provider_sid for e in _queue(db)}
+    job_provider_erasure(utcnow())
+    assert sid in fake_twilio.deleted
+    assert [m for m in fake_twilio.messages if phone in (m["to"], m["from"])] == []
