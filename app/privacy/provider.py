@@ -12,7 +12,7 @@ provider with the real client (``client.messages(sid).delete()``):
   tried again later, waiting ``SMS_RETRY_BASE_SECONDS`` doubled each time up
   to ``SMS_RETRY_MAX_SECONDS``, until the provider confirms. After
   ``SMS_MAX_ATTEMPTS`` refusals that are not temporary (a 4xx other than
-  404/409/429) the entry is marked "failed" and logged as an error.
+  401/404/409/429) the entry is marked "failed" and logged as an error.
 
 With the outbox backend (no provider) every entry is simply marked done
 ("local"): the messages never left the platform.
@@ -39,8 +39,10 @@ log = logging.getLogger(__name__)
 PROVIDER_ACTION = "privacy.provider_erasure"
 #: Entries handled in one run of the job.
 BATCH = 200
-#: Twilio error codes and HTTP statuses that pass (retried without counting towards giving up).
-TEMPORARY = frozenset({"timeout", "connection_error", "409", "429", "20009", "20429", "20500", "20503"})
+#: Twilio error codes and HTTP statuses that pass (retried without counting towards giving up):
+#: outages, rate limits, a message still being sent, and wrong credentials (a setting to fix,
+#: after which the copies must still go).
+TEMPORARY = frozenset({"timeout", "connection_error", "409", "429", "20003", "20009", "20429", "20500", "20503"})
 
 
 @dataclass
