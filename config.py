@@ -415,6 +415,7 @@ class Config:
     SCHEDULER_EXPIRY_SECONDS = 300
     SCHEDULER_FEEDBACK_SECONDS = 600
     SCHEDULER_GENERATE_SECONDS = 3600
+    SCHEDULER_PROVIDER_ERASURE_SECONDS = 300  # erased people's SMS deleted at the provider (app/privacy/provider.py)
 
 
 for _setting in SETTINGS:

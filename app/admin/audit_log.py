@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "elder.notes_viewed": _l("Health or access notes shown"),
     "person.export": _l("Personal data exported"),
     "person.erase": _l("Personal data erased"),
+    "privacy.retention": _l("Retention run: ended residents' notes cleared and personal data erased"),
+    "privacy.provider_erasure": _l("Erased people's text messages deleted at the SMS provider"),
     "elder.created": _l("Older resident taken in"),
     "elder.updated": _l("Older resident's details changed"),
     "elder.placed": _l("Older resident placed on the map by hand"),

@@ -57,6 +57,7 @@ PROBLEM_MESSAGES = {
         "This point is not in Finland. In Kainuu the latitude is about 64 and the longitude about 28."
     ),
     "unknown_status": _l("Choose active, paused or ended."),
+    "erased": _l("The personal data of this person was erased: nothing can be changed or added."),
 }
 
 
@@ -427,3 +428,9 @@ class SearchForm(Form):
         _l("Status"), choices=options(labels.STATUSES.items(), blank=_l("All")), default="", validate_choice=False
     )
     attention = BooleanField(_l("Only those that need attention"))
+    erased = SelectField(
+        _l("People whose data was erased"),
+        choices=options((("", _l("Leave them out")), ("include", _l("Show them too")), ("only", _l("Show only them")))),
+        default="",
+        validate_choice=False,
+    )

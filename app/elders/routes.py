@@ -44,6 +44,15 @@ def _load(elder_id: int) -> Elder:
     return elder
 
 
+def _load_changeable(elder_id: int) -> Elder | None:
+    """The resident to change, or None (with a message) when their data was erased."""
+    elder = _load(elder_id)
+    if elder.erased_at is not None:
+        flash(_("The personal data of this person was erased: nothing can be changed or added."), "warning")
+        return None
+    return elder
+
+
 @bp.route("/")
 @roles_required(*STAFF)
 def list_elders():
@@ -55,6 +64,7 @@ def list_elders():
         municipality_id=int(form.municipality.data) if (form.municipality.data or "").isdigit() else None,
         status=form.status.data or None,
         needs_attention=bool(form.attention.data),
+        erased=form.erased.data if form.erased.data in ("include", "only") else "",
     )
     page = db.paginate(
         services.search_elders(current_user, flt),
@@ -62,7 +72,7 @@ def list_elders():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    args = {k: v for k, v in request.args.items() if k in ("q", "municipality", "status", "attention") and v}
+    args = {k: v for k, v in request.args.items() if k in ("q", "municipality", "status", "attention", "erased") and v}
     return render_template("elders/list.html", form=form, page=page, args=args, filtered=bool(args))
 
 
@@ -120,7 +130,9 @@ def new_elder():
 @bp.route("/<int:elder_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def edit_elder(elder_id: int):
-    elder = _load(elder_id)
+    elder = _load_changeable(elder_id)
+    if elder is None:
+        return redirect(url_for(".show_elder", elder_id=elder_id))
     form, _organizations = _new_form(elder)
     if request.method == "GET":
         form.fill_from(elder)
@@ -182,6 +194,10 @@ def _show(elder: Elder, *, place_form: PlaceForm | None = None, status_form: Sta
 @roles_required(*STAFF)
 def show_elder(elder_id: int):
     elder = _load(elder_id)
+    if elder.erased_at is not None:
+        from app.privacy.erasure import erasure_info
+
+        return render_template("elders/erased.html", elder=elder, erasure=erasure_info(elder))
     if audit.record_notes_viewed(elder, page="show"):
         db.session.commit()
     return _show(elder)
@@ -190,7 +206,9 @@ def show_elder(elder_id: int):
 @bp.route("/<int:elder_id>/place", methods=["POST"])
 @roles_required(*STAFF)
 def place_elder(elder_id: int):
-    elder = _load(elder_id)
+    elder = _load_changeable(elder_id)
+    if elder is None:
+        return redirect(url_for(".show_elder", elder_id=elder_id))
     form = PlaceForm(prefix="place")
     form.village_id.choices = village_choices(services.municipalities_with_villages())
     if form.validate_on_submit():
@@ -209,7 +227,9 @@ def place_elder(elder_id: int):
 @bp.route("/<int:elder_id>/status", methods=["POST"])
 @roles_required(*STAFF)
 def set_status(elder_id: int):
-    elder = _load(elder_id)
+    elder = _load_changeable(elder_id)
+    if elder is None:
+        return redirect(url_for(".show_elder", elder_id=elder_id))
     form = StatusForm(prefix="status")
     if form.validate_on_submit():
         if services.change_status(elder, form.status.data, reason=(form.reason.data or "").strip()):

@@ -429,6 +429,8 @@ def change_status(elder: Elder, status: str, *, reason: str | None = None) -> bo
 
     if status not in ELDER_STATUSES:
         raise ElderInputError([Problem("status", "unknown_status")])
+    if elder.erased_at is not None and status != "ended":
+        raise ElderInputError([Problem("status", "erased")])
     if elder.status == status:
         return False
     before, elder.status = elder.status, status
@@ -451,6 +453,7 @@ class ElderFilter:
     municipality_id: int | None = None
     status: str | None = None
     needs_attention: bool = False
+    erased: str = ""  # "": leave out people whose data was erased, "include": with them, "only": only them
 
 
 def phone_fragment(text: str) -> str | None:
@@ -485,6 +488,10 @@ def search_elders(user: User, flt: ElderFilter) -> sa.Select:
                 stmt = stmt.where(
                     sa.or_(Elder.first_name.ilike(pattern, escape="\\"), Elder.last_name.ilike(pattern, escape="\\"))
                 )
+    if flt.erased == "only":
+        stmt = stmt.where(Elder.erased_at.is_not(None))
+    elif flt.erased != "include":
+        stmt = stmt.where(Elder.erased_at.is_(None))
     if flt.municipality_id:
         stmt = stmt.where(Elder.municipality_id == flt.municipality_id)
     if flt.status in ELDER_STATUSES:

@@ -136,8 +136,14 @@ def allowed_elder_ids(user: User) -> set[int]:
     """Older people the user may add to an encounter."""
     if user.role == "helper":
         own = own_helper_id(user)
-        return met_elder_ids(own) if own is not None else set()
-    stmt = sa.select(Elder.id).where(Elder.status.in_(("active", "paused")))
+        if own is None:
+            return set()
+        met = met_elder_ids(own)
+        if not met:
+            return set()
+        erased = sa.select(Elder.id).where(Elder.id.in_(list(met)), Elder.erased_at.is_not(None))
+        return met - set(db.session.scalars(erased))
+    stmt = sa.select(Elder.id).where(Elder.status.in_(("active", "paused")), Elder.erased_at.is_(None))
     stmt = stmt.where(policy.scope_condition(user, Elder.organization_id))
     return set(db.session.scalars(stmt))
 

@@ -66,6 +66,7 @@ CANCELLED_BY_LABELS = {"coordinator": _l("The coordinator"), "elder": _l("The pe
 PROBLEM_MESSAGES = {
     "elder_unknown": _l("Choose the older person first."),
     "elder_not_active": _l("This person's record is paused or ended: activate it on their page first."),
+    "elder_erased": _l("This person's personal data was erased: no request can be saved for them."),
     "elder_no_consent": _l(
         "No consent is recorded for this person, so no request can be saved. Ask for their consent, record it on "
         "their page, then save the request: what you typed here is kept."

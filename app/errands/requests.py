@@ -219,7 +219,9 @@ def check_request(inp: RequestInput, elder: Elder, *, now: datetime) -> list[tup
     add = problems.append
     today = local_today(now)
 
-    if elder.status != "active":
+    if elder.erased_at is not None:
+        add(("elder", "elder_erased"))
+    elif elder.status != "active":
         add(("elder", "elder_not_active"))
     if not has_consent(elder):
         add(("elder", NO_CONSENT))

@@ -5,7 +5,7 @@ from app.models.base import Base, utcnow
 from app.models.elder import CONTACT_CHANNELS, ELDER_PROFILES, ContactPerson, Elder
 from app.models.encounter import CheckIn, Encounter, EncounterParticipant, StageOverride
 from app.models.errand import ERRAND_STATES, Assignment, Errand, ErrandEvent, HelpRequest, Offer, TaskType
-from app.models.messaging import CoordinatorAlert, SmsMessage, SmsOptOut
+from app.models.messaging import CoordinatorAlert, ProviderErasure, SmsMessage, SmsOptOut
 from app.models.org import ORGANIZATION_KINDS, Municipality, Organization, Village
 from app.models.user import (
     HELPER_STATUSES,
@@ -44,6 +44,7 @@ __all__ = [
     "Municipality",
     "Offer",
     "Organization",
+    "ProviderErasure",
     "SmsMessage",
     "SmsOptOut",
     "StageOverride",

@@ -74,3 +74,22 @@ class CoordinatorAlert(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class ProviderErasure(Base):
+    """A message the SMS provider still holds a copy of (body, numbers) whose
+    person was erased: the scheduler's ``provider-erasure`` job deletes it at
+    the provider, retrying until the provider confirms (``app/privacy/provider.py``).
+    Holds only the provider's message id."""
+
+    __tablename__ = "provider_erasures"
+    __table_args__ = (sa.Index("ix_provider_erasures_due", "done_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_sid: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(sa.String(16))  # deleted|gone|local|failed (None: to do)
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]

@@ -38,6 +38,7 @@ from app.models import (
     utcnow,
 )
 from app.privacy import people
+from app.privacy.labels import reason_text
 
 FORMAT_VERSION = 1
 
@@ -166,10 +167,13 @@ def _messages(condition: sa.ColumnElement[bool]) -> list[dict[str, Any]]:
 def _audit(condition: sa.ColumnElement[bool]) -> list[dict[str, Any]]:
     entries = list(db.session.scalars(sa.select(AuditLog).where(condition).order_by(AuditLog.at, AuditLog.id)))
     names = _user_names({e.actor_user_id for e in entries})
-    return [
-        _row(e, ("at", "action", "subject_type", "subject_id", "details"), actor=names.get(e.actor_user_id))
-        for e in entries
-    ]
+    rows = []
+    for e in entries:
+        row = _row(e, ("at", "action", "subject_type", "subject_id", "details"), actor=names.get(e.actor_user_id))
+        if (e.details or {}).get("reason_code"):  # the platform's own reason, in the reader's language
+            row["details"] = {**row["details"], "reason": reason_text(e.details)}
+        rows.append(row)
+    return rows
 
 
 def _encounters(participants: list[EncounterParticipant]) -> list[dict[str, Any]]:

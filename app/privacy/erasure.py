@@ -49,7 +49,8 @@ from app.models import (
     User,
     utcnow,
 )
-from app.privacy import people
+from app.privacy import people, provider
+from app.privacy.labels import REASON_CODES, reason_text
 
 #: Audit detail keys that never hold personal data: kept when the rest is removed.
 SAFE_AUDIT_KEYS = frozenset(
@@ -86,6 +87,8 @@ SAFE_AUDIT_KEYS = frozenset(
         "alerts_deleted",
         "audit_entries",
         "opt_outs_deleted",
+        "provider_copies",
+        "reason_code",
     }
 )
 PENDING_SMS = ("queued", "held")
@@ -114,6 +117,7 @@ class ErasureReport:
     alerts_deleted: int = 0
     audit_entries: int = 0
     opt_outs_deleted: int = 0
+    provider_copies: int = 0  # queued for deletion at the SMS provider
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -152,7 +156,12 @@ def coming_errands(elder: Elder, now: datetime | None = None) -> int:
     )
 
 
-def _clean_reason(reason: str, secrets: list[str]) -> str:
+def _clean_reason(reason: str, secrets: list[str], code: str | None = None) -> str | None:
+    """The typed reason without names and numbers; None when the platform gives a ``code`` instead."""
+    if code is not None:
+        if code not in REASON_CODES:
+            raise ValueError(f"unknown reason code {code!r}")
+        return None
     text = scrub((reason or "").strip(), secrets)[:REASON_MAX]
     if not text.strip(" …"):
         raise ErasureError("reason_required")
@@ -176,9 +185,12 @@ def _still_used(phone: str) -> bool:
 
 
 def _blank_messages(condition: sa.ColumnElement[bool], phones: list[str], report: ErasureReport) -> list[int]:
-    """Delete the unsent, blank the rest (body, error, the person's numbers). Returns the blanked ids."""
+    """Delete the unsent, blank the rest (body, error, the person's numbers) and queue the
+    provider's copies for deletion there (:mod:`app.privacy.provider`). Returns the blanked ids."""
     kept = []
-    for message in list(db.session.scalars(sa.select(SmsMessage).where(condition))):
+    messages = list(db.session.scalars(sa.select(SmsMessage).where(condition)))
+    report.provider_copies += provider.queue(m.provider_sid for m in messages)
+    for message in messages:
         if message.direction == "out" and message.status in PENDING_SMS:
             db.session.delete(message)
             report.messages_deleted += 1
@@ -206,6 +218,35 @@ def _forget_opt_outs(phones: list[str], report: ErasureReport) -> None:
 
 def _contact_secrets(contact: ContactPerson) -> list[str]:
     return [contact.name, *contact.name.split(), *_phone_variants(contact.phone)]
+
+
+@dataclass(frozen=True)
+class ErasureInfo:
+    """What the erased person's page may say: when, by whom (a role, no name), why."""
+
+    at: datetime
+    by: str  # in words: "A coordinator", "An admin", "The platform, automatically"
+    reason: str | None
+
+
+def erasure_info(elder: Elder) -> ErasureInfo | None:
+    """When, by whom (role) and why the resident was erased (from the audit log)."""
+    from app.privacy.labels import ERASED_BY
+
+    if elder.erased_at is None:
+        return None
+    rows = db.session.execute(
+        sa.select(AuditLog, User.role)
+        .outerjoin(User, User.id == AuditLog.actor_user_id)
+        .where(AuditLog.action == "person.erase", AuditLog.subject_type == "Elder", AuditLog.subject_id == elder.id)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    )
+    for entry, role in rows:
+        if (entry.details or {}).get("kind") != "elder":
+            continue  # one of their contact persons
+        by = ERASED_BY[None] if entry.actor_user_id is None else ERASED_BY.get(role, ERASED_BY["coordinator"])
+        return ErasureInfo(at=elder.erased_at, by=str(by), reason=reason_text(entry.details))
+    return ErasureInfo(at=elder.erased_at, by="–", reason=None)
 
 
 def erase_contact(contact: ContactPerson, *, by: User | None, reason: str) -> ErasureReport:
@@ -247,8 +288,14 @@ def erase_contact(contact: ContactPerson, *, by: User | None, reason: str) -> Er
     return report
 
 
-def erase_elder(elder: Elder, *, by: User | None, reason: str, now: datetime | None = None) -> ErasureReport:
+def erase_elder(
+    elder: Elder, *, by: User | None, reason: str = "", reason_code: str | None = None, now: datetime | None = None
+) -> ErasureReport:
     """Erase an older resident and their contact persons (see the module's docstring).
+
+    ``reason``: a coordinator's words (kept as typed, less names and numbers);
+    ``reason_code``: the platform's own reason (a key of ``labels.REASON_CODES``,
+    shown translated), e.g. "retention".
 
     Raises :class:`ErasureError` ``already_erased``, ``coming_errands`` or ``reason_required``.
     """
@@ -267,7 +314,7 @@ def erase_elder(elder: Elder, *, by: User | None, reason: str, now: datetime | N
         *_phone_variants(elder.phone),
         *(s for c in elder.contacts for s in _contact_secrets(c)),
     ]
-    reason_text = _clean_reason(reason, secrets)
+    reason_text = _clean_reason(reason, secrets, reason_code)
     report = ErasureReport(contacts=len(elder.contacts))
     phones = [p for p in [elder.phone, *(c.phone for c in elder.contacts)] if p]
     contact_ids = [c.id for c in elder.contacts]
@@ -359,6 +406,8 @@ def erase_elder(elder: Elder, *, by: User | None, reason: str, now: datetime | N
     elder.erased_at = now
     db.session.flush()
     _forget_opt_outs(phones, report)
-    record("person.erase", elder, actor=by, kind="elder", reason=reason_text, **report.as_dict())
+    record(
+        "person.erase", elder, actor=by, kind="elder", reason=reason_text, reason_code=reason_code, **report.as_dict()
+    )
     db.session.flush()
     return report

@@ -25,6 +25,28 @@ SECTIONS = {
     "audit": _l("Audit log entries"),
 }
 
+#: Reasons the platform gives itself, stored as a code in the audit log (``reason_code``)
+#: and shown in the reader's language; a coordinator's reason is stored as typed (``reason``).
+REASON_CODES = {"retention": _l("The retention period ended")}
+
+
+def reason_text(details: dict[str, Any] | None) -> str | None:
+    """The reason of an audit entry in the reader's language: a code translated, a typed one as typed."""
+    details = details or {}
+    code = details.get("reason_code")
+    if code:
+        return str(REASON_CODES.get(code, code))
+    return details.get("reason") or None
+
+
+#: Who erased a person, by their role (None: the platform itself, e.g. at the end of the retention period).
+ERASED_BY = {
+    "coordinator": _l("A coordinator"),
+    "admin": _l("An admin"),
+    None: _l("The platform, automatically"),
+}
+
+
 KINDS = {"elder": _l("Older resident"), "contact": _l("Contact person"), "helper": _l("Helper")}
 
 FIELDS = {

@@ -5,8 +5,10 @@
   again, the period stops.
 * ``PERSON_RETENTION_MONTHS`` (default 24) after the end, the scheduler's
   ``anonymise-ended`` job erases them with :func:`app.privacy.erasure.erase_elder`
-  (reason "retention period ended", no actor). 0 turns the automatic erasure off.
-* The job reports what it did: a :class:`RetentionReport`, logged by the job.
+  (reason code ``retention``, shown translated; no actor). 0 turns the automatic erasure off.
+* The job reports what it did: a :class:`RetentionReport`, logged by the job and
+  written to the audit log (``privacy.retention`` with its counts), where
+  admins read it.
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask import current_app
 
+from app.audit import record
 from app.extensions import db
 from app.models import Elder, utcnow
 
 log = logging.getLogger(__name__)
 
-RETENTION_REASON = "retention period ended"
+#: The audit log's action of a run's report (its counts in the details).
+RETENTION_ACTION = "privacy.retention"
+#: The audit log's reason code of an erasure at the end of the retention period (``labels.REASON_CODES``).
+RETENTION_REASON = "retention"
 
 
 @dataclass
@@ -35,6 +41,7 @@ class RetentionReport:
     contacts_erased: int = 0
     messages_blanked: int = 0
     skipped_coming_errands: int = 0  # erasure waits until their coming errands are gone
+    provider_copies: int = 0  # their SMS queued for deletion at the SMS provider
 
     @property
     def total(self) -> int:
@@ -89,12 +96,14 @@ def anonymise_expired(now: datetime | None = None) -> RetentionReport:
                 report.skipped_coming_errands += 1
                 continue
             try:
-                erased = erase_elder(elder, by=None, reason=RETENTION_REASON, now=now)
+                erased = erase_elder(elder, by=None, reason_code=RETENTION_REASON, now=now)
             except ErasureError as exc:  # pragma: no cover - guarded above
                 log.warning("Retention: resident %s not erased (%s)", elder.id, exc.code)
                 continue
             report.elders_erased += 1
             report.contacts_erased += erased.contacts
             report.messages_blanked += erased.messages_blanked
+            report.provider_copies += erased.provider_copies
+    record(RETENTION_ACTION, None, actor=None, months=months, **report.as_dict())
     db.session.flush()
     return report

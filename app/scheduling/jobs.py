@@ -80,6 +80,17 @@ def job_anonymise_ended(now: datetime | None = None) -> int:
     return report.total
 
 
+def job_provider_erasure(now: datetime | None = None) -> int:
+    """Delete at the SMS provider the copies of erased people's messages (retried
+    until the provider confirms); logs the report, returns how many were finished."""
+    from app.privacy.provider import run
+
+    report = run(now or utcnow())
+    if report.done or report.retrying:
+        log.info("Provider copies of erased people's SMS: %s", report.as_dict())
+    return report.done
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """One periodic job: its id, function, and how often it runs."""
@@ -100,4 +111,6 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("sms-dispatch", job_dispatch_sms, "SCHEDULER_DISPATCH_SECONDS"),
     JobSpec("retention", job_purge, daily_at=(3, 30)),
     JobSpec("anonymise-ended", job_anonymise_ended, daily_at=(3, 45)),
+    # after the erasures: their copies at the provider go in the same ``--once``
+    JobSpec("provider-erasure", job_provider_erasure, "SCHEDULER_PROVIDER_ERASURE_SECONDS"),
 )

@@ -77,6 +77,16 @@ class LookupFailed(Exception):
     """The provider could not be asked (HTTP error, timeout, connection trouble)."""
 
 
+class DeleteFailed(Exception):
+    """The provider did not delete a message: ``code`` (Twilio's error code, the
+    HTTP status or a local one such as "timeout") and ``message``."""
+
+    def __init__(self, code: str, message: str = ""):
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+        self.message = message
+
+
 @runtime_checkable
 class SmsBackend(Protocol):
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
@@ -223,6 +233,23 @@ class TwilioBackend:
         except (requests.RequestException, TwilioException) as exc:
             raise LookupFailed(str(exc) or type(exc).__name__) from exc
         return None
+
+    def delete_message(self, sid: str) -> str:
+        """Delete the message ``sid`` (body, numbers and all) from Twilio's log with
+        ``DELETE .../Messages/{sid}.json``: "deleted", or "gone" when Twilio no
+        longer has it (404). Raises :class:`DeleteFailed` otherwise (e.g. Twilio
+        down, or the message is still being sent: worth trying again later)."""
+        try:
+            self.client.messages(sid).delete()
+        except TwilioRestException as exc:
+            if int(exc.status or 0) == 404:
+                return "gone"
+            raise DeleteFailed(str(exc.code if exc.code is not None else exc.status), _clean_message(exc.msg)) from exc
+        except requests.Timeout as exc:
+            raise DeleteFailed("timeout", str(exc)) from exc
+        except (requests.RequestException, TwilioException) as exc:
+            raise DeleteFailed("connection_error", str(exc) or type(exc).__name__) from exc
+        return "deleted"
 
     def _rest_error(self, exc: TwilioRestException, to: str) -> SendResult:
         status = int(exc.status or 0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-05 08:07:13.072025
+Create Date: 2026-12-05 08:25:52.718156
 
 """
 from alembic import op
@@ -39,6 +39,21 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations')),
     sa.UniqueConstraint('name', name=op.f('uq_organizations_name'))
     )
+    op.create_table('provider_erasures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('provider_sid', sa.String(length=64), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.String(length=16), nullable=True),
+    sa.Column('last_error', sa.String(length=300), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_provider_erasures')),
+    sa.UniqueConstraint('provider_sid', name=op.f('uq_provider_erasures_provider_sid'))
+    )
+    with op.batch_alter_table('provider_erasures', schema=None) as batch_op:
+        batch_op.create_index('ix_provider_erasures_due', ['done_at', 'next_attempt_at'], unique=False)
+
     op.create_table('sms_opt_outs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('phone', sa.String(length=20), nullable=False),
@@ -710,6 +725,10 @@ def downgrade():
     op.drop_table('users')
     op.drop_table('task_types')
     op.drop_table('sms_opt_outs')
+    with op.batch_alter_table('provider_erasures', schema=None) as batch_op:
+        batch_op.drop_index('ix_provider_erasures_due')
+
+    op.drop_table('provider_erasures')
     op.drop_table('organizations')
     op.drop_table('municipalities')
     # ### end Alembic commands ###

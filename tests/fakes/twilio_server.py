@@ -8,6 +8,10 @@ It speaks the real wire protocol of the Messages resource, so the real
   StatusCallback -> 201 with a message resource (sid "SM" + 32 hex, status
   "queued", or "accepted" when sent through a Messaging Service without From).
 * ``GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`` -> 200 or 404.
+* ``DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`` -> 204 with
+  no body (the message is gone from the log, body and numbers included) or
+  404/20404 when there is no such message. ``receive(from_, body)`` stores an
+  incoming message (direction "inbound"), as Twilio keeps those too.
 * ``GET /2010-04-01/Accounts/{AccountSid}/Messages.json`` lists messages,
   newest first, filtered by ``To``, ``From``, ``DateSent``, ``DateSent<`` and
   ``DateSent>`` (``YYYY-MM-DD``: on, on or before, on or after that day; a
@@ -24,7 +28,8 @@ It speaks the real wire protocol of the Messages resource, so the real
   opted-out recipient 400/21610, missing To 21604, missing From 21603, missing
   Body 21602, body over 1600 characters 21617.
 
-Fault injection: ``fail_next(n, status=500)`` (or 429, 503...), ``fail_rate``
+Fault injection: ``fail_delete_next(n, status=503)`` (the next deletions),
+``fail_next(n, status=500)`` (or 429, 503...), ``fail_rate``
 (random, seeded), ``delay_seconds`` (every request), ``timeout_next(n)`` (sleep
 longer than the client's timeout; by default the message is still accepted, as
 a real API may do when only the answer is lost, so duplicates can be counted).
@@ -146,6 +151,8 @@ class FakeTwilio:
         self._fail_queue: list[int] = []
         self._timeout_queue: list[bool] = []
         self._list_fail_queue: list[int] = []
+        self._delete_fail_queue: list[int] = []
+        self._deleted: list[str] = []
         self._in_flight = 0
         self._max_in_flight = 0
         self._stopping = threading.Event()
@@ -214,6 +221,53 @@ class FakeTwilio:
         with self._lock:
             self._list_fail_queue.extend([status] * n)
 
+    def fail_delete_next(self, n: int = 1, status: int = 503) -> None:
+        """The next ``n`` message deletions answer ``status`` and delete nothing."""
+        with self._lock:
+            self._delete_fail_queue.extend([status] * n)
+
+    def receive(self, from_: str, body: str, to: str = "+358451230000") -> str:
+        """Store an incoming message, as Twilio's log holds one (returns its sid)."""
+        sid = "SM" + uuid.uuid4().hex
+        now = format_datetime(datetime.now(UTC), usegmt=False).replace("-0000", "+0000")
+        message = {
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "body": body,
+            "date_created": now,
+            "date_sent": now,
+            "date_updated": now,
+            "direction": "inbound",
+            "error_code": None,
+            "error_message": None,
+            "from": from_,
+            "messaging_service_sid": None,
+            "num_media": "0",
+            "num_segments": str(segment_count(body)),
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "received",
+            "subresource_uris": {},
+            "to": to,
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
+            "status_callback": None,
+        }
+        with self._lock:
+            self._messages.append(message)
+        return sid
+
+    @property
+    def deleted(self) -> list[str]:
+        """The sids deleted through the API, in order (a copy)."""
+        with self._lock:
+            return list(self._deleted)
+
+    @property
+    def delete_requests(self) -> list[RecordedRequest]:
+        """The message deletions received, refused ones included."""
+        return [r for r in self.requests if r.method == "DELETE"]
+
     def age_messages(self, **delta: float) -> None:
         """Move every stored message's dates back by ``timedelta(**delta)`` (e.g. ``hours=1``)."""
         shift = timedelta(**delta)
@@ -264,6 +318,8 @@ class FakeTwilio:
             self._fail_queue.clear()
             self._timeout_queue.clear()
             self._list_fail_queue.clear()
+            self._delete_fail_queue.clear()
+            self._deleted.clear()
             self._max_in_flight = self._in_flight
 
     # -- request handling (called from handler threads) --------------------
@@ -359,6 +415,19 @@ class FakeTwilio:
             for message in self._messages:
                 if message["sid"] == sid:
                     return 200, {k: v for k, v in message.items() if k != "status_callback"}
+        return _error(
+            404, 20404, f"The requested resource /{API_VERSION}/Accounts/.../Messages/{sid}.json was not found"
+        )
+
+    def _delete_message(self, sid: str) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            if self._delete_fail_queue:
+                return _error(self._delete_fail_queue.pop(0))
+            for index, message in enumerate(self._messages):
+                if message["sid"] == sid:
+                    del self._messages[index]
+                    self._deleted.append(sid)
+                    return 204, {}
         return _error(
             404, 20404, f"The requested resource /{API_VERSION}/Accounts/.../Messages/{sid}.json was not found"
         )
@@ -529,6 +598,8 @@ class _Handler(BaseHTTPRequestHandler):
             return fake._list_messages(account, query)
         if fetch and method == "GET":
             return fake._get_message(fetch.group("sid"))
+        if fetch and method == "DELETE":
+            return fake._delete_message(fetch.group("sid"))
         return _error(405, 20004, "Method not allowed")
 
     def _basic_auth_user(self) -> str | None:
@@ -544,7 +615,7 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
     def _send_json(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode("utf-8")
+        data = b"" if status == 204 else json.dumps(payload).encode("utf-8")
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")

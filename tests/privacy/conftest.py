@@ -23,6 +23,7 @@ from app.scheduling.jobs import job_dispatch_sms
 from app.sms.alerts import raise_alert
 from app.sms.inbound import receive
 from tests.errands_coordinator.conftest import local_today
+from tests.sms.support import fake_twilio  # noqa: F401  (the real twilio client against the fake)
 
 #: What the erasure must remove everywhere (text values searched in every column).
 ELDER_SECRETS = {

@@ -16,7 +16,10 @@ import subprocess
 
 import sqlalchemy as sa
 
+from app.models import utcnow
 from app.privacy.erasure import erase_elder
+from app.scheduling.jobs import job_provider_erasure
+from app.sms.inbound import receive
 from tests.privacy.conftest import CONTACT_SECRETS, ELDER_SECRETS, cancel_coming, secrets
 
 
@@ -75,3 +78,33 @@ def test_nothing_of_the_erased_person_is_left_in_the_database(db, scenario):
         dump = _pg_dump(os.environ["TEST_DATABASE_URL"]).lower()
         assert [n for n in _needles() if n.lower() in dump] == []
         assert "ihminen" in dump
+
+
+def _at_twilio(fake) -> list[tuple[str, str]]:
+    """(sid, needle) for every secret found in a message Twilio's log still holds."""
+    return [
+        (message["sid"], needle)
+        for message in fake.messages
+        for needle in _needles()
+        if needle.lower() in " ".join(str(message[k] or "") for k in ("body", "to", "from")).lower()
+    ]
+
+
+def test_nothing_is_left_at_twilio_after_the_job_ran(db, fake_twilio, scenario):
+    """The SMS went out through the real client to the fake Twilio; an incoming one is in
+    Twilio's log too. The erasure only queues their deletion; the job deletes them there."""
+    sid = fake_twilio.receive(ELDER_SECRETS["phone"], "Hiljaliisa tassa, kiitos avusta")
+    receive({"MessageSid": sid, "From": ELDER_SECRETS["phone"], "Body": "Hiljaliisa tassa, kiitos avusta"})
+    db.session.commit()
+    cancel_coming(scenario)
+    assert _at_twilio(fake_twilio)
+
+    report = erase_elder(scenario.elder, by=scenario.coordinator, reason="Omainen pyysi poistoa")
+    db.session.commit()
+    assert report.provider_copies >= 3
+    assert fake_twilio.delete_requests == []  # nothing at Twilio inside the erasure itself
+    assert _at_twilio(fake_twilio)
+
+    assert job_provider_erasure(utcnow()) == report.provider_copies
+    assert _at_twilio(fake_twilio) == []
+    assert sid in fake_twilio.deleted
