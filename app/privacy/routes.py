@@ -129,8 +129,22 @@ def export_helper_file(helper_id: int, fmt: str):
     return _export(collect_helper(profile), profile, fmt=fmt)
 
 
-def _erase_page(form: EraseForm, *, name: str, kind: str, back: str, status: int = 200):
-    return render_template("privacy/erase.html", form=form, name=name, kind=kind, back=back), status
+def _erase(subject, erase, *, name: str, kind: str, back: str, done: str):
+    """The erasure form of ``subject``: on a confirmed post ``erase`` runs and commits;
+    a refusal or a mistake shows the form again (400) with the reason typed kept."""
+    form = EraseForm()
+    if form.validate_on_submit():
+        try:
+            erase(subject, by=current_user, reason=form.reason.data)
+        except ErasureError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(ERASURE_ERRORS[exc.code]))
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(back)
+    page = render_template("privacy/erase.html", form=form, name=name, kind=kind, back=back)
+    return page, 400 if form.errors else 200
 
 
 @bp.route("/elders/<int:elder_id>/erase", methods=["GET", "POST"])
@@ -141,18 +155,8 @@ def erase_elder_page(elder_id: int):
     if elder.erased_at is not None:
         flash(str(ERASURE_ERRORS["already_erased"]), "info")
         return redirect(back)
-    form = EraseForm()
-    if form.validate_on_submit():
-        try:
-            erase_elder(elder, by=current_user, reason=form.reason.data)
-        except ErasureError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(ERASURE_ERRORS[exc.code]))
-        else:
-            db.session.commit()
-            flash(_("The personal data of the older resident was erased."), "success")
-            return redirect(back)
-    return _erase_page(form, name=elder.full_name, kind="elder", back=back, status=400 if form.errors else 200)
+    done = _("The personal data of the older resident was erased.")
+    return _erase(elder, erase_elder, name=elder.full_name, kind="elder", back=back, done=done)
 
 
 @bp.route("/contacts/<int:contact_id>/erase", methods=["GET", "POST"])
@@ -160,15 +164,5 @@ def erase_elder_page(elder_id: int):
 def erase_contact_page(contact_id: int):
     contact = _contact(contact_id)
     back = url_for("elders.show_elder", elder_id=contact.elder_id)
-    form = EraseForm()
-    if form.validate_on_submit():
-        try:
-            erase_contact(contact, by=current_user, reason=form.reason.data)
-        except ErasureError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(ERASURE_ERRORS[exc.code]))
-        else:
-            db.session.commit()
-            flash(_("The contact person's personal data was erased."), "success")
-            return redirect(back)
-    return _erase_page(form, name=contact.name, kind="contact", back=back, status=400 if form.errors else 200)
+    done = _("The contact person's personal data was erased.")
+    return _erase(contact, erase_contact, name=contact.name, kind="contact", back=back, done=done)
