@@ -204,6 +204,25 @@ def _checkins_and_overrides(data: PersonData, column: str, person_id: int) -> No
     data.add("stage_overrides", [_row(o, OVERRIDE_FIELDS, set_by=names.get(o.by_id)) for o in overrides])
 
 
+def _taking_part(data: PersonData, column: str, person_id: int, messages, audit) -> None:
+    """The sections an older resident's and a helper's export share: encounters,
+    check-ins and overrides, messages, alerts and audit entries (``column`` is
+    ``elder_id`` or ``helper_id``)."""
+    participants = list(
+        db.session.scalars(sa.select(EncounterParticipant).where(getattr(EncounterParticipant, column) == person_id))
+    )
+    data.add("encounters", _encounters(participants))
+    _checkins_and_overrides(data, column, person_id)
+    data.add("messages", _messages(messages))
+    alerts = db.session.scalars(
+        sa.select(CoordinatorAlert)
+        .where(getattr(CoordinatorAlert, column) == person_id)
+        .order_by(CoordinatorAlert.created_at, CoordinatorAlert.id)
+    )
+    data.add("alerts", [_row(a, ALERT_FIELDS) for a in alerts])
+    data.add("audit", _audit(audit))
+
+
 def collect_elder(elder: Elder) -> PersonData:
     """An older resident's data: record, contacts, consents, requests, errands and
     their history, encounters, check-ins, overrides, messages, alerts, audit entries."""
@@ -290,19 +309,7 @@ def collect_elder(elder: Elder) -> PersonData:
         "errand_events",
         [_row(ev, ("errand_id", "at", "from_state", "to_state", "actor_kind", "note")) for ev in events],
     )
-    participants = list(
-        db.session.scalars(sa.select(EncounterParticipant).where(EncounterParticipant.elder_id == elder.id))
-    )
-    data.add("encounters", _encounters(participants))
-    _checkins_and_overrides(data, "elder_id", elder.id)
-    data.add("messages", _messages(people.elder_messages(elder)))
-    alerts = db.session.scalars(
-        sa.select(CoordinatorAlert)
-        .where(CoordinatorAlert.elder_id == elder.id)
-        .order_by(CoordinatorAlert.created_at, CoordinatorAlert.id)
-    )
-    data.add("alerts", [_row(a, ALERT_FIELDS) for a in alerts])
-    data.add("audit", _audit(people.elder_audit(elder)))
+    _taking_part(data, "elder_id", elder.id, people.elder_messages(elder), people.elder_audit(elder))
     return data
 
 
@@ -427,17 +434,5 @@ def collect_helper(profile: HelperProfile) -> PersonData:
             for a in assignments
         ],
     )
-    participants = list(
-        db.session.scalars(sa.select(EncounterParticipant).where(EncounterParticipant.helper_id == profile.id))
-    )
-    data.add("encounters", _encounters(participants))
-    _checkins_and_overrides(data, "helper_id", profile.id)
-    data.add("messages", _messages(people.helper_messages(profile)))
-    alerts = db.session.scalars(
-        sa.select(CoordinatorAlert)
-        .where(CoordinatorAlert.helper_id == profile.id)
-        .order_by(CoordinatorAlert.created_at, CoordinatorAlert.id)
-    )
-    data.add("alerts", [_row(a, ALERT_FIELDS) for a in alerts])
-    data.add("audit", _audit(people.helper_audit(profile)))
+    _taking_part(data, "helper_id", profile.id, people.helper_messages(profile), people.helper_audit(profile))
     return data
