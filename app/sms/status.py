@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import SmsMessage, utcnow
 from app.sms.dispatcher import advance_status, alert_if_undelivered, set_provider_sid
 from app.sms.rules import PROVIDER_STATUS
+from app.sms.webhook_input import webhook_fields
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ def apply_status_callback(
 ) -> SmsMessage | None:
     """Record a delivery report; returns the message it was about, or None if unknown. Flushes."""
     now = now or utcnow()
+    params = webhook_fields(params)  # cleaned and cut to the columns
     sid = (params.get("MessageSid") or params.get("SmsSid") or "").strip()
     raw = (params.get("MessageStatus") or params.get("SmsStatus") or "").strip().lower()
     message = None
@@ -58,8 +60,8 @@ def apply_status_callback(
     values: dict = {"next_attempt_at": None}
     if new in ("undelivered", "failed"):
         code = (params.get("ErrorCode") or "").strip()
-        values["last_error_code"] = (code or new)[:16]
-        values["last_error"] = (params.get("ErrorMessage") or f"Provider reported {raw}")[:300]
+        values["last_error_code"] = code or new
+        values["last_error"] = params.get("ErrorMessage") or f"Provider reported {raw}"
     if message.sent_at is None:
         values["sent_at"] = now
     moved = advance_status(message.id, new, **values)

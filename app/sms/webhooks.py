@@ -38,7 +38,8 @@ def require_twilio_signature() -> None:
     if not token:
         log.warning("Twilio webhook refused: TWILIO_AUTH_TOKEN is not configured")
         abort(403)
-    if not is_valid(token, request_url(), request.form, request.headers.get(SIGNATURE_HEADER)):
+    # Twilio signed the fields as it sent them, before app.inputs cleaned them.
+    if not is_valid(token, request_url(), request.form.raw, request.headers.get(SIGNATURE_HEADER)):
         log.warning("Twilio webhook refused: bad or missing signature on %s", request.path)
         abort(403)
 

@@ -1,0 +1,92 @@
+"""Bad input never crashes: the one place that cleans what a request brings.
+
+- Every submitted text (query string and form fields, names and values) loses
+  its NUL bytes and other control characters (C0 except tab, line feed and
+  carriage return; DEL; C1) before any view or form sees it: PostgreSQL refuses
+  NUL in text, and none of them is anything a person typed. The values as they
+  came stay readable as ``request.form.raw`` / ``request.args.raw`` (Twilio signs
+  those).
+- Integers stay in the range of the database's ``INTEGER``: the app's ``int``
+  URL converter answers 404 for an id above 2**31-1, ``request.args.get(name,
+  type=int)`` gives the default for one, and :func:`to_int` reads a filter or a
+  choice (blank, garbage or out of range -> None).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, Request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
+
+#: The largest value of an SQL ``INTEGER`` (every id and count column).
+MAX_INT = 2**31 - 1
+MIN_INT = -(2**31)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INTEGER = re.compile(r"[+-]?\d{1,12}")
+
+
+def clean_text(value: str) -> str:
+    """``value`` without NUL bytes and other control characters (tab and line breaks stay)."""
+    return CONTROL_CHARACTERS.sub("", value)
+
+
+def to_int(value: Any, *, minimum: int = MIN_INT, maximum: int = MAX_INT) -> int | None:
+    """An integer in ``minimum..maximum`` read from ``value``, or None for anything else
+    (None, blank, garbage, a float, a number out of range)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        return None
+    return number if minimum <= number <= maximum else None
+
+
+def bounded_int(value: Any) -> int:
+    """``int`` for ``MultiDict.get(..., type=...)``: raises ValueError out of range."""
+    number = to_int(value)
+    if number is None:
+        raise ValueError(f"not an integer in the database's range: {value!r}")
+    return number
+
+
+def _clean(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value
+
+
+class CleanMultiDict(ImmutableMultiDict):
+    """The request's query string and form fields, cleaned (see the module's docstring)."""
+
+    def __init__(self, mapping: Any = None) -> None:
+        raw: ImmutableMultiDict = ImmutableMultiDict(mapping)
+        super().__init__([(_clean(k), _clean(v)) for k, v in raw.items(multi=True)])
+        self.raw = raw
+
+    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
+        return super().get(key, default, bounded_int if type is int else type)
+
+    def getlist(self, key, type=None):  # noqa: A002
+        return super().getlist(key, bounded_int if type is int else type)
+
+
+class CleanRequest(Request):
+    parameter_storage_class = CleanMultiDict
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number above the database's INTEGER is a 404."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_INT, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def register(app: Flask) -> None:
+    """Before the blueprints: their rules take the ``int`` converter when they are added."""
+    app.request_class = CleanRequest
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
