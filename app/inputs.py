@@ -89,4 +89,3 @@ def register(app: Flask) -> None:
     """Before the blueprints: their rules take the ``int`` converter when they are added."""
     app.request_class = CleanRequest
     app.url_map.converters["int"] = BoundedIntegerConverter
-

@@ -1,5 +1,6 @@
 """Friendly error pages in the user's language."""
 
+import contextlib
 import logging
 
 import sqlalchemy as sa
@@ -52,15 +53,13 @@ def register(app) -> None:
         any other database error stays a 500."""
         if not is_database_outage(exc):
             raise exc
-        log.error("Database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__, exc_info=exc)
+        log.error("Database unavailable on %s %s", request.method, request.path, exc_info=exc)
         from flask_login import AnonymousUserMixin
 
         from app.extensions import db
 
-        try:
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
             db.session.rollback()
-        except sa.exc.SQLAlchemyError:
-            pass
         # The page itself must not need the database: no user is loaded for it.
         g._login_user = AnonymousUserMixin()
         body, code = page(
