@@ -94,7 +94,7 @@ class WholeNumberField(IntegerField):
         text = valuelist[0].strip().replace(",", ".")
         try:
             self.data = round(float(text))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: "inf"
             self.data = None
             raise ValueError(str(_l("Write a number, for example 5."))) from None
 
