@@ -3,13 +3,14 @@
 - Every submitted text (query string and form fields, names and values) loses
   its NUL bytes and other control characters (C0 except tab, line feed and
   carriage return; DEL; C1) before any view or form sees it: PostgreSQL refuses
-  NUL in text, and none of them is anything a person typed. The values as they
-  came stay readable as ``request.form.raw`` / ``request.args.raw`` (Twilio signs
-  those).
+  NUL in text, and none of them is anything a person typed. A value of only
+  spaces is empty (so ``InputRequired`` refuses it as it refuses ""). The values
+  as they came stay readable as ``request.form.raw`` / ``request.args.raw``
+  (Twilio signs those; the webhooks read them through their own normaliser).
 - Integers stay in the range of the database's ``INTEGER``: the app's ``int``
   URL converter answers 404 for an id above 2**31-1, ``request.args.get(name,
   type=int)`` gives the default for one, and :func:`to_int` reads a filter or a
-  choice (blank, garbage or out of range -> None).
+  choice (blank, garbage, negative or out of range -> None).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from werkzeug.routing import IntegerConverter
 
 #: The largest value of an SQL ``INTEGER`` (every id and count column).
 MAX_INT = 2**31 - 1
-MIN_INT = -(2**31)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INTEGER = re.compile(r"[+-]?\d{1,12}")
 
@@ -33,9 +33,10 @@ def clean_text(value: str) -> str:
     return CONTROL_CHARACTERS.sub("", value)
 
 
-def to_int(value: Any, *, minimum: int = MIN_INT, maximum: int = MAX_INT) -> int | None:
+def to_int(value: Any, *, minimum: int = 0, maximum: int = MAX_INT) -> int | None:
     """An integer in ``minimum..maximum`` read from ``value``, or None for anything else
-    (None, blank, garbage, a float, a number out of range)."""
+    (None, blank, garbage, a float, a number out of range). Ids, indexes, counts and
+    pages are never negative, hence the default ``minimum``."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -56,7 +57,10 @@ def bounded_int(value: Any) -> int:
 
 
 def _clean(value: Any) -> Any:
-    return clean_text(value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    value = clean_text(value)
+    return value if value.strip() else ""
 
 
 class CleanMultiDict(ImmutableMultiDict):

@@ -58,7 +58,7 @@ def inbound():
     require_twilio_signature()
     sid = request.form.get("MessageSid") or request.form.get("SmsMessageSid") or ""
     try:
-        reply = receive(request.form)
+        reply = receive(request.form.raw)  # as Twilio sent it: receive() cleans it its own way
         db.session.commit()
     except IntegrityError:
         # The same MessageSid delivered twice at once: the other request stored it.
@@ -73,6 +73,6 @@ def inbound():
 def status_callback():
     require_twilio_signature()
     message_id = request.args.get("m", type=int)
-    apply_status_callback(request.form, message_id)
+    apply_status_callback(request.form.raw, message_id)
     db.session.commit()
     return Response("", status=204)

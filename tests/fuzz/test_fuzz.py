@@ -116,6 +116,7 @@ class World:
     query_names: list[str]
     phones: list[str]
     out_sids: list[str]
+    user_ids: dict[str, int]
 
 
 def _login(app, email: str | None) -> tuple[FormClient, str]:
@@ -162,7 +163,8 @@ def world(app, db, monkeypatch) -> World:
         )
     ]
     assert len(forms) >= 20, "the crawler found too few forms: is the demo data there?"
-    return World(clients, tokens, forms, pages, id_routes, sorted(names), phones, sids)
+    user_ids = {role: db.session.scalar(sa.select(User.id).filter_by(email=email)) for role, email in ROLES.items() if email}
+    return World(clients, tokens, forms, pages, id_routes, sorted(names), phones, sids, user_ids)
 
 
 class Tally:
@@ -209,14 +211,17 @@ def _send(client, method: str, url: str, data, route: str, tally: Tally, **kwarg
 
 
 def _relogin(world: World, role: str, response) -> None:
-    """A POST may have ended the fuzzing user's session (a suspension): log in again."""
+    """A POST may have ended the fuzzing user's session (a suspension, the admin changing the
+    coordinator's e-mail or deactivating them): put the user back as it was and log in again."""
     if role == "anonymous" or response is None or response.status_code != 302:
         return
     if "/auth/login" not in response.headers.get("Location", ""):
         return
     from app.extensions import db
 
-    user = db.session.scalar(sa.select(User).filter_by(email=ROLES[role]))
+    user = db.session.get(User, world.user_ids[role])
+    user.email = ROLES[role]
+    user.set_password("arjenpelastajat")
     user.active = True
     if user.helper_profile is not None:
         user.helper_profile.status = "approved"

@@ -18,7 +18,7 @@ def test_clean_text_removes_control_characters_and_keeps_what_people_type():
     [
         ("12", 12),
         (" 12 ", 12),
-        ("-3", -3),
+        ("-3", None),
         (str(MAX_INT), MAX_INT),
         (str(MAX_INT + 1), None),
         ("99999999999999999999", None),
@@ -39,9 +39,14 @@ def test_to_int(raw, expected):
     assert to_int(raw) == expected
 
 
+def test_to_int_takes_other_bounds():
+    assert to_int("-3", minimum=-10) == -3
+    assert to_int("11", maximum=10) is None
+
+
 def test_the_request_is_cleaned_and_the_raw_fields_kept(app):
     with app.test_request_context(
-        "/x?n=99999999999&m=%20&k=5&t=a%00b", method="POST", data={"body": "Hei\x00!", "na\x00me": "x"}
+        "/x?n=99999999999&m=%20&k=5&t=a%00b", method="POST", data={"body": "Hei\x00!", "na\x00me": "x", "blank": " \t "}
     ):
         from flask import request
 
@@ -54,6 +59,7 @@ def test_the_request_is_cleaned_and_the_raw_fields_kept(app):
         assert request.args.get("k", type=int) == 5
         assert request.args.getlist("k", type=int) == [5]
         assert request.values["body"] == "Hei!"
+        assert request.form["blank"] == "" and request.form.raw["blank"] == " \t "
 
 
 def test_ids_beyond_the_database_integer_are_not_found(client, make):
