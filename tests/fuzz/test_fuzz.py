@@ -163,7 +163,7 @@ def world(app, db, monkeypatch) -> World:
         )
     ]
     assert len(forms) >= 20, "the crawler found too few forms: is the demo data there?"
-    user_ids = {role: db.session.scalar(sa.select(User.id).filter_by(email=email)) for role, email in ROLES.items() if email}
+    user_ids = {role: db.session.scalar(sa.select(User.id).filter_by(email=e)) for role, e in ROLES.items() if e}
     return World(clients, tokens, forms, pages, id_routes, sorted(names), phones, sids, user_ids)
 
 
