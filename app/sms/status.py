@@ -41,8 +41,11 @@ def apply_status_callback(
         candidate = db.session.get(SmsMessage, message_id)
         if candidate is not None and candidate.direction == "out" and _same_recipient(candidate, params):
             if candidate.provider_sid is None and sid:
-                set_provider_sid(candidate.id, sid)
-                message = candidate
+                if _sid_taken(sid):  # another message's id (e.g. an incoming one): not this message's report
+                    log.warning("Status for SMS %s names %s, the id of another message; ignored", candidate.id, sid)
+                else:
+                    set_provider_sid(candidate.id, sid)
+                    message = candidate
             elif candidate.provider_sid in (None, sid):
                 message = candidate
             else:
@@ -70,6 +73,10 @@ def apply_status_callback(
     if moved and new in ("undelivered", "failed"):
         alert_if_undelivered(message, now)
     return message
+
+
+def _sid_taken(sid: str) -> bool:
+    return db.session.scalar(sa.select(SmsMessage.id).where(SmsMessage.provider_sid == sid).limit(1)) is not None
 
 
 def _same_recipient(message: SmsMessage, params: Mapping[str, str]) -> bool:

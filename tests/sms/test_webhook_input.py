@@ -67,3 +67,18 @@ def test_webhook_fields_cleans_and_cuts_every_field():
     assert fields["Body"] == "a" * MAX_BODY
     assert fields["From"] == "1" * LIMITS["From"]
     assert fields["ApiVersion"] == "v" * 300
+
+
+def test_a_status_callback_naming_another_messages_id_is_ignored(client, db, twilio_token, make):
+    from app.sms.outbox import queue_sms
+
+    helper = make.helper(phone="+358401000088")
+    taken = "SM" + "c" * 32
+    assert signed_post(client, "/sms/inbound", inbound(helper.phone, "Hei", sid=taken), twilio_token).status_code == 200
+    message = queue_sms(helper.phone, "Muistutus", kind="manual")
+    db.session.commit()
+    status = message.status  # queued, or held in the quiet hours
+    data = {"MessageSid": taken, "MessageStatus": "delivered", "To": helper.phone}
+    assert signed_post(client, f"/sms/status?m={message.id}", data, twilio_token).status_code == 204
+    db.session.refresh(message)
+    assert message.provider_sid is None and message.status == status
