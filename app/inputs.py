@@ -19,8 +19,10 @@ import re
 from typing import Any
 
 from flask import Flask, Request
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
+from wtforms.validators import ValidationError
 
 #: The largest value of an SQL ``INTEGER`` (every id and count column).
 MAX_INT = 2**31 - 1
@@ -46,6 +48,20 @@ def to_int(value: Any, *, minimum: int = 0, maximum: int = MAX_INT) -> int | Non
     else:
         return None
     return number if minimum <= number <= maximum else None
+
+
+class WithinCalendar:
+    """A WTForms validator: a date from 1900 to 2999, so that adding a day or moving it
+    between time zones stays inside Python's calendar (9999-12-31 + 1 day overflows)."""
+
+    def __init__(self, first: int = 1900, last: int = 2999) -> None:
+        self.first, self.last = first, last
+
+    def __call__(self, form, field) -> None:
+        if field.data is not None and not self.first <= field.data.year <= self.last:
+            raise ValidationError(
+                _l("Give a date between the years %(first)s and %(last)s.", first=self.first, last=self.last)
+            )
 
 
 def bounded_int(value: Any) -> int:

@@ -77,3 +77,10 @@ def test_integer_filters_ignore_blank_garbage_and_huge_values(client, make):
         assert client.get(f"/encounters/?{query}").status_code == 200, query
     for query in ("municipality=%20", "municipality=99999999999", "status=%00"):
         assert client.get(f"/elders/?{query}").status_code == 200, query
+
+
+def test_encounter_filter_dates_outside_the_calendar_are_refused_not_a_500(client, make):
+    helper = make.helper()
+    client.login(helper.user.email)
+    for query in ("date_to=9999-12-31", "date_from=0001-01-01", "date_from=2026-01-01&date_to=2026-12-31"):
+        assert client.get(f"/encounters/?{query}").status_code == 200, query
