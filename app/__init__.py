@@ -21,6 +21,9 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
+    from app import inputs
+
+    inputs.register(app)  # before the blueprints: the bounded int converter, the cleaning request
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from app.elders import labels
 from app.elders.services import ContactInput, ElderInput, Problem
+from app.inputs import to_int
 from app.models import Elder, Municipality, Organization
 from app.phones import Phone, PhoneError, display_phone, parse_phone
 
@@ -92,10 +93,6 @@ def village_choices(municipalities: Iterable[Municipality]) -> list[SelectChoice
     return choices
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
-
-
 def _text(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
@@ -122,7 +119,7 @@ class ContactForm(Form):
 
     @property
     def contact_id(self) -> int | None:
-        return _int_or_none(self.id.data)
+        return to_int(self.id.data)
 
     @property
     def is_empty(self) -> bool:
@@ -235,7 +232,7 @@ class ElderForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        primary = _int_or_none(self.primary_contact.data)
+        primary = to_int(self.primary_contact.data)
         if primary is not None:
             rows = self.contacts.entries
             if primary >= len(rows) or rows[primary].form.is_empty or rows[primary].form.is_removed:
@@ -303,7 +300,7 @@ class ElderForm(FlaskForm):
 
     def to_input(self) -> ElderInput:
         rows = [entry.form for entry in self.contacts.entries]
-        chosen = _int_or_none(self.primary_contact.data)
+        chosen = to_int(self.primary_contact.data)
         kept = [i for i, row in enumerate(rows) if not row.is_empty and not row.is_removed]
         primary = chosen if chosen in kept else (kept[0] if kept else None)
         contacts = []
@@ -335,7 +332,7 @@ class ElderForm(FlaskForm):
             street_address=self.street_address.data.strip(),
             postcode=_text(self.postcode.data),
             municipality_id=int(self.municipality_id.data),
-            village_id=_int_or_none(self.village_id.data),
+            village_id=to_int(self.village_id.data),
             access_notes=_text(self.access_notes.data),
             elder_profile=self.elder_profile.data or None,
             slider_sociable=self.slider_sociable.data,

@@ -19,6 +19,7 @@ from app.elders.forms import (
 )
 from app.extensions import db
 from app.geocoding import get_geocoder
+from app.inputs import to_int
 from app.models import Elder, Organization, User, Village
 from app.phones import display_phone
 from app.security import roles_required
@@ -61,7 +62,7 @@ def list_elders():
     form.municipality.choices = options(((m.id, municipality_label(m)) for m in municipalities), blank=_("All"))
     flt = services.ElderFilter(
         q=(form.q.data or "")[:80],
-        municipality_id=int(form.municipality.data) if (form.municipality.data or "").isdigit() else None,
+        municipality_id=to_int(form.municipality.data),
         status=form.status.data or None,
         needs_attention=bool(form.attention.data),
         erased=form.erased.data if form.erased.data in ("include", "only") else "",

@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.encounters import labels, wellbeing
 from app.encounters.operations import MAX_DURATION_MINUTES
+from app.inputs import WithinCalendar
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -134,8 +135,8 @@ class EncounterFilterForm(FlaskForm):
         choices=choices([("", _l("All")), ("errand", _l("From errands")), ("logged", _l("Logged by hand"))]),
         default="",
     )
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional(), WithinCalendar()])
+    date_to = DateField(_l("To"), validators=[Optional(), WithinCalendar()])
 
 
 def checkin_form_class(kind: str, *, with_date: bool) -> type[FlaskForm]:

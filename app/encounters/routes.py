@@ -30,6 +30,7 @@ from app.encounters.queries import (
 from app.errands.policy import visible_ids
 from app.extensions import db
 from app.i18n import HELSINKI
+from app.inputs import to_int
 from app.models import Encounter, Errand, Organization, utcnow
 from app.security import login_only
 
@@ -82,7 +83,7 @@ def list_encounters():
     if form.validate():
         flt.kind = form.kind.data or None
         flt.source = form.source.data or None
-        flt.municipality_id = int(form.municipality.data) if form.municipality.data else None
+        flt.municipality_id = to_int(form.municipality.data)
         flt.date_from = local_midnight(form.date_from.data) if form.date_from.data else None
         flt.date_to = local_midnight(form.date_to.data + timedelta(days=1)) if form.date_to.data else None
     person = None

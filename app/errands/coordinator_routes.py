@@ -38,6 +38,7 @@ from app.errands.requests import (
 )
 from app.extensions import db
 from app.i18n import current_language
+from app.inputs import to_int
 from app.models import Elder, Errand, TaskType, User, utcnow
 from app.security import is_safe_next, roles_required
 from app.ui import blocks, nav
@@ -85,13 +86,6 @@ def _visible_errand(errand_id: int) -> Errand:
 # --------------------------------------------------------------------------
 
 
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _intake_choices(form: RequestForm, elder: Elder) -> dict:
     lang = current_language()
     tasks = db.session.scalars(sa.select(TaskType).where(TaskType.active).order_by(TaskType.sort_order))
@@ -103,9 +97,9 @@ def _intake_choices(form: RequestForm, elder: Elder) -> dict:
 def _input_from_form(form: RequestForm, elder: Elder) -> RequestInput:
     return RequestInput(
         elder_id=elder.id,
-        task_type_id=_int_or_none(form.task_type.data) or 0,
+        task_type_id=to_int(form.task_type.data) or 0,
         requested_by=form.requested_by.data or "elder",
-        requested_by_contact_id=_int_or_none(form.requested_by_contact.data),
+        requested_by_contact_id=to_int(form.requested_by_contact.data),
         requested_by_name=form.requested_by_name.data,
         flexible=form.timing.data == "flexible",
         date_from=form.date_from.data,
@@ -113,9 +107,9 @@ def _input_from_form(form: RequestForm, elder: Elder) -> RequestInput:
         time_from=form.time_from.data,
         time_to=form.time_to.data,
         duration_minutes=form.duration_minutes.data,
-        helpers_needed=_int_or_none(form.helpers_needed.data) or 0,
+        helpers_needed=to_int(form.helpers_needed.data) or 0,
         notes_for_helper=(form.notes_for_helper.data or "").strip(),
-        preferred_helper_id=_int_or_none(form.preferred_helper.data),
+        preferred_helper_id=to_int(form.preferred_helper.data),
         recurrence=form.recurrence.data or "none",
         recurrence_until=form.recurrence_until.data,
     )
@@ -136,7 +130,7 @@ def _attach_problems(form: RequestForm, problems: list[tuple[str, str]]) -> None
 def new_request():
     scope = org_scope(current_user)
     query = request.args.get("q", "").strip()[:80]
-    elder_id = _int_or_none(request.form.get("elder_id") or request.args.get("elder"))
+    elder_id = to_int(request.form.get("elder_id") or request.args.get("elder"))
     elder = db.session.get(Elder, elder_id) if elder_id else None
     if elder is not None and not coordinator_may_see_elder(current_user, elder):
         abort(403)
@@ -310,7 +304,7 @@ def offer_selected(errand_id: int):
         abort(400)
     if (refused := _refuse_when_no_helpers_needed(errand)) is not None:
         return refused
-    wanted = [h for h in (_int_or_none(v) for v in request.form.getlist("helper_id")) if h is not None]
+    wanted = [h for h in (to_int(v) for v in request.form.getlist("helper_id")) if h is not None]
     if not wanted:
         flash(str(ERRAND_ERROR_MESSAGES["no_helpers"]), "error")
         return _back(errand.id)
@@ -332,7 +326,7 @@ def assign_direct(errand_id: int):
         abort(400)
     if (refused := _refuse_when_no_helpers_needed(errand)) is not None:
         return refused
-    helper_id = _int_or_none(request.form.get("assign"))
+    helper_id = to_int(request.form.get("assign"))
     ranking = rank_candidates(errand, limit=200)
     if helper_id not in set(ranking.ranked_ids):
         flash(str(ERRAND_ERROR_MESSAGES["not_eligible"]), "error")

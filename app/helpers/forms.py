@@ -49,6 +49,7 @@ from app.helpers.labels import (
 from app.helpers.profile_fit import PROFILES, SLIDER_MAX, SLIDER_MIN, Sliders
 from app.helpers.registration import HelperDetails, Registration
 from app.helpers.services import MIN_AGE, age_on, today_local
+from app.inputs import to_int
 from app.models import Municipality, Organization, TaskType, Village
 from app.phones import PhoneError, parse_phone
 
@@ -63,12 +64,6 @@ PHONE_MESSAGES = {
 
 def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(code, label) for code, label in labels.items()]
-
-
-def _int_or_none(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 class LocalDateField(DateField):
@@ -101,7 +96,7 @@ class WholeNumberField(IntegerField):
         text = valuelist[0].strip().replace(",", ".")
         try:
             self.data = round(float(text))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: "inf"
             self.data = None
             raise ValueError(str(_l("Write a number, for example 5."))) from None
 
@@ -149,10 +144,10 @@ class ProfileFieldsForm(FlaskForm):
     )
     municipality = SelectField(
         _l("Municipality"),
-        coerce=_int_or_none,
+        coerce=to_int,
         validators=[InputRequired(message=_l("Choose your municipality."))],
     )
-    village = SelectField(_l("Village or district"), coerce=_int_or_none, validators=[Optional()])
+    village = SelectField(_l("Village or district"), coerce=to_int, validators=[Optional()])
     address_text = StringField(
         _l("Street address (optional)"),
         validators=[Optional(), Length(max=200)],
@@ -317,7 +312,7 @@ class RegistrationForm(BotCheckMixin, ProfileFieldsForm):
         render_kw={"autocomplete": "new-password"},
     )
     organization = SelectField(
-        _l("Organization"), coerce=_int_or_none, validators=[InputRequired(message=_l("Choose an organization."))]
+        _l("Organization"), coerce=to_int, validators=[InputRequired(message=_l("Choose an organization."))]
     )
     privacy = BooleanField(
         _l("I have read how my information is used and agree to it."),
@@ -455,7 +450,7 @@ class HelperFilterForm(FlaskForm):
 
     q = StringField(_l("Name or phone"), validators=[Optional(), Length(max=80)])
     status = SelectField(_l("Status"), validators=[Optional()])
-    municipality = SelectField(_l("Municipality"), coerce=_int_or_none, validators=[Optional()])
+    municipality = SelectField(_l("Municipality"), coerce=to_int, validators=[Optional()])
 
 
 def municipality_name(m: Municipality, locale: str) -> str:

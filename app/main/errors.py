@@ -1,8 +1,27 @@
 """Friendly error pages in the user's language."""
 
-from flask import render_template, request
+import contextlib
+import logging
+
+import sqlalchemy as sa
+from flask import g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+
+log = logging.getLogger(__name__)
+
+#: How long a client is asked to wait after a database outage (seconds).
+RETRY_AFTER_SECONDS = 30
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """The database could not be reached or the connection broke: not the request's fault.
+    Errors in what a statement asked (a constraint, a value out of range) are not outages."""
+    if isinstance(exc, sa.exc.TimeoutError):  # no connection free in the pool
+        return True
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    return exc.connection_invalidated or isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError))
 
 
 def register(app) -> None:
@@ -38,6 +57,32 @@ def register(app) -> None:
             _("The form had expired"),
             _("For your safety the form expired. Go back, reload the page and send it again."),
         )
+
+    @app.errorhandler(sa.exc.DBAPIError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def database_unavailable(exc):
+        """503 when the database is out of reach, also when the login's user loader met it;
+        any other database error stays a 500."""
+        if not is_database_outage(exc):
+            raise exc
+        log.error("Database unavailable on %s %s", request.method, request.path, exc_info=exc)
+        from flask_login import AnonymousUserMixin
+
+        from app.extensions import db
+
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            db.session.rollback()
+        # The page itself must not need the database: no user is loaded for it.
+        g._login_user = AnonymousUserMixin()
+        body, code = page(
+            503,
+            _("The service is taking a short break"),
+            _(
+                "We cannot reach our database just now. Nothing is wrong on your side. "
+                "Please try again in a few minutes."
+            ),
+        )
+        return body, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(500)
     def server_error(_e):

@@ -10,6 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import InputRequired
 
+from app.inputs import to_int
+
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 PRESETS = {
     "this_month": _l("This month"),
@@ -56,4 +58,4 @@ class ReportFilterForm(FlaskForm):
 
     @staticmethod
     def id_or_none(value: str | None) -> int | None:
-        return int(value) if value and value.isdigit() else None
+        return to_int(value)

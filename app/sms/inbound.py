@@ -48,6 +48,7 @@ from app.sms.alerts import raise_alert
 from app.sms.dispatcher import record_opt_out
 from app.sms.people import Sender, identify, normal_phone, set_opt_out_flags
 from app.sms.texts import reply_text, sms_language
+from app.sms.webhook_input import webhook_fields
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +81,17 @@ def stored_reply(message_sid: str) -> str | None:
 
 
 def receive(params: Mapping[str, str], now: datetime | None = None) -> str | None:
-    """Handle one incoming SMS (Twilio's form fields); returns the answer text or None."""
+    """Handle one incoming SMS (Twilio's form fields); returns the answer text or None.
+
+    Whatever the fields hold, the message is stored (cleaned and cut to its columns by
+    :func:`~app.sms.webhook_input.webhook_fields`) and answered."""
     now = now or utcnow()
+    params = webhook_fields(params)
     sid = (params.get("MessageSid") or params.get("SmsMessageSid") or params.get("SmsSid") or "").strip()
     if sid and find_inbound(sid) is not None:
         return stored_reply(sid)
     phone = normal_phone(params.get("From"))
-    body = (params.get("Body") or "")[:1600]
+    body = params.get("Body") or ""
     command = keywords.parse(body)
     sender = identify(phone)
     try:
@@ -107,8 +112,8 @@ def receive(params: Mapping[str, str], now: datetime | None = None) -> str | Non
     inbound = SmsMessage(
         direction="in",
         kind=outcome.kind,
-        to_phone=(params.get("To") or "")[:20],
-        from_phone=phone[:20],
+        to_phone=params.get("To") or "",
+        from_phone=phone,
         body=body,
         language=language,
         status="received",
@@ -128,7 +133,7 @@ def receive(params: Mapping[str, str], now: datetime | None = None) -> str | Non
             SmsMessage(
                 direction="out",
                 kind="auto_reply",
-                to_phone=phone[:20],
+                to_phone=phone,
                 body=outcome.reply,
                 language=language,
                 dedupe_key=f"reply:{sid}" if sid else None,

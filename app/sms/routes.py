@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.extensions import db
+from app.inputs import to_int
 from app.phones import display_phone
 from app.security import roles_required
 from app.sms import alerts, bp, labels, services
@@ -136,9 +137,7 @@ def send():
     if form.validate_on_submit():
         org_raw = form.organization.data or ""
         try:
-            target = services.resolve_target(
-                current_user, form.recipient.data, form.phone.data, int(org_raw) if org_raw.isdigit() else None
-            )
+            target = services.resolve_target(current_user, form.recipient.data, form.phone.data, to_int(org_raw))
             message = services.send_by_hand(current_user, target, form.body.data or "")
         except services.SendError as err:
             db.session.rollback()

@@ -17,6 +17,7 @@ from app.audit import record
 from app.errands import policy
 from app.extensions import db
 from app.helpers.services import helper_language
+from app.inputs import to_int
 from app.models import ContactPerson, Elder, HelperProfile, Organization, SmsMessage, SmsOptOut, User, utcnow
 from app.phones import PhoneError, parse_phone
 from app.sms import rules
@@ -203,9 +204,9 @@ def resolve_target(user: User, choice: str | None, typed: str | None, organizati
         raise SendError("both")
     if choice:
         prefix, _, raw_id = choice.partition(":")
-        if not raw_id.isdigit():
+        obj_id = to_int(raw_id)
+        if obj_id is None:
             raise SendError("unknown")
-        obj_id = int(raw_id)
         if prefix == "e":
             elder = db.session.get(Elder, obj_id)
             if elder is None or elder.organization_id not in org_ids or not elder.phone:

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import SmsMessage, utcnow
 from app.sms.dispatcher import advance_status, alert_if_undelivered, set_provider_sid
 from app.sms.rules import PROVIDER_STATUS
+from app.sms.webhook_input import webhook_fields
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ def apply_status_callback(
 ) -> SmsMessage | None:
     """Record a delivery report; returns the message it was about, or None if unknown. Flushes."""
     now = now or utcnow()
+    params = webhook_fields(params)  # cleaned and cut to the columns
     sid = (params.get("MessageSid") or params.get("SmsSid") or "").strip()
     raw = (params.get("MessageStatus") or params.get("SmsStatus") or "").strip().lower()
     message = None
@@ -39,8 +41,11 @@ def apply_status_callback(
         candidate = db.session.get(SmsMessage, message_id)
         if candidate is not None and candidate.direction == "out" and _same_recipient(candidate, params):
             if candidate.provider_sid is None and sid:
-                set_provider_sid(candidate.id, sid)
-                message = candidate
+                if _sid_taken(sid):  # another message's id (e.g. an incoming one): not this message's report
+                    log.warning("Status for SMS %s names %s, the id of another message; ignored", candidate.id, sid)
+                else:
+                    set_provider_sid(candidate.id, sid)
+                    message = candidate
             elif candidate.provider_sid in (None, sid):
                 message = candidate
             else:
@@ -58,8 +63,8 @@ def apply_status_callback(
     values: dict = {"next_attempt_at": None}
     if new in ("undelivered", "failed"):
         code = (params.get("ErrorCode") or "").strip()
-        values["last_error_code"] = (code or new)[:16]
-        values["last_error"] = (params.get("ErrorMessage") or f"Provider reported {raw}")[:300]
+        values["last_error_code"] = code or new
+        values["last_error"] = params.get("ErrorMessage") or f"Provider reported {raw}"
     if message.sent_at is None:
         values["sent_at"] = now
     moved = advance_status(message.id, new, **values)
@@ -68,6 +73,10 @@ def apply_status_callback(
     if moved and new in ("undelivered", "failed"):
         alert_if_undelivered(message, now)
     return message
+
+
+def _sid_taken(sid: str) -> bool:
+    return db.session.scalar(sa.select(SmsMessage.id).where(SmsMessage.provider_sid == sid).limit(1)) is not None
 
 
 def _same_recipient(message: SmsMessage, params: Mapping[str, str]) -> bool:

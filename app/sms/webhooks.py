@@ -38,7 +38,8 @@ def require_twilio_signature() -> None:
     if not token:
         log.warning("Twilio webhook refused: TWILIO_AUTH_TOKEN is not configured")
         abort(403)
-    if not is_valid(token, request_url(), request.form, request.headers.get(SIGNATURE_HEADER)):
+    # Twilio signed the fields as it sent them, before app.inputs cleaned them.
+    if not is_valid(token, request_url(), request.form.raw, request.headers.get(SIGNATURE_HEADER)):
         log.warning("Twilio webhook refused: bad or missing signature on %s", request.path)
         abort(403)
 
@@ -57,7 +58,7 @@ def inbound():
     require_twilio_signature()
     sid = request.form.get("MessageSid") or request.form.get("SmsMessageSid") or ""
     try:
-        reply = receive(request.form)
+        reply = receive(request.form.raw)  # as Twilio sent it: receive() cleans it its own way
         db.session.commit()
     except IntegrityError:
         # The same MessageSid delivered twice at once: the other request stored it.
@@ -72,6 +73,6 @@ def inbound():
 def status_callback():
     require_twilio_signature()
     message_id = request.args.get("m", type=int)
-    apply_status_callback(request.form, message_id)
+    apply_status_callback(request.form.raw, message_id)
     db.session.commit()
     return Response("", status=204)
