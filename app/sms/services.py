@@ -152,9 +152,8 @@ def parties(messages: list[SmsMessage]) -> dict[int, Party]:
 
 
 def user_organizations(user: User) -> list[Organization]:
-    if user.role == "admin":
-        return list(db.session.scalars(sa.select(Organization).order_by(Organization.name)))
-    return sorted(user.organizations, key=lambda o: o.name)
+    """The organizations the user may send for (:func:`app.errands.policy.scope_organizations`)."""
+    return policy.scope_organizations(user)
 
 
 def recipient_choices(user: User) -> list[tuple[str, list[tuple[str, str]]]]:
