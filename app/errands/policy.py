@@ -294,9 +294,11 @@ def scope_organizations(user: User) -> list[Organization]:
 
 
 def scope_municipalities(user: User) -> sa.Select:
-    """The municipalities served by the organizations in the user's scope, by name."""
+    """The municipalities served by the organizations in the user's scope, by name; a
+    helper's: those served by their organizations (:func:`helper_org_ids`)."""
+    profile = user.helper_profile if user.role == "helper" else None
+    scope = helper_org_ids(profile) if profile is not None else org_scope(user)
     stmt = sa.select(Municipality).order_by(Municipality.name)
-    scope = org_scope(user)
     if scope is None:
         return stmt
     om = organization_municipalities
