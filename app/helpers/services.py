@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import record
 from app.auth.sessions import end_all_sessions
 from app.errands import policy
+from app.errands.messages import helper_language
 from app.extensions import db
 from app.helpers.consent import current_consent, withdraw_consent
 from app.i18n import HELSINKI
@@ -180,11 +181,6 @@ def upcoming_assignments(profile: HelperProfile, until: datetime | None = None) 
     if until is not None:
         stmt = stmt.where(Errand.starts_at < until)
     return list(db.session.scalars(stmt))
-
-
-def helper_language(profile: HelperProfile) -> str:
-    """SMS language for a helper: Finnish unless they use the app in Swedish."""
-    return "sv" if profile.user is not None and profile.user.locale == "sv" else "fi"
 
 
 # --------------------------------------------------------------------------

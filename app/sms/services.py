@@ -15,8 +15,8 @@ from sqlalchemy.orm import joinedload
 
 from app.audit import record
 from app.errands import policy
+from app.errands.messages import helper_language
 from app.extensions import db
-from app.helpers.services import helper_language
 from app.models import ContactPerson, Elder, HelperProfile, Organization, SmsMessage, SmsOptOut, User, utcnow
 from app.phones import PhoneError, parse_phone
 from app.sms import rules
