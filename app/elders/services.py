@@ -130,10 +130,7 @@ def visible_elders(user: User) -> sa.Select:
 
 def organizations_for(user: User, *, keep: int | None = None) -> list[Organization]:
     """Organizations the user can file a resident under (``keep``: the current one, even if inactive)."""
-    stmt = sa.select(Organization).order_by(Organization.name)
-    if user.role != "admin":
-        stmt = stmt.where(Organization.id.in_(user.organization_ids or {-1}))
-    return [org for org in db.session.scalars(stmt) if org.is_active or org.id == keep]
+    return [org for org in policy.scope_organizations(user) if org.is_active or org.id == keep]
 
 
 def municipalities_with_villages() -> list[Municipality]:

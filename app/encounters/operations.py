@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from app import audit
 from app.encounters import stages, wellbeing
 from app.encounters.queries import allowed_elder_ids, allowed_helper_ids, org_scope
+from app.errands import policy
 from app.extensions import db
 from app.models import (
     CheckIn,
@@ -168,7 +169,7 @@ def _organization_for(data: EncounterInput, by: User, first_elder: Elder) -> int
         return by.helper_profile.organization_id if by.helper_profile else first_elder.organization_id
     scope = org_scope(by)
     if data.organization_id is not None:
-        if scope is not None and data.organization_id not in scope:
+        if not policy.may_see_org(by, data.organization_id):
             raise EncounterError("organization_not_allowed", "organization_id")
         return data.organization_id
     if scope is not None and first_elder.organization_id not in scope and scope:

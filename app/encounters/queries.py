@@ -95,17 +95,19 @@ def visible_encounters(user: User) -> sa.Select:
             EncounterParticipant.helper_id == (own_helper_id(user) or -1)
         )
         return stmt.where(Encounter.id.in_(mine))
-    scope = org_scope(user)
-    if scope is None:
+    if org_scope(user) is None:
         return stmt
-    orgs = list(scope) or [-1]
+
+    def mine(column: sa.ColumnElement) -> sa.ColumnElement[bool]:
+        return policy.scope_condition(user, column)
+
     people = (
         sa.select(EncounterParticipant.encounter_id)
         .outerjoin(HelperProfile, HelperProfile.id == EncounterParticipant.helper_id)
         .outerjoin(Elder, Elder.id == EncounterParticipant.elder_id)
-        .where(sa.or_(HelperProfile.organization_id.in_(orgs), Elder.organization_id.in_(orgs)))
+        .where(sa.or_(mine(HelperProfile.organization_id), mine(Elder.organization_id)))
     )
-    return stmt.where(sa.or_(Encounter.organization_id.in_(orgs), Encounter.id.in_(people)))
+    return stmt.where(sa.or_(mine(Encounter.organization_id), Encounter.id.in_(people)))
 
 
 def allowed_helper_ids(user: User) -> set[int]:
@@ -173,18 +175,7 @@ def elder_choices(user: User) -> list[tuple[int, str]]:
 
 def area_choices(user: User) -> list[tuple[str, list[tuple[str, str]]]]:
     """Municipalities (and their villages) of the user's organizations, for a grouped select."""
-    stmt = sa.select(Municipality).order_by(Municipality.name)
-    scope = org_scope(user)
-    if user.role == "helper":
-        profile = user.helper_profile
-        scope = {profile.organization_id} if profile and profile.organization_id else set()
-    if scope is not None:
-        from app.models.org import organization_municipalities as om
-
-        stmt = stmt.where(
-            Municipality.id.in_(sa.select(om.c.municipality_id).where(om.c.organization_id.in_(list(scope) or [-1])))
-        )
-    munis = list(db.session.scalars(stmt))
+    munis = list(db.session.scalars(policy.scope_municipalities(user)))
     villages: dict[int, list[Village]] = {}
     for village in db.session.scalars(
         sa.select(Village).where(Village.municipality_id.in_([m.id for m in munis] or [-1])).order_by(Village.name)
@@ -213,21 +204,20 @@ def names_for(user: User, helper_ids: Iterable[int], elder_ids: Iterable[int]) -
     """Display names for many people in two queries, following the privacy rules."""
     out: dict[tuple[str, int], PersonRef] = {}
     helper_ids, elder_ids = set(helper_ids), set(elder_ids)
-    scope = org_scope(user)
     if helper_ids:
         for r in db.session.execute(
             sa.select(
                 HelperProfile.id, HelperProfile.first_name, HelperProfile.last_name, HelperProfile.organization_id
             ).where(HelperProfile.id.in_(helper_ids))
         ):
-            full = user.role != "helper" and (scope is None or r.organization_id in scope)
+            full = bool(policy.may_see_org(user, r.organization_id))
             name = f"{r.first_name} {r.last_name}" if full else f"{r.first_name} {r.last_name[:1]}."
             out[("helper", r.id)] = PersonRef("helper", r.id, name, r.organization_id)
     if elder_ids:
         for r in db.session.execute(
             sa.select(Elder.id, Elder.first_name, Elder.last_name, Elder.organization_id).where(Elder.id.in_(elder_ids))
         ):
-            full = user.role != "helper" and (scope is None or r.organization_id in scope)
+            full = bool(policy.may_see_org(user, r.organization_id))
             name = f"{r.first_name} {r.last_name}" if full else f"{r.first_name} {r.last_name[:1]}."
             out[("elder", r.id)] = PersonRef("elder", r.id, name, r.organization_id)
     return out

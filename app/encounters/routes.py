@@ -27,6 +27,7 @@ from app.encounters.queries import (
     user_names,
     visible_encounters,
 )
+from app.errands import policy
 from app.errands.policy import visible_ids
 from app.extensions import db
 from app.i18n import HELSINKI
@@ -291,12 +292,8 @@ def _person_visible(ref) -> bool:
     if ref.kind == "helper":
         if current_user.role == "helper":
             return ref.id == own_helper_id(current_user)
-        scope = org_scope(current_user)
-        return scope is None or ref.organization_id in scope
-    if current_user.role == "helper":
-        return False
-    scope = org_scope(current_user)
-    return scope is None or ref.organization_id in scope
+        return bool(policy.may_see_org(current_user, ref.organization_id))
+    return bool(policy.may_see_org(current_user, ref.organization_id))  # a helper: never
 
 
 @bp.route("/<int:encounter_id>")

@@ -39,7 +39,7 @@ class Recipient:
 
 
 def helper_language(helper: HelperProfile) -> str:
-    """Helpers get Finnish unless they use the app in Swedish (as in :mod:`app.helpers.services`)."""
+    """A helper's SMS language: Finnish unless they use the app in Swedish."""
     return "sv" if helper.user is not None and helper.user.locale == "sv" else "fi"
 
 

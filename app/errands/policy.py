@@ -43,12 +43,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import Assignment, Elder, Errand, HelperProfile, User
+from app.models import Assignment, Elder, Errand, HelperProfile, Municipality, Organization, User
 from app.models.org import organization_municipalities, organization_partnerships
 from app.models.user import user_organizations
 
 #: Reason codes and what the user reads (one table for every channel on the web;
-#: the SMS channel answers ``not_eligible`` in its own words, see app.sms.texts).
+#: the SMS channel answers each code in its own short words, see app.sms.texts.refusal_reply).
 REASONS = {
     "other_organization": _l("it belongs to an organization you do not help for"),
     "no_assignment": _l("it is not your errand"),
@@ -276,6 +276,34 @@ def scope_condition(user: User, column: sa.ColumnElement) -> sa.ColumnElement[bo
     """``column`` (an organization id) in the user's scope, as SQL."""
     scope = org_scope(user)
     return sa.true() if scope is None else column.in_(sorted(scope) or [-1])
+
+
+def scope_ids(user: User) -> tuple[int, ...] | None:
+    """:func:`org_scope` as a sorted tuple (None: all), e.g. for a report's scope."""
+    scope = org_scope(user)
+    return None if scope is None else tuple(sorted(scope))
+
+
+def scope_organizations(user: User) -> list[Organization]:
+    """The organizations in the user's scope, by name: an admin's every one (one query),
+    a coordinator's their own (the account's, already loaded), anyone else's none."""
+    scope = org_scope(user)
+    if scope is None:
+        return list(db.session.scalars(sa.select(Organization).order_by(Organization.name)))
+    return sorted((o for o in user.organizations if o.id in scope), key=lambda o: o.name)
+
+
+def scope_municipalities(user: User) -> sa.Select:
+    """The municipalities served by the organizations in the user's scope, by name; a
+    helper's: those served by their organizations (:func:`helper_org_ids`)."""
+    profile = user.helper_profile if user.role == "helper" else None
+    scope = helper_org_ids(profile) if profile is not None else org_scope(user)
+    stmt = sa.select(Municipality).order_by(Municipality.name)
+    if scope is None:
+        return stmt
+    om = organization_municipalities
+    served = sa.select(om.c.municipality_id).where(om.c.organization_id.in_(sorted(scope) or [-1]))
+    return stmt.where(Municipality.id.in_(served))
 
 
 def coordinator_may_see_elder(user: User, elder: Elder) -> Decision:

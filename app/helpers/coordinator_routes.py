@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from app.errands import policy
 from app.extensions import db
 from app.helpers import bp
 from app.helpers.consent import current_consent, request_consent
@@ -49,10 +50,7 @@ COORDINATORS = ("coordinator", "admin")
 
 
 def _visible_municipalities() -> list[Municipality]:
-    if current_user.role == "admin":
-        return list(db.session.scalars(sa.select(Municipality).order_by(Municipality.name)))
-    found = {m.id: m for org in current_user.organizations for m in org.municipalities}
-    return sorted(found.values(), key=lambda m: m.name)
+    return list(db.session.scalars(policy.scope_municipalities(current_user)))
 
 
 @bp.route("/")

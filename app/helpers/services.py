@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import record
 from app.auth.sessions import end_all_sessions
 from app.errands import policy
+from app.errands.messages import helper_language
 from app.extensions import db
 from app.helpers.consent import current_consent, withdraw_consent
 from app.i18n import HELSINKI
@@ -40,7 +41,6 @@ from app.models import (
     GuardianConsent,
     HelperProfile,
     Offer,
-    SmsMessage,
     User,
     utcnow,
 )
@@ -181,11 +181,6 @@ def upcoming_assignments(profile: HelperProfile, until: datetime | None = None) 
     if until is not None:
         stmt = stmt.where(Errand.starts_at < until)
     return list(db.session.scalars(stmt))
-
-
-def helper_language(profile: HelperProfile) -> str:
-    """SMS language for a helper: Finnish unless they use the app in Swedish."""
-    return "sv" if profile.user is not None and profile.user.locale == "sv" else "fi"
 
 
 # --------------------------------------------------------------------------
@@ -395,7 +390,9 @@ def delete_helper_account(profile: HelperProfile) -> Released:
 
     What goes: names (→ "Poistettu"), phone, email (→ a unique placeholder),
     password, home address and coordinates, introduction, guardian details,
-    the calendar link, SMS bodies and numbers, unsent SMS. The birth date is
+    the calendar link, SMS bodies and numbers, unsent SMS (theirs and their
+    guardian's; the copies at the SMS provider are queued and deleted there by
+    the ``provider-erasure`` job, :mod:`app.privacy.provider`). The birth date is
     cut to 1 January of the birth year. The account is deactivated and its
     sessions end; an open guardian consent is closed; future errands go back
     to matching.
@@ -406,6 +403,14 @@ def delete_helper_account(profile: HelperProfile) -> Released:
     """
     user = profile.user
     released = release_future_work(profile, by=None, actor_kind="helper", note="helper deleted their account")
+    # Their SMS and their guardian's: unsent ones deleted, the rest blanked, the copies at
+    # the provider queued for deletion there (the erasure's own rule, app.privacy.erasure).
+    from app.privacy import erasure, people  # imported here: the privacy area imports this one
+
+    messages = erasure.ErasureReport()
+    phones = [p for p in (profile.phone, *people.guardian_phones(profile)) if p]
+    erasure.blank_messages(people.helper_messages(profile), phones, messages)
+
     now = utcnow()
     for consent in profile.consents:
         if consent.status in ("requested", "given"):
@@ -415,14 +420,6 @@ def delete_helper_account(profile: HelperProfile) -> Released:
         consent.guardian_name = DELETED_NAME
         consent.guardian_phone = ""
         consent.token_hash = f"deleted-{secrets.token_hex(24)}"
-
-    for message in db.session.scalars(sa.select(SmsMessage).where(SmsMessage.helper_id == profile.id)):
-        if message.status in ("queued", "held"):
-            db.session.delete(message)
-        else:
-            message.body = ""
-            message.to_phone = ""
-            message.from_phone = None
 
     profile.first_name = DELETED_NAME
     profile.last_name = DELETED_NAME
@@ -447,5 +444,13 @@ def delete_helper_account(profile: HelperProfile) -> Released:
     user.active = False
     end_all_sessions(user)
     db.session.flush()
-    record("helper_account_deleted", profile, actor=user, assignments_cancelled=released.assignments)
+    record(
+        "helper_account_deleted",
+        profile,
+        actor=user,
+        assignments_cancelled=released.assignments,
+        messages_blanked=messages.messages_blanked,
+        messages_deleted=messages.messages_deleted,
+        provider_copies=messages.provider_copies,
+    )
     return released

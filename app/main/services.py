@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from app.errands import policy
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow
@@ -29,8 +30,10 @@ def local_day_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
 
 
 def coordinator_overview(user: User) -> CoordinatorOverview:
-    org_ids = user.organization_ids or {-1}
     start, end = local_day_bounds()
+
+    def mine(column: sa.ColumnElement) -> sa.ColumnElement[bool]:
+        return policy.scope_condition(user, column)
 
     def count(stmt: sa.Select) -> int:
         return db.session.scalar(stmt) or 0
@@ -38,29 +41,27 @@ def coordinator_overview(user: User) -> CoordinatorOverview:
     return CoordinatorOverview(
         errands_today=count(
             sa.select(sa.func.count(Errand.id)).where(
-                Errand.organization_id.in_(org_ids), Errand.starts_at >= start, Errand.starts_at < end
+                mine(Errand.organization_id), Errand.starts_at >= start, Errand.starts_at < end
             )
         ),
         errands_without_helper=count(
             sa.select(sa.func.count(Errand.id)).where(
-                Errand.organization_id.in_(org_ids),
+                mine(Errand.organization_id),
                 Errand.state.in_(("open", "offered")),
                 Errand.starts_at >= utcnow(),
             )
         ),
         pending_helpers=count(
             sa.select(sa.func.count(HelperProfile.id)).where(
-                HelperProfile.organization_id.in_(org_ids), HelperProfile.status == "pending"
+                mine(HelperProfile.organization_id), HelperProfile.status == "pending"
             )
         ),
         open_alerts=count(
             sa.select(sa.func.count(CoordinatorAlert.id)).where(
-                CoordinatorAlert.organization_id.in_(org_ids), CoordinatorAlert.resolved_at.is_(None)
+                mine(CoordinatorAlert.organization_id), CoordinatorAlert.resolved_at.is_(None)
             )
         ),
-        elders=count(
-            sa.select(sa.func.count(Elder.id)).where(Elder.organization_id.in_(org_ids), Elder.status == "active")
-        ),
+        elders=count(sa.select(sa.func.count(Elder.id)).where(mine(Elder.organization_id), Elder.status == "active")),
     )
 
 

@@ -184,7 +184,7 @@ def _still_used(phone: str) -> bool:
     return False
 
 
-def _blank_messages(condition: sa.ColumnElement[bool], phones: list[str], report: ErasureReport) -> list[int]:
+def blank_messages(condition: sa.ColumnElement[bool], phones: list[str], report: ErasureReport) -> list[int]:
     """Delete the unsent, blank the rest (body, error, the person's numbers) and queue the
     provider's copies for deletion there (:mod:`app.privacy.provider`). Returns the blanked ids."""
     kept = []
@@ -259,7 +259,7 @@ def erase_contact(contact: ContactPerson, *, by: User | None, reason: str) -> Er
     report = ErasureReport(contacts=1)
     elder = contact.elder
     phones = [p for p in [contact.phone] if p]
-    ids = _blank_messages(people.contact_messages(contact), phones, report)
+    ids = blank_messages(people.contact_messages(contact), phones, report)
     _scrub_audit(
         sa.or_(
             people.contact_audit(contact),
@@ -347,9 +347,7 @@ def erase_elder(
         .execution_options(synchronize_session=False)
     )
 
-    blanked = _blank_messages(
-        sa.or_(people.elder_messages(elder), SmsMessage.errand_id.in_(in_errands)), phones, report
-    )
+    blanked = blank_messages(sa.or_(people.elder_messages(elder), SmsMessage.errand_id.in_(in_errands)), phones, report)
     _scrub_audit(
         sa.or_(
             people.elder_audit(elder, contact_ids),

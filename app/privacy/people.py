@@ -72,16 +72,32 @@ def elder_messages(elder: Elder, *, with_contacts: bool = True) -> sa.ColumnElem
     return sa.or_(*conditions)
 
 
+def guardian_phones(profile: HelperProfile) -> list[str]:
+    """The numbers of the helper's guardian(s) (profile and consents) that are the
+    guardian number of no other helper: what came from them is this helper's."""
+    phones = set(_phones(profile.guardian_phone, *(c.guardian_phone for c in profile.consents)))
+    if not phones:
+        return []
+    shared = db.session.scalars(
+        sa.select(HelperProfile.guardian_phone).where(
+            HelperProfile.guardian_phone.in_(phones), HelperProfile.id != profile.id
+        )
+    )
+    return sorted(phones - set(shared))
+
+
 def helper_messages(profile: HelperProfile) -> sa.ColumnElement[bool]:
+    """SMS to or from the helper (linked to them, or from their number with nobody
+    linked) and their guardian's answers (from or to the guardian's number, nobody
+    linked; see :func:`guardian_phones`)."""
     conditions = [SmsMessage.helper_id == profile.id]
+    nobody = (SmsMessage.helper_id.is_(None), SmsMessage.elder_id.is_(None), SmsMessage.contact_id.is_(None))
     if profile.phone:
+        conditions.append(sa.and_(SmsMessage.from_phone == profile.phone, *nobody))
+    guardians = guardian_phones(profile)
+    if guardians:
         conditions.append(
-            sa.and_(
-                SmsMessage.from_phone == profile.phone,
-                SmsMessage.helper_id.is_(None),
-                SmsMessage.elder_id.is_(None),
-                SmsMessage.contact_id.is_(None),
-            )
+            sa.and_(sa.or_(SmsMessage.from_phone.in_(guardians), SmsMessage.to_phone.in_(guardians)), *nobody)
         )
     return sa.or_(*conditions)
 

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from app.errands import policy
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import Municipality, Organization, User
-from app.models.org import organization_municipalities
 
 MAX_PERIOD_DAYS = 366 * 5 + 1
 
@@ -66,21 +66,13 @@ def local_midnight(day: date) -> datetime:
 
 
 def allowed_organizations(user: User) -> list[Organization]:
-    """Organizations a user may report on: an admin every one, a coordinator their own."""
-    if user.role == "admin":
-        return list(db.session.scalars(sa.select(Organization).order_by(Organization.name)))
-    return sorted(user.organizations, key=lambda o: o.name)
+    """Organizations a user may report on: their scope in :mod:`app.errands.policy`."""
+    return policy.scope_organizations(user)
 
 
 def allowed_municipalities(user: User) -> list[Municipality]:
-    """Municipalities a user may choose: an admin every one, a coordinator those of their organizations."""
-    stmt = sa.select(Municipality).order_by(Municipality.name)
-    if user.role != "admin":
-        ids = sa.select(organization_municipalities.c.municipality_id).where(
-            organization_municipalities.c.organization_id.in_(user.organization_ids or {-1})
-        )
-        stmt = stmt.where(Municipality.id.in_(ids))
-    return list(db.session.scalars(stmt))
+    """Municipalities a user may choose: those served by the organizations in their scope."""
+    return list(db.session.scalars(policy.scope_municipalities(user)))
 
 
 def build_scope(
@@ -94,26 +86,18 @@ def build_scope(
 ) -> ReportScope:
     """The scope of a report for ``user``; raises `ReportError` for a filter outside their own.
 
-    A coordinator always sees only their own organizations' data; an admin sees
-    everything unless they choose an organization.
+    The organizations come from :mod:`app.errands.policy` (a coordinator's own, an
+    admin's every one); a chosen organization must be one of them.
     """
     if until < since:
         raise ReportError("period_order")
     if (until - since).days + 1 > MAX_PERIOD_DAYS:
         raise ReportError("period_too_long")
-    if user.role == "admin":
-        org_ids: tuple[int, ...] | None = None
-        if organization_id is not None:
-            if db.session.get(Organization, organization_id) is None:
-                raise ReportError("organization")
-            org_ids = (organization_id,)
-    else:
-        own = tuple(sorted(user.organization_ids))
-        if organization_id is not None:
-            if organization_id not in own:
-                raise ReportError("organization")
-            own = (organization_id,)
-        org_ids = own
+    org_ids = policy.scope_ids(user)
+    if organization_id is not None:
+        if not policy.may_see_org(user, organization_id) or db.session.get(Organization, organization_id) is None:
+            raise ReportError("organization")
+        org_ids = (organization_id,)
     if municipality_id is not None and municipality_id not in {m.id for m in allowed_municipalities(user)}:
         raise ReportError("municipality")
     return ReportScope(since, until, org_ids, municipality_id, now)

@@ -140,7 +140,7 @@ def issuing_coordinator(helper: HelperProfile, issued_by: User | None) -> User |
         approver is not None
         and approver.active
         and approver.role == "coordinator"
-        and helper.organization_id in approver.organization_ids
+        and policy.may_see_org(approver, helper.organization_id)
     ):
         return approver
     return None
@@ -163,8 +163,7 @@ def helper_hours_page(user: User, *, page: int, per_page: int, now: datetime) ->
     (so only the page's helpers are summed).
     """
     conds: list[sa.ColumnElement[bool]] = [HelperProfile.status.in_(HELPER_STATUSES_LISTED)]
-    if user.role != "admin":
-        conds.append(HelperProfile.organization_id.in_(user.organization_ids or {-1}))
+    conds.append(policy.scope_condition(user, HelperProfile.organization_id))
     total = db.session.scalar(sa.select(sa.func.count(HelperProfile.id)).where(*conds)) or 0
 
     def done(column: Any) -> Any:

@@ -27,9 +27,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.errands.messages import elder_recipient
+from app.errands.messages import elder_recipient, helper_language
 from app.extensions import db
-from app.helpers.services import helper_language
 from app.i18n import HELSINKI
 from app.models import Assignment, Elder, Encounter, Errand, HelperProfile, SmsMessage
 from app.scheduling.settings import setting

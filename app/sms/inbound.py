@@ -47,7 +47,7 @@ from app.sms import keywords
 from app.sms.alerts import raise_alert
 from app.sms.dispatcher import record_opt_out
 from app.sms.people import Sender, identify, normal_phone, set_opt_out_flags
-from app.sms.texts import reply_text, sms_language
+from app.sms.texts import refusal_reply, reply_text, sms_language
 from app.sms.webhook_input import webhook_fields
 
 log = logging.getLogger(__name__)
@@ -285,11 +285,14 @@ def _helper_command(sender: Sender, command: keywords.Command, lang: str, now: d
         decline_offer(errand.id, helper.id, via="sms")
         return Outcome(reply_text("declined", lang), "decline", errand_id=errand.id)
     except ErrandError as err:
-        known = {"already_taken", "already_assigned", "not_eligible", "too_late", "offer_closed"}
-        what = err.code if err.code in known else "error"
+        known = {"already_taken", "already_assigned", "too_late", "offer_closed"}
+        if err.code == "not_eligible":
+            reply = refusal_reply(err.details.get("codes", ()), lang)
+        else:
+            reply = reply_text(err.code if err.code in known else "error", lang)
         # As on the web board: what accepting closed (this helper's offer when the errand was
         # taken or closed) is kept; a failed decline changes nothing.
-        return Outcome(reply_text(what, lang), command.name, errand_id=errand.id, keep_changes=command.name == "accept")
+        return Outcome(reply, command.name, errand_id=errand.id, keep_changes=command.name == "accept")
 
 
 def _done(helper_id: int, errand: Errand, lang: str) -> Outcome:

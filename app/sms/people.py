@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from app.errands.messages import helper_language
 from app.extensions import db
-from app.helpers.services import helper_language
 from app.models import ContactPerson, Elder, HelperProfile
 from app.phones import PhoneError, parse_phone
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import joinedload
 
 from app.audit import record
 from app.errands import policy
+from app.errands.messages import helper_language
 from app.extensions import db
-from app.helpers.services import helper_language
 from app.inputs import to_int
 from app.models import ContactPerson, Elder, HelperProfile, Organization, SmsMessage, SmsOptOut, User, utcnow
 from app.phones import PhoneError, parse_phone
@@ -153,9 +153,8 @@ def parties(messages: list[SmsMessage]) -> dict[int, Party]:
 
 
 def user_organizations(user: User) -> list[Organization]:
-    if user.role == "admin":
-        return list(db.session.scalars(sa.select(Organization).order_by(Organization.name)))
-    return sorted(user.organizations, key=lambda o: o.name)
+    """The organizations the user may send for (:func:`app.errands.policy.scope_organizations`)."""
+    return policy.scope_organizations(user)
 
 
 def recipient_choices(user: User) -> list[tuple[str, list[tuple[str, str]]]]:

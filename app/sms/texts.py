@@ -15,6 +15,7 @@ from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 
 from app.errands.messages import REPLY_WORDS, place_name
+from app.matching.score import EXCLUSION_CODES
 from app.models import Assignment, Errand
 from app.phones import display_phone
 
@@ -112,6 +113,19 @@ def helper_feedback_text(errand: Errand, language: str) -> str:
 # --------------------------------------------------------------------------
 
 
+#: The reason codes of a refused accept (:mod:`app.errands.policy`, :mod:`app.errands.eligibility`)
+#: that have their own short answer (``refused_<code>`` in :func:`reply_text`), most telling first:
+#: a suspended helper is also "not approved", but the hold is what they must hear about.
+REFUSAL_REPLIES = ("other_organization", "suspended", *(c for c in EXCLUSION_CODES if c != "suspended"))
+
+
+def refusal_reply(codes: list[str] | tuple[str, ...], language: str) -> str:
+    """The answer to an accept the policy or the matcher refused: the most telling of
+    its reasons (by :data:`REFUSAL_REPLIES`), or the general ``not_eligible`` one."""
+    code = next((c for c in REFUSAL_REPLIES if c in codes), None)
+    return reply_text(f"refused_{code}" if code else "not_eligible", language)
+
+
 def reply_text(what: str, language: str, **words: str) -> str:
     """The answer to an incoming SMS, by situation."""
     language = sms_language(language)
@@ -123,6 +137,17 @@ def reply_text(what: str, language: str, **words: str) -> str:
             "already_taken": lambda: _("Someone already took this errand. Thank you for being ready to help!"),
             "already_assigned": lambda: _("This errand is already yours."),
             "not_eligible": lambda: _("You cannot take this errand. See the board for errands that suit you."),
+            # Why the policy or the matcher refused (one per reason code, see REFUSAL_REPLIES).
+            "refused_other_organization": lambda: _(
+                "You cannot take this errand: it is not of your organization or its partners. See the board."
+            ),
+            "refused_not_approved": lambda: _("You cannot take errands before your registration is approved."),
+            "refused_paused": lambda: _("You are on a break. End the break on the website to take errands."),
+            "refused_suspended": lambda: _("Your account is on hold. Please contact your coordinator."),
+            "refused_no_guardian_consent": lambda: _("You cannot take errands before your guardian has given consent."),
+            "refused_minor_hours": lambda: _("Helpers under 18 can help only between 8:00 and 20:00."),
+            "refused_busy": lambda: _("You already have an errand at that time."),
+            "refused_too_far": lambda: _("This errand is farther away than the distance you set."),
             "too_late": lambda: _("This errand has already started."),
             "offer_closed": lambda: _("This errand is no longer open."),
             "error": lambda: _("That did not work. Please contact your coordinator."),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.sms.texts import reply_text
+from app.sms.texts import REFUSAL_REPLIES, reply_text
 from tests.fakes.twilio_server import segment_count
 
 SITUATIONS = [
     "accepted", "declined", "already_taken", "already_assigned", "not_eligible", "too_late", "offer_closed",
     "error", "unknown_code", "no_offer", "need_code", "need_code_no", "done", "done_failed", "cancelled",
     "cancel_failed", "need_cancel_code", "feedback", "stopped", "started", "help", "received",
+    *(f"refused_{code}" for code in REFUSAL_REPLIES),
 ]  # fmt: skip
 
 
