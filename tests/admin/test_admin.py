@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from app.models import AuditLog, Organization, TaskType, User
 from tests.conftest import FormClient
-
-
-@pytest.fixture()
-def admin_client(client, make):
-    admin = make.admin(name="Ylläpitäjä Ulla")
-    client.login(admin.email)
-    client.user = admin
-    return client
 
 
 def _org_data(make, **changes) -> dict:

@@ -13,14 +13,6 @@ from app.models import AuditLog
 from tests.errands_helper.conftest import ErrandMaker
 
 
-@pytest.fixture()
-def admin_client(client, make):
-    admin = make.admin(name="Ylläpitäjä Ulla")
-    client.login(admin.email)
-    client.user = admin
-    return client
-
-
 def _views(db, elder) -> list[AuditLog]:
     return list(
         db.session.scalars(
