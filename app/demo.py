@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from app.errands import messages
 from app.errands.calendar import new_token
 from app.errands.requests import ShortCodes
+from app.errands.states import transition
 from app.extensions import db
 from app.helpers.consent import hash_token
 from app.i18n import HELSINKI
@@ -409,7 +410,9 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
         )
         db.session.add(errand)
         db.session.flush()
-        events = [ErrandEvent(errand=errand, from_state=None, to_state="open", actor_kind="coordinator", at=created_at)]
+        db.session.add(
+            ErrandEvent(errand=errand, from_state=None, to_state="open", actor_kind="coordinator", at=created_at)
+        )
         nearby = sorted(approved, key=lambda h: (h.lat - elder.lat) ** 2 + (h.lon - elder.lon) ** 2)[:3]
         past = day < today
         if past or i % 3 == 0 or i % 9 == 4:  # i % 9 == 4: assigned for tomorrow, so reminders show
@@ -426,10 +429,9 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
                 assigned_at=created_at + timedelta(hours=3 + i % 20),
             )
             db.session.add(assignment)
-            errand.state = "done" if past else "assigned"
-            events.append(ErrandEvent(errand=errand, from_state="open", to_state="assigned", actor_kind="helper"))
+            transition(errand, "assigned", actor=None, actor_kind="helper")
             if past:
-                events.append(ErrandEvent(errand=errand, from_state="assigned", to_state="done", actor_kind="helper"))
+                transition(errand, "done", actor=None, actor_kind="helper")
         elif i % 3 == 1:
             for rank, helper in enumerate(nearby, start=1):
                 db.session.add(
@@ -443,14 +445,11 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
                     )
                 )
                 queued_offers.append((errand, helper))
-            errand.state = "offered"
-            events.append(ErrandEvent(errand=errand, from_state="open", to_state="offered", actor_kind="coordinator"))
+            transition(errand, "offered", actor=None, actor_kind="coordinator")
         elif i % 9 == 5:
-            errand.state = "cancelled"
+            transition(errand, "cancelled", actor=None, actor_kind="relative")
             errand.cancelled_by_kind = "relative"
             errand.cancel_reason = "Omainen hoitaa asian itse."
-            events.append(ErrandEvent(errand=errand, from_state="open", to_state="cancelled", actor_kind="relative"))
-        db.session.add_all(events)
         if errand.state == "assigned":
             confirmations.append(assignment)
         created += 1

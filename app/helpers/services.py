@@ -31,13 +31,13 @@ from app.audit import record
 from app.auth.sessions import end_all_sessions
 from app.errands import policy
 from app.errands.messages import helper_language
+from app.errands.states import transition
 from app.extensions import db
 from app.helpers.consent import current_consent, withdraw_consent
 from app.i18n import HELSINKI
 from app.models import (
     Assignment,
     Errand,
-    ErrandEvent,
     GuardianConsent,
     HelperProfile,
     Offer,
@@ -216,18 +216,7 @@ def release_future_work(
         assignment.details_visible_until = now
         errand = assignment.errand
         if errand.state in LIVE_ERRAND_STATES and errand.state != "open":
-            db.session.add(
-                ErrandEvent(
-                    errand=errand,
-                    from_state=errand.state,
-                    to_state="open",
-                    actor_user_id=by.id if by is not None else None,
-                    actor_kind=actor_kind,
-                    note=(note or "")[:500] or None,
-                    at=now,
-                )
-            )
-            errand.state = "open"
+            transition(errand, "open", actor=by, actor_kind=actor_kind, note=note)
             reopened += 1
     offers = list(db.session.scalars(sa.select(Offer).where(Offer.helper_id == profile.id, Offer.status == "pending")))
     for offer in offers:
