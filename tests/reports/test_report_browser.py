@@ -19,9 +19,9 @@ def test_coordinator_sees_charts_tables_and_map(live_server, page, app, db):
     expect(page.get_by_role("heading", level=1)).to_have_text("Raportit")
 
     # Chart.js is the app's own copy, and every chart drew on a canvas with a real size.
+    # Chart.js and the charts come in deferred scripts: wait for them (the heading can show first).
+    page.wait_for_function("window.Chart && Object.keys(window.reportCharts || {}).length >= 4")
     assert page.evaluate("typeof window.Chart") == "function"
-    # The charts are drawn by a deferred script: wait for it (the heading can show first).
-    page.wait_for_function("Object.keys(window.reportCharts || {}).length >= 4")
     charts = page.evaluate("Object.keys(window.reportCharts || {})")
     assert {"outcomes", "tasks", "areas", "municipalities"} <= set(charts)
     sizes = page.evaluate("Array.from(document.querySelectorAll('.report-chart canvas')).map(c => [c.width, c.height])")
