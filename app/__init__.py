@@ -84,25 +84,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.admin import bp as admin_bp
-    from app.auth import bp as auth_bp
-    from app.main import bp as main_bp
+    """Every area's pages, listed here so a reader sees the whole web surface in one place."""
+    from app import admin, auth, elders, encounters, errands, helpers, main, privacy, reports, sms
 
-    for bp in (main_bp, auth_bp, admin_bp):
-        app.register_blueprint(bp)
-
-    # Later areas register themselves here when their package exists.
-    import importlib
-
-    for area in ("helpers", "elders", "errands", "sms", "encounters", "reports", "privacy"):
-        try:
-            module = importlib.import_module(f"app.{area}")
-        except ModuleNotFoundError as exc:  # area not built yet
-            if exc.name != f"app.{area}":
-                raise
-            continue
-        if hasattr(module, "bp"):
-            app.register_blueprint(module.bp)
+    for area in (main, auth, admin, helpers, elders, errands, sms, encounters, reports, privacy):
+        app.register_blueprint(area.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

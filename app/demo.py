@@ -42,6 +42,7 @@ from app.models import (
 )
 from app.models.org import organization_partnerships
 from app.places import ensure_places, ensure_task_types
+from app.vocabulary import ELDER_PROFILES, YOUTH_PROFILES
 
 DEMO_PASSWORD = "arjenpelastajat"
 DEMO_LOGINS = [
@@ -63,7 +64,7 @@ ORGANIZATIONS = [
     ("Nuorten elämää", "association", ["Kuhmo", "Suomussalmi"]),
 ]
 
-#: Partnerships (app.errands.policy): the 4H shares its helpers with the parish
+#: Partnerships (app.policy): the 4H shares its helpers with the parish
 #: and the friend service where it serves the same municipalities, and back.
 PARTNERSHIPS = [
     ("Kainuun 4H-yhdistys", "Kajaanin seurakunta"),
@@ -164,8 +165,6 @@ OLD_LAST = [
     "Karjalainen",
     "Ylönen",
 ]
-ELDER_PROFILES = ["yhteisoaktiivi", "arjen_aktivisti", "koti_kunniaan", "kotoilija", "rutinoitunut"]
-YOUTH_PROFILES = ["vahaan_tyytyvat", "arjen_pyorittajat", "tulevaisuususkoiset", "toivokkaat"]
 TRANSPORT_KM = {"foot": 2.0, "bike": 6.0, "moped": 15.0, "car": 30.0}
 PARTS = ["morning", "afternoon", "evening"]
 

@@ -62,6 +62,7 @@ from app.models import (
 from app.models.org import ORGANIZATION_KINDS, organization_municipalities, organization_partnerships
 from app.models.user import user_organizations
 from app.places import ensure_places, ensure_task_types, gazetteer_places
+from app.vocabulary import ELDER_PROFILES, YOUTH_PROFILES
 from bench.common import BENCH_EMAIL_DOMAIN, BENCH_PASSWORD
 from bench.geography import CENTRES, Geography, Grid, VillagePoint
 
@@ -134,8 +135,6 @@ STREETS = [
     "Myllytie",
     "Järvitie",
 ]  # noqa: E501
-YOUTH_PROFILES = ("vahaan_tyytyvat", "arjen_pyorittajat", "tulevaisuususkoiset", "toivokkaat")
-ELDER_PROFILES = ("yhteisoaktiivi", "arjen_aktivisti", "koti_kunniaan", "kotoilija", "rutinoitunut")
 PARTS = ("morning", "afternoon", "evening")
 TRANSPORT_KM = {"foot": (1.5, 3.0), "bike": (4.0, 8.0), "moped": (8.0, 15.0), "car": (15.0, 30.0)}
 PAST_STATES = (("done", 75), ("cancelled", 10), ("expired", 8), ("no_show", 4), ("withdrawn", 3))
@@ -367,7 +366,7 @@ class Generator:
                 oid += 1
             self.orgs_by_centre.append(ids)
             # The organizations of one town share their helpers: explicit partnerships
-            # (app.errands.policy), both directions.
+            # (app.policy), both directions.
             for a in ids:
                 for b in ids:
                     if a != b:

@@ -20,7 +20,7 @@ class Factories:
 
     def default_organization(self) -> Organization:
         """The organization of helpers and older residents made without one: one per
-        test, so that they meet under the organization rule (app.errands.policy) as
+        test, so that they meet under the organization rule (app.policy) as
         they would in one organization. Tests of the rule pass organizations."""
         if self._default_org is None:
             self._default_org = self.organization(name=f"Oletusyhdistys {next(_seq)}")

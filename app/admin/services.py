@@ -97,7 +97,7 @@ def save_organization(data: OrganizationInput, org: Organization | None = None) 
 
 
 # --------------------------------------------------------------------------
-# Partnerships (the organization rule is app.errands.policy)
+# Partnerships (the organization rule is app.policy)
 # --------------------------------------------------------------------------
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app import policy
 from app.audit import NOTES_VIEWED, record
 from app.elders.consent import consent_recorded, has_consent
-from app.errands import policy
 from app.extensions import db
 from app.geocoding import Geocoder, GeoResult
 from app.models import (
@@ -119,7 +119,7 @@ class Location:
 
 def can_manage(user: User, elder: Elder) -> bool:
     """Admins manage everyone; a coordinator the residents of their own organizations
-    (:mod:`app.errands.policy`)."""
+    (:mod:`app.policy`)."""
     return bool(policy.coordinator_may_change_elder(user, elder))
 
 

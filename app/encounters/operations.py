@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from app import audit
+from app import audit, policy
 from app.encounters import stages, wellbeing
 from app.encounters.queries import allowed_elder_ids, allowed_helper_ids, org_scope
-from app.errands import policy
 from app.extensions import db
 from app.models import (
     CheckIn,

@@ -1,7 +1,7 @@
 """Reads for the pages: who may see what, lists, and the data behind each page.
 
 Privacy: coordinators see the people of their organizations (admins see
-everyone); the rule is :mod:`app.errands.policy`. A helper sees only encounters they took part in, their own stage
+everyone); the rule is :mod:`app.policy`. A helper sees only encounters they took part in, their own stage
 and the stages of their pairs, and older people only by first name and
 initial: never a surname or an address.
 """
@@ -15,9 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app import policy
 from app.encounters import wellbeing
-from app.errands import policy
-from app.errands.policy import org_scope
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -31,6 +30,7 @@ from app.models import (
     User,
     Village,
 )
+from app.policy import org_scope
 
 # --- Scope ------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import policy
 from app.encounters import bp, labels
 from app.encounters.forms import EncounterFilterForm, EncounterForm, FeedbackForm, choices
 from app.encounters.operations import MAX_FUTURE, EncounterError, EncounterInput, log_encounter, record_feedback
@@ -27,12 +28,11 @@ from app.encounters.queries import (
     user_names,
     visible_encounters,
 )
-from app.errands import policy
-from app.errands.policy import visible_ids
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.inputs import to_int
 from app.models import Encounter, Errand, Organization, utcnow
+from app.policy import visible_ids
 from app.security import login_only
 
 ERROR_MESSAGES = {
@@ -95,7 +95,7 @@ def list_encounters():
             own = own_helper_id(current_user)
             helper_ids = [h for h in helper_ids if h == own]
             elder_ids = [e for e in elder_ids if own is not None and e in met_elder_ids(own)]
-        else:  # coordinators: only people of their organizations (app.errands.policy)
+        else:  # coordinators: only people of their organizations (app.policy)
             helper_ids = sorted(visible_ids(current_user, "helper", helper_ids))
             elder_ids = sorted(visible_ids(current_user, "elder", elder_ids))
         refs = names_for(current_user, helper_ids, elder_ids)

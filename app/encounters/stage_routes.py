@@ -23,9 +23,9 @@ from app.encounters.queries import (
     user_names,
 )
 from app.encounters.routes import error_text
-from app.errands.policy import pair_decision
 from app.extensions import db
 from app.models import Elder, HelperProfile, utcnow
+from app.policy import pair_decision
 from app.security import login_only, roles_required
 
 RECENT = 10

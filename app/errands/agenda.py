@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.errands.policy import may_see_org
 from app.errands.requests import local_to_utc
 from app.extensions import db
 from app.i18n import HELSINKI
@@ -28,6 +27,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.policy import may_see_org
 
 #: An errand still without a helper this close to its start needs attention.
 SOON = timedelta(hours=48)

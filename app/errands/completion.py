@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from app.audit import record
 from app.errands.states import (
-    LIVE_STATES,
     ErrandError,
     _assignments,
     _clip,
@@ -24,6 +23,7 @@ from app.errands.states import (
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import Assignment, Encounter, EncounterParticipant, Errand, Offer, User, utcnow
+from app.vocabulary import LIVE_ERRAND_STATES
 
 #: Longest report a helper can give, in minutes.
 MAX_REPORT_MINUTES = 24 * 60
@@ -71,7 +71,7 @@ def mark_done(
         raise ErrandError("not_yours")
     errand = _lock_errand(assignment.errand_id)
     db.session.refresh(assignment)
-    if assignment.status != "active" or errand.state not in LIVE_STATES:
+    if assignment.status != "active" or errand.state not in LIVE_ERRAND_STATES:
         raise ErrandError("not_active", status=assignment.status)
     now = utcnow()
     if not report_allowed(errand, now):

@@ -25,7 +25,6 @@ from app.errands.forms import (
     RequestForm,
 )
 from app.errands.matching_service import CandidateList, rank_candidates
-from app.errands.policy import coordinator_may_see_elder, coordinator_may_see_errand, may_see_org, org_scope
 from app.errands.reasons import event_note, explain
 from app.errands.requests import (
     RequestError,
@@ -40,6 +39,7 @@ from app.extensions import db
 from app.i18n import current_language
 from app.inputs import to_int
 from app.models import Elder, Errand, TaskType, User, utcnow
+from app.policy import coordinator_may_see_elder, coordinator_may_see_errand, may_see_org, org_scope
 from app.security import is_safe_next, roles_required
 from app.ui import blocks, nav
 

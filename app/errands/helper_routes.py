@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import audit
-from app.errands import bp, policy
+from app import audit, policy
+from app.errands import bp
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
 from app.errands.helper_forms import ActionForm, ReportForm, WithdrawForm
 from app.errands.helper_views import board, my_errands, next_errand, own_assignment, visible_details

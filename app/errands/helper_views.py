@@ -21,7 +21,6 @@ from app.db_setup import plan_once
 from app.errands.eligibility import SPEC_COLUMNS, candidate_from_profile, join_spec_tables, spec_from_row
 from app.errands.lifecycle import is_late_withdrawal, report_allowed
 from app.errands.messages import place_name
-from app.errands.policy import board_condition, helper_may_act_on_assignment, helper_may_see_details
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching.geo import bounding_box
@@ -29,6 +28,7 @@ from app.matching.score import HelperCandidate, hard_rules
 from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Municipality, Offer, TaskType, Village
 from app.models.base import UTCDateTime
 from app.phones import display_phone
+from app.policy import board_condition, helper_may_act_on_assignment, helper_may_see_details
 
 #: How many finished errands "My errands" lists.
 PAST_LIMIT = 20
@@ -156,7 +156,7 @@ def _board_statement(with_box: bool) -> sa.Select:
         .where(
             Errand.state.in_(("open", "offered")),
             Errand.starts_at > sa.bindparam("now", type_=UTCDateTime()),
-            # The organization rule (app.errands.policy): their organization's
+            # The organization rule (app.policy): their organization's
             # errands and its partners' in the municipalities it serves.
             board_condition(sa.bindparam("org_id", type_=sa.Integer), sa.bindparam("user_id", type_=sa.Integer)),
             sa.or_(near, Errand.id.in_(sa.bindparam("pending_ids", expanding=True))),
@@ -168,7 +168,7 @@ def _board_statement(with_box: bool) -> sa.Select:
 def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[BoardItem]:
     """Open errands the helper may take: their pending offers first, then nearest first.
 
-    Errands the organization rule lets them see (:func:`app.errands.policy.board_condition`)
+    Errands the organization rule lets them see (:func:`app.policy.board_condition`)
     that start in the future and still
     need helpers; hard rules (approval, pause, consent, minors' hours, busy,
     distance) apply, except distance for errands offered to them. Errands they

@@ -59,9 +59,7 @@ from app.errands.completion import (
     report_allowed,
 )
 from app.errands.eligibility import exclusions_for
-from app.errands.policy import helper_may_be_offered, helper_may_see_errand, helper_may_take
 from app.errands.states import (
-    LIVE_STATES,
     TERMINAL_STATES,
     TRANSITIONS,
     ErrandError,
@@ -77,11 +75,11 @@ from app.errands.states import (
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import Assignment, CoordinatorAlert, Errand, HelperProfile, Offer, SmsMessage, User, utcnow
+from app.policy import helper_may_be_offered, helper_may_see_errand, helper_may_take
 
 __all__ = [
     "CANCEL_KINDS",
     "DETAILS_VISIBLE_AFTER_END",
-    "LIVE_STATES",
     "MAX_REPORT_MINUTES",
     "TERMINAL_STATES",
     "TRANSITIONS",
@@ -132,7 +130,7 @@ def offer_errand(
     a hard rule excludes (not approved, paused, suspended, minor without
     consent or outside 08-20, busy); distance is not checked here because the
     coordinator chose them. Helpers the organization rule
-    (:mod:`app.errands.policy`) keeps from the errand are never offered it.
+    (:mod:`app.policy`) keeps from the errand are never offered it.
     A closed offer (taken, expired, cancelled) is reopened. Raises ErrandError
     ``not_allowed_transition`` (errand not open or
     offered) or ``too_late`` (already started).
@@ -252,7 +250,7 @@ def accept_errand(errand_id: int, helper_id: int, *, via: str, by_user: User | N
     should still commit); ``already_assigned`` (this helper has it already);
     ``offer_closed`` (cancelled, expired or done); ``too_late`` (started);
     ``not_eligible`` (``details["codes"]`` lists the hard rules, or
-    ``other_organization`` when :mod:`app.errands.policy` refuses).
+    ``other_organization`` when :mod:`app.policy` refuses).
     """
     profile = db.session.get(HelperProfile, helper_id)
     target = db.session.get(Errand, errand_id)

@@ -12,7 +12,7 @@ into its inputs without loading every helper into Python:
      08-20, busy helpers and helpers a little too far are read and shown as
      *excluded* with their reason; not approved and suspended ones are not);
    * of the errand's organization **or** of a partner organization that
-     serves the person's municipality (:mod:`app.errands.policy`: an explicit
+     serves the person's municipality (:mod:`app.policy`: an explicit
      partnership an admin manages, not every organization of the place);
    * within reach: squared degree distance (longitude scaled by
      cos(latitude)) at most their own ``max_distance_km`` plus 25 % and 1 km,
@@ -73,7 +73,6 @@ from app.errands.eligibility import (
     spec_from_errand,
     spec_from_row,
 )
-from app.errands.policy import account_members_sql, errand_network_sql, helper_network_sql
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching import score
@@ -89,6 +88,7 @@ from app.models import (
     utcnow,
 )
 from app.models.base import UTCDateTime
+from app.policy import account_members_sql, errand_network_sql, helper_network_sql
 
 MAX_TRAVEL_KM = 50.0
 #: The box is read nearest ring first (squares with these half-widths, km).
@@ -225,7 +225,7 @@ def _approved(p) -> sa.ColumnElement:
 def _network() -> sa.CTE:
     """The organizations whose helpers may be offered the errand: its own and the
     partners that serve the person's municipality (the rule is
-    :func:`app.errands.policy.errand_network_sql`)."""
+    :func:`app.policy.errand_network_sql`)."""
     return errand_network_sql(_param("org_id"), _param("muni_id")).cte("net")
 
 

@@ -46,9 +46,9 @@ from app.models import (
     User,
     utcnow,
 )
+from app.vocabulary import LIVE_ERRAND_STATES
 
 #: Errand states that are not finished: their short codes must stay unique.
-ACTIVE_STATES = ("open", "offered", "assigned")
 MAX_REPEAT_DAYS = 183  # "at most six months"
 FLEXIBLE_DEFAULT_TIME = time(9, 0)
 MAX_FLEXIBLE_DAYS = 31
@@ -308,7 +308,7 @@ class ShortCodes:
     def __init__(self, rng: random.Random | None = None) -> None:
         self.rng = rng or random.SystemRandom()
         self.taken: set[str] = set(
-            db.session.scalars(sa.select(Errand.short_code).where(Errand.state.in_(ACTIVE_STATES)))
+            db.session.scalars(sa.select(Errand.short_code).where(Errand.state.in_(LIVE_ERRAND_STATES)))
         )
 
     def new(self) -> str:
@@ -491,7 +491,7 @@ def cancel_request(request_id: int, *, by_user: User, by_kind: str, reason: str,
     coming = list(
         db.session.scalars(
             sa.select(Errand.id)
-            .where(Errand.request_id == req.id, Errand.state.in_(ACTIVE_STATES), Errand.starts_at >= now)
+            .where(Errand.request_id == req.id, Errand.state.in_(LIVE_ERRAND_STATES), Errand.starts_at >= now)
             .order_by(Errand.starts_at)
         )
     )

@@ -20,7 +20,6 @@ TRANSITIONS: dict[str, set[str]] = {
     "expired": set(),
     "no_show": set(),
 }
-LIVE_STATES = frozenset({"open", "offered", "assigned"})
 TERMINAL_STATES = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
 ACTOR_KINDS = ("coordinator", "helper", "elder", "relative", "system", "sms")
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.errands import policy
+from app import policy
 from app.extensions import db
 from app.helpers import bp
 from app.helpers.consent import current_consent, request_consent

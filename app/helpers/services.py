@@ -27,9 +27,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from app import policy
 from app.audit import record
 from app.auth.sessions import end_all_sessions
-from app.errands import policy
 from app.errands.messages import helper_language
 from app.errands.states import transition
 from app.extensions import db
@@ -44,12 +44,12 @@ from app.models import (
     User,
     utcnow,
 )
+from app.vocabulary import LIVE_ERRAND_STATES
 
 ADULT_AGE = 18
 MIN_AGE = 13
 DELETED_NAME = "Poistettu"
 #: Errand states that still need or have helpers (an assignment can be taken back from them).
-LIVE_ERRAND_STATES = ("open", "offered", "assigned")
 MAX_PAUSE_DAYS = 366
 
 

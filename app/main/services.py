@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.errands import policy
+from app import policy
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow

@@ -57,6 +57,8 @@ from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from app import vocabulary
+
 from .geo import EARTH_RADIUS_KM
 
 __all__ = [
@@ -101,12 +103,8 @@ PARTS_OF_DAY: Final[tuple[str, ...]] = tuple(PART_OF_DAY_HOURS)
 MINOR_HOURS: Final[tuple[int, int]] = (8, 20)
 
 TASK_TYPES: Final[frozenset[str]] = frozenset({"shopping", "post", "walk", "company", "errand", "outdoor", "digital"})
-ELDER_PROFILES: Final[frozenset[str]] = frozenset(
-    {"yhteisoaktiivi", "arjen_aktivisti", "koti_kunniaan", "kotoilija", "rutinoitunut"}
-)
-YOUTH_PROFILES: Final[frozenset[str]] = frozenset(
-    {"vahaan_tyytyvat", "arjen_pyorittajat", "tulevaisuususkoiset", "toivokkaat"}
-)
+ELDER_PROFILES: Final[frozenset[str]] = frozenset(vocabulary.ELDER_PROFILES)
+YOUTH_PROFILES: Final[frozenset[str]] = frozenset(vocabulary.YOUTH_PROFILES)
 
 #: Weights and penalties, in points.  A typical good match scores ~100.
 WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(

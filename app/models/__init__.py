@@ -2,16 +2,15 @@
 
 from app.models.audit import AuditLog
 from app.models.base import Base, utcnow
-from app.models.elder import CONTACT_CHANNELS, ELDER_PROFILES, ContactPerson, Elder
+from app.models.elder import CONTACT_CHANNELS, ContactPerson, Elder
 from app.models.encounter import CheckIn, Encounter, EncounterParticipant, StageOverride
-from app.models.errand import ERRAND_STATES, Assignment, Errand, ErrandEvent, HelpRequest, Offer, TaskType
+from app.models.errand import Assignment, Errand, ErrandEvent, HelpRequest, Offer, TaskType
 from app.models.messaging import CoordinatorAlert, ProviderErasure, SmsMessage, SmsOptOut
 from app.models.org import ORGANIZATION_KINDS, Municipality, Organization, Village
 from app.models.user import (
     HELPER_STATUSES,
     ROLES,
     TRANSPORTS,
-    YOUTH_PROFILES,
     GuardianConsent,
     HelperProfile,
     User,
@@ -20,13 +19,10 @@ from app.models.user import (
 
 __all__ = [
     "CONTACT_CHANNELS",
-    "ELDER_PROFILES",
-    "ERRAND_STATES",
     "HELPER_STATUSES",
     "ORGANIZATION_KINDS",
     "ROLES",
     "TRANSPORTS",
-    "YOUTH_PROFILES",
     "Assignment",
     "AuditLog",
     "Base",

@@ -11,7 +11,6 @@ from app.crypto import EncryptedText
 from app.models.base import Base, TimestampMixin
 from app.models.org import Municipality, Organization, Village
 
-ELDER_PROFILES = ("yhteisoaktiivi", "arjen_aktivisti", "koti_kunniaan", "kotoilija", "rutinoitunut")
 CONTACT_CHANNELS = ("sms_self", "sms_relative", "coordinator_call")
 
 

@@ -11,8 +11,6 @@ from app.models.base import Base, TimestampMixin, utcnow
 from app.models.elder import ContactPerson, Elder
 from app.models.user import HelperProfile, User
 
-ERRAND_STATES = ("open", "offered", "assigned", "done", "cancelled", "withdrawn", "no_show", "expired")
-
 
 class TaskType(Base):
     """A kind of help; the list is kept by admins."""

@@ -16,7 +16,7 @@ organization_municipalities = sa.Table(
 
 #: An explicit, admin-managed partnership between two organizations: each one's
 #: helpers may be offered, see and take the other's errands in the municipalities
-#: the helper's own organization serves (the rule lives in app.errands.policy).
+#: the helper's own organization serves (the rule lives in app.policy).
 #: Stored in both directions (one row per side) so either side is one index
 #: lookup; app.admin.services adds and removes both rows together.
 organization_partnerships = sa.Table(

@@ -68,7 +68,6 @@ class User(UserMixin, TimestampMixin, Base):
 
 HELPER_STATUSES = ("pending", "approved", "suspended")
 TRANSPORTS = ("foot", "bike", "moped", "car")
-YOUTH_PROFILES = ("vahaan_tyytyvat", "arjen_pyorittajat", "tulevaisuususkoiset", "toivokkaat")
 
 
 class HelperProfile(TimestampMixin, Base):

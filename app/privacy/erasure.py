@@ -51,6 +51,7 @@ from app.models import (
 )
 from app.privacy import people, provider
 from app.privacy.labels import REASON_CODES, reason_text
+from app.vocabulary import LIVE_ERRAND_STATES
 
 #: Audit detail keys that never hold personal data: kept when the rest is removed.
 SAFE_AUDIT_KEYS = frozenset(
@@ -92,7 +93,6 @@ SAFE_AUDIT_KEYS = frozenset(
     }
 )
 PENDING_SMS = ("queued", "held")
-COMING_STATES = ("open", "offered", "assigned")
 REASON_MAX = 300
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{4,}\d")
 
@@ -151,7 +151,7 @@ def coming_errands(elder: Elder, now: datetime | None = None) -> int:
     """How many of the resident's errands are still to come (they block erasure)."""
     return db.session.scalar(
         sa.select(sa.func.count(Errand.id)).where(
-            Errand.elder_id == elder.id, Errand.state.in_(COMING_STATES), Errand.starts_at >= (now or utcnow())
+            Errand.elder_id == elder.id, Errand.state.in_(LIVE_ERRAND_STATES), Errand.starts_at >= (now or utcnow())
         )
     )
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from app.errands import policy
+from app import policy
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import Municipality, Organization, User
@@ -66,7 +66,7 @@ def local_midnight(day: date) -> datetime:
 
 
 def allowed_organizations(user: User) -> list[Organization]:
-    """Organizations a user may report on: their scope in :mod:`app.errands.policy`."""
+    """Organizations a user may report on: their scope in :mod:`app.policy`."""
     return policy.scope_organizations(user)
 
 
@@ -86,7 +86,7 @@ def build_scope(
 ) -> ReportScope:
     """The scope of a report for ``user``; raises `ReportError` for a filter outside their own.
 
-    The organizations come from :mod:`app.errands.policy` (a coordinator's own, an
+    The organizations come from :mod:`app.policy` (a coordinator's own, an
     admin's every one); a chosen organization must be one of them.
     """
     if until < since:

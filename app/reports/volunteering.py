@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errands import policy
+from app import policy
 from app.extensions import db
 from app.models import Assignment, Encounter, EncounterParticipant, Errand, HelperProfile, Organization, TaskType, User
 from app.reports.services import DONE_MINUTES

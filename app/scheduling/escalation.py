@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.alerts import raise_alert
 from app.extensions import db
 from app.models import CoordinatorAlert, Errand
 from app.scheduling.settings import setting
-from app.sms.alerts import raise_alert
 
 log = logging.getLogger(__name__)
 

@@ -27,13 +27,13 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.alerts import raise_alert
 from app.errands.messages import elder_recipient, helper_language
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import Assignment, Elder, Encounter, Errand, HelperProfile, SmsMessage
 from app.scheduling.settings import setting
 from app.sms import texts
-from app.sms.alerts import raise_alert
 from app.sms.outbox import queue_sms
 
 LOOKAHEAD = timedelta(days=2)

@@ -71,10 +71,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from app.alerts import raise_alert
 from app.extensions import db
 from app.models import ContactPerson, Elder, Errand, HelperProfile, SmsMessage, SmsOptOut, utcnow
 from app.sms import rules
-from app.sms.alerts import raise_alert
 from app.sms.backends import (
     LookupFailed,
     ProviderCopy,

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.alerts import raise_alert
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -44,15 +45,14 @@ from app.models import (
     utcnow,
 )
 from app.sms import keywords
-from app.sms.alerts import raise_alert
 from app.sms.dispatcher import record_opt_out
 from app.sms.people import Sender, identify, normal_phone, set_opt_out_flags
 from app.sms.texts import refusal_reply, reply_text, sms_language
 from app.sms.webhook_input import webhook_fields
+from app.vocabulary import LIVE_ERRAND_STATES
 
 log = logging.getLogger(__name__)
 
-ACTIVE_STATES = ("open", "offered", "assigned")
 FEEDBACK_REPLY_DAYS = 14
 CANCEL_WITHOUT_CODE_DAYS = 14
 
@@ -243,7 +243,7 @@ def _start(sender: Sender, lang: str) -> Outcome:
 def _active_errand(code: str) -> Errand | None:
     return db.session.scalar(
         sa.select(Errand)
-        .where(Errand.short_code == code, Errand.state.in_(ACTIVE_STATES))
+        .where(Errand.short_code == code, Errand.state.in_(LIVE_ERRAND_STATES))
         .order_by(Errand.starts_at.desc())
         .limit(1)
     )
@@ -262,7 +262,7 @@ def _helper_command(sender: Sender, command: keywords.Command, lang: str, now: d
             db.session.scalars(
                 sa.select(Errand)
                 .join(Offer, Offer.errand_id == Errand.id)
-                .where(Offer.helper_id == helper.id, Offer.status == "pending", Errand.state.in_(ACTIVE_STATES))
+                .where(Offer.helper_id == helper.id, Offer.status == "pending", Errand.state.in_(LIVE_ERRAND_STATES))
                 .where(Errand.starts_at > now)
             )
         )
@@ -327,7 +327,7 @@ def _cancel(sender: Sender, command: keywords.Command, lang: str, now: datetime)
             db.session.scalars(
                 sa.select(Errand).where(
                     Errand.elder_id.in_(elder_ids),
-                    Errand.state.in_(ACTIVE_STATES),
+                    Errand.state.in_(LIVE_ERRAND_STATES),
                     Errand.starts_at > now,
                     Errand.starts_at < now + timedelta(days=CANCEL_WITHOUT_CODE_DAYS),
                 )

@@ -8,11 +8,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import alerts
 from app.extensions import db
 from app.inputs import to_int
 from app.phones import display_phone
 from app.security import roles_required
-from app.sms import alerts, bp, labels, services
+from app.sms import bp, labels, services
 from app.sms.forms import ActionForm, LogFilterForm, SendForm
 from app.sms.rules import STATUS_RANK
 

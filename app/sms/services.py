@@ -13,8 +13,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from app import policy
 from app.audit import record
-from app.errands import policy
 from app.errands.messages import helper_language
 from app.extensions import db
 from app.inputs import to_int
@@ -153,7 +153,7 @@ def parties(messages: list[SmsMessage]) -> dict[int, Party]:
 
 
 def user_organizations(user: User) -> list[Organization]:
-    """The organizations the user may send for (:func:`app.errands.policy.scope_organizations`)."""
+    """The organizations the user may send for (:func:`app.policy.scope_organizations`)."""
     return policy.scope_organizations(user)
 
 

@@ -113,7 +113,7 @@ def helper_feedback_text(errand: Errand, language: str) -> str:
 # --------------------------------------------------------------------------
 
 
-#: The reason codes of a refused accept (:mod:`app.errands.policy`, :mod:`app.errands.eligibility`)
+#: The reason codes of a refused accept (:mod:`app.policy`, :mod:`app.errands.eligibility`)
 #: that have their own short answer (``refused_<code>`` in :func:`reply_text`), most telling first:
 #: a suspended helper is also "not approved", but the hold is what they must hear about.
 REFUSAL_REPLIES = ("other_organization", "suspended", *(c for c in EXCLUSION_CODES if c != "suspended"))

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from app.extensions import db as _db
 from app.models import (
-    ERRAND_STATES,
     Assignment,
     Elder,
     Encounter,
@@ -25,6 +24,7 @@ from app.models import (
     User,
 )
 from app.places import ensure_places, ensure_task_types
+from app.vocabulary import ERRAND_STATES
 from bench.datagen import Spec, generate
 from bench.geography import CENTRES, in_finland
 

@@ -62,7 +62,7 @@ def test_the_prefilter_reads_exactly_the_network_helpers_who_can_reach_the_perso
     elder.lat, elder.lon = centre
     partner = make.organization(name="Kajaanin seurakunta", municipalities=("Kajaani",))
     make.partnership(org, partner)
-    # Serves the place but is no partner: its helpers are never read (app.errands.policy).
+    # Serves the place but is no partner: its helpers are never read (app.policy).
     not_partner = make.organization(name="Kajaanin eläkeläiset", municipalities=("Kajaani",))
     elsewhere = make.organization(name="Kuhmon 4H", municipalities=("Kuhmo",))
     make.partnership(org, elsewhere)  # a partner, but it does not serve the person's municipality

@@ -1,5 +1,5 @@
 """Coordinators see and change their own organizations' people, pairs and
-encounters only (app.errands.policy): the pair pages, the stage overrides and
+encounters only (app.policy): the pair pages, the stage overrides and
 the encounter filter no longer show or change another organization's people.
 Of a partner's helper on their own older resident's pair they see the display
 name only."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.errands import policy
+from app import policy
 from app.models import AuditLog
 from app.models.org import organization_partnerships as op
 

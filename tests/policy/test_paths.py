@@ -1,4 +1,4 @@
-"""Every path that offers, shows or hands over an errand asks app.errands.policy,
+"""Every path that offers, shows or hands over an errand asks app.policy,
 and refuses exactly what it refuses: a helper of the errand's organization and of
 a partner that serves the person's municipality may; a partner elsewhere and an
 organization of the same place without a partnership may not."""
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app import policy
 from app.admin.services import remove_partnership
-from app.errands import policy
 from app.errands.helper_views import board, visible_details
 from app.errands.lifecycle import ErrandError, accept_errand, decline_offer, offer_errand
 from app.errands.matching_service import rank_candidates

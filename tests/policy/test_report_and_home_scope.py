@@ -1,5 +1,5 @@
 """A coordinator's report and start-page counts hold their own organizations' people
-only, whatever partnerships there are: both ask :mod:`app.errands.policy`."""
+only, whatever partnerships there are: both ask :mod:`app.policy`."""
 
 from __future__ import annotations
 

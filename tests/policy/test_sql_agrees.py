@@ -11,7 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from app.errands import policy
+from app import policy
 from app.errands.helper_views import _board_statement
 from app.models import Elder, Errand, HelperProfile, utcnow
 
@@ -47,7 +47,7 @@ def _board_ids(helper: HelperProfile, errand_ids: list[int]) -> set[int]:
 
 
 def _network_helper_ids(db, errand: Errand) -> set[int]:
-    """The ranking's network condition (app.errands.policy.errand_network_sql and
+    """The ranking's network condition (app.policy.errand_network_sql and
     helper_network_sql), as the candidate statement uses it."""
     network = policy.errand_network_sql(
         sa.bindparam("org_id", type_=sa.Integer), sa.bindparam("muni_id", type_=sa.Integer)

@@ -14,13 +14,13 @@ from datetime import time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.alerts import raise_alert
 from app.encounters.operations import set_override
 from app.errands.completion import mark_done
 from app.errands.lifecycle import accept_errand
 from app.errands.requests import RequestInput, create_request
 from app.models import CheckIn, ContactPerson, Elder, Errand, HelperProfile, TaskType, User, utcnow
 from app.scheduling.jobs import job_dispatch_sms
-from app.sms.alerts import raise_alert
 from app.sms.inbound import receive
 from tests.errands_coordinator.conftest import local_today
 from tests.sms.support import fake_twilio  # noqa: F401  (the real twilio client against the fake)

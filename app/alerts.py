@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.errands import policy
+from app import policy
 from app.extensions import db
 from app.models import CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow
 
@@ -107,7 +107,7 @@ def describe(alert: CoordinatorAlert) -> str:
 
 
 def scope_filter(column, user: User):
-    """Rows of the user's organizations (admins: all): :func:`app.errands.policy.scope_condition`."""
+    """Rows of the user's organizations (admins: all): :func:`app.policy.scope_condition`."""
     return policy.scope_condition(user, column)
 
 
