@@ -1,5 +1,4 @@
-from flask import Blueprint
+from app.admin import audit_routes, routes  # noqa: F401  (each page module registers its routes on bp)
+from app.admin.blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from app.admin import audit_routes, routes  # noqa: E402,F401
+__all__ = ["bp"]

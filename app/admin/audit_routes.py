@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 
-from app.admin import bp
 from app.admin.audit_log import ACTION_LABELS, SUBJECT_LABELS, AuditFilterForm, actors_of, entries
+from app.admin.blueprint import bp
 from app.extensions import db
 from app.security import roles_required
 from app.ui import blocks

@@ -5,7 +5,8 @@ from flask import abort, flash, make_response, redirect, render_template, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin import bp, services
+from app.admin import services
+from app.admin.blueprint import bp
 from app.admin.forms import (
     ERROR_MESSAGES,
     ORGANIZATION_KIND_LABELS,

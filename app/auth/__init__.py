@@ -1,5 +1,4 @@
-from flask import Blueprint
+from app.auth import routes  # noqa: F401  (each page module registers its routes on bp)
+from app.auth.blueprint import bp
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-from app.auth import routes  # noqa: E402,F401
+__all__ = ["bp"]

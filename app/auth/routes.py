@@ -4,7 +4,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app import abuse
 from app.audit import record
-from app.auth import bp
+from app.auth.blueprint import bp
 from app.auth.forms import LoginForm, LogoutForm
 from app.auth.services import authenticate, home_endpoint, login_limits
 from app.auth.sessions import end_session, start_session

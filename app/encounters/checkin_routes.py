@@ -8,7 +8,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.encounters import bp, labels, services, wellbeing
+from app.encounters import labels, services, wellbeing
+from app.encounters.blueprint import bp
 from app.encounters.forms import checkin_form_class
 from app.encounters.operations import EncounterError, record_checkin
 from app.encounters.queries import can_see_elder, can_see_helper, checkin_series, org_scope

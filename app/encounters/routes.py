@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import policy
-from app.encounters import bp, labels
+from app.encounters import labels
+from app.encounters.blueprint import bp
 from app.encounters.forms import EncounterFilterForm, EncounterForm, FeedbackForm, choices
 from app.encounters.operations import MAX_FUTURE, EncounterError, EncounterInput, log_encounter, record_feedback
 from app.encounters.queries import (

@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.encounters import bp, labels, services
+from app.encounters import labels, services
+from app.encounters.blueprint import bp
 from app.encounters.forms import EmptyForm, OverrideForm
 from app.encounters.operations import EncounterError, clear_override, set_override
 from app.encounters.queries import (

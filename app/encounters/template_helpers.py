@@ -6,7 +6,8 @@ from typing import Any
 
 from flask_login import current_user
 
-from app.encounters import bp, checkin_services, labels, services, wellbeing
+from app.encounters import checkin_services, labels, services, wellbeing
+from app.encounters.blueprint import bp
 from app.encounters.queries import EncounterFilter, can_see_elder, encounter_rows, search_encounters
 from app.extensions import db
 from app.models import CheckIn, Elder, utcnow

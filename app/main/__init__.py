@@ -1,5 +1,4 @@
-from flask import Blueprint
+from app.main import routes  # noqa: F401  (each page module registers its routes on bp)
+from app.main.blueprint import bp
 
-bp = Blueprint("main", __name__)
-
-from app.main import routes  # noqa: E402,F401
+__all__ = ["bp"]

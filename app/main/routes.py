@@ -2,7 +2,7 @@ from flask import current_app, jsonify, redirect, render_template, session, url_
 from flask_login import current_user
 
 from app.extensions import csrf, db
-from app.main import bp
+from app.main.blueprint import bp
 from app.main.forms import LanguageForm
 from app.main.services import coordinator_overview, database_ok
 from app.security import public, roles_required, safe_next

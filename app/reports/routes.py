@@ -15,7 +15,7 @@ from app.audit import record
 from app.extensions import db
 from app.i18n import current_language, to_local
 from app.models import Municipality, Organization, utcnow
-from app.reports import bp
+from app.reports.blueprint import bp
 from app.reports.cache import report_for
 from app.reports.certificate import CertificateInput, build_certificate, certificate_filename
 from app.reports.csv_export import write_csv

@@ -1,0 +1,5 @@
+"""The auth area's blueprint and its places in the navigation; the pages import ``bp`` from here."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
