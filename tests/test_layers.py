@@ -99,7 +99,7 @@ def _imports_inside_functions(path: Path) -> list[str]:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno} from {node.module}")
             elif isinstance(node, ast.ImportFrom) and node.level:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno} from .{node.module or ''}")
-    return found
+    return sorted(set(found))
 
 
 def test_app_modules_are_imported_at_the_top_of_a_module():

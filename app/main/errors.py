@@ -8,6 +8,8 @@ from flask import g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from app.extensions import db
+
 log = logging.getLogger(__name__)
 
 #: How long a client is asked to wait after a database outage (seconds).
@@ -68,8 +70,6 @@ def register(app) -> None:
         log.error("Database unavailable on %s %s", request.method, request.path, exc_info=exc)
         from flask_login import AnonymousUserMixin
 
-        from app.extensions import db
-
         with contextlib.suppress(sa.exc.SQLAlchemyError):
             db.session.rollback()
         # The page itself must not need the database: no user is loaded for it.
@@ -86,7 +86,6 @@ def register(app) -> None:
 
     @app.errorhandler(500)
     def server_error(_e):
-        from app.extensions import db
 
         db.session.rollback()
         return page(500, _("Something went wrong"), _("The error was logged. Please try again in a moment."))

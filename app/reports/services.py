@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from app.encounters.services import checkin_changes, stage_funnel
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -567,8 +568,6 @@ def build_report(scope: ReportScope, *, locale: str = "fi", stage_reads: bool = 
 
 def _stage_reads(scope: ReportScope) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The stage funnel and check-in changes, from the encounters area."""
-    from app.encounters.services import checkin_changes, stage_funnel
-
     last_moment = scope.end - timedelta(microseconds=1)
     funnel = stage_funnel(scope.organization_ids, scope.municipality_id, scope.start, last_moment, scope.now)
     checkins = checkin_changes(scope.organization_ids, scope.municipality_id, scope.start, last_moment)

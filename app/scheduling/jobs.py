@@ -12,17 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.auth.sessions import purge_sessions
+from app.errands.lifecycle import expire_offers
+from app.errands.requests import generate_due_errands
 from app.extensions import db
 from app.models import utcnow
+from app.privacy import provider
+from app.privacy.retention import anonymise_expired
 from app.scheduling import escalation, reminders, retention
+from app.sms.dispatcher import dispatch_outbox
 
 log = logging.getLogger(__name__)
 
 
 def job_dispatch_sms(now: datetime | None = None, *, should_stop: Callable[[], bool] | None = None) -> int:
     """Send the due messages of the SMS outbox."""
-    from app.sms.dispatcher import dispatch_outbox
-
     return dispatch_outbox(now or utcnow(), should_stop=should_stop).sent
 
 
@@ -39,7 +43,6 @@ def job_escalate(now: datetime | None = None) -> int:
 
 
 def job_expire_offers(now: datetime | None = None) -> int:
-    from app.errands.lifecycle import expire_offers
 
     count = expire_offers(now or utcnow())
     db.session.commit()
@@ -47,7 +50,6 @@ def job_expire_offers(now: datetime | None = None) -> int:
 
 
 def job_generate_errands(now: datetime | None = None) -> int:
-    from app.errands.requests import generate_due_errands
 
     count = generate_due_errands(now or utcnow())
     db.session.commit()
@@ -61,7 +63,6 @@ def job_feedback_requests(now: datetime | None = None) -> int:
 
 
 def job_purge(now: datetime | None = None) -> int:
-    from app.auth.sessions import purge_sessions
 
     now = now or utcnow()
     count = retention.purge(now) + purge_sessions(now)
@@ -72,7 +73,6 @@ def job_purge(now: datetime | None = None) -> int:
 def job_anonymise_ended(now: datetime | None = None) -> int:
     """Clear notes of ended residents and erase those ended longer ago than
     ``PERSON_RETENTION_MONTHS``; logs the report, returns how many residents it changed."""
-    from app.privacy.retention import anonymise_expired
 
     report = anonymise_expired(now or utcnow())
     db.session.commit()
@@ -83,9 +83,8 @@ def job_anonymise_ended(now: datetime | None = None) -> int:
 def job_provider_erasure(now: datetime | None = None) -> int:
     """Delete at the SMS provider the copies of erased people's messages (retried
     until the provider confirms); logs the report, returns how many were finished."""
-    from app.privacy.provider import run
 
-    report = run(now or utcnow())
+    report = provider.run(now or utcnow())
     if report.done or report.retrying:
         log.info("Provider copies of erased people's SMS: %s", report.as_dict())
     return report.done

@@ -22,6 +22,8 @@ from flask import Flask
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
+from app.extensions import db
+
 log = logging.getLogger(__name__)
 
 
@@ -122,7 +124,6 @@ class PostgresAdvisoryLock:
 
 def build_lock(app: Flask) -> SchedulerLock:
     """The lock that fits the app's database."""
-    from app.extensions import db
 
     with app.app_context():
         engine = db.engine

@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
+from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import utcnow
 from app.scheduling.jobs import JOBS, JobSpec, job_dispatch_sms
@@ -173,7 +174,6 @@ class SchedulerRunner:
 
 def run_job(app: Flask, spec: JobSpec, *, now: datetime | None = None, should_stop=None) -> int:
     """Run one job in its own application context; errors are logged, never raised."""
-    from app.extensions import db
 
     with app.app_context():
         try:
