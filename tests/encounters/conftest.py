@@ -92,20 +92,6 @@ def helper_answers(role: int, future: int) -> dict[str, int]:
     return {"meaningful_role": role, "future_belief": future}
 
 
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch):
-    """Factories hash every test user's password with scrypt; these tests are not about
-    passwords, so a cheap (still real) hash keeps the area fast."""
-    from werkzeug.security import generate_password_hash
-
-    from app.models import User
-
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="pbkdf2:sha256:1000")
-
-    monkeypatch.setattr(User, "set_password", set_password)
-
-
 @pytest.fixture()
 def enc(db) -> EncounterMaker:
     return EncounterMaker(db.session)

@@ -28,20 +28,6 @@ def at_local(day: date, hour: int, minute: int = 0) -> datetime:
     return local_to_utc(day, time(hour, minute))
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(monkeypatch):
-    """Accounts made in these tests get a cheap password hash: the scrypt cost of
-    every factory user and login would dominate the run time. Logging in still
-    checks the password for real."""
-    from werkzeug.security import generate_password_hash
-
-    import app.models.user as user_module
-
-    monkeypatch.setattr(
-        user_module, "generate_password_hash", lambda password: generate_password_hash(password, "pbkdf2:sha256:1000")
-    )
-
-
 @pytest.fixture()
 def org(make):
     return make.organization(name="Kajaanin 4H")

@@ -10,18 +10,6 @@ from app.models import Elder, Errand, HelperProfile, Organization, User
 from tests.sms.support import build, in_days, twilio_token  # noqa: F401
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(monkeypatch):
-    """Cheap password hashes for the many accounts made here (login still checks them)."""
-    from werkzeug.security import generate_password_hash
-
-    import app.models.user as user_module
-
-    monkeypatch.setattr(
-        user_module, "generate_password_hash", lambda password: generate_password_hash(password, "pbkdf2:sha256:1000")
-    )
-
-
 @dataclass
 class World:
     """Kajaani: the errand's organization (own), a partner that serves Kajaani, a

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import db as _db
@@ -282,17 +281,6 @@ def _signed_in(app, role: str, users: dict) -> tuple[FormClient, str]:
 
 def _is_login_redirect(response) -> bool:
     return response.status_code in (301, 302, 303) and "/auth/login" in response.headers.get("Location", "")
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(monkeypatch):
-    from werkzeug.security import generate_password_hash
-
-    import app.models.user as user_module
-
-    monkeypatch.setattr(
-        user_module, "generate_password_hash", lambda password: generate_password_hash(password, "pbkdf2:sha256:1000")
-    )
 
 
 def test_every_route_has_a_matrix_entry(app):

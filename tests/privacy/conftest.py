@@ -64,17 +64,6 @@ class Scenario:
     bystander: Elder
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(monkeypatch):
-    from werkzeug.security import generate_password_hash
-
-    import app.models.user as user_module
-
-    monkeypatch.setattr(
-        user_module, "generate_password_hash", lambda password: generate_password_hash(password, "pbkdf2:sha256:1000")
-    )
-
-
 @pytest.fixture()
 def org(make):
     return make.organization(name="Kajaanin seurakunta", kind="parish")

@@ -56,18 +56,6 @@ from app.models import (
 _codes = itertools.count(500)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(monkeypatch):
-    """The world has many accounts; a cheap hash keeps these tests fast (logins still check it)."""
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr(
-        User,
-        "set_password",
-        lambda self, pw: setattr(self, "password_hash", generate_password_hash(pw, "pbkdf2:sha256:1000")),
-    )
-
-
 @dataclass
 class World:
     now: datetime
