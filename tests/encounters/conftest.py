@@ -1,14 +1,11 @@
 """Fixtures for the encounters area: encounters and check-ins written straight to
-the database, and a query counter."""
+the database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from app.encounters import wellbeing
 from app.models import CheckIn, Encounter, EncounterParticipant, utcnow
@@ -95,34 +92,6 @@ def helper_answers(role: int, future: int) -> dict[str, int]:
 @pytest.fixture()
 def enc(db) -> EncounterMaker:
     return EncounterMaker(db.session)
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.count = 0
-        self.statements: list[str] = []
-
-
-@pytest.fixture()
-def count_queries(db):
-    """``with count_queries() as q: ...`` then ``q.count`` is the number of SQL statements run."""
-
-    @contextmanager
-    def counting() -> Iterator[QueryCounter]:
-        counter = QueryCounter()
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            counter.count += 1
-            counter.statements.append(statement)
-
-        engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield counter
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", before)
-
-    return counting
 
 
 def english(client) -> None:

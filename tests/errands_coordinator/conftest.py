@@ -119,31 +119,3 @@ def bulk_helpers(
     session.add_all(profiles)
     session.commit()
     return profiles
-
-
-@pytest.fixture()
-def count_statements(db):
-    """``with count_statements() as counter: ...`` then ``counter.count``."""
-    from contextlib import contextmanager
-
-    class Counter:
-        count = 0
-        statements: list[str] = []
-
-    @contextmanager
-    def counting():
-        counter = Counter()
-        counter.statements = []
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            counter.count += 1
-            counter.statements.append(statement)
-
-        engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield counter
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", before)
-
-    return counting

@@ -295,12 +295,12 @@ def test_pages_need_login_and_the_right_role(db, client, make, elder, errand_for
         assert client.get(url).status_code == 403
 
 
-def test_queries_per_page_do_not_grow_with_errands(db, coord, make, org, elder, errand_for, count_statements):
+def test_queries_per_page_do_not_grow_with_errands(db, coord, make, org, elder, errand_for, count_queries):
     helper = make.helper(org=org, age=30)
     day = local_today() + timedelta(days=2)
 
     def count(url: str) -> int:
-        with count_statements() as counter:
+        with count_queries() as counter:
             assert coord.get(url).status_code == 200
         return counter.count
 

@@ -104,23 +104,16 @@ def test_the_nearest_are_kept_when_more_can_come_than_are_compared(db, make, org
     assert not {h.id for h in by_distance[-30:]} & ids
 
 
-def test_the_prefilter_reads_its_index(db, make, org, elder, errand_for):
+def test_the_prefilter_reads_its_index(db, make, org, elder, errand_for, count_queries):
     """The rings read the (organization, lat, lon) index; on PostgreSQL the GiST
     index of migration 0002 is built on the very expression the query uses."""
     bulk_helpers(db.session, org, 20)
     errand = errand_for(elder)
-    captured: list[tuple[str, object]] = []
-
-    def grab(conn, cursor, statement, parameters, context, executemany):
-        if "busy_count" in statement:
-            captured.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", grab)
-    try:
+    with count_queries() as queries:
         rank_candidates(errand)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", grab)
-    statement, parameters = captured[0]
+    statement, parameters = next(
+        (s, p) for s, p in zip(queries.statements, queries.parameters, strict=True) if "busy_count" in s
+    )
     connection = db.session.connection()
     if db.engine.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a 20-row table is read whole otherwise

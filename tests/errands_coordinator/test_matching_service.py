@@ -141,7 +141,7 @@ def test_helpers_far_outside_the_box_are_not_read(db, make, org, elder, errand_f
     assert result.considered == 1
 
 
-def test_the_number_of_statements_does_not_grow_with_helpers(db, make, org, elder, errand_for, count_statements):
+def test_the_number_of_statements_does_not_grow_with_helpers(db, make, org, elder, errand_for, count_queries):
     bulk_helpers(db.session, org, 10)
     familiar = make.helper(org=org, first_name="Tuttu")
     _past_errand_done(db, elder, familiar)
@@ -151,7 +151,7 @@ def test_the_number_of_statements_does_not_grow_with_helpers(db, make, org, elde
     def measure() -> tuple[int, int]:
         db.session.expire_all()
         loaded = agenda.load_errand(errand.id)
-        with count_statements() as counter:
+        with count_queries() as counter:
             result = rank_candidates(loaded)
         return counter.count, result.considered
 

@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
-import sqlalchemy as sa
-
 from tests.reports.conftest import Builder
-
-
-@contextmanager
-def counted(engine):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def _add(world, db, n: int) -> None:
@@ -55,24 +38,24 @@ def _add(world, db, n: int) -> None:
     db.session.commit()
 
 
-def test_constant_number_of_queries(client, world, db):
+def test_constant_number_of_queries(client, world, db, count_queries):
     client.login(world.coordinator.email)
     url = f"/reports/?{world.period_args}"
     client.get(url)  # warm up (session, translations)
 
     _add(world, db, 10)
-    with counted(db.engine) as small:
+    with count_queries() as small:
         assert client.get(url).status_code == 200
     _add(world, db, 90)
-    with counted(db.engine) as large:
+    with count_queries() as large:
         html = client.get(url).get_data(as_text=True)
     assert 'id="report-data"' in html
-    assert len(small) == len(large), "\n".join(large)
-    assert len(large) < 40
+    assert small.count == large.count, "\n".join(large.statements)
+    assert large.count < 40
 
-    with counted(db.engine) as export_small:
+    with count_queries() as export_small:
         client.get(f"/reports/export.csv?{world.period_args}")
     _add(world, db, 50)
-    with counted(db.engine) as export_large:
+    with count_queries() as export_large:
         client.get(f"/reports/export.csv?{world.period_args}")
-    assert len(export_small) == len(export_large)
+    assert export_small.count == export_large.count
