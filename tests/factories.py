@@ -240,8 +240,7 @@ class Factories:
         password_hash = self.session.scalar(sa.select(User.password_hash).limit(1)) or "x"
         if spots is None:
             spots = [
-                (lat + spread * ((i % 13) - 6) / 6, lon + spread * ((i % 7) - 3) / 3, max_distance_km)
-                for i in range(n)
+                (lat + spread * ((i % 13) - 6) / 6, lon + spread * ((i % 7) - 3) / 3, max_distance_km) for i in range(n)
             ]
         profiles = []
         for spot_lat, spot_lon, km in spots:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pytest
 
 from app.models import Elder, Errand, HelperProfile, Organization, User
-from tests.sms.support import build, in_days, twilio_token  # noqa: F401
+from tests.factories import in_days
+from tests.sms.support import twilio_token  # noqa: F401
 
 
 @dataclass
@@ -35,7 +36,7 @@ class World:
 
 
 @pytest.fixture()
-def world(db, make, build) -> World:  # noqa: F811
+def world(db, make) -> World:
     own = make.organization(name="Kajaanin seurakunta", kind="parish", municipalities=("Kajaani",))
     partner = make.organization(name="Kainuun 4H", municipalities=("Kajaani", "Paltamo"))
     far_partner = make.organization(name="Kuhmon 4H", municipalities=("Kuhmo",))
@@ -55,7 +56,7 @@ def world(db, make, build) -> World:  # noqa: F811
             (("own", own), ("partner", partner), ("far_partner", far_partner), ("stranger", stranger))
         )
     }
-    errand = build.errand(elder, in_days(3, 14))
+    errand = make.errand(elder, in_days(3, 14))
     db.session.commit()
     return World(
         own=own,

@@ -28,7 +28,7 @@ from app.models import (
     utcnow,
 )
 from tests.conftest import CSRF_RE, FormClient
-from tests.sms.support import in_days
+from tests.factories import in_days
 
 ROLES = ("anonymous", "helper", "coordinator", "admin")
 
@@ -189,7 +189,7 @@ def allowed(entry: Entry, role: str, case: str) -> bool:
 # --------------------------------------------------------------------------
 
 
-def _world(db, make, build) -> dict:
+def _world(db, make) -> dict:
     own = make.organization(name="Oma yhdistys")
     other = make.organization(name="Toinen yhdistys")
     admin = make.admin()
@@ -200,9 +200,9 @@ def _world(db, make, build) -> dict:
     errands, assignments, encounters, alerts, messages, contacts = {}, {}, {}, {}, {}, {}
     for case, org in (("own", own), ("other", other)):
         helper, elder = helpers[case], elders[case]
-        errands[case] = build.errand(elder, in_days(4, 14))
-        held = build.errand(elder, in_days(5, 12))
-        assignments[case] = build.assign(held, helper, assigned_at=utcnow() - timedelta(days=1))
+        errands[case] = make.errand(elder, in_days(4, 14))
+        held = make.errand(elder, in_days(5, 12))
+        assignments[case] = make.assignment(held, helper, assigned_at=utcnow() - timedelta(days=1))
         encounter = Encounter(
             organization_id=org.id, kind="company_walk", occurred_at=utcnow() - timedelta(days=2), municipality_id=None
         )
@@ -290,8 +290,8 @@ def test_every_route_has_a_matrix_entry(app):
     assert not sorted(MATRIX.keys() - endpoints), "matrix entries for routes that no longer exist"
 
 
-def test_every_route_x_role_x_organization(app, db, make, build):
-    world = _world(db, make, build)
+def test_every_route_x_role_x_organization(app, db, make):
+    world = _world(db, make)
     objects, users = world["objects"], world["users"]
     rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
     problems: list[str] = []
