@@ -20,11 +20,9 @@ def _reads(seen, pattern: re.Pattern) -> bool:
     return any(s.lstrip().upper().startswith(("SELECT", "WITH")) and pattern.search(s) for s in seen.statements)
 
 
-def test_board_and_my_errands_read_no_notes_without_an_assignment(
-    db, make, make_errand, org, elder, client, count_queries
-):
+def test_board_and_my_errands_read_no_notes_without_an_assignment(db, make, org, elder, client, count_queries):
     helper = make.helper(org=org, age=19)
-    make_errand(elder=elder)
+    make.errand(elder=elder)
     client.login(helper.user.email)
     with count_queries() as seen:
         board = client.get("/board").get_data(as_text=True)
@@ -34,11 +32,9 @@ def test_board_and_my_errands_read_no_notes_without_an_assignment(
     assert "Ovikoodi" not in board + mine and "Sydänlääkitys" not in board + mine
 
 
-def test_assigned_helper_reads_the_access_notes_only_in_the_window(
-    db, make, make_errand, org, elder, client, count_queries
-):
+def test_assigned_helper_reads_the_access_notes_only_in_the_window(db, make, org, elder, client, count_queries):
     helper = make.helper(org=org, age=19)
-    errand = make_errand(elder=elder)
+    errand = make.errand(elder=elder)
     accept_errand(errand.id, helper.id, via="web")
     db.session.commit()
     client.login(helper.user.email)
