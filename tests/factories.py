@@ -408,16 +408,18 @@ class Factories:
         **fields,
     ) -> Encounter:
         """An encounter of these helpers and older people ``days_ago`` days ago (or ``at``),
-        in the first person's organization and municipality. ``scores``: the participants'
+        in the first older person's organization and municipality (``org`` when there is
+        none, or to override). ``scores``: the participants'
         feedback scores, helpers first, in order."""
         helpers = [helpers] if isinstance(helpers, HelperProfile) else list(helpers)
         elders = [elders] if isinstance(elders, Elder) else list(elders)
+        first = elders[0] if elders else None
         encounter = Encounter(
-            organization_id=org.id if org is not None else elders[0].organization_id,
+            organization_id=org.id if org is not None else first.organization_id,
             kind=kind,
             place_kind=place,
             place_name=fields.pop("place_name", "Kirjasto" if place == "shared_space" else None),
-            municipality_id=fields.pop("municipality_id", None) or elders[0].municipality_id,
+            municipality_id=fields.pop("municipality_id", None) or (first.municipality_id if first else None),
             occurred_at=at or utcnow() - timedelta(days=days_ago),
             duration_minutes=fields.pop("duration_minutes", 60),
             initiated_by=fields.pop("initiated_by", "coordinator"),
