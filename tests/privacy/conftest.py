@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from app.alerts import raise_alert
 from app.encounters.operations import set_override
 from app.errands.completion import mark_done
 from app.errands.lifecycle import accept_errand
 from app.errands.requests import RequestInput, create_request
-from app.models import CheckIn, ContactPerson, Elder, Errand, HelperProfile, TaskType, User, utcnow
+from app.models import CheckIn, ContactPerson, Elder, Errand, HelperProfile, User, utcnow
 from app.scheduling.jobs import job_dispatch_sms
 from app.sms.inbound import receive
-from tests.errands_coordinator.conftest import local_today
+from tests.factories import local_today
 from tests.sms.support import fake_twilio  # noqa: F401  (the real twilio client against the fake)
 
 #: What the erasure must remove everywhere (text values searched in every column).
@@ -81,10 +80,6 @@ def coord(client, coordinator):
     return client
 
 
-def _task(session, code: str = "shopping") -> int:
-    return session.scalar(sa.select(TaskType.id).where(TaskType.code == code))
-
-
 @pytest.fixture()
 def scenario(db, make, org, coordinator) -> Scenario:
     from app.elders.services import change_status
@@ -108,7 +103,7 @@ def scenario(db, make, org, coordinator) -> Scenario:
     done_req = create_request(
         RequestInput(
             elder_id=elder.id,
-            task_type_id=_task(s),
+            task_type_id=make.task_type().id,
             requested_by="other",
             requested_by_name=REQUEST_SECRETS["requested_by_name"],
             date_from=day,
@@ -142,7 +137,7 @@ def scenario(db, make, org, coordinator) -> Scenario:
     coming_req = create_request(
         RequestInput(
             elder_id=elder.id,
-            task_type_id=_task(s, "post"),
+            task_type_id=make.task_type("post").id,
             requested_by="relative",
             requested_by_contact_id=contact.id,
             date_from=day + timedelta(days=3),
