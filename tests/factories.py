@@ -419,7 +419,7 @@ class Factories:
             kind=kind,
             place_kind=place,
             place_name=fields.pop("place_name", "Kirjasto" if place == "shared_space" else None),
-            municipality_id=fields.pop("municipality_id", None) or (first.municipality_id if first else None),
+            municipality_id=fields.pop("municipality_id", first.municipality_id if first else None),
             occurred_at=at or utcnow() - timedelta(days=days_ago),
             duration_minutes=fields.pop("duration_minutes", 60),
             initiated_by=fields.pop("initiated_by", "coordinator"),

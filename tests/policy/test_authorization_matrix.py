@@ -21,8 +21,6 @@ from app.extensions import db as _db
 from app.models import (
     ContactPerson,
     CoordinatorAlert,
-    Encounter,
-    EncounterParticipant,
     SmsMessage,
     TaskType,
     utcnow,
@@ -203,11 +201,7 @@ def _world(db, make) -> dict:
         errands[case] = make.errand(elder, in_days(4, 14))
         held = make.errand(elder, in_days(5, 12))
         assignments[case] = make.assignment(held, helper, assigned_at=utcnow() - timedelta(days=1))
-        encounter = Encounter(
-            organization_id=org.id, kind="company_walk", occurred_at=utcnow() - timedelta(days=2), municipality_id=None
-        )
-        encounter.participants = [EncounterParticipant(helper_id=helper.id), EncounterParticipant(elder_id=elder.id)]
-        db.session.add(encounter)
+        encounter = make.encounter(helper, elder, org=org, kind="company_walk", days_ago=2, municipality_id=None)
         alerts[case] = CoordinatorAlert(organization_id=org.id, kind="no_helper", message="Ei auttajaa")
         messages[case] = SmsMessage(
             direction="in",

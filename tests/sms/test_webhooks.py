@@ -11,7 +11,6 @@ from app.errands.lifecycle import offer_errand
 from app.models import (
     Assignment,
     CoordinatorAlert,
-    Encounter,
     EncounterParticipant,
     Errand,
     ErrandEvent,
@@ -240,9 +239,7 @@ def test_feedback_digit_answers_the_latest_request(client, db, twilio_token, mak
     elder = make.elder(contact_channel="sms_self")
     helper = make.helper()
     errand = make.errand(elder, utcnow() - timedelta(days=1), state="done")
-    encounter = Encounter(errand_id=errand.id, kind="home_help", occurred_at=errand.starts_at)
-    encounter.participants = [EncounterParticipant(elder_id=elder.id), EncounterParticipant(helper_id=helper.id)]
-    db.session.add(encounter)
+    make.encounter(helper, elder, at=errand.starts_at, errand_id=errand.id)
     queue_sms(elder.phone, "Miten meni?", kind="feedback_request", errand_id=errand.id, elder_id=elder.id)
     queue_sms(helper.phone, "Miten meni?", kind="feedback_request", errand_id=errand.id, helper_id=helper.id)
     db.session.commit()
