@@ -8,7 +8,7 @@ statements counted by the ``count_queries`` fixture must be the same.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -32,14 +32,10 @@ from app.models import (
     User,
     utcnow,
 )
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, helsinki
 
 SMALL, LARGE = 5, 50
 ALL_SLOTS = [[d, p] for d in range(7) for p in ("morning", "afternoon", "evening")]
-
-
-def _local(day, hour, minute=0):
-    return datetime.combine(day, time(hour, minute), HELSINKI).astimezone(UTC)
 
 
 def build_world(tag: str, municipality: str, n: int, password_hash: str) -> dict:
@@ -117,7 +113,7 @@ def build_world(tag: str, municipality: str, n: int, password_hash: str) -> dict
         helper_i = others[i]
 
         def errand(day, hour, state, request=request, elder=elder, task=tasks[code], i=i):
-            start = _local(day, hour, i % 60)
+            start = helsinki(day.year, day.month, day.day, hour, i % 60)
             return Errand(
                 request=request,
                 elder=elder,

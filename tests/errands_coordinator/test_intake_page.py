@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.i18n import HELSINKI
 from app.models import Errand, ErrandEvent, HelpRequest
 from tests.factories import local_today
 
@@ -60,7 +61,7 @@ def test_intake_happy_path_creates_request_errand_and_event(db, coord, coordinat
     assert resp.headers["Location"] == f"/errands/{errand.id}"
     assert req.elder_id == elder.id and req.taken_by_id == coordinator.id and req.requested_by == "elder"
     assert errand.state == "open" and len(errand.short_code) in (3, 4)
-    local = errand.starts_at.astimezone(__import__("app.i18n", fromlist=["HELSINKI"]).HELSINKI)
+    local = errand.starts_at.astimezone(HELSINKI)
     assert (local.hour, local.minute) == (10, 0)
     event = db.session.scalar(sa.select(ErrandEvent))
     assert (event.from_state, event.to_state, event.actor_user_id) == (None, "open", coordinator.id)
