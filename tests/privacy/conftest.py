@@ -18,7 +18,7 @@ from app.encounters.operations import set_override
 from app.errands.completion import mark_done
 from app.errands.lifecycle import accept_errand
 from app.errands.requests import RequestInput, create_request
-from app.models import CheckIn, ContactPerson, Elder, Errand, HelperProfile, User, utcnow
+from app.models import ContactPerson, Elder, Errand, HelperProfile, User, utcnow
 from app.scheduling.jobs import job_dispatch_sms
 from app.sms.inbound import receive
 from tests.factories import local_today
@@ -158,14 +158,11 @@ def scenario(db, make, org, coordinator) -> Scenario:
         elder_id=elder.id,
     )
     set_override("elder", None, elder.id, 2, FREE_TEXT["override"], by=coordinator)
-    s.add(
-        CheckIn(
-            subject_kind="elder",
-            elder_id=elder.id,
-            answers={"lack_companionship": 2, "left_out": 2, "isolated": 1, "good_days": 4},
-            scores={"loneliness": 5, "good_days": 4},
-            taken_by_id=coordinator.id,
-        )
+    make.checkin(
+        elder,
+        {"lack_companionship": 2, "left_out": 2, "isolated": 1, "good_days": 4},
+        scores={"loneliness": 5, "good_days": 4},
+        taken_by_id=coordinator.id,
     )
     change_status(elder, "paused", reason=FREE_TEXT["status_reason"])
     change_status(elder, "active")
