@@ -130,7 +130,8 @@ def client(app, db) -> FormClient:
 
 @pytest.fixture()
 def make(db):
-    """Factories bound to the test database: ``make.coordinator()``, ``make.helper()``..."""
+    """The factories of tests/factories.py bound to the test database: ``make.coordinator()``,
+    ``make.helper()``, ``make.errand()``, ``make.assignment()``, ``make.request()``..."""
     return factories.Factories(db.session)
 
 
