@@ -171,8 +171,8 @@ PAGES = {
 
 
 @pytest.fixture()
-def worlds(db):
-    password_hash = generate_password_hash(PASSWORD)
+def worlds(app, db):
+    password_hash = generate_password_hash(PASSWORD, app.config["PASSWORD_HASH_METHOD"])
     return build_world("pieni", "Paltamo", SMALL, password_hash), build_world("suuri", "Kuhmo", LARGE, password_hash)
 
 
