@@ -405,6 +405,11 @@ class Config:
     PAGE_SIZE = 25
     CACHE_DEFAULT_TIMEOUT = 600
 
+    # How account passwords are hashed (werkzeug's method string): scrypt, a memory-hard
+    # KDF. A fixed value, not a setting, so no environment can weaken it; only
+    # TestConfig makes it cheaper.
+    PASSWORD_HASH_METHOD = "scrypt"
+
     # The scheduler's fixed values (not settings).
     SCHEDULER_LOCK_KEY = 7_305_441_620_219_251  # PostgreSQL advisory lock id
     SCHEDULER_LOCK_CHECK_SECONDS = 30.0
@@ -444,6 +449,9 @@ class TestConfig(Config):
     REPORT_CACHE_SECONDS = 0  # every test sees its own data; tests/reports/test_cache.py turns it on
     SIGNUP_MIN_SECONDS = 0  # tests/test_abuse.py sets it to check the bot check
     RATELIMIT_STORAGE_URI = "memory://"
+    # Tests make hundreds of accounts: a cheap but real hash (logins still check it),
+    # as cookiecutter-flask's BCRYPT_LOG_ROUNDS in its TestConfig.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 CONFIGS: dict[str, type[Config]] = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}

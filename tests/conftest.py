@@ -11,7 +11,10 @@ import contextvars
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -127,8 +130,43 @@ def client(app, db) -> FormClient:
 
 @pytest.fixture()
 def make(db):
-    """Factories bound to the test database: ``make.coordinator()``, ``make.helper()``..."""
+    """The factories of tests/factories.py bound to the test database: ``make.coordinator()``,
+    ``make.helper()``, ``make.errand()``, ``make.assignment()``, ``make.request()``..."""
     return factories.Factories(db.session)
+
+
+@dataclass
+class Queries:
+    """The SQL statements sent while a ``count_queries()`` block ran, with their parameters."""
+
+    statements: list[str] = field(default_factory=list)
+    parameters: list[Any] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture()
+def count_queries(db) -> Callable[[], AbstractContextManager[Queries]]:
+    """``with count_queries() as q: ...`` then ``q.count`` statements were sent to the
+    database (``q.statements``, ``q.parameters``): the guard against N+1 queries."""
+
+    @contextmanager
+    def counting() -> Iterator[Queries]:
+        queries = Queries()
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            queries.statements.append(statement)
+            queries.parameters.append(parameters)
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield queries
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
 
 
 @pytest.fixture()

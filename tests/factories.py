@@ -1,22 +1,93 @@
-"""Factories for tests: each returns a saved, committed object with sensible defaults."""
+"""The one home of test data: a factory per entity and the Helsinki-time helpers.
+
+Tests get the factories as the ``make`` fixture (tests/conftest.py): ``make.elder()``,
+``make.helper()``, ``make.coordinator()``, ``make.errand()``, ``make.assignment()``,
+``make.offer()``, ``make.request()``, ``make.encounter()``, ``make.checkin()``...
+Each returns a saved, committed object with sensible defaults; keyword arguments
+override them. Rows are written straight to the database, in any state: the rules
+of the services are tested through the services (``make.request`` is the one
+factory that goes through one, the coordinator's intake).
+
+Times: the models store aware UTC datetimes; ``helsinki(2026, 12, 7, 10, 0)`` is
+that wall-clock time in Helsinki, ``in_days(3, 14)`` 14:00 Helsinki time three
+days from today, ``local_today()`` today's date in Helsinki.
+"""
 
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from app.models import ContactPerson, Elder, HelperProfile, Municipality, Organization, User, Village, utcnow
+from app.encounters import wellbeing
+from app.errands.requests import RequestInput, create_request
+from app.i18n import HELSINKI
+from app.models import (
+    Assignment,
+    CheckIn,
+    ContactPerson,
+    Elder,
+    Encounter,
+    EncounterParticipant,
+    Errand,
+    HelperProfile,
+    HelpRequest,
+    Municipality,
+    Offer,
+    Organization,
+    TaskType,
+    User,
+    Village,
+    utcnow,
+)
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
+ALL_SLOTS = [[d, p] for d in range(7) for p in ("morning", "afternoon", "evening")]
+
+
+# -- Helsinki time ------------------------------------------------------------
+
+
+def helsinki(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
+    """A Helsinki wall-clock time as the models store it: aware, in UTC."""
+    return datetime(year, month, day, hour, minute, tzinfo=HELSINKI).astimezone(UTC)
+
+
+def local_today() -> date:
+    """Today's date in Helsinki."""
+    return datetime.now(HELSINKI).date()
+
+
+def in_days(days: int, hour: int = 12, minute: int = 0) -> datetime:
+    """``hour:minute`` Helsinki time ``days`` days from today (negative: ago), as aware UTC."""
+    day = local_today() + timedelta(days=days)
+    return helsinki(day.year, day.month, day.day, hour, minute)
+
+
+# -- the factories --------------------------------------------------------------
 
 
 class Factories:
     def __init__(self, session):
         self.session = session
         self._default_org: Organization | None = None
+        self._codes = itertools.count(500)
+        self._batch = False
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Inside the block the factories flush instead of committing; one commit at the
+        end (for tests that write hundreds of rows)."""
+        self._batch = True
+        try:
+            yield
+        finally:
+            self._batch = False
+        self.session.commit()
 
     def default_organization(self) -> Organization:
         """The organization of helpers and older residents made without one: one per
@@ -28,8 +99,14 @@ class Factories:
 
     def _save(self, obj):
         self.session.add(obj)
-        self.session.commit()
+        if self._batch:
+            self.session.flush()
+        else:
+            self.session.commit()
         return obj
+
+    def task_type(self, code: str = "shopping") -> TaskType:
+        return self.session.scalar(sa.select(TaskType).filter_by(code=code))
 
     def municipality(self, name: str = "Kajaani") -> Municipality:
         return self.session.scalar(sa.select(Municipality).filter_by(name=name))
@@ -94,9 +171,7 @@ class Factories:
             transport="bike",
             max_distance_km=fields.pop("max_distance_km", 10.0),
             task_types=fields.pop("task_types", ["shopping", "post", "walk", "company"]),
-            availability=fields.pop(
-                "availability", [[d, p] for d in range(7) for p in ("morning", "afternoon", "evening")]
-            ),
+            availability=fields.pop("availability", ALL_SLOTS),
             languages=fields.pop("languages", ["fi"]),
             status=status,
             approved_at=utcnow() if status == "approved" else None,
@@ -148,3 +223,238 @@ class Factories:
                 ContactPerson(name="Tytär Tiina", relation="daughter", phone=f"+3584030{n:05d}", may_contact=True)
             )
         return self._save(elder)
+
+    def helpers(
+        self,
+        org: Organization,
+        n: int,
+        *,
+        lat: float = 64.2263,
+        lon: float = 27.7290,
+        spread: float = 0.02,
+        spots: Sequence[tuple[float, float, float]] | None = None,
+        max_distance_km: float = 10.0,
+    ) -> list[HelperProfile]:
+        """``n`` approved adult helpers of ``org`` spread around a point, inserted at once
+        (sharing one password hash); or, with ``spots``, one at each ``(lat, lon, max_distance_km)``."""
+        password_hash = self.session.scalar(sa.select(User.password_hash).limit(1)) or "x"
+        if spots is None:
+            spots = [
+                (lat + spread * ((i % 13) - 6) / 6, lon + spread * ((i % 7) - 3) / 3, max_distance_km) for i in range(n)
+            ]
+        profiles = []
+        for spot_lat, spot_lon, km in spots:
+            k = next(_seq)
+            user = User(email=f"bulk{k}@example.fi", name=f"Bulk {k}", role="helper", password_hash=password_hash)
+            profiles.append(
+                HelperProfile(
+                    user=user,
+                    organization=org,
+                    first_name=f"Apu{k}",
+                    last_name="Joukko",
+                    birth_date=date(1999, 5, 5),
+                    phone=f"+35845{k:07d}",
+                    lat=spot_lat,
+                    lon=spot_lon,
+                    geocode_status="ok",
+                    transport="bike",
+                    max_distance_km=km,
+                    task_types=["shopping", "post", "walk", "company"],
+                    availability=ALL_SLOTS,
+                    languages=["fi"],
+                    status="approved",
+                    approved_at=utcnow(),
+                )
+            )
+        self.session.add_all(profiles)
+        self.session.commit()
+        return profiles
+
+    # -- requests and errands ------------------------------------------------------
+
+    def coordinator_of(self, org: Organization) -> User:
+        """The first coordinator of ``org`` (one is made if it has none)."""
+        user = self.session.scalar(
+            sa.select(User)
+            .join(User.organizations)
+            .where(Organization.id == org.id, User.role == "coordinator")
+            .order_by(User.id)
+            .limit(1)
+        )
+        return user or self.coordinator(org=org)
+
+    def request(
+        self,
+        elder: Elder,
+        *,
+        day: date | None = None,
+        hour: int = 12,
+        minutes: int = 60,
+        task: str = "shopping",
+        taken_by: User | None = None,
+        **fields,
+    ) -> HelpRequest:
+        """A request taken through the coordinator's intake (``create_request``), so its
+        errands are made as the app makes them: one-off at ``hour``:00 Helsinki time on
+        ``day`` (default the day after tomorrow), taken by a coordinator of the person's
+        organization. ``fields``: any other ``RequestInput`` field (recurrence, notes...)."""
+        request = create_request(
+            RequestInput(
+                elder_id=elder.id,
+                task_type_id=self.task_type(task).id,
+                date_from=day or local_today() + timedelta(days=2),
+                time_from=time(hour, 0),
+                duration_minutes=minutes,
+                **fields,
+            ),
+            taken_by=taken_by or self.coordinator_of(elder.organization),
+        )
+        self.session.commit()
+        return request
+
+    def errand(
+        self,
+        elder: Elder | None = None,
+        starts_at: datetime | None = None,
+        *,
+        org: Organization | None = None,
+        task: str = "shopping",
+        minutes: int = 60,
+        helpers_needed: int = 1,
+        state: str = "open",
+        notes: str | None = None,
+        created_at: datetime | None = None,
+        requested_at: datetime | None = None,
+        **fields,
+    ) -> Errand:
+        """An errand in any state with its one-day request, written straight to the database
+        (the lifecycle's rules are tested through the lifecycle). Defaults: a new older
+        person of ``org``, 14:00 Helsinki time in three days, an hour of shopping."""
+        elder = elder or self.elder(org=org)
+        starts_at = starts_at or in_days(3, 14)
+        local = starts_at.astimezone(HELSINKI)
+        task_type = self.task_type(task)
+        request = HelpRequest(
+            elder=elder,
+            organization_id=elder.organization_id,
+            task_type=task_type,
+            date_from=local.date(),
+            date_to=local.date(),
+            time_from=local.time(),
+            duration_minutes=minutes,
+            helpers_needed=helpers_needed,
+            notes_for_helper=notes,
+        )
+        if requested_at is not None:
+            request.created_at = requested_at
+        errand = Errand(
+            request=request,
+            elder=elder,
+            organization_id=elder.organization_id,
+            task_type=task_type,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=minutes),
+            duration_minutes=minutes,
+            helpers_needed=helpers_needed,
+            state=state,
+            short_code=str(next(self._codes)),
+            **fields,
+        )
+        if created_at is not None:
+            errand.created_at = created_at
+        return self._save(errand)
+
+    def assignment(
+        self,
+        errand: Errand,
+        helper: HelperProfile,
+        *,
+        status: str = "active",
+        assigned_at: datetime | None = None,
+        **fields,
+    ) -> Assignment:
+        """``helper`` on ``errand`` in the next slot (no slot once withdrawn). An active
+        assignment makes an open or offered errand assigned."""
+        assignment = Assignment(
+            errand=errand,
+            helper=helper,
+            slot=fields.pop("slot", None if status == "withdrawn" else len(errand.assignments) + 1),
+            status=status,
+            assigned_at=assigned_at or utcnow(),
+            **fields,
+        )
+        if status == "active" and errand.state in ("open", "offered"):
+            errand.state = "assigned"
+        return self._save(assignment)
+
+    def offer(self, errand: Errand, helper: HelperProfile, *, status: str = "pending", **fields) -> Offer:
+        """An offer of ``errand`` to ``helper`` (sent now unless ``sent_at``); the errand's
+        state is left as it is."""
+        return self._save(Offer(errand=errand, helper=helper, status=status, **fields))
+
+    # -- encounters and check-ins ------------------------------------------------------
+
+    def encounter(
+        self,
+        helpers: HelperProfile | Sequence[HelperProfile],
+        elders: Elder | Sequence[Elder],
+        *,
+        at: datetime | None = None,
+        days_ago: float = 1,
+        kind: str = "home_help",
+        place: str = "home",
+        org: Organization | None = None,
+        scores: Sequence[int | None] = (),
+        **fields,
+    ) -> Encounter:
+        """An encounter of these helpers and older people ``days_ago`` days ago (or ``at``),
+        in the first older person's organization and municipality (``org`` when there is
+        none, or to override). ``scores``: the participants'
+        feedback scores, helpers first, in order."""
+        helpers = [helpers] if isinstance(helpers, HelperProfile) else list(helpers)
+        elders = [elders] if isinstance(elders, Elder) else list(elders)
+        first = elders[0] if elders else None
+        encounter = Encounter(
+            organization_id=org.id if org is not None else first.organization_id,
+            kind=kind,
+            place_kind=place,
+            place_name=fields.pop("place_name", "Kirjasto" if place == "shared_space" else None),
+            municipality_id=fields.pop("municipality_id", first.municipality_id if first else None),
+            occurred_at=at or utcnow() - timedelta(days=days_ago),
+            duration_minutes=fields.pop("duration_minutes", 60),
+            initiated_by=fields.pop("initiated_by", "coordinator"),
+            led_by=fields.pop("led_by", "helper"),
+            **fields,
+        )
+        score_iter = iter(scores)
+        for h in helpers:
+            encounter.participants.append(EncounterParticipant(helper_id=h.id, feedback_score=next(score_iter, None)))
+        for e in elders:
+            encounter.participants.append(EncounterParticipant(elder_id=e.id, feedback_score=next(score_iter, None)))
+        return self._save(encounter)
+
+    def checkin(
+        self,
+        person: Elder | HelperProfile,
+        answers: dict[str, int] | None = None,
+        *,
+        at: datetime | None = None,
+        days_ago: float = 0,
+        scores: dict | None = None,
+        **fields,
+    ) -> CheckIn:
+        """A well-being check-in of an older person or a helper ``days_ago`` days ago (or
+        ``at``); its scores are computed from ``answers`` unless given."""
+        kind = "elder" if isinstance(person, Elder) else "helper"
+        answers = answers or {}
+        return self._save(
+            CheckIn(
+                subject_kind=kind,
+                helper_id=person.id if kind == "helper" else None,
+                elder_id=person.id if kind == "elder" else None,
+                taken_at=at or utcnow() - timedelta(days=days_ago),
+                answers=answers,
+                scores=wellbeing.score(kind, answers) if scores is None else scores,
+                **fields,
+            )
+        )

@@ -36,8 +36,9 @@ from config import (
     config_from_env,
     validated,
 )
+from tests.factories import helsinki
 from tests.fakes.twilio_server import FakeTwilio
-from tests.sms.support import TWILIO_FROM, Builder, helsinki
+from tests.sms.support import TWILIO_FROM
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_SECRET = "k" * 40
@@ -270,10 +271,9 @@ def assigned_errand(db, make):
     org = make.organization()
     elder = make.elder(org=org, contact_channel="sms_self")
     helper = make.helper(org=org)
-    build = Builder(db.session, make)
     starts = helsinki(2027, 6, 9, 10)
-    errand = build.errand(elder, starts)
-    build.assign(errand, helper, assigned_at=starts - timedelta(days=5))
+    errand = make.errand(elder, starts)
+    make.assignment(errand, helper, assigned_at=starts - timedelta(days=5))
     return errand
 
 

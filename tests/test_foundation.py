@@ -11,7 +11,8 @@ from app import create_app
 from app.extensions import db as _db
 from app.models import AuditLog, User
 from app.security import is_safe_next
-from config import Config, TestConfig
+from config import Config, DevelopmentConfig, TestConfig, config_from_env
+from tests.factories import PASSWORD
 
 
 def test_refuses_to_start_without_secret_key():
@@ -104,9 +105,16 @@ def test_wrong_password_keeps_email_and_says_why(client, make):
     assert f'value="{user.email}"' in html
 
 
-def test_password_is_hashed_with_a_kdf(make):
+def test_password_is_hashed_with_a_kdf(app, make, monkeypatch):
+    """Production and development hash with scrypt; only the tests' config is cheaper,
+    and its hash is still a real one that a login checks."""
+    assert Config.PASSWORD_HASH_METHOD == DevelopmentConfig.PASSWORD_HASH_METHOD == "scrypt"
+    assert config_from_env({"SECRET_KEY": "x" * 40}).PASSWORD_HASH_METHOD == "scrypt"
+    cheap = make.coordinator()
+    assert cheap.password_hash.startswith("pbkdf2:sha256:1000$") and cheap.check_password(PASSWORD)
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", Config.PASSWORD_HASH_METHOD)
     user = make.coordinator()
-    assert user.password_hash.startswith("scrypt:")
+    assert user.password_hash.startswith("scrypt:") and user.check_password(PASSWORD)
 
 
 def test_session_is_cleared_on_login(client, make):

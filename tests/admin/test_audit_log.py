@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from app import audit
 from app.errands.lifecycle import accept_errand
 from app.models import AuditLog
-from tests.errands_helper.conftest import ErrandMaker
 
 
 def _views(db, elder) -> list[AuditLog]:
@@ -68,7 +67,7 @@ def test_helper_shown_the_door_code_is_logged(db, client, make):
     org = make.organization()
     elder = make.elder(org=org, access_notes="Ovikoodi 8642", health_notes="Ei näy auttajalle")
     helper = make.helper(org=org, age=19)
-    errand = ErrandMaker(db.session, make)(elder=elder)
+    errand = make.errand(elder)
     accept_errand(errand.id, helper.id, via="web")
     db.session.commit()
     client.login(helper.user.email)

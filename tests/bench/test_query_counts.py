@@ -3,14 +3,12 @@
 Two worlds live side by side in one database, in different municipalities: a
 small one (5 older people, errands, helpers...) and one ten times larger. Each
 page is opened by the small world's user and by the large world's user; the
-statements counted by an SQLAlchemy ``before_cursor_execute`` listener must be
-the same.
+statements counted by the ``count_queries`` fixture must be the same.
 """
 
 from __future__ import annotations
 
-import contextlib
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -34,29 +32,10 @@ from app.models import (
     User,
     utcnow,
 )
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, helsinki
 
 SMALL, LARGE = 5, 50
 ALL_SLOTS = [[d, p] for d in range(7) for p in ("morning", "afternoon", "evening")]
-
-
-@contextlib.contextmanager
-def count_statements(engine):
-    """Count the SQL statements sent to ``engine`` inside the block: ``with ... as counter: counter[0]``."""
-    counter = [0]
-
-    def before(*_args):
-        counter[0] += 1
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield counter
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-
-
-def _local(day, hour, minute=0):
-    return datetime.combine(day, time(hour, minute), HELSINKI).astimezone(UTC)
 
 
 def build_world(tag: str, municipality: str, n: int, password_hash: str) -> dict:
@@ -134,7 +113,7 @@ def build_world(tag: str, municipality: str, n: int, password_hash: str) -> dict
         helper_i = others[i]
 
         def errand(day, hour, state, request=request, elder=elder, task=tasks[code], i=i):
-            start = _local(day, hour, i % 60)
+            start = helsinki(day.year, day.month, day.day, hour, i % 60)
             return Errand(
                 request=request,
                 elder=elder,
@@ -192,35 +171,35 @@ PAGES = {
 
 
 @pytest.fixture()
-def worlds(db):
-    password_hash = generate_password_hash(PASSWORD)
+def worlds(app, db):
+    password_hash = generate_password_hash(PASSWORD, app.config["PASSWORD_HASH_METHOD"])
     return build_world("pieni", "Paltamo", SMALL, password_hash), build_world("suuri", "Kuhmo", LARGE, password_hash)
 
 
-def _statements(app, world: dict, who: str, url: str) -> tuple[int, int, int]:
+def _statements(app, count_queries, world: dict, who: str, url: str) -> tuple[int, int, int]:
     client = app.test_client()
     from tests.conftest import FormClient
 
     form_client = FormClient(client)
     assert form_client.login(world[who]).status_code == 302
     assert client.get(url).status_code == 200  # warm up (first-use caches)
-    with count_statements(_db.engine) as counter:
+    with count_queries() as queries:
         response = client.get(url)
-    return response.status_code, counter[0], len(response.get_data())
+    return response.status_code, queries.count, len(response.get_data())
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_statements_per_page_do_not_grow_with_the_data(app, worlds, page):
+def test_statements_per_page_do_not_grow_with_the_data(app, worlds, page, count_queries):
     small, large = worlds
     who, url = PAGES[page]
-    status_small, n_small, size_small = _statements(app, small, who, url(small))
-    status_large, n_large, size_large = _statements(app, large, who, url(large))
+    status_small, n_small, size_small = _statements(app, count_queries, small, who, url(small))
+    status_large, n_large, size_large = _statements(app, count_queries, large, who, url(large))
     assert status_small == status_large == 200
     assert size_large > size_small  # the larger world's page really shows more
     assert n_small == n_large, f"{page}: {n_small} statements with {SMALL} rows, {n_large} with {LARGE}"
 
 
-def test_the_counter_sees_an_n_plus_one(db, worlds):
+def test_the_counter_sees_an_n_plus_one(db, worlds, count_queries):
     """The guard itself: lazy loading per row grows with the rows, eager loading does not."""
     from sqlalchemy.orm import selectinload
 
@@ -228,11 +207,11 @@ def test_the_counter_sees_an_n_plus_one(db, worlds):
         stmt = sa.select(Errand).join(Organization).where(Organization.name == org_name)
         if eager:
             stmt = stmt.options(selectinload(Errand.elder))
-        with count_statements(_db.engine) as counter:
+        with count_queries() as queries:
             for errand in _db.session.scalars(stmt).all():
                 errand.elder.first_name  # noqa: B018 - the access is the point
         _db.session.expunge_all()
-        return counter[0]
+        return queries.count
 
     assert names("Yhdistys pieni", eager=False) < names("Yhdistys suuri", eager=False)
     assert names("Yhdistys pieni", eager=True) == names("Yhdistys suuri", eager=True)

@@ -1,78 +1,11 @@
-"""Fixtures for the encounters area: encounters and check-ins written straight to
-the database, and a query counter."""
+"""Helpers of the encounters area: check-in answers, the encounter form, English pages
+(encounters and check-ins are made with ``make.encounter`` and ``make.checkin``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-import pytest
-import sqlalchemy as sa
-
-from app.encounters import wellbeing
-from app.models import CheckIn, Encounter, EncounterParticipant, utcnow
-
-
-class EncounterMaker:
-    def __init__(self, session):
-        self.session = session
-
-    def encounter(
-        self,
-        helpers,
-        elders,
-        *,
-        days_ago: float = 1,
-        at: datetime | None = None,
-        kind: str = "home_help",
-        place: str = "home",
-        initiated_by: str = "coordinator",
-        led_by: str = "helper",
-        organised: bool = False,
-        org=None,
-        municipality_id: int | None = None,
-        scores: tuple[int, ...] = (),
-        **fields,
-    ) -> Encounter:
-        helpers = helpers if isinstance(helpers, list | tuple) else [helpers]
-        elders = elders if isinstance(elders, list | tuple) else [elders]
-        org_id = org.id if org is not None else elders[0].organization_id
-        encounter = Encounter(
-            organization_id=org_id,
-            kind=kind,
-            place_kind=place,
-            place_name=fields.pop("place_name", "Kirjasto" if place == "shared_space" else None),
-            municipality_id=municipality_id or elders[0].municipality_id,
-            occurred_at=at or utcnow() - timedelta(days=days_ago),
-            duration_minutes=fields.pop("duration_minutes", 60),
-            initiated_by=initiated_by,
-            led_by=led_by,
-            organised_by_participant=organised,
-            **fields,
-        )
-        score_iter = iter(scores)
-        for h in helpers:
-            encounter.participants.append(EncounterParticipant(helper_id=h.id, feedback_score=next(score_iter, None)))
-        for e in elders:
-            encounter.participants.append(EncounterParticipant(elder_id=e.id, feedback_score=next(score_iter, None)))
-        self.session.add(encounter)
-        self.session.commit()
-        return encounter
-
-    def checkin(self, kind: str, person, answers: dict[str, int], *, days_ago: float = 0, at=None) -> CheckIn:
-        row = CheckIn(
-            subject_kind=kind,
-            helper_id=person.id if kind == "helper" else None,
-            elder_id=person.id if kind == "elder" else None,
-            taken_at=at or utcnow() - timedelta(days=days_ago),
-            answers=answers,
-            scores=wellbeing.score(kind, answers),
-            via="coordinator",
-        )
-        self.session.add(row)
-        self.session.commit()
-        return row
+from tests.factories import local_today
 
 
 def elder_answers(total: int, good_days: int = 3) -> dict[str, int]:
@@ -92,53 +25,6 @@ def helper_answers(role: int, future: int) -> dict[str, int]:
     return {"meaningful_role": role, "future_belief": future}
 
 
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch):
-    """Factories hash every test user's password with scrypt; these tests are not about
-    passwords, so a cheap (still real) hash keeps the area fast."""
-    from werkzeug.security import generate_password_hash
-
-    from app.models import User
-
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="pbkdf2:sha256:1000")
-
-    monkeypatch.setattr(User, "set_password", set_password)
-
-
-@pytest.fixture()
-def enc(db) -> EncounterMaker:
-    return EncounterMaker(db.session)
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.count = 0
-        self.statements: list[str] = []
-
-
-@pytest.fixture()
-def count_queries(db):
-    """``with count_queries() as q: ...`` then ``q.count`` is the number of SQL statements run."""
-
-    @contextmanager
-    def counting() -> Iterator[QueryCounter]:
-        counter = QueryCounter()
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            counter.count += 1
-            counter.statements.append(statement)
-
-        engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield counter
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", before)
-
-    return counting
-
-
 def english(client) -> None:
     """Switch the client's pages to English."""
     client.submit("/lang", {"lang": "en", "next": "/"}, page="/")
@@ -146,9 +32,7 @@ def english(client) -> None:
 
 def encounter_form(**overrides) -> dict:
     """A valid encounter form (1 h walk outdoors yesterday noon), with overrides."""
-    from app.i18n import HELSINKI
-
-    day = (utcnow().astimezone(HELSINKI) - timedelta(days=1)).date()
+    day = local_today() - timedelta(days=1)
     data = {
         "kind": "company_walk",
         "place_kind": "outdoors",

@@ -8,8 +8,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.i18n import HELSINKI
-from app.models import CheckIn, utcnow
+from app.models import CheckIn
 from tests.encounters.conftest import english
+from tests.factories import local_today
 
 
 def _elder(total_parts, good_days, day):
@@ -22,7 +23,7 @@ def test_before_and_after_shows_the_change(coordinator_client, make, db):
     english(c)
     e = make.elder(org=c.user.organizations[0])
     url = f"/encounters/elder/{e.id}/checkin"
-    today = utcnow().astimezone(HELSINKI).date()
+    today = local_today()
     first = c.submit(url, _elder((3, 2, 2), 2, (today - timedelta(days=95)).isoformat()))
     assert first.status_code == 302
     page = c.get(first.headers["Location"]).get_data(as_text=True)
@@ -43,7 +44,7 @@ def test_missing_answer_keeps_the_others(coordinator_client, make, db):
     english(c)
     e = make.elder(org=c.user.organizations[0])
     url = f"/encounters/elder/{e.id}/checkin"
-    data = _elder((3, 2, 2), 2, utcnow().astimezone(HELSINKI).date().isoformat())
+    data = _elder((3, 2, 2), 2, local_today().isoformat())
     del data["ucla_left_out"]
     response = c.submit(url, data)
     html = response.get_data(as_text=True)
@@ -81,7 +82,7 @@ def test_coordinator_fills_a_helpers_checkin(coordinator_client, make, db):
     english(c)
     h = make.helper(org=c.user.organizations[0])
     url = f"/encounters/helper/{h.id}/checkin"
-    today = utcnow().astimezone(HELSINKI).date().isoformat()
+    today = local_today().isoformat()
     assert c.submit(url, {"meaningful_role": "2", "future_belief": "2", "taken_on": today}).status_code == 302
     assert c.submit(url, {"meaningful_role": "4", "future_belief": "2", "taken_on": today}).status_code == 302
     html = c.get(f"/encounters/helper/{h.id}/stage").get_data(as_text=True)

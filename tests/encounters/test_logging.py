@@ -97,11 +97,11 @@ def test_people_of_other_organizations_cannot_be_added(coordinator_client, make,
     assert _count(db) == 0
 
 
-def test_helper_logs_their_own_with_an_elder_they_have_met(client, make, enc, db):
+def test_helper_logs_their_own_with_an_elder_they_have_met(client, make, db):
     org = make.organization()
     helper = make.helper(org=org)
     met, unknown = make.elder(org=org, first_name="Impi"), make.elder(org=org, first_name="Saima")
-    enc.encounter(helper, met, days_ago=20)
+    make.encounter(helper, met, days_ago=20)
     client.login(helper.user.email)
     page = client.get("/encounters/new").get_data(as_text=True)
     assert "Impi" in page and met.last_name not in page and "Saima" not in page
@@ -126,12 +126,12 @@ def test_pending_helper_cannot_log(client, make, db):
     assert response.status_code == 302
 
 
-def test_coordinator_enters_elder_feedback_after_a_call(coordinator_client, make, enc, db):
+def test_coordinator_enters_elder_feedback_after_a_call(coordinator_client, make, db):
     c = coordinator_client
     english(c)
     org = c.user.organizations[0]
     h, e = make.helper(org=org), make.elder(org=org)
-    encounter = enc.encounter(h, e)
+    encounter = make.encounter(h, e)
     elder_part = next(p for p in encounter.participants if p.elder_id)
     url = f"/encounters/{encounter.id}"
     prefix = f"p{elder_part.id}-"
@@ -159,10 +159,10 @@ def test_coordinator_enters_elder_feedback_after_a_call(coordinator_client, make
     assert "Feedback: 4 of 5" in page and "by the coordinator after a call" in page
 
 
-def test_helper_gives_only_their_own_feedback(client, make, enc, db):
+def test_helper_gives_only_their_own_feedback(client, make, db):
     org = make.organization()
     helper, elder = make.helper(org=org), make.elder(org=org)
-    encounter = enc.encounter(helper, elder)
+    encounter = make.encounter(helper, elder)
     own = next(p for p in encounter.participants if p.helper_id)
     elders_part = next(p for p in encounter.participants if p.elder_id)
     client.login(helper.user.email)

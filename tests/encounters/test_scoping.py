@@ -8,7 +8,7 @@ from tests.encounters.conftest import english
 
 
 @pytest.fixture()
-def two_orgs(make, enc):
+def two_orgs(make):
     mine, theirs = make.organization(name="Oma"), make.organization(name="Toinen")
     me = make.coordinator(org=mine)
     h, e = make.helper(org=mine, first_name="Eetu"), make.elder(org=mine, first_name="Hilja", last_name="Kyllönen")
@@ -16,8 +16,8 @@ def two_orgs(make, enc):
         make.helper(org=theirs, first_name="Siiri"),
         make.elder(org=theirs, first_name="Toivo", last_name="Moilanen"),
     )
-    own = enc.encounter(h, e, title="Oma kävely")
-    other = enc.encounter(oh, oe, title="Vieras kävely")
+    own = make.encounter(h, e, title="Oma kävely")
+    other = make.encounter(oh, oe, title="Vieras kävely")
     return {"me": me, "h": h, "e": e, "oh": oh, "oe": oe, "own": own, "other": other}
 
 
@@ -35,9 +35,9 @@ def test_coordinator_sees_only_their_organizations(client, two_orgs):
     assert client.get(f"/encounters/helper/{w['h'].id}/stage").status_code == 200
 
 
-def test_encounter_with_my_organizations_person_is_visible(client, make, enc, two_orgs):
+def test_encounter_with_my_organizations_person_is_visible(client, make, two_orgs):
     w = two_orgs
-    shared = enc.encounter([w["h"], w["oh"]], w["oe"], title="Yhteinen ilta")  # of the other organization
+    shared = make.encounter([w["h"], w["oh"]], w["oe"], title="Yhteinen ilta")  # of the other organization
     client.login(w["me"].email)
     assert client.get(f"/encounters/{shared.id}").status_code == 200
     page = client.get(f"/encounters/{shared.id}").get_data(as_text=True)
@@ -70,13 +70,13 @@ def test_helper_sees_own_encounters_and_no_surnames(client, two_orgs):
                          page="/encounters/").status_code == 403  # fmt: skip
 
 
-def test_filters_and_pagination(coordinator_client, make, enc, db):
+def test_filters_and_pagination(coordinator_client, make, db):
     c = coordinator_client
     org = c.user.organizations[0]
     h, e = make.helper(org=org), make.elder(org=org)
     for day in range(1, 29):
-        enc.encounter(h, e, days_ago=day, title=f"Kävely {day}")
-    enc.encounter(h, e, days_ago=2, kind="community_event", place="shared_space", title="Joulujuhla")
+        make.encounter(h, e, days_ago=day, title=f"Kävely {day}")
+    make.encounter(h, e, days_ago=2, kind="community_event", place="shared_space", title="Joulujuhla")
     english(c)
     first = c.get("/encounters/").get_data(as_text=True)
     assert "Encounters found: 29" in first and "Page 1 of 2" in first

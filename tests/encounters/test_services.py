@@ -33,22 +33,22 @@ def world(make):
     }
 
 
-def _climb_to_three(enc, h, e):
+def _climb_to_three(make, h, e):
     """Encounters that take a pair through stages 1, 2 and 3."""
-    enc.encounter(h, e, days_ago=60)
-    enc.encounter(h, e, days_ago=50, kind="shared_activity", place="shared_space")
-    enc.encounter(h, e, days_ago=40, kind="community_event", place="outdoors")
-    enc.encounter(h, e, days_ago=30, initiated_by="participants", led_by="elder")
-    enc.encounter(h, e, days_ago=20, initiated_by="elder")
-    enc.encounter(h, e, days_ago=10, initiated_by="helper")
+    make.encounter(h, e, days_ago=60)
+    make.encounter(h, e, days_ago=50, kind="shared_activity", place="shared_space")
+    make.encounter(h, e, days_ago=40, kind="community_event", place="outdoors")
+    make.encounter(h, e, days_ago=30, initiated_by="participants", led_by="elder")
+    make.encounter(h, e, days_ago=20, initiated_by="elder")
+    make.encounter(h, e, days_ago=10, initiated_by="helper")
 
 
 class TestEncounterFacts:
-    def test_filters(self, db, world, enc):
+    def test_filters(self, db, world, make):
         w = world
-        a = enc.encounter(w["h1"], w["e1"], days_ago=10, scores=(5, 4))
-        b = enc.encounter([w["h1"], w["h2"]], w["e2"], days_ago=5, kind="shared_activity", place="shared_space")
-        c = enc.encounter(w["sh"], w["se"], days_ago=3)
+        a = make.encounter(w["h1"], w["e1"], days_ago=10, scores=(5, 4))
+        b = make.encounter([w["h1"], w["h2"]], w["e2"], days_ago=5, kind="shared_activity", place="shared_space")
+        c = make.encounter(w["sh"], w["se"], days_ago=3)
         session = db.session
         ids = lambda facts: [f.encounter_id for f in facts]  # noqa: E731
         assert ids(services.encounter_facts(session)) == [a.id, b.id, c.id]
@@ -66,17 +66,17 @@ class TestEncounterFacts:
         assert fact_b.is_together
         assert services.encounter_facts(session, elder_id=w["e1"].id)[0].feedback_scores == (5, 4)
 
-    def test_encounter_without_an_elder_is_left_out(self, db, world, enc):
-        e = enc.encounter(world["h1"], world["e1"])
+    def test_encounter_without_an_elder_is_left_out(self, db, world, make):
+        e = make.encounter(world["h1"], world["e1"])
         from app.models import EncounterParticipant
 
         db.session.query(EncounterParticipant).filter_by(encounter_id=e.id, elder_id=world["e1"].id).delete()
         db.session.commit()
         assert services.encounter_facts(db.session) == []
 
-    def test_one_query_whatever_the_number(self, db, world, enc, count_queries):
+    def test_one_query_whatever_the_number(self, db, world, make, count_queries):
         for d in range(12):
-            enc.encounter([world["h1"], world["h2"]], [world["e1"], world["e2"]], days_ago=d + 1)
+            make.encounter([world["h1"], world["h2"]], [world["e1"], world["e2"]], days_ago=d + 1)
         org_id, helper_id = world["org"].id, world["h1"].id
         with count_queries() as q:
             facts = services.encounter_facts(db.session, organization_ids=[org_id], helper_id=helper_id)
@@ -85,11 +85,11 @@ class TestEncounterFacts:
 
 
 class TestStagesFor:
-    def test_pair_and_person_stages_climb(self, db, world, enc):
+    def test_pair_and_person_stages_climb(self, db, world, make):
         h, e = world["h1"], world["e1"]
         now = utcnow()
         assert services.pair_stage_for(h.id, e.id, now).stage == 0
-        _climb_to_three(enc, h, e)
+        _climb_to_three(make, h, e)
         result = services.pair_stage_for(h.id, e.id, utcnow())
         assert result.stage == 3
         assert services.pair_stage_for(h.id, e.id, now - timedelta(days=55)).stage == 1
@@ -99,9 +99,9 @@ class TestStagesFor:
         with pytest.raises(ValueError):
             services.person_stage_for("coordinator", h.id, utcnow())
 
-    def test_override_applies_and_clears(self, db, world, enc):
+    def test_override_applies_and_clears(self, db, world, make):
         h, e = world["h1"], world["e1"]
-        enc.encounter(h, e)
+        make.encounter(h, e)
         set_override("pair", h.id, e.id, 2, "They meet weekly at the library", by=world["coordinator"])
         db.session.commit()
         result = services.pair_stage_for(h.id, e.id, utcnow())
@@ -116,11 +116,11 @@ class TestStagesFor:
 
 
 class TestFunnel:
-    def test_people_and_pairs_and_how_they_moved(self, db, world, enc):
+    def test_people_and_pairs_and_how_they_moved(self, db, world, make):
         w = world
-        _climb_to_three(enc, w["h1"], w["e1"])  # 60..10 days ago
-        enc.encounter(w["h2"], w["e2"], days_ago=5)  # new pair in the period
-        enc.encounter(w["sh"], w["se"], days_ago=5)  # other organization
+        _climb_to_three(make, w["h1"], w["e1"])  # 60..10 days ago
+        make.encounter(w["h2"], w["e2"], days_ago=5)  # new pair in the period
+        make.encounter(w["sh"], w["se"], days_ago=5)  # other organization
         now = utcnow()
         funnel = services.stage_funnel([w["org"].id], None, now - timedelta(days=35), None, now)
         helpers = funnel["helpers"]
@@ -139,9 +139,9 @@ class TestFunnel:
         assert pairs["end"] == {0: 0, 1: 1, 2: 0, 3: 1}
         assert funnel["until"] == now
 
-    def test_municipality_and_no_start(self, db, world, enc):
+    def test_municipality_and_no_start(self, db, world, make):
         w = world
-        enc.encounter(w["h1"], w["e1"])
+        make.encounter(w["h1"], w["e1"])
         now = utcnow()
         funnel = services.stage_funnel(None, w["se"].municipality_id, None, now + timedelta(days=5), now)
         assert funnel["since"] is None and funnel["until"] == now
@@ -149,9 +149,9 @@ class TestFunnel:
         nowhere = services.stage_funnel(None, -1, None, None, now)
         assert nowhere["people"]["total"] == 0
 
-    def test_override_in_force_counts(self, db, world, enc):
+    def test_override_in_force_counts(self, db, world, make):
         w = world
-        enc.encounter(w["h1"], w["e1"], days_ago=20)
+        make.encounter(w["h1"], w["e1"], days_ago=20)
         set_override("helper", w["h1"].id, None, 3, "Runs the Thursday club", by=w["coordinator"])
         db.session.commit()
         now = utcnow()
@@ -159,7 +159,7 @@ class TestFunnel:
         assert funnel["helpers"]["start"][1] == 1  # the override came later
         assert funnel["helpers"]["end"][3] == 1
 
-    def test_constant_queries(self, db, world, enc, count_queries):
+    def test_constant_queries(self, db, world, make, count_queries):
         w = world
 
         org_id = w["org"].id
@@ -170,26 +170,26 @@ class TestFunnel:
                 services.stage_funnel([org_id], None, now - timedelta(days=30), None, now)
             return q.count
 
-        enc.encounter(w["h1"], w["e1"])
+        make.encounter(w["h1"], w["e1"])
         few = measure()
         for d in range(15):
-            enc.encounter([w["h1"], w["h2"]], [w["e1"], w["e2"]], days_ago=d, kind="shared_activity")
+            make.encounter([w["h1"], w["h2"]], [w["e1"], w["e2"]], days_ago=d, kind="shared_activity")
         for _ in range(3):
-            enc.encounter(w["h2"], w["e2"], initiated_by="elder")
+            make.encounter(w["h2"], w["e2"], initiated_by="elder")
         assert measure() == few <= 6
 
 
 class TestCheckinChanges:
-    def test_first_vs_latest_in_period(self, db, world, enc):
+    def test_first_vs_latest_in_period(self, db, world, make):
         w = world
-        enc.checkin("elder", w["e1"], elder_answers(7, good_days=2), days_ago=200)
-        enc.checkin("elder", w["e1"], elder_answers(6, good_days=3), days_ago=100)
-        enc.checkin("elder", w["e1"], elder_answers(5, good_days=4), days_ago=10)
-        enc.checkin("elder", w["e2"], elder_answers(4), days_ago=10)  # only one: not counted
-        enc.checkin("helper", w["h1"], helper_answers(2, 3), days_ago=90)
-        enc.checkin("helper", w["h1"], helper_answers(4, 3), days_ago=5)
-        enc.checkin("elder", w["se"], elder_answers(9), days_ago=90)  # other organization
-        enc.checkin("elder", w["se"], elder_answers(3), days_ago=5)
+        make.checkin(w["e1"], elder_answers(7, good_days=2), days_ago=200)
+        make.checkin(w["e1"], elder_answers(6, good_days=3), days_ago=100)
+        make.checkin(w["e1"], elder_answers(5, good_days=4), days_ago=10)
+        make.checkin(w["e2"], elder_answers(4), days_ago=10)  # only one: not counted
+        make.checkin(w["h1"], helper_answers(2, 3), days_ago=90)
+        make.checkin(w["h1"], helper_answers(4, 3), days_ago=5)
+        make.checkin(w["se"], elder_answers(9), days_ago=90)  # other organization
+        make.checkin(w["se"], elder_answers(3), days_ago=5)
         now = utcnow()
         result = services.checkin_changes([w["org"].id], None, now - timedelta(days=30), now)
         assert result["n"] == 2
@@ -206,24 +206,24 @@ class TestCheckinChanges:
         everyone = services.checkin_changes(None, None, None, None)
         assert everyone["n"] == 3
 
-    def test_constant_queries(self, db, world, enc, count_queries):
+    def test_constant_queries(self, db, world, make, count_queries):
         w = world
         org_id = w["org"].id
         for person in (w["e1"], w["e2"]):
-            enc.checkin("elder", person, elder_answers(6), days_ago=100)
+            make.checkin(person, elder_answers(6), days_ago=100)
         with count_queries() as q:
             services.checkin_changes([org_id], None, None, None)
         few = q.count
         for person in (w["e1"], w["e2"], w["se"]):
             for d in (50, 20, 5):
-                enc.checkin("elder", person, elder_answers(5), days_ago=d)
+                make.checkin(person, elder_answers(5), days_ago=d)
         with count_queries() as q:
             services.checkin_changes([org_id], None, None, None)
         assert q.count == few == 1
 
 
 class TestDueCheckins:
-    def test_first_at_enrolment_then_every_91_days(self, db, world, enc, make):
+    def test_first_at_enrolment_then_every_91_days(self, db, world, make):
         w = world
         now = utcnow()
         due = services.due_checkins(now, [w["org"].id])
@@ -236,7 +236,7 @@ class TestDueCheckins:
         assert all(d.first for d in due)
         helper_due = next(d for d in due if d.person_id == w["h1"].id and d.kind == "helper")
         assert helper_due.phone == w["h1"].phone and helper_due.helper_user_id == w["h1"].user_id
-        enc.checkin("elder", w["e1"], elder_answers(5), at=now)
+        make.checkin(w["e1"], elder_answers(5), at=now)
         due = services.due_checkins(now + timedelta(minutes=1), [w["org"].id])
         assert ("elder", w["e1"].id) not in {(d.kind, d.person_id) for d in due}
         later = services.due_checkins(now + timedelta(days=91, minutes=1), [w["org"].id])

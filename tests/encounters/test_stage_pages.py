@@ -62,21 +62,21 @@ def test_pair_moves_from_stage_1_to_2_to_3_with_reasons(coordinator_client, make
     assert _stage_text(elder_page, 3, "Communal operating models") and "Sienikurssi" in elder_page
 
 
-def test_finnish_stage_names(coordinator_client, make, enc):
+def test_finnish_stage_names(coordinator_client, make):
     c = coordinator_client
     org = c.user.organizations[0]
     h, e = make.helper(org=org), make.elder(org=org)
-    enc.encounter(h, e)
+    make.encounter(h, e)
     html = c.get(f"/encounters/pair/{h.id}/{e.id}").get_data(as_text=True)
     assert "Helppoja kohtaamisia" in html
 
 
-def test_override_recorded_shown_and_cleared(coordinator_client, make, enc, db):
+def test_override_recorded_shown_and_cleared(coordinator_client, make, db):
     c = coordinator_client
     english(c)
     org = c.user.organizations[0]
     h, e = make.helper(org=org), make.elder(org=org)
-    enc.encounter(h, e)
+    make.encounter(h, e)
     url = f"/encounters/pair/{h.id}/{e.id}"
     missing = c.submit(f"{url}/override", {"stage": "3", "reason": "  "}, page=url)
     assert missing.status_code == 422
@@ -132,10 +132,10 @@ def test_rule_texts_match_the_pure_module(app):
             assert labels.stage_label(stage) == name
 
 
-def test_helper_home_block(client, make, enc):
+def test_helper_home_block(client, make):
     helper = make.helper()
     e = make.elder(org=helper.organization)
-    enc.encounter(helper, e, title="Postin haku")
+    make.encounter(helper, e, title="Postin haku")
     client.login(helper.user.email)
     english(client)
     html = client.get("/helper").get_data(as_text=True)
@@ -143,22 +143,22 @@ def test_helper_home_block(client, make, enc):
     assert "It is time for your short well-being check-in." in html
 
 
-def test_elder_page_shows_the_block(coordinator_client, make, enc):
+def test_elder_page_shows_the_block(coordinator_client, make):
     c = coordinator_client
     english(c)
     e = make.elder(org=c.user.organizations[0])
-    enc.encounter(make.helper(org=e.organization), e, title="Kauppa")
+    make.encounter(make.helper(org=e.organization), e, title="Kauppa")
     html = c.get(f"/elders/{e.id}").get_data(as_text=True)
     assert "Encounters and stage" in html and "Stage 1 of 3: Easy encounters" in html
     assert f"/encounters/elder/{e.id}/checkin" in html
 
 
-def test_elder_block_renders_for_coordinators(app, coordinator_client, make, enc):
+def test_elder_block_renders_for_coordinators(app, coordinator_client, make):
     from flask import render_template
     from flask_login import login_user
 
     e = make.elder(org=coordinator_client.user.organizations[0])
-    enc.encounter(make.helper(org=e.organization), e, title="Kauppa")
+    make.encounter(make.helper(org=e.organization), e, title="Kauppa")
     with app.test_request_context():
         login_user(coordinator_client.user)
         html = render_template("encounters/_elder_block.html", elder=e)

@@ -9,8 +9,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.models import Offer, SmsMessage
-from tests.errands_coordinator.conftest import local_today
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, local_today
 
 
 def test_intake_to_ranked_candidates_to_offers(live_server, page, db, make, org, coordinator, elder):

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from app.elders.consent import has_consent
 from app.errands.requests import RequestInput, RequestInvalid, create_request, generate_due_errands
 from app.models import Errand, HelpRequest
-from tests.errands_coordinator.conftest import task_id
 from tests.errands_coordinator.test_intake_page import _form
 
 
@@ -35,13 +34,13 @@ def test_the_rule_needs_both_the_consent_and_its_time(db, elder):
     assert not has_consent(elder)
 
 
-def test_service_refuses_a_request_without_consent(db, elder, coordinator):
+def test_service_refuses_a_request_without_consent(db, elder, coordinator, make):
     _no_consent(db, elder)
     with pytest.raises(RequestInvalid) as exc:
         create_request(
             RequestInput(
                 elder_id=elder.id,
-                task_type_id=task_id(db.session),
+                task_type_id=make.task_type().id,
                 date_from=date.today() + timedelta(days=3),
                 time_from=time(10),
             ),
@@ -52,13 +51,13 @@ def test_service_refuses_a_request_without_consent(db, elder, coordinator):
     assert _counts(db) == (0, 0)
 
 
-def test_intake_page_says_so_and_keeps_what_was_typed(db, coord, elder):
+def test_intake_page_says_so_and_keeps_what_was_typed(db, coord, elder, make):
     _no_consent(db, elder)
     page = coord.get(f"/requests/new?elder={elder.id}").get_data(as_text=True)
     assert 'id="no-consent"' in page and "Suostumusta ei ole kirjattu." in page
     assert "ei kirjattua suostumusta" in page  # marked in the person picker too
 
-    data = _form(db, elder, notes_for_helper="Maitoa ja ruisleipää, kauppa Siwa.")
+    data = _form(make, elder, notes_for_helper="Maitoa ja ruisleipää, kauppa Siwa.")
     resp = coord.submit("/requests/new", data, page=f"/requests/new?elder={elder.id}")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
@@ -68,30 +67,30 @@ def test_intake_page_says_so_and_keeps_what_was_typed(db, coord, elder):
     assert _counts(db) == (0, 0)
 
 
-def test_intake_page_in_swedish(db, coord, elder):
+def test_intake_page_in_swedish(db, coord, elder, make):
     _no_consent(db, elder)
     coord.submit("/lang", {"lang": "sv"}, page="/")
-    resp = coord.submit("/requests/new", _form(db, elder), page=f"/requests/new?elder={elder.id}")
+    resp = coord.submit("/requests/new", _form(make, elder), page=f"/requests/new?elder={elder.id}")
     assert "Inget samtycke är registrerat för den här personen" in resp.get_data(as_text=True)
 
 
-def test_recording_consent_then_saving_works(db, coord, elder):
+def test_recording_consent_then_saving_works(db, coord, elder, make):
     _no_consent(db, elder)
-    refused = coord.submit("/requests/new", _form(db, elder), page=f"/requests/new?elder={elder.id}")
+    refused = coord.submit("/requests/new", _form(make, elder), page=f"/requests/new?elder={elder.id}")
     assert refused.status_code == 200
     elder.consent_given, elder.consent_at = True, datetime.now(UTC)
     db.session.commit()
-    saved = coord.submit("/requests/new", _form(db, elder), page=f"/requests/new?elder={elder.id}")
+    saved = coord.submit("/requests/new", _form(make, elder), page=f"/requests/new?elder={elder.id}")
     assert saved.status_code == 302
     assert _counts(db) == (1, 1)
 
 
-def test_repeating_request_makes_no_more_errands_after_consent_is_withdrawn(db, elder, coordinator):
+def test_repeating_request_makes_no_more_errands_after_consent_is_withdrawn(db, elder, coordinator, make):
     now = datetime(2027, 5, 1, 6, tzinfo=UTC)
     req = create_request(
         RequestInput(
             elder_id=elder.id,
-            task_type_id=task_id(db.session),
+            task_type_id=make.task_type().id,
             date_from=date(2027, 5, 3),
             time_from=time(10),
             recurrence="weekly",

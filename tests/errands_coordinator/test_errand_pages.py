@@ -8,13 +8,13 @@ import sqlalchemy as sa
 
 from app.errands.requests import generate_due_errands
 from app.models import Assignment, CoordinatorAlert, Errand, ErrandEvent, HelpRequest, Offer, SmsMessage, utcnow
-from tests.errands_coordinator.conftest import local_today
+from tests.factories import local_today
 
 
-def test_errand_page_explains_candidates_in_finnish(db, coord, make, org, elder, errand_for):
+def test_errand_page_explains_candidates_in_finnish(db, coord, make, org, elder):
     aino = make.helper(org=org, first_name="Aino", last_name="Auttaja", age=20, languages=["fi", "sv"])
     far = make.helper(org=org, first_name="Kauko", lat=64.335, lon=27.73, max_distance_km=10)
-    errand = errand_for(elder, hour=13)
+    errand = make.request(elder, hour=13).errands[0]
     html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
     assert "Kauppa-asiat: Aili Ahonen" in html
     assert "Sopivat auttajat" in html
@@ -33,22 +33,22 @@ def test_errand_page_explains_candidates_in_finnish(db, coord, make, org, elder,
     assert "Odottaa auttajaa" in html and "Kaisa Koordinaattori" in html
 
 
-def test_continuity_and_profile_reasons_are_in_plain_words(db, coord, make, org, errand_for):
+def test_continuity_and_profile_reasons_are_in_plain_words(db, coord, make, org):
     from tests.errands_coordinator.test_matching_service import _past_errand_done
 
     elder = make.elder(org=org, first_name="Aili", elder_profile="koti_kunniaan")
     helper = make.helper(org=org, first_name="Tuttu", youth_profile="vahaan_tyytyvat")
     for days in (10, 20, 30, 40):
-        _past_errand_done(db, elder, helper, days_ago=days, feedback=5 if days % 20 else 4)
-    errand = errand_for(elder)
+        _past_errand_done(make, elder, helper, days_ago=days, feedback=5 if days % 20 else 4)
+    errand = make.request(elder).errands[0]
     html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
     assert "On auttanut henkilöä Aili 4 kertaa aiemmin (palaute 4,5/5); Aili arvostaa tuttua auttajaa" in html
     assert "Sopii profiiliin: Koti kunniaan ja Vähään tyytyvät sopivat usein hyvin yhteen" in html
 
 
-def test_offer_to_top_three_creates_offers_and_sms(db, coord, make, org, elder, errand_for):
+def test_offer_to_top_three_creates_offers_and_sms(db, coord, make, org, elder):
     helpers = [make.helper(org=org, first_name=f"Apu{i}", age=25, lat=64.2263 + i * 0.01) for i in range(5)]
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
     resp = coord.submit(f"/errands/{errand.id}/offer-top", {"count": "3"}, page=f"/errands/{errand.id}")
     assert resp.status_code == 302
     offers = db.session.scalars(sa.select(Offer).order_by(Offer.rank)).all()
@@ -74,9 +74,9 @@ def test_offer_to_top_three_creates_offers_and_sms(db, coord, make, org, elder, 
     assert "Tehtävää ei voi tarjota useammalle: sopivia auttajia ei ole enempää." in html
 
 
-def test_offer_top_n_out_of_range_is_explained_not_an_error_page(db, coord, make, org, elder, errand_for):
+def test_offer_top_n_out_of_range_is_explained_not_an_error_page(db, coord, make, org, elder):
     make.helper(org=org)
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
     resp = coord.submit(f"/errands/{errand.id}/offer-top", {"count": "11"}, page=f"/errands/{errand.id}")
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
@@ -84,17 +84,17 @@ def test_offer_top_n_out_of_range_is_explained_not_an_error_page(db, coord, make
     assert db.session.scalar(sa.select(sa.func.count(Offer.id))) == 0
 
 
-def test_offer_to_selected_candidates(db, coord, make, org, elder, errand_for):
+def test_offer_to_selected_candidates(db, coord, make, org, elder):
     a, b, c = (make.helper(org=org, first_name=n, age=30) for n in ("Aa", "Bb", "Cc"))
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
     coord.submit(f"/errands/{errand.id}/offer", {"helper_id": [str(a.id), str(c.id)]}, page=f"/errands/{errand.id}")
     assert sorted(db.session.scalars(sa.select(Offer.helper_id))) == sorted([a.id, c.id])
     assert db.session.scalar(sa.select(sa.func.count(SmsMessage.id)).where(SmsMessage.kind == "offer")) == 2
 
 
-def test_assign_directly(db, coord, coordinator, make, org, elder, errand_for):
+def test_assign_directly(db, coord, coordinator, make, org, elder):
     helper = make.helper(org=org, first_name="Suora", age=30)
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
     resp = coord.submit(f"/errands/{errand.id}/assign", {"assign": str(helper.id)}, page=f"/errands/{errand.id}")
     assert resp.status_code == 302
     assignment = db.session.scalar(sa.select(Assignment))
@@ -111,9 +111,9 @@ def test_assign_directly(db, coord, coordinator, make, org, elder, errand_for):
     assert "Sopivat auttajat" not in html  # no more candidates needed
 
 
-def test_assigning_someone_who_cannot_take_it_is_a_flash_not_an_error_page(db, coord, make, org, elder, errand_for):
+def test_assigning_someone_who_cannot_take_it_is_a_flash_not_an_error_page(db, coord, make, org, elder):
     far = make.helper(org=org, lat=64.335, lon=27.73)
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
     resp = coord.submit(f"/errands/{errand.id}/assign", {"assign": str(far.id)}, page=f"/errands/{errand.id}")
     assert resp.status_code == 302
     html = coord.get(resp.headers["Location"]).get_data(as_text=True)
@@ -121,9 +121,9 @@ def test_assigning_someone_who_cannot_take_it_is_a_flash_not_an_error_page(db, c
     assert db.session.scalar(sa.select(sa.func.count(Assignment.id))) == 0
 
 
-def test_errand_error_becomes_a_translated_flash(db, coord, make, org, elder, errand_for):
+def test_errand_error_becomes_a_translated_flash(db, coord, make, org, elder):
     helper = make.helper(org=org, age=30)
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
     coord.submit(
         f"/errands/{errand.id}/cancel", {"by_kind": "elder", "reason": "Tytär hoitaa"}, page=f"/errands/{errand.id}"
     )
@@ -137,9 +137,9 @@ def test_errand_error_becomes_a_translated_flash(db, coord, make, org, elder, er
     assert db.session.scalar(sa.select(sa.func.count(Assignment.id))) == 0
 
 
-def test_cancel_errand_records_who_and_why(db, coord, make, org, elder, errand_for):
+def test_cancel_errand_records_who_and_why(db, coord, make, org, elder):
     helper = make.helper(org=org, age=30)
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
     coord.submit(f"/errands/{errand.id}/assign", {"assign": str(helper.id)}, page=f"/errands/{errand.id}")
     resp = coord.submit(
         f"/errands/{errand.id}/cancel",
@@ -158,8 +158,8 @@ def test_cancel_errand_records_who_and_why(db, coord, make, org, elder, errand_f
     assert "Tehtävä peruttiin." in html and "Tytär tulee itse" in html and "omainen" in html
 
 
-def test_cancel_without_reason_keeps_the_page(db, coord, elder, errand_for):
-    errand = errand_for(elder)
+def test_cancel_without_reason_keeps_the_page(db, coord, elder, make):
+    errand = make.request(elder).errands[0]
     resp = coord.submit(
         f"/errands/{errand.id}/cancel", {"by_kind": "elder", "reason": ""}, page=f"/errands/{errand.id}"
     )
@@ -169,11 +169,11 @@ def test_cancel_without_reason_keeps_the_page(db, coord, elder, errand_for):
     assert errand.state == "open"
 
 
-def test_cancel_whole_request_cancels_coming_errands(db, coord, elder):
+def test_cancel_whole_request_cancels_coming_errands(db, coord, elder, make):
     from tests.errands_coordinator.test_intake_page import _form
 
     start = local_today() + timedelta(days=1)
-    data = _form(db, elder, date_from=start.isoformat(), recurrence="weekly")
+    data = _form(make, elder, date_from=start.isoformat(), recurrence="weekly")
     data["recurrence_until"] = (start + timedelta(days=60)).isoformat()
     coord.submit("/requests/new", data, page=f"/requests/new?elder={elder.id}")
     req = db.session.scalar(sa.select(HelpRequest))
@@ -192,16 +192,16 @@ def test_cancel_whole_request_cancels_coming_errands(db, coord, elder):
     assert "Pyyntö peruttiin, samoin 3 tulevaa tehtävää." in coord.get(f"/requests/{req.id}").get_data(as_text=True)
 
 
-def test_day_and_week_pages_group_errands_and_show_what_needs_attention(db, coord, make, org, elder, errand_for):
+def test_day_and_week_pages_group_errands_and_show_what_needs_attention(db, coord, make, org, elder):
     tomorrow = local_today() + timedelta(days=1)
-    soon = errand_for(elder, day=tomorrow, hour=11)  # no helper, within 48 h
-    later = errand_for(elder, day=local_today() + timedelta(days=5), hour=9, task="walk")
+    soon = make.request(elder, day=tomorrow, hour=11).errands[0]  # no helper, within 48 h
+    later = make.request(elder, day=local_today() + timedelta(days=5), hour=9, task="walk").errands[0]
     helper = make.helper(org=org, first_name="Hidas", age=30)
-    offer = Offer(errand_id=later.id, helper_id=helper.id, status="pending", sent_at=utcnow() - timedelta(hours=13))
+    make.offer(later, helper, sent_at=utcnow() - timedelta(hours=13))
     alert = CoordinatorAlert(
         organization_id=org.id, kind="late_withdrawal", message="Hidas T. perui myöhään", errand_id=later.id
     )
-    db.session.add_all([offer, alert])
+    db.session.add(alert)
     db.session.commit()
 
     html = coord.get(f"/errands/day?date={tomorrow.isoformat()}").get_data(as_text=True)
@@ -223,15 +223,17 @@ def test_day_and_week_pages_group_errands_and_show_what_needs_attention(db, coor
     assert "Hidas T. perui myöhään" not in coord.get("/errands/day").get_data(as_text=True)
 
 
-def test_unanswered_offers_list_the_soonest_and_count_the_rest(db, coord, make, org, elder, errand_for):
+def test_unanswered_offers_list_the_soonest_and_count_the_rest(db, coord, make, org, elder):
     from app.errands import agenda
 
     helper = make.helper(org=org, first_name="Hidas", age=30)
-    errands = [errand_for(elder, day=local_today() + timedelta(days=3 + i // 8), hour=8 + i % 8) for i in range(23)]
+    errands = [
+        make.request(elder, day=local_today() + timedelta(days=3 + i // 8), hour=8 + i % 8).errands[0]
+        for i in range(23)
+    ]
     for e in errands:
-        db.session.add(Offer(errand_id=e.id, helper_id=helper.id, status="expired", sent_at=utcnow()))
-        db.session.add(Offer(errand_id=e.id, helper_id=make.helper(org=org, age=30).id, status="declined"))
-    db.session.commit()
+        make.offer(e, helper, status="expired", sent_at=utcnow())
+        make.offer(e, make.helper(org=org, age=30), status="declined")
 
     attention = agenda.needs_attention({org.id})
     assert attention.unanswered_total == 23 and attention.count == 23
@@ -250,7 +252,7 @@ def test_bad_date_on_day_page_is_a_notice(db, coord):
     assert "Päivämäärää ei ymmärretty" in resp.get_data(as_text=True)
 
 
-def test_home_block_shows_todays_errands_and_attention(db, coord, elder, errand_for):
+def test_home_block_shows_todays_errands_and_attention(db, coord, elder, make):
     from datetime import datetime
 
     from app.i18n import HELSINKI
@@ -259,16 +261,16 @@ def test_home_block_shows_todays_errands_and_attention(db, coord, elder, errand_
     html = coord.get("/coordinator").get_data(as_text=True)
     assert "Tämän päivän tehtävät" in html
     if now_local.hour < 22:
-        errand = errand_for(elder, day=local_today(), hour=now_local.hour + 1)
+        errand = make.request(elder, day=local_today(), hour=now_local.hour + 1).errands[0]
         html = coord.get("/coordinator").get_data(as_text=True)
         assert f'href="/errands/{errand.id}"' in html
         assert "1 asiaa vaatii huomiota" in html
 
 
-def test_pages_are_scoped_to_the_coordinators_organizations(db, coord, make, errand_for):
+def test_pages_are_scoped_to_the_coordinators_organizations(db, coord, make):
     other = make.organization(name="Toinen yhdistys")
     stranger = make.elder(org=other, first_name="Vieras")
-    errand = errand_for(stranger)
+    errand = make.request(stranger).errands[0]
     assert coord.get(f"/errands/{errand.id}").status_code == 403
     assert coord.get(f"/requests/{errand.request_id}").status_code == 403
     token_page = "/errands/day"
@@ -279,15 +281,15 @@ def test_pages_are_scoped_to_the_coordinators_organizations(db, coord, make, err
     )
 
 
-def test_admin_sees_every_organization(db, client, make, elder, errand_for):
+def test_admin_sees_every_organization(db, client, make, elder):
     admin = make.admin()
     client.login(admin.email)
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
     assert client.get(f"/errands/{errand.id}").status_code == 200
 
 
-def test_pages_need_login_and_the_right_role(db, client, make, elder, errand_for):
-    errand = errand_for(elder)
+def test_pages_need_login_and_the_right_role(db, client, make, elder):
+    errand = make.request(elder).errands[0]
     assert client.get(f"/errands/{errand.id}").status_code == 302
     helper = make.helper()
     client.login(helper.user.email)
@@ -295,24 +297,24 @@ def test_pages_need_login_and_the_right_role(db, client, make, elder, errand_for
         assert client.get(url).status_code == 403
 
 
-def test_queries_per_page_do_not_grow_with_errands(db, coord, make, org, elder, errand_for, count_statements):
+def test_queries_per_page_do_not_grow_with_errands(db, coord, make, org, elder, count_queries):
     helper = make.helper(org=org, age=30)
     day = local_today() + timedelta(days=2)
 
     def count(url: str) -> int:
-        with count_statements() as counter:
+        with count_queries() as counter:
             assert coord.get(url).status_code == 200
         return counter.count
 
-    first = errand_for(elder, day=day, hour=9)
+    first = make.request(elder, day=day, hour=9).errands[0]
     few_day, few_week, few_errand = (
         count(f"/errands/day?date={day}"),
         count(f"/errands/week?start={day}"),
         count(f"/errands/{first.id}"),
     )
     for hour in range(10, 16):
-        e = errand_for(make.elder(org=org), day=day, hour=hour)
-        e.assignments.append(Assignment(helper_id=helper.id, slot=1, status="active"))
+        e = make.request(make.elder(org=org), day=day, hour=hour).errands[0]
+        make.assignment(e, helper)
         db.session.add(ErrandEvent(errand_id=first.id, from_state="open", to_state="open", note="x"))
     db.session.commit()
     assert count(f"/errands/day?date={day}") == few_day

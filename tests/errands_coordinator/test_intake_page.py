@@ -6,16 +6,17 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.i18n import HELSINKI
 from app.models import Errand, ErrandEvent, HelpRequest
-from tests.errands_coordinator.conftest import local_today, task_id
+from tests.factories import local_today
 
 
-def _form(db, elder, **changes) -> dict:
+def _form(make, elder, **changes) -> dict:
     day = local_today() + timedelta(days=3)
     data = {
         "elder_id": str(elder.id),
         "requested_by": "elder",
-        "task_type": str(task_id(db.session, "shopping")),
+        "task_type": str(make.task_type("shopping").id),
         "timing": "fixed",
         "date_from": day.isoformat(),
         "time_from": "10:00",
@@ -52,15 +53,15 @@ def test_intake_search_by_name_or_phone(db, coord, make, org):
     assert "Candelin" in html and "Bäckman" not in html
 
 
-def test_intake_happy_path_creates_request_errand_and_event(db, coord, coordinator, elder):
-    resp = coord.submit("/requests/new", _form(db, elder), page=f"/requests/new?elder={elder.id}")
+def test_intake_happy_path_creates_request_errand_and_event(db, coord, coordinator, elder, make):
+    resp = coord.submit("/requests/new", _form(make, elder), page=f"/requests/new?elder={elder.id}")
     assert resp.status_code == 302
     req = db.session.scalar(sa.select(HelpRequest))
     errand = db.session.scalar(sa.select(Errand))
     assert resp.headers["Location"] == f"/errands/{errand.id}"
     assert req.elder_id == elder.id and req.taken_by_id == coordinator.id and req.requested_by == "elder"
     assert errand.state == "open" and len(errand.short_code) in (3, 4)
-    local = errand.starts_at.astimezone(__import__("app.i18n", fromlist=["HELSINKI"]).HELSINKI)
+    local = errand.starts_at.astimezone(HELSINKI)
     assert (local.hour, local.minute) == (10, 0)
     event = db.session.scalar(sa.select(ErrandEvent))
     assert (event.from_state, event.to_state, event.actor_user_id) == (None, "open", coordinator.id)
@@ -68,9 +69,9 @@ def test_intake_happy_path_creates_request_errand_and_event(db, coord, coordinat
     assert "Pyyntö tallennettu." in page
 
 
-def test_weekly_request_through_the_page(db, coord, elder):
+def test_weekly_request_through_the_page(db, coord, elder, make):
     start = local_today() + timedelta(days=1)
-    data = _form(db, elder, date_from=start.isoformat(), recurrence="weekly")
+    data = _form(make, elder, date_from=start.isoformat(), recurrence="weekly")
     data["recurrence_until"] = (start + timedelta(days=8 * 7)).isoformat()
     resp = coord.submit("/requests/new", data, page=f"/requests/new?elder={elder.id}")
     assert resp.status_code == 302
@@ -79,9 +80,9 @@ def test_weekly_request_through_the_page(db, coord, elder):
     assert {(b - a).days for a, b in zip(dates, dates[1:], strict=False)} == {7}
 
 
-def test_relative_calling_is_recorded_through_the_page(db, coord, elder):
+def test_relative_calling_is_recorded_through_the_page(db, coord, elder, make):
     contact = elder.contacts[0]
-    data = _form(db, elder, requested_by="relative", requested_by_contact=str(contact.id))
+    data = _form(make, elder, requested_by="relative", requested_by_contact=str(contact.id))
     assert coord.submit("/requests/new", data, page=f"/requests/new?elder={elder.id}").status_code == 302
     req = db.session.scalar(sa.select(HelpRequest))
     assert (req.requested_by, req.requested_by_contact_id) == ("relative", contact.id)
@@ -90,15 +91,15 @@ def test_relative_calling_is_recorded_through_the_page(db, coord, elder):
     assert "Omainen tai yhteyshenkilö: Tytär Tiina" in html
 
 
-def test_someone_else_calling_needs_a_name(db, coord, elder):
-    data = _form(db, elder, requested_by="other", requested_by_name="Naapuri Niilo")
+def test_someone_else_calling_needs_a_name(db, coord, elder, make):
+    data = _form(make, elder, requested_by="other", requested_by_name="Naapuri Niilo")
     assert coord.submit("/requests/new", data, page=f"/requests/new?elder={elder.id}").status_code == 302
     assert db.session.scalar(sa.select(HelpRequest.requested_by_name)) == "Naapuri Niilo"
 
 
-def test_flexible_request_through_the_page(db, coord, elder):
+def test_flexible_request_through_the_page(db, coord, elder, make):
     start = local_today() + timedelta(days=2)
-    data = _form(db, elder, timing="flexible", time_from="", date_to=(start + timedelta(days=3)).isoformat())
+    data = _form(make, elder, timing="flexible", time_from="", date_to=(start + timedelta(days=3)).isoformat())
     data["date_from"] = start.isoformat()
     assert coord.submit("/requests/new", data, page=f"/requests/new?elder={elder.id}").status_code == 302
     req = db.session.scalar(sa.select(HelpRequest))
@@ -108,9 +109,9 @@ def test_flexible_request_through_the_page(db, coord, elder):
     assert "Joustavat päivät" in html
 
 
-def test_validation_keeps_what_was_typed_and_explains_in_finnish(db, coord, elder):
+def test_validation_keeps_what_was_typed_and_explains_in_finnish(db, coord, elder, make):
     notes = f"Soita ennen tuloa numeroon {elder.phone}, ostokset: kahvia"
-    data = _form(db, elder, notes_for_helper=notes, requested_by="relative", duration_minutes="600")
+    data = _form(make, elder, notes_for_helper=notes, requested_by="relative", duration_minutes="600")
     resp = coord.submit("/requests/new", data, page=f"/requests/new?elder={elder.id}")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
@@ -123,15 +124,15 @@ def test_validation_keeps_what_was_typed_and_explains_in_finnish(db, coord, elde
     assert db.session.scalar(sa.select(sa.func.count(HelpRequest.id))) == 0
 
 
-def test_identity_code_in_notes_is_refused(db, coord, elder):
-    data = _form(db, elder, notes_for_helper="Hetu 010145-123N tarvitaan apteekissa")
+def test_identity_code_in_notes_is_refused(db, coord, elder, make):
+    data = _form(make, elder, notes_for_helper="Hetu 010145-123N tarvitaan apteekissa")
     html = coord.submit("/requests/new", data, page=f"/requests/new?elder={elder.id}").get_data(as_text=True)
     assert "Poista henkilötunnus lisätiedoista" in html
     assert "Hetu 010145-123N tarvitaan apteekissa" in html
 
 
-def test_bad_date_input_keeps_the_form(db, coord, elder):
-    data = _form(db, elder, date_from="31.2.2027")
+def test_bad_date_input_keeps_the_form(db, coord, elder, make):
+    data = _form(make, elder, date_from="31.2.2027")
     resp = coord.submit("/requests/new", data, page=f"/requests/new?elder={elder.id}")
     assert resp.status_code == 200
     assert "Maitoa, leipää ja kahvia." in resp.get_data(as_text=True)
@@ -150,10 +151,10 @@ def test_helpers_cannot_open_the_intake(db, client, make):
     assert client.get("/requests/new").status_code == 403
 
 
-def test_request_for_a_paused_person_is_refused_with_a_reason(db, coord, elder):
+def test_request_for_a_paused_person_is_refused_with_a_reason(db, coord, elder, make):
     elder.status = "paused"
     db.session.commit()
-    resp = coord.submit("/requests/new", _form(db, elder), page=f"/requests/new?elder={elder.id}")
+    resp = coord.submit("/requests/new", _form(make, elder), page=f"/requests/new?elder={elder.id}")
     assert resp.status_code == 200
     assert "Henkilön tiedot ovat tauolla tai päättyneet" in resp.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(HelpRequest.id))) == 0

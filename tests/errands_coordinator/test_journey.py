@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.models import Assignment, Encounter, Errand, HelpRequest, Offer, SmsMessage, utcnow
 from tests.conftest import FormClient
-from tests.errands_coordinator.conftest import local_today, task_id
+from tests.factories import local_today
 
 
 def test_phone_request_to_done_report(app, db, coord, make, org):
@@ -28,7 +28,7 @@ def test_phone_request_to_done_report(app, db, coord, make, org):
     form = {
         "elder_id": str(elder.id),
         "requested_by": "elder",
-        "task_type": str(task_id(db.session, "shopping")),
+        "task_type": str(make.task_type("shopping").id),
         "timing": "fixed",
         "date_from": day.isoformat(),
         "time_from": "10:00",

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from app.errands import agenda, matching_service
 from app.errands.matching_service import KM_PER_DEGREE, MAX_TRAVEL_KM, REACH_FACTOR, REACH_SLACK_KM, rank_candidates
 from app.models import Elder, Errand, HelperProfile, Village, utcnow
-from tests.errands_coordinator.conftest import KAJAANI, bulk_helpers
+
+KAJAANI = (64.2263, 27.7290)
 
 
 def _spots(
@@ -55,9 +56,7 @@ def _read(errand) -> list:
 
 
 @pytest.mark.parametrize("centre", [KAJAANI, (69.9078, 27.0265)], ids=["Kajaani", "Utsjoki, 70° north"])
-def test_the_prefilter_reads_exactly_the_network_helpers_who_can_reach_the_person(
-    db, make, org, elder, errand_for, centre
-):
+def test_the_prefilter_reads_exactly_the_network_helpers_who_can_reach_the_person(db, make, org, elder, centre):
     rng = random.Random(20261128)
     elder.lat, elder.lon = centre
     partner = make.organization(name="Kajaanin seurakunta", municipalities=("Kajaani",))
@@ -66,15 +65,15 @@ def test_the_prefilter_reads_exactly_the_network_helpers_who_can_reach_the_perso
     not_partner = make.organization(name="Kajaanin eläkeläiset", municipalities=("Kajaani",))
     elsewhere = make.organization(name="Kuhmon 4H", municipalities=("Kuhmo",))
     make.partnership(org, elsewhere)  # a partner, but it does not serve the person's municipality
-    ours = bulk_helpers(db.session, org, 0, spots=_spots(rng, 45, within_km=60, centre=centre))
-    theirs = bulk_helpers(db.session, partner, 0, spots=_spots(rng, 30, within_km=60, centre=centre))
-    outside = bulk_helpers(db.session, elsewhere, 0, spots=_spots(rng, 30, within_km=10, centre=centre))
-    outside += bulk_helpers(db.session, not_partner, 0, spots=_spots(rng, 20, within_km=10, centre=centre))
-    suspended = bulk_helpers(db.session, org, 0, spots=_spots(rng, 5, within_km=2, centre=centre))
+    ours = make.helpers(org, 0, spots=_spots(rng, 45, within_km=60, centre=centre))
+    theirs = make.helpers(partner, 0, spots=_spots(rng, 30, within_km=60, centre=centre))
+    outside = make.helpers(elsewhere, 0, spots=_spots(rng, 30, within_km=10, centre=centre))
+    outside += make.helpers(not_partner, 0, spots=_spots(rng, 20, within_km=10, centre=centre))
+    suspended = make.helpers(org, 0, spots=_spots(rng, 5, within_km=2, centre=centre))
     for h in suspended:
         h.status = "suspended"
     db.session.commit()
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
     expected = _reachable(ours + theirs, elder.lat, elder.lon)
     assert 10 < len(expected) < matching_service.NEAREST_CAP  # some can come, many cannot, no cap
 
@@ -86,11 +85,11 @@ def test_the_prefilter_reads_exactly_the_network_helpers_who_can_reach_the_perso
     assert set(shown.ranked_ids) | {x.helper_id for x in shown.excluded} <= expected
 
 
-def test_the_nearest_are_kept_when_more_can_come_than_are_compared(db, make, org, elder, errand_for):
+def test_the_nearest_are_kept_when_more_can_come_than_are_compared(db, make, org, elder):
     rng = random.Random(7)
     spots = _spots(rng, 160, within_km=4)
-    helpers = bulk_helpers(db.session, org, 0, spots=[(lat, lon, 10.0) for lat, lon, _ in spots])
-    errand = errand_for(elder)
+    helpers = make.helpers(org, 0, spots=[(lat, lon, 10.0) for lat, lon, _ in spots])
+    errand = make.request(elder).errands[0]
     k = math.cos(math.radians(elder.lat))
     by_distance = sorted(helpers, key=lambda h: (h.lat - elder.lat) ** 2 + ((h.lon - elder.lon) * k) ** 2)
 
@@ -104,23 +103,16 @@ def test_the_nearest_are_kept_when_more_can_come_than_are_compared(db, make, org
     assert not {h.id for h in by_distance[-30:]} & ids
 
 
-def test_the_prefilter_reads_its_index(db, make, org, elder, errand_for):
+def test_the_prefilter_reads_its_index(db, make, org, elder, count_queries):
     """The rings read the (organization, lat, lon) index; on PostgreSQL the GiST
     index of migration 0002 is built on the very expression the query uses."""
-    bulk_helpers(db.session, org, 20)
-    errand = errand_for(elder)
-    captured: list[tuple[str, object]] = []
-
-    def grab(conn, cursor, statement, parameters, context, executemany):
-        if "busy_count" in statement:
-            captured.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", grab)
-    try:
+    make.helpers(org, 20)
+    errand = make.request(elder).errands[0]
+    with count_queries() as queries:
         rank_candidates(errand)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", grab)
-    statement, parameters = captured[0]
+    statement, parameters = next(
+        (s, p) for s, p in zip(queries.statements, queries.parameters, strict=True) if "busy_count" in s
+    )
     connection = db.session.connection()
     if db.engine.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a 20-row table is read whole otherwise
@@ -134,11 +126,11 @@ def test_the_prefilter_reads_its_index(db, make, org, elder, errand_for):
     assert all(index in plan for index in expected), plan
 
 
-def test_the_errand_is_read_the_same_whether_its_person_is_loaded_or_not(db, make, org, elder, errand_for):
+def test_the_errand_is_read_the_same_whether_its_person_is_loaded_or_not(db, make, org, elder):
     """The ranking reads the person, request and task type as plain columns when the
     caller has not loaded them; the matcher must see the same errand either way."""
     helper_id = make.helper(org=org).id
-    errand_id, elder_id = errand_for(elder, preferred_helper_id=helper_id).id, elder.id
+    errand_id, elder_id = make.request(elder, preferred_helper_id=helper_id).errands[0].id, elder.id
     village = db.session.scalar(sa.select(Village).where(Village.lat.is_not(None)).limit(1))
     cases = {"own point": (elder.lat, elder.lon, None), "village centre": (None, None, village.id)}
     cases["municipality centre"] = (None, None, None)

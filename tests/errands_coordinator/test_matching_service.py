@@ -6,53 +6,26 @@ from datetime import date, timedelta
 
 from app.errands import agenda
 from app.errands.matching_service import NEAREST_CAP, rank_candidates
-from app.models import Assignment, Encounter, EncounterParticipant, Errand, HelpRequest, utcnow
-from tests.errands_coordinator.conftest import bulk_helpers, task_id
+from app.models import Errand, utcnow
 
 
-def _past_errand_done(db, elder, helper, *, days_ago: int = 20, feedback: int | None = 5) -> Errand:
+def _past_errand_done(make, elder, helper, *, days_ago: int = 20, feedback: int | None = 5) -> Errand:
     """A finished errand of ``elder`` that ``helper`` did (with the person's feedback)."""
     start = utcnow() - timedelta(days=days_ago)
-    req = HelpRequest(
-        elder=elder,
-        organization_id=elder.organization_id,
-        task_type_id=task_id(db.session),
-        date_from=start.date(),
-        date_to=start.date(),
-    )
-    errand = Errand(
-        request=req,
-        elder_id=elder.id,
-        organization_id=elder.organization_id,
-        task_type_id=req.task_type_id,
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        state="done",
-        short_code=f"9{days_ago:02d}{helper.id % 10}",
-    )
-    errand.assignments.append(
-        Assignment(helper_id=helper.id, slot=1, status="done", assigned_at=start - timedelta(days=1), done_at=start)
-    )
-    encounter = Encounter(organization_id=elder.organization_id, kind="home_help", occurred_at=start)
-    encounter.participants = [
-        EncounterParticipant(helper_id=helper.id),
-        EncounterParticipant(elder_id=elder.id, feedback_score=feedback),
-    ]
-    db.session.add_all([errand, encounter])
-    db.session.commit()
-    encounter.errand_id = errand.id
-    db.session.commit()
+    errand = make.errand(elder, start, state="done")
+    make.assignment(errand, helper, status="done", assigned_at=start - timedelta(days=1), done_at=start)
+    make.encounter(helper, elder, at=start, errand_id=errand.id, scores=(None, feedback))
     return errand
 
 
-def test_hard_rules_exclude_and_the_rest_rank(db, make, org, elder, errand_for):
+def test_hard_rules_exclude_and_the_rest_rank(db, make, org, elder):
     near = make.helper(org=org, first_name="Lähi", age=20)
     far = make.helper(org=org, first_name="Kauko", lat=64.335, lon=27.73, max_distance_km=10)  # 12 km north
     beyond = make.helper(org=org, first_name="Tosikauko", lat=64.40, lon=27.73, max_distance_km=10)  # 19 km
     suspended = make.helper(org=org, first_name="Hyllytetty", status="suspended")
     paused = make.helper(org=org, first_name="Tauko", paused_until=date.today() + timedelta(days=30))
     minor = make.helper(org=org, first_name="Alaikäinen", age=16, consent=False)
-    errand = errand_for(elder, hour=12)
+    errand = make.request(elder, hour=12).errands[0]
 
     result = rank_candidates(errand)
     ranked = result.ranked_ids
@@ -70,16 +43,14 @@ def test_hard_rules_exclude_and_the_rest_rank(db, make, org, elder, errand_for):
     assert [x.helper_id for x in result.excluded][-1] == far.id
 
 
-def test_minor_outside_08_20_and_busy_helper_are_excluded(db, make, org, elder, errand_for):
+def test_minor_outside_08_20_and_busy_helper_are_excluded(db, make, org, elder):
     young = make.helper(org=org, first_name="Nuori", age=16)
     busy = make.helper(org=org, first_name="Kiireinen", age=30)
     day = date.today() + timedelta(days=3)
     other_elder = make.elder(org=org, first_name="Toinen")
-    other = errand_for(other_elder, day=day, hour=19, minutes=60)
-    other.state = "assigned"
-    other.assignments.append(Assignment(helper_id=busy.id, slot=1, status="active"))
-    db.session.commit()
-    errand = errand_for(elder, day=day, hour=19, minutes=90)  # 19:00-20:30 local
+    other = make.request(other_elder, day=day, hour=19, minutes=60).errands[0]
+    make.assignment(other, busy)
+    errand = make.request(elder, day=day, hour=19, minutes=90).errands[0]  # 19:00-20:30 local
 
     result = rank_candidates(errand)
     excluded = {x.helper_id: x.codes for x in result.excluded}
@@ -87,13 +58,13 @@ def test_minor_outside_08_20_and_busy_helper_are_excluded(db, make, org, elder, 
     assert excluded[busy.id] == ("busy",)
 
 
-def test_continuity_lifts_a_helper_who_has_helped_before(db, make, org, elder, errand_for):
+def test_continuity_lifts_a_helper_who_has_helped_before(db, make, org, elder):
     # The stranger lives right at the door; the familiar helper a bit further away.
     stranger = make.helper(org=org, first_name="Vieras", lat=64.2270, lon=27.7300)
     familiar = make.helper(org=org, first_name="Tuttu", lat=64.2400, lon=27.7300)
-    _past_errand_done(db, elder, familiar, days_ago=40, feedback=5)
-    _past_errand_done(db, elder, familiar, days_ago=50, feedback=4)
-    errand = errand_for(elder)
+    _past_errand_done(make, elder, familiar, days_ago=40, feedback=5)
+    _past_errand_done(make, elder, familiar, days_ago=50, feedback=4)
+    errand = make.request(elder).errands[0]
 
     result = rank_candidates(errand)
     assert result.ranked_ids[:2] == [familiar.id, stranger.id]
@@ -102,7 +73,7 @@ def test_continuity_lifts_a_helper_who_has_helped_before(db, make, org, elder, e
     assert continuity.get("errands") == 2 and continuity.get("feedback") == 4.5
 
 
-def test_helpers_of_partner_organizations_in_the_same_municipality_are_candidates(db, make, org, elder, errand_for):
+def test_helpers_of_partner_organizations_in_the_same_municipality_are_candidates(db, make, org, elder):
     partner = make.organization(name="Seurakunta", municipalities=("Kajaani",))
     elsewhere = make.organization(name="Kuhmon 4H", municipalities=("Kuhmo",))
     no_partner = make.organization(name="Eläkeläiset", municipalities=("Kajaani",))
@@ -112,51 +83,49 @@ def test_helpers_of_partner_organizations_in_the_same_municipality_are_candidate
     shared = make.helper(org=partner, first_name="Kumppani")
     outside = make.helper(org=elsewhere, first_name="Ulkopuolinen")
     stranger = make.helper(org=no_partner, first_name="Eikumppani")
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
     ids = set(rank_candidates(errand).ranked_ids)
     assert {ours.id, shared.id} <= ids
     assert outside.id not in ids
     assert stranger.id not in ids
 
 
-def test_helper_without_coordinates_in_the_same_municipality_is_ranked_with_unknown_distance(
-    db, make, org, elder, errand_for
-):
+def test_helper_without_coordinates_in_the_same_municipality_is_ranked_with_unknown_distance(db, make, org, elder):
     nowhere = make.helper(org=org, first_name="Paikaton")
     nowhere.lat = nowhere.lon = None
     db.session.commit()
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
     result = rank_candidates(errand)
     ranked = next(r for r in result.ranked if r.helper_id == nowhere.id)
     assert ranked.distance_km is None
     assert any(r.code == "distance_unknown" for r in ranked.reasons)
 
 
-def test_helpers_far_outside_the_box_are_not_read(db, make, org, elder, errand_for):
+def test_helpers_far_outside_the_box_are_not_read(db, make, org, elder):
     make.helper(org=org, first_name="Lähellä")
     far_away = make.helper(org=org, first_name="Helsinki", lat=60.17, lon=24.94)
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
     result = rank_candidates(errand)
     assert far_away.id not in result.people
     assert result.considered == 1
 
 
-def test_the_number_of_statements_does_not_grow_with_helpers(db, make, org, elder, errand_for, count_statements):
-    bulk_helpers(db.session, org, 10)
+def test_the_number_of_statements_does_not_grow_with_helpers(db, make, org, elder, count_queries):
+    make.helpers(org, 10)
     familiar = make.helper(org=org, first_name="Tuttu")
-    _past_errand_done(db, elder, familiar)
+    _past_errand_done(make, elder, familiar)
     make.helper(org=org, first_name="Nuori", age=16)
-    errand = errand_for(elder)
+    errand = make.request(elder).errands[0]
 
     def measure() -> tuple[int, int]:
         db.session.expire_all()
         loaded = agenda.load_errand(errand.id)
-        with count_statements() as counter:
+        with count_queries() as counter:
             result = rank_candidates(loaded)
         return counter.count, result.considered
 
     few_statements, few = measure()
-    bulk_helpers(db.session, org, 190)
+    make.helpers(org, 190)
     many_statements, many = measure()
     assert (few, many) == (12, NEAREST_CAP)  # the nearest who can reach the person, capped
     assert few_statements == many_statements

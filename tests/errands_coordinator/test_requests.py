@@ -16,11 +16,10 @@ from app.errands.requests import (
     notes_problem,
 )
 from app.models import Errand, ErrandEvent, HelpRequest
-from tests.errands_coordinator.conftest import task_id
 
 
-def _input(elder, db, **kw) -> RequestInput:
-    base = dict(elder_id=elder.id, task_type_id=task_id(db.session), date_from=date(2027, 3, 20), time_from=time(10))
+def _input(elder, make, **kw) -> RequestInput:
+    base = dict(elder_id=elder.id, task_type_id=make.task_type().id, date_from=date(2027, 3, 20), time_from=time(10))
     base.update(kw)
     return RequestInput(**base)
 
@@ -29,10 +28,10 @@ def _utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def test_weekly_request_keeps_local_time_across_spring_change(db, elder, coordinator):
+def test_weekly_request_keeps_local_time_across_spring_change(db, elder, coordinator, make):
     now = _utc(2027, 3, 15, 8)
     req = create_request(
-        _input(elder, db, recurrence="weekly", recurrence_until=date(2027, 4, 10)),
+        _input(elder, make, recurrence="weekly", recurrence_until=date(2027, 4, 10)),
         taken_by=coordinator,
         now=now,
         horizon_days=60,
@@ -46,10 +45,10 @@ def test_weekly_request_keeps_local_time_across_spring_change(db, elder, coordin
     assert req.taken_by_id == coordinator.id and req.requested_by == "elder"
 
 
-def test_every_second_week_across_autumn_change(db, elder, coordinator):
+def test_every_second_week_across_autumn_change(db, elder, coordinator, make):
     now = _utc(2027, 10, 1, 8)
     req = create_request(
-        _input(elder, db, date_from=date(2027, 10, 16), recurrence="biweekly", recurrence_until=date(2027, 11, 14)),
+        _input(elder, make, date_from=date(2027, 10, 16), recurrence="biweekly", recurrence_until=date(2027, 11, 14)),
         taken_by=coordinator,
         now=now,
         horizon_days=60,
@@ -58,9 +57,9 @@ def test_every_second_week_across_autumn_change(db, elder, coordinator):
     assert [e.starts_at for e in req.errands] == [_utc(2027, 10, 16, 7), _utc(2027, 10, 30, 7), _utc(2027, 11, 13, 8)]
 
 
-def test_weekly_across_last_sunday_of_october_itself(db, elder, coordinator):
+def test_weekly_across_last_sunday_of_october_itself(db, elder, coordinator, make):
     req = create_request(
-        _input(elder, db, date_from=date(2027, 10, 24), recurrence="weekly", recurrence_until=date(2027, 11, 7)),
+        _input(elder, make, date_from=date(2027, 10, 24), recurrence="weekly", recurrence_until=date(2027, 11, 7)),
         taken_by=coordinator,
         now=_utc(2027, 10, 20),
         horizon_days=60,
@@ -68,10 +67,10 @@ def test_weekly_across_last_sunday_of_october_itself(db, elder, coordinator):
     assert [e.starts_at for e in req.errands] == [_utc(2027, 10, 24, 7), _utc(2027, 10, 31, 8), _utc(2027, 11, 7, 8)]
 
 
-def test_repeating_request_is_made_only_up_to_the_horizon_and_generation_is_idempotent(db, elder, coordinator):
+def test_repeating_request_is_made_only_up_to_the_horizon_and_generation_is_idempotent(db, elder, coordinator, make):
     now = _utc(2027, 5, 1, 6)
     req = create_request(
-        _input(elder, db, date_from=date(2027, 5, 3), recurrence="weekly", recurrence_until=date(2027, 7, 26)),
+        _input(elder, make, date_from=date(2027, 5, 3), recurrence="weekly", recurrence_until=date(2027, 7, 26)),
         taken_by=coordinator,
         now=now,
     )
@@ -104,10 +103,10 @@ def test_repeating_request_is_made_only_up_to_the_horizon_and_generation_is_idem
     assert generate_due_errands(_utc(2027, 7, 25)) == 0
 
 
-def test_generation_skips_past_occurrences_and_paused_people(db, elder, coordinator):
+def test_generation_skips_past_occurrences_and_paused_people(db, elder, coordinator, make):
     now = _utc(2027, 5, 1, 6)
     req = create_request(
-        _input(elder, db, date_from=date(2027, 5, 3), recurrence="weekly", recurrence_until=date(2027, 6, 28)),
+        _input(elder, make, date_from=date(2027, 5, 3), recurrence="weekly", recurrence_until=date(2027, 6, 28)),
         taken_by=coordinator,
         now=now,
         horizon_days=7,
@@ -123,11 +122,11 @@ def test_generation_skips_past_occurrences_and_paused_people(db, elder, coordina
     assert generate_due_errands(_utc(2027, 5, 20, 6), horizon_days=7) == 1  # 24.5.
 
 
-def test_flexible_request_gets_one_errand_on_its_first_day(db, elder, coordinator):
+def test_flexible_request_gets_one_errand_on_its_first_day(db, elder, coordinator, make):
     req = create_request(
         _input(
             elder,
-            db,
+            make,
             flexible=True,
             date_from=date(2027, 6, 7),
             date_to=date(2027, 6, 10),
@@ -143,19 +142,19 @@ def test_flexible_request_gets_one_errand_on_its_first_day(db, elder, coordinato
     assert errand.ends_at == errand.starts_at + timedelta(minutes=90)
 
 
-def test_flexible_request_starting_today_after_its_hour_begins_the_next_day(db, elder, coordinator):
+def test_flexible_request_starting_today_after_its_hour_begins_the_next_day(db, elder, coordinator, make):
     req = create_request(
-        _input(elder, db, flexible=True, date_from=date(2027, 6, 7), date_to=date(2027, 6, 9), time_from=time(12)),
+        _input(elder, make, flexible=True, date_from=date(2027, 6, 7), date_to=date(2027, 6, 9), time_from=time(12)),
         taken_by=coordinator,
         now=_utc(2027, 6, 7, 10),  # 13:00 local
     )
     assert [e.starts_at for e in req.errands] == [_utc(2027, 6, 8, 9)]
 
 
-def test_relative_calling_is_recorded(db, elder, coordinator):
+def test_relative_calling_is_recorded(db, elder, coordinator, make):
     contact = elder.contacts[0]
     req = create_request(
-        _input(elder, db, requested_by="relative", requested_by_contact_id=contact.id),
+        _input(elder, make, requested_by="relative", requested_by_contact_id=contact.id),
         taken_by=coordinator,
         now=_utc(2027, 3, 1),
     )
@@ -195,7 +194,7 @@ def test_relative_calling_is_recorded(db, elder, coordinator):
 def test_broken_rules_are_all_reported(db, make, org, coordinator, changes, expected):
     elder = make.elder(org=org, phone="+358402000001", with_relative=True)
     with pytest.raises(RequestInvalid) as info:
-        create_request(_input(elder, db, **changes), taken_by=coordinator, now=_utc(2027, 3, 1))
+        create_request(_input(elder, make, **changes), taken_by=coordinator, now=_utc(2027, 3, 1))
     assert expected in info.value.problems
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(HelpRequest.id))) == 0
@@ -209,9 +208,9 @@ def test_notes_check_finds_phone_numbers_in_any_format():
     assert notes_problem("hetu 121212A899X", phones) == "notes_identity_code"
 
 
-def test_short_codes_are_unique_among_unfinished_errands(db, elder, coordinator):
+def test_short_codes_are_unique_among_unfinished_errands(db, elder, coordinator, make):
     req = create_request(
-        _input(elder, db, date_from=date(2027, 5, 3), recurrence="weekly", recurrence_until=date(2027, 10, 25)),
+        _input(elder, make, date_from=date(2027, 5, 3), recurrence="weekly", recurrence_until=date(2027, 10, 25)),
         taken_by=coordinator,
         now=_utc(2027, 5, 1),
         horizon_days=200,

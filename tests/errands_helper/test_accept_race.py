@@ -67,10 +67,10 @@ def race(app, errand_id: int, helper_ids: list[int], *, hold: float = 0.3) -> di
     return results
 
 
-def offered_errand(make, make_errand, org, n: int, helpers_needed: int = 1):
+def offered_errand(make, org, n: int, helpers_needed: int = 1):
     coordinator = make.coordinator(org=org)
     helpers = [make.helper(org=org, age=19) for _ in range(n)]
-    errand = make_errand(org=org, helpers_needed=helpers_needed)
+    errand = make.errand(org=org, helpers_needed=helpers_needed)
     offers = offer_errand(errand, [h.id for h in helpers], by_user=coordinator)
     _db.session.commit()
     assert len(offers) == n and errand.state == "offered"
@@ -83,8 +83,8 @@ def fresh(model, **where):
 
 
 @pytest.mark.parametrize("n", [2, 5])
-def test_parallel_accepts_give_exactly_one_assignment(app, db, make, make_errand, org, n):
-    errand, helpers = offered_errand(make, make_errand, org, n)
+def test_parallel_accepts_give_exactly_one_assignment(app, db, make, org, n):
+    errand, helpers = offered_errand(make, org, n)
     results = race(app, errand.id, [h.id for h in helpers])
 
     assert sorted(results.values()) == ["already_taken"] * (n - 1) + ["won"], results
@@ -99,8 +99,8 @@ def test_parallel_accepts_give_exactly_one_assignment(app, db, make, make_errand
     assert len(assigned_events) == 1
 
 
-def test_two_helpers_needed_gives_exactly_two(app, db, make, make_errand, org):
-    errand, helpers = offered_errand(make, make_errand, org, 5, helpers_needed=2)
+def test_two_helpers_needed_gives_exactly_two(app, db, make, org):
+    errand, helpers = offered_errand(make, org, 5, helpers_needed=2)
     results = race(app, errand.id, [h.id for h in helpers])
 
     assert sorted(results.values()) == ["already_taken"] * 3 + ["won"] * 2, results
@@ -112,7 +112,7 @@ def test_two_helpers_needed_gives_exactly_two(app, db, make, make_errand, org):
     assert statuses == ["accepted", "accepted", "taken", "taken", "taken"]
 
 
-def test_unique_slot_is_the_final_guard_without_the_row_lock(app, db, make, make_errand, org, monkeypatch):
+def test_unique_slot_is_the_final_guard_without_the_row_lock(app, db, make, org, monkeypatch):
     """Even if the lock did not serialise the callers, the (errand_id, slot) constraint does."""
 
     def no_lock(errand_id: int) -> Errand:
@@ -121,15 +121,15 @@ def test_unique_slot_is_the_final_guard_without_the_row_lock(app, db, make, make
         return errand
 
     monkeypatch.setattr(lifecycle, "_lock_errand", no_lock)
-    errand, helpers = offered_errand(make, make_errand, org, 3)
+    errand, helpers = offered_errand(make, org, 3)
     results = race(app, errand.id, [h.id for h in helpers])
 
     assert sorted(results.values()) == ["already_taken"] * 2 + ["won"], results
     assert len(fresh(Assignment, errand_id=errand.id)) == 1
 
 
-def test_loser_sees_friendly_message_and_offer_closes(app, db, make, make_errand, org, client):
-    errand, (first, second) = offered_errand(make, make_errand, org, 2)
+def test_loser_sees_friendly_message_and_offer_closes(app, db, make, org, client):
+    errand, (first, second) = offered_errand(make, org, 2)
     accept_errand(errand.id, first.id, via="web")
     _db.session.commit()
 

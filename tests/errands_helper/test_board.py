@@ -11,15 +11,14 @@ from app.errands.helper_views import board
 from app.errands.lifecycle import accept_errand, offer_errand
 from app.i18n import HELSINKI
 from app.models import Offer, SmsMessage, utcnow
-
-from .conftest import local
+from tests.factories import in_days
 
 SECRETS = ("Vanhasalo", "Koulukatu", "401234567", "40 123 4567", "Ovikoodi", "4321", "Sydänlääkitys")
 
 
-def test_board_never_shows_surname_address_phone_or_notes(db, make, make_errand, client, org, elder):
+def test_board_never_shows_surname_address_phone_or_notes(db, make, client, org, elder):
     helper = make.helper(org=org, age=19)
-    errand = make_errand(elder=elder, task="shopping", notes="Kaksi kassia")
+    errand = make.errand(elder=elder, task="shopping", notes="Kaksi kassia")
     coordinator = make.coordinator(org=org)
     offer_errand(errand, [helper.id], by_user=coordinator)
     db.session.commit()
@@ -35,12 +34,12 @@ def test_board_never_shows_surname_address_phone_or_notes(db, make, make_errand,
     assert "Aili" not in html  # not even the first name before accepting
 
 
-def test_offer_sms_has_task_time_place_and_reply_words_but_no_private_details(db, make, make_errand, org, elder):
+def test_offer_sms_has_task_time_place_and_reply_words_but_no_private_details(db, make, org, elder):
     helper = make.helper(org=org, age=19)
     swede = make.helper(org=org, age=19)
     swede.user.locale = "sv"
     db.session.commit()
-    errand = make_errand(elder=elder)
+    errand = make.errand(elder=elder)
     offer_errand(errand, [helper.id, swede.id], by_user=make.coordinator(org=org))
     db.session.commit()
 
@@ -59,11 +58,11 @@ def test_offer_sms_has_task_time_place_and_reply_words_but_no_private_details(db
             assert secret not in message.body, secret
 
 
-def test_pending_offers_first_then_nearest(db, make, make_errand, org):
+def test_pending_offers_first_then_nearest(db, make, org):
     helper = make.helper(org=org, age=19, lat=64.2263, lon=27.7290, max_distance_km=20)
-    near = make_errand(elder=make.elder(org=org, lat=64.2270, lon=27.7300))
-    far = make_errand(elder=make.elder(org=org, lat=64.2800, lon=27.7300))
-    offered_far = make_errand(elder=make.elder(org=org, lat=64.3000, lon=27.7300))
+    near = make.errand(elder=make.elder(org=org, lat=64.2270, lon=27.7300))
+    far = make.errand(elder=make.elder(org=org, lat=64.2800, lon=27.7300))
+    offered_far = make.errand(elder=make.elder(org=org, lat=64.3000, lon=27.7300))
     offer_errand(offered_far, [helper.id], by_user=make.coordinator(org=org))
     db.session.commit()
 
@@ -73,15 +72,15 @@ def test_pending_offers_first_then_nearest(db, make, make_errand, org):
     assert items[1].distance_km < items[2].distance_km
 
 
-def test_board_leaves_out_other_orgs_too_far_taken_declined_and_past(db, make, make_errand, org, client):
+def test_board_leaves_out_other_orgs_too_far_taken_declined_and_past(db, make, org, client):
     helper = make.helper(org=org, age=19, max_distance_km=3)
-    other_org = make_errand(elder=make.elder(org=make.organization()))
-    too_far = make_errand(elder=make.elder(org=org, lat=64.40, lon=27.73))
-    started = make_errand(elder=make.elder(org=org), starts_at=utcnow() - timedelta(minutes=5))
-    taken = make_errand(elder=make.elder(org=org))
+    other_org = make.errand(elder=make.elder(org=make.organization()))
+    too_far = make.errand(elder=make.elder(org=org, lat=64.40, lon=27.73))
+    started = make.errand(elder=make.elder(org=org), starts_at=utcnow() - timedelta(minutes=5))
+    taken = make.errand(elder=make.elder(org=org))
     accept_errand(taken.id, make.helper(org=org, age=30).id, via="web")
-    declined = make_errand(elder=make.elder(org=org))
-    visible = make_errand(elder=make.elder(org=org))
+    declined = make.errand(elder=make.elder(org=org))
+    visible = make.errand(elder=make.elder(org=org))
     db.session.commit()
 
     client.login(helper.user.email)
@@ -93,15 +92,15 @@ def test_board_leaves_out_other_orgs_too_far_taken_declined_and_past(db, make, m
     assert other_org.id not in ids and too_far.id not in ids and started.id not in ids and taken.id not in ids
 
 
-def test_board_shows_errands_of_every_organization_the_helper_belongs_to(db, make, make_errand, org):
+def test_board_shows_errands_of_every_organization_the_helper_belongs_to(db, make, org):
     """The profile's own organization, and the others the account is a member of
     (a helper of 4H who also helps the parish); no one else's."""
     parish, stranger = make.organization(kind="parish"), make.organization()
     helper = make.helper(org=org, age=19)
     helper.user.organizations = [parish]
-    own = make_errand(elder=make.elder(org=org))
-    of_parish = make_errand(elder=make.elder(org=parish))
-    not_mine = make_errand(elder=make.elder(org=stranger))
+    own = make.errand(elder=make.elder(org=org))
+    of_parish = make.errand(elder=make.elder(org=parish))
+    not_mine = make.errand(elder=make.elder(org=stranger))
     db.session.commit()
 
     ids = {i.errand_id for i in board(helper, utcnow())}
@@ -109,11 +108,11 @@ def test_board_shows_errands_of_every_organization_the_helper_belongs_to(db, mak
     assert not_mine.id not in ids
 
 
-def test_minor_is_not_offered_an_evening_errand(db, make, make_errand, org, client):
+def test_minor_is_not_offered_an_evening_errand(db, make, org, client):
     minor = make.helper(org=org, age=16)
     adult = make.helper(org=org, age=19)
-    evening = make_errand(elder=make.elder(org=org), starts_at=local(2, 21))
-    daytime = make_errand(elder=make.elder(org=org), starts_at=local(2, 15))
+    evening = make.errand(elder=make.elder(org=org), starts_at=in_days(2, 21))
+    daytime = make.errand(elder=make.elder(org=org), starts_at=in_days(2, 15))
     coordinator = make.coordinator(org=org)
 
     offers = offer_errand(evening, [minor.id, adult.id], by_user=coordinator)
@@ -130,9 +129,9 @@ def test_minor_is_not_offered_an_evening_errand(db, make, make_errand, org, clie
     assert evening.assignments == []
 
 
-def test_board_notice_for_a_helper_waiting_for_approval(db, make, make_errand, org, client):
+def test_board_notice_for_a_helper_waiting_for_approval(db, make, org, client):
     helper = make.helper(org=org, age=19, status="pending")
-    make_errand(elder=make.elder(org=org))
+    make.errand(elder=make.elder(org=org))
     client.login(helper.user.email)
     html = client.get("/board").get_data(as_text=True)
     assert "odottaa koordinaattorin hyväksyntää" in html
@@ -146,9 +145,9 @@ def test_board_needs_a_helper_login(db, client, make):
     assert client.get("/board").status_code == 403
 
 
-def test_board_shows_fifteen_errands_first_and_more_on_request(db, make, make_errand, org, client):
+def test_board_shows_fifteen_errands_first_and_more_on_request(db, make, org, client):
     helper = make.helper(org=org, age=19)
-    errands = [make_errand(elder=make.elder(org=org), starts_at=local(2 + i // 8, 9 + i % 8)) for i in range(32)]
+    errands = [make.errand(elder=make.elder(org=org), starts_at=in_days(2 + i // 8, 9 + i % 8)) for i in range(32)]
     db.session.commit()
     all_ids = [i.errand_id for i in board(helper, utcnow())]
     assert sorted(all_ids) == sorted(e.id for e in errands)

@@ -10,9 +10,9 @@ from app.errands.lifecycle import offer_errand
 from tests.factories import PASSWORD
 
 
-def test_helper_takes_an_offered_errand_on_a_phone(live_server, phone_page, db, make, make_errand, org, elder):
+def test_helper_takes_an_offered_errand_on_a_phone(live_server, phone_page, db, make, org, elder):
     helper = make.helper(org=org, age=19)
-    errand = make_errand(elder=elder, task="shopping")
+    errand = make.errand(elder=elder, task="shopping")
     offer_errand(errand, [helper.id], by_user=make.coordinator(org=org))
     db.session.commit()
 

@@ -7,14 +7,13 @@ from datetime import timedelta
 from icalendar import Calendar
 
 from app.errands.lifecycle import accept_errand, withdraw
+from tests.factories import in_days
 
-from .conftest import local
 
-
-def test_feed_parses_and_holds_the_assigned_errand(db, make, make_errand, org, elder, client):
+def test_feed_parses_and_holds_the_assigned_errand(db, make, org, elder, client):
     helper = make.helper(org=org, age=19)
-    errand = make_errand(elder=elder, task="post", starts_at=local(2, 10))
-    dropped = make_errand(elder=make.elder(org=org), starts_at=local(4, 10))
+    errand = make.errand(elder=elder, task="post", starts_at=in_days(2, 10))
+    dropped = make.errand(elder=make.elder(org=org), starts_at=in_days(4, 10))
     assignment = accept_errand(errand.id, helper.id, via="web")
     withdraw(accept_errand(dropped.id, helper.id, via="web").id, reason="Ei käy")
     helper.calendar_token = "t" * 32

@@ -27,8 +27,7 @@ from app.models import (
     SmsMessage,
     utcnow,
 )
-
-from .conftest import local
+from tests.factories import in_days
 
 
 def events(db, errand):
@@ -38,9 +37,9 @@ def events(db, errand):
     ]
 
 
-def test_early_withdrawal_reopens_without_alert(db, make, make_errand, org, client):
+def test_early_withdrawal_reopens_without_alert(db, make, org, client):
     helper = make.helper(org=org, age=19)
-    errand = make_errand(elder=make.elder(org=org), starts_at=local(4, 12))
+    errand = make.errand(elder=make.elder(org=org), starts_at=in_days(4, 12))
     assignment = accept_errand(errand.id, helper.id, via="web")
     db.session.commit()
 
@@ -62,10 +61,10 @@ def test_early_withdrawal_reopens_without_alert(db, make, make_errand, org, clie
     assert accept_errand(errand.id, other.id, via="web").slot == 1
 
 
-def test_late_withdrawal_alerts_the_coordinator_and_tells_the_elder(db, make, make_errand, org, client):
+def test_late_withdrawal_alerts_the_coordinator_and_tells_the_elder(db, make, org, client):
     helper = make.helper(org=org, age=19, first_name="Veeti")
     elder = make.elder(org=org, contact_channel="sms_self")
-    errand = make_errand(elder=elder, starts_at=utcnow() + timedelta(hours=5))
+    errand = make.errand(elder=elder, starts_at=utcnow() + timedelta(hours=5))
     assignment = accept_errand(errand.id, helper.id, via="web")
     db.session.commit()
 
@@ -88,9 +87,9 @@ def test_late_withdrawal_alerts_the_coordinator_and_tells_the_elder(db, make, ma
     assert notice.to_phone == elder.phone and "Veeti" in notice.body
 
 
-def test_cannot_withdraw_someone_elses_or_after_start(db, make, make_errand, org, client):
+def test_cannot_withdraw_someone_elses_or_after_start(db, make, org, client):
     helper, other = make.helper(org=org, age=19), make.helper(org=org, age=19)
-    errand = make_errand(elder=make.elder(org=org))
+    errand = make.errand(elder=make.elder(org=org))
     assignment = accept_errand(errand.id, helper.id, via="web")
     db.session.commit()
     client.login(other.user.email)
@@ -102,10 +101,10 @@ def test_cannot_withdraw_someone_elses_or_after_start(db, make, make_errand, org
     assert err.value.code == "too_late"
 
 
-def test_cancel_by_relative_notifies_the_assigned_helper(db, make, make_errand, org):
+def test_cancel_by_relative_notifies_the_assigned_helper(db, make, org):
     helper = make.helper(org=org, age=19)
     waiting = make.helper(org=org, age=19)
-    errand = make_errand(elder=make.elder(org=org, with_relative=True), helpers_needed=2)
+    errand = make.errand(elder=make.elder(org=org, with_relative=True), helpers_needed=2)
     offer_errand(errand, [helper.id, waiting.id], by_user=make.coordinator(org=org))
     accept_errand(errand.id, helper.id, via="sms")
     cancel_errand(errand.id, by_kind="relative", reason="Äiti pääsi sairaalaan")
@@ -124,10 +123,10 @@ def test_cancel_by_relative_notifies_the_assigned_helper(db, make, make_errand, 
     assert err.value.code == "not_allowed_transition"
 
 
-def test_mark_done_creates_encounter_participants_and_keeps_report(db, make, make_errand, org, client):
+def test_mark_done_creates_encounter_participants_and_keeps_report(db, make, org, client):
     helper = make.helper(org=org, age=19)
     elder = make.elder(org=org)
-    errand = make_errand(elder=elder, task="walk", starts_at=utcnow() + timedelta(hours=2))
+    errand = make.errand(elder=elder, task="walk", starts_at=utcnow() + timedelta(hours=2))
     assignment = accept_errand(errand.id, helper.id, via="web")
     errand.starts_at = utcnow() - timedelta(hours=1)  # it took place
     errand.ends_at = utcnow()
@@ -163,9 +162,9 @@ def test_mark_done_creates_encounter_participants_and_keeps_report(db, make, mak
     assert people == {(helper.id, None), (None, elder.id)}
 
 
-def test_two_helpers_share_one_encounter(db, make, make_errand, org):
+def test_two_helpers_share_one_encounter(db, make, org):
     first, second = make.helper(org=org, age=19), make.helper(org=org, age=19)
-    errand = make_errand(elder=make.elder(org=org), task="outdoor", helpers_needed=2)
+    errand = make.errand(elder=make.elder(org=org), task="outdoor", helpers_needed=2)
     a1 = accept_errand(errand.id, first.id, via="web")
     a2 = accept_errand(errand.id, second.id, via="web")
     errand.starts_at = utcnow() - timedelta(hours=1)
@@ -180,9 +179,9 @@ def test_two_helpers_share_one_encounter(db, make, make_errand, org):
     assert errand.state == "done"
 
 
-def test_mark_done_rules(db, make, make_errand, org):
+def test_mark_done_rules(db, make, org):
     helper, other = make.helper(org=org, age=19), make.helper(org=org, age=19)
-    errand = make_errand(elder=make.elder(org=org), starts_at=local(3, 12))
+    errand = make.errand(elder=make.elder(org=org), starts_at=in_days(3, 12))
     assignment = accept_errand(errand.id, helper.id, via="web")
     db.session.commit()
     for kwargs, code in (
@@ -194,10 +193,10 @@ def test_mark_done_rules(db, make, make_errand, org):
         assert err.value.code == code
 
 
-def test_no_show_and_expiry(db, make, make_errand, org):
+def test_no_show_and_expiry(db, make, org):
     helper = make.helper(org=org, age=19)
     coordinator = make.coordinator(org=org)
-    no_show = make_errand(elder=make.elder(org=org), starts_at=utcnow() + timedelta(hours=1))
+    no_show = make.errand(elder=make.elder(org=org), starts_at=utcnow() + timedelta(hours=1))
     assignment = accept_errand(no_show.id, helper.id, via="web")
     with pytest.raises(ErrandError) as err:
         mark_no_show(no_show.id, by_user=coordinator)
@@ -206,9 +205,9 @@ def test_no_show_and_expiry(db, make, make_errand, org):
     mark_no_show(no_show.id, by_user=coordinator)
     assert (no_show.state, assignment.status) == ("no_show", "no_show")
 
-    offered = make_errand(elder=make.elder(org=org), starts_at=local(3, 12))
+    offered = make.errand(elder=make.elder(org=org), starts_at=in_days(3, 12))
     offer_errand(offered, [helper.id], by_user=coordinator, expires_at=utcnow() + timedelta(hours=1))
-    nobody = make_errand(elder=make.elder(org=org), starts_at=utcnow() + timedelta(minutes=30))
+    nobody = make.errand(elder=make.elder(org=org), starts_at=utcnow() + timedelta(minutes=30))
     db.session.commit()
 
     assert expire_offers(utcnow()) == 0
@@ -222,10 +221,10 @@ def test_no_show_and_expiry(db, make, make_errand, org):
     assert db.session.scalar(sa.select(sa.func.count(Assignment.id))) == 1
 
 
-def test_after_a_withdrawal_the_errand_can_be_offered_again(db, make, make_errand, org):
+def test_after_a_withdrawal_the_errand_can_be_offered_again(db, make, org):
     coordinator = make.coordinator(org=org)
     first, second = make.helper(org=org, age=19), make.helper(org=org, age=19)
-    errand = make_errand(elder=make.elder(org=org), starts_at=local(5, 12))
+    errand = make.errand(elder=make.elder(org=org), starts_at=in_days(5, 12))
     offer_errand(errand, [first.id, second.id], by_user=coordinator)
     assignment = accept_errand(errand.id, first.id, via="web")
     assert db.session.scalar(sa.select(Offer.status).filter_by(helper_id=second.id)) == "taken"

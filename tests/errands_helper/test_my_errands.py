@@ -11,13 +11,12 @@ from app.errands.helper_forms import parse_euros
 from app.errands.helper_views import my_errands, visible_details
 from app.errands.lifecycle import DETAILS_VISIBLE_AFTER_END, accept_errand
 from app.models import Assignment, SmsMessage, utcnow
+from tests.factories import in_days
 
-from .conftest import local
 
-
-def test_details_only_after_accepting_and_hidden_after_the_window(db, make, make_errand, org, elder, client):
+def test_details_only_after_accepting_and_hidden_after_the_window(db, make, org, elder, client):
     helper = make.helper(org=org, age=19)
-    errand = make_errand(elder=elder, notes="Kaksi kassia maitoa")
+    errand = make.errand(elder=elder, notes="Kaksi kassia maitoa")
     assert visible_details(errand, helper, utcnow()) is None
 
     client.login(helper.user.email)
@@ -49,19 +48,19 @@ def test_details_only_after_accepting_and_hidden_after_the_window(db, make, make
     assert "Koulukatu" not in html and "Ovikoodi" not in html and "tel:" not in html
 
 
-def test_other_helpers_never_see_the_details(db, make, make_errand, org, elder):
+def test_other_helpers_never_see_the_details(db, make, org, elder):
     winner, other = make.helper(org=org, age=19), make.helper(org=org, age=19)
-    errand = make_errand(elder=elder)
+    errand = make.errand(elder=elder)
     accept_errand(errand.id, winner.id, via="web")
     db.session.commit()
     assert visible_details(errand, winner, utcnow()) is not None
     assert visible_details(errand, other, utcnow()) is None
 
 
-def test_confirmation_sms_to_helper_and_elder(db, make, make_errand, org):
+def test_confirmation_sms_to_helper_and_elder(db, make, org):
     helper = make.helper(org=org, age=19, first_name="Veeti")
     elder = make.elder(org=org, first_name="Aili", contact_channel="sms_self", language="sv")
-    errand = make_errand(elder=elder)
+    errand = make.errand(elder=elder)
     assignment = accept_errand(errand.id, helper.id, via="web")
     db.session.commit()
 
@@ -77,23 +76,23 @@ def test_confirmation_sms_to_helper_and_elder(db, make, make_errand, org):
     assert "kommer" in to_elder.body
 
 
-def test_elder_confirmation_goes_to_relative_and_respects_opt_out(db, make, make_errand, org):
+def test_elder_confirmation_goes_to_relative_and_respects_opt_out(db, make, org):
     helper = make.helper(org=org, age=19)
     via_relative = make.elder(org=org, contact_channel="sms_relative", with_relative=True)
     opted_out = make.elder(org=org, contact_channel="sms_self", sms_opt_out=True)
     by_phone = make.elder(org=org, contact_channel="coordinator_call")
     for day, elder in enumerate((via_relative, opted_out, by_phone), start=2):
-        accept_errand(make_errand(elder=elder, starts_at=local(day, 12)).id, helper.id, via="web")
+        accept_errand(make.errand(elder=elder, starts_at=in_days(day, 12)).id, helper.id, via="web")
     db.session.commit()
     sent = db.session.scalars(sa.select(SmsMessage).filter_by(kind="elder_confirmation")).all()
     assert [(m.to_phone, m.contact_id) for m in sent] == [(via_relative.contacts[0].phone, via_relative.contacts[0].id)]
 
 
-def test_my_errands_lists_upcoming_and_past_and_creates_a_calendar_token(db, make, make_errand, org, client):
+def test_my_errands_lists_upcoming_and_past_and_creates_a_calendar_token(db, make, org, client):
     helper = make.helper(org=org, age=19)
     # Less than a day ahead whatever the time of day the test runs (a late withdrawal).
-    soon = make_errand(elder=make.elder(org=org), starts_at=utcnow().replace(microsecond=0) + timedelta(hours=20))
-    later = make_errand(elder=make.elder(org=org), starts_at=local(5, 12))
+    soon = make.errand(elder=make.elder(org=org), starts_at=utcnow().replace(microsecond=0) + timedelta(hours=20))
+    later = make.errand(elder=make.elder(org=org), starts_at=in_days(5, 12))
     a1 = accept_errand(soon.id, helper.id, via="web")
     a2 = accept_errand(later.id, helper.id, via="web")
     db.session.commit()
@@ -116,9 +115,9 @@ def test_my_errands_lists_upcoming_and_past_and_creates_a_calendar_token(db, mak
     assert client.get(f"/calendar/{helper.calendar_token}.ics").status_code == 200
 
 
-def test_start_page_shows_the_next_errand_and_the_menu(db, make, make_errand, org, client):
+def test_start_page_shows_the_next_errand_and_the_menu(db, make, org, client):
     helper = make.helper(org=org, age=19)
-    errand = make_errand(elder=make.elder(org=org, first_name="Lempi"), starts_at=local(2, 11))
+    errand = make.errand(elder=make.elder(org=org, first_name="Lempi"), starts_at=in_days(2, 11))
     assignment = accept_errand(errand.id, helper.id, via="web")
     db.session.commit()
     client.login(helper.user.email)

@@ -43,10 +43,10 @@ def test_the_table_is_the_documented_one():
     assert "withdrawn" not in TRANSITIONS
 
 
-def test_every_allowed_transition_is_made_and_recorded(db, make, make_errand):
+def test_every_allowed_transition_is_made_and_recorded(db, make):
     coordinator = make.coordinator()
     for src, dst in ALLOWED:
-        errand = make_errand(state=src)
+        errand = make.errand(state=src)
         event = transition(errand, dst, actor=coordinator, actor_kind="coordinator", note=f"{src}>{dst}")
         db.session.commit()
         assert errand.state == dst
@@ -57,9 +57,9 @@ def test_every_allowed_transition_is_made_and_recorded(db, make, make_errand):
         assert event.at is not None
 
 
-def test_impossible_transitions_are_refused_and_leave_no_trace(db, make_errand):
+def test_impossible_transitions_are_refused_and_leave_no_trace(db, make):
     for src, dst in REFUSED:
-        errand = make_errand(state=src)
+        errand = make.errand(state=src)
         with pytest.raises(ErrandError) as err:
             transition(errand, dst, actor=None, actor_kind="system")
         assert err.value.code == "not_allowed_transition"

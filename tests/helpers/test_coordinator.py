@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from app.helpers.consent import current_consent
-from app.models import AuditLog, ErrandEvent, Offer, SmsMessage
+from app.models import AuditLog, ErrandEvent, Offer, SmsMessage, utcnow
 from tests.helpers.conftest import sms_to
 
 
@@ -141,14 +142,15 @@ def test_approval_records_checks_and_texts_the_helper(coordinator_client, db, ma
     assert entry.actor_user_id == coordinator_client.user.id and entry.subject_id == helper.id
 
 
-def test_suspension_ends_sessions_and_returns_future_errands(app, client, coordinator_client, db, make, make_errand):
+def test_suspension_ends_sessions_and_returns_future_errands(app, client, coordinator_client, db, make):
     org = coordinator_client.user.organizations[0]
     helper = make.helper(org=org)
-    future = make_errand(org, hours=48, helper=helper)
-    past = make_errand(org, hours=-48, helper=helper, state="done", assignment_status="done")
-    offered = make_errand(org, hours=72, state="offered")
-    db.session.add(Offer(errand_id=offered.id, helper_id=helper.id, status="pending"))
-    db.session.commit()
+    future = make.errand(org=org, starts_at=utcnow() + timedelta(hours=48))
+    make.assignment(future, helper)
+    past = make.errand(org=org, starts_at=utcnow() - timedelta(hours=48), state="done")
+    make.assignment(past, helper, status="done")
+    offered = make.errand(org=org, starts_at=utcnow() + timedelta(hours=72), state="offered")
+    make.offer(offered, helper)
 
     helper_client = app.test_client()
     from tests.conftest import FormClient
@@ -205,10 +207,11 @@ def test_coordinator_corrects_the_youth_profile(coordinator_client, db, make):
     assert entry.details == {"previous": "toivokkaat", "youth_profile": "arjen_pyorittajat"}
 
 
-def test_coordinator_records_a_withdrawal_from_a_phone_call(coordinator_client, db, make, make_errand):
+def test_coordinator_records_a_withdrawal_from_a_phone_call(coordinator_client, db, make):
     org = coordinator_client.user.organizations[0]
     helper = make.helper(org=org, age=15)
-    errand = make_errand(org, hours=30, helper=helper)
+    errand = make.errand(org=org, starts_at=utcnow() + timedelta(hours=30))
+    make.assignment(errand, helper)
     resp = coordinator_client.submit(
         f"/helpers/{helper.id}/consent/withdraw", {"note": "Äiti soitti"}, page=f"/helpers/{helper.id}"
     )

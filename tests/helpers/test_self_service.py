@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.helpers.services import today_local
-from app.models import AuditLog, Encounter, EncounterParticipant, HelperProfile, User, utcnow
+from app.models import AuditLog, EncounterParticipant, HelperProfile, User, utcnow
 from tests.helpers.conftest import sms_to
 
 
@@ -122,9 +122,9 @@ def test_minor_can_fix_guardian_number_until_consent_is_given(client, db, regist
     assert len(sms_to(db, "+358507659999")) == 1
 
 
-def test_pause_and_resume(client, db, make, make_errand):
+def test_pause_and_resume(client, db, make):
     helper = make.helper(age=19)
-    make_errand(helper.organization, hours=30, helper=helper)
+    make.assignment(make.errand(org=helper.organization, starts_at=utcnow() + timedelta(hours=30)), helper)
     _login(client, helper)
     until = today_local() + timedelta(days=10)
     resp = client.submit("/helpers/me/pause", {"until": until.isoformat()}, page="/helpers/me", follow_redirects=True)
@@ -161,14 +161,12 @@ def test_delete_page_explains_and_needs_confirmation(client, db, make):
     assert helper.status == "approved"
 
 
-def test_delete_anonymises_and_keeps_statistics(client, db, make, make_errand):
+def test_delete_anonymises_and_keeps_statistics(client, db, make):
     helper = make.helper(age=16, address_text="Kauppakatu 1", introduction="Hei, olen Nuori.")
     org = helper.organization
-    future = make_errand(org, hours=20, helper=helper)
-    encounter = Encounter(kind="home_help", occurred_at=utcnow() - timedelta(days=3), organization_id=org.id)
-    encounter.participants.append(EncounterParticipant(helper_id=helper.id, feedback_score=5))
-    db.session.add(encounter)
-    db.session.commit()
+    future = make.errand(org=org, starts_at=utcnow() + timedelta(hours=20))
+    make.assignment(future, helper)
+    make.encounter(helper, (), org=org, days_ago=3, scores=(5,))
     email, user_id, phone = helper.user.email, helper.user.id, helper.phone
     birth_year = helper.birth_date.year
 

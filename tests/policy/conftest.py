@@ -7,19 +7,8 @@ from dataclasses import dataclass
 import pytest
 
 from app.models import Elder, Errand, HelperProfile, Organization, User
-from tests.sms.support import build, in_days, twilio_token  # noqa: F401
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(monkeypatch):
-    """Cheap password hashes for the many accounts made here (login still checks them)."""
-    from werkzeug.security import generate_password_hash
-
-    import app.models.user as user_module
-
-    monkeypatch.setattr(
-        user_module, "generate_password_hash", lambda password: generate_password_hash(password, "pbkdf2:sha256:1000")
-    )
+from tests.factories import in_days
+from tests.sms.support import twilio_token  # noqa: F401
 
 
 @dataclass
@@ -47,7 +36,7 @@ class World:
 
 
 @pytest.fixture()
-def world(db, make, build) -> World:  # noqa: F811
+def world(db, make) -> World:
     own = make.organization(name="Kajaanin seurakunta", kind="parish", municipalities=("Kajaani",))
     partner = make.organization(name="Kainuun 4H", municipalities=("Kajaani", "Paltamo"))
     far_partner = make.organization(name="Kuhmon 4H", municipalities=("Kuhmo",))
@@ -67,7 +56,7 @@ def world(db, make, build) -> World:  # noqa: F811
             (("own", own), ("partner", partner), ("far_partner", far_partner), ("stranger", stranger))
         )
     }
-    errand = build.errand(elder, in_days(3, 14))
+    errand = make.errand(elder, in_days(3, 14))
     db.session.commit()
     return World(
         own=own,

@@ -15,21 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import db as _db
 from app.models import (
     ContactPerson,
     CoordinatorAlert,
-    Encounter,
-    EncounterParticipant,
     SmsMessage,
     TaskType,
     utcnow,
 )
 from tests.conftest import CSRF_RE, FormClient
-from tests.sms.support import in_days
+from tests.factories import in_days
 
 ROLES = ("anonymous", "helper", "coordinator", "admin")
 
@@ -190,7 +187,7 @@ def allowed(entry: Entry, role: str, case: str) -> bool:
 # --------------------------------------------------------------------------
 
 
-def _world(db, make, build) -> dict:
+def _world(db, make) -> dict:
     own = make.organization(name="Oma yhdistys")
     other = make.organization(name="Toinen yhdistys")
     admin = make.admin()
@@ -201,14 +198,10 @@ def _world(db, make, build) -> dict:
     errands, assignments, encounters, alerts, messages, contacts = {}, {}, {}, {}, {}, {}
     for case, org in (("own", own), ("other", other)):
         helper, elder = helpers[case], elders[case]
-        errands[case] = build.errand(elder, in_days(4, 14))
-        held = build.errand(elder, in_days(5, 12))
-        assignments[case] = build.assign(held, helper, assigned_at=utcnow() - timedelta(days=1))
-        encounter = Encounter(
-            organization_id=org.id, kind="company_walk", occurred_at=utcnow() - timedelta(days=2), municipality_id=None
-        )
-        encounter.participants = [EncounterParticipant(helper_id=helper.id), EncounterParticipant(elder_id=elder.id)]
-        db.session.add(encounter)
+        errands[case] = make.errand(elder, in_days(4, 14))
+        held = make.errand(elder, in_days(5, 12))
+        assignments[case] = make.assignment(held, helper, assigned_at=utcnow() - timedelta(days=1))
+        encounter = make.encounter(helper, elder, org=org, kind="company_walk", days_ago=2, municipality_id=None)
         alerts[case] = CoordinatorAlert(organization_id=org.id, kind="no_helper", message="Ei auttajaa")
         messages[case] = SmsMessage(
             direction="in",
@@ -284,17 +277,6 @@ def _is_login_redirect(response) -> bool:
     return response.status_code in (301, 302, 303) and "/auth/login" in response.headers.get("Location", "")
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(monkeypatch):
-    from werkzeug.security import generate_password_hash
-
-    import app.models.user as user_module
-
-    monkeypatch.setattr(
-        user_module, "generate_password_hash", lambda password: generate_password_hash(password, "pbkdf2:sha256:1000")
-    )
-
-
 def test_every_route_has_a_matrix_entry(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     missing = sorted(endpoints - MATRIX.keys())
@@ -302,8 +284,8 @@ def test_every_route_has_a_matrix_entry(app):
     assert not sorted(MATRIX.keys() - endpoints), "matrix entries for routes that no longer exist"
 
 
-def test_every_route_x_role_x_organization(app, db, make, build):
-    world = _world(db, make, build)
+def test_every_route_x_role_x_organization(app, db, make):
+    world = _world(db, make)
     objects, users = world["objects"], world["users"]
     rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
     problems: list[str] = []

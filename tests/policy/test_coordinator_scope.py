@@ -6,21 +6,15 @@ name only."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 
-from app.models import Encounter, EncounterParticipant, StageOverride, utcnow
+from app.models import Encounter, StageOverride
 
 OVERRIDE = {"stage": 2, "reason": "Tavattu kolme kertaa kerhossa"}
 
 
-def _met(db, helper, elder, org) -> Encounter:
-    encounter = Encounter(organization_id=org.id, kind="company_walk", occurred_at=utcnow() - timedelta(days=1))
-    encounter.participants = [EncounterParticipant(helper_id=helper.id), EncounterParticipant(elder_id=elder.id)]
-    db.session.add(encounter)
-    db.session.commit()
-    return encounter
+def _met(make, helper, elder, org) -> Encounter:
+    return make.encounter(helper, elder, org=org, kind="company_walk", days_ago=1, municipality_id=None)
 
 
 def _overrides(db) -> int:
@@ -30,8 +24,8 @@ def _overrides(db) -> int:
 def test_pairs_with_another_organizations_person_are_neither_shown_nor_changed(client, db, make, world):
     own_helper, stranger = world.helpers["own"], world.helpers["stranger"]
     other_elder = make.elder(org=world.stranger, first_name="Toivo", last_name="Toisenlainen")
-    _met(db, own_helper, other_elder, world.stranger)  # our helper met their older resident
-    _met(db, stranger, world.elder, world.own)  # their helper met our older resident (no partnership)
+    _met(make, own_helper, other_elder, world.stranger)  # our helper met their older resident
+    _met(make, stranger, world.elder, world.own)  # their helper met our older resident (no partnership)
     client.login(world.coordinator.email)
 
     for helper, elder in ((own_helper, other_elder), (stranger, world.elder)):
@@ -54,9 +48,9 @@ def test_pairs_with_another_organizations_person_are_neither_shown_nor_changed(c
     assert f"/encounters/pair/{stranger.id}/{world.elder.id}" not in page
 
 
-def test_a_partner_helpers_pair_with_our_older_resident_is_ours_by_display_name(client, db, world):
+def test_a_partner_helpers_pair_with_our_older_resident_is_ours_by_display_name(client, db, world, make):
     partner = world.helpers["partner"]
-    _met(db, partner, world.elder, world.own)
+    _met(make, partner, world.elder, world.own)
     client.login(world.coordinator.email)
     page = client.get(f"/encounters/pair/{partner.id}/{world.elder.id}").get_data(as_text=True)
     assert partner.display_name in page and f"{partner.first_name} {partner.last_name}" not in page

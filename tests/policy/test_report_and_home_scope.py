@@ -12,7 +12,7 @@ from app.main.services import coordinator_overview, local_day_bounds
 from app.models import Organization, User, utcnow
 from app.reports.scope import ReportError, allowed_municipalities, allowed_organizations, build_scope
 from app.reports.services import build_report, helpers_by_area
-from tests.sms.support import in_days
+from tests.factories import in_days
 
 #: How many of each kind of record every organization gets (all different, so a leak shows).
 SETS = {"own": 1, "partner": 2, "far_partner": 3, "stranger": 4}
@@ -27,7 +27,7 @@ class Expected:
 
 
 @pytest.fixture()
-def filled(db, make, build, world):
+def filled(db, make, world):
     """Per organization: n older residents, n pending helpers, n errands earlier today,
     n open errands in two days (one of each per set); the world's own errand on top."""
     today_start, _ = local_day_bounds()
@@ -36,8 +36,8 @@ def filled(db, make, build, world):
         for _i in range(n):
             elder = make.elder(org=org)
             make.helper(org=org, status="pending")
-            build.errand(elder, today_start + timedelta(minutes=1), state="cancelled")
-            build.errand(elder, in_days(2))
+            make.errand(elder, today_start + timedelta(minutes=1), state="cancelled")
+            make.errand(elder, in_days(2))
     db.session.commit()
     return world
 

@@ -18,7 +18,7 @@ from app.models import Elder, Errand, HelperProfile, utcnow
 MUNICIPALITIES = ("Kajaani", "Paltamo", "Kuhmo", "Sotkamo")
 
 
-def _random_world(db, make, build, rng: random.Random):
+def _random_world(db, make, rng: random.Random):
     orgs = [make.organization(municipalities=tuple(rng.sample(MUNICIPALITIES, k=rng.randint(1, 2)))) for _ in range(6)]
     for a in range(len(orgs)):
         for b in range(a + 1, len(orgs)):
@@ -34,7 +34,7 @@ def _random_world(db, make, build, rng: random.Random):
     for i in range(12):
         elder = make.elder(org=rng.choice(orgs))
         elder.municipality = make.municipality(rng.choice(MUNICIPALITIES))
-        errands.append(build.errand(elder, utcnow() + timedelta(days=2, hours=i)))
+        errands.append(make.errand(elder, utcnow() + timedelta(days=2, hours=i)))
     db.session.commit()
     return helpers, errands
 
@@ -58,10 +58,10 @@ def _network_helper_ids(db, errand: Errand) -> set[int]:
     return set(db.session.scalars(stmt, {"org_id": errand.organization_id, "muni_id": muni}))
 
 
-def test_board_and_ranking_sql_agree_with_the_python_answer(db, make, build):
+def test_board_and_ranking_sql_agree_with_the_python_answer(db, make):
     for seed in (1, 2, 3):
         rng = random.Random(seed)
-        helpers, errands = _random_world(db, make, build, rng)
+        helpers, errands = _random_world(db, make, rng)
         errand_ids = [e.id for e in errands]
         allowed = {(h.id, e.id) for h in helpers for e in errands if policy.helper_may_see_errand(h, e)}
         assert 0 < len(allowed) < len(helpers) * len(errands)  # both answers occur

@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from app.alerts import raise_alert
 from app.encounters.operations import set_override
 from app.errands.completion import mark_done
 from app.errands.lifecycle import accept_errand
 from app.errands.requests import RequestInput, create_request
-from app.models import CheckIn, ContactPerson, Elder, Errand, HelperProfile, TaskType, User, utcnow
+from app.models import ContactPerson, Elder, Errand, HelperProfile, User, utcnow
 from app.scheduling.jobs import job_dispatch_sms
 from app.sms.inbound import receive
-from tests.errands_coordinator.conftest import local_today
+from tests.factories import local_today
 from tests.sms.support import fake_twilio  # noqa: F401  (the real twilio client against the fake)
 
 #: What the erasure must remove everywhere (text values searched in every column).
@@ -64,17 +63,6 @@ class Scenario:
     bystander: Elder
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(monkeypatch):
-    from werkzeug.security import generate_password_hash
-
-    import app.models.user as user_module
-
-    monkeypatch.setattr(
-        user_module, "generate_password_hash", lambda password: generate_password_hash(password, "pbkdf2:sha256:1000")
-    )
-
-
 @pytest.fixture()
 def org(make):
     return make.organization(name="Kajaanin seurakunta", kind="parish")
@@ -90,10 +78,6 @@ def coord(client, coordinator):
     client.login(coordinator.email)
     client.user = coordinator
     return client
-
-
-def _task(session, code: str = "shopping") -> int:
-    return session.scalar(sa.select(TaskType.id).where(TaskType.code == code))
 
 
 @pytest.fixture()
@@ -119,7 +103,7 @@ def scenario(db, make, org, coordinator) -> Scenario:
     done_req = create_request(
         RequestInput(
             elder_id=elder.id,
-            task_type_id=_task(s),
+            task_type_id=make.task_type().id,
             requested_by="other",
             requested_by_name=REQUEST_SECRETS["requested_by_name"],
             date_from=day,
@@ -153,7 +137,7 @@ def scenario(db, make, org, coordinator) -> Scenario:
     coming_req = create_request(
         RequestInput(
             elder_id=elder.id,
-            task_type_id=_task(s, "post"),
+            task_type_id=make.task_type("post").id,
             requested_by="relative",
             requested_by_contact_id=contact.id,
             date_from=day + timedelta(days=3),
@@ -174,14 +158,11 @@ def scenario(db, make, org, coordinator) -> Scenario:
         elder_id=elder.id,
     )
     set_override("elder", None, elder.id, 2, FREE_TEXT["override"], by=coordinator)
-    s.add(
-        CheckIn(
-            subject_kind="elder",
-            elder_id=elder.id,
-            answers={"lack_companionship": 2, "left_out": 2, "isolated": 1, "good_days": 4},
-            scores={"loneliness": 5, "good_days": 4},
-            taken_by_id=coordinator.id,
-        )
+    make.checkin(
+        elder,
+        {"lack_companionship": 2, "left_out": 2, "isolated": 1, "good_days": 4},
+        scores={"loneliness": 5, "good_days": 4},
+        taken_by_id=coordinator.id,
     )
     change_status(elder, "paused", reason=FREE_TEXT["status_reason"])
     change_status(elder, "active")

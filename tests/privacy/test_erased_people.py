@@ -21,7 +21,7 @@ from app.privacy.retention import RETENTION_ACTION, anonymise_expired
 from app.scheduling.jobs import JOBS, job_anonymise_ended, job_provider_erasure
 from app.scheduling.process import run_job
 from app.sms.inbound import receive
-from tests.errands_coordinator.conftest import local_today
+from tests.factories import local_today
 from tests.privacy.conftest import CONTACT_SECRETS, cancel_coming
 
 

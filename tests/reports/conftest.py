@@ -39,14 +39,9 @@ import sqlalchemy as sa
 
 from app.i18n import to_local
 from app.models import (
-    Assignment,
-    CheckIn,
     Elder,
-    Encounter,
-    EncounterParticipant,
     Errand,
     HelperProfile,
-    HelpRequest,
     Organization,
     TaskType,
     User,
@@ -54,18 +49,6 @@ from app.models import (
 )
 
 _codes = itertools.count(500)
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(monkeypatch):
-    """The world has many accounts; a cheap hash keeps these tests fast (logins still check it)."""
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr(
-        User,
-        "set_password",
-        lambda self, pw: setattr(self, "password_hash", generate_password_hash(pw, "pbkdf2:sha256:1000")),
-    )
 
 
 @dataclass
@@ -88,112 +71,52 @@ class World:
         return f"date_from={since.isoformat()}&date_to={until.isoformat()}"
 
 
-class Builder:
-    """Direct rows for errands, encounters and check-ins."""
-
-    def __init__(self, session, now: datetime):
-        self.session = session
-        self.now = now
-
-    def errand(
-        self,
-        elder: Elder,
-        task: TaskType,
-        *,
-        starts_in: timedelta,
-        state: str,
-        helper: HelperProfile | None = None,
-        assignment_status: str = "done",
-        report_minutes: int | None = 60,
-        duration: int = 60,
-        match_hours: float = 1.0,
-        cancelled_by_kind: str | None = None,
-        org: Organization | None = None,
-    ) -> Errand:
-        created = self.now - timedelta(days=40)
-        starts = self.now + starts_in
-        request = HelpRequest(
-            elder=elder,
-            organization_id=(org or elder.organization).id,
-            task_type=task,
-            date_from=to_local(starts).date(),
-            date_to=to_local(starts).date(),
-            duration_minutes=duration,
-            created_at=self.now - timedelta(days=30),
+def report_errand(
+    make,
+    now: datetime,
+    elder: Elder,
+    task: str,
+    *,
+    starts_in: timedelta,
+    state: str,
+    helper: HelperProfile | None = None,
+    assignment_status: str = "done",
+    report_minutes: int | None = 60,
+    duration: int = 60,
+    match_hours: float = 1.0,
+    cancelled_by_kind: str | None = None,
+) -> Errand:
+    """An errand of the report world (``make.errand``): requested 30 days and created 40
+    days before ``now``; its helper, if any, matched ``match_hours`` after it was created
+    (``make.assignment``), with a report of ``report_minutes`` when done."""
+    created = now - timedelta(days=40)
+    errand = make.errand(
+        elder,
+        now + starts_in,
+        task=task,
+        minutes=duration,
+        state=state,
+        cancelled_by_kind=cancelled_by_kind,
+        created_at=created,
+        requested_at=now - timedelta(days=30),
+    )
+    if helper is not None:
+        done = assignment_status == "done"
+        make.assignment(
+            errand,
+            helper,
+            status=assignment_status,
+            assigned_at=created + timedelta(hours=match_hours),
+            report_minutes=report_minutes if done else None,
+            done_at=errand.ends_at if done else None,
         )
-        errand = Errand(
-            request=request,
-            elder=elder,
-            organization_id=(org or elder.organization).id,
-            task_type=task,
-            starts_at=starts,
-            ends_at=starts + timedelta(minutes=duration),
-            duration_minutes=duration,
-            state=state,
-            short_code=str(next(_codes)),
-            cancelled_by_kind=cancelled_by_kind,
-            created_at=created,
-        )
-        self.session.add_all([request, errand])
-        if helper is not None:
-            self.session.add(
-                Assignment(
-                    errand=errand,
-                    helper=helper,
-                    slot=None if assignment_status == "withdrawn" else 1,
-                    status=assignment_status,
-                    assigned_at=created + timedelta(hours=match_hours),
-                    report_minutes=report_minutes if assignment_status == "done" else None,
-                    done_at=starts + timedelta(minutes=duration) if assignment_status == "done" else None,
-                )
-            )
-        return errand
+    return errand
 
-    def encounter(
-        self,
-        kind: str,
-        *,
-        helpers: list[HelperProfile],
-        elders: list[Elder],
-        minutes: int,
-        org: Organization,
-        days_ago: float = 15,
-        errand: Errand | None = None,
-        municipality_id: int | None = None,
-        place_kind: str = "home",
-    ) -> Encounter:
-        encounter = Encounter(
-            errand_id=errand.id if errand is not None else None,
-            organization_id=org.id,
-            kind=kind,
-            place_kind=place_kind,
-            municipality_id=municipality_id or elders[0].municipality_id,
-            occurred_at=self.now - timedelta(days=days_ago),
-            duration_minutes=minutes,
-            initiated_by="coordinator",
-            led_by="helper",
-        )
-        encounter.participants = [EncounterParticipant(helper_id=h.id) for h in helpers] + [
-            EncounterParticipant(elder_id=e.id) for e in elders
-        ]
-        self.session.add(encounter)
-        return encounter
 
-    def checkin(self, elder: Elder, *, days_ago: int, loneliness: int, good_days: int) -> None:
-        self.session.add(
-            CheckIn(
-                subject_kind="elder",
-                elder_id=elder.id,
-                taken_at=self.now - timedelta(days=days_ago),
-                answers={},
-                scores={
-                    "kind": "elder",
-                    "loneliness_total": loneliness,
-                    "lonely": loneliness >= 6,
-                    "good_days": good_days,
-                },
-            )
-        )
+def loneliness_checkin(make, now: datetime, elder: Elder, *, days_ago: int, loneliness: int, good_days: int) -> None:
+    """A check-in of ``elder`` with these scores (``make.checkin``)."""
+    scores = {"kind": "elder", "loneliness_total": loneliness, "lonely": loneliness >= 6, "good_days": good_days}
+    make.checkin(elder, {}, at=now - timedelta(days=days_ago), scores=scores)
 
 
 @pytest.fixture()
@@ -212,59 +135,65 @@ def world(db, make) -> World:
     elders[6].municipality = paltamo
     elders[0].village = make.village("Paltaniemi")
     tasks = {t.code: t for t in session.scalars(sa.select(TaskType))}
-    b = Builder(session, now)
+    session.commit()
     e1, e2, e3, e4, e5, e6, e7 = elders
     h1, h2, h3, h4, h5, h6 = helpers
     ago = timedelta(days=-20)
-    done = [
-        b.errand(e, tasks["shopping"], starts_in=ago, state="done", helper=h, match_hours=hours)
-        for e, h, hours in ((e1, h1, 1), (e2, h2, 2), (e3, h3, 3), (e7, h4, 4), (e7, h5, 5))
-    ]
-    done.append(
-        b.errand(
-            e7,
-            tasks["shopping"],
-            starts_in=ago,
-            state="done",
-            helper=h6,
-            report_minutes=None,
-            duration=90,
-            match_hours=6,
-        )
-    )
-    b.errand(
-        e1,
-        tasks["shopping"],
-        starts_in=timedelta(days=3),
-        state="assigned",
-        helper=h1,
-        assignment_status="active",
-        match_hours=10,
-    )
-    b.errand(e6, tasks["walk"], starts_in=ago, state="expired")
-    b.errand(e6, tasks["walk"], starts_in=timedelta(days=-21), state="expired")
-    b.errand(
-        e6, tasks["walk"], starts_in=timedelta(days=-22), state="expired", helper=h2, assignment_status="withdrawn"
-    )
-    b.errand(e5, tasks["post"], starts_in=ago, state="cancelled", cancelled_by_kind="relative")
-    b.errand(e5, tasks["post"], starts_in=timedelta(days=-23), state="cancelled", cancelled_by_kind="coordinator")
-    b.errand(e4, tasks["post"], starts_in=timedelta(days=2), state="open")
-    session.flush()
 
-    b.encounter("home_help", helpers=[h1], elders=[e1], minutes=60, org=org, errand=done[0])
-    b.encounter("home_help", helpers=[h2], elders=[e2], minutes=60, org=org, errand=done[1])
-    b.encounter("shared_activity", helpers=[h1, h2], elders=[e1, e3], minutes=120, org=org, place_kind="shared_space")
-    b.encounter("community_event", helpers=[h3], elders=[e4, e5], minutes=90, org=org, place_kind="shared_space")
-    b.encounter("company_walk", helpers=[h4], elders=[e2], minutes=60, org=org, place_kind="outdoors")
-    b.encounter("company_walk", helpers=[h4], elders=[e2], minutes=60, org=org, days_ago=-1)
-    for elder in (e1, e2, e3, e4, e5):
-        b.checkin(elder, days_ago=200, loneliness=7, good_days=2)
-        b.checkin(elder, days_ago=10, loneliness=5, good_days=4)
+    def errand(elder, task, **kw):
+        return report_errand(make, now, elder, task, **kw)
+
+    def encounter(kind, *, helpers, elders, minutes, days_ago=15, errand=None, place_kind="home"):
+        make.encounter(
+            helpers,
+            elders,
+            kind=kind,
+            place=place_kind,
+            at=now - timedelta(days=days_ago),
+            duration_minutes=minutes,
+            org=org,
+            errand_id=errand.id if errand is not None else None,
+        )
+
+    with make.batch():
+        done = [
+            errand(e, "shopping", starts_in=ago, state="done", helper=h, match_hours=hours)
+            for e, h, hours in ((e1, h1, 1), (e2, h2, 2), (e3, h3, 3), (e7, h4, 4), (e7, h5, 5))
+        ]
+        done.append(
+            errand(
+                e7, "shopping", starts_in=ago, state="done", helper=h6, report_minutes=None, duration=90, match_hours=6
+            )
+        )
+        errand(
+            e1,
+            "shopping",
+            starts_in=timedelta(days=3),
+            state="assigned",
+            helper=h1,
+            assignment_status="active",
+            match_hours=10,
+        )
+        errand(e6, "walk", starts_in=ago, state="expired")
+        errand(e6, "walk", starts_in=timedelta(days=-21), state="expired")
+        errand(e6, "walk", starts_in=timedelta(days=-22), state="expired", helper=h2, assignment_status="withdrawn")
+        errand(e5, "post", starts_in=ago, state="cancelled", cancelled_by_kind="relative")
+        errand(e5, "post", starts_in=timedelta(days=-23), state="cancelled", cancelled_by_kind="coordinator")
+        errand(e4, "post", starts_in=timedelta(days=2), state="open")
+
+        encounter("home_help", helpers=[h1], elders=[e1], minutes=60, errand=done[0])
+        encounter("home_help", helpers=[h2], elders=[e2], minutes=60, errand=done[1])
+        encounter("shared_activity", helpers=[h1, h2], elders=[e1, e3], minutes=120, place_kind="shared_space")
+        encounter("community_event", helpers=[h3], elders=[e4, e5], minutes=90, place_kind="shared_space")
+        encounter("company_walk", helpers=[h4], elders=[e2], minutes=60, place_kind="outdoors")
+        encounter("company_walk", helpers=[h4], elders=[e2], minutes=60, days_ago=-1)
+        for elder in (e1, e2, e3, e4, e5):
+            loneliness_checkin(make, now, elder, days_ago=200, loneliness=7, good_days=2)
+            loneliness_checkin(make, now, elder, days_ago=10, loneliness=5, good_days=4)
 
     other_elder = make.elder(org=other, first_name="Muu")
     other_helper = make.helper(org=other)
-    b.errand(other_elder, tasks["company"], starts_in=ago, state="done", helper=other_helper)
-    session.commit()
+    report_errand(make, now, other_elder, "company", starts_in=ago, state="done", helper=other_helper)
     return World(
         now=now,
         today=to_local(now).date(),

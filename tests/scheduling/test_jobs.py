@@ -16,19 +16,20 @@ from app.scheduling.jobs import (
     job_purge,
 )
 from app.sms.outbox import queue_sms
-from tests.sms.support import in_days, outgoing
+from tests.factories import in_days
+from tests.sms.support import outgoing
 
 
-def test_errand_without_a_helper_is_escalated_in_two_steps(db, make, build, app, monkeypatch):
+def test_errand_without_a_helper_is_escalated_in_two_steps(db, make, app, monkeypatch):
     monkeypatch.setitem(app.config, "ESCALATION_OFFER_COUNT", 2)
     org = make.organization()
     elder = make.elder(org=org)
     # Adults: the errands fall at whatever hour the test runs (minors help 08-20 only).
     helpers = [make.helper(org=org, age=20, lat=64.2263 + i * 0.001) for i in range(6)]
     now = utcnow()
-    errand = build.errand(elder, now + timedelta(hours=40), created_at=now - timedelta(days=3))
-    fresh = build.errand(elder, now + timedelta(hours=30), created_at=now - timedelta(minutes=10))
-    later = build.errand(elder, now + timedelta(hours=60), created_at=now - timedelta(days=3))
+    errand = make.errand(elder, now + timedelta(hours=40), created_at=now - timedelta(days=3))
+    fresh = make.errand(elder, now + timedelta(hours=30), created_at=now - timedelta(minutes=10))
+    later = make.errand(elder, now + timedelta(hours=60), created_at=now - timedelta(days=3))
 
     assert job_escalate(now) == 1
     first = set(db.session.scalars(sa.select(Offer.helper_id).filter_by(errand_id=errand.id)))
@@ -48,19 +49,19 @@ def test_errand_without_a_helper_is_escalated_in_two_steps(db, make, build, app,
     assert kinds == {"no_helper", "no_helper_urgent"}
 
 
-def test_assigned_errands_are_not_escalated(db, make, build):
+def test_assigned_errands_are_not_escalated(db, make):
     now = utcnow()
-    errand = build.errand(make.elder(), now + timedelta(hours=20), created_at=now - timedelta(days=2))
-    build.assign(errand, make.helper(), assigned_at=now - timedelta(days=1))
+    errand = make.errand(make.elder(), now + timedelta(hours=20), created_at=now - timedelta(days=2))
+    make.assignment(errand, make.helper(), assigned_at=now - timedelta(days=1))
     assert job_escalate(now) == 0
     assert db.session.scalar(sa.select(sa.func.count(CoordinatorAlert.id))) == 0
 
 
-def test_expire_offers_job_uses_the_errand_state_machine(db, make, build):
+def test_expire_offers_job_uses_the_errand_state_machine(db, make):
     from app.errands.lifecycle import offer_errand
 
     now = utcnow()
-    errand = build.errand(make.elder(), in_days(3))
+    errand = make.errand(make.elder(), in_days(3))
     helper = make.helper()
     offer_errand(errand, [helper.id], by_user=None, expires_at=now + timedelta(hours=1))
     db.session.commit()
@@ -96,20 +97,20 @@ def test_generate_job_fills_the_horizon_of_repeating_requests(db, app, make, mon
     assert job_generate_errands(utcnow()) == 0
 
 
-def test_feedback_is_asked_once_after_a_done_errand(db, make, build):
+def test_feedback_is_asked_once_after_a_done_errand(db, make):
     now = utcnow()
     org = make.organization()
     texting = make.elder(org=org, contact_channel="sms_self")
     calling = make.elder(org=org, contact_channel="coordinator_call")
     helper = make.helper(org=org)
-    done = build.errand(texting, now - timedelta(hours=4), state="done")
-    build.assign(done, helper, assigned_at=now - timedelta(days=3), status="done")
-    other = build.errand(calling, now - timedelta(hours=5), state="done")
-    build.assign(other, helper, assigned_at=now - timedelta(days=3), status="done")
-    too_recent = build.errand(texting, now - timedelta(hours=2, minutes=55), state="done")  # ended 1 h 55 min ago
-    build.assign(too_recent, helper, assigned_at=now - timedelta(days=3), status="done")
-    too_old = build.errand(texting, now - timedelta(days=5), state="done")
-    build.assign(too_old, helper, assigned_at=now - timedelta(days=8), status="done")
+    done = make.errand(texting, now - timedelta(hours=4), state="done")
+    make.assignment(done, helper, assigned_at=now - timedelta(days=3), status="done")
+    other = make.errand(calling, now - timedelta(hours=5), state="done")
+    make.assignment(other, helper, assigned_at=now - timedelta(days=3), status="done")
+    too_recent = make.errand(texting, now - timedelta(hours=2, minutes=55), state="done")  # ended 1 h 55 min ago
+    make.assignment(too_recent, helper, assigned_at=now - timedelta(days=3), status="done")
+    too_old = make.errand(texting, now - timedelta(days=5), state="done")
+    make.assignment(too_old, helper, assigned_at=now - timedelta(days=8), status="done")
 
     assert job_feedback_requests(now) == 3
     sent = {(m.errand_id, m.to_phone) for m in outgoing(db.session, kind="feedback_request")}

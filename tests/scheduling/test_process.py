@@ -76,14 +76,14 @@ def instances():
             instance.stop()
 
 
-def soon_errand(make, build, db):
+def soon_errand(make, db):
     """An errand starting in 90 minutes: its helper's two-hour reminder is due now."""
     org = make.organization()
     elder = make.elder(org=org, contact_channel="coordinator_call")
     helper = make.helper(org=org)
     now = utcnow()
-    errand = build.errand(elder, now + timedelta(minutes=90))
-    build.assign(errand, helper, assigned_at=now - timedelta(days=3))
+    errand = make.errand(elder, now + timedelta(minutes=90))
+    make.assignment(errand, helper, assigned_at=now - timedelta(days=3))
     return helper
 
 
@@ -91,8 +91,8 @@ def fresh(db):
     db.session.rollback()  # end our read snapshot to see the scheduler's commits
 
 
-def test_second_instance_waits_and_takes_over_without_sending_twice(app, db, make, build, fast, instances):
-    helpers = [soon_errand(make, build, db) for _ in range(3)]
+def test_second_instance_waits_and_takes_over_without_sending_twice(app, db, make, fast, instances):
+    helpers = [soon_errand(make, db) for _ in range(3)]
     first = instances(app)
     assert first.runner.has_lock.wait(10)
     second = instances(app)
@@ -103,7 +103,7 @@ def test_second_instance_waits_and_takes_over_without_sending_twice(app, db, mak
 
     first.stop()  # the first one goes away...
     assert second.runner.has_lock.wait(5)  # ...and the second takes over
-    helpers.append(soon_errand(make, build, db))
+    helpers.append(soon_errand(make, db))
     assert eventually(lambda: len(fast.messages) == 4)
     time.sleep(0.5)
     second.stop()
@@ -186,8 +186,8 @@ def test_web_app_never_starts_or_imports_the_scheduler(tmp_path):
     assert result.stdout.strip() == "False False", result.stderr
 
 
-def test_cli_command_runs_every_job_once(app, db, make, build):
-    helper = soon_errand(make, build, db)
+def test_cli_command_runs_every_job_once(app, db, make):
+    helper = soon_errand(make, db)
     result = app.test_cli_runner().invoke(args=["scheduler", "--once"])
     assert result.exit_code == 0, result.output
     for job in ("generate-errands", "expire-offers", "escalate", "reminders", "feedback-requests", "sms-dispatch"):

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from app.models import CoordinatorAlert, SmsMessage
 from app.scheduling.jobs import job_reminders
 from app.scheduling.reminders import day_before_at
+from tests.factories import helsinki
 from tests.fakes.twilio_server import segment_count
-from tests.sms.support import helsinki, outgoing
+from tests.sms.support import outgoing
 
 
 def kinds(db) -> list[tuple[str, str]]:
@@ -19,15 +20,15 @@ def kinds(db) -> list[tuple[str, str]]:
 
 
 @pytest.fixture()
-def assigned(db, make, build):
+def assigned(db, make):
     """Tomorrow-ish errand (Wednesday 10:00) with a helper and an older person who reads SMS."""
 
     def factory(starts_at, *, channel="sms_self", assigned_at=None, **elder_fields):
         org = make.organization()
         elder = make.elder(org=org, contact_channel=channel, with_relative=channel == "sms_relative", **elder_fields)
         helper = make.helper(org=org)
-        errand = build.errand(elder, starts_at)
-        build.assign(errand, helper, assigned_at=assigned_at or starts_at - timedelta(days=5))
+        errand = make.errand(elder, starts_at)
+        make.assignment(errand, helper, assigned_at=assigned_at or starts_at - timedelta(days=5))
         return errand, elder, helper
 
     return factory
@@ -105,7 +106,7 @@ def test_no_reminder_when_the_helper_was_assigned_after_it_fell_due(db, assigned
     assert job_reminders(helsinki(2027, 6, 9, 8, 0)) == 1  # the two-hour reminder still comes
 
 
-def test_cancelled_or_withdrawn_errands_get_no_reminders(db, assigned, build):
+def test_cancelled_or_withdrawn_errands_get_no_reminders(db, assigned, make):
     errand, _elder, _helper = assigned(helsinki(2027, 6, 9, 10))
     errand.state = "cancelled"
     db.session.commit()

@@ -1,1 +1,1 @@
-from tests.sms.support import build, fake_twilio, twilio_token  # noqa: F401
+from tests.sms.support import fake_twilio, twilio_token  # noqa: F401

@@ -1,95 +1,18 @@
-"""Shared test support for the SMS and scheduling areas: errand builders, the
-fake Twilio wired into the app's config, and signed webhook posts."""
+"""Shared test support for the SMS and scheduling areas: the fake Twilio wired into
+the app's config, signed webhook posts and the messages sent."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.i18n import HELSINKI
-from app.models import Assignment, Errand, HelpRequest, SmsMessage, TaskType
+from app.models import SmsMessage
 from app.sms.signature import SIGNATURE_HEADER, compute_signature
 from tests.fakes.twilio_server import FakeTwilio
 
 TWILIO_FROM = "+358451230000"
-
-
-def helsinki(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
-    """A Helsinki wall-clock time as aware UTC."""
-    return datetime.combine(date(year, month, day), time(hour, minute), tzinfo=HELSINKI).astimezone(UTC)
-
-
-def in_days(days: int, hour: int = 12) -> datetime:
-    """``hour``:00 Helsinki time ``days`` days from today (real time: for the errand services)."""
-    local = (datetime.now(UTC) + timedelta(days=days)).astimezone(HELSINKI)
-    return helsinki(local.year, local.month, local.day, hour)
-
-
-class Builder:
-    """Errands in any state, built directly (the errand services are tested elsewhere)."""
-
-    def __init__(self, session, make):
-        self.session = session
-        self.make = make
-        self._code = 500
-
-    def errand(
-        self,
-        elder,
-        starts_at: datetime,
-        *,
-        state: str = "open",
-        task: str = "shopping",
-        minutes: int = 60,
-        created_at: datetime | None = None,
-        helpers_needed: int = 1,
-    ) -> Errand:
-        task_type = self.session.scalar(sa.select(TaskType).filter_by(code=task))
-        local = starts_at.astimezone(HELSINKI)
-        request = HelpRequest(
-            elder=elder,
-            organization_id=elder.organization_id,
-            task_type=task_type,
-            date_from=local.date(),
-            date_to=local.date(),
-            time_from=local.time(),
-            duration_minutes=minutes,
-            helpers_needed=helpers_needed,
-        )
-        self._code += 1
-        errand = Errand(
-            request=request,
-            elder=elder,
-            organization_id=elder.organization_id,
-            task_type=task_type,
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(minutes=minutes),
-            duration_minutes=minutes,
-            helpers_needed=helpers_needed,
-            state=state,
-            short_code=str(self._code),
-        )
-        if created_at is not None:
-            errand.created_at = created_at
-        self.session.add_all([request, errand])
-        self.session.commit()
-        return errand
-
-    def assign(self, errand: Errand, helper, *, assigned_at: datetime, status: str = "active") -> Assignment:
-        slot = len(errand.assignments) + 1
-        assignment = Assignment(errand=errand, helper=helper, slot=slot, assigned_at=assigned_at, status=status)
-        errand.state = "assigned" if status == "active" else errand.state
-        self.session.add(assignment)
-        self.session.commit()
-        return assignment
-
-
-@pytest.fixture()
-def build(db, make) -> Builder:
-    return Builder(db.session, make)
 
 
 @pytest.fixture()

@@ -16,7 +16,8 @@ from app.models import SmsMessage
 from app.sms.backends import TwilioBackend
 from app.sms.dispatcher import _PerThreadBackend, claim_batch, dispatch_outbox
 from app.sms.outbox import queue_sms
-from tests.sms.support import TWILIO_FROM, helsinki
+from tests.factories import helsinki
+from tests.sms.support import TWILIO_FROM
 
 NOON = helsinki(2030, 1, 15, 12)
 AFTER_WAIT = NOON + timedelta(seconds=150)  # the fixture waits 120 s for a status callback (from the answer)

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from app.models import CoordinatorAlert, SmsMessage, SmsOptOut
 from app.sms.dispatcher import CLAIM_SECONDS, claim_batch, dispatch_outbox
 from app.sms.outbox import queue_sms
-from tests.sms.support import helsinki, outgoing, signed_post
+from tests.factories import helsinki
+from tests.sms.support import outgoing, signed_post
 
 NOON = helsinki(2030, 1, 15, 12)  # a weekday noon, well in the future
 
@@ -126,18 +127,18 @@ def test_quiet_hours_hold_texts_to_older_people_until_eight(db, fake_twilio, mak
     assert sorted(m["to"] for m in fake_twilio.messages) == sorted([to_helper.to_phone, elder.phone, contact.phone])
 
 
-def test_same_day_cancellation_is_sent_during_quiet_hours(db, fake_twilio, make, build):
+def test_same_day_cancellation_is_sent_during_quiet_hours(db, fake_twilio, make):
     elder = make.elder()
-    errand = build.errand(elder, helsinki(2030, 1, 16, 9))
+    errand = make.errand(elder, helsinki(2030, 1, 16, 9))
     urgent = queue(db, elder.phone, "Peruttu", elder_id=elder.id, errand_id=errand.id, kind="elder_cancellation")
     dispatch_outbox(helsinki(2030, 1, 15, 22))
     db.session.refresh(urgent)
     assert urgent.status == "sent"
 
 
-def test_reminder_for_an_errand_that_began_is_not_sent(db, fake_twilio, make, build):
+def test_reminder_for_an_errand_that_began_is_not_sent(db, fake_twilio, make):
     helper = make.helper()
-    errand = build.errand(make.elder(), NOON - timedelta(minutes=5))
+    errand = make.errand(make.elder(), NOON - timedelta(minutes=5))
     message = queue(
         db, helper.phone, "Muistutus", helper_id=helper.id, errand_id=errand.id, kind="reminder_helper_soon"
     )
@@ -193,10 +194,10 @@ def test_timeout_without_any_callback_is_sent_again_after_the_wait(db, fake_twil
     assert [m["sid"] for m in fake_twilio.messages] == [message.provider_sid]
 
 
-def test_gives_up_after_max_attempts_and_alerts_for_an_older_person(db, app, monkeypatch, fake_twilio, make, build):
+def test_gives_up_after_max_attempts_and_alerts_for_an_older_person(db, app, monkeypatch, fake_twilio, make):
     monkeypatch.setitem(app.config, "SMS_MAX_ATTEMPTS", 3)
     elder = make.elder()
-    errand = build.errand(elder, NOON + timedelta(days=2))
+    errand = make.errand(elder, NOON + timedelta(days=2))
     message = queue(db, elder.phone, "Muistutus", elder_id=elder.id, errand_id=errand.id, kind="reminder_elder_day")
     fake_twilio.fail_next(10, status=503)
     drain(NOON, rounds=6, step=timedelta(minutes=5))

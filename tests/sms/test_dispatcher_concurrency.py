@@ -15,7 +15,8 @@ from app.models import SmsMessage
 from app.sms.backends import OutboxBackend, SendResult, build_backend
 from app.sms.dispatcher import STRUGGLING_AFTER, _PerThreadBackend, dispatch_outbox
 from app.sms.outbox import queue_sms
-from tests.sms.support import helsinki, outgoing
+from tests.factories import helsinki
+from tests.sms.support import outgoing
 
 NOON = helsinki(2030, 1, 15, 12)
 

@@ -12,8 +12,9 @@ from app.errands.lifecycle import offer_errand
 from app.matching.score import EXCLUSION_CODES
 from app.models import Assignment, Offer, SmsMessage
 from app.sms.texts import REFUSAL_REPLIES, refusal_reply, reply_text
+from tests.factories import in_days
 from tests.fakes.twilio_server import segment_count
-from tests.sms.support import in_days, inbound, signed_post
+from tests.sms.support import inbound, signed_post
 
 OTHER_ORG_FI = "Et voi ottaa tätä tehtävää: se ei kuulu organisaatiollesi eikä sen kumppaneille. Katso tehtävätaulu."
 
@@ -42,13 +43,11 @@ def test_every_reason_code_has_its_own_answer_in_one_sms(app, db):
     assert refusal_reply(["busy"], "sv") != refusal_reply(["busy"], "fi")
 
 
-def test_a_helper_of_another_organization_is_told_why_then_a_partnership_lets_them(
-    client, db, twilio_token, make, build
-):
+def test_a_helper_of_another_organization_is_told_why_then_a_partnership_lets_them(client, db, twilio_token, make):
     parish = make.organization(name="Kajaanin seurakunta", kind="parish")
     club = make.organization(name="Kainuun 4H")
     helper = make.helper(org=club, phone="+358401000071")
-    errand = build.errand(make.elder(org=parish), in_days(3))
+    errand = make.errand(make.elder(org=parish), in_days(3))
     db.session.commit()
 
     response = signed_post(client, "/sms/inbound", inbound(helper.phone, f"KYLLÄ {errand.short_code}"), twilio_token)
@@ -64,11 +63,11 @@ def test_a_helper_of_another_organization_is_told_why_then_a_partnership_lets_th
     assert db.session.scalar(sa.select(Assignment.helper_id).filter_by(errand_id=errand.id)) == helper.id
 
 
-def test_a_swedish_speaking_helper_on_a_break_is_told_so_in_swedish(client, db, twilio_token, make, build):
+def test_a_swedish_speaking_helper_on_a_break_is_told_so_in_swedish(client, db, twilio_token, make):
     org = make.organization()
     helper = make.helper(org=org, phone="+358401000072")
     helper.user.locale = "sv"
-    errand = build.errand(make.elder(org=org), in_days(3))
+    errand = make.errand(make.elder(org=org), in_days(3))
     offer_errand(errand, [helper.id], by_user=None)
     helper.paused_until = date.today() + timedelta(days=10)
     db.session.commit()
@@ -87,12 +86,12 @@ def test_a_swedish_speaking_helper_on_a_break_is_told_so_in_swedish(client, db, 
         ("suspended", "Tilisi on jäädytetty. Ota yhteyttä koordinaattoriin."),
     ],
 )
-def test_other_refusals_name_their_reason(client, db, twilio_token, make, build, setup, expected):
+def test_other_refusals_name_their_reason(client, db, twilio_token, make, setup, expected):
     org = make.organization()
     helper = make.helper(org=org, phone="+358401000073")
-    errand = build.errand(make.elder(org=org), in_days(3))
+    errand = make.errand(make.elder(org=org), in_days(3))
     if setup == "busy":  # another errand of theirs at the same time
-        build.assign(build.errand(make.elder(org=org), errand.starts_at), helper, assigned_at=in_days(-1))
+        make.assignment(make.errand(make.elder(org=org), errand.starts_at), helper, assigned_at=in_days(-1))
     else:
         offer_errand(errand, [helper.id], by_user=None)
         helper.status = "suspended"

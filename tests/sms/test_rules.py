@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from app.sms import keywords, rules
-from tests.sms.support import helsinki
+from tests.factories import helsinki
 
 
 @pytest.mark.parametrize(

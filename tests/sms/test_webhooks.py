@@ -11,7 +11,6 @@ from app.errands.lifecycle import offer_errand
 from app.models import (
     Assignment,
     CoordinatorAlert,
-    Encounter,
     EncounterParticipant,
     Errand,
     ErrandEvent,
@@ -23,7 +22,8 @@ from app.models import (
 )
 from app.sms.dispatcher import dispatch_outbox
 from app.sms.outbox import queue_sms
-from tests.sms.support import helsinki, in_days, inbound, outgoing, signed_post
+from tests.factories import helsinki, in_days
+from tests.sms.support import inbound, outgoing, signed_post
 
 
 def all_rows(db):
@@ -31,12 +31,12 @@ def all_rows(db):
 
 
 @pytest.fixture()
-def offered(db, make, build):
+def offered(db, make):
     """An errand in three days offered to one helper (through the errands area's own service)."""
     org = make.organization()
     elder = make.elder(org=org)
     helper = make.helper(org=org, phone="+358401000001")
-    errand = build.errand(elder, in_days(3))
+    errand = make.errand(elder, in_days(3))
     offer_errand(errand, [helper.id], by_user=None)
     db.session.commit()
     return errand, helper
@@ -138,11 +138,11 @@ def test_stop_stops_everything_to_that_number_and_start_resumes(client, db, twil
     assert [m["body"] for m in fake_twilio.messages_to(elder.phone)] == ["Taas tulee"]
 
 
-def test_accept_by_sms_assigns_exactly_as_the_web_board_does(client, db, twilio_token, make, build):
+def test_accept_by_sms_assigns_exactly_as_the_web_board_does(client, db, twilio_token, make):
     org = make.organization()
     helper = make.helper(org=org, phone="+358401000002")
-    by_web = build.errand(make.elder(org=org), in_days(3, 10))
-    by_sms = build.errand(make.elder(org=org), in_days(4, 10))
+    by_web = make.errand(make.elder(org=org), in_days(3, 10))
+    by_sms = make.errand(make.elder(org=org), in_days(4, 10))
     for errand in (by_web, by_sms):
         offer_errand(errand, [helper.id], by_user=None)
     db.session.commit()
@@ -199,10 +199,10 @@ def test_unknown_code_is_answered_and_kept_for_a_person(client, db, twilio_token
     assert db.session.scalar(sa.select(SmsMessage.handled).filter_by(direction="in")) is False
 
 
-def test_done_by_sms(client, db, twilio_token, make, build):
+def test_done_by_sms(client, db, twilio_token, make):
     helper = make.helper(phone="+358401000004")
-    errand = build.errand(make.elder(), utcnow() - timedelta(hours=1), minutes=45)
-    build.assign(errand, helper, assigned_at=utcnow() - timedelta(days=2))
+    errand = make.errand(make.elder(), utcnow() - timedelta(hours=1), minutes=45)
+    make.assignment(errand, helper, assigned_at=utcnow() - timedelta(days=2))
     signed_post(client, "/sms/inbound", inbound(helper.phone, f"VALMIS {errand.short_code}"), twilio_token)
     db.session.expire_all()
     assert db.session.get(Errand, errand.id).state == "done"
@@ -210,11 +210,11 @@ def test_done_by_sms(client, db, twilio_token, make, build):
     assert assignment.status == "done" and assignment.report_minutes == 45
 
 
-def test_older_person_or_relative_cancels_by_sms(client, db, twilio_token, make, build):
+def test_older_person_or_relative_cancels_by_sms(client, db, twilio_token, make):
     elder = make.elder(with_relative=True)
-    own = build.errand(elder, in_days(2))
-    by_relative = build.errand(elder, in_days(5))
-    stranger_tries = build.errand(elder, in_days(6))
+    own = make.errand(elder, in_days(2))
+    by_relative = make.errand(elder, in_days(5))
+    stranger_tries = make.errand(elder, in_days(6))
 
     response = signed_post(client, "/sms/inbound", inbound(elder.phone, f"PERU {own.short_code}"), twilio_token)
     assert own.short_code in response.text
@@ -235,13 +235,11 @@ def test_older_person_or_relative_cancels_by_sms(client, db, twilio_token, make,
     assert unread.from_phone == "+358409998877"
 
 
-def test_feedback_digit_answers_the_latest_request(client, db, twilio_token, make, build):
+def test_feedback_digit_answers_the_latest_request(client, db, twilio_token, make):
     elder = make.elder(contact_channel="sms_self")
     helper = make.helper()
-    errand = build.errand(elder, utcnow() - timedelta(days=1), state="done")
-    encounter = Encounter(errand_id=errand.id, kind="home_help", occurred_at=errand.starts_at)
-    encounter.participants = [EncounterParticipant(elder_id=elder.id), EncounterParticipant(helper_id=helper.id)]
-    db.session.add(encounter)
+    errand = make.errand(elder, utcnow() - timedelta(days=1), state="done")
+    make.encounter(helper, elder, at=errand.starts_at, errand_id=errand.id)
     queue_sms(elder.phone, "Miten meni?", kind="feedback_request", errand_id=errand.id, elder_id=elder.id)
     queue_sms(helper.phone, "Miten meni?", kind="feedback_request", errand_id=errand.id, helper_id=helper.id)
     db.session.commit()
@@ -307,10 +305,10 @@ def test_status_callbacks_are_idempotent_and_never_go_backwards(client, db, twil
         assert message.status == expected
 
 
-def test_undelivered_reminder_to_an_older_person_raises_an_alert(client, db, twilio_token, make, build):
+def test_undelivered_reminder_to_an_older_person_raises_an_alert(client, db, twilio_token, make):
     elder = make.elder(contact_channel="sms_self")
     helper = make.helper()
-    errand = build.errand(elder, helsinki(2030, 1, 16, 12))
+    errand = make.errand(elder, helsinki(2030, 1, 16, 12))
     to_elder = queue_sms(elder.phone, "Muistutus", kind="reminder_elder_day", elder_id=elder.id, errand_id=errand.id)
     to_helper = queue_sms(
         helper.phone, "Muistutus", kind="reminder_helper_day", helper_id=helper.id, errand_id=errand.id

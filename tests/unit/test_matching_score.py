@@ -34,15 +34,11 @@ from app.matching.score import (
     rank,
     slots_for_window,
 )
+from tests.factories import helsinki
 
 KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180.0
 ELDER_LAT, ELDER_LON = 64.2270, 27.7285  # Kajaani
 ALL_SLOTS = frozenset((d, p) for d in range(7) for p in PARTS_OF_DAY)
-
-
-def hel(y: int, m: int, d: int, h: int, mi: int = 0) -> datetime:
-    """Helsinki wall-clock time as a UTC datetime."""
-    return datetime(y, m, d, h, mi, tzinfo=HELSINKI).astimezone(UTC)
 
 
 def utc(y: int, m: int, d: int, h: int, mi: int = 0) -> datetime:
@@ -54,8 +50,8 @@ def north_of_elder(km: float) -> tuple[float, float]:
 
 
 # Tuesday 10 June 2025, 10:00-11:00 Helsinki (EEST) = 07:00-08:00 UTC.
-START = hel(2025, 6, 10, 10)
-END = hel(2025, 6, 10, 11)
+START = helsinki(2025, 6, 10, 10)
+END = helsinki(2025, 6, 10, 11)
 
 
 def make_errand(**kw: Any) -> ErrandSpec:
@@ -181,7 +177,7 @@ def test_now_does_not_change_the_result() -> None:
         ({"is_paused": True}, "paused"),
         ({"is_suspended": True}, "suspended"),
         ({"is_minor": True, "has_guardian_consent": False}, "no_guardian_consent"),
-        ({"busy_intervals": ((hel(2025, 6, 10, 10, 30), hel(2025, 6, 10, 12)),)}, "busy"),
+        ({"busy_intervals": ((helsinki(2025, 6, 10, 10, 30), helsinki(2025, 6, 10, 12)),)}, "busy"),
         ({"max_distance_km": 0.5}, "too_far"),
     ],
 )
@@ -192,7 +188,7 @@ def test_each_hard_rule_excludes_alone(overrides: dict[str, Any], code: str) -> 
 
 
 def test_minor_hours_excludes_alone() -> None:
-    e = make_errand(starts_at=hel(2025, 6, 10, 19, 30), ends_at=hel(2025, 6, 10, 20, 30))
+    e = make_errand(starts_at=helsinki(2025, 6, 10, 19, 30), ends_at=helsinki(2025, 6, 10, 20, 30))
     res = excluded(e, make_helper(is_minor=True, has_guardian_consent=True))
     assert res.codes == ("minor_hours",)
     assert res.exclusions[0].get("local_start") == "19:30"
@@ -210,7 +206,7 @@ def test_guardian_consent_irrelevant_for_adults() -> None:
 
 
 def test_all_failed_rules_reported_in_stable_order() -> None:
-    e = make_errand(starts_at=hel(2025, 6, 10, 21), ends_at=hel(2025, 6, 10, 22))
+    e = make_errand(starts_at=helsinki(2025, 6, 10, 21), ends_at=helsinki(2025, 6, 10, 22))
     h = make_helper(
         km=10.0,
         is_approved=False,
@@ -218,7 +214,7 @@ def test_all_failed_rules_reported_in_stable_order() -> None:
         is_suspended=True,
         is_minor=True,
         has_guardian_consent=False,
-        busy_intervals=((hel(2025, 6, 10, 20), hel(2025, 6, 10, 23)),),
+        busy_intervals=((helsinki(2025, 6, 10, 20), helsinki(2025, 6, 10, 23)),),
     )
     res = excluded(e, h)
     assert res.codes == EXCLUSION_CODES
@@ -238,13 +234,13 @@ def test_exclusions_win_over_any_score() -> None:
 @pytest.mark.parametrize(
     ("busy_start", "busy_end", "is_busy"),
     [
-        (hel(2025, 6, 10, 9), hel(2025, 6, 10, 10), False),  # ends as errand starts
-        (hel(2025, 6, 10, 11), hel(2025, 6, 10, 12), False),  # starts as errand ends
-        (hel(2025, 6, 10, 9), hel(2025, 6, 10, 10, 1), True),  # overlaps the start
-        (hel(2025, 6, 10, 10, 59), hel(2025, 6, 10, 12), True),  # overlaps the end
-        (hel(2025, 6, 10, 10, 15), hel(2025, 6, 10, 10, 45), True),  # inside
-        (hel(2025, 6, 10, 8), hel(2025, 6, 10, 18), True),  # covers it
-        (hel(2025, 6, 11, 10), hel(2025, 6, 11, 11), False),  # same hours, next day
+        (helsinki(2025, 6, 10, 9), helsinki(2025, 6, 10, 10), False),  # ends as errand starts
+        (helsinki(2025, 6, 10, 11), helsinki(2025, 6, 10, 12), False),  # starts as errand ends
+        (helsinki(2025, 6, 10, 9), helsinki(2025, 6, 10, 10, 1), True),  # overlaps the start
+        (helsinki(2025, 6, 10, 10, 59), helsinki(2025, 6, 10, 12), True),  # overlaps the end
+        (helsinki(2025, 6, 10, 10, 15), helsinki(2025, 6, 10, 10, 45), True),  # inside
+        (helsinki(2025, 6, 10, 8), helsinki(2025, 6, 10, 18), True),  # covers it
+        (helsinki(2025, 6, 11, 10), helsinki(2025, 6, 11, 11), False),  # same hours, next day
     ],
 )
 def test_busy_overlap(busy_start: datetime, busy_end: datetime, is_busy: bool) -> None:
@@ -253,8 +249,8 @@ def test_busy_overlap(busy_start: datetime, busy_end: datetime, is_busy: bool) -
 
 
 def test_busy_checks_every_interval_and_reports_the_conflict() -> None:
-    free = (hel(2025, 6, 10, 8), hel(2025, 6, 10, 9))
-    clash = (hel(2025, 6, 10, 10, 30), hel(2025, 6, 10, 11, 30))
+    free = (helsinki(2025, 6, 10, 8), helsinki(2025, 6, 10, 9))
+    clash = (helsinki(2025, 6, 10, 10, 30), helsinki(2025, 6, 10, 11, 30))
     res = excluded(make_errand(), make_helper(busy_intervals=(free, clash)))
     assert res.codes == ("busy",)
     ex = res.exclusions[0]
@@ -355,8 +351,8 @@ def test_known_distance_beats_unknown_at_same_other_factors() -> None:
         (utc(2025, 10, 26, 17, 30), utc(2025, 10, 26, 18, 0), True),
         (utc(2025, 10, 26, 17, 30), utc(2025, 10, 26, 18, 1), False),
         # Crossing midnight or spanning two days is never allowed.
-        (hel(2025, 6, 15, 10), hel(2025, 6, 16, 10), False),
-        (hel(2025, 6, 15, 23), hel(2025, 6, 16, 9), False),
+        (helsinki(2025, 6, 15, 10), helsinki(2025, 6, 16, 10), False),
+        (helsinki(2025, 6, 15, 23), helsinki(2025, 6, 16, 9), False),
     ],
 )
 def test_minor_hours(starts_at: datetime, ends_at: datetime, ok: bool) -> None:
@@ -370,9 +366,9 @@ def test_minor_hours(starts_at: datetime, ends_at: datetime, ok: bool) -> None:
 
 
 def test_minor_hours_exact_bounds() -> None:
-    assert minor_hours_ok(hel(2025, 12, 1, 8), hel(2025, 12, 1, 20))
-    assert not minor_hours_ok(hel(2025, 12, 1, 7, 59), hel(2025, 12, 1, 9))
-    assert not minor_hours_ok(hel(2025, 12, 1, 19), hel(2025, 12, 1, 20, 1))
+    assert minor_hours_ok(helsinki(2025, 12, 1, 8), helsinki(2025, 12, 1, 20))
+    assert not minor_hours_ok(helsinki(2025, 12, 1, 7, 59), helsinki(2025, 12, 1, 9))
+    assert not minor_hours_ok(helsinki(2025, 12, 1, 19), helsinki(2025, 12, 1, 20, 1))
 
 
 def test_minor_hours_requires_aware_datetimes() -> None:
@@ -405,7 +401,7 @@ def test_part_of_day_constants() -> None:
 )
 def test_slots_for_window_tuesday(start: tuple[int, int], end: tuple[int, int], expected: set[tuple[int, str]]) -> None:
     # 10.6.2025 is a Tuesday (weekday 1).
-    assert slots_for_window(hel(2025, 6, 10, *start), hel(2025, 6, 10, *end)) == expected
+    assert slots_for_window(helsinki(2025, 6, 10, *start), helsinki(2025, 6, 10, *end)) == expected
 
 
 def test_slots_use_helsinki_time_in_both_seasons() -> None:
@@ -426,12 +422,12 @@ def test_slots_on_dst_change_days() -> None:
 
 def test_slots_span_midnight_and_weekdays() -> None:
     # Sunday 19:00 -> Monday 09:00 local.
-    got = slots_for_window(hel(2025, 6, 15, 19), hel(2025, 6, 16, 9))
+    got = slots_for_window(helsinki(2025, 6, 15, 19), helsinki(2025, 6, 16, 9))
     assert got == {(6, "evening"), (0, "morning")}
 
 
 def test_slots_for_a_long_window_cover_every_slot() -> None:
-    assert slots_for_window(hel(2025, 6, 1, 0), hel(2025, 7, 1, 0)) == ALL_SLOTS
+    assert slots_for_window(helsinki(2025, 6, 1, 0), helsinki(2025, 7, 1, 0)) == ALL_SLOTS
 
 
 def test_slots_for_window_rejects_bad_input() -> None:
@@ -461,7 +457,7 @@ def test_task_not_offered_is_a_penalty_not_an_exclusion() -> None:
 
 def test_availability_none_partial_full() -> None:
     # 11:00-13:00 local Tuesday covers morning and afternoon.
-    e = make_errand(starts_at=hel(2025, 6, 10, 11), ends_at=hel(2025, 6, 10, 13))
+    e = make_errand(starts_at=helsinki(2025, 6, 10, 11), ends_at=helsinki(2025, 6, 10, 13))
     full = ranked(e, make_helper(availability=frozenset({(1, "morning"), (1, "afternoon")})))
     part = ranked(e, make_helper(availability=frozenset({(1, "morning"), (2, "afternoon")})))
     none = ranked(e, make_helper(availability=frozenset({(0, "morning"), (1, "evening")})))
@@ -475,7 +471,7 @@ def test_availability_none_partial_full() -> None:
 
 
 def test_availability_outside_parts_of_day_is_neutral() -> None:
-    e = make_errand(starts_at=hel(2025, 6, 10, 21), ends_at=hel(2025, 6, 10, 22))
+    e = make_errand(starts_at=helsinki(2025, 6, 10, 21), ends_at=helsinki(2025, 6, 10, 22))
     a = ranked(e, make_helper(1, availability=frozenset()))
     b = ranked(e, make_helper(2, availability=ALL_SLOTS))
     assert reason(a, "availability_unknown").points == 0.0
@@ -794,7 +790,7 @@ def test_hard_rules_agree_with_evaluate_on_random_inputs() -> None:
     rng = random.Random(31)
     seen: set[tuple[str, ...]] = set()
     for i in range(3000):
-        start = hel(2025, 6, 10, rng.randint(5, 22), rng.choice((0, 30)))
+        start = helsinki(2025, 6, 10, rng.randint(5, 22), rng.choice((0, 30)))
         end = start + timedelta(minutes=rng.choice((30, 60, 120)))
         placed = rng.random() > 0.05
         errand = make_errand(
