@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from app.errands.lifecycle import offer_errand
 from app.matching.score import EXCLUSION_CODES
 from app.models import Assignment, Offer, SmsMessage
-from app.sms.texts import REFUSAL_REPLIES, refusal_reply, reply_text
-from tests.fakes.twilio_server import segment_count
+from app.sms.segments import segment_count
+from app.errands.error_texts import REFUSAL_REPLIES, refusal_reply, sms_error
 from tests.sms.support import in_days, inbound, signed_post
 
 OTHER_ORG_FI = "Et voi ottaa tätä tehtävää: se ei kuulu organisaatiollesi eikä sen kumppaneille. Katso tehtävätaulu."
@@ -29,7 +29,7 @@ def _answer(db, helper_id: int) -> SmsMessage:
 def test_every_reason_code_has_its_own_answer_in_one_sms(app, db):
     assert set(REFUSAL_REPLIES) == {"other_organization", *EXCLUSION_CODES}
     for language in ("fi", "sv"):
-        general = reply_text("not_eligible", language)
+        general = sms_error("not_eligible", language)
         answers = {code: refusal_reply([code], language) for code in REFUSAL_REPLIES}
         assert len(set(answers.values())) == len(REFUSAL_REPLIES)  # one text per reason
         for code, text in answers.items():
