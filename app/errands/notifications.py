@@ -118,8 +118,8 @@ def primary_contact(elder: Elder) -> ContactPerson | None:
 # --------------------------------------------------------------------------
 
 
-def offer_text(errand: Errand, helper: HelperProfile) -> str:
-    lang = helper_language(helper)
+def offer_text(errand: Errand, helper: HelperProfile, lang: str | None = None) -> str:
+    lang = lang or helper_language(helper)
     with force_locale(lang):
         text = _(
             "Hello %(name)s! Can you help? %(task)s %(day)s %(start)s-%(end)s, %(place)s. "
@@ -135,9 +135,9 @@ def offer_text(errand: Errand, helper: HelperProfile) -> str:
     return _with_link("offer", text, board_link())
 
 
-def confirmation_text(assignment: Assignment) -> str:
-    errand, helper, elder = assignment.errand, assignment.helper, assignment.errand.elder
-    lang = helper_language(helper)
+def confirmation_text(assignment: Assignment, lang: str | None = None) -> str:
+    errand, elder = assignment.errand, assignment.errand.elder
+    lang = lang or helper_language(assignment.helper)
     with force_locale(lang):
         postal = " ".join(p for p in (elder.postcode, place_name(elder, lang)) if p)
         address = ", ".join(p for p in (elder.street_address, postal) if p)
@@ -151,8 +151,8 @@ def confirmation_text(assignment: Assignment) -> str:
     return _with_link("confirmation", text, my_errands_link())
 
 
-def cancellation_text(errand: Errand, helper: HelperProfile) -> str:
-    lang = helper_language(helper)
+def cancellation_text(errand: Errand, helper: HelperProfile, lang: str | None = None) -> str:
+    lang = lang or helper_language(helper)
     with force_locale(lang):
         return _(
             "The errand %(task)s %(day)s %(start)s-%(end)s in %(place)s has been cancelled. "

@@ -264,6 +264,7 @@ def alert_if_undelivered(message: SmsMessage, now: datetime | None = None) -> No
         or db.session.scalar(sa.select(Errand.organization_id).where(Errand.id == message.errand_id)),
         errand_id=message.errand_id,
         elder_id=message.elder_id,
+        contact_id=message.contact_id,
         now=now,
     )
 

@@ -38,7 +38,7 @@ KINDS: dict[str, MessageKind] = {
     "reminder_elder_day": MessageKind(_l("Reminder to the older person (day before)"), stale_at_start=True),
     "feedback_request": MessageKind(_l("Feedback request")),
     # Other outgoing messages.
-    "manual": MessageKind(_l("Written by a coordinator"), segments=3),
+    "manual": MessageKind(_l("Written by a coordinator"), segments=4),  # MAX_MANUAL_LENGTH (480) GSM-7 characters
     "auto_reply": MessageKind(_l("Automatic answer")),
     "guardian_consent": MessageKind(_l("Guardian consent request"), segments=2),
     "helper_approved": MessageKind(_l("Helper approved")),

@@ -25,7 +25,7 @@ from app.sms.people import helper_language, identify
 from app.sms.settings import setting
 
 DIRECTIONS = ("in", "out")
-MAX_MANUAL_LENGTH = 480  # three SMS parts
+MAX_MANUAL_LENGTH = 480  # four SMS parts of GSM-7 text (153 characters each)
 
 
 class SendError(Exception):

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.errands.error_texts import REFUSAL_REPLIES, refusal_reply, sms_error
 from app.errands.lifecycle import offer_errand
 from app.matching.score import EXCLUSION_CODES
 from app.models import Assignment, Offer, SmsMessage
 from app.sms.segments import segment_count
-from app.errands.error_texts import REFUSAL_REPLIES, refusal_reply, sms_error
 from tests.sms.support import in_days, inbound, signed_post
 
 OTHER_ORG_FI = "Et voi ottaa tätä tehtävää: se ei kuulu organisaatiollesi eikä sen kumppaneille. Katso tehtävätaulu."
