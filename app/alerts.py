@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import policy
 from app.extensions import db
+from app.i18n import current_language
 from app.models import ContactPerson, CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow
 from app.phones import display_phone
 
@@ -66,18 +67,10 @@ def raise_alert(
 def _errand_words(errand: Errand | None) -> dict[str, str]:
     if errand is None:
         return {"errand": "", "when": ""}
-    from flask_babel import format_datetime
-
     return {
-        "errand": f"{errand.task_type.name(_lang())} ({errand.short_code})",
+        "errand": f"{errand.task_type.name(current_language())} ({errand.short_code})",
         "when": format_datetime(errand.starts_at, "short"),
     }
-
-
-def _lang() -> str:
-    from app.i18n import current_language
-
-    return current_language()
 
 
 def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:

@@ -32,7 +32,7 @@ from app.errands import notifications
 from app.errands.notifications import elder_recipient
 from app.extensions import db
 from app.i18n import HELSINKI
-from app.models import Assignment, Elder, Encounter, Errand, HelperProfile, SmsMessage
+from app.models import Assignment, Elder, Encounter, EncounterParticipant, Errand, HelperProfile, SmsMessage
 from app.scheduling.settings import setting
 from app.sms.outbox import queue_sms
 from app.sms.people import helper_language
@@ -254,8 +254,6 @@ def create_feedback_requests(now: datetime) -> int:
 
 
 def _already_scored(errand_ids: list[int]) -> set[tuple[int, str, int]]:
-    from app.models import EncounterParticipant
-
     rows = db.session.execute(
         sa.select(Encounter.errand_id, EncounterParticipant.helper_id, EncounterParticipant.elder_id)
         .join(EncounterParticipant, EncounterParticipant.encounter_id == Encounter.id)
