@@ -211,9 +211,7 @@ def _quiet_release(message: SmsMessage, errand: Errand | None, now: datetime) ->
     release = rules.quiet_until(now, int(setting("SMS_QUIET_START_HOUR")), int(setting("SMS_QUIET_END_HOUR")))
     if release is None:
         return None
-    if rules.is_cancellation(message.kind) and rules.cancellation_is_urgent(
-        now, errand.starts_at if errand else None, release
-    ):
+    if kinds.cancels(message.kind) and rules.cancellation_is_urgent(now, errand.starts_at if errand else None, release):
         return None
     return release
 

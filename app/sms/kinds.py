@@ -2,8 +2,9 @@
 
 An outgoing kind says how many segments its longest text may cost (the
 tests render each kind with real-length names, places and the public URL and
-hold it to this) and whether it goes stale: a stale kind is not sent once its
-errand has begun (the dispatcher fails it with ``stale``). Incoming kinds say
+hold it to this), whether it goes stale (not sent once its errand has begun:
+the dispatcher fails it with ``stale``) and whether it cancels an errand (it
+may then break the quiet hours, :func:`app.sms.rules.cancellation_is_urgent`). Incoming kinds say
 what a reply asked for. The label is what the SMS log shows.
 """
 
@@ -20,6 +21,7 @@ class MessageKind:
     direction: str = "out"  # "out" or "in"
     segments: int | None = 1  # at most this many segments (outgoing kinds)
     stale_at_start: bool = False  # not sent once its errand has begun
+    cancels: bool = False  # tells that an errand is off: may break quiet hours when the errand is close
 
 
 def _in(label: object) -> MessageKind:
@@ -32,7 +34,7 @@ KINDS: dict[str, MessageKind] = {
     "confirmation": MessageKind(_l("Confirmation to the helper")),
     "elder_confirmation": MessageKind(_l("Confirmation to the older person")),
     "elder_withdrawal": MessageKind(_l("Helper cannot come")),
-    "cancellation": MessageKind(_l("Cancellation")),
+    "cancellation": MessageKind(_l("Cancellation"), cancels=True),
     "reminder_helper_day": MessageKind(_l("Reminder to the helper (day before)"), stale_at_start=True),
     "reminder_helper_soon": MessageKind(_l("Reminder to the helper (two hours before)"), stale_at_start=True),
     "reminder_elder_day": MessageKind(_l("Reminder to the older person (day before)"), stale_at_start=True),
@@ -62,6 +64,12 @@ def goes_stale(name: str) -> bool:
     """True when a message of this kind is pointless once its errand has begun."""
     kind = KINDS.get(name)
     return kind is not None and kind.stale_at_start
+
+
+def cancels(name: str) -> bool:
+    """True when a message of this kind tells that an errand is off (see :mod:`app.sms.rules`)."""
+    kind = KINDS.get(name)
+    return kind is not None and kind.cancels
 
 
 def label(name: str) -> str:

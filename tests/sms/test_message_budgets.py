@@ -75,6 +75,8 @@ def _errand_texts(errand, assignment, helper, lang: str) -> dict[str, list[str]]
 def test_every_errand_kind_fits_its_declared_segments(worst, lang):
     errand, assignment, helper = worst
     texts = _errand_texts(errand, assignment, helper, lang)
+    # Every outgoing kind is here, but the helpers area's two (tested below).
+    assert set(texts) | {"guardian_consent", "helper_approved"} == set(kinds.OUTGOING)
     for kind, bodies in texts.items():
         budget = kinds.KINDS[kind].segments
         for body in bodies:
@@ -118,8 +120,10 @@ def test_helper_approved_and_guardian_consent_fit_their_segments(app, db, make, 
     assert segment_count(approved) <= kinds.KINDS["helper_approved"].segments, approved
 
 
-def test_kinds_that_go_stale_are_declared_not_guessed_from_their_names():
+def test_kinds_that_go_stale_or_cancel_are_declared_not_guessed_from_their_names():
     stale = {name for name, kind in kinds.KINDS.items() if kind.stale_at_start}
     assert stale == {"offer", "reminder_helper_day", "reminder_helper_soon", "reminder_elder_day"}
     assert all(kinds.KINDS[k].direction == "out" for k in stale)
     assert kinds.goes_stale("offer") and not kinds.goes_stale("confirmation") and not kinds.goes_stale("unknown")
+    assert {name for name, kind in kinds.KINDS.items() if kind.cancels} == {"cancellation"}
+    assert not kinds.cancels("cancel")  # an incoming PERU is not a text that cancels
