@@ -252,7 +252,8 @@ def _fail(message: SmsMessage, code: str, text: str, now: datetime, *, alert: bo
 
 
 def alert_if_undelivered(message: SmsMessage, now: datetime | None = None) -> None:
-    """An errand text to an older person's side that did not arrive: a coordinator calls instead."""
+    """An errand text to an older person's side that did not arrive: a coordinator calls instead.
+    The alert keeps the contact person it went to, so that it names the number that failed."""
     if not to_older_persons_side(message) or message.errand_id is None or message.kind == "feedback_request":
         return
     raise_alert(
