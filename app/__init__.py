@@ -26,6 +26,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     inputs.register(app)  # before the blueprints: the bounded int converter, the cleaning request
     register_extensions(app)
     register_blueprints(app)
+    register_sms_handlers(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -89,6 +90,26 @@ def register_blueprints(app: Flask) -> None:
 
     for area in (main, auth, admin, helpers, elders, errands, sms, encounters, reports, privacy):
         app.register_blueprint(area.bp)
+
+
+def register_sms_handlers(app: Flask) -> None:
+    """Who acts on an incoming SMS: the sms area reads and routes, the areas above it act."""
+    from app.encounters import sms_feedback
+    from app.errands import sms_commands
+    from app.helpers.consent import handle_guardian_sms
+    from app.sms import inbound
+
+    inbound.register(
+        app,
+        guardian=handle_guardian_sms,
+        commands={
+            "accept": sms_commands.helper_command,
+            "decline": sms_commands.helper_command,
+            "done": sms_commands.helper_command,
+            "cancel": sms_commands.cancel,
+            "feedback": sms_feedback.handle,
+        },
+    )
 
 
 def register_errorhandlers(app: Flask) -> None:

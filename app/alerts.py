@@ -10,13 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import policy
 from app.extensions import db
-from app.models import CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow
+from app.i18n import current_language
+from app.models import ContactPerson, CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow
+from app.phones import display_phone
 
 KIND_LABELS = {
     "sms_undelivered": _l("Text message not delivered"),
@@ -36,6 +38,7 @@ def raise_alert(
     errand_id: int | None = None,
     elder_id: int | None = None,
     helper_id: int | None = None,
+    contact_id: int | None = None,
     now: datetime | None = None,
 ) -> CoordinatorAlert | None:
     """Add an alert to the current transaction; None when one with ``dedupe_key`` exists."""
@@ -49,12 +52,13 @@ def raise_alert(
         errand_id=errand_id,
         elder_id=elder_id,
         helper_id=helper_id,
+        contact_id=contact_id,
         dedupe_key=dedupe_key,
         created_at=now or utcnow(),
         message="",
     )
     with force_locale("fi"):
-        alert.message = describe(alert)[:500]
+        alert.message = describe(alert, stored=True)[:500]
     db.session.add(alert)
     db.session.flush()
     return alert
@@ -63,31 +67,27 @@ def raise_alert(
 def _errand_words(errand: Errand | None) -> dict[str, str]:
     if errand is None:
         return {"errand": "", "when": ""}
-    from flask_babel import format_datetime
-
     return {
-        "errand": f"{errand.task_type.name(_lang())} ({errand.short_code})",
+        "errand": f"{errand.task_type.name(current_language())} ({errand.short_code})",
         "when": format_datetime(errand.starts_at, "short"),
     }
 
 
-def _lang() -> str:
-    from app.i18n import current_language
-
-    return current_language()
-
-
-def describe(alert: CoordinatorAlert) -> str:
-    """The alert in the active language."""
+def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
+    """The alert in the active language. ``stored``: the Finnish fallback kept in the row,
+    without the numbers and contact persons a later erasure could not find there."""
     errand = db.session.get(Errand, alert.errand_id) if alert.errand_id else None
     elder = db.session.get(Elder, alert.elder_id) if alert.elder_id else (errand.elder if errand else None)
     helper = db.session.get(HelperProfile, alert.helper_id) if alert.helper_id else None
     person = elder.full_name if elder else (f"{helper.first_name} {helper.last_name}" if helper else "")
     words = {"person": person, **_errand_words(errand)}
     if alert.kind == "sms_undelivered":
-        return _(
-            "A text message to %(person)s about %(errand)s on %(when)s was not delivered. Please call instead.", **words
-        )
+        if stored:
+            return _(
+                "A text message to %(person)s about %(errand)s on %(when)s was not delivered. Please call instead.",
+                **words,
+            )
+        return _undelivered(alert, elder, words)
     if alert.kind == "sms_opt_out":
         return _("%(person)s asked for no more text messages. Call them about their errands.", **words)
     if alert.kind == "call_reminder":
@@ -104,6 +104,25 @@ def describe(alert: CoordinatorAlert) -> str:
     if alert.kind == "sms_cancellation":
         return _("%(person)s cancelled %(errand)s on %(when)s by text message.", **words)
     return alert.message
+
+
+def _undelivered(alert: CoordinatorAlert, elder: Elder | None, words: dict[str, str]) -> str:
+    """Names the number that failed: the contact person's, or the older person's own."""
+    contact = db.session.get(ContactPerson, alert.contact_id) if alert.contact_id else None
+    if contact is not None:
+        return _(
+            "A text message to %(contact)s, contact person of %(person)s, at %(phone)s about %(errand)s "
+            "on %(when)s was not delivered. Please call %(contact)s instead.",
+            contact=contact.name,
+            phone=display_phone(contact.phone) if contact.phone else "-",
+            **words,
+        )
+    return _(
+        "A text message to %(person)s at %(phone)s about %(errand)s on %(when)s was not delivered. "
+        "Please call instead.",
+        phone=display_phone(elder.phone) if elder is not None and elder.phone else "-",
+        **words,
+    )
 
 
 def scope_filter(column, user: User):

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from app.errands import messages
+from app.errands import notifications
 from app.errands.calendar import new_token
 from app.errands.requests import ShortCodes
 from app.errands.states import transition
@@ -455,8 +455,8 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
     db.session.flush()
     # The texts these errands caused, so the SMS log shows offers and confirmations at once.
     for errand, helper in queued_offers:
-        messages.queue_offer(errand, helper)
+        notifications.queue_offer(errand, helper)
     for assignment in confirmations:
-        messages.queue_confirmation(assignment)
-        messages.queue_elder_confirmation(assignment)
+        notifications.queue_confirmation(assignment)
+        notifications.queue_elder_confirmation(assignment)
     return created

@@ -48,7 +48,7 @@ from app.models.org import organization_municipalities, organization_partnership
 from app.models.user import user_organizations
 
 #: Reason codes and what the user reads (one table for every channel on the web;
-#: the SMS channel answers each code in its own short words, see app.sms.texts.refusal_reply).
+#: the SMS channel answers each code in its own short words, see app.errands.error_texts.refusal_reply).
 REASONS = {
     "other_organization": _l("it belongs to an organization you do not help for"),
     "no_assignment": _l("it is not your errand"),

@@ -24,9 +24,10 @@ from icalendar import Calendar, Event
 from sqlalchemy.orm import selectinload
 
 from app.audit import record
-from app.errands.messages import helper_language, my_errands_link, place_name
+from app.errands.notifications import my_errands_link, place_name
 from app.extensions import db
 from app.models import Assignment, Errand, HelperProfile, utcnow
+from app.sms.people import helper_language
 
 FEED_STATUSES = ("active", "done")
 

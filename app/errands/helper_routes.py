@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import audit, policy
+from app import audit
 from app.errands import bp
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
+from app.errands.error_texts import ERROR_MESSAGES, EXCLUSION_MESSAGES
 from app.errands.helper_forms import ActionForm, ReportForm, WithdrawForm
 from app.errands.helper_views import board, my_errands, next_errand, own_assignment, visible_details
 from app.errands.lifecycle import (
@@ -24,7 +25,7 @@ from app.errands.lifecycle import (
     report_allowed,
     withdraw,
 )
-from app.errands.messages import place_name
+from app.errands.notifications import place_name
 from app.extensions import db
 from app.i18n import current_language
 from app.models import HelperProfile, utcnow
@@ -35,34 +36,8 @@ nav.add("helper", "errands.board", _l("Errand board"), order=10)
 nav.add("helper", "errands.my_errands", _l("My errands"), order=20)
 blocks.add("helper_home", "errands/helper/_next_block.html", order=10)
 
-#: Messages for ErrandError codes, as the helper reads them.
 #: How many errands the board shows at first, and how many more each "Show more" adds.
 BOARD_PAGE_SIZE = 15
-
-ERROR_MESSAGES = {
-    "already_taken": _l("Someone already took this errand. Thank you for being ready to help!"),
-    "already_assigned": _l("This errand is already yours. You find it under My errands."),
-    "offer_closed": _l("This errand is no longer open."),
-    "too_late": _l("This errand has already started."),
-    "too_early": _l("You can mark the errand done on its day."),
-    "not_found": _l("This errand is no longer available."),
-    "not_active": _l("This errand is no longer active for you."),
-    "not_yours": _l("This errand is not yours."),
-    "reason_required": _l("Tell the coordinator briefly why, so they can find someone else."),
-    "invalid_report": _l("Check the report: what you did and how many minutes it took."),
-    "not_allowed_transition": _l("This errand can no longer be changed."),
-}
-#: Hard rules of the matcher, as reasons the helper can understand.
-EXCLUSION_MESSAGES = {
-    "not_approved": _l("your registration has not been approved yet"),
-    "paused": _l("you are on a break"),
-    "suspended": _l("your account is on hold"),
-    "no_guardian_consent": _l("your guardian's consent is missing"),
-    "minor_hours": _l("helpers under 18 can help only between 8:00 and 20:00"),
-    "busy": _l("you already have an errand at that time"),
-    "too_far": _l("it is farther away than the distance you set"),
-    "other_organization": policy.REASONS["other_organization"],
-}
 
 
 def error_message(err: ErrandError) -> str:

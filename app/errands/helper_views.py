@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from app.db_setup import plan_once
 from app.errands.eligibility import SPEC_COLUMNS, candidate_from_profile, join_spec_tables, spec_from_row
 from app.errands.lifecycle import is_late_withdrawal, report_allowed
-from app.errands.messages import place_name
+from app.errands.notifications import place_name
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching.geo import bounding_box
@@ -130,7 +130,7 @@ _BOARD_COLUMNS = (
 
 
 def _place(row, locale: str) -> str:
-    """As :func:`app.errands.messages.place_name`, from the board's columns."""
+    """As :func:`app.errands.notifications.place_name`, from the board's columns."""
     if row.village_name is not None:
         return row.village_name
     if row.muni_name is not None:

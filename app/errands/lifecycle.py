@@ -49,7 +49,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import record
-from app.errands import messages
+from app.errands import notifications
 from app.errands.completion import (
     MAX_REPORT_MINUTES,
     encounter_kind,
@@ -179,7 +179,7 @@ def offer_errand(
     else:
         note_event(errand, f"offered: {names}", actor=by_user, actor_kind="coordinator")
     for offer in created:
-        messages.queue_offer(
+        notifications.queue_offer(
             errand,
             profiles[offer.helper_id],
             sent_by_id=by_user.id if by_user else None,
@@ -322,8 +322,8 @@ def accept_errand(errand_id: int, helper_id: int, *, via: str, by_user: User | N
     else:
         note_event(errand, note, actor=actor, actor_kind=actor_kind)
     db.session.flush()
-    messages.queue_confirmation(assignment)
-    messages.queue_elder_confirmation(assignment)
+    notifications.queue_confirmation(assignment)
+    notifications.queue_elder_confirmation(assignment)
     record("errand.accepted", errand, actor=actor, helper_id=helper_id, via=via, slot=assignment.slot)
     db.session.flush()
     return assignment
@@ -401,7 +401,7 @@ def withdraw(assignment_id: int, *, by_user: User | None = None, actor_kind: str
     if late:
         _alert_late_withdrawal(assignment, reason_text)
     if _elder_was_told(assignment):
-        messages.queue_elder_withdrawal(assignment)
+        notifications.queue_elder_withdrawal(assignment)
     record("errand.withdrawn", errand, actor=actor, helper_id=helper.id, late=late, reason=reason_text)
     db.session.flush()
     return assignment
@@ -430,7 +430,7 @@ def _alert_late_withdrawal(assignment: Assignment, reason: str) -> None:
 
 
 def _elder_was_told(assignment: Assignment) -> bool:
-    key = messages.elder_confirmation_key(assignment)
+    key = notifications.elder_confirmation_key(assignment)
     return db.session.scalar(sa.select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None
 
 
@@ -463,7 +463,7 @@ def cancel_errand(errand_id: int, *, by_user: User | None = None, by_kind: str, 
         notified.append(assignment.helper)
     db.session.flush()
     for helper in notified:
-        messages.queue_cancellation(errand, helper, sent_by_id=by_user.id if by_user else None)
+        notifications.queue_cancellation(errand, helper, sent_by_id=by_user.id if by_user else None)
     record("errand.cancelled", errand, actor=by_user, by_kind=by_kind, reason=reason_text)
     db.session.flush()
     return errand

@@ -40,6 +40,9 @@ from app.audit import record
 from app.extensions import db
 from app.models import GuardianConsent, HelperProfile, User, utcnow
 from app.phones import PhoneError, parse_phone
+from app.sms import keywords
+from app.sms.outbox import queue_sms
+from app.sms.people import helper_language
 
 #: The version of the consent text below; stored on every consent row.
 CONSENT_TEXT_VERSION = "2026-1"
@@ -70,8 +73,8 @@ CONSENT_TEXTS = {
     ),
 }
 
-YES_WORDS = frozenset({"KYLLÄ", "KYLLA", "JOO", "JA", "YES"})
-NO_WORDS = frozenset({"EI", "NEJ", "NO"})
+YES_WORDS = keywords.words_for("accept")
+NO_WORDS = keywords.words_for("decline")
 _REPLY_RE = re.compile(r"^\s*([A-Za-zÄÖÅäöå]+)[\s.,!:;-]*(\d{4})?[\s.!]*$")
 
 OPEN_STATUSES = ("requested", "given")
@@ -91,7 +94,7 @@ def hash_token(token: str) -> str:
 
 def guardian_language(profile: HelperProfile) -> str:
     """Guardians get Finnish, or Swedish when the helper uses the app in Swedish."""
-    return "sv" if profile.user is not None and profile.user.locale == "sv" else "fi"
+    return helper_language(profile)
 
 
 def consent_paragraphs(consent: GuardianConsent) -> list[str]:
@@ -182,8 +185,6 @@ def request_consent(profile: HelperProfile, *, by: User | None = None) -> tuple[
     )
     profile.consents.append(consent)
     db.session.flush()
-    from app.sms.outbox import queue_sms  # imported here: the sms package imports this area
-
     queue_sms(
         consent.guardian_phone,
         consent_sms_body(profile, consent, token),

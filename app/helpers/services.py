@@ -30,7 +30,6 @@ from sqlalchemy.orm import selectinload
 from app import policy
 from app.audit import record
 from app.auth.sessions import end_all_sessions
-from app.errands.messages import helper_language
 from app.errands.states import transition
 from app.extensions import db
 from app.helpers.consent import current_consent, withdraw_consent
@@ -44,6 +43,8 @@ from app.models import (
     User,
     utcnow,
 )
+from app.sms.outbox import queue_sms
+from app.sms.people import helper_language
 from app.vocabulary import LIVE_ERRAND_STATES
 
 ADULT_AGE = 18
@@ -269,8 +270,6 @@ def approve_helper(profile: HelperProfile, by: User, checks: ApprovalChecks) -> 
         criminal_record_seen_on=checks.criminal_record_seen_on.isoformat() if checks.criminal_record_seen_on else None,
     )
     if not profile.sms_opt_out and profile.phone:
-        from app.sms.outbox import queue_sms  # imported here: the sms package imports this area
-
         with force_locale(helper_language(profile)):
             body = _(
                 "Hi %(name)s! You have been approved as an everyday rescuer. You can now take errands: "

@@ -70,6 +70,8 @@ class CoordinatorAlert(Base):
     errand_id: Mapped[int | None] = mapped_column(sa.ForeignKey("errands.id"))
     elder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("elders.id"))
     helper_id: Mapped[int | None] = mapped_column(sa.ForeignKey("helper_profiles.id"))
+    # The contact person an undelivered text went to (the alert names their number).
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact_persons.id", ondelete="SET NULL"))
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]

@@ -28,13 +28,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.alerts import raise_alert
-from app.errands.messages import elder_recipient, helper_language
+from app.errands import notifications
+from app.errands.notifications import elder_recipient
 from app.extensions import db
 from app.i18n import HELSINKI
-from app.models import Assignment, Elder, Encounter, Errand, HelperProfile, SmsMessage
+from app.models import Assignment, Elder, Encounter, EncounterParticipant, Errand, HelperProfile, SmsMessage
 from app.scheduling.settings import setting
-from app.sms import texts
 from app.sms.outbox import queue_sms
+from app.sms.people import helper_language
 
 LOOKAHEAD = timedelta(days=2)
 
@@ -104,13 +105,17 @@ def create_due_reminders(now: datetime) -> int:
                 created += _queue_helper(
                     "reminder_helper_day",
                     assignment,
-                    texts.helper_day_before_text(assignment, language),
+                    notifications.helper_day_before_text(assignment, language),
                     language,
                     keys,
                 )
             if soon_due <= now < errand.starts_at and assignment.assigned_at < soon_due:
                 created += _queue_helper(
-                    "reminder_helper_soon", assignment, texts.helper_soon_text(assignment, language), language, keys
+                    "reminder_helper_soon",
+                    assignment,
+                    notifications.helper_soon_text(assignment, language),
+                    language,
+                    keys,
                 )
         first_assigned = min(a.assigned_at for a in active)
         created += _remind_older_person(errand, active, first_assigned, now, day_before, call_hour, keys)
@@ -169,7 +174,7 @@ def _remind_older_person(
     names = ", ".join(dict.fromkeys(a.helper.first_name for a in active))
     message = queue_sms(
         recipient.phone,
-        texts.elder_day_before_text(errand, names, recipient.language),
+        notifications.elder_day_before_text(errand, names, recipient.language),
         kind="reminder_elder_day",
         language=recipient.language,
         dedupe_key=key,
@@ -217,7 +222,7 @@ def create_feedback_requests(now: datetime) -> int:
                 names = ", ".join(dict.fromkeys(a.helper.first_name for a in done))
                 if queue_sms(
                     recipient.phone,
-                    texts.elder_feedback_text(errand, names, recipient.language),
+                    notifications.elder_feedback_text(errand, names, recipient.language),
                     kind="feedback_request",
                     language=recipient.language,
                     dedupe_key=key,
@@ -235,7 +240,7 @@ def create_feedback_requests(now: datetime) -> int:
             language = helper_language(helper)
             if queue_sms(
                 helper.phone,
-                texts.helper_feedback_text(errand, language),
+                notifications.helper_feedback_text(errand, language),
                 kind="feedback_request",
                 language=language,
                 dedupe_key=key,
@@ -249,8 +254,6 @@ def create_feedback_requests(now: datetime) -> int:
 
 
 def _already_scored(errand_ids: list[int]) -> set[tuple[int, str, int]]:
-    from app.models import EncounterParticipant
-
     rows = db.session.execute(
         sa.select(Encounter.errand_id, EncounterParticipant.helper_id, EncounterParticipant.elder_id)
         .join(EncounterParticipant, EncounterParticipant.encounter_id == Encounter.id)

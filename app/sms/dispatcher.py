@@ -73,8 +73,8 @@ from flask import current_app
 
 from app.alerts import raise_alert
 from app.extensions import db
-from app.models import ContactPerson, Elder, Errand, HelperProfile, SmsMessage, SmsOptOut, utcnow
-from app.sms import rules
+from app.models import Errand, SmsMessage, utcnow
+from app.sms import kinds, optouts, rules
 from app.sms.backends import (
     LookupFailed,
     ProviderCopy,
@@ -98,7 +98,6 @@ UNKNOWN_OUTCOME_CODES = frozenset({"timeout", "twilio_error", "request_error", "
 RATE_LIMITED_CODES = frozenset({"20429", "429"})
 # This many temporary failures in a row (in the order their answers came) end a round.
 STRUGGLING_AFTER = 5
-STALE_KINDS_PREFIXES = ("reminder", "offer")
 # How long a claimed message not yet started stays claimed (at most SMS_UNKNOWN_RECHECK_SECONDS).
 # Longer than a batch takes to start: one round claims the next batch only after starting this one.
 CLAIM_SECONDS = 60.0
@@ -143,21 +142,6 @@ def to_older_persons_side(message: SmsMessage) -> bool:
     return message.helper_id is None and (message.elder_id is not None or message.contact_id is not None)
 
 
-def is_opted_out(message: SmsMessage, opted_out_numbers: set[str]) -> bool:
-    if message.to_phone in opted_out_numbers:
-        return True
-    if message.helper_id is not None:
-        helper = db.session.get(HelperProfile, message.helper_id)
-        return bool(helper and helper.sms_opt_out and helper.phone == message.to_phone)
-    if message.contact_id is not None:
-        contact = db.session.get(ContactPerson, message.contact_id)
-        return bool(contact and contact.sms_opt_out)
-    if message.elder_id is not None:
-        elder = db.session.get(Elder, message.elder_id)
-        return bool(elder and elder.sms_opt_out)
-    return False
-
-
 # --------------------------------------------------------------------------
 # Claiming
 # --------------------------------------------------------------------------
@@ -188,8 +172,7 @@ def claim_batch(now: datetime, limit: int, report: DispatchReport | None = None)
     if not messages:
         db.session.rollback()
         return []
-    numbers = {m.to_phone for m in messages}
-    opted_out = set(db.session.scalars(sa.select(SmsOptOut.phone).where(SmsOptOut.phone.in_(numbers))))
+    opted_out = optouts.opted_out_numbers(m.to_phone for m in messages)
     claim = timedelta(seconds=min(CLAIM_SECONDS, float(setting("SMS_UNKNOWN_RECHECK_SECONDS"))))
     claimed: list[int] = []
     for message in messages:
@@ -199,12 +182,12 @@ def claim_batch(now: datetime, limit: int, report: DispatchReport | None = None)
             message.sent_at = message.sent_at or now
             report.recovered += 1
             continue
-        if is_opted_out(message, opted_out):
+        if optouts.is_opted_out(message, opted_out):
             _fail(message, "opted_out", "The recipient asked for no more text messages", now, alert=False)
             report.failed += 1
             continue
         errand = db.session.get(Errand, message.errand_id) if message.errand_id else None
-        if errand is not None and message.kind.startswith(STALE_KINDS_PREFIXES) and errand.starts_at <= now:
+        if errand is not None and kinds.goes_stale(message.kind) and errand.starts_at <= now:
             _fail(message, "stale", "The errand had already begun", now, alert=False)
             report.failed += 1
             continue
@@ -228,9 +211,7 @@ def _quiet_release(message: SmsMessage, errand: Errand | None, now: datetime) ->
     release = rules.quiet_until(now, int(setting("SMS_QUIET_START_HOUR")), int(setting("SMS_QUIET_END_HOUR")))
     if release is None:
         return None
-    if rules.is_cancellation(message.kind) and rules.cancellation_is_urgent(
-        now, errand.starts_at if errand else None, release
-    ):
+    if kinds.cancels(message.kind) and rules.cancellation_is_urgent(now, errand.starts_at if errand else None, release):
         return None
     return release
 
@@ -271,7 +252,8 @@ def _fail(message: SmsMessage, code: str, text: str, now: datetime, *, alert: bo
 
 
 def alert_if_undelivered(message: SmsMessage, now: datetime | None = None) -> None:
-    """An errand text to an older person's side that did not arrive: a coordinator calls instead."""
+    """An errand text to an older person's side that did not arrive: a coordinator calls instead.
+    The alert keeps the contact person it went to, so that it names the number that failed."""
     if not to_older_persons_side(message) or message.errand_id is None or message.kind == "feedback_request":
         return
     raise_alert(
@@ -281,21 +263,9 @@ def alert_if_undelivered(message: SmsMessage, now: datetime | None = None) -> No
         or db.session.scalar(sa.select(Errand.organization_id).where(Errand.id == message.errand_id)),
         errand_id=message.errand_id,
         elder_id=message.elder_id,
+        contact_id=message.contact_id,
         now=now,
     )
-
-
-def record_opt_out(phone: str, keyword: str, now: datetime | None = None) -> bool:
-    """Remember that ``phone`` wants no texts and flag every person with it. True when new."""
-    from app.sms.people import set_opt_out_flags
-
-    new = False
-    if db.session.scalar(sa.select(SmsOptOut.id).where(SmsOptOut.phone == phone)) is None:
-        db.session.add(SmsOptOut(phone=phone, keyword=keyword[:16], at=now or utcnow()))
-        new = True
-    set_opt_out_flags(phone, True)
-    db.session.flush()
-    return new
 
 
 def record_result(message: SmsMessage, result: SendResult, now: datetime) -> str:
@@ -338,7 +308,7 @@ def record_result(message: SmsMessage, result: SendResult, now: datetime) -> str
         db.session.commit()
         return "retry"
     if code in PROVIDER_OPT_OUT_CODES:
-        record_opt_out(message.to_phone, "provider", now)
+        optouts.record_opt_out(message.to_phone, "provider", now)
     _fail(message, code, text, now)
     db.session.commit()
     return "failed"

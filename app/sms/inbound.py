@@ -1,18 +1,22 @@
-"""Incoming SMS: what the sender asked for, done with the same services the web uses.
+"""Incoming SMS: read what the sender asked for and hand it to the area that does it.
 
 :func:`receive` stores the message (``direction="in"``, ``status="received"``,
 ``provider_sid`` = Twilio's MessageSid, unique) and returns the answer to send
 back. The order of reading:
 
 1. a guardian's answer to a consent request (the helpers area decides);
-2. STOP / LOPETA / SLUTA and START / ALOITA, HELP / APUA / HJÄLP;
-3. a helper accepting, declining or marking done an errand by its short code
-   (``KYLLÄ 123``, ``EI 123``, ``VALMIS 123``): :func:`accept_errand` and
-   friends with ``via="sms"``, exactly what the web board calls;
-4. an older person or their contact person cancelling (``PERU 123``);
-5. a digit 1-5 answering the latest feedback request to that number;
-6. anything else goes to the coordinators' inbox (``handled=False``) with a
+2. STOP / LOPETA / SLUTA and START / ALOITA, HELP / APUA / HJÄLP (this area,
+   :mod:`app.sms.optouts`);
+3. a command with a handler (:func:`register`, called by ``create_app``): a
+   helper accepting, declining or marking done an errand by its short code
+   (``KYLLÄ 123``, ``EI 123``, ``VALMIS 123``) and an older person or their
+   contact person cancelling (``PERU 123``): :mod:`app.errands.sms_commands`;
+   a digit 1-5 answering the latest feedback request to that number:
+   :mod:`app.encounters.sms_feedback`. A handler that returns None passes;
+4. anything else goes to the coordinators' inbox (``handled=False``) with a
    polite automatic answer.
+
+This module imports no area above it: it knows the handlers only as registered.
 
 The answer is stored as an outgoing message (kind ``auto_reply``, key
 ``reply:<MessageSid>``) so a repeated delivery of the same MessageSid gets
@@ -22,39 +26,27 @@ the same answer and changes nothing. Flushes; the route commits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Protocol
 
 import sqlalchemy as sa
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask import Flask, current_app
 
 from app.alerts import raise_alert
 from app.extensions import db
-from app.models import (
-    Assignment,
-    Encounter,
-    EncounterParticipant,
-    Errand,
-    GuardianConsent,
-    HelperProfile,
-    Offer,
-    SmsMessage,
-    SmsOptOut,
-    utcnow,
-)
-from app.sms import keywords
-from app.sms.dispatcher import record_opt_out
-from app.sms.people import Sender, identify, normal_phone, set_opt_out_flags
-from app.sms.texts import refusal_reply, reply_text, sms_language
+from app.models import Errand, GuardianConsent, HelperProfile, SmsMessage, utcnow
+from app.sms import keywords, optouts
+from app.sms.people import Sender, identify, normal_phone
+from app.sms.texts import sms_language, sms_reply
 from app.sms.webhook_input import webhook_fields
-from app.vocabulary import LIVE_ERRAND_STATES
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_REPLY_DAYS = 14
-CANCEL_WITHOUT_CODE_DAYS = 14
+EXTENSION = "sms_inbound"
+#: The commands other areas handle (the rest, stop, start and help, are this area's own).
+COMMANDS_FOR_HANDLERS = frozenset({"accept", "decline", "done", "cancel", "feedback"})
 
 
 @dataclass
@@ -105,7 +97,7 @@ def receive(params: Mapping[str, str], now: datetime | None = None) -> str | Non
         sender = identify(phone)
     language = sms_language(sender.language or command.language)
     if outcome.reply is None and not outcome.handled:
-        outcome.reply = reply_text("received", language)
+        outcome.reply = sms_reply("received", language)
     helper = sender.helper
     contact = sender.contacts[0] if sender.contacts and not sender.elders else None
     elder_id = sender.elders[0].id if sender.elders else (contact.elder_id if contact else None)
@@ -176,8 +168,33 @@ def _organization_of(errand_id: int | None) -> int | None:
 # --------------------------------------------------------------------------
 
 
+class CommandHandler(Protocol):
+    """Does what an SMS command asks, or returns None when it is not for this handler."""
+
+    def __call__(self, sender: Sender, command: keywords.Command, lang: str, now: datetime) -> Outcome | None: ...
+
+
+@dataclass(frozen=True)
+class Handlers:
+    """Who handles what: registered by ``create_app`` (see :func:`register`)."""
+
+    guardian: Callable[[str, str], str | None]
+    commands: Mapping[str, CommandHandler]
+
+
+def register(app: Flask, *, guardian: Callable[[str, str], str | None], commands: Mapping[str, CommandHandler]) -> None:
+    """Wire the areas that act on incoming SMS: ``guardian(phone, body)`` answers a guardian's
+    consent reply (or returns None), ``commands`` maps a command name (accept, decline, done,
+    cancel, feedback) to its handler. This area only reads and routes."""
+    unknown = set(commands) - COMMANDS_FOR_HANDLERS
+    if unknown:
+        raise ValueError(f"no such SMS commands: {sorted(unknown)}")
+    app.extensions[EXTENSION] = Handlers(guardian=guardian, commands=dict(commands))
+
+
 def handle(sender: Sender, command: keywords.Command, body: str, now: datetime) -> Outcome:
-    guardian_answer = _guardian(sender.phone, body)
+    handlers: Handlers = current_app.extensions[EXTENSION]
+    guardian_answer = handlers.guardian(sender.phone, body)
     if guardian_answer is not None:
         return Outcome(guardian_answer, "consent")
     lang = sms_language(sender.language or command.language)
@@ -186,40 +203,17 @@ def handle(sender: Sender, command: keywords.Command, body: str, now: datetime) 
     if command.name == "start":
         return _start(sender, lang)
     if command.name == "help":
-        return Outcome(reply_text("help", lang), "help")
-    if command.name in ("accept", "decline", "done") and sender.helper is not None:
-        return _helper_command(sender, command, lang, now)
-    if command.name == "cancel" and sender.elder_ids:
-        return _cancel(sender, command, lang, now)
-    if command.name == "feedback":
-        outcome = _feedback(sender, command, lang, now)
+        return Outcome(sms_reply("help", lang), "help")
+    handler = handlers.commands.get(command.name)
+    if handler is not None:
+        outcome = handler(sender, command, lang, now)
         if outcome is not None:
             return outcome
     return Outcome(None, "other", handled=False)
 
 
-def _guardian(phone: str, body: str) -> str | None:
-    try:
-        from app.helpers.consent import handle_guardian_sms
-    except ImportError:  # the helpers area is not installed
-        return None
-    return handle_guardian_sms(phone, body)
-
-
 def _stop(sender: Sender, lang: str, now: datetime) -> Outcome:
-    record_opt_out(sender.phone, "stop", now)
-    waiting = db.session.scalars(
-        sa.select(SmsMessage).where(
-            SmsMessage.direction == "out",
-            SmsMessage.to_phone == sender.phone,
-            SmsMessage.status.in_(("queued", "held")),
-        )
-    )
-    for message in waiting:
-        message.status = "failed"
-        message.last_error_code = "opted_out"
-        message.last_error = "The recipient asked for no more text messages"
-        message.next_attempt_at = None
+    optouts.stop(sender.phone, "stop", now)
     for elder_id in sorted(sender.elder_ids):
         elder = next((e for e in sender.elders if e.id == elder_id), None) or next(
             c.elder for c in sender.contacts if c.elder_id == elder_id
@@ -231,162 +225,9 @@ def _stop(sender: Sender, lang: str, now: datetime) -> Outcome:
             elder_id=elder_id,
             now=now,
         )
-    return Outcome(reply_text("stopped", lang), "stop")
+    return Outcome(sms_reply("stopped", lang), "stop")
 
 
 def _start(sender: Sender, lang: str) -> Outcome:
-    db.session.execute(sa.delete(SmsOptOut).where(SmsOptOut.phone == sender.phone))
-    set_opt_out_flags(sender.phone, False)
-    return Outcome(reply_text("started", lang), "start")
-
-
-def _active_errand(code: str) -> Errand | None:
-    return db.session.scalar(
-        sa.select(Errand)
-        .where(Errand.short_code == code, Errand.state.in_(LIVE_ERRAND_STATES))
-        .order_by(Errand.starts_at.desc())
-        .limit(1)
-    )
-
-
-def _helper_command(sender: Sender, command: keywords.Command, lang: str, now: datetime) -> Outcome:
-    from app.errands.lifecycle import ErrandError, accept_errand, decline_offer
-
-    helper = sender.helper
-    assert helper is not None
-    code = command.code
-    if code is None:
-        if command.name == "done":
-            return Outcome(reply_text("need_code", lang), command.name, handled=False, keep_changes=False)
-        pending = list(
-            db.session.scalars(
-                sa.select(Errand)
-                .join(Offer, Offer.errand_id == Errand.id)
-                .where(Offer.helper_id == helper.id, Offer.status == "pending", Errand.state.in_(LIVE_ERRAND_STATES))
-                .where(Errand.starts_at > now)
-            )
-        )
-        if not pending:
-            return Outcome(reply_text("no_offer", lang), command.name)
-        if len(pending) > 1:
-            what = "need_code" if command.name == "accept" else "need_code_no"
-            return Outcome(reply_text(what, lang, code=pending[0].short_code), command.name)
-        errand = pending[0]
-    else:
-        errand = _active_errand(code)
-        if errand is None:
-            return Outcome(reply_text("unknown_code", lang, code=code), command.name, handled=False)
-    if command.name == "done":
-        return _done(helper.id, errand, lang)
-    try:
-        if command.name == "accept":
-            accept_errand(errand.id, helper.id, via="sms")
-            return Outcome(reply_text("accepted", lang), "accept", errand_id=errand.id)
-        decline_offer(errand.id, helper.id, via="sms")
-        return Outcome(reply_text("declined", lang), "decline", errand_id=errand.id)
-    except ErrandError as err:
-        known = {"already_taken", "already_assigned", "too_late", "offer_closed"}
-        if err.code == "not_eligible":
-            reply = refusal_reply(err.details.get("codes", ()), lang)
-        else:
-            reply = reply_text(err.code if err.code in known else "error", lang)
-        # As on the web board: what accepting closed (this helper's offer when the errand was
-        # taken or closed) is kept; a failed decline changes nothing.
-        return Outcome(reply, command.name, errand_id=errand.id, keep_changes=command.name == "accept")
-
-
-def _done(helper_id: int, errand: Errand, lang: str) -> Outcome:
-    from app.errands.lifecycle import ErrandError, mark_done
-
-    assignment = db.session.scalar(
-        sa.select(Assignment).where(
-            Assignment.errand_id == errand.id, Assignment.helper_id == helper_id, Assignment.status == "active"
-        )
-    )
-    if assignment is None:
-        return Outcome(reply_text("done_failed", lang), "done", errand_id=errand.id, handled=False, keep_changes=False)
-    with force_locale(lang):
-        report = _("Marked done by text message.")
-    try:
-        mark_done(assignment.id, helper_id=helper_id, report_text=report, minutes=errand.duration_minutes, via="sms")
-    except ErrandError:
-        return Outcome(reply_text("done_failed", lang), "done", errand_id=errand.id, handled=False, keep_changes=False)
-    return Outcome(reply_text("done", lang), "done", errand_id=errand.id)
-
-
-def _cancel(sender: Sender, command: keywords.Command, lang: str, now: datetime) -> Outcome:
-    from app.errands.lifecycle import ErrandError, cancel_errand
-
-    elder_ids = sender.elder_ids
-    if command.code is not None:
-        errand = _active_errand(command.code)
-        if errand is None or errand.elder_id not in elder_ids:
-            return Outcome(reply_text("unknown_code", lang, code=command.code), "cancel", handled=False)
-    else:
-        upcoming = list(
-            db.session.scalars(
-                sa.select(Errand).where(
-                    Errand.elder_id.in_(elder_ids),
-                    Errand.state.in_(LIVE_ERRAND_STATES),
-                    Errand.starts_at > now,
-                    Errand.starts_at < now + timedelta(days=CANCEL_WITHOUT_CODE_DAYS),
-                )
-            )
-        )
-        if len(upcoming) != 1:
-            return Outcome(reply_text("need_cancel_code", lang), "cancel", handled=False)
-        errand = upcoming[0]
-    own = any(e.id == errand.elder_id for e in sender.elders)
-    try:
-        cancel_errand(
-            errand.id, by_user=None, by_kind="elder" if own else "relative", reason="Peruttu tekstiviestillä (SMS)"
-        )
-    except ErrandError:
-        return Outcome(
-            reply_text("cancel_failed", lang), "cancel", errand_id=errand.id, handled=False, keep_changes=False
-        )
-    raise_alert(
-        "sms_cancellation",
-        dedupe_key=f"sms_cancellation:{errand.id}",
-        organization_id=errand.organization_id,
-        errand_id=errand.id,
-        elder_id=errand.elder_id,
-        now=now,
-    )
-    return Outcome(reply_text("cancelled", lang, code=errand.short_code), "cancel", errand_id=errand.id)
-
-
-def _feedback(sender: Sender, command: keywords.Command, lang: str, now: datetime) -> Outcome | None:
-    request = db.session.scalar(
-        sa.select(SmsMessage)
-        .where(
-            SmsMessage.direction == "out",
-            SmsMessage.kind == "feedback_request",
-            SmsMessage.to_phone == sender.phone,
-            SmsMessage.created_at >= now - timedelta(days=FEEDBACK_REPLY_DAYS),
-            SmsMessage.errand_id.is_not(None),
-        )
-        .order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc())
-        .limit(1)
-    )
-    if request is None:
-        return None
-    encounter = db.session.scalar(sa.select(Encounter).where(Encounter.errand_id == request.errand_id))
-    if encounter is None:
-        return None
-    if request.helper_id is not None:
-        who = {"helper_id": request.helper_id}
-    elif request.elder_id is not None:
-        who = {"elder_id": request.elder_id}
-    else:
-        return None
-    participant = db.session.scalar(sa.select(EncounterParticipant).filter_by(encounter_id=encounter.id, **who))
-    if participant is None:
-        participant = EncounterParticipant(encounter_id=encounter.id, **who)
-        db.session.add(participant)
-    participant.feedback_score = command.score
-    participant.feedback_via = "sms"
-    if command.comment:
-        participant.feedback_comment = command.comment[:2000]
-    # A comment is for a person to read; a bare number is filed.
-    return Outcome(reply_text("feedback", lang), "feedback", errand_id=request.errand_id, handled=not command.comment)
+    optouts.start(sender.phone)
+    return Outcome(sms_reply("started", lang), "start")

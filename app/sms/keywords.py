@@ -1,5 +1,8 @@
 """Reading an incoming SMS: which keyword, which errand code (pure, no Flask).
 
+The words are declared once, in :data:`WORDS`; the texts that tell people what
+to reply take theirs from :func:`reply_word`.
+
 People write as they like: ``kyllä 123``, ``Kylla, 123``, ``JA123``, ``5 kiitos!``.
 The words are Finnish, Swedish and English; the language of the word tells
 which language to answer in when the sender is not known.
@@ -41,6 +44,22 @@ _add("start", "en", "START", "UNSTOP", "RESUME")
 _add("help", "fi", "APUA", "OHJE")
 _add("help", "sv", "HJÄLP", "HJALP")
 _add("help", "en", "HELP", "INFO")
+
+
+def words_for(command: str) -> frozenset[str]:
+    """Every word, in any language, that means ``command``."""
+    return frozenset(word for word, (name, _lang) in WORDS.items() if name == command)
+
+
+def reply_word(command: str, language: str) -> str:
+    """The word our texts ask people to reply for ``command`` in ``language``: the first
+    one declared for that language above (Finnish when the language has none)."""
+    for lang in (language, "fi"):
+        for word, (name, word_lang) in WORDS.items():
+            if name == command and word_lang == lang:
+                return word
+    raise KeyError(command)
+
 
 COMMANDS_WITH_CODE = frozenset({"accept", "decline", "done", "cancel"})
 

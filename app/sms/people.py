@@ -6,10 +6,14 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from app.errands.messages import helper_language
 from app.extensions import db
 from app.models import ContactPerson, Elder, HelperProfile
 from app.phones import PhoneError, parse_phone
+
+
+def helper_language(helper: HelperProfile) -> str:
+    """A helper's SMS language (and their guardian's): Finnish unless they use the app in Swedish."""
+    return "sv" if helper.user is not None and helper.user.locale == "sv" else "fi"
 
 
 def normal_phone(raw: str | None) -> str:
@@ -89,14 +93,3 @@ def identify(phone: str) -> Sender:
         db.session.scalars(sa.select(ContactPerson).where(ContactPerson.phone == phone).order_by(ContactPerson.id))
     )
     return sender
-
-
-def set_opt_out_flags(phone: str, value: bool) -> None:
-    """Set ``sms_opt_out`` on every person with this number."""
-    for model in (HelperProfile, Elder, ContactPerson):
-        db.session.execute(
-            sa.update(model)
-            .where(model.phone == phone)
-            .values(sms_opt_out=value)
-            .execution_options(synchronize_session="fetch")
-        )

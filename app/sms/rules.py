@@ -54,10 +54,6 @@ def quiet_until(now: datetime, start_hour: int = 21, end_hour: int = 8) -> datet
     return datetime.combine(day, time(end_hour), tzinfo=HELSINKI).astimezone(UTC)
 
 
-def is_cancellation(kind: str) -> bool:
-    return "cancel" in kind
-
-
 def cancellation_is_urgent(now: datetime, errand_starts_at: datetime | None, release: datetime) -> bool:
     """A cancellation may break quiet hours when the errand is today or starts so
     soon after the quiet hours that a held text would come too late."""

@@ -15,18 +15,17 @@ from sqlalchemy.orm import joinedload
 
 from app import policy
 from app.audit import record
-from app.errands.messages import helper_language
 from app.extensions import db
 from app.inputs import to_int
-from app.models import ContactPerson, Elder, HelperProfile, Organization, SmsMessage, SmsOptOut, User, utcnow
+from app.models import ContactPerson, Elder, HelperProfile, Organization, SmsMessage, User, utcnow
 from app.phones import PhoneError, parse_phone
-from app.sms import rules
+from app.sms import optouts, rules
 from app.sms.outbox import queue_sms
-from app.sms.people import identify
+from app.sms.people import helper_language, identify
 from app.sms.settings import setting
 
 DIRECTIONS = ("in", "out")
-MAX_MANUAL_LENGTH = 480  # three SMS parts
+MAX_MANUAL_LENGTH = 480  # four SMS parts of GSM-7 text (153 characters each)
 
 
 class SendError(Exception):
@@ -260,7 +259,7 @@ def send_by_hand(user: User, target: Target, body: str, now: datetime | None = N
         raise SendError("empty", "body")
     if len(text) > MAX_MANUAL_LENGTH:
         raise SendError("too_long", "body")
-    if db.session.scalar(sa.select(SmsOptOut.id).where(SmsOptOut.phone == target.phone)) is not None:
+    if optouts.has_opted_out(target.phone):
         raise SendError("opted_out")
     message = queue_sms(
         target.phone,

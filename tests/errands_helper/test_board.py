@@ -50,7 +50,8 @@ def test_offer_sms_has_task_time_place_and_reply_words_but_no_private_details(db
     assert f"JA {errand.short_code}" in sv.body and f"NEJ {errand.short_code}" in sv.body
     assert sv.language == "sv" and fi.language == "fi"
     assert "Kajaani" in fi.body and "Kajana" in sv.body
-    local_start = errand.starts_at.astimezone(HELSINKI).strftime("%H:%M")
+    local = errand.starts_at.astimezone(HELSINKI)
+    local_start = f"{local.hour}.{local:%M}"  # SMS times as written in Finland: 9.00, 14.00
     for message in (fi, sv):
         assert "/board" in message.body
         assert local_start in message.body

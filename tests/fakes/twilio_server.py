@@ -66,6 +66,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import phonenumbers
 
+from app.sms.segments import segment_count
+
 API_VERSION = "2010-04-01"
 DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 DEFAULT_AUTH_TOKEN = "fake-auth-token-0123456789abcdef"
@@ -73,13 +75,6 @@ DEFAULT_AUTH_TOKEN = "fake-auth-token-0123456789abcdef"
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _MESSAGES = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages\.json$")
 _MESSAGE = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>[^/]+)\.json$")
-
-# GSM 03.38 basic and extension tables (extension characters cost two septets).
-_GSM_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM_EXTENDED = set("^{}\\[~]|€\f")
 
 _ERROR_TEXT = {
     401: (20003, "Authenticate"),
@@ -89,19 +84,6 @@ _ERROR_TEXT = {
     502: (20500, "Bad Gateway"),
     503: (20503, "Service Unavailable"),
 }
-
-
-def segment_count(body: str) -> int:
-    """SMS segments for ``body``: GSM-7 160/153 per part, otherwise UCS-2 70/67."""
-    if all(ch in _GSM_BASIC or ch in _GSM_EXTENDED for ch in body):
-        units = sum(2 if ch in _GSM_EXTENDED else 1 for ch in body)
-        single, multi = 160, 153
-    else:
-        units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in body)
-        single, multi = 70, 67
-    if units <= single:
-        return 1
-    return -(-units // multi)
 
 
 @dataclass

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from app.models import CoordinatorAlert, SmsMessage
 from app.scheduling.jobs import job_reminders
 from app.scheduling.reminders import day_before_at
+from app.sms.segments import segment_count
 from tests.factories import helsinki
-from tests.fakes.twilio_server import segment_count
 from tests.sms.support import outgoing
 
 

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.errands.error_texts import REFUSAL_REPLIES, refusal_reply, sms_error
 from app.errands.lifecycle import offer_errand
 from app.matching.score import EXCLUSION_CODES
 from app.models import Assignment, Offer, SmsMessage
-from app.sms.texts import REFUSAL_REPLIES, refusal_reply, reply_text
+from app.sms.segments import segment_count
 from tests.factories import in_days
-from tests.fakes.twilio_server import segment_count
 from tests.sms.support import inbound, signed_post
 
 OTHER_ORG_FI = "Et voi ottaa tätä tehtävää: se ei kuulu organisaatiollesi eikä sen kumppaneille. Katso tehtävätaulu."
@@ -30,7 +30,7 @@ def _answer(db, helper_id: int) -> SmsMessage:
 def test_every_reason_code_has_its_own_answer_in_one_sms(app, db):
     assert set(REFUSAL_REPLIES) == {"other_organization", *EXCLUSION_CODES}
     for language in ("fi", "sv"):
-        general = reply_text("not_eligible", language)
+        general = sms_error("not_eligible", language)
         answers = {code: refusal_reply([code], language) for code in REFUSAL_REPLIES}
         assert len(set(answers.values())) == len(REFUSAL_REPLIES)  # one text per reason
         for code, text in answers.items():

@@ -4,26 +4,33 @@ from __future__ import annotations
 
 import pytest
 
-from app.sms.texts import REFUSAL_REPLIES, reply_text
-from tests.fakes.twilio_server import segment_count
+from app.errands.error_texts import REFUSAL_REPLIES, SMS_ERRORS, refusal_reply, sms_error
+from app.errands.notifications import command_reply
+from app.sms.segments import segment_count
+from app.sms.texts import sms_reply
 
-SITUATIONS = [
-    "accepted", "declined", "already_taken", "already_assigned", "not_eligible", "too_late", "offer_closed",
-    "error", "unknown_code", "no_offer", "need_code", "need_code_no", "done", "done_failed", "cancelled",
-    "cancel_failed", "need_cancel_code", "feedback", "stopped", "started", "help", "received",
-    *(f"refused_{code}" for code in REFUSAL_REPLIES),
-]  # fmt: skip
+DONE = ["accepted", "declined", "done", "cancelled", "feedback"]
+ABOUT_SMS = ["stopped", "started", "help", "received"]
 
 
 @pytest.mark.parametrize("language", ["fi", "sv"])
 def test_answers_are_one_sms_in_the_right_language(app, db, language):
-    texts = [reply_text(what, language, code="12345") for what in SITUATIONS]
+    texts = [command_reply(what, language, code="12345") for what in DONE]
+    texts += [sms_error(what, language, code="12345") for what in SMS_ERRORS]
+    texts += [refusal_reply([code], language) for code in REFUSAL_REPLIES]
+    texts += [sms_reply(what, language) for what in ABOUT_SMS]
     for text in texts:
         assert segment_count(text) == 1, text
-    help_text = reply_text("help", language)
+    help_text = sms_reply("help", language)
     assert ("PERU" in help_text and "LOPETA" in help_text) if language == "fi" else ("AVBOKA" in help_text)
-    assert reply_text("stopped", language) != reply_text("stopped", "sv" if language == "fi" else "fi")
+    assert sms_reply("stopped", language) != sms_reply("stopped", "sv" if language == "fi" else "fi")
+
+
+def test_the_words_to_reply_are_the_ones_the_parser_reads(app, db):
+    assert "BÖRJA" in sms_reply("stopped", "sv") and "ALOITA" in sms_reply("stopped", "fi")
+    assert "12345" in sms_error("unknown_code", "sv", code="12345")
+    assert "JA 777" in sms_error("need_code", "sv", code="777") and "EI 777" in sms_error("need_code_no", "fi", "777")
 
 
 def test_unknown_language_falls_back_to_finnish(app, db):
-    assert reply_text("feedback", "en") == reply_text("feedback", "fi") == "Kiitos palautteesta!"
+    assert command_reply("feedback", "en") == command_reply("feedback", "fi") == "Kiitos palautteesta!"

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from app.errands.lifecycle import offer_errand
 from app.models import (
     Assignment,
+    AuditLog,
     CoordinatorAlert,
+    Encounter,
     EncounterParticipant,
     Errand,
     ErrandEvent,
@@ -239,7 +241,7 @@ def test_feedback_digit_answers_the_latest_request(client, db, twilio_token, mak
     elder = make.elder(contact_channel="sms_self")
     helper = make.helper()
     errand = make.errand(elder, utcnow() - timedelta(days=1), state="done")
-    make.encounter(helper, elder, at=errand.starts_at, errand_id=errand.id)
+    encounter = make.encounter(helper, elder, at=errand.starts_at, errand_id=errand.id)
     queue_sms(elder.phone, "Miten meni?", kind="feedback_request", errand_id=errand.id, elder_id=elder.id)
     queue_sms(helper.phone, "Miten meni?", kind="feedback_request", errand_id=errand.id, helper_id=helper.id)
     db.session.commit()
@@ -256,6 +258,28 @@ def test_feedback_digit_answers_the_latest_request(client, db, twilio_token, mak
         db.session.execute(sa.select(SmsMessage.from_phone, SmsMessage.handled).filter_by(direction="in")).all()
     )
     assert handled == {elder.phone: True, helper.phone: False}
+    # The same record_feedback as the web: checked and audited, via SMS and by nobody logged in.
+    audits = db.session.scalars(sa.select(AuditLog).filter_by(action="encounter.feedback")).all()
+    assert {(a.subject_id, a.details["via"], a.details["side"], a.actor_user_id) for a in audits} == {
+        (encounter.id, "sms", "elder", None),
+        (encounter.id, "sms", "helper", None),
+    }
+
+
+def test_feedback_by_sms_from_someone_not_yet_a_participant_adds_them(client, db, twilio_token, make):
+    elder = make.elder(contact_channel="sms_self")
+    errand = make.errand(elder, utcnow() - timedelta(days=1), state="done")
+    encounter = Encounter(errand_id=errand.id, kind="home_help", occurred_at=errand.starts_at)
+    db.session.add(encounter)
+    queue_sms(elder.phone, "Miten meni?", kind="feedback_request", errand_id=errand.id, elder_id=elder.id)
+    db.session.commit()
+
+    response = signed_post(client, "/sms/inbound", inbound(elder.phone, "3"), twilio_token)
+    assert "Kiitos palautteesta!" in response.text
+    db.session.expire_all()
+    participant = db.session.scalar(sa.select(EncounterParticipant).filter_by(elder_id=elder.id))
+    assert participant.encounter_id == encounter.id and participant.feedback_score == 3
+    assert db.session.scalar(sa.select(AuditLog.details).filter_by(action="encounter.feedback"))["via"] == "sms"
 
 
 def test_digit_without_a_feedback_request_goes_to_the_inbox(client, db, twilio_token):
@@ -324,3 +348,41 @@ def test_undelivered_reminder_to_an_older_person_raises_an_alert(client, db, twi
     [alert] = db.session.scalars(sa.select(CoordinatorAlert)).all()
     assert (alert.kind, alert.errand_id, alert.elder_id) == ("sms_undelivered", errand.id, elder.id)
     assert alert.organization_id == elder.organization_id
+
+
+@pytest.mark.parametrize("channel", ["sms_self", "sms_relative"])
+def test_undelivered_alert_names_the_number_that_failed(app, client, db, twilio_token, make, channel):
+    """The coordinator is told whose number failed: the older person's own, or the relative's."""
+    from flask_babel import force_locale
+
+    from app.alerts import describe
+    from app.errands.notifications import elder_recipient
+
+    elder = make.elder(contact_channel=channel, with_relative=True, phone="+358401112233")
+    errand = make.errand(elder, helsinki(2030, 1, 16, 12))
+    recipient = elder_recipient(elder)
+    message = queue_sms(
+        recipient.phone,
+        "Muistutus",
+        kind="reminder_elder_day",
+        elder_id=elder.id,
+        contact_id=recipient.contact_id,
+        errand_id=errand.id,
+    )
+    db.session.commit()
+    dispatch_outbox(helsinki(2030, 1, 15, 12))
+    db.session.refresh(message)
+    _status(client, twilio_token, message, "undelivered", ErrorCode="30003")
+    [alert] = db.session.scalars(sa.select(CoordinatorAlert)).all()
+    assert alert.contact_id == recipient.contact_id
+    with app.test_request_context(), force_locale("fi"):
+        text = describe(alert)
+    contact = elder.contacts[0]
+    if channel == "sms_relative":
+        assert contact.name in text and "040 30" in text  # the relative's number (+3584030...)
+        assert "040 1112233" not in text
+        assert text.endswith(f"Soita yhteyshenkilölle {contact.name}.")
+    else:
+        assert "040 1112233" in text and contact.name not in text
+    # The row keeps no number (an erasure of the relative could not find it there).
+    assert contact.phone[4:] not in alert.message and "1112233" not in alert.message

@@ -21,8 +21,9 @@ from app.sms.backends import (
     TwilioBackend,
     build_backend,
 )
+from app.sms.segments import segment_count
 from app.sms.signature import SIGNATURE_HEADER, compute_signature, is_valid
-from tests.fakes.twilio_server import FakeTwilio, segment_count
+from tests.fakes.twilio_server import FakeTwilio
 
 FROM = "+358400000001"
 TO = "+358401234567"

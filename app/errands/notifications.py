@@ -1,15 +1,22 @@
-"""The SMS texts of an errand's life, each in the recipient's language.
+"""What an errand says by SMS, each text in its recipient's language, and the queueing of it.
 
 Helpers get Finnish unless they use the app in Swedish; an older person and a
 relative get their own ``language``. Texts are rendered with
 :func:`flask_babel.force_locale`. What a text may say follows the privacy rule:
 an offer names the task, the time and the village only (never the surname,
-the address or the phone); the confirmation to the assigned helper adds the
-first name, the address and the phone; texts to the older person's side name
-the helper by first name only.
+the address or the phone); the confirmation to the assigned helper and the
+reminder two hours before add the first name, the address and the phone;
+texts to the older person's side name the helper by first name only and
+never carry an address. Health notes and access notes are never sent.
+
+Each kind's length budget and whether it goes stale are declared in
+:mod:`app.sms.kinds`: offers, reminders and confirmations fit one GSM-7
+segment (160 characters) with real-length names, places and codes. A link
+is added only when it still fits (:func:`_with_link`).
 
 The ``queue_*`` functions add rows to the SMS outbox in the caller's
-transaction, each with a dedupe key so a retry never texts twice.
+transaction, each with a dedupe key so a retry never texts twice. The
+answers to SMS commands (:mod:`app.errands.sms_commands`) are at the end.
 """
 
 from __future__ import annotations
@@ -23,9 +30,12 @@ from flask_babel import gettext as _
 
 from app.models import Assignment, ContactPerson, Elder, Errand, HelperProfile
 from app.phones import display_phone
-
-#: Reply words for an offer, by language.
-REPLY_WORDS = {"fi": ("KYLLÄ", "EI"), "sv": ("JA", "NEJ")}
+from app.sms.keywords import reply_word
+from app.sms.kinds import KINDS
+from app.sms.outbox import queue_sms
+from app.sms.people import helper_language
+from app.sms.segments import segment_count
+from app.sms.texts import sms_language
 
 
 @dataclass(frozen=True)
@@ -36,11 +46,6 @@ class Recipient:
     language: str
     elder_id: int
     contact_id: int | None = None
-
-
-def helper_language(helper: HelperProfile) -> str:
-    """A helper's SMS language: Finnish unless they use the app in Swedish."""
-    return "sv" if helper.user is not None and helper.user.locale == "sv" else "fi"
 
 
 def board_link() -> str:
@@ -62,13 +67,24 @@ def place_name(elder: Elder, language: str = "fi") -> str:
     return ""
 
 
-def _when(starts_at: datetime, ends_at: datetime) -> dict[str, str]:
-    """Day and times in Helsinki time, formatted for the active locale."""
-    return {
-        "day": format_date(starts_at, "EEE d.M."),
-        "start": format_time(starts_at, "HH:mm"),
-        "end": format_time(ends_at, "HH:mm"),
-    }
+def when(starts_at: datetime, ends_at: datetime | None = None) -> dict[str, str]:
+    """Weekday, date and times in Helsinki time for the active locale: "ti 12.3.", "10.00"."""
+    words = {"day": format_date(starts_at, "EEE d.M."), "start": format_time(starts_at, "H.mm")}
+    words["time"] = words["start"]
+    if ends_at is not None:
+        words["end"] = format_time(ends_at, "H.mm")
+    return words
+
+
+def _task(errand: Errand, language: str) -> str:
+    return errand.task_type.name(language)
+
+
+def _with_link(kind: str, text: str, link: str) -> str:
+    """``text`` and the link, when both still fit the kind's budget; else the text alone."""
+    longer = f"{text} {link}"
+    budget = KINDS[kind].segments or 1
+    return longer if segment_count(longer) <= budget else text
 
 
 def elder_recipient(elder: Elder) -> Recipient | None:
@@ -98,44 +114,95 @@ def primary_contact(elder: Elder) -> ContactPerson | None:
 
 
 # --------------------------------------------------------------------------
-# Texts
+# Texts to the helper
 # --------------------------------------------------------------------------
 
 
-def offer_text(errand: Errand, helper: HelperProfile) -> str:
-    lang = helper_language(helper)
-    yes, no = REPLY_WORDS.get(lang, REPLY_WORDS["fi"])
+def offer_text(errand: Errand, helper: HelperProfile, lang: str | None = None) -> str:
+    lang = lang or helper_language(helper)
     with force_locale(lang):
-        return _(
-            "Hello %(name)s! Could you help? %(task)s, %(day)s %(start)s-%(end)s, %(place)s. "
-            "Reply %(yes)s %(code)s to take it or %(no)s %(code)s if you cannot. See the board: %(link)s",
+        text = _(
+            "Hello %(name)s! Can you help? %(task)s %(day)s %(start)s-%(end)s, %(place)s. "
+            "Reply %(yes)s %(code)s or %(no)s %(code)s.",
             name=helper.first_name,
-            task=errand.task_type.name(lang),
+            task=_task(errand, lang),
             place=place_name(errand.elder, lang),
-            yes=yes,
-            no=no,
+            yes=reply_word("accept", lang),
+            no=reply_word("decline", lang),
             code=errand.short_code,
-            link=board_link(),
-            **_when(errand.starts_at, errand.ends_at),
+            **when(errand.starts_at, errand.ends_at),
         )
+    return _with_link("offer", text, board_link())
 
 
-def confirmation_text(assignment: Assignment) -> str:
-    errand, helper, elder = assignment.errand, assignment.helper, assignment.errand.elder
-    lang = helper_language(helper)
+def confirmation_text(assignment: Assignment, lang: str | None = None) -> str:
+    errand, elder = assignment.errand, assignment.errand.elder
+    lang = lang or helper_language(assignment.helper)
     with force_locale(lang):
         postal = " ".join(p for p in (elder.postcode, place_name(elder, lang)) if p)
         address = ", ".join(p for p in (elder.street_address, postal) if p)
-        return _(
-            "The errand is yours, thank you! %(task)s %(day)s %(start)s-%(end)s. %(first_name)s, %(address)s, "
-            "tel. %(phone)s. More details: %(link)s",
-            task=errand.task_type.name(lang),
+        text = _(
+            "The errand is yours, thank you! %(day)s %(start)s-%(end)s: %(first_name)s, %(address)s, tel. %(phone)s.",
             first_name=elder.first_name,
-            address=address,
+            address=address or "-",
             phone=display_phone(elder.phone) if elder.phone else "-",
-            link=my_errands_link(),
-            **_when(errand.starts_at, errand.ends_at),
+            **when(errand.starts_at, errand.ends_at),
         )
+    return _with_link("confirmation", text, my_errands_link())
+
+
+def cancellation_text(errand: Errand, helper: HelperProfile, lang: str | None = None) -> str:
+    lang = lang or helper_language(helper)
+    with force_locale(lang):
+        return _(
+            "The errand %(task)s %(day)s %(start)s-%(end)s in %(place)s has been cancelled. "
+            "You do not need to go. Thank you!",
+            task=_task(errand, lang),
+            place=place_name(errand.elder, lang),
+            **when(errand.starts_at, errand.ends_at),
+        )
+
+
+def helper_day_before_text(assignment: Assignment, language: str) -> str:
+    errand = assignment.errand
+    with force_locale(language):
+        return _(
+            "Reminder: %(task)s %(day)s at %(time)s, %(place)s. Details on My errands. "
+            "If you cannot come, tell the coordinator at once.",
+            task=_task(errand, language).lower(),
+            place=place_name(errand.elder, language),
+            **when(errand.starts_at),
+        )
+
+
+def helper_soon_text(assignment: Assignment, language: str) -> str:
+    """Two hours before: the assigned helper gets where to go."""
+    errand, elder = assignment.errand, assignment.errand.elder
+    with force_locale(language):
+        address = ", ".join(p for p in (elder.street_address, place_name(elder, language)) if p)
+        return _(
+            "Today at %(time)s: %(task)s, %(name)s, %(address)s, tel. %(phone)s. Then reply %(done)s %(code)s.",
+            task=_task(errand, language).lower(),
+            name=elder.first_name,
+            address=address or "-",
+            phone=display_phone(elder.phone) if elder.phone else "-",
+            done=reply_word("done", language),
+            code=errand.short_code,
+            **when(errand.starts_at),
+        )
+
+
+def helper_feedback_text(errand: Errand, language: str) -> str:
+    with force_locale(language):
+        return _(
+            "Thank you for helping on %(day)s! How did it go? Reply with a number 1-5 (5 = very good).",
+            **when(errand.starts_at),
+        )
+
+
+# --------------------------------------------------------------------------
+# Texts to the older person's side (may reach a relative: no "you", no address)
+# --------------------------------------------------------------------------
 
 
 def elder_confirmation_text(assignment: Assignment, language: str) -> str:
@@ -144,8 +211,8 @@ def elder_confirmation_text(assignment: Assignment, language: str) -> str:
         return _(
             "Everyday rescuers: %(helper)s will come to help you %(day)s at %(start)s (%(task)s).",
             helper=assignment.helper.first_name,
-            task=errand.task_type.name(language).lower(),
-            **_when(errand.starts_at, errand.ends_at),
+            task=_task(errand, language).lower(),
+            **when(errand.starts_at, errand.ends_at),
         )
 
 
@@ -156,32 +223,36 @@ def elder_withdrawal_text(assignment: Assignment, language: str) -> str:
             "Everyday rescuers: %(helper)s cannot come %(day)s at %(start)s after all. "
             "We are looking for another helper and will let you know.",
             helper=assignment.helper.first_name,
-            **_when(errand.starts_at, errand.ends_at),
+            **when(errand.starts_at, errand.ends_at),
         )
 
 
-def cancellation_text(errand: Errand, helper: HelperProfile) -> str:
-    lang = helper_language(helper)
-    with force_locale(lang):
+def elder_day_before_text(errand: Errand, helper_first_name: str, language: str) -> str:
+    with force_locale(language):
         return _(
-            "The errand %(task)s %(day)s %(start)s-%(end)s in %(place)s has been cancelled. "
-            "You do not need to go. Thank you!",
-            task=errand.task_type.name(lang),
-            place=place_name(errand.elder, lang),
-            **_when(errand.starts_at, errand.ends_at),
+            "Everyday rescuers: %(helper)s comes to help %(day)s at %(time)s (%(task)s). "
+            "To cancel, reply %(cancel)s %(code)s.",
+            helper=helper_first_name,
+            task=_task(errand, language).lower(),
+            cancel=reply_word("cancel", language),
+            code=errand.short_code,
+            **when(errand.starts_at),
+        )
+
+
+def elder_feedback_text(errand: Errand, helper_first_name: str, language: str) -> str:
+    with force_locale(language):
+        return _(
+            "Everyday rescuers: %(helper)s helped on %(day)s How did the help go? "
+            "Reply with a number 1-5 (5 = very good).",
+            helper=helper_first_name,
+            **when(errand.starts_at),
         )
 
 
 # --------------------------------------------------------------------------
 # Queueing
 # --------------------------------------------------------------------------
-
-
-def queue_sms(to: str, body: str, **kwargs):
-    """:func:`app.sms.outbox.queue_sms`, imported on use (the SMS area imports this module)."""
-    from app.sms.outbox import queue_sms as _queue
-
-    return _queue(to, body, **kwargs)
 
 
 def queue_offer(
@@ -277,3 +348,22 @@ def queue_cancellation(errand: Errand, helper: HelperProfile, *, sent_by_id: int
         organization_id=errand.organization_id,
         sent_by_id=sent_by_id,
     )
+
+
+# --------------------------------------------------------------------------
+# Answers to SMS commands (sent back as TwiML); why a command failed: app.errands.error_texts
+# --------------------------------------------------------------------------
+
+
+def command_reply(what: str, language: str, **words: str) -> str:
+    """The answer to an SMS command that did what it asked."""
+    language = sms_language(language)
+    with force_locale(language):
+        texts = {
+            "accepted": lambda: _("Thank you! The errand is yours. You will get the details in a moment."),
+            "declined": lambda: _("Thank you for letting us know."),
+            "done": lambda: _("Thank you! The errand is marked done."),
+            "cancelled": lambda: _("The errand %(code)s is cancelled. The helper will be told.", code=words["code"]),
+            "feedback": lambda: _("Thank you for your feedback!"),
+        }
+        return texts[what]()
