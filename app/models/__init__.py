@@ -17,6 +17,8 @@ from app.models.user import (
     User,
     UserSession,
     age_on,
+    minor_on,
+    paused_on,
 )
 
 __all__ = [
@@ -53,5 +55,7 @@ __all__ = [
     "UserSession",
     "Village",
     "age_on",
+    "minor_on",
+    "paused_on",
     "utcnow",
 ]

@@ -22,6 +22,20 @@ def age_on(birth_date: date, on: date) -> int:
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
 
+# The helper's facts on plain values, for readers that hold the columns but not a
+# HelperProfile (the matching statement's rows); the profile's methods call them.
+
+
+def minor_on(birth_date: date, on: date) -> bool:
+    """Under 18 on the given date."""
+    return age_on(birth_date, on) < ADULT_AGE
+
+
+def paused_on(paused_until: date | None, on: date) -> bool:
+    """Paused through ``paused_until`` (that day included)."""
+    return paused_until is not None and paused_until >= on
+
+
 user_organizations = sa.Table(
     "user_organizations",
     Base.metadata,
@@ -154,11 +168,11 @@ class HelperProfile(TimestampMixin, Base):
 
     def is_minor_on(self, on: date) -> bool:
         """Under 18 on the given date."""
-        return self.age_on(on) < ADULT_AGE
+        return minor_on(self.birth_date, on)
 
     def is_paused_on(self, on: date) -> bool:
         """Paused through ``paused_until`` (that day included)."""
-        return self.paused_until is not None and self.paused_until >= on
+        return paused_on(self.paused_until, on)
 
     @property
     def current_consent(self) -> GuardianConsent | None:
