@@ -14,7 +14,7 @@ from app.errands.lifecycle import upcoming_assignments
 from app.extensions import db
 from app.helpers import bp
 from app.helpers.forms import EditProfileForm, PauseForm, ResumeForm
-from app.helpers.profile_fit import suggest
+from app.helpers.profile_fit import Sliders, suggest
 from app.helpers.registration import RegistrationError, update_profile
 from app.helpers.services import (
     HelperError,
@@ -50,8 +50,6 @@ def _status_page(profile: HelperProfile, pause_form: PauseForm | None = None, st
 
 
 def suggest_for(profile: HelperProfile):
-    from app.helpers.profile_fit import Sliders
-
     return suggest(
         Sliders(profile.slider_sociable, profile.slider_producer, profile.slider_others, profile.slider_digital)
     )
