@@ -27,6 +27,7 @@ KIND_LABELS = {
     "no_helper": _l("No helper yet"),
     "no_helper_urgent": _l("Still no helper"),
     "sms_cancellation": _l("Cancelled by text message"),
+    "late_withdrawal": _l("Late withdrawal"),
 }
 
 
@@ -103,6 +104,14 @@ def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
         )
     if alert.kind == "sms_cancellation":
         return _("%(person)s cancelled %(errand)s on %(when)s by text message.", **words)
+    if alert.kind == "late_withdrawal":
+        helper_name = helper.display_name if helper else ""
+        person = elder.full_name if elder else ""
+        return _(
+            "%(helper)s withdrew from %(errand)s for %(person)s on %(when)s, less than 24 hours before. "
+            "Please find another helper.",
+            **{**words, "helper": helper_name, "person": person},
+        )
     return alert.message
 
 

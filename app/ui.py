@@ -5,6 +5,12 @@ imported, so the base template never has to know every area by name:
 
     nav.add("coordinator", "errands.day", _l("Errands"), order=20)
     blocks.add("coordinator_home", "errands/_today_block.html")
+
+An area higher up can also lend a lower area's page a fact it owns, so the
+lower one never imports it; the view reads it and passes it to its template:
+
+    facts.add("erased_elder", erasure_info)   # app.privacy
+    erasure = facts.first("erased_elder", elder)   # app.elders.routes
 """
 
 from __future__ import annotations
@@ -26,9 +32,15 @@ class Registry:
     def get(self, slot: str) -> list[Any]:
         return [value for _, value in self._items[slot]]
 
+    def first(self, slot: str, *args: Any) -> Any:
+        """Call the first function added to ``slot`` with ``args``; None when there is none."""
+        functions = self.get(slot)
+        return functions[0](*args) if functions else None
+
 
 nav = Registry()
 blocks = Registry()
+facts = Registry()
 
 
 def register_template_globals(app) -> None:

@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "errand.offered": _l("Errand offered"),
     "errand.accepted": _l("Errand taken"),
     "errand.withdrawn": _l("Helper withdrew from an errand"),
+    "errand.released": _l("Helper taken off an errand (suspended, account deleted or consent withdrawn)"),
     "errand.done": _l("Errand marked done"),
     "errand.no_show": _l("Helper did not come"),
     "errand.cancelled": _l("Errand cancelled"),

@@ -28,10 +28,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.elders import labels
-from app.elders.services import ContactInput, ElderInput, Problem
+from app.elders.intake import ContactInput, ElderInput
+from app.elders.problems import Problem
 from app.inputs import to_int
 from app.models import Elder, Municipality, Organization
 from app.phones import Phone, PhoneError, display_phone, parse_phone
+from app.relations import RELATIONS
 
 PHONE_MESSAGES = {
     "invalid": _l("Check the number: write it like 040 123 4567 or 08 123 4567."),
@@ -109,7 +111,7 @@ class ContactForm(Form):
 
     id = HiddenField()
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
-    relation = SelectField(_l("Relation"), choices=options(labels.RELATIONS.items(), blank="–"), default="")
+    relation = SelectField(_l("Relation"), choices=options(RELATIONS.items(), blank="–"), default="")
     phone = TelField(_l("Phone number"), validators=[Optional(), Length(max=30)], render_kw={"autocomplete": "off"})
     language = SelectField(_l("Language"), choices=options(labels.LANGUAGES.items()), default="fi")
     may_contact = BooleanField(_l("Agrees to be contacted"))

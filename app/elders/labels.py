@@ -43,16 +43,6 @@ CHANNELS = {
 
 LANGUAGES = {"fi": _l("Finnish"), "sv": _l("Swedish")}
 
-RELATIONS = {
-    "spouse": _l("Spouse or partner"),
-    "daughter": _l("Daughter"),
-    "son": _l("Son"),
-    "relative": _l("Other relative"),
-    "neighbour": _l("Neighbour"),
-    "friend": _l("Friend"),
-    "other": _l("Other"),
-}
-
 STATUSES = {"active": _l("Active"), "paused": _l("Paused"), "ended": _l("Ended")}
 
 GEOCODE_STATUSES = {
@@ -66,12 +56,6 @@ GEOCODE_STATUSES = {
 CONSENT_METHODS = {"verbal": _l("Verbally"), "written": _l("In writing")}
 
 PHONE_KINDS = {"mobile": _l("mobile"), "landline": _l("landline")}
-
-
-def relation_label(code: str | None) -> str:
-    if not code:
-        return ""
-    return str(RELATIONS.get(code, code))
 
 
 #: Field names used in the history (audit log) of a resident.

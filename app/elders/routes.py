@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import audit
-from app.elders import bp, labels, services
+from app.elders import bp, intake, labels, location, problems, search
 from app.elders.forms import (
     ElderForm,
     PlaceForm,
@@ -22,8 +22,9 @@ from app.geocoding import get_geocoder
 from app.inputs import to_int
 from app.models import Elder, Organization, User, Village
 from app.phones import display_phone
+from app.relations import relation_label
 from app.security import roles_required
-from app.ui import blocks
+from app.ui import blocks, facts
 
 STAFF = ("coordinator", "admin")
 
@@ -33,14 +34,15 @@ def _helpers() -> dict:
     return {
         "labels": labels,
         "display_phone": display_phone,
-        "elder_flags": services.flags,
+        "relation_label": relation_label,
+        "elder_flags": search.flags,
         "profile_hints": {code: description for code, (_name, description) in labels.PROFILES.items()},
     }
 
 
 def _load(elder_id: int) -> Elder:
     elder = db.get_or_404(Elder, elder_id)
-    if not services.can_manage(current_user, elder):
+    if not search.can_manage(current_user, elder):
         abort(403)
     return elder
 
@@ -57,10 +59,10 @@ def _load_changeable(elder_id: int) -> Elder | None:
 @bp.route("/")
 @roles_required(*STAFF)
 def list_elders():
-    municipalities = services.municipalities_with_villages()
+    municipalities = intake.municipalities_with_villages()
     form = SearchForm(request.args)
     form.municipality.choices = options(((m.id, municipality_label(m)) for m in municipalities), blank=_("All"))
-    flt = services.ElderFilter(
+    flt = search.ElderFilter(
         q=(form.q.data or "")[:80],
         municipality_id=to_int(form.municipality.data),
         status=form.status.data or None,
@@ -68,7 +70,7 @@ def list_elders():
         erased=form.erased.data if form.erased.data in ("include", "only") else "",
     )
     page = db.paginate(
-        services.search_elders(current_user, flt),
+        search.search_elders(current_user, flt),
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
@@ -91,9 +93,9 @@ def _form_page(template: str, form: ElderForm, elder: Elder | None = None, *, fo
 
 
 def _new_form(elder: Elder | None = None) -> tuple[ElderForm, list[Organization]]:
-    organizations = services.organizations_for(current_user, keep=elder.organization_id if elder else None)
+    organizations = intake.organizations_for(current_user, keep=elder.organization_id if elder else None)
     form = ElderForm()
-    form.set_choices(organizations, services.municipalities_with_villages())
+    form.set_choices(organizations, intake.municipalities_with_villages())
     return form, organizations
 
 
@@ -118,8 +120,8 @@ def new_elder():
         return _form_page("elders/new.html", form, focus=_add_contact_row(form))
     if form.validate_on_submit():
         try:
-            elder = services.create_elder(form.to_input(), by=current_user, geocoder=get_geocoder())
-        except services.ElderInputError as exc:
+            elder = intake.create_elder(form.to_input(), by=current_user, geocoder=get_geocoder())
+        except problems.ElderInputError as exc:
             form.add_problems(exc.problems)
         else:
             db.session.commit()
@@ -143,13 +145,13 @@ def edit_elder(elder_id: int):
         return _form_page("elders/edit.html", form, elder, focus=_add_contact_row(form))
     if form.validate_on_submit():
         try:
-            changed = services.update_elder(elder, form.to_input(), by=current_user, geocoder=get_geocoder())
-        except services.ElderInputError as exc:
+            changed = intake.update_elder(elder, form.to_input(), by=current_user, geocoder=get_geocoder())
+        except problems.ElderInputError as exc:
             form.add_problems(exc.problems)
         else:
             db.session.commit()
             if changed:
-                _flash_saved(elder, created=False, address_changed=bool(services.ADDRESS_FIELDS & set(changed)))
+                _flash_saved(elder, created=False, address_changed=bool(intake.ADDRESS_FIELDS & set(changed)))
             else:
                 flash(_("Nothing was changed."), "info")
             return redirect(url_for(".show_elder", elder_id=elder.id))
@@ -165,7 +167,7 @@ def _flash_saved(elder: Elder, *, created: bool, address_changed: bool = True) -
         )
     elif address_changed and elder.geocode_status == "approximate":
         flash(_("The map point is approximate (the village, postal code area or municipal centre)."), "info")
-    others = services.same_phone_elsewhere(elder, current_user)
+    others = search.same_phone_elsewhere(elder, current_user)
     if created and others:
         flash(
             _("The same phone number is also recorded for: %(names)s.", names=", ".join(o.full_name for o in others)),
@@ -174,7 +176,7 @@ def _flash_saved(elder: Elder, *, created: bool, address_changed: bool = True) -
 
 
 def _show(elder: Elder, *, place_form: PlaceForm | None = None, status_form: StatusForm | None = None, status=200):
-    municipalities = services.municipalities_with_villages()
+    municipalities = intake.municipalities_with_villages()
     if place_form is None:
         place_form = PlaceForm(prefix="place", formdata=None)
     place_form.village_id.choices = village_choices(municipalities)
@@ -185,8 +187,8 @@ def _show(elder: Elder, *, place_form: PlaceForm | None = None, status_form: Sta
         place_form=place_form,
         status_form=status_form or StatusForm(prefix="status", formdata=None),
         consent_taker=taker,
-        history=services.history(elder),
-        same_phone=services.same_phone_elsewhere(elder, current_user),
+        history=search.history(elder),
+        same_phone=search.same_phone_elsewhere(elder, current_user),
         extra_blocks=blocks.get("elder_page"),
     ), status
 
@@ -196,9 +198,8 @@ def _show(elder: Elder, *, place_form: PlaceForm | None = None, status_form: Sta
 def show_elder(elder_id: int):
     elder = _load(elder_id)
     if elder.erased_at is not None:
-        from app.privacy.erasure import erasure_info
-
-        return render_template("elders/erased.html", elder=elder, erasure=erasure_info(elder))
+        erasure = facts.first("erased_elder", elder)  # lent by app.privacy, which owns erasure
+        return render_template("elders/erased.html", elder=elder, erasure=erasure)
     if audit.record_notes_viewed(elder, page="show"):
         db.session.commit()
     return _show(elder)
@@ -211,12 +212,12 @@ def place_elder(elder_id: int):
     if elder is None:
         return redirect(url_for(".show_elder", elder_id=elder_id))
     form = PlaceForm(prefix="place")
-    form.village_id.choices = village_choices(services.municipalities_with_villages())
+    form.village_id.choices = village_choices(intake.municipalities_with_villages())
     if form.validate_on_submit():
         village = db.session.get(Village, int(form.village_id.data)) if form.village_id.data else None
         try:
-            services.place_by_hand(elder, lat=form.lat_value, lon=form.lon_value, village=village)
-        except services.ElderInputError as exc:
+            location.place_by_hand(elder, lat=form.lat_value, lon=form.lon_value, village=village)
+        except problems.ElderInputError as exc:
             form.add_problems(exc.problems)
         else:
             db.session.commit()
@@ -233,7 +234,7 @@ def set_status(elder_id: int):
         return redirect(url_for(".show_elder", elder_id=elder_id))
     form = StatusForm(prefix="status")
     if form.validate_on_submit():
-        if services.change_status(elder, form.status.data, reason=(form.reason.data or "").strip()):
+        if intake.change_status(elder, form.status.data, reason=(form.reason.data or "").strip()):
             db.session.commit()
             flash(
                 _("Status of %(name)s: %(status)s.", name=elder.full_name, status=labels.STATUSES[elder.status]),

@@ -12,8 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.elders.consent import has_consent
-from app.elders.labels import RELATIONS
 from app.errands import agenda, bp, lifecycle
 from app.errands import forms as labels
 from app.errands.forms import (
@@ -40,6 +38,7 @@ from app.i18n import current_language
 from app.inputs import to_int
 from app.models import Elder, Errand, TaskType, User, utcnow
 from app.policy import coordinator_may_see_elder, coordinator_may_see_errand, may_see_org, org_scope
+from app.relations import RELATIONS
 from app.security import is_safe_next, roles_required
 from app.ui import blocks, nav
 
@@ -172,7 +171,6 @@ def new_request():
         elders=elders,
         query=query,
         relation_labels=RELATIONS,
-        has_consent=has_consent,
         **choices,
     )
 

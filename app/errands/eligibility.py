@@ -33,7 +33,18 @@ from app.matching.score import (
     Ranked,
     evaluate,
 )
-from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Municipality, TaskType, Village
+from app.models import (
+    Assignment,
+    Elder,
+    Errand,
+    HelperProfile,
+    HelpRequest,
+    Municipality,
+    TaskType,
+    Village,
+    minor_on,
+    paused_on,
+)
 
 #: HelperProfile.transport -> the matcher's travel mode (explanations only).
 TRAVEL_MODES = {"foot": "walk", "bike": "bike", "moped": "moped", "car": "car"}
@@ -179,12 +190,9 @@ def candidate_from_profile(
     ``has_consent`` may be passed when the caller loaded consents in bulk;
     otherwise it is read from the profile (only for minors).
     """
-    # Imported here: the helpers area imports the SMS area, which imports errands.
-    from app.helpers.services import has_valid_guardian_consent, is_minor, is_paused
-
-    minor = is_minor(profile, on)
+    minor = minor_on(profile.birth_date, on)
     if has_consent is None:
-        has_consent = has_valid_guardian_consent(profile) if minor else True
+        has_consent = profile.has_valid_guardian_consent if minor else True
     both = profile.lat is not None and profile.lon is not None
     return HelperCandidate(
         helper_id=profile.id,
@@ -192,7 +200,7 @@ def candidate_from_profile(
         lon=profile.lon if both else None,
         max_distance_km=max(float(profile.max_distance_km or 0.0), 0.0),
         is_approved=profile.status == "approved",
-        is_paused=is_paused(profile, on),
+        is_paused=paused_on(profile.paused_until, on),
         is_suspended=profile.status == "suspended",
         is_minor=minor,
         has_guardian_consent=bool(has_consent),

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app import audit
 from app.errands import bp
+from app.errands.agenda import today_local
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
 from app.errands.error_texts import ERROR_MESSAGES, EXCLUSION_MESSAGES
 from app.errands.helper_forms import ActionForm, ReportForm, WithdrawForm
@@ -94,15 +95,13 @@ def errands_next_for_helper():
 
 
 def _board_notice(profile: HelperProfile) -> str | None:
-    from app.helpers.services import is_eligible, is_paused
-
     if profile.status == "pending":
         return _("Your registration is waiting for a coordinator's approval. Errands appear here after that.")
     if profile.status == "suspended":
         return _("Your account is on hold. Please contact your coordinator.")
-    if is_paused(profile):
+    if profile.is_paused_on(today_local()):
         return _("You are on a break, so you are not offered errands. You can end the break on your status page.")
-    if not is_eligible(profile):
+    if not profile.is_eligible_on(today_local()):
         return _("Your guardian's consent is missing, so you cannot take errands yet.")
     return None
 

@@ -43,11 +43,13 @@ SAVEPOINT, is the final guard on both engines.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from app.alerts import raise_alert
 from app.audit import record
 from app.errands import notifications
 from app.errands.completion import (
@@ -73,8 +75,7 @@ from app.errands.states import (
     transition,
 )
 from app.extensions import db
-from app.i18n import HELSINKI
-from app.models import Assignment, CoordinatorAlert, Errand, HelperProfile, Offer, SmsMessage, User, utcnow
+from app.models import Assignment, Errand, HelperProfile, Offer, SmsMessage, User, utcnow
 from app.policy import helper_may_be_offered, helper_may_see_errand, helper_may_take
 
 __all__ = [
@@ -97,8 +98,10 @@ __all__ = [
     "mark_no_show",
     "note_event",
     "offer_errand",
+    "release_helper",
     "report_allowed",
     "transition",
+    "upcoming_assignments",
     "withdraw",
 ]
 
@@ -377,8 +380,29 @@ def withdraw(assignment_id: int, *, by_user: User | None = None, actor_kind: str
     reason_text = _clip(reason, 300)
     if reason_text is None:
         raise ErrandError("reason_required")
+    actor = by_user if by_user is not None else assignment.helper.user
+    _take_off(assignment, errand, actor=actor, actor_kind=actor_kind, reason_text=reason_text, now=now)
+    return assignment
+
+
+def _take_off(
+    assignment: Assignment,
+    errand: Errand,
+    *,
+    actor: User | None,
+    actor_kind: str,
+    reason_text: str,
+    now: datetime,
+    released: bool = False,
+) -> None:
+    """Take the helper off, on a locked errand and an active assignment of an errand not started yet.
+
+    ``released``: the helper was stopped (:func:`release_helper`), so the assignment is
+    ``cancelled`` rather than ``withdrawn`` (reports count only the helper's own
+    withdrawals) and their offer is cancelled rather than declined.
+    """
     late = is_late_withdrawal(errand, now)
-    assignment.status = "withdrawn"
+    assignment.status = "cancelled" if released else "withdrawn"
     assignment.slot = None
     assignment.withdrawn_at = now
     assignment.withdraw_reason = reason_text
@@ -387,51 +411,111 @@ def withdraw(assignment_id: int, *, by_user: User | None = None, actor_kind: str
     offer = _offer_of(errand.id, helper.id)
     if offer is not None and offer.status in ("pending", "accepted"):
         # Withdrawing is saying no after all: not offered again, off their board.
-        offer.status = "declined"
+        offer.status = "cancelled" if released else "declined"
         offer.responded_at = now
     db.session.flush()
 
-    actor = by_user if by_user is not None else helper.user
-    note = f"withdrawn{' late' if late else ''}: {helper.display_name}: {reason_text}"
+    step = "released" if released else "withdrawn"
+    note = f"{step}{' late' if late else ''}: {helper.display_name}: {reason_text}"
     if errand.state == "assigned":
         back_to = "offered" if _offers(errand, "pending") else "open"
         transition(errand, back_to, actor=actor, actor_kind=actor_kind, note=note)
     else:
         note_event(errand, note, actor=actor, actor_kind=actor_kind)
     if late:
-        _alert_late_withdrawal(assignment, reason_text)
+        _alert_late_withdrawal(assignment)
     if _elder_was_told(assignment):
         notifications.queue_elder_withdrawal(assignment)
-    record("errand.withdrawn", errand, actor=actor, helper_id=helper.id, late=late, reason=reason_text)
+    record(f"errand.{step}", errand, actor=actor, helper_id=helper.id, late=late, reason=reason_text)
     db.session.flush()
-    return assignment
 
 
-def _alert_late_withdrawal(assignment: Assignment, reason: str) -> None:
-    errand, helper = assignment.errand, assignment.helper
-    key = f"late_withdrawal:{assignment.id}"
-    if db.session.scalar(sa.select(CoordinatorAlert.id).where(CoordinatorAlert.dedupe_key == key)) is not None:
-        return
-    local = errand.starts_at.astimezone(HELSINKI)
-    db.session.add(
-        CoordinatorAlert(
-            organization_id=errand.organization_id,
-            kind="late_withdrawal",
-            message=(
-                f"{helper.display_name} withdrew from errand {errand.short_code} "
-                f"({local:%d.%m. %H:%M}) less than 24 h before: {reason}"
-            )[:500],
-            errand_id=errand.id,
-            elder_id=errand.elder_id,
-            helper_id=helper.id,
-            dedupe_key=key,
-        )
+def _alert_late_withdrawal(assignment: Assignment) -> None:
+    errand = assignment.errand
+    raise_alert(
+        "late_withdrawal",
+        dedupe_key=f"late_withdrawal:{assignment.id}",
+        organization_id=errand.organization_id,
+        errand_id=errand.id,
+        elder_id=errand.elder_id,
+        helper_id=assignment.helper_id,
     )
 
 
 def _elder_was_told(assignment: Assignment) -> bool:
     key = notifications.elder_confirmation_key(assignment)
     return db.session.scalar(sa.select(SmsMessage.id).where(SmsMessage.dedupe_key == key)) is not None
+
+
+# --------------------------------------------------------------------------
+# Releasing a helper who stops (suspended, account deleted, consent withdrawn)
+# --------------------------------------------------------------------------
+
+
+def upcoming_assignments(helper: HelperProfile, until: datetime | None = None) -> list[Assignment]:
+    """The helper's active assignments whose errand starts in the future (optionally before ``until``)."""
+    stmt = (
+        sa.select(Assignment)
+        .join(Errand, Assignment.errand_id == Errand.id)
+        .where(Assignment.helper_id == helper.id, Assignment.status == "active", Errand.starts_at > utcnow())
+        .order_by(Errand.starts_at)
+    )
+    if until is not None:
+        stmt = stmt.where(Errand.starts_at < until)
+    return list(db.session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class Released:
+    """What :func:`release_helper` gave back to matching."""
+
+    assignments: int
+    errands_reopened: int
+    offers_cancelled: int
+
+
+def release_helper(helper: HelperProfile, *, by: User | None, actor_kind: str, reason: str) -> Released:
+    """The helper can no longer help: their future errands go back to matching.
+
+    Each active assignment of an errand that has not started is taken off with
+    the same step as the helper's own withdrawal (row lock, ErrandEvent, the
+    older person or relative told if they had been told who comes, a
+    ``late_withdrawal`` alert when it is close, an ``errand.released`` audit
+    entry); the assignment is ``cancelled``. ``by`` is who stopped them
+    (None: the helper themselves or their guardian, as ``actor_kind`` says).
+    Their pending offers are cancelled; an ``offered`` errand left without a
+    pending offer goes back to ``open``. Flushes; the caller commits.
+    """
+    now = utcnow()
+    reason_text = _clip(reason, 300) or actor_kind
+    reopened = taken_off = 0
+    for assignment in upcoming_assignments(helper):
+        errand = _lock_errand(assignment.errand_id)
+        db.session.refresh(assignment)
+        if assignment.status != "active" or errand.starts_at <= now:
+            continue  # changed while we waited for the lock
+        before = errand.state
+        _take_off(assignment, errand, actor=by, actor_kind=actor_kind, reason_text=reason_text, now=now, released=True)
+        taken_off += 1
+        if errand.state != before:
+            reopened += 1
+    pending = db.session.scalars(
+        sa.select(Offer).where(Offer.helper_id == helper.id, Offer.status == "pending").order_by(Offer.id)
+    )
+    offers = list(pending)
+    for offer in offers:
+        errand = _lock_errand(offer.errand_id)
+        offer.status = "cancelled"
+        offer.responded_at = now
+        db.session.flush()
+        note = f"offer cancelled: {helper.display_name}: {reason_text}"
+        if errand.state == "offered" and not _offers(errand, "pending"):
+            transition(errand, "open", actor=by, actor_kind=actor_kind, note=note)
+            reopened += 1
+        else:
+            note_event(errand, note, actor=by, actor_kind=actor_kind)
+    db.session.flush()
+    return Released(taken_off, reopened, len(offers))
 
 
 def cancel_errand(errand_id: int, *, by_user: User | None = None, by_kind: str, reason: str) -> Errand:

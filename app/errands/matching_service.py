@@ -85,6 +85,7 @@ from app.models import (
     GuardianConsent,
     HelperProfile,
     Village,
+    age_on,
     utcnow,
 )
 from app.models.base import UTCDateTime
@@ -139,10 +140,6 @@ class CandidateList:
 
 def local_date(value: datetime) -> date:
     return value.astimezone(HELSINKI).date()
-
-
-def age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def _years_before(day: date, years: int) -> date:

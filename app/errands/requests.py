@@ -31,10 +31,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import contains_eager
 
-from app.elders.consent import NO_CONSENT, consent_recorded, has_consent
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import (
+    NO_CONSENT,
     Assignment,
     ContactPerson,
     Elder,
@@ -223,7 +223,7 @@ def check_request(inp: RequestInput, elder: Elder, *, now: datetime) -> list[tup
         add(("elder", "elder_erased"))
     elif elder.status != "active":
         add(("elder", "elder_not_active"))
-    if not has_consent(elder):
+    if not elder.has_consent:
         add(("elder", NO_CONSENT))
     task = db.session.get(TaskType, inp.task_type_id)
     if task is None or not task.active:
@@ -362,7 +362,7 @@ def _materialise(
     """Create the request's missing occurrences that start after ``now``, up to
     the horizon (the first occurrence always, however far ahead). A person
     without a recorded consent gets none."""
-    if not has_consent(req.elder):
+    if not req.elder.has_consent:
         return []
     last = max(local_today(now) + timedelta(days=horizon_days), req.date_from)
     created: list[Errand] = []
@@ -448,7 +448,7 @@ def generate_due_errands(now: datetime | None = None, horizon_days: int | None =
                 HelpRequest.recurrence_until >= today,
                 HelpRequest.date_from <= today + timedelta(days=horizon_days),
                 Elder.status == "active",
-                consent_recorded(),
+                Elder.has_consent,
             )
             .order_by(HelpRequest.id)
         )

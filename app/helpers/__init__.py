@@ -1,5 +1,6 @@
 """Young helpers: sign-up on a phone, guardian consent, needs-based profile,
-approval by a coordinator, suspension, pause and deleting one's account."""
+approval by a coordinator, suspension and pause. Deleting one's account is an
+erasure, so it is the privacy area's (:mod:`app.privacy.accounts`)."""
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l

@@ -37,6 +37,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.audit import record
+from app.errands.lifecycle import release_helper
 from app.extensions import db
 from app.models import GuardianConsent, HelperProfile, User, utcnow
 from app.phones import PhoneError, parse_phone
@@ -103,13 +104,6 @@ def consent_paragraphs(consent: GuardianConsent) -> list[str]:
     texts = CONSENT_TEXTS.get(consent.text_version, CONSENT_TEXTS[CONSENT_TEXT_VERSION])
     org = helper.organization.name if helper.organization else _("the organization")
     return [str(p) % {"child": helper.first_name, "org": org} for p in texts]
-
-
-def current_consent(profile: HelperProfile) -> GuardianConsent | None:
-    """The newest consent request of the helper, or None."""
-    if not profile.consents:
-        return None
-    return max(profile.consents, key=lambda c: (c.requested_at, c.id or 0))
 
 
 def consent_link(token: str) -> str:
@@ -221,11 +215,10 @@ def give_consent(consent: GuardianConsent, *, via: str) -> None:
 def withdraw_consent(consent: GuardianConsent, *, via: str, by: User | None = None, note: str | None = None) -> str:
     """Record the guardian's no: a given consent is ``withdrawn``, an open request ``refused``.
 
-    The helper's future errands go back to matching. Returns the new status.
+    The helper's future errands go back to matching (:func:`app.errands.lifecycle.release_helper`)
+    and their pending offers close. Returns the new status.
     Raises ConsentError("closed") when the consent is no longer open.
     """
-    from app.helpers.services import release_future_work
-
     if consent.status not in OPEN_STATUSES:
         raise ConsentError("closed")
     consent.status = "withdrawn" if consent.status == "given" else "refused"
@@ -235,11 +228,11 @@ def withdraw_consent(consent: GuardianConsent, *, via: str, by: User | None = No
     record(f"guardian_consent_{consent.status}", consent, actor=by, helper_id=consent.helper_id, via=via, note=note)
     helper = consent.helper
     if helper.status != "deleted":
-        release_future_work(
+        release_helper(
             helper,
             by=by,
             actor_kind="coordinator" if by is not None else ("sms" if via == "sms" else "system"),
-            note="guardian consent withdrawn",
+            reason="guardian consent withdrawn",
         )
     return consent.status
 

@@ -9,9 +9,10 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app import policy
+from app.errands.lifecycle import upcoming_assignments
 from app.extensions import db
 from app.helpers import bp
-from app.helpers.consent import current_consent, request_consent
+from app.helpers.consent import request_consent
 from app.helpers.forms import (
     ApproveForm,
     CorrectProfileForm,
@@ -30,7 +31,6 @@ from app.helpers.services import (
     ApprovalChecks,
     HelperError,
     HelperFilter,
-    age_on,
     approve_helper,
     can_manage,
     correct_youth_profile,
@@ -39,7 +39,6 @@ from app.helpers.services import (
     reinstate_helper,
     suspend_helper,
     today_local,
-    upcoming_assignments,
 )
 from app.i18n import current_language
 from app.models import AuditLog, HelperProfile, Municipality, TaskType
@@ -117,10 +116,10 @@ def _detail(profile: HelperProfile, status: int = 200, **forms):
         render_template(
             "helpers/detail.html",
             profile=profile,
-            age=age_on(profile.birth_date, today_local()),
+            age=profile.age_on(today_local()),
             task_names=[task_types.get(code, code) for code in profile.task_types or []],
             language_names=[str(LANGUAGE_LABELS.get(code, code)) for code in profile.languages or []],
-            consent=current_consent(profile),
+            consent=profile.current_consent,
             suggestion=suggest_for(profile),
             history=_history(profile),
             upcoming=len(upcoming_assignments(profile)),

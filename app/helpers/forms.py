@@ -48,9 +48,9 @@ from app.helpers.labels import (
 )
 from app.helpers.profile_fit import PROFILES, SLIDER_MAX, SLIDER_MIN, Sliders
 from app.helpers.registration import HelperDetails, Registration
-from app.helpers.services import MIN_AGE, age_on, today_local
+from app.helpers.services import MIN_AGE, today_local
 from app.inputs import to_int
-from app.models import Municipality, Organization, TaskType, Village
+from app.models import ADULT_AGE, Municipality, Organization, TaskType, Village, age_on
 from app.phones import PhoneError, parse_phone
 
 INTRO_MAX = 500
@@ -337,7 +337,7 @@ class RegistrationForm(BotCheckMixin, ProfileFieldsForm):
 
     def minor_on_form(self) -> bool:
         born = self.birth_date.data
-        return bool(born and not self.birth_date.errors and MIN_AGE <= age_on(born, today_local()) < 18)
+        return bool(born and not self.birth_date.errors and MIN_AGE <= age_on(born, today_local()) < ADULT_AGE)
 
     def validate_birth_date(self, field) -> None:
         born: date | None = field.data

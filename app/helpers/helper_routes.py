@@ -1,30 +1,26 @@
-"""The helper's own pages: status, profile, pause, deleting the account."""
+"""The helper's own pages: status, profile, pause (deleting the account is :mod:`app.privacy.routes`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import abort, flash, redirect, render_template, session, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from app import abuse
+from app.errands.lifecycle import upcoming_assignments
 from app.extensions import db
 from app.helpers import bp
-from app.helpers.consent import current_consent
-from app.helpers.forms import DeleteAccountForm, EditProfileForm, PauseForm, ResumeForm
-from app.helpers.profile_fit import suggest
+from app.helpers.forms import EditProfileForm, PauseForm, ResumeForm
+from app.helpers.profile_fit import Sliders, suggest
 from app.helpers.registration import RegistrationError, update_profile
 from app.helpers.services import (
     HelperError,
-    delete_helper_account,
-    has_valid_guardian_consent,
-    is_minor,
     pause_helper,
     resume_helper,
     today_local,
-    upcoming_assignments,
 )
 from app.i18n import HELSINKI, current_language
 from app.models import HelperProfile
@@ -44,7 +40,7 @@ def _status_page(profile: HelperProfile, pause_form: PauseForm | None = None, st
         render_template(
             "helpers/status.html",
             profile=profile,
-            consent=current_consent(profile),
+            consent=profile.current_consent,
             suggestion=suggest_for(profile),
             pause_form=pause_form or PauseForm(),
             resume_form=ResumeForm(),
@@ -54,8 +50,6 @@ def _status_page(profile: HelperProfile, pause_form: PauseForm | None = None, st
 
 
 def suggest_for(profile: HelperProfile):
-    from app.helpers.profile_fit import Sliders
-
     return suggest(
         Sliders(profile.slider_sociable, profile.slider_producer, profile.slider_others, profile.slider_digital)
     )
@@ -94,8 +88,8 @@ def _initial(profile: HelperProfile) -> dict:
 @roles_required("helper")
 def edit_profile():
     profile = _own_profile()
-    minor = is_minor(profile, today_local())
-    guardian_editable = minor and not has_valid_guardian_consent(profile)
+    minor = profile.is_minor_on(today_local())
+    guardian_editable = minor and not profile.has_valid_guardian_consent
     form = EditProfileForm(data=_initial(profile))
     form.guardian_editable = guardian_editable
     form.fill_choices(current_language())
@@ -179,24 +173,3 @@ def resume():
         db.session.commit()
         flash(_("Welcome back! You can be offered errands again."), "info")
     return redirect(url_for("helpers.my_status"))
-
-
-@bp.route("/me/delete", methods=["GET", "POST"])
-@roles_required("helper")
-def delete_account():
-    profile = _own_profile()
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        delete_helper_account(profile)
-        db.session.commit()
-        logout_user()
-        lang = session.get("lang")
-        session.clear()
-        if lang:
-            session["lang"] = lang
-        flash(_("Your account has been deleted. Thank you for everything you did!"), "info")
-        return redirect(url_for("main.index"))
-    return (
-        render_template("helpers/delete.html", form=form, profile=profile, upcoming=len(upcoming_assignments(profile))),
-        400 if form.errors else 200,
-    )

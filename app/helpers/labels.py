@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.helpers.profile_fit import PROFILE_NAMES
+from app.i18n import current_language
 
 TRANSPORT_LABELS = {
     "foot": _l("On foot"),
@@ -116,8 +117,6 @@ def profile_label(code: str | None) -> str:
     """The concept's Finnish name, glossed in Swedish and English: "Toivokkaat (The hopeful)"."""
     if not code:
         return ""
-    from app.i18n import current_language
-
     if current_language() == "fi":
         return PROFILE_NAMES[code]
     return f"{PROFILE_NAMES[code]} ({PROFILE_GLOSS[code]})"

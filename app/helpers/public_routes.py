@@ -14,7 +14,6 @@ from app.helpers import bp
 from app.helpers.consent import (
     ConsentError,
     consent_paragraphs,
-    current_consent,
     find_by_token,
     give_consent,
     withdraw_consent,
@@ -130,7 +129,7 @@ def consent_page(token: str):
         form=form,
         withdraw_form=WithdrawConsentForm(),
         own_child=own,
-        is_current=current_consent(consent.helper) is consent,
+        is_current=consent.helper.current_consent is consent,
         token=token,
         public_base_url=current_app.config["PUBLIC_BASE_URL"],
     )

@@ -30,9 +30,9 @@ from app.geocoding import Geocoder, build_geocoder
 from app.helpers.consent import request_consent
 from app.helpers.labels import DEFAULT_DISTANCE_KM, MAX_DISTANCE_KM
 from app.helpers.profile_fit import Sliders, suggest
-from app.helpers.services import MIN_AGE, age_on, has_valid_guardian_consent, is_minor, today_local
+from app.helpers.services import MIN_AGE, today_local
 from app.matching.geo import haversine_km
-from app.models import HelperProfile, Municipality, User, Village
+from app.models import ADULT_AGE, HelperProfile, Municipality, User, Village, age_on
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def register_helper(reg: Registration) -> HelperProfile:
         raise RegistrationError("email_taken", "email")
     if phone_taken(details.phone):
         raise RegistrationError("phone_taken", "phone")
-    minor = age_on(reg.birth_date, today) < 18
+    minor = age_on(reg.birth_date, today) < ADULT_AGE
     if minor and not (details.guardian_name and details.guardian_phone):
         raise RegistrationError("guardian_missing", "guardian_name")
 
@@ -242,7 +242,7 @@ def update_profile(profile: HelperProfile, details: HelperDetails) -> bool:
     if home_changed:
         _place_home(profile)
     asked = False
-    if is_minor(profile, today_local()) and not has_valid_guardian_consent(profile):
+    if profile.is_minor_on(today_local()) and not profile.has_valid_guardian_consent:
         guardian_changed = (details.guardian_name, details.guardian_phone) != (
             profile.guardian_name,
             profile.guardian_phone,

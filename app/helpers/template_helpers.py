@@ -13,9 +13,8 @@ from types import SimpleNamespace
 from flask_login import current_user
 
 from app.helpers import bp, labels
-from app.helpers.consent import current_consent
 from app.helpers.profile_fit import PROFILE_NAMES
-from app.helpers.services import consent_state, is_minor, is_paused, pending_helpers, today_local
+from app.helpers.services import consent_state, pending_helpers, today_local
 from app.i18n import current_language
 from app.models import HelperProfile
 from app.phones import display_phone
@@ -42,9 +41,9 @@ class StatusView:
 
 def status_view(profile: HelperProfile) -> StatusView:
     today = today_local()
-    minor = is_minor(profile, today)
+    minor = profile.is_minor_on(today)
     consent = consent_state(profile, today)
-    paused = profile.paused_until if is_paused(profile, today) else None
+    paused = profile.paused_until if profile.is_paused_on(today) else None
     can = profile.status == "approved" and paused is None and (not minor or consent == "given")
     return StatusView(profile.status, consent, minor, paused, can)
 
@@ -78,7 +77,6 @@ def _inject() -> dict:
             own_status=_own_status,
             pending_for_block=_pending_for_block,
             consent_state=lambda p: consent_state(p),
-            current_consent=current_consent,
             display_phone=display_phone,
             municipality_label=municipality_label,
         )

@@ -2,12 +2,13 @@
 
 from app.models.audit import AuditLog
 from app.models.base import Base, utcnow
-from app.models.elder import CONTACT_CHANNELS, ContactPerson, Elder
+from app.models.elder import CONTACT_CHANNELS, NO_CONSENT, ContactPerson, Elder
 from app.models.encounter import CheckIn, Encounter, EncounterParticipant, StageOverride
 from app.models.errand import Assignment, Errand, ErrandEvent, HelpRequest, Offer, TaskType
 from app.models.messaging import CoordinatorAlert, ProviderErasure, SmsMessage, SmsOptOut
 from app.models.org import ORGANIZATION_KINDS, Municipality, Organization, Village
 from app.models.user import (
+    ADULT_AGE,
     HELPER_STATUSES,
     ROLES,
     TRANSPORTS,
@@ -15,11 +16,16 @@ from app.models.user import (
     HelperProfile,
     User,
     UserSession,
+    age_on,
+    minor_on,
+    paused_on,
 )
 
 __all__ = [
+    "ADULT_AGE",
     "CONTACT_CHANNELS",
     "HELPER_STATUSES",
+    "NO_CONSENT",
     "ORGANIZATION_KINDS",
     "ROLES",
     "TRANSPORTS",
@@ -48,5 +54,8 @@ __all__ = [
     "User",
     "UserSession",
     "Village",
+    "age_on",
+    "minor_on",
+    "paused_on",
     "utcnow",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.crypto import EncryptedText
@@ -12,6 +13,9 @@ from app.models.base import Base, TimestampMixin
 from app.models.org import Municipality, Organization, Village
 
 CONTACT_CHANNELS = ("sms_self", "sms_relative", "coordinator_call")
+#: The rule code forms and services turn into a message: help is arranged only with the
+#: older resident's recorded consent (:attr:`Elder.has_consent`).
+NO_CONSENT = "elder_no_consent"
 
 
 class Elder(TimestampMixin, Base):
@@ -70,6 +74,25 @@ class Elder(TimestampMixin, Base):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    def clear_notes(self) -> bool:
+        """Remove the health and access notes (when the service ends); True when there were any."""
+        had = bool(self.health_notes or self.access_notes)
+        self.health_notes = None
+        self.access_notes = None
+        return had
+
+    @hybrid_property
+    def has_consent(self) -> bool:
+        """The person's consent is recorded (given, with its time): no request and no
+        errand is created without it. In a query, ``Elder.has_consent`` is the same
+        rule as a condition."""
+        return bool(self.consent_given) and self.consent_at is not None
+
+    @has_consent.inplace.expression
+    @classmethod
+    def _has_consent_condition(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.consent_given.is_(True), cls.consent_at.is_not(None))
 
 
 class ContactPerson(TimestampMixin, Base):

@@ -14,6 +14,28 @@ from app.models.base import Base, TimestampMixin
 from app.models.org import Municipality, Organization, Village
 
 ROLES = ("admin", "coordinator", "helper")
+#: A helper under this age (on the errand's Helsinki date) needs a guardian's consent.
+ADULT_AGE = 18
+
+
+def age_on(birth_date: date, on: date) -> int:
+    """Whole years of age on a date (a 29 February birthday counts from 1 March)."""
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+# The helper's facts on plain values, for readers that hold the columns but not a
+# HelperProfile (the matching statement's rows); the profile's methods call them.
+
+
+def minor_on(birth_date: date, on: date) -> bool:
+    """Under 18 on the given date."""
+    return age_on(birth_date, on) < ADULT_AGE
+
+
+def paused_on(paused_until: date | None, on: date) -> bool:
+    """Paused through ``paused_until`` (that day included)."""
+    return paused_until is not None and paused_until >= on
+
 
 user_organizations = sa.Table(
     "user_organizations",
@@ -139,6 +161,42 @@ class HelperProfile(TimestampMixin, Base):
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name[:1]}."
+
+    # The plain facts about a helper every area asks (dates are Helsinki calendar dates).
+
+    def age_on(self, on: date) -> int:
+        return age_on(self.birth_date, on)
+
+    def is_minor_on(self, on: date) -> bool:
+        """Under 18 on the given date."""
+        return minor_on(self.birth_date, on)
+
+    def is_paused_on(self, on: date) -> bool:
+        """Paused through ``paused_until`` (that day included)."""
+        return paused_on(self.paused_until, on)
+
+    @property
+    def current_consent(self) -> GuardianConsent | None:
+        """The newest guardian consent request, or None."""
+        if not self.consents:
+            return None
+        return max(self.consents, key=lambda c: (c.requested_at, c.id or 0))
+
+    @property
+    def has_valid_guardian_consent(self) -> bool:
+        """The newest guardian consent is given (and not withdrawn).
+
+        Says nothing about age: combine it with :meth:`is_minor_on` (a helper
+        of 18 or over needs no consent).
+        """
+        consent = self.current_consent
+        return consent is not None and consent.status == "given"
+
+    def is_eligible_on(self, on: date) -> bool:
+        """Approved, not paused, and (for a minor) with a valid guardian consent."""
+        if self.status != "approved" or self.is_paused_on(on):
+            return False
+        return not self.is_minor_on(on) or self.has_valid_guardian_consent
 
 
 class GuardianConsent(Base):

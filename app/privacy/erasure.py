@@ -31,7 +31,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.audit import record
+from app.elders.intake import change_status, forget_contact
+from app.errands.requests import cancel_request
 from app.extensions import db
+from app.helpers.services import DELETED_NAME
 from app.models import (
     Assignment,
     AuditLog,
@@ -50,7 +53,7 @@ from app.models import (
     utcnow,
 )
 from app.privacy import people, provider
-from app.privacy.labels import REASON_CODES, reason_text
+from app.privacy.labels import ERASED_BY, REASON_CODES, reason_text
 from app.vocabulary import LIVE_ERRAND_STATES
 
 #: Audit detail keys that never hold personal data: kept when the rest is removed.
@@ -124,8 +127,6 @@ class ErasureReport:
 
 
 def deleted_name() -> str:
-    from app.helpers.services import DELETED_NAME
-
     return DELETED_NAME
 
 
@@ -231,8 +232,6 @@ class ErasureInfo:
 
 def erasure_info(elder: Elder) -> ErasureInfo | None:
     """When, by whom (role) and why the resident was erased (from the audit log)."""
-    from app.privacy.labels import ERASED_BY
-
     if elder.erased_at is None:
         return None
     rows = db.session.execute(
@@ -253,8 +252,6 @@ def erase_contact(contact: ContactPerson, *, by: User | None, reason: str) -> Er
     """Erase one relative or other contact person of a resident: their messages'
     bodies and numbers, their opt-out, free text about them in the audit log,
     and their row. Raises :class:`ErasureError` ``reason_required``."""
-    from app.elders.services import forget_contact
-
     reason_text = _clean_reason(reason, _contact_secrets(contact))
     report = ErasureReport(contacts=1)
     elder = contact.elder
@@ -299,8 +296,6 @@ def erase_elder(
 
     Raises :class:`ErasureError` ``already_erased``, ``coming_errands`` or ``reason_required``.
     """
-    from app.errands.requests import cancel_request
-
     now = now or utcnow()
     if elder.erased_at is not None:
         raise ErasureError("already_erased")
@@ -380,8 +375,6 @@ def erase_elder(
         ).rowcount
         or 0
     )
-
-    from app.elders.services import change_status, forget_contact
 
     for contact in list(elder.contacts):
         forget_contact(contact)

@@ -31,6 +31,7 @@ from app.audit import record
 from app.extensions import db
 from app.models import ProviderErasure, utcnow
 from app.sms.backends import DeleteFailed, SmsBackend
+from app.sms.dispatcher import current_backend
 from app.sms.settings import setting
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,4 @@ def process(now: datetime, backend: SmsBackend) -> ProviderErasureReport:
 
 def run(now: datetime | None = None) -> ProviderErasureReport:
     """The scheduler job's work with the configured backend."""
-    from app.sms.dispatcher import current_backend
-
     return process(now or utcnow(), current_backend())

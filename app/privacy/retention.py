@@ -1,8 +1,9 @@
 """How long an older resident's data is kept after their service ends.
 
-* When a resident is ended, their health notes and door and access notes are
-  cleared at once and ``ended_at`` starts the retention period; made active
-  again, the period stops.
+* When a resident is ended (``app.elders.intake.change_status``), their health
+  notes and door and access notes are cleared at once and ``ended_at`` is
+  stamped; this module reads that date as the start of the retention period
+  (made active again, the date is cleared and the period stops).
 * ``PERSON_RETENTION_MONTHS`` (default 24) after the end, the scheduler's
   ``anonymise-ended`` job erases them with :func:`app.privacy.erasure.erase_elder`
   (reason code ``retention``, shown translated; no actor). 0 turns the automatic erasure off.
@@ -24,6 +25,7 @@ from flask import current_app
 from app.audit import record
 from app.extensions import db
 from app.models import Elder, utcnow
+from app.privacy.erasure import ErasureError, coming_errands, erase_elder
 
 log = logging.getLogger(__name__)
 
@@ -55,33 +57,14 @@ def retention_months() -> int:
     return int(current_app.config.get("PERSON_RETENTION_MONTHS", 24))
 
 
-def clear_notes(elder: Elder) -> bool:
-    """Remove the health and access notes; True when there were any."""
-    had = bool(elder.health_notes or elder.access_notes)
-    elder.health_notes = None
-    elder.access_notes = None
-    return had
-
-
-def on_status_change(elder: Elder, *, before: str, now: datetime | None = None) -> None:
-    """Called by ``elders.services.change_status`` after the status changed."""
-    if elder.status == "ended":
-        clear_notes(elder)
-        elder.ended_at = now or utcnow()
-    elif before == "ended":
-        elder.ended_at = None
-
-
 def anonymise_expired(now: datetime | None = None) -> RetentionReport:
     """Clear what ending should have cleared, then erase the residents whose
     retention period is over. The caller commits."""
-    from app.privacy.erasure import ErasureError, coming_errands, erase_elder
-
     now = now or utcnow()
     report = RetentionReport()
     ended = list(db.session.scalars(sa.select(Elder).where(Elder.status == "ended", Elder.erased_at.is_(None))))
     for elder in ended:
-        if clear_notes(elder):
+        if elder.clear_notes():
             report.notes_cleared += 1
         if elder.ended_at is None:
             elder.ended_at = now

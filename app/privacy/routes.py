@@ -1,20 +1,24 @@
 """Coordinator pages: a person's data export (readable page, PDF and JSON file) and
-the erasure of an older resident or a contact person."""
+the erasure of an older resident or a contact person; and the helper's own page
+for deleting their account (at its address among the helper's pages)."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from app.audit import record
-from app.elders.services import can_manage as can_manage_elder
+from app.elders.search import can_manage as can_manage_elder
+from app.errands.lifecycle import upcoming_assignments
 from app.extensions import db
+from app.helpers.forms import DeleteAccountForm
 from app.helpers.services import can_manage as can_manage_helper
 from app.i18n import current_language
 from app.models import ContactPerson, Elder, HelperProfile
 from app.privacy import bp, labels
+from app.privacy.accounts import delete_helper_account
 from app.privacy.collect import PersonData, collect_contact, collect_elder, collect_helper, export_json
 from app.privacy.erasure import ErasureError, erase_contact, erase_elder
 from app.privacy.forms import EraseForm
@@ -82,7 +86,7 @@ def _links(endpoint: str, **ids) -> dict[str, str]:
     }
 
 
-@bp.route("/elders/<int:elder_id>/export")
+@bp.route("/privacy/elders/<int:elder_id>/export")
 @roles_required(*STAFF)
 def export_elder(elder_id: int):
     elder = _elder(elder_id)
@@ -90,14 +94,14 @@ def export_elder(elder_id: int):
     return _export(collect_elder(elder), elder, fmt="html", back=back, **_links("export_elder", elder_id=elder.id))
 
 
-@bp.route("/elders/<int:elder_id>/export.<any(json, pdf):fmt>")
+@bp.route("/privacy/elders/<int:elder_id>/export.<any(json, pdf):fmt>")
 @roles_required(*STAFF)
 def export_elder_file(elder_id: int, fmt: str):
     elder = _elder(elder_id)
     return _export(collect_elder(elder), elder, fmt=fmt)
 
 
-@bp.route("/contacts/<int:contact_id>/export")
+@bp.route("/privacy/contacts/<int:contact_id>/export")
 @roles_required(*STAFF)
 def export_contact(contact_id: int):
     contact = _contact(contact_id)
@@ -106,14 +110,14 @@ def export_contact(contact_id: int):
     return _export(collect_contact(contact), contact, fmt="html", back=back, **links)
 
 
-@bp.route("/contacts/<int:contact_id>/export.<any(json, pdf):fmt>")
+@bp.route("/privacy/contacts/<int:contact_id>/export.<any(json, pdf):fmt>")
 @roles_required(*STAFF)
 def export_contact_file(contact_id: int, fmt: str):
     contact = _contact(contact_id)
     return _export(collect_contact(contact), contact, fmt=fmt)
 
 
-@bp.route("/helpers/<int:helper_id>/export")
+@bp.route("/privacy/helpers/<int:helper_id>/export")
 @roles_required(*STAFF)
 def export_helper(helper_id: int):
     profile = _helper(helper_id)
@@ -122,7 +126,7 @@ def export_helper(helper_id: int):
     return _export(collect_helper(profile), profile, fmt="html", back=back, **links)
 
 
-@bp.route("/helpers/<int:helper_id>/export.<any(json, pdf):fmt>")
+@bp.route("/privacy/helpers/<int:helper_id>/export.<any(json, pdf):fmt>")
 @roles_required(*STAFF)
 def export_helper_file(helper_id: int, fmt: str):
     profile = _helper(helper_id)
@@ -147,7 +151,7 @@ def _erase(subject, erase, *, name: str, kind: str, back: str, done: str):
     return page, 400 if form.errors else 200
 
 
-@bp.route("/elders/<int:elder_id>/erase", methods=["GET", "POST"])
+@bp.route("/privacy/elders/<int:elder_id>/erase", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def erase_elder_page(elder_id: int):
     elder = _elder(elder_id)
@@ -159,10 +163,33 @@ def erase_elder_page(elder_id: int):
     return _erase(elder, erase_elder, name=elder.full_name, kind="elder", back=back, done=done)
 
 
-@bp.route("/contacts/<int:contact_id>/erase", methods=["GET", "POST"])
+@bp.route("/privacy/contacts/<int:contact_id>/erase", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def erase_contact_page(contact_id: int):
     contact = _contact(contact_id)
     back = url_for("elders.show_elder", elder_id=contact.elder_id)
     done = _("The contact person's personal data was erased.")
     return _erase(contact, erase_contact, name=contact.name, kind="contact", back=back, done=done)
+
+
+@bp.route("/helpers/me/delete", methods=["GET", "POST"])
+@roles_required("helper")
+def delete_account():
+    profile = current_user.helper_profile
+    if profile is None or profile.status == "deleted":
+        abort(404)
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        delete_helper_account(profile)
+        db.session.commit()
+        logout_user()
+        lang = session.get("lang")
+        session.clear()
+        if lang:
+            session["lang"] = lang
+        flash(_("Your account has been deleted. Thank you for everything you did!"), "info")
+        return redirect(url_for("main.index"))
+    return (
+        render_template("helpers/delete.html", form=form, profile=profile, upcoming=len(upcoming_assignments(profile))),
+        400 if form.errors else 200,
+    )

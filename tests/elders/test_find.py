@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.elders.services import phone_fragment
+from app.elders.search import phone_fragment
 
 
 def _names(html: str) -> list[str]:

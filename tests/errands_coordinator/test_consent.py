@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.elders.consent import has_consent
 from app.errands.requests import RequestInput, RequestInvalid, create_request, generate_due_errands
 from app.models import Errand, HelpRequest
 from tests.errands_coordinator.test_intake_page import _form
@@ -27,11 +26,11 @@ def _counts(db) -> tuple[int, int]:
 
 
 def test_the_rule_needs_both_the_consent_and_its_time(db, elder):
-    assert has_consent(elder)
+    assert elder.has_consent
     elder.consent_at = None
-    assert not has_consent(elder)  # "given" without a recorded time is no record
+    assert not elder.has_consent  # "given" without a recorded time is no record
     elder.consent_given, elder.consent_at = False, datetime.now(UTC)
-    assert not has_consent(elder)
+    assert not elder.has_consent
 
 
 def test_service_refuses_a_request_without_consent(db, elder, coordinator, make):

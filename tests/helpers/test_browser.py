@@ -6,8 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from app.helpers.consent import current_consent
-from app.helpers.services import is_eligible
+from app.helpers.services import today_local
 from app.models import SmsMessage, User
 from tests.conftest import FormClient
 from tests.helpers.conftest import born
@@ -95,5 +94,5 @@ def test_fifteen_year_old_signs_up_on_a_phone_and_gets_approved(live_server, pho
     expect(page.get_by_text("Kaikki valmista: sinulle voidaan tarjota tehtäviä.")).to_be_visible()
     db.session.expire_all()
     assert helper.status == "approved"
-    assert current_consent(helper).given_via == "link"
-    assert is_eligible(helper)
+    assert helper.current_consent.given_via == "link"
+    assert helper.is_eligible_on(today_local())

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.helpers.consent import current_consent, handle_guardian_sms, hash_token
-from app.helpers.services import has_valid_guardian_consent, is_eligible, is_minor, today_local
+from app.helpers.consent import handle_guardian_sms, hash_token
+from app.helpers.services import today_local
 from app.models import AuditLog, GuardianConsent
 from tests.helpers.conftest import born, sms_to, token_from
 
@@ -19,10 +19,10 @@ def _actions(db) -> list[str]:
 def test_is_minor_follows_the_birthday(make):
     profile = make.helper(age=17)
     today = today_local()
-    assert is_minor(profile, today)
-    assert not is_minor(profile, today + timedelta(days=400))
+    assert profile.is_minor_on(today)
+    assert not profile.is_minor_on(today + timedelta(days=400))
     profile.birth_date = born(18)
-    assert not is_minor(profile, today)
+    assert not profile.is_minor_on(today)
 
 
 def test_consent_page_shows_the_text_and_only_the_first_name(client, register_minor):
@@ -39,14 +39,14 @@ def test_consent_page_shows_the_text_and_only_the_first_name(client, register_mi
 
 def test_consent_by_link_is_recorded_once(client, db, register_minor):
     profile, token = register_minor()
-    assert not has_valid_guardian_consent(profile)
+    assert not profile.has_valid_guardian_consent
 
     resp = client.submit(f"/helpers/consent/{token}", {})
     assert resp.status_code == 302
     db.session.expire_all()
-    consent = current_consent(profile)
+    consent = profile.current_consent
     assert consent.status == "given" and consent.given_via == "link" and consent.given_at is not None
-    assert has_valid_guardian_consent(profile)
+    assert profile.has_valid_guardian_consent
     assert "guardian_consent_given" in _actions(db)
     given_at = consent.given_at
 
@@ -58,7 +58,7 @@ def test_consent_by_link_is_recorded_once(client, db, register_minor):
     resp = client.submit(f"/helpers/consent/{token}", {}, follow_redirects=True)
     assert "Suostumuksesi oli jo kirjattu." in resp.get_data(as_text=True)
     db.session.expire_all()
-    assert current_consent(profile).given_at == given_at
+    assert profile.current_consent.given_at == given_at
     assert _actions(db).count("guardian_consent_given") == 1
 
 
@@ -68,14 +68,14 @@ def test_withdrawal_by_link_makes_the_helper_ineligible_and_cannot_be_undone_by_
     resp = client.submit(f"/helpers/consent/{token}/withdraw", {}, page=f"/helpers/consent/{token}")
     assert resp.status_code == 302
     db.session.expire_all()
-    consent = current_consent(profile)
+    consent = profile.current_consent
     assert consent.status == "withdrawn" and consent.withdrawn_via == "link" and consent.withdrawn_at
-    assert not has_valid_guardian_consent(profile)
+    assert not profile.has_valid_guardian_consent
     html = client.get(f"/helpers/consent/{token}").get_data(as_text=True)
     assert "Peruit suostumuksesi" in html and "Annan suostumukseni" not in html
     client.submit(f"/helpers/consent/{token}", {})
     db.session.expire_all()
-    assert current_consent(profile).status == "withdrawn"
+    assert profile.current_consent.status == "withdrawn"
     assert "guardian_consent_withdrawn" in _actions(db)
 
 
@@ -83,8 +83,8 @@ def test_guardian_can_refuse_before_consenting(client, db, register_minor):
     profile, token = register_minor()
     client.submit(f"/helpers/consent/{token}/withdraw", {}, page=f"/helpers/consent/{token}")
     db.session.expire_all()
-    assert current_consent(profile).status == "refused"
-    assert not has_valid_guardian_consent(profile)
+    assert profile.current_consent.status == "refused"
+    assert not profile.has_valid_guardian_consent
 
 
 def test_wrong_token_gets_a_friendly_404(client, register_minor):
@@ -103,17 +103,17 @@ def test_the_helper_cannot_consent_for_their_guardian(client, db, register_minor
     assert "Tämä sivu on huoltajallesi." in html and "Annan suostumukseni" not in html
     client.submit(f"/helpers/consent/{token}", {})
     db.session.expire_all()
-    assert current_consent(profile).status == "requested"
+    assert profile.current_consent.status == "requested"
 
 
 def test_consent_by_sms_reply(db, register_minor):
     profile, _ = register_minor()
-    code = current_consent(profile).sms_code
+    code = profile.current_consent.sms_code
     reply = handle_guardian_sms("+358507654321", "Kyllä")
     assert reply is not None and "Kiitos! Suostumuksesi on kirjattu" in reply and f"EI {code}" in reply
-    consent = current_consent(profile)
+    consent = profile.current_consent
     assert consent.status == "given" and consent.given_via == "sms"
-    assert has_valid_guardian_consent(profile)
+    assert profile.has_valid_guardian_consent
     # A repeated yes with the code is answered but changes nothing; a bare one is not ours to answer.
     assert "on jo kirjattu" in handle_guardian_sms("+358507654321", f"KYLLÄ {code}")
     assert handle_guardian_sms("+358507654321", "kyllä") is None
@@ -121,19 +121,19 @@ def test_consent_by_sms_reply(db, register_minor):
 
 def test_sms_with_the_code_and_a_finnish_number_format(db, register_minor):
     profile, _ = register_minor()
-    code = current_consent(profile).sms_code
+    code = profile.current_consent.sms_code
     assert handle_guardian_sms("050 765 4321", f"kylla {code}") is not None
-    assert current_consent(profile).status == "given"
+    assert profile.current_consent.status == "given"
 
 
 def test_sms_that_is_not_a_consent_answer_returns_none(db, register_minor):
     profile, _ = register_minor()
-    code = current_consent(profile).sms_code
+    code = profile.current_consent.sms_code
     assert handle_guardian_sms("+358507654321", "Hei, mitä tämä on?") is None
     assert handle_guardian_sms("+358401112222", f"KYLLÄ {code}") is None  # not a guardian's phone
     wrong = "1000" if code != "1000" else "1001"
     assert handle_guardian_sms("+358507654321", f"KYLLÄ {wrong}") is None  # maybe an errand reply
-    assert current_consent(profile).status == "requested"
+    assert profile.current_consent.status == "requested"
 
 
 def test_several_pending_consents_need_the_code(db, register_minor):
@@ -141,42 +141,42 @@ def test_several_pending_consents_need_the_code(db, register_minor):
     second, _ = register_minor(first_name="Eino")
     reply = handle_guardian_sms("+358507654321", "JOO")
     assert reply is not None and "useampi suostumuspyyntö" in reply
-    assert current_consent(first).status == current_consent(second).status == "requested"
+    assert first.current_consent.status == second.current_consent.status == "requested"
 
-    reply = handle_guardian_sms("+358507654321", f"JOO {current_consent(second).sms_code}")
+    reply = handle_guardian_sms("+358507654321", f"JOO {second.current_consent.sms_code}")
     assert "Eino" in reply
-    assert current_consent(first).status == "requested"
-    assert current_consent(second).status == "given"
+    assert first.current_consent.status == "requested"
+    assert second.current_consent.status == "given"
     # Now only one is pending: a plain yes is enough.
     handle_guardian_sms("+358507654321", "yes")
-    assert current_consent(first).status == "given"
+    assert first.current_consent.status == "given"
 
 
 def test_no_by_sms_withdraws_a_given_consent(db, register_minor, make):
     profile, _ = register_minor()
-    code = current_consent(profile).sms_code
+    code = profile.current_consent.sms_code
     handle_guardian_sms("+358507654321", f"KYLLÄ {code}")
     profile.status = "approved"
     db.session.commit()
-    assert is_eligible(profile)
+    assert profile.is_eligible_on(today_local())
 
     # A bare "EI" may answer something else: a given consent is withdrawn only with its code.
     assert handle_guardian_sms("+358507654321", "EI") is None
-    assert has_valid_guardian_consent(profile)
+    assert profile.has_valid_guardian_consent
 
     reply = handle_guardian_sms("+358507654321", f"EI {code}")
     assert "Suostumuksesi on peruttu" in reply
-    consent = current_consent(profile)
+    consent = profile.current_consent
     assert consent.status == "withdrawn" and consent.withdrawn_via == "sms"
-    assert not has_valid_guardian_consent(profile)
-    assert not is_eligible(profile)
+    assert not profile.has_valid_guardian_consent
+    assert not profile.is_eligible_on(today_local())
 
 
 def test_no_by_sms_refuses_a_pending_request(db, register_minor):
     profile, _ = register_minor()
     reply = handle_guardian_sms("+358507654321", "ei")
     assert "Selvä." in reply
-    assert current_consent(profile).status == "refused"
+    assert profile.current_consent.status == "refused"
 
 
 def test_swedish_guardian_gets_swedish_answers(db, register_minor):
@@ -189,7 +189,7 @@ def test_swedish_guardian_gets_swedish_answers(db, register_minor):
 
 def test_a_new_request_replaces_the_old_link_and_code(client, db, register_minor, coordinator_client):
     profile, old_token = register_minor()
-    old_code = current_consent(profile).sms_code
+    old_code = profile.current_consent.sms_code
     coordinator = coordinator_client.user
     coordinator.organizations = [profile.organization]
     db.session.commit()

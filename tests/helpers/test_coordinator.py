@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.helpers.consent import current_consent
 from app.models import AuditLog, ErrandEvent, Offer, SmsMessage, utcnow
 from tests.helpers.conftest import sms_to
 
@@ -217,7 +216,7 @@ def test_coordinator_records_a_withdrawal_from_a_phone_call(coordinator_client, 
     )
     assert resp.status_code == 302
     db.session.expire_all()
-    consent = current_consent(helper)
+    consent = helper.current_consent
     assert consent.status == "withdrawn" and consent.withdrawn_via == "phone"
     assert errand.state == "open" and errand.assignments[0].status == "cancelled"
     html = coordinator_client.get(f"/helpers/{helper.id}").get_data(as_text=True)

@@ -129,7 +129,6 @@ MATRIX: dict[str, Entry] = {
     "helpers.consent_page": E(PUBLIC),
     "helpers.consent_withdraw": E(PUBLIC),
     "helpers.my_status": E(HELPER),
-    "helpers.delete_account": E(HELPER),
     "helpers.edit_profile": E(HELPER),
     "helpers.pause": E(HELPER),
     "helpers.resume": E(HELPER),
@@ -142,6 +141,7 @@ MATRIX: dict[str, Entry] = {
     "privacy.export_helper_file": E(COORD),
     "privacy.erase_elder_page": E(COORD),
     "privacy.erase_contact_page": E(COORD),
+    "privacy.delete_account": E(HELPER),
     "reports.index": E(COORD),
     "reports.my_certificate": E(HELPER),
     "reports.certificate_pdf": E(HELPER),
@@ -333,7 +333,7 @@ def test_every_route_x_role_x_organization(app, db, make):
                             problems.append(f"{what}: refused, but the database changed")
                     if rule.endpoint == "auth.logout" and role != "anonymous":
                         client, token = _signed_in(app, role, users)  # signed out: sign in again
-                    if rule.endpoint == "helpers.delete_account" and method == "POST" and may:
+                    if rule.endpoint == "privacy.delete_account" and method == "POST" and may:
                         client, token = _signed_in(app, role, users)
     print(
         f"authorization matrix: {counted['routes']} routes x {len(ROLES)} roles x own/other: "

@@ -82,7 +82,7 @@ def coord(client, coordinator):
 
 @pytest.fixture()
 def scenario(db, make, org, coordinator) -> Scenario:
-    from app.elders.services import change_status
+    from app.elders.intake import change_status
 
     s = db.session
     elder = make.elder(org=org, contact_channel="sms_self", **ELDER_SECRETS)

@@ -10,7 +10,8 @@ from datetime import time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.elders.services import ElderInputError, change_status
+from app.elders.intake import change_status
+from app.elders.problems import ElderInputError
 from app.encounters.operations import EncounterError, EncounterInput, log_encounter
 from app.encounters.queries import allowed_elder_ids
 from app.errands import agenda

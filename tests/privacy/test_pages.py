@@ -102,7 +102,7 @@ def test_export_of_a_contact_person_and_of_a_helper(coord, scenario):
 
 
 def test_after_a_helper_deletes_their_account_the_export_holds_no_name(coord, scenario, db):
-    from app.helpers.services import delete_helper_account
+    from app.privacy.accounts import delete_helper_account
 
     delete_helper_account(scenario.helper)
     db.session.commit()

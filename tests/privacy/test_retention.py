@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.elders.services import change_status
+from app.elders.intake import change_status
 from app.models import AuditLog, Elder, utcnow
 from app.privacy.retention import anonymise_expired
 from app.scheduling.jobs import JOBS, job_anonymise_ended

@@ -1,61 +1,26 @@
-"""Older residents: intake, editing, placing on the map, status, and finding them.
+"""Taking in an older resident and keeping their record: the person, their contact
+persons, consent and status.
 
 Functions here change the session and ``flush()``; the route commits once.
-Input problems a coordinator can fix raise :class:`ElderInputError` with a
-list of ``(field, code)`` pairs that the form turns into messages.
+Input problems a coordinator can fix raise :class:`~app.elders.problems.ElderInputError`.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app import policy
-from app.audit import NOTES_VIEWED, record
-from app.elders.consent import consent_recorded, has_consent
+from app.audit import record
+from app.elders.location import geocode_elder
+from app.elders.problems import ElderInputError, Problem
 from app.extensions import db
-from app.geocoding import Geocoder, GeoResult
-from app.models import (
-    AuditLog,
-    ContactPerson,
-    Elder,
-    HelpRequest,
-    Municipality,
-    Organization,
-    SmsMessage,
-    User,
-    Village,
-    utcnow,
-)
-
-log = logging.getLogger(__name__)
+from app.geocoding import Geocoder
+from app.models import ContactPerson, Elder, HelpRequest, Municipality, Organization, SmsMessage, User, Village, utcnow
 
 ELDER_STATUSES = ("active", "paused", "ended")
-#: Latitude and longitude limits of mainland Finland and Åland, with a small margin.
-FINLAND_BOUNDS = (59.4, 70.2, 19.0, 31.7)
-
-
-# --------------------------------------------------------------------------
-# Inputs and errors
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    code: str
-
-
-class ElderInputError(Exception):
-    """The input breaks a rule; ``problems`` says which field and why."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(", ".join(f"{p.field}:{p.code}" for p in problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -103,29 +68,6 @@ class ElderInput:
     @property
     def kept_contacts(self) -> list[ContactInput]:
         return [c for c in self.contacts if not c.remove]
-
-
-@dataclass(frozen=True)
-class Location:
-    lat: float | None
-    lon: float | None
-    status: str  # ok|approximate|failed
-
-
-# --------------------------------------------------------------------------
-# Who may see whom
-# --------------------------------------------------------------------------
-
-
-def can_manage(user: User, elder: Elder) -> bool:
-    """Admins manage everyone; a coordinator the residents of their own organizations
-    (:mod:`app.policy`)."""
-    return bool(policy.coordinator_may_change_elder(user, elder))
-
-
-def visible_elders(user: User) -> sa.Select:
-    stmt = sa.select(Elder)
-    return stmt.where(policy.scope_condition(user, Elder.organization_id))
 
 
 def organizations_for(user: User, *, keep: int | None = None) -> list[Organization]:
@@ -195,55 +137,6 @@ def _check(data: ElderInput, user: User, elder: Elder | None = None) -> None:
 
 
 # --------------------------------------------------------------------------
-# Geocoding
-# --------------------------------------------------------------------------
-
-
-def address_query(street: str | None, postcode: str | None, municipality: str) -> str:
-    """``"Koulutie 3, 88600 Sotkamo"``: the form both geocoders understand best."""
-    locality = " ".join(part for part in (postcode, municipality) if part)
-    return ", ".join(part for part in ((street or "").strip(), locality) if part)
-
-
-def in_finland(lat: float, lon: float) -> bool:
-    lat_min, lat_max, lon_min, lon_max = FINLAND_BOUNDS
-    return lat_min <= lat <= lat_max and lon_min <= lon <= lon_max
-
-
-def locate(geocoder: Geocoder, query: str, village: Village | None = None) -> Location:
-    """Find the point for an address.
-
-    An exact address wins. Otherwise the centre of the village the coordinator
-    chose, otherwise the geocoder's approximate point (postal code area or
-    municipal centre). Nothing found (or a point outside Finland) is ``failed``:
-    the record is then saved without coordinates for the coordinator to place.
-    """
-    result: GeoResult | None
-    try:
-        result = geocoder.geocode(query)
-    except Exception:  # a geocoder must never stop a coordinator from saving
-        log.exception("geocoding %r failed", query)
-        result = None
-    if result is not None and not in_finland(result.lat, result.lon):
-        result = None
-    if result is not None and result.precision == "address":
-        return Location(result.lat, result.lon, "ok")
-    if village is not None and village.lat is not None and village.lon is not None:
-        return Location(village.lat, village.lon, "approximate")
-    if result is not None:
-        return Location(result.lat, result.lon, "approximate")
-    return Location(None, None, "failed")
-
-
-def _geocode(elder: Elder, geocoder: Geocoder) -> None:
-    municipality = db.session.get(Municipality, elder.municipality_id) if elder.municipality_id else None
-    village = db.session.get(Village, elder.village_id) if elder.village_id else None
-    query = address_query(elder.street_address, elder.postcode, municipality.name if municipality else "")
-    where = locate(geocoder, query, village)
-    elder.lat, elder.lon, elder.geocode_status = where.lat, where.lon, where.status
-
-
-# --------------------------------------------------------------------------
 # Changes
 # --------------------------------------------------------------------------
 
@@ -284,7 +177,7 @@ def create_elder(data: ElderInput, *, by: User, geocoder: Geocoder) -> Elder:
     for contact in data.kept_contacts:
         elder.contacts.append(_new_contact(contact))
     db.session.add(elder)
-    _geocode(elder, geocoder)
+    geocode_elder(elder, geocoder)
     db.session.flush()
     record(
         "elder.created",
@@ -311,7 +204,7 @@ def update_elder(elder: Elder, data: ElderInput, *, by: User, geocoder: Geocoder
     if _update_contacts(elder, data.contacts):
         changed.append("contacts")
     if ADDRESS_FIELDS & set(changed) or elder.geocode_status == "pending":
-        _geocode(elder, geocoder)
+        geocode_elder(elder, geocoder)
     db.session.flush()
     if changed:
         record("elder.updated", elder, fields=changed, geocode_status=elder.geocode_status)
@@ -396,34 +289,11 @@ def forget_contact(contact: ContactPerson) -> None:
     db.session.execute(sa.update(SmsMessage).where(SmsMessage.contact_id == contact.id).values(contact_id=None))
 
 
-def place_by_hand(
-    elder: Elder, *, lat: float | None = None, lon: float | None = None, village: Village | None = None
-) -> None:
-    """Put the resident on the map: at a point, or at the centre of a village.
-
-    Raises ElderInputError(out_of_finland / village_without_point / nothing_given).
-    """
-    if village is not None:
-        if village.lat is None or village.lon is None:
-            raise ElderInputError([Problem("village_id", "village_without_point")])
-        lat, lon = village.lat, village.lon
-        elder.village_id = village.id
-        elder.municipality_id = village.municipality_id
-    elif lat is None or lon is None:
-        raise ElderInputError([Problem("lat", "nothing_given")])
-    elif not in_finland(lat, lon):
-        raise ElderInputError([Problem("lat", "out_of_finland")])
-    elder.lat, elder.lon, elder.geocode_status = lat, lon, "manual"
-    db.session.flush()
-    record("elder.placed", elder, lat=round(lat, 5), lon=round(lon, 5), village=village.name if village else None)
-
-
 def change_status(elder: Elder, status: str, *, reason: str | None = None) -> bool:
     """Pause, end or reactivate. Returns False when the status was already that.
-    Ending clears the health and access notes and starts the retention period
-    (``app.privacy.retention``)."""
-    from app.privacy.retention import on_status_change
-
+    Ending clears the health and access notes at once and stamps ``ended_at``, which
+    starts the retention period (``app.privacy.retention`` reads it); made active or
+    paused again, the period stops."""
     if status not in ELDER_STATUSES:
         raise ElderInputError([Problem("status", "unknown_status")])
     if elder.erased_at is not None and status != "ended":
@@ -431,110 +301,11 @@ def change_status(elder: Elder, status: str, *, reason: str | None = None) -> bo
     if elder.status == status:
         return False
     before, elder.status = elder.status, status
-    on_status_change(elder, before=before)
+    if status == "ended":
+        elder.clear_notes()
+        elder.ended_at = utcnow()
+    elif before == "ended":
+        elder.ended_at = None
     db.session.flush()
     record("elder.status", elder, before=before, after=status, reason=reason or None)
     return True
-
-
-# --------------------------------------------------------------------------
-# Finding people
-# --------------------------------------------------------------------------
-
-_PHONEISH = re.compile(r"^[\d\s+()./-]+$")
-
-
-@dataclass(frozen=True)
-class ElderFilter:
-    q: str = ""
-    municipality_id: int | None = None
-    status: str | None = None
-    needs_attention: bool = False
-    erased: str = ""  # "": leave out people whose data was erased, "include": with them, "only": only them
-
-
-def phone_fragment(text: str) -> str | None:
-    """Digits to look for in stored E.164 numbers: ``"040 12"`` → ``"3584012"``, ``"4567"`` → ``"4567"``."""
-    digits = re.sub(r"\D", "", text)
-    if not digits:
-        return None
-    if digits.startswith("00"):
-        return digits[2:] or None
-    if digits.startswith("0"):
-        return "358" + digits[1:]
-    return digits
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def search_elders(user: User, flt: ElderFilter) -> sa.Select:
-    """The residents the user may see that match the filter, sorted by last name."""
-    stmt = visible_elders(user).options(selectinload(Elder.municipality), selectinload(Elder.village))
-    query = flt.q.strip()
-    if query and _PHONEISH.match(query) and any(ch.isdigit() for ch in query):
-        stmt = stmt.where(_phone_matches(phone_fragment(query) or ""))
-    elif query:
-        for term in query.split():
-            if term.isdigit():
-                stmt = stmt.where(_phone_matches(phone_fragment(term) or term))
-            else:
-                pattern = _like(term)
-                stmt = stmt.where(
-                    sa.or_(Elder.first_name.ilike(pattern, escape="\\"), Elder.last_name.ilike(pattern, escape="\\"))
-                )
-    if flt.erased == "only":
-        stmt = stmt.where(Elder.erased_at.is_not(None))
-    elif flt.erased != "include":
-        stmt = stmt.where(Elder.erased_at.is_(None))
-    if flt.municipality_id:
-        stmt = stmt.where(Elder.municipality_id == flt.municipality_id)
-    if flt.status in ELDER_STATUSES:
-        stmt = stmt.where(Elder.status == flt.status)
-    if flt.needs_attention:
-        stmt = stmt.where(sa.or_(Elder.lat.is_(None), Elder.lon.is_(None), sa.not_(consent_recorded())))
-    return stmt.order_by(sa.func.lower(Elder.last_name), sa.func.lower(Elder.first_name), Elder.id)
-
-
-def _phone_matches(fragment: str) -> sa.ColumnElement[bool]:
-    pattern = _like(fragment)
-    in_contacts = (
-        sa.select(ContactPerson.id)
-        .where(ContactPerson.elder_id == Elder.id, ContactPerson.phone.like(pattern, escape="\\"))
-        .exists()
-    )
-    return sa.or_(Elder.phone.like(pattern, escape="\\"), in_contacts)
-
-
-def flags(elder: Elder) -> list[str]:
-    """What needs a coordinator's attention: ``no_location``, ``no_consent``."""
-    out = []
-    if elder.lat is None or elder.lon is None:
-        out.append("no_location")
-    if not has_consent(elder):
-        out.append("no_consent")
-    return out
-
-
-def history(elder: Elder, limit: int = 20) -> list[tuple[AuditLog, User | None]]:
-    """The latest changes to the resident in the audit log, with who made them (who
-    read the notes is in the admins' audit log, not here)."""
-    rows = db.session.execute(
-        sa.select(AuditLog, User)
-        .outerjoin(User, User.id == AuditLog.actor_user_id)
-        .where(AuditLog.subject_type == "Elder", AuditLog.subject_id == elder.id, AuditLog.action != NOTES_VIEWED)
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
-        .limit(limit)
-    )
-    return [(entry, user) for entry, user in rows]
-
-
-def same_phone_elsewhere(elder: Elder, user: User) -> list[Elder]:
-    """Other residents the user can see with the same phone number: a couple sharing a
-    landline, or someone taken in twice."""
-    if not elder.phone:
-        return []
-    stmt = visible_elders(user).where(Elder.phone == elder.phone, Elder.id != elder.id).order_by(Elder.id)
-    return list(db.session.scalars(stmt.limit(5)))
