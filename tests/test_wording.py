@@ -9,11 +9,12 @@ from datetime import date, time, timedelta
 import pytest
 import sqlalchemy as sa
 from babel.messages.pofile import read_po
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 
 from app.encounters.labels import option_label
 from app.errands.requests import RequestInput, create_request
 from app.models import Offer, TaskType, utcnow
+from app.privacy import labels as privacy_labels
 from app.reports.forms import ReportFilterForm
 from app.sms.outbox import queue_sms
 from tests.test_i18n import TRANSLATIONS
@@ -105,3 +106,10 @@ def test_date_range_filter_says_first_and_last_day(app):
     with app.test_request_context(), force_locale("fi"):
         form = ReportFilterForm(meta={"csrf": False}, data={"date_from": date(2026, 1, 1)})
         assert (str(form.date_from.label.text), str(form.date_to.label.text)) == ("Alkupäivä", "Loppupäivä")
+
+
+def test_number_as_an_identifier_is_not_a_count(app):
+    """The data export labels a record's id "Numero"; a report's count column stays "Määrä"."""
+    with app.test_request_context(), force_locale("fi"):
+        assert str(privacy_labels.FIELDS["id"]) == "Numero"
+        assert gettext("Number") == "Määrä"

@@ -51,7 +51,7 @@ ERASED_BY = {
 KINDS = {"elder": _l("Older resident"), "contact": _l("Contact person"), "helper": _l("Helper")}
 
 FIELDS = {
-    "id": _l("Number"),
+    "id": lazy_pgettext("identifier", "Number"),
     "first_name": _l("First name"),
     "last_name": _l("Last name"),
     "name": _l("Name"),
