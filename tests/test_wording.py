@@ -113,3 +113,13 @@ def test_number_as_an_identifier_is_not_a_count(app):
     with app.test_request_context(), force_locale("fi"):
         assert str(privacy_labels.FIELDS["id"]) == "Numero"
         assert gettext("Number") == "Määrä"
+
+
+def test_cancelling_a_request_with_one_errand_says_it_in_the_singular(coordinator_client, db, make):
+    """The plural ("3 tulevaa tehtävää") is tested with the request pages."""
+    org = org_of(coordinator_client)
+    errand, _day = make_errand(db, coordinator_client.user, make.elder(org=org))
+    url = f"/requests/{errand.request_id}"
+    resp = coordinator_client.submit(f"{url}/cancel", {"by_kind": "elder", "reason": "Ei tarvetta"}, page=url)
+    assert resp.status_code == 302
+    assert "Pyyntö peruttiin, samoin 1 tuleva tehtävä." in coordinator_client.get(url).get_data(as_text=True)
