@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext
 
+from app.admin import audit_log
 from app.encounters.labels import option_label
 from app.errands.requests import RequestInput, create_request
 from app.models import Offer, TaskType, utcnow
@@ -123,3 +124,9 @@ def test_cancelling_a_request_with_one_errand_says_it_in_the_singular(coordinato
     resp = coordinator_client.submit(f"{url}/cancel", {"by_kind": "elder", "reason": "Ei tarvetta"}, page=url)
     assert resp.status_code == 302
     assert "Pyyntö peruttiin, samoin 1 tuleva tehtävä." in coordinator_client.get(url).get_data(as_text=True)
+
+
+def test_sms_as_a_channel_stays_lower_case_and_as_a_label_is_capitalised(app):
+    with app.test_request_context(), force_locale("fi"):
+        assert gettext("SMS") == "tekstiviesti"  # "(tekstiviesti)" after an answer's time
+        assert str(audit_log.SUBJECT_LABELS["SmsMessage"]) == "Tekstiviesti"
