@@ -2,8 +2,7 @@
 
 Finnish is the default; Swedish and English can be chosen on every page and
 the choice is remembered in the session and, for a logged-in user, on the
-account. Times are stored in UTC and shown in Europe/Helsinki; phone numbers are
-stored in E.164 and shown the Finnish way (``display_phone``, on every page).
+account. Times are stored in UTC and shown in Europe/Helsinki.
 """
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ from babel import dates as babel_dates
 from flask import current_app, session
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
-
-from app.phones import display_phone
 
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -83,7 +80,6 @@ def register_template_helpers(app) -> None:
         format_datetime=format_datetime,
         format_date=format_date,
         format_time=format_time,
-        display_phone=display_phone,
     )
     app.jinja_env.filters["local_dt"] = _filter("datetime", "short")
     app.jinja_env.filters["local_date"] = _filter("date", "medium")
