@@ -1,7 +1,14 @@
-# Arjen pelastajat. Two commands on a fresh machine with Python 3.11 and make:
+# Arjen pelastajat. Two commands on a fresh machine with Python 3.11 or newer and make:
 #   make run    - set up, migrate, seed the demo if empty, start web + scheduler
 #   make test   - set up (incl. Chromium for browser tests) and run the whole suite
-PYTHON ?= python3.11
+# The first of python3.13, python3.12, python3.11, python3 that is 3.11 or newer is used;
+# `make PYTHON=/path/to/python3.x run` chooses another one.
+PYTHON_CANDIDATES := python3.13 python3.12 python3.11 python3
+IS_PY311 := import sys; sys.exit(sys.version_info < (3, 11))
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell for p in $(PYTHON_CANDIDATES); do \
+	command -v $$p >/dev/null 2>&1 && $$p -c '$(IS_PY311)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+endif
 VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
@@ -9,10 +16,21 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export APP_ENV ?= development
 
-.PHONY: run test fuzz install chromium translations lint format bench i18n-missing vendor clean
+.PHONY: run test fuzz install python chromium translations i18n-extract i18n-update i18n-missing \
+	lint format bench vendor clean
+
+# Stops with a clear message when no Python 3.11 or newer is found (or PYTHON= names an older one).
+python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "Python 3.11 or newer is needed: none of $(PYTHON_CANDIDATES) is 3.11 or newer." \
+	       "Install one, or run make PYTHON=/path/to/python3.x"; exit 1; fi
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 or newer is needed: $(PYTHON) not found."; exit 1; }
+	@$(PYTHON) -c '$(IS_PY311)' >/dev/null 2>&1 || { \
+	  echo "Python 3.11 or newer is needed: $(PYTHON) is $$($(PYTHON) --version 2>&1 | head -n 1)."; exit 1; }
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version 2>&1))"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	@$(MAKE) --no-print-directory python PYTHON="$(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
@@ -20,12 +38,25 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed translations
 
-# Catalogs are built from translations/src/*.json (the source of truth) on every install.
-translations: $(VENV)/.installed
-	$(BIN)/python tools/i18n.py build
+# Translations: translations/<lang>/LC_MESSAGES/messages.po are the source of truth (edit them
+# in Poedit or Weblate); the .mo files Flask-Babel reads are compiled from them on every install.
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+POT := translations/messages.pot
 
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d translations
+
+# After adding or changing texts in the code: make i18n-extract i18n-update, translate, make translations.
+i18n-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-output --no-wrap \
+	  --project=arjen-pelastajat --copyright-holder="Arjen pelastajat" -o $(POT) .
+
+i18n-update: $(VENV)/.installed
+	$(BIN)/pybabel update -i $(POT) -d translations --ignore-obsolete --no-wrap --ignore-pot-creation-date
+
+# Lists the texts that lack a Finnish or Swedish translation (the test in tests/test_i18n.py fails on them).
 i18n-missing: $(VENV)/.installed
-	$(BIN)/python tools/i18n.py missing
+	$(BIN)/pytest -q tests/test_i18n.py
 
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \

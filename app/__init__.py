@@ -131,6 +131,9 @@ def register_template_helpers(app: Flask) -> None:
     from app.ui import register_template_globals
 
     register_template_globals(app)
+    from app.phones import display_phone
+
+    app.jinja_env.globals["display_phone"] = display_phone  # the one way a number is shown, on every page
 
 
 def register_security_headers(app: Flask) -> None:

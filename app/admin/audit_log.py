@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import Form, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
@@ -59,7 +60,7 @@ SUBJECT_LABELS = {
     "Organization": _l("Organization"),
     "TaskType": _l("Task type"),
     "GuardianConsent": _l("Guardian's consent"),
-    "SmsMessage": _l("SMS"),
+    "SmsMessage": lazy_pgettext("audit subject", "SMS"),
     "CheckIn": _l("Well-being check-in"),
     "StageOverride": _l("Stage set by a coordinator"),
     "ContactPerson": _l("Contact person"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -135,8 +136,8 @@ class EncounterFilterForm(FlaskForm):
         choices=choices([("", _l("All")), ("errand", _l("From errands")), ("logged", _l("Logged by hand"))]),
         default="",
     )
-    date_from = DateField(_l("From"), validators=[Optional(), WithinCalendar()])
-    date_to = DateField(_l("To"), validators=[Optional(), WithinCalendar()])
+    date_from = DateField(lazy_pgettext("date range", "From"), validators=[Optional(), WithinCalendar()])
+    date_to = DateField(lazy_pgettext("date range", "To"), validators=[Optional(), WithinCalendar()])
 
 
 def checkin_form_class(kind: str, *, with_date: bool) -> type[FlaskForm]:

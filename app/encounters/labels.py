@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.encounters import stages as s
 from app.encounters import wellbeing as w
@@ -156,7 +157,7 @@ def option_label(label: str) -> str:
         return str(known)
     number = label.split(" ", 1)[0]
     if number.isdigit():
-        return _("1 day") if number == "1" else _("%(num)s days", num=number)
+        return ngettext("%(num)s day", "%(num)s days", int(number))
     return label
 
 

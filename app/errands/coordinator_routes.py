@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.errands import agenda, bp, lifecycle
@@ -270,7 +271,12 @@ def _offer(errand: Errand, helper_ids: list[int], ranking: CandidateList):
         return
     names = ", ".join(ranking.people[o.helper_id].name for o in offers if o.helper_id in ranking.people)
     flash(
-        _("Offered to %(count)s helpers by SMS and on their board: %(names)s", count=len(offers), names=names),
+        ngettext(
+            "Offered to %(num)s helper by SMS and on their board: %(names)s",
+            "Offered to %(num)s helpers by SMS and on their board: %(names)s",
+            len(offers),
+            names=names,
+        ),
         "success",
     )
 
@@ -423,7 +429,14 @@ def request_cancel(request_id: int):
         db.session.rollback()
         flash(_errand_error(exc), "error")
     else:
-        flash(_("The request was cancelled, with %(count)s coming errands.", count=count), "success")
+        flash(
+            ngettext(
+                "The request was cancelled, with %(num)s coming errand.",
+                "The request was cancelled, with %(num)s coming errands.",
+                count,
+            ),
+            "success",
+        )
     return redirect(url_for("errands.request_detail", request_id=request_id))
 
 

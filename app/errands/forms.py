@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -21,7 +22,7 @@ STATE_LABELS = {
     "open": _l("Waiting for a helper"),
     "offered": _l("Offered to helpers"),
     "assigned": _l("Helper found"),
-    "done": _l("Done"),
+    "done": lazy_pgettext("errand state", "Done"),
     "cancelled": _l("Cancelled"),
     "withdrawn": _l("Withdrawn"),
     "no_show": _l("Helper did not come"),
@@ -41,7 +42,7 @@ OFFER_LABELS = {
 ASSIGNMENT_LABELS = {
     "active": _l("Coming to help"),
     "withdrawn": _l("Withdrew"),
-    "done": _l("Done"),
+    "done": lazy_pgettext("errand state", "Done"),
     "no_show": _l("Did not come"),
     "cancelled": _l("Cancelled"),
 }

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 SECTIONS = {
     "record": _l("Personal record"),
@@ -50,7 +51,7 @@ ERASED_BY = {
 KINDS = {"elder": _l("Older resident"), "contact": _l("Contact person"), "helper": _l("Helper")}
 
 FIELDS = {
-    "id": _l("Number"),
+    "id": lazy_pgettext("identifier", "Number"),
     "first_name": _l("First name"),
     "last_name": _l("Last name"),
     "name": _l("Name"),
@@ -113,7 +114,7 @@ FIELDS = {
     "cancel_reason": _l("Reason for cancelling"),
     "helpers": _l("Helpers"),
     "helper": _l("Helper"),
-    "done_at": _l("Done"),
+    "done_at": lazy_pgettext("done at", "Done"),
     "report_text": _l("Helper's report"),
     "report_minutes": _l("Minutes reported"),
     "report_note_for_coordinator": _l("Note for the coordinator"),

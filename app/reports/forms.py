@@ -6,6 +6,7 @@ import calendar
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import InputRequired
@@ -48,10 +49,14 @@ class ReportFilterForm(FlaskForm):
         csrf = False  # a GET form that changes nothing
 
     date_from = DateField(
-        _l("From"), format=DATE_FORMATS, validators=[InputRequired(message=_l("Give the first day of the period."))]
+        lazy_pgettext("date range", "From"),
+        format=DATE_FORMATS,
+        validators=[InputRequired(message=_l("Give the first day of the period."))],
     )
     date_to = DateField(
-        _l("To"), format=DATE_FORMATS, validators=[InputRequired(message=_l("Give the last day of the period."))]
+        lazy_pgettext("date range", "To"),
+        format=DATE_FORMATS,
+        validators=[InputRequired(message=_l("Give the last day of the period."))],
     )
     municipality = SelectField(_l("Municipality"), choices=[], default="")
     organization = SelectField(_l("Organization"), choices=[], default="")
