@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from app.encounters.demo import seed_encounters
 from app.errands import notifications
 from app.errands.calendar import new_token
 from app.errands.requests import ShortCodes
@@ -349,7 +350,6 @@ def seed(today: date | None = None) -> dict[str, int]:
     db.session.flush()
 
     requests_created = _seed_requests(rng, today, elders, helpers, tasks)
-    from app.encounters.demo import seed_encounters
 
     encounter_counts = seed_encounters(rng, utcnow())
     return {

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import audit
-from app.elders import bp, intake, labels, location, problems, search
+from app.elders import intake, labels, location, problems, search
+from app.elders.blueprint import bp
 from app.elders.forms import (
     ElderForm,
     PlaceForm,

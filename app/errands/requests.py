@@ -31,6 +31,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import contains_eager
 
+from app import audit
+from app.errands import lifecycle
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.models import (
@@ -478,8 +480,6 @@ def cancel_request(request_id: int, *, by_user: User, by_kind: str, reason: str,
     errands that are not finished are cancelled through the errand state
     machine (helpers and offers are told there). Returns how many errands were
     cancelled. Raises :class:`RequestError` ``already_cancelled``."""
-    from app import audit
-    from app.errands import lifecycle
 
     now = now or utcnow()
     req = db.session.get(HelpRequest, request_id)

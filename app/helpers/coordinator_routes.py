@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from app import policy
 from app.errands.lifecycle import upcoming_assignments
 from app.extensions import db
-from app.helpers import bp
+from app.helpers.blueprint import bp
 from app.helpers.consent import request_consent
 from app.helpers.forms import (
     ApproveForm,

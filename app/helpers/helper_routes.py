@@ -12,7 +12,7 @@ from flask_login import current_user
 from app import abuse
 from app.errands.lifecycle import upcoming_assignments
 from app.extensions import db
-from app.helpers import bp
+from app.helpers.blueprint import bp
 from app.helpers.forms import EditProfileForm, PauseForm, ResumeForm
 from app.helpers.profile_fit import Sliders, suggest
 from app.helpers.registration import RegistrationError, update_profile

@@ -10,7 +10,7 @@ from flask_login import current_user
 from app import abuse
 from app.auth.services import home_endpoint
 from app.extensions import db
-from app.helpers import bp
+from app.helpers.blueprint import bp
 from app.helpers.consent import (
     ConsentError,
     consent_paragraphs,

@@ -12,7 +12,8 @@ from types import SimpleNamespace
 
 from flask_login import current_user
 
-from app.helpers import bp, labels
+from app.helpers import labels
+from app.helpers.blueprint import bp
 from app.helpers.profile_fit import PROFILE_NAMES
 from app.helpers.services import consent_state, pending_helpers, today_local
 from app.i18n import current_language

@@ -7,18 +7,7 @@ helper's own "delete my account" page, which keeps its address among the
 helper's pages (``/helpers/me/delete``); so the blueprint has no URL prefix
 and each route writes its whole path."""
 
-from flask import Blueprint
+from app.privacy import routes  # noqa: F401  (each page module registers its routes on bp)
+from app.privacy.blueprint import bp
 
-from app.privacy.erasure import erasure_info
-from app.privacy.labels import reason_text
-from app.ui import blocks, facts
-
-bp = Blueprint("privacy", __name__)
-# Every page that shows an audit entry's reason shows it with this (codes translated).
-bp.add_app_template_global(reason_text, "audit_reason")
-
-blocks.add("elder_page", "privacy/_elder_block.html", order=90)
-# The residents' page of an erased person shows when, by whom and why (from the audit log).
-facts.add("erased_elder", erasure_info)
-
-from app.privacy import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -17,8 +17,9 @@ from app.helpers.forms import DeleteAccountForm
 from app.helpers.services import can_manage as can_manage_helper
 from app.i18n import current_language
 from app.models import ContactPerson, Elder, HelperProfile
-from app.privacy import bp, labels
+from app.privacy import labels
 from app.privacy.accounts import delete_helper_account
+from app.privacy.blueprint import bp
 from app.privacy.collect import PersonData, collect_contact, collect_elder, collect_helper, export_json
 from app.privacy.erasure import ErasureError, erase_contact, erase_elder
 from app.privacy.forms import EraseForm

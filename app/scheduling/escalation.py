@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.alerts import raise_alert
+from app.errands.lifecycle import ErrandError, offer_errand
+from app.errands.matching_service import rank_candidates
 from app.extensions import db
 from app.models import CoordinatorAlert, Errand
 from app.scheduling.settings import setting
@@ -37,9 +39,6 @@ def step_for(errand: Errand, now: datetime) -> tuple[str, int] | None:
 
 def escalate(now: datetime) -> int:
     """Alert and widen offers for errands without a helper; returns the steps taken."""
-    from app.errands.lifecycle import ErrandError, offer_errand
-    from app.errands.matching_service import rank_candidates
-
     horizon = now + timedelta(hours=float(setting("ESCALATION_FIRST_HOURS")))
     grace = timedelta(minutes=float(setting("ESCALATION_GRACE_MINUTES")))
     errands = list(

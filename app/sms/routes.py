@@ -13,7 +13,8 @@ from app.extensions import db
 from app.inputs import to_int
 from app.phones import display_phone
 from app.security import roles_required
-from app.sms import bp, labels, services
+from app.sms import labels, services
+from app.sms.blueprint import bp
 from app.sms.forms import ActionForm, LogFilterForm, SendForm
 from app.sms.rules import STATUS_RANK
 

@@ -17,7 +17,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from app.extensions import csrf, db
 from app.security import public
-from app.sms import bp
+from app.sms.blueprint import bp
 from app.sms.inbound import receive, stored_reply
 from app.sms.signature import SIGNATURE_HEADER, is_valid
 from app.sms.status import apply_status_callback
