@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("errands", __name__)
 
-from app.errands import coordinator_routes, helper_routes  # noqa: E402,F401
+from app.errands import coordinator, helper_routes  # noqa: E402,F401

@@ -12,18 +12,11 @@ from flask_login import current_user
 
 from app import audit, policy
 from app.errands import bp
+from app.errands.actions import Outcome, decline, take_errand, withdraw_assignment
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
 from app.errands.helper_forms import ActionForm, ReportForm, WithdrawForm
 from app.errands.helper_views import board, my_errands, next_errand, own_assignment, visible_details
-from app.errands.lifecycle import (
-    ErrandError,
-    accept_errand,
-    decline_offer,
-    is_late_withdrawal,
-    mark_done,
-    report_allowed,
-    withdraw,
-)
+from app.errands.lifecycle import ErrandError, is_late_withdrawal, mark_done, report_allowed, withdrawal_refusal
 from app.errands.messages import place_name
 from app.extensions import db
 from app.i18n import current_language
@@ -66,10 +59,18 @@ EXCLUSION_MESSAGES = {
 
 
 def error_message(err: ErrandError) -> str:
-    if err.code == "not_eligible":
-        reasons = [str(EXCLUSION_MESSAGES.get(code, code)) for code in err.details.get("codes", [])]
+    return _message(err.code, err.details)
+
+
+def outcome_message(outcome: Outcome) -> str:
+    return _message(outcome.code or "", outcome.details)
+
+
+def _message(code: str, details: dict) -> str:
+    if code == "not_eligible":
+        reasons = [str(EXCLUSION_MESSAGES.get(c, c)) for c in details.get("codes", [])]
         return _("You cannot take this errand: %(reasons)s.", reasons=", ".join(reasons))
-    return str(ERROR_MESSAGES.get(err.code, ERROR_MESSAGES["not_allowed_transition"]))
+    return str(ERROR_MESSAGES.get(code, ERROR_MESSAGES["not_allowed_transition"]))
 
 
 def _own_profile() -> HelperProfile:
@@ -158,16 +159,12 @@ def helper_accept(errand_id: int):
     if not ActionForm().validate_on_submit():
         flash(_("The page had expired. Please try again."), "error")
         return redirect(url_for("errands.board"))
-    try:
-        assignment = accept_errand(errand_id, profile.id, via="web")
-    except ErrandError as err:
-        # Closing the helper's offer (already_taken) is kept; nothing else was changed.
-        db.session.commit()
-        flash(error_message(err), "info" if err.code == "already_taken" else "error")
+    outcome = take_errand(errand_id, profile.id, via="web")
+    if not outcome.ok:
+        flash(outcome_message(outcome), "info" if outcome.code == "already_taken" else "error")
         return redirect(url_for("errands.board"))
-    db.session.commit()
     flash(_("The errand is yours, thank you! The address and phone number are now on My errands."), "success")
-    return redirect(url_for("errands.my_errands", _anchor=f"assignment-{assignment.id}"))
+    return redirect(url_for("errands.my_errands", _anchor=f"assignment-{outcome.assignment.id}"))
 
 
 @bp.post("/errands/<int:errand_id>/decline")
@@ -177,13 +174,10 @@ def helper_decline(errand_id: int):
     if not ActionForm().validate_on_submit():
         flash(_("The page had expired. Please try again."), "error")
         return redirect(url_for("errands.board"))
-    try:
-        decline_offer(errand_id, profile.id, via="web")
-    except ErrandError as err:
-        db.session.rollback()
-        flash(error_message(err), "info")
+    outcome = decline(errand_id, profile.id, via="web")
+    if not outcome.ok:
+        flash(outcome_message(outcome), "info")
         return redirect(url_for("errands.board"))
-    db.session.commit()
     flash(_("Thank you for letting us know. The errand was removed from your board."), "success")
     return redirect(url_for("errands.board"))
 
@@ -228,18 +222,16 @@ def helper_withdraw(assignment_id: int):
     assignment = _assignment_or_404(profile, assignment_id)
     errand = assignment.errand
     now = utcnow()
-    if assignment.status != "active" or errand.starts_at <= now:
-        flash(str(ERROR_MESSAGES["not_active" if assignment.status != "active" else "too_late"]), "info")
+    refusal = withdrawal_refusal(assignment, now)
+    if refusal is not None:
+        flash(str(ERROR_MESSAGES[refusal]), "info")
         return redirect(url_for("errands.my_errands"))
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
-            withdraw(assignment.id, by_user=current_user, actor_kind="helper", reason=form.reason.data)
-        except ErrandError as err:
-            db.session.rollback()
-            flash(error_message(err), "error")
+        outcome = withdraw_assignment(assignment, by_user=current_user, reason=form.reason.data)
+        if not outcome.ok:
+            flash(outcome_message(outcome), "error")
             return redirect(url_for("errands.my_errands"))
-        db.session.commit()
         flash(_("You withdrew from the errand. The coordinator will find someone else."), "success")
         return redirect(url_for("errands.my_errands"))
     return (

@@ -100,6 +100,7 @@ __all__ = [
     "report_allowed",
     "transition",
     "withdraw",
+    "withdrawal_refusal",
 ]
 
 #: A helper may withdraw without alerting the coordinator until this long before the start.
@@ -350,7 +351,19 @@ def is_late_withdrawal(errand: Errand, now: datetime) -> bool:
     return errand.starts_at - now <= WITHDRAW_NOTICE
 
 
-def withdraw(assignment_id: int, *, by_user: User | None = None, actor_kind: str = "helper", reason: str) -> Assignment:
+def withdrawal_refusal(assignment: Assignment, now: datetime) -> str | None:
+    """Why the helper may not withdraw now (``not_active``, ``too_late``), or None:
+    only from an active assignment whose errand has not started."""
+    if assignment.status != "active":
+        return "not_active"
+    if assignment.errand.starts_at <= now:
+        return "too_late"
+    return None
+
+
+def withdraw(
+    assignment_id: int, *, by_user: User | None = None, actor_kind: str = "helper", reason: str | None
+) -> Assignment:
     """Take a helper off an errand before it starts; the errand goes back to matching.
 
     The assignment becomes ``withdrawn`` and gives its slot back; the person's
@@ -369,11 +382,10 @@ def withdraw(assignment_id: int, *, by_user: User | None = None, actor_kind: str
         raise ErrandError("not_found")
     errand = _lock_errand(assignment.errand_id)
     db.session.refresh(assignment)
-    if assignment.status != "active":
-        raise ErrandError("not_active", status=assignment.status)
     now = utcnow()
-    if errand.starts_at <= now:
-        raise ErrandError("too_late")
+    refusal = withdrawal_refusal(assignment, now)
+    if refusal is not None:
+        raise ErrandError(refusal, status=assignment.status)
     reason_text = _clip(reason, 300)
     if reason_text is None:
         raise ErrandError("reason_required")
