@@ -1,16 +1,18 @@
-"""How a request's (or job's) database session ends: a transaction that only
-read is committed, so psycopg keeps the connection's prepared statements on
-PostgreSQL; anything that wrote, has unflushed changes or failed is rolled back."""
+"""How a request's (or job's) database session ends, and read-only work.
+
+A transaction in which the session wrote nothing is committed, so psycopg keeps
+the connection's prepared statements on PostgreSQL; anything that wrote, has
+unflushed changes or failed is rolled back. ``read_only()`` blocks are always
+rolled back, and on PostgreSQL refuse a write at once."""
 
 from __future__ import annotations
 
 import contextlib
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
-from app.db_setup import _is_read, end_session, plan_once
+from app.db_setup import end_session, plan_once, read_only
 from app.models import AuditLog
 
 
@@ -54,32 +56,77 @@ def test_a_select_with_common_table_expressions_counts_as_a_read(db):
     assert seen == ["commit"]
 
 
-@pytest.mark.parametrize("how", ["insert in a CTE", "WITH as text"])
-def test_a_with_statement_that_may_write_is_rolled_back(db, how):
+@pytest.mark.parametrize("how", ["flush", "insert", "update"])
+def test_a_session_that_wrote_without_committing_is_rolled_back(db, how):
     db.session.remove()
-    if how == "insert in a CTE":
-        added = sa.insert(AuditLog).values(action="left over").returning(AuditLog.id).cte("added")
-        statement = sa.select(added.c.id)
-        if db.engine.dialect.name == "sqlite":  # SQLite has no INSERT in a WITH: the rule alone
-            compiled = statement.compile(db.engine)
-            assert not _is_read(str(compiled), SimpleNamespace(compiled=compiled))
-            return
+    with transaction_ends(db.engine) as seen:
+        if how == "flush":
+            db.session.add(AuditLog(action="left over"))
+            db.session.flush()
+        elif how == "insert":
+            db.session.execute(sa.insert(AuditLog).values(action="left over"))
+        else:
+            _audit_count(db)
+            db.session.execute(sa.update(AuditLog).values(action="changed"))
+        end_session()
+    assert seen == ["rollback"]
+    assert _audit_count(db) == 0
+
+
+def test_a_write_before_a_savepoint_still_counts(db):
+    """A SAVEPOINT (read_only, accepting an errand) does not make the
+    transaction's earlier writes look unwritten."""
+    db.session.remove()
+    with transaction_ends(db.engine) as seen:
+        db.session.add(AuditLog(action="left over"))
+        db.session.flush()
+        with read_only():
+            _audit_count(db)
+        end_session()
+    assert seen == ["rollback"]
+    assert _audit_count(db) == 0
+
+
+def test_read_only_work_is_never_kept(db):
+    """Inside read_only() a write fails at once on PostgreSQL; on SQLite it is
+    rolled back with the block. What was there before the block stays."""
+    db.session.remove()
+    db.session.add(AuditLog(action="before"))
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with pytest.raises(sa.exc.InternalError, match="read-only transaction"), read_only():
+            db.session.execute(sa.insert(AuditLog).values(action="inside"))
     else:
-        statement = sa.text("WITH added AS (SELECT 1 AS id) SELECT id FROM added")
-    with transaction_ends(db.engine) as seen:
-        db.session.execute(statement)
-        end_session()
-    assert seen == ["rollback"]
-    assert _audit_count(db) == 0
-
-
-def test_a_session_that_wrote_without_committing_is_rolled_back(db):
+        with read_only() as session:
+            session.execute(sa.insert(AuditLog).values(action="inside"))
+            assert _audit_count(db) == 2
+    assert _audit_count(db) == 1
+    db.session.commit()
     db.session.remove()
-    with transaction_ends(db.engine) as seen:
-        db.session.connection().execute(sa.insert(AuditLog).values(action="left over"))
-        end_session()
-    assert seen == ["rollback"]
-    assert _audit_count(db) == 0
+    assert db.session.scalars(sa.select(AuditLog.action)).all() == ["before"]
+
+
+def test_read_only_ends_with_a_rollback_and_keeps_what_it_read(db):
+    db.session.remove()
+    db.session.add(AuditLog(action="kept"))
+    db.session.commit()
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with read_only():
+            row = db.session.scalars(sa.select(AuditLog)).one()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert statements[0] == "SAVEPOINT" and statements[-1] == "ROLLBACK"
+    assert "RELEASE" not in statements and "COMMIT" not in statements
+    assert row.action == "kept"  # still loaded, no query needed
+    db.session.execute(sa.insert(AuditLog).values(action="after"))  # the transaction writes again
+    db.session.commit()
+    assert _audit_count(db) == 2
 
 
 def test_unflushed_changes_and_errors_are_rolled_back(db):
