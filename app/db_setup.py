@@ -99,26 +99,36 @@ def _executes(state: ORMExecuteState) -> None:
         state.session.info[WROTE] = True
 
 
+class ReadOnlyError(RuntimeError):
+    """A write was attempted inside :func:`read_only`."""
+
+
+def _refuse_writes(conn, cursor, statement, parameters, context, executemany) -> None:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete or context.isddl):
+        raise ReadOnlyError(f"a write inside read_only(): {statement[:80]}")
+
+
 @contextlib.contextmanager
 def read_only(session: Session | None = None) -> Iterator[Session]:
     """Run the block as read-only work (the matcher's rankings, the reports).
 
-    The block runs in a SAVEPOINT that is always rolled back at the end, never
-    released or committed, so nothing it might write is kept; on PostgreSQL
-    the savepoint is also ``SET TRANSACTION READ ONLY``, so a write inside
-    fails at once (``ReadOnlySqlTransaction``). Changes made before the block
-    are flushed first and stay as they were. What the block read stays loaded.
+    Changes made before the block are flushed first. Inside it, a write on
+    the session's connection (a flush, an INSERT, UPDATE or DELETE, DDL) is
+    refused with :class:`ReadOnlyError` before it reaches the database, on
+    both engines, so the block never has anything to commit. It neither
+    commits nor rolls back: no ROLLBACK (not even to a SAVEPOINT) means
+    psycopg keeps the connection's prepared statements on PostgreSQL (it
+    forgets them at every ROLLBACK, bench/README.md). A refused write
+    propagates; the request then ends with a rollback (:func:`end_session`).
     """
     session = session if session is not None else db.session()
-    savepoint = session.begin_nested()
+    session.flush()
+    connection = session.connection()
+    sa.event.listen(connection, "before_cursor_execute", _refuse_writes)
     try:
-        connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         yield session
     finally:
-        if savepoint.is_active:
-            savepoint.rollback()
+        sa.event.remove(connection, "before_cursor_execute", _refuse_writes)
 
 
 def end_session(exc: BaseException | None = None) -> None:
