@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from app import audit
 from app.elders import bp, labels, services
@@ -23,7 +25,7 @@ from app.inputs import to_int
 from app.models import Elder, Organization, User, Village
 from app.phones import display_phone
 from app.security import roles_required
-from app.ui import blocks
+from app.ui import blocks_for
 
 STAFF = ("coordinator", "admin")
 
@@ -38,8 +40,17 @@ def _helpers() -> dict:
     }
 
 
-def _load(elder_id: int) -> Elder:
-    elder = db.get_or_404(Elder, elder_id)
+#: What the elder's page shows besides the row itself, loaded by the view (templates run no queries).
+PAGE_LOADS = (
+    undefer(Elder.access_notes),
+    undefer(Elder.health_notes),
+    selectinload(Elder.contacts),
+    joinedload(Elder.organization),
+)
+
+
+def _load(elder_id: int, *loads) -> Elder:
+    elder = db.one_or_404(sa.select(Elder).where(Elder.id == elder_id).options(*loads))
     if not services.can_manage(current_user, elder):
         abort(403)
     return elder
@@ -137,9 +148,12 @@ def edit_elder(elder_id: int):
     form, _organizations = _new_form(elder)
     if request.method == "GET":
         form.fill_from(elder)
-        if audit.record_notes_viewed(elder, page="edit"):
+        logged = audit.record_notes_viewed(elder, page="edit")
+        page = _form_page("elders/edit.html", form, elder)
+        if logged:  # after rendering: a commit would expire what the template reads
             db.session.commit()
-    elif form.add_contact.data:
+        return page
+    if form.add_contact.data:
         return _form_page("elders/edit.html", form, elder, focus=_add_contact_row(form))
     if form.validate_on_submit():
         try:
@@ -187,21 +201,23 @@ def _show(elder: Elder, *, place_form: PlaceForm | None = None, status_form: Sta
         consent_taker=taker,
         history=services.history(elder),
         same_phone=services.same_phone_elsewhere(elder, current_user),
-        extra_blocks=blocks.get("elder_page"),
+        extra_blocks=blocks_for("elder_page", elder),
     ), status
 
 
 @bp.route("/<int:elder_id>")
 @roles_required(*STAFF)
 def show_elder(elder_id: int):
-    elder = _load(elder_id)
+    elder = _load(elder_id, *PAGE_LOADS)
     if elder.erased_at is not None:
         from app.privacy.erasure import erasure_info
 
         return render_template("elders/erased.html", elder=elder, erasure=erasure_info(elder))
-    if audit.record_notes_viewed(elder, page="show"):
+    logged = audit.record_notes_viewed(elder, page="show")
+    page = _show(elder)
+    if logged:  # after rendering: a commit would expire what the template reads
         db.session.commit()
-    return _show(elder)
+    return page
 
 
 @bp.route("/<int:elder_id>/place", methods=["POST"])

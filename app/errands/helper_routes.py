@@ -22,11 +22,10 @@ from app.extensions import db
 from app.i18n import current_language
 from app.models import HelperProfile, utcnow
 from app.security import public, roles_required
-from app.ui import blocks, nav
+from app.ui import Block, blocks, nav
 
 nav.add("helper", "errands.board", _l("Errand board"), order=10)
 nav.add("helper", "errands.my_errands", _l("My errands"), order=20)
-blocks.add("helper_home", "errands/helper/_next_block.html", order=10)
 
 #: Messages for ErrandError codes, as the helper reads them.
 #: How many errands the board shows at first, and how many more each "Show more" adds.
@@ -93,25 +92,29 @@ def _km_text(value: float, language: str) -> str:
     return f"{babel_numbers.format_decimal(value, '0.0', locale=language)} km"
 
 
-@bp.app_template_global()
-def errands_next_for_helper():
-    """The helper's next errand and its details, for the start page block."""
-    profile = current_user.helper_profile if current_user.is_authenticated else None
+def next_errand_block(profile: HelperProfile | None) -> dict | None:
+    """The helper's next errand and its details, for the start page block
+    (``next`` is None when nothing is coming up)."""
     if profile is None:
         return None
     now = utcnow()
     assignment = next_errand(profile, now)
     if assignment is None:
-        return None
+        return {"next": None}
     errand = assignment.errand
     details = visible_details(errand, profile, now)
     return {
-        "assignment": assignment,
-        "errand": errand,
-        "task": errand.task_type.name(current_language()),
-        "place": place_name(errand.elder, current_language()),
-        "details": details,
+        "next": {
+            "assignment": assignment,
+            "errand": errand,
+            "task": errand.task_type.name(current_language()),
+            "place": place_name(errand.elder, current_language()),
+            "details": details,
+        }
     }
+
+
+blocks.add("helper_home", Block("errands/helper/_next_block.html", next_errand_block), order=10)
 
 
 # --------------------------------------------------------------------------

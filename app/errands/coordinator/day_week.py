@@ -18,11 +18,10 @@ from app.errands.reasons import event_note
 from app.extensions import db
 from app.policy import org_scope
 from app.security import is_safe_next, roles_required
-from app.ui import blocks, nav
+from app.ui import Block, blocks, nav
 
 nav.add("coordinator", "errands.day", _l("Errands"), order=10)
 nav.add("coordinator", "errands.new_request", _l("New request"), order=11)
-blocks.add("coordinator_home", "errands/coordinator/_home_block.html")
 
 
 def errands_home_block() -> dict:
@@ -34,10 +33,13 @@ def errands_home_block() -> dict:
     }
 
 
+blocks.add("coordinator_home", Block("errands/coordinator/_home_block.html", errands_home_block))
+
+
 @bp.record_once
 def _template_globals(state) -> None:
     # Globals (not a context processor) so that imported macros see them too.
-    state.app.jinja_env.globals.update(errands_home_block=errands_home_block, errands_coord=labels)
+    state.app.jinja_env.globals.update(errands_coord=labels)
     state.app.jinja_env.filters["coord_event_note"] = event_note
 
 
