@@ -49,8 +49,8 @@ PAGE_LOADS = (
 )
 
 
-def _load(elder_id: int, *loads) -> Elder:
-    elder = db.one_or_404(sa.select(Elder).where(Elder.id == elder_id).options(*loads))
+def _load(elder_id: int) -> Elder:
+    elder = db.get_or_404(Elder, elder_id)
     if not services.can_manage(current_user, elder):
         abort(403)
     return elder
@@ -208,11 +208,15 @@ def _show(elder: Elder, *, place_form: PlaceForm | None = None, status_form: Sta
 @bp.route("/<int:elder_id>")
 @roles_required(*STAFF)
 def show_elder(elder_id: int):
-    elder = _load(elder_id, *PAGE_LOADS)
+    elder = _load(elder_id)
     if elder.erased_at is not None:
         from app.privacy.erasure import erasure_info
 
         return render_template("elders/erased.html", elder=elder, erasure=erasure_info(elder))
+    # Only now, allowed: the notes, contacts and organization the page shows.
+    db.session.execute(
+        sa.select(Elder).where(Elder.id == elder.id).options(*PAGE_LOADS), execution_options={"populate_existing": True}
+    ).scalar_one()
     logged = audit.record_notes_viewed(elder, page="show")
     page = _show(elder)
     if logged:  # after rendering: a commit would expire what the template reads

@@ -147,7 +147,7 @@ def assign_directly(errand: Errand, helper_id: int | None, *, by_user: User) -> 
 
 
 def take_errand(errand_id: int, helper_id: int, *, via: str) -> Outcome:
-    """A helper takes the errand (board or SMS); commits either way.
+    """A helper takes the errand from the board (``via="web"``); commits either way.
 
     A refused accept has changed only the helper's own offer (closed as taken,
     expired or cancelled, so that it leaves their board): that is kept."""

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import before_render_template, template_rendered
 
 from app.extensions import db as _db
+from app.models import Organization
 from tests.policy.test_authorization_matrix import MATRIX, ROLES, _signed_in, _url, _world, allowed
 
 
@@ -56,6 +57,11 @@ def _quick_password_hashing(monkeypatch):
 def test_no_page_queries_while_its_template_renders(app, db, make, build):
     world = _world(db, make, build)
     objects, users = world["objects"], world["users"]
+    own = db.session.get(Organization, objects["org_id"]["own"])
+    # Minors (their consent is read for their status), one waiting for approval.
+    make.helper(org=own, age=16)
+    make.helper(org=own, age=15, status="pending")
+    db.session.commit()
     rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
     problems: dict[str, list[str]] = {}
     pages = 0
