@@ -77,12 +77,10 @@ def candidates_for(errand: Errand, *, now: datetime | None = None) -> CandidateL
 
 
 def _offer(errand: Errand, helper_ids: list[int], ranking: CandidateList, by_user: User, left_out: int) -> Outcome:
-    """Offer and record each offer's place and score in ``ranking``; commits or rolls back."""
+    """Offer, each offer keeping its place and score in ``ranking``; commits or rolls back."""
     places = {r.helper_id: (i, r.score) for i, r in enumerate(ranking.ranked, start=1)}
     try:
-        offers = lifecycle.offer_errand(errand, helper_ids, by_user=by_user)
-        for offer in offers:
-            offer.rank, offer.score = places.get(offer.helper_id, (offer.rank, offer.score))
+        offers = lifecycle.offer_errand(errand, helper_ids, by_user=by_user, places=places)
         db.session.commit()
     except lifecycle.ErrandError as err:
         db.session.rollback()

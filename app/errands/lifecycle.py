@@ -43,6 +43,7 @@ SAVEPOINT, is the final guard on both engines.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -122,9 +123,17 @@ _FINAL_FOR_HELPER = ("pending", "accepted", "declined")
 
 
 def offer_errand(
-    errand: Errand, helper_ids: list[int], *, by_user: User | None, expires_at: datetime | None = None
+    errand: Errand,
+    helper_ids: list[int],
+    *,
+    by_user: User | None,
+    expires_at: datetime | None = None,
+    places: Mapping[int, tuple[int, float]] | None = None,
 ) -> list[Offer]:
     """Offer the errand to helpers: pending offers, ``open -> offered``, one SMS each.
+
+    ``places``: each helper's place and score in the ranking the offer was
+    chosen from (helper id -> (rank, score)), kept on the offer.
 
     Skipped (not in the result): helpers who already have a pending, accepted
     or declined offer for it or an active assignment, unknown ids, and helpers
@@ -170,6 +179,8 @@ def offer_errand(
         offer.responded_at = None
         offer.responded_via = None
         offer.offered_by_id = by_user.id if by_user is not None else None
+        if places is not None and helper_id in places:
+            offer.rank, offer.score = places[helper_id]
         created.append(offer)
     if not created:
         return created
