@@ -37,7 +37,8 @@ class Registry:
 class Block:
     """A block an area adds to a shared page: its template and the function
     that works out its data, called by the page's view with the page's
-    subject (nothing on a start page, the older person on the elder page).
+    subject (the helper's profile on their start page, the older person on
+    the elder page, nothing on the coordinator's start page).
     ``data`` returning None hides the block."""
 
     template: str
