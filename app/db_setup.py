@@ -8,11 +8,16 @@ statement that then ran in 3 ms (bench/README.md).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -45,37 +50,7 @@ def engine_options(uri: str, options: dict[str, Any]) -> dict[str, Any]:
     return {**options, "connect_args": connect_args}
 
 
-#: In a pooled connection's ``info``: its current transaction ran something
-#: other than a SELECT (set by the listeners of :func:`configure_engine`).
-WROTE = "transaction_wrote"
-
-
-_SELECTS = (sa.Select, sa.CompoundSelect)
-
-
-def _is_read(statement: str, context: Any) -> bool:
-    """A SELECT, a SET LOCAL, or a WITH ... SELECT whose every CTE is a SELECT
-    too (the matcher's and the reports' statements). Anything else counts as a
-    write, also a WITH given as text (it could hold an INSERT)."""
-    head = statement.lstrip()[:9].upper()
-    if head.startswith("SELECT") or head == "SET LOCAL":  # SET LOCAL: a setting until the transaction ends
-        return True
-    compiled = getattr(context, "compiled", None)
-    if not head.startswith("WITH") or compiled is None or not getattr(compiled, "ctes", None):
-        return False
-    return isinstance(compiled.statement, _SELECTS) and all(isinstance(cte.element, _SELECTS) for cte in compiled.ctes)
-
-
 def configure_engine(engine: Engine) -> None:
-    @sa.event.listens_for(engine, "begin")
-    def _transaction_begins(conn) -> None:
-        conn.info[WROTE] = False
-
-    @sa.event.listens_for(engine, "before_cursor_execute")
-    def _note_writes(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not conn.info.get(WROTE) and not _is_read(statement, context):
-            conn.info[WROTE] = True
-
     if engine.dialect.name != "sqlite":
         return
 
@@ -102,22 +77,77 @@ def plan_once(connection: sa.Connection) -> None:
         connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
 
 
+#: In the session's ``info``: its transaction has written (flushed, or run an
+#: INSERT, UPDATE or DELETE through the session). Set by the session events below.
+WROTE = "transaction_wrote"
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _transaction_ends(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction, not a SAVEPOINT inside it
+        session.info.pop(WROTE, None)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _flushed(session: Session, flush_context) -> None:
+    session.info[WROTE] = True
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _executes(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+class ReadOnlyError(RuntimeError):
+    """A write was attempted inside :func:`read_only`."""
+
+
+def _refuse_writes(conn, cursor, statement, parameters, context, executemany) -> None:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete or context.isddl):
+        raise ReadOnlyError(f"a write inside read_only(): {statement[:80]}")
+
+
+@contextlib.contextmanager
+def read_only(session: Session | None = None) -> Iterator[Session]:
+    """Run the block as read-only work (the matcher's rankings, the reports).
+
+    Changes made before the block are flushed first. Inside it, a write on
+    the session's connection (a flush, an INSERT, UPDATE or DELETE, DDL) is
+    refused with :class:`ReadOnlyError` before it reaches the database, on
+    both engines, so the block never has anything to commit. It neither
+    commits nor rolls back: no ROLLBACK (not even to a SAVEPOINT) means
+    psycopg keeps the connection's prepared statements on PostgreSQL (it
+    forgets them at every ROLLBACK, bench/README.md). A refused write
+    propagates; the request then ends with a rollback (:func:`end_session`).
+    """
+    session = session if session is not None else db.session()
+    session.flush()
+    connection = session.connection()
+    sa.event.listen(connection, "before_cursor_execute", _refuse_writes)
+    try:
+        yield session
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", _refuse_writes)
+
+
 def end_session(exc: BaseException | None = None) -> None:
     """End the request's (or job's) database session.
 
-    A transaction that only read is committed rather than rolled back: the same
-    for the data, but psycopg forgets a connection's prepared statements at every
-    rollback, so PostgreSQL would parse and plan every statement of every request
-    again (3 ms of the candidate ranking; bench/README.md). Anything that wrote,
-    has unflushed changes or ended in an error is rolled back as before.
+    Routes and jobs commit what they change where they change it (and
+    read-only work runs in :func:`read_only`); what is left here is rolled
+    back. Except one case, for speed: a transaction in which the session
+    wrote nothing (no flush, no INSERT, UPDATE or DELETE through it, nothing
+    pending) and that did not fail ends with COMMIT, the same for the data,
+    because psycopg forgets a connection's prepared statements at every
+    rollback and PostgreSQL would parse and plan every statement of every
+    request again (bench/README.md).
     """
-    from app.extensions import db
-
     session = db.session()  # the scoped session's Session of this context
     try:
         unchanged = not (session.new or session.dirty or session.deleted)
         only_read = exc is None and session.is_active and session.in_transaction() and unchanged
-        if only_read and not session.connection().info.get(WROTE, True):
+        if only_read and not session.info.get(WROTE, False):
             session.commit()
     except sa.exc.SQLAlchemyError:
         log.warning("Could not end a read-only transaction with COMMIT; rolling back", exc_info=True)

@@ -4,7 +4,11 @@ An area adds its menu entries and start-page blocks when its blueprint is
 imported, so the base template never has to know every area by name:
 
     nav.add("coordinator", "errands.day", _l("Errands"), order=20)
-    blocks.add("coordinator_home", "errands/_today_block.html")
+    blocks.add("coordinator_home", Block("errands/_today_block.html", today_block_data))
+
+Templates run no queries: a block's data is worked out by the page's view
+(:func:`blocks_for`), before the template renders, and the block's template
+reads it as ``data``.
 
 An area higher up can also lend a lower area's page a fact it owns, so the
 lower one never imports it; the view reads it and passes it to its template:
@@ -16,6 +20,8 @@ lower one never imports it; the view reads it and passes it to its template:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -38,9 +44,38 @@ class Registry:
         return functions[0](*args) if functions else None
 
 
+@dataclass(frozen=True)
+class Block:
+    """A block an area adds to a shared page: its template and the function
+    that works out its data, called by the page's view with the page's
+    subject (the helper's profile on their start page, the older person on
+    the elder page, nothing on the coordinator's start page).
+    ``data`` returning None hides the block."""
+
+    template: str
+    data: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True)
+class ShownBlock:
+    template: str
+    data: Any
+
+
 nav = Registry()
 blocks = Registry()
 facts = Registry()
+
+
+def blocks_for(slot: str, *subject: Any) -> list[ShownBlock]:
+    """The slot's blocks with their data, for the page's view to pass to its template."""
+    shown = []
+    for item in blocks.get(slot):
+        block = item if isinstance(item, Block) else Block(item)  # a template without data
+        data = block.data(*subject) if block.data is not None else {}
+        if data is not None:
+            shown.append(ShownBlock(block.template, data))
+    return shown
 
 
 def register_template_globals(app) -> None:
@@ -48,7 +83,5 @@ def register_template_globals(app) -> None:
         coordinator_nav=lambda: nav.get("coordinator"),
         helper_nav=lambda: nav.get("helper"),
         public_nav=lambda: nav.get("public"),
-        coordinator_home_blocks=lambda: blocks.get("coordinator_home"),
-        helper_home_blocks=lambda: blocks.get("helper_home"),
         admin_blocks=lambda: blocks.get("admin"),
     )

@@ -74,7 +74,9 @@ def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 def test_the_layer_contract_holds():
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == EXIT_STATUS_SUCCESS
+    assert (
+        lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == EXIT_STATUS_SUCCESS
+    )
 
 
 def test_no_module_imports_itself_back(graph):

@@ -1,16 +1,18 @@
-"""How a request's (or job's) database session ends: a transaction that only
-read is committed, so psycopg keeps the connection's prepared statements on
-PostgreSQL; anything that wrote, has unflushed changes or failed is rolled back."""
+"""How a request's (or job's) database session ends, and read-only work.
+
+A transaction in which the session wrote nothing is committed, so psycopg keeps
+the connection's prepared statements on PostgreSQL; anything that wrote, has
+unflushed changes or failed is rolled back. ``read_only()`` blocks refuse a
+write before it reaches the database."""
 
 from __future__ import annotations
 
 import contextlib
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
-from app.db_setup import _is_read, end_session, plan_once
+from app.db_setup import ReadOnlyError, end_session, plan_once, read_only
 from app.models import AuditLog
 
 
@@ -54,32 +56,85 @@ def test_a_select_with_common_table_expressions_counts_as_a_read(db):
     assert seen == ["commit"]
 
 
-@pytest.mark.parametrize("how", ["insert in a CTE", "WITH as text"])
-def test_a_with_statement_that_may_write_is_rolled_back(db, how):
+@pytest.mark.parametrize("how", ["flush", "insert", "update"])
+def test_a_session_that_wrote_without_committing_is_rolled_back(db, how):
     db.session.remove()
-    if how == "insert in a CTE":
-        added = sa.insert(AuditLog).values(action="left over").returning(AuditLog.id).cte("added")
-        statement = sa.select(added.c.id)
-        if db.engine.dialect.name == "sqlite":  # SQLite has no INSERT in a WITH: the rule alone
-            compiled = statement.compile(db.engine)
-            assert not _is_read(str(compiled), SimpleNamespace(compiled=compiled))
-            return
-    else:
-        statement = sa.text("WITH added AS (SELECT 1 AS id) SELECT id FROM added")
     with transaction_ends(db.engine) as seen:
-        db.session.execute(statement)
+        if how == "flush":
+            db.session.add(AuditLog(action="left over"))
+            db.session.flush()
+        elif how == "insert":
+            db.session.execute(sa.insert(AuditLog).values(action="left over"))
+        else:
+            _audit_count(db)
+            db.session.execute(sa.update(AuditLog).values(action="changed"))
         end_session()
     assert seen == ["rollback"]
     assert _audit_count(db) == 0
 
 
-def test_a_session_that_wrote_without_committing_is_rolled_back(db):
+def test_a_write_before_a_savepoint_or_read_only_still_counts(db):
+    """A SAVEPOINT (as accepting an errand makes) or a read_only() block does
+    not make the transaction's earlier writes look unwritten."""
     db.session.remove()
     with transaction_ends(db.engine) as seen:
-        db.session.connection().execute(sa.insert(AuditLog).values(action="left over"))
+        db.session.add(AuditLog(action="left over"))
+        db.session.flush()
+        with db.session.begin_nested():
+            _audit_count(db)
+        with read_only():
+            _audit_count(db)
         end_session()
     assert seen == ["rollback"]
     assert _audit_count(db) == 0
+
+
+@pytest.mark.parametrize("how", ["flush", "insert", "update", "delete"])
+def test_a_write_inside_read_only_is_refused_and_never_kept(db, how):
+    """On both engines the write fails before it reaches the database; the
+    request then ends with a rollback. What was there before the block stays."""
+    db.session.remove()
+    db.session.add(AuditLog(action="before"))
+    db.session.commit()
+    with transaction_ends(db.engine) as seen:
+        refused = pytest.raises((ReadOnlyError, sa.exc.StatementError), match="inside read_only")
+        with refused, read_only() as session:
+            if how == "flush":
+                session.add(AuditLog(action="inside"))
+                session.flush()
+            elif how == "insert":
+                session.execute(sa.insert(AuditLog).values(action="inside"))
+            elif how == "update":
+                session.execute(sa.update(AuditLog).values(action="inside"))
+            else:
+                session.execute(sa.delete(AuditLog))
+        end_session()
+    assert seen == ["rollback"]
+    assert db.session.scalars(sa.select(AuditLog.action)).all() == ["before"]
+
+
+def test_read_only_neither_commits_nor_rolls_back(db):
+    """No COMMIT, no ROLLBACK (psycopg would forget its prepared statements):
+    the transaction goes on and may write again after the block."""
+    db.session.remove()
+    db.session.add(AuditLog(action="kept"))
+    db.session.commit()
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with read_only():
+            row = db.session.scalars(sa.select(AuditLog)).one()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert statements and all(s == "SELECT" for s in statements)
+    assert row.action == "kept"
+    db.session.execute(sa.insert(AuditLog).values(action="after"))  # the transaction writes again
+    db.session.commit()
+    assert _audit_count(db) == 2
 
 
 def test_unflushed_changes_and_errors_are_rolled_back(db):

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.admin import services
 from app.admin.blueprint import bp
@@ -33,7 +34,9 @@ def _helpers() -> dict:
 @bp.route("/")
 @roles_required("admin")
 def index():
-    organizations = db.session.scalars(sa.select(Organization).order_by(Organization.name)).all()
+    organizations = db.session.scalars(
+        sa.select(Organization).order_by(Organization.name).options(selectinload(Organization.municipalities))
+    ).all()
     return render_template(
         "admin/index.html",
         organizations=organizations,

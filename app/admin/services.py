@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.audit import record
 from app.auth.sessions import end_all_sessions
@@ -163,7 +164,10 @@ def remove_partnership(org: Organization, partner_id: int, *, by: User) -> bool:
 def coordinators() -> list[User]:
     return list(
         db.session.scalars(
-            sa.select(User).where(User.role.in_(("coordinator", "admin"))).order_by(User.role, User.name)
+            sa.select(User)
+            .where(User.role.in_(("coordinator", "admin")))
+            .order_by(User.role, User.name)
+            .options(selectinload(User.organizations))
         )
     )
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from app import audit
 from app.elders import intake, labels, location, problems, search
@@ -25,7 +27,7 @@ from app.models import Elder, Organization, User, Village
 from app.phones import display_phone
 from app.relations import relation_label
 from app.security import roles_required
-from app.ui import blocks, facts
+from app.ui import blocks_for, facts
 
 STAFF = ("coordinator", "admin")
 
@@ -39,6 +41,15 @@ def _helpers() -> dict:
         "elder_flags": search.flags,
         "profile_hints": {code: description for code, (_name, description) in labels.PROFILES.items()},
     }
+
+
+#: What the elder's page shows besides the row itself, loaded by the view (templates run no queries).
+PAGE_LOADS = (
+    undefer(Elder.access_notes),
+    undefer(Elder.health_notes),
+    selectinload(Elder.contacts),
+    joinedload(Elder.organization),
+)
 
 
 def _load(elder_id: int) -> Elder:
@@ -140,9 +151,12 @@ def edit_elder(elder_id: int):
     form, _organizations = _new_form(elder)
     if request.method == "GET":
         form.fill_from(elder)
-        if audit.record_notes_viewed(elder, page="edit"):
+        logged = audit.record_notes_viewed(elder, page="edit")
+        page = _form_page("elders/edit.html", form, elder)
+        if logged:  # after rendering: a commit would expire what the template reads
             db.session.commit()
-    elif form.add_contact.data:
+        return page
+    if form.add_contact.data:
         return _form_page("elders/edit.html", form, elder, focus=_add_contact_row(form))
     if form.validate_on_submit():
         try:
@@ -190,7 +204,7 @@ def _show(elder: Elder, *, place_form: PlaceForm | None = None, status_form: Sta
         consent_taker=taker,
         history=search.history(elder),
         same_phone=search.same_phone_elsewhere(elder, current_user),
-        extra_blocks=blocks.get("elder_page"),
+        extra_blocks=blocks_for("elder_page", elder),
     ), status
 
 
@@ -201,9 +215,15 @@ def show_elder(elder_id: int):
     if elder.erased_at is not None:
         erasure = facts.first("erased_elder", elder)  # lent by app.privacy, which owns erasure
         return render_template("elders/erased.html", elder=elder, erasure=erasure)
-    if audit.record_notes_viewed(elder, page="show"):
+    # Only now, allowed: the notes, contacts and organization the page shows.
+    db.session.execute(
+        sa.select(Elder).where(Elder.id == elder.id).options(*PAGE_LOADS), execution_options={"populate_existing": True}
+    ).scalar_one()
+    logged = audit.record_notes_viewed(elder, page="show")
+    page = _show(elder)
+    if logged:  # after rendering: a commit would expire what the template reads
         db.session.commit()
-    return _show(elder)
+    return page
 
 
 @bp.route("/<int:elder_id>/place", methods=["POST"])

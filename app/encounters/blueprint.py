@@ -3,12 +3,10 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from app.ui import blocks, nav
+from app.ui import nav
 
 bp = Blueprint("encounters", __name__, url_prefix="/encounters")
 
 nav.add("coordinator", "encounters.list_encounters", _l("Encounters"), order=50)
 nav.add("coordinator", "encounters.due_checkins", _l("Check-ins"), order=51)
 nav.add("helper", "encounters.list_encounters", _l("My encounters"), order=50)
-blocks.add("elder_page", "encounters/_elder_block.html")
-blocks.add("helper_home", "encounters/_helper_block.html")

@@ -1,4 +1,5 @@
-"""Data for the blocks that other areas' pages include (elder page, helper's start page)."""
+"""Data for the blocks that other areas' pages include (elder page, helper's start page),
+worked out by those pages' views (app.ui.blocks_for)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Any
 from flask_login import current_user
 
 from app.encounters import checkin_services, labels, services, wellbeing
-from app.encounters.blueprint import bp
 from app.encounters.queries import EncounterFilter, can_see_elder, encounter_rows, search_encounters
 from app.extensions import db
-from app.models import CheckIn, Elder, utcnow
+from app.models import CheckIn, Elder, HelperProfile, utcnow
+from app.ui import Block, blocks
 
 BLOCK_RECENT = 3
 
@@ -29,7 +30,6 @@ def _next_checkin(kind: str, person_id: int, enrolled_at) -> Any:
     return wellbeing.next_due(last, enrolled_at) if enrolled_at else None
 
 
-@bp.app_template_global()
 def encounters_elder_summary(elder: Elder) -> dict[str, Any] | None:
     """Stage, latest encounters and next check-in of an older resident (coordinators only)."""
     if not current_user.is_authenticated or not can_see_elder(current_user, elder):
@@ -44,12 +44,10 @@ def encounters_elder_summary(elder: Elder) -> dict[str, Any] | None:
     }
 
 
-@bp.app_template_global()
-def encounters_helper_summary() -> dict[str, Any] | None:
+def encounters_helper_summary(profile: HelperProfile | None) -> dict[str, Any] | None:
     """The logged-in helper's stage, latest encounters and check-in."""
     if not current_user.is_authenticated or current_user.role != "helper":
         return None
-    profile = current_user.helper_profile
     if profile is None or profile.status != "approved":
         return None
     now = utcnow()
@@ -61,3 +59,7 @@ def encounters_helper_summary() -> dict[str, Any] | None:
         "now": now,
         "labels": labels,
     }
+
+
+blocks.add("elder_page", Block("encounters/_elder_block.html", encounters_elder_summary))
+blocks.add("helper_home", Block("encounters/_helper_block.html", encounters_helper_summary))

@@ -1,8 +1,7 @@
 """Errands: requests taken on the phone, matching, offers, the helper's board
 and the errand's whole life."""
 
-from flask import Blueprint
+from app.errands import coordinator, helper_routes  # noqa: F401  (each page module registers its routes on bp)
+from app.errands.blueprint import bp
 
-bp = Blueprint("errands", __name__)
-
-from app.errands import coordinator_routes, helper_routes  # noqa: E402,F401
+__all__ = ["bp"]

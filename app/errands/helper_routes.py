@@ -11,41 +11,41 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import audit
-from app.errands import bp
+from app.errands.actions import Outcome, decline, take_errand, withdraw_assignment
 from app.errands.agenda import today_local
+from app.errands.blueprint import bp
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
 from app.errands.error_texts import ERROR_MESSAGES, EXCLUSION_MESSAGES
 from app.errands.helper_forms import ActionForm, ReportForm, WithdrawForm
 from app.errands.helper_views import board, my_errands, next_errand, own_assignment, visible_details
-from app.errands.lifecycle import (
-    ErrandError,
-    accept_errand,
-    decline_offer,
-    is_late_withdrawal,
-    mark_done,
-    report_allowed,
-    withdraw,
-)
+from app.errands.lifecycle import ErrandError, is_late_withdrawal, mark_done, report_allowed, withdrawal_refusal
 from app.errands.notifications import place_name
 from app.extensions import db
 from app.i18n import current_language
 from app.models import HelperProfile, utcnow
 from app.security import public, roles_required
-from app.ui import blocks, nav
+from app.ui import Block, blocks, nav
 
 nav.add("helper", "errands.board", _l("Errand board"), order=10)
 nav.add("helper", "errands.my_errands", _l("My errands"), order=20)
-blocks.add("helper_home", "errands/helper/_next_block.html", order=10)
 
 #: How many errands the board shows at first, and how many more each "Show more" adds.
 BOARD_PAGE_SIZE = 15
 
 
 def error_message(err: ErrandError) -> str:
-    if err.code == "not_eligible":
-        reasons = [str(EXCLUSION_MESSAGES.get(code, code)) for code in err.details.get("codes", [])]
+    return _message(err.code, err.details)
+
+
+def outcome_message(outcome: Outcome) -> str:
+    return _message(outcome.code or "", outcome.details)
+
+
+def _message(code: str, details: dict) -> str:
+    if code == "not_eligible":
+        reasons = [str(EXCLUSION_MESSAGES.get(c, c)) for c in details.get("codes", [])]
         return _("You cannot take this errand: %(reasons)s.", reasons=", ".join(reasons))
-    return str(ERROR_MESSAGES.get(err.code, ERROR_MESSAGES["not_allowed_transition"]))
+    return str(ERROR_MESSAGES.get(code, ERROR_MESSAGES["not_allowed_transition"]))
 
 
 def _own_profile() -> HelperProfile:
@@ -68,25 +68,29 @@ def _km_text(value: float, language: str) -> str:
     return f"{babel_numbers.format_decimal(value, '0.0', locale=language)} km"
 
 
-@bp.app_template_global()
-def errands_next_for_helper():
-    """The helper's next errand and its details, for the start page block."""
-    profile = current_user.helper_profile if current_user.is_authenticated else None
+def next_errand_block(profile: HelperProfile | None) -> dict | None:
+    """The helper's next errand and its details, for the start page block
+    (``next`` is None when nothing is coming up)."""
     if profile is None:
         return None
     now = utcnow()
     assignment = next_errand(profile, now)
     if assignment is None:
-        return None
+        return {"next": None}
     errand = assignment.errand
     details = visible_details(errand, profile, now)
     return {
-        "assignment": assignment,
-        "errand": errand,
-        "task": errand.task_type.name(current_language()),
-        "place": place_name(errand.elder, current_language()),
-        "details": details,
+        "next": {
+            "assignment": assignment,
+            "errand": errand,
+            "task": errand.task_type.name(current_language()),
+            "place": place_name(errand.elder, current_language()),
+            "details": details,
+        }
     }
+
+
+blocks.add("helper_home", Block("errands/helper/_next_block.html", next_errand_block), order=10)
 
 
 # --------------------------------------------------------------------------
@@ -132,16 +136,12 @@ def helper_accept(errand_id: int):
     if not ActionForm().validate_on_submit():
         flash(_("The page had expired. Please try again."), "error")
         return redirect(url_for("errands.board"))
-    try:
-        assignment = accept_errand(errand_id, profile.id, via="web")
-    except ErrandError as err:
-        # Closing the helper's offer (already_taken) is kept; nothing else was changed.
-        db.session.commit()
-        flash(error_message(err), "info" if err.code == "already_taken" else "error")
+    outcome = take_errand(errand_id, profile.id, via="web")
+    if not outcome.ok:
+        flash(outcome_message(outcome), "info" if outcome.code == "already_taken" else "error")
         return redirect(url_for("errands.board"))
-    db.session.commit()
     flash(_("The errand is yours, thank you! The address and phone number are now on My errands."), "success")
-    return redirect(url_for("errands.my_errands", _anchor=f"assignment-{assignment.id}"))
+    return redirect(url_for("errands.my_errands", _anchor=f"assignment-{outcome.assignment.id}"))
 
 
 @bp.post("/errands/<int:errand_id>/decline")
@@ -151,13 +151,10 @@ def helper_decline(errand_id: int):
     if not ActionForm().validate_on_submit():
         flash(_("The page had expired. Please try again."), "error")
         return redirect(url_for("errands.board"))
-    try:
-        decline_offer(errand_id, profile.id, via="web")
-    except ErrandError as err:
-        db.session.rollback()
-        flash(error_message(err), "info")
+    outcome = decline(errand_id, profile.id, via="web")
+    if not outcome.ok:
+        flash(outcome_message(outcome), "info")
         return redirect(url_for("errands.board"))
-    db.session.commit()
     flash(_("Thank you for letting us know. The errand was removed from your board."), "success")
     return redirect(url_for("errands.board"))
 
@@ -202,18 +199,16 @@ def helper_withdraw(assignment_id: int):
     assignment = _assignment_or_404(profile, assignment_id)
     errand = assignment.errand
     now = utcnow()
-    if assignment.status != "active" or errand.starts_at <= now:
-        flash(str(ERROR_MESSAGES["not_active" if assignment.status != "active" else "too_late"]), "info")
+    refusal = withdrawal_refusal(assignment, now)
+    if refusal is not None:
+        flash(str(ERROR_MESSAGES[refusal]), "info")
         return redirect(url_for("errands.my_errands"))
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
-            withdraw(assignment.id, by_user=current_user, actor_kind="helper", reason=form.reason.data)
-        except ErrandError as err:
-            db.session.rollback()
-            flash(error_message(err), "error")
+        outcome = withdraw_assignment(assignment, by_user=current_user, reason=form.reason.data)
+        if not outcome.ok:
+            flash(outcome_message(outcome), "error")
             return redirect(url_for("errands.my_errands"))
-        db.session.commit()
         flash(_("You withdrew from the errand. The coordinator will find someone else."), "success")
         return redirect(url_for("errands.my_errands"))
     return (

@@ -43,6 +43,7 @@ SAVEPOINT, is the final guard on both engines.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -103,6 +104,7 @@ __all__ = [
     "transition",
     "upcoming_assignments",
     "withdraw",
+    "withdrawal_refusal",
 ]
 
 #: A helper may withdraw without alerting the coordinator until this long before the start.
@@ -124,9 +126,17 @@ _FINAL_FOR_HELPER = ("pending", "accepted", "declined")
 
 
 def offer_errand(
-    errand: Errand, helper_ids: list[int], *, by_user: User | None, expires_at: datetime | None = None
+    errand: Errand,
+    helper_ids: list[int],
+    *,
+    by_user: User | None,
+    expires_at: datetime | None = None,
+    places: Mapping[int, tuple[int, float]] | None = None,
 ) -> list[Offer]:
     """Offer the errand to helpers: pending offers, ``open -> offered``, one SMS each.
+
+    ``places``: each helper's place and score in the ranking the offer was
+    chosen from (helper id -> (rank, score)), kept on the offer.
 
     Skipped (not in the result): helpers who already have a pending, accepted
     or declined offer for it or an active assignment, unknown ids, and helpers
@@ -172,6 +182,8 @@ def offer_errand(
         offer.responded_at = None
         offer.responded_via = None
         offer.offered_by_id = by_user.id if by_user is not None else None
+        if places is not None and helper_id in places:
+            offer.rank, offer.score = places[helper_id]
         created.append(offer)
     if not created:
         return created
@@ -353,7 +365,19 @@ def is_late_withdrawal(errand: Errand, now: datetime) -> bool:
     return errand.starts_at - now <= WITHDRAW_NOTICE
 
 
-def withdraw(assignment_id: int, *, by_user: User | None = None, actor_kind: str = "helper", reason: str) -> Assignment:
+def withdrawal_refusal(assignment: Assignment, now: datetime) -> str | None:
+    """Why the helper may not withdraw now (``not_active``, ``too_late``), or None:
+    only from an active assignment whose errand has not started."""
+    if assignment.status != "active":
+        return "not_active"
+    if assignment.errand.starts_at <= now:
+        return "too_late"
+    return None
+
+
+def withdraw(
+    assignment_id: int, *, by_user: User | None = None, actor_kind: str = "helper", reason: str | None
+) -> Assignment:
     """Take a helper off an errand before it starts; the errand goes back to matching.
 
     The assignment becomes ``withdrawn`` and gives its slot back; the person's
@@ -372,11 +396,10 @@ def withdraw(assignment_id: int, *, by_user: User | None = None, actor_kind: str
         raise ErrandError("not_found")
     errand = _lock_errand(assignment.errand_id)
     db.session.refresh(assignment)
-    if assignment.status != "active":
-        raise ErrandError("not_active", status=assignment.status)
     now = utcnow()
-    if errand.starts_at <= now:
-        raise ErrandError("too_late")
+    refusal = withdrawal_refusal(assignment, now)
+    if refusal is not None:
+        raise ErrandError(refusal, status=assignment.status)
     reason_text = _clip(reason, 300)
     if reason_text is None:
         raise ErrandError("reason_required")

@@ -65,6 +65,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from app.db_setup import read_only
 from app.errands.eligibility import (
     SPEC_COLUMNS,
     availability_set,
@@ -565,11 +566,11 @@ def rank_candidates(errand: Errand, *, limit: int = 20, now: datetime | None = N
     """The ranked helpers for ``errand`` (best first, at most ``limit``) and the
     excluded ones with their hard-rule reasons (nearest first)."""
     now = now or utcnow()
-    db.session.flush()  # the statements below run on the connection, past the autoflush
-    spec, municipality_id = _spec_of(errand)
-    rows = _candidate_rows(errand, spec, municipality_id, now)
-    errand_day = local_date(errand.starts_at)
-    busy = _busy_intervals(errand, rows)
+    with read_only():  # only reads; the statements run on the connection, past the autoflush
+        spec, municipality_id = _spec_of(errand)
+        rows = _candidate_rows(errand, spec, municipality_id, now)
+        errand_day = local_date(errand.starts_at)
+        busy = _busy_intervals(errand, rows)
     candidates = [_candidate(r, busy, errand_day) for r in rows]
     ranked, excluded = score.rank(spec, candidates, limit=limit)
     excluded.sort(key=lambda x: (x.distance_km is None, x.distance_km or 0.0, x.helper_id))

@@ -3,12 +3,10 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from app.ui import blocks, nav
+from app.ui import nav
 
 bp = Blueprint("helpers", __name__, url_prefix="/helpers")
 
 nav.add("public", "helpers.register", _l("Sign up as a helper"))
 nav.add("coordinator", "helpers.list_helpers", _l("Helpers"), order=30)
 nav.add("helper", "helpers.edit_profile", _l("My profile"))
-blocks.add("coordinator_home", "helpers/_pending_block.html")
-blocks.add("helper_home", "helpers/_status_block.html")

@@ -105,6 +105,8 @@ def _history(profile: HelperProfile) -> list[AuditLog]:
 
 
 def _detail(profile: HelperProfile, status: int = 200, **forms):
+    # What the page shows of the profile's relations, read here (templates run no queries).
+    places = {"organization": profile.organization, "municipality": profile.municipality, "village": profile.village}
     correct = forms.get("correct_form") or CorrectProfileForm(youth_profile=profile.youth_profile)
     correct.youth_profile.choices = [SelectChoice(code, profile_label(code)) for code in PROFILES]
     resend = forms.get("resend_form") or ResendConsentForm(
@@ -116,6 +118,8 @@ def _detail(profile: HelperProfile, status: int = 200, **forms):
         render_template(
             "helpers/detail.html",
             profile=profile,
+            email=profile.user.email,
+            **places,
             age=profile.age_on(today_local()),
             task_names=[task_types.get(code, code) for code in profile.task_types or []],
             language_names=[str(LANGUAGE_LABELS.get(code, code)) for code in profile.languages or []],

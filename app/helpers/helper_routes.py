@@ -121,7 +121,12 @@ def edit_profile():
             return redirect(url_for("helpers.my_status"))
     return (
         render_template(
-            "helpers/edit.html", form=form, profile=profile, minor=minor, guardian_editable=guardian_editable
+            "helpers/edit.html",
+            form=form,
+            profile=profile,
+            organization=profile.organization,
+            minor=minor,
+            guardian_editable=guardian_editable,
         ),
         400 if form.errors and status == 200 else status,
     )

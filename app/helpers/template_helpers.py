@@ -19,6 +19,7 @@ from app.helpers.services import consent_state, pending_helpers, today_local
 from app.i18n import current_language
 from app.models import HelperProfile
 from app.phones import display_phone
+from app.ui import Block, blocks
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,20 @@ def status_view(profile: HelperProfile) -> StatusView:
     return StatusView(profile.status, consent, minor, paused, can)
 
 
-def _own_status() -> StatusView | None:
-    if not current_user.is_authenticated or current_user.role != "helper" or current_user.helper_profile is None:
+def status_block(profile: HelperProfile | None) -> dict | None:
+    """The helper's start-page block: their status, consent and break (None: not shown)."""
+    if profile is None:
         return None
-    return status_view(current_user.helper_profile)
+    return {"profile": profile, "view": status_view(profile)}
 
 
-def _pending_for_block() -> list[HelperProfile]:
-    if not current_user.is_authenticated or current_user.role not in ("coordinator", "admin"):
-        return []
-    return pending_helpers(current_user, limit=5)
+def pending_block() -> dict:
+    """The coordinator's start-page block: registrations waiting for approval, with their status."""
+    return {"waiting": [(h, status_view(h)) for h in pending_helpers(current_user, limit=5)]}
+
+
+blocks.add("coordinator_home", Block("helpers/_pending_block.html", pending_block))
+blocks.add("helper_home", Block("helpers/_status_block.html", status_block))
 
 
 def municipality_label(m) -> str:
@@ -75,8 +80,6 @@ def _inject() -> dict:
             profile_names=PROFILE_NAMES,
             profile_label=labels.profile_label,
             status_view=status_view,
-            own_status=_own_status,
-            pending_for_block=_pending_for_block,
             consent_state=lambda p: consent_state(p),
             display_phone=display_phone,
             municipality_label=municipality_label,

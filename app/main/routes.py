@@ -6,6 +6,7 @@ from app.main.blueprint import bp
 from app.main.forms import LanguageForm
 from app.main.services import coordinator_overview, database_ok
 from app.security import public, roles_required, safe_next
+from app.ui import blocks_for
 
 
 @bp.route("/")
@@ -37,10 +38,16 @@ def set_language():
 @bp.route("/coordinator")
 @roles_required("coordinator", "admin")
 def coordinator_home():
-    return render_template("main/coordinator_home.html", overview=coordinator_overview(current_user))
+    return render_template(
+        "main/coordinator_home.html",
+        overview=coordinator_overview(current_user),
+        organizations=[org.name for org in current_user.organizations],
+        home_blocks=blocks_for("coordinator_home"),
+    )
 
 
 @bp.route("/helper")
 @roles_required("helper")
 def helper_home():
-    return render_template("main/helper_home.html", profile=current_user.helper_profile)
+    profile = current_user.helper_profile
+    return render_template("main/helper_home.html", profile=profile, home_blocks=blocks_for("helper_home", profile))

@@ -39,8 +39,9 @@ Scoring
 The score is the sum of the ``points`` of the :class:`Reason` objects, each of
 which is derived from :data:`WEIGHTS` (see the comments there).  Ties are broken
 by distance (unknown last) and then ``helper_id``, so the order is
-deterministic.  :func:`describe` renders a reason or exclusion as a plain
-English sentence; the UI may instead translate ``code`` + ``params``.
+deterministic.  Reasons and exclusions are a ``code`` with ``params``; the
+pages turn them into sentences in the reader's language
+(:func:`app.errands.reasons.explain`).
 
 Profile fit uses :data:`PROFILE_FIT`, a small table from the Arjen pelastajat
 concept (``/work/shared/CONCEPT.md``).  Profiles are "not better and worse
@@ -66,7 +67,6 @@ __all__ = [
     "ELDER_PROFILE_NAMES",
     "EXCLUSION_CODES",
     "HELSINKI",
-    "LANGUAGE_NAMES",
     "MINOR_HOURS",
     "PARTS_OF_DAY",
     "PART_OF_DAY_HOURS",
@@ -82,7 +82,6 @@ __all__ = [
     "HelperCandidate",
     "Ranked",
     "Reason",
-    "describe",
     "evaluate",
     "hard_rules",
     "minor_hours_ok",
@@ -201,9 +200,6 @@ EXCLUSION_CODES: Final[tuple[str, ...]] = (
     "too_far",
 )
 
-LANGUAGE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
-    {"fi": "Finnish", "sv": "Swedish", "en": "English", "se": "Sami"}
-)
 ELDER_PROFILE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "yhteisoaktiivi": "Yhteisöaktiivi",
@@ -584,19 +580,6 @@ def _distance(ctx: _Rules, h: HelperCandidate) -> float | None:
     return None
 
 
-def _failed_rules(ctx: _Rules, h: HelperCandidate, dist: float | None) -> tuple[Exclusion, ...]:
-    if (
-        not h.is_approved
-        or h.is_paused
-        or h.is_suspended
-        or (h.is_minor and (not h.has_guardian_consent or not ctx.minor_ok))
-        or (dist is not None and dist > h.max_distance_km + _DIST_EPS)
-        or h.busy_intervals
-    ):
-        return _exclusions(ctx, h, dist)
-    return ()
-
-
 def _evaluate(ctx: _Context, h: HelperCandidate) -> Ranked | Excluded:
     # ---- distance (needed by both the hard rule and the score) ----------
     dist = _distance(ctx, h)
@@ -650,26 +633,29 @@ def _evaluate(ctx: _Context, h: HelperCandidate) -> Ranked | Excluded:
     return Ranked(h.helper_id, round(score, 6), dist, tuple(reasons))
 
 
-def _exclusions(ctx: _Rules, h: HelperCandidate, dist: float | None) -> tuple[Exclusion, ...]:
-    """All failed hard rules, in :data:`EXCLUSION_CODES` order."""
-    out: list[Exclusion] = []
+def _failed_rules(ctx: _Rules, h: HelperCandidate, dist: float | None) -> tuple[Exclusion, ...]:
+    """The hard rules, written once: every rule the helper fails, in
+    :data:`EXCLUSION_CODES` order (empty: they may take the errand). Both
+    :func:`rank` / :func:`evaluate` and :func:`hard_rules` ask this."""
+    failed: list[Exclusion] = []
     if not h.is_approved:
-        out.append(_EXCL_NOT_APPROVED)
+        failed.append(_EXCL_NOT_APPROVED)
     if h.is_paused:
-        out.append(_EXCL_PAUSED)
+        failed.append(_EXCL_PAUSED)
     if h.is_suspended:
-        out.append(_EXCL_SUSPENDED)
-    if h.is_minor and not h.has_guardian_consent:
-        out.append(_EXCL_NO_CONSENT)
-    if h.is_minor and not ctx.minor_ok:
-        out.append(ctx.excl_minor_hours)
+        failed.append(_EXCL_SUSPENDED)
+    if h.is_minor:
+        if not h.has_guardian_consent:
+            failed.append(_EXCL_NO_CONSENT)
+        if not ctx.minor_ok:
+            failed.append(ctx.excl_minor_hours)
     s, e = ctx.starts_at, ctx.ends_at
-    for b0, b1 in h.busy_intervals:
+    for b0, b1 in h.busy_intervals:  # half-open: back-to-back is fine
         if b0 < e and b1 > s:
-            out.append(Exclusion("busy", (("start", b0), ("end", b1))))
+            failed.append(Exclusion("busy", (("start", b0), ("end", b1))))
             break
     if dist is not None and dist > h.max_distance_km + _DIST_EPS:
-        out.append(
+        failed.append(
             Exclusion(
                 "too_far",
                 (
@@ -679,7 +665,7 @@ def _exclusions(ctx: _Rules, h: HelperCandidate, dist: float | None) -> tuple[Ex
                 ),
             )
         )
-    return tuple(out)
+    return tuple(failed)
 
 
 def evaluate(errand: ErrandSpec, helper: HelperCandidate, *, now: datetime | None = None) -> Ranked | Excluded:
@@ -733,110 +719,3 @@ def rank(
         del ranked[limit:]
     excluded.sort(key=lambda x: x.helper_id)
     return ranked, excluded
-
-
-# --------------------------------------------------------------------------
-# Plain-English descriptions
-# --------------------------------------------------------------------------
-
-
-def _km(value: object) -> str:
-    v = float(value)  # type: ignore[arg-type]
-    return f"{v:.1f} km" if v < 10 else f"{v:.0f} km"
-
-
-def _travel(params: Mapping[str, object]) -> str:
-    mode = params.get("travel_mode")
-    phrase = (
-        {
-            "walk": "on foot",
-            "bike": "by bike",
-            "bus": "by bus",
-            "car": "by car",
-            "moped": "by moped",
-        }.get(str(mode))
-        if mode
-        else None
-    )
-    limit = _km(params.get("max_km", 0.0))
-    if phrase:
-        return f"the {limit} they travel {phrase}"
-    return f"the {limit} they are willing to travel"
-
-
-def _lang(code: object) -> str:
-    return LANGUAGE_NAMES.get(str(code), str(code))
-
-
-def _local_hm(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone(HELSINKI).strftime("%H:%M")
-    return str(value)
-
-
-def _times(n: object) -> str:
-    return "once" if n == 1 else f"{n} times"
-
-
-def describe(item: Reason | Exclusion) -> str:
-    """A plain English sentence for a reason or exclusion (for the UI / logs)."""
-    p = item.as_dict()
-    code = item.code
-    if code == "distance":
-        return f"{_km(p['distance_km'])} away, within {_travel(p)}"
-    if code == "too_far":
-        return f"{_km(p['distance_km'])} away, beyond {_travel(p)}"
-    if code == "distance_unknown":
-        if p.get("missing") == "errand":
-            return "Distance unknown: the errand has no location"
-        return "Distance unknown: the helper has no home location"
-    if code == "task":
-        return f"Offers help with {p['task_type']}"
-    if code == "task_not_offered":
-        return f"Has not offered help with {p['task_type']}"
-    if code == "availability":
-        return "Available for the whole time"
-    if code == "availability_partial":
-        return f"Available for {p['covered']} of {p['total']} parts of the day this errand covers"
-    if code == "availability_none":
-        return "Not marked as available at this time"
-    if code == "availability_unknown":
-        return "The time is outside the usual parts of the day (08-20)"
-    if code in ("continuity", "continuity_poor"):
-        text = f"Has helped this person {_times(p['errands'])} before"
-        fb = p.get("feedback")
-        if code == "continuity_poor":
-            return f"{text}, but feedback was low ({float(fb):.1f}/5)"  # type: ignore[arg-type]
-        if fb is not None:
-            text += f", feedback {float(fb):.1f}/5"  # type: ignore[arg-type]
-        if p.get("prefers"):
-            text += "; the person values seeing the same helper"
-        return text
-    if code == "language":
-        return f"Speaks {_lang(p['language'])}, the person's language"
-    if code == "language_missing":
-        return f"Does not list {_lang(p['language'])}, the person's language"
-    if code == "fairness":
-        n = p["recent"]
-        if n == 0:
-            return "No errands in the last 30 days: a turn to take part"
-        return f"{n} errand{'' if n == 1 else 's'} in the last 30 days"
-    if code == "profile":
-        elder = ELDER_PROFILE_NAMES.get(str(p["elder_profile"]), str(p["elder_profile"]))
-        youth = YOUTH_PROFILE_NAMES.get(str(p["youth_profile"]), str(p["youth_profile"]))
-        return f"Profiles tend to suit each other ({elder} and {youth})"
-    if code == "preferred":
-        return "The person asked for this helper"
-    if code == "not_approved":
-        return "Not approved yet"
-    if code == "paused":
-        return "Has paused helping"
-    if code == "suspended":
-        return "Suspended"
-    if code == "no_guardian_consent":
-        return "Under 18 and no guardian consent on file"
-    if code == "minor_hours":
-        return "Under 18: may help only between 08:00 and 20:00 (Helsinki time) on one day"
-    if code == "busy":
-        return f"Already busy {_local_hm(p.get('start'))}-{_local_hm(p.get('end'))}"
-    return code

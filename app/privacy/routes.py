@@ -62,9 +62,10 @@ def _helper(helper_id: int) -> HelperProfile:
 
 
 def _export(data: PersonData, subject, *, fmt: str, back: str = "", json_url: str = "", pdf_url: str = ""):
-    """Write ``person.export`` to the audit log, commit, and send the page or the file."""
+    """Write ``person.export`` to the audit log and send the page or the file,
+    committing once it is made (the page renders before the commit, so nothing
+    it shows is expired and read again while the template renders)."""
     record("person.export", subject, kind=data.kind, format=fmt)
-    db.session.commit()
     if fmt in ("json", "pdf"):
         if fmt == "json":
             response = Response(export_json(data), mimetype="application/json")
@@ -77,6 +78,7 @@ def _export(data: PersonData, subject, *, fmt: str, back: str = "", json_url: st
             render_template("privacy/export.html", data=data, back=back, json_url=json_url, pdf_url=pdf_url)
         )
     response.headers["Cache-Control"] = "no-store"
+    db.session.commit()
     return response
 
 

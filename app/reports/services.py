@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from app.db_setup import read_only
 from app.encounters.services import checkin_changes, stage_funnel
 from app.extensions import db
 from app.models import (
@@ -489,7 +490,12 @@ def _lookups(
 
 
 def build_report(scope: ReportScope, *, locale: str = "fi", stage_reads: bool = True) -> Report:
-    """Every figure of the report page, in a constant number of queries."""
+    """Every figure of the report page, in a constant number of queries (read-only work)."""
+    with read_only():
+        return _build_report(scope, locale=locale, stage_reads=stage_reads)
+
+
+def _build_report(scope: ReportScope, *, locale: str, stage_reads: bool) -> Report:
     errands = errand_figures(scope)
     by_task = errands.by_task()
     by_area = errands.by_area()

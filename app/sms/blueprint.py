@@ -3,9 +3,8 @@
 from flask import Blueprint
 from flask_babel import lazy_pgettext
 
-from app.ui import blocks, nav
+from app.ui import nav
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
 nav.add("coordinator", "sms.log", lazy_pgettext("menu", "SMS"), order=40)
-blocks.add("coordinator_home", "sms/_home_block.html", order=5)

@@ -17,6 +17,7 @@ from app.sms import labels, services
 from app.sms.blueprint import bp
 from app.sms.forms import ActionForm, LogFilterForm, SendForm
 from app.sms.rules import STATUS_RANK
+from app.ui import Block, blocks
 
 STAFF = ("coordinator", "admin")
 
@@ -46,19 +47,25 @@ def _sms_ui() -> dict:
         alert_text = staticmethod(alerts.describe)
         alert_label = staticmethod(lambda kind: str(alerts.KIND_LABELS.get(kind, _("Alert"))))
 
-        @staticmethod
-        def unhandled_count() -> int:
-            return services.unhandled_count(current_user)
-
-        @staticmethod
-        def open_alerts(limit: int = 5) -> list:
-            return list(db.session.scalars(alerts.open_alerts_query(current_user).limit(limit)))
-
-        @staticmethod
-        def open_alert_count() -> int:
-            return alerts.count_open(current_user)
-
     return {"sms_ui": SmsUI, "display_phone": display_phone}
+
+
+@bp.context_processor
+def _inbox_count() -> dict:
+    """The SMS pages' links show how many replies wait in the inbox (counted before the page renders)."""
+    return {"inbox_unhandled": services.unhandled_count(current_user) if current_user.is_authenticated else 0}
+
+
+def home_block() -> dict:
+    """The coordinator's start-page block: open alerts and replies waiting in the inbox."""
+    return {
+        "open_alerts": list(db.session.scalars(alerts.open_alerts_query(current_user).limit(5))),
+        "alert_total": alerts.count_open(current_user),
+        "unhandled": services.unhandled_count(current_user),
+    }
+
+
+blocks.add("coordinator_home", Block("sms/_home_block.html", home_block), order=5)
 
 
 def _page(stmt):

@@ -157,9 +157,12 @@ def test_elder_block_renders_for_coordinators(app, coordinator_client, make):
     from flask import render_template
     from flask_login import login_user
 
+    from app.encounters.template_helpers import encounters_elder_summary
+
     e = make.elder(org=coordinator_client.user.organizations[0])
     make.encounter(make.helper(org=e.organization), e, title="Kauppa")
     with app.test_request_context():
         login_user(coordinator_client.user)
-        html = render_template("encounters/_elder_block.html", elder=e)
+        # The page's view works out the block's data (templates run no queries).
+        html = render_template("encounters/_elder_block.html", elder=e, data=encounters_elder_summary(e))
     assert f"/encounters/elder/{e.id}/stage" in html and "/encounters/new?elder=" in html

@@ -1,0 +1,43 @@
+"""What the coordinator's errand pages share: who may open them, finding a
+visible errand or request, and an error code as a message."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.errands import agenda
+from app.errands.forms import ERRAND_ERROR_MESSAGES
+from app.models import Errand, HelpRequest
+from app.policy import coordinator_may_see_errand, may_see_org
+
+COORDINATORS = ("coordinator", "admin")
+
+
+def error_text(code: str) -> str:
+    """An ErrandError (or request error) code as the coordinator reads it."""
+    message = ERRAND_ERROR_MESSAGES.get(code)
+    return str(message) if message is not None else _("That could not be done (%(code)s).", code=code)
+
+
+def visible_errand(errand_id: int) -> Errand:
+    errand = agenda.load_errand(errand_id)
+    if errand is None:
+        abort(404)
+    if not coordinator_may_see_errand(current_user, errand):
+        abort(403)
+    return errand
+
+
+def visible_request(request_id: int) -> HelpRequest:
+    req = agenda.load_request(request_id)
+    if req is None:
+        abort(404)
+    if not may_see_org(current_user, req.organization_id):
+        abort(403)
+    return req
+
+
+def back_to_errand(errand_id: int):
+    return redirect(url_for("errands.errand_detail", errand_id=errand_id))

@@ -1,0 +1,106 @@
+"""The day and week views with what needs attention, handling an alert, and
+the errands block of the coordinator's start page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.errands import agenda
+from app.errands import forms as labels
+from app.errands.blueprint import bp
+from app.errands.coordinator.common import COORDINATORS
+from app.errands.forms import ActionForm
+from app.errands.reasons import event_note
+from app.extensions import db
+from app.policy import org_scope
+from app.security import is_safe_next, roles_required
+from app.ui import Block, blocks, nav
+
+nav.add("coordinator", "errands.day", _l("Errands"), order=10)
+nav.add("coordinator", "errands.new_request", _l("New request"), order=11)
+
+
+def errands_home_block() -> dict:
+    """Today's errands and the needs-attention count, for the start page block."""
+    scope = org_scope(current_user)
+    return {
+        "today": agenda.errands_by_day(scope, agenda.today_local(), 1)[0][1],
+        "attention": agenda.needs_attention(scope).count,
+    }
+
+
+blocks.add("coordinator_home", Block("errands/coordinator/_home_block.html", errands_home_block))
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    # Globals (not a context processor) so that imported macros see them too.
+    state.app.jinja_env.globals.update(errands_coord=labels)
+    state.app.jinja_env.filters["coord_event_note"] = event_note
+
+
+def _date_arg(name: str) -> date:
+    raw = request.args.get(name)
+    if not raw:
+        return agenda.today_local()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        flash(_("That date was not understood; showing today."), "warning")
+        return agenda.today_local()
+
+
+@bp.route("/errands/day")
+@roles_required(*COORDINATORS)
+def day():
+    scope = org_scope(current_user)
+    shown = _date_arg("date")
+    return render_template(
+        "errands/coordinator/day.html",
+        day=shown,
+        groups=agenda.errands_by_day(scope, shown, 1),
+        attention=agenda.needs_attention(scope),
+        action_form=ActionForm(),
+        prev_day=shown - timedelta(days=1),
+        next_day=shown + timedelta(days=1),
+        today=agenda.today_local(),
+    )
+
+
+@bp.route("/errands/week")
+@roles_required(*COORDINATORS)
+def week():
+    scope = org_scope(current_user)
+    start = _date_arg("start")
+    start -= timedelta(days=start.weekday())
+    return render_template(
+        "errands/coordinator/week.html",
+        start=start,
+        end=start + timedelta(days=6),
+        groups=agenda.errands_by_day(scope, start, 7),
+        attention=agenda.needs_attention(scope),
+        action_form=ActionForm(),
+        prev_week=start - timedelta(days=7),
+        next_week=start + timedelta(days=7),
+        today=agenda.today_local(),
+    )
+
+
+@bp.route("/errands/alerts/<int:alert_id>/resolve", methods=["POST"])
+@roles_required(*COORDINATORS)
+def alert_resolve(alert_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    alert = agenda.resolve_alert(alert_id, by_user=current_user)
+    if alert is None:
+        abort(404)
+    db.session.commit()
+    flash(_("Marked as handled."), "success")
+    target = request.form.get("next") or ""
+    pages = (url_for("errands.day"), url_for("errands.week"))
+    return redirect(target if is_safe_next(target) and target.startswith(pages) else url_for("errands.day"))
