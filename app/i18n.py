@@ -20,6 +20,11 @@ LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
+def today_local(now: datetime | None = None) -> date:
+    """Today's date in Helsinki (or the date of ``now`` there): the one "today" of every page and rule."""
+    return (now or datetime.now(UTC)).astimezone(HELSINKI).date()
+
+
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")

@@ -46,10 +46,6 @@ def local_midnight(day: date) -> datetime:
     return local_to_utc(day, time(0, 0))
 
 
-def today_local(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(HELSINKI).date()
-
-
 def load_errand(errand_id: int) -> Errand | None:
     """One errand with everything its page shows."""
     return db.session.scalar(

@@ -1,11 +1,12 @@
-"""What an errand error says to a helper, one table per channel, all in one place.
+"""What an errand error says to a helper or a coordinator, one table per audience and channel, all in one place.
 
 The web board and My errands use :data:`ERROR_MESSAGES` (``ErrandError``
 codes) and :data:`EXCLUSION_MESSAGES` (why the matcher or the policy refused,
 as phrases after "You cannot take this errand:"). An SMS answer must fit
 one segment, so the SMS channel has its own short table, :data:`SMS_ERRORS`,
 sharing the web's words where they are short enough, and one sentence per
-refusal reason (:data:`SMS_REFUSALS`, most telling first).
+refusal reason (:data:`SMS_REFUSALS`, most telling first). The coordinator's pages say it
+in their own words (:data:`COORDINATOR_ERRORS`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,24 @@ ERROR_MESSAGES = {
     "reason_required": _l("Tell the coordinator briefly why, so they can find someone else."),
     "invalid_report": _l("Check the report: what you did and how many minutes it took."),
     "not_allowed_transition": _l("This errand can no longer be changed."),
+}
+
+#: Coordinator: messages for ErrandError and RequestError codes (flashes, never error pages).
+COORDINATOR_ERRORS = {
+    "not_allowed_transition": _l("That is not possible in the errand's current state."),
+    "already_taken": _l("Someone already took this errand."),
+    "not_eligible": _l("This helper cannot take this errand now."),
+    "too_late": _l("It is too late for that: the errand has already started or ended."),
+    "offer_closed": _l("That offer is closed."),
+    "no_helpers": _l("Choose at least one helper."),
+    "not_found": _l("The errand was not found."),
+    "already_assigned": _l("This helper already has this errand."),
+    "too_early": _l("That can be recorded only after the errand has started."),
+    "not_yours": _l("This is not your errand."),
+    "not_active": _l("That helper is no longer on this errand."),
+    "reason_required": _l("Write a short reason."),
+    "invalid_report": _l("The report is not complete."),
+    "already_cancelled": _l("The request was already cancelled."),
 }
 
 #: Web: hard rules of the matcher (and the organization rule), as reasons the helper can understand.

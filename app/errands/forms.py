@@ -100,24 +100,6 @@ PROBLEM_MESSAGES = {
     "preferred_unknown": _l("Choose a preferred helper from the list."),
 }
 
-#: Messages for app.errands.lifecycle.ErrandError codes (flashes, never error pages).
-ERRAND_ERROR_MESSAGES = {
-    "not_allowed_transition": _l("That is not possible in the errand's current state."),
-    "already_taken": _l("Someone already took this errand."),
-    "not_eligible": _l("This helper cannot take this errand now."),
-    "too_late": _l("It is too late for that: the errand has already started or ended."),
-    "offer_closed": _l("That offer is closed."),
-    "no_helpers": _l("Choose at least one helper."),
-    "not_found": _l("The errand was not found."),
-    "already_assigned": _l("This helper already has this errand."),
-    "too_early": _l("That can be recorded only after the errand has started."),
-    "not_yours": _l("This is not your errand."),
-    "not_active": _l("That helper is no longer on this errand."),
-    "reason_required": _l("Write a short reason."),
-    "invalid_report": _l("The report is not complete."),
-    "already_cancelled": _l("The request was already cancelled."),
-}
-
 
 class RequestForm(FlaskForm):
     """The one-page phone intake."""

@@ -12,7 +12,6 @@ from flask_login import current_user
 
 from app import audit
 from app.errands.actions import Outcome, decline, take_errand, withdraw_assignment
-from app.errands.agenda import today_local
 from app.errands.blueprint import bp
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
 from app.errands.error_texts import ERROR_MESSAGES, EXCLUSION_MESSAGES
@@ -21,7 +20,7 @@ from app.errands.helper_views import board, my_errands, next_errand, own_assignm
 from app.errands.lifecycle import ErrandError, is_late_withdrawal, mark_done, report_allowed, withdrawal_refusal
 from app.errands.notifications import place_name
 from app.extensions import db
-from app.i18n import current_language
+from app.i18n import current_language, today_local
 from app.models import HelperProfile, utcnow
 from app.security import public, roles_required
 from app.ui import Block, blocks, nav

@@ -38,9 +38,8 @@ from app.helpers.services import (
     record_phone_withdrawal,
     reinstate_helper,
     suspend_helper,
-    today_local,
 )
-from app.i18n import current_language
+from app.i18n import current_language, today_local
 from app.models import AuditLog, HelperProfile, Municipality, TaskType
 from app.phones import display_phone
 from app.security import roles_required

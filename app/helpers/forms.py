@@ -48,7 +48,8 @@ from app.helpers.labels import (
 )
 from app.helpers.profile_fit import PROFILES, SLIDER_MAX, SLIDER_MIN, Sliders
 from app.helpers.registration import HelperDetails, Registration
-from app.helpers.services import MIN_AGE, today_local
+from app.helpers.services import MIN_AGE
+from app.i18n import today_local
 from app.inputs import to_int
 from app.models import ADULT_AGE, Municipality, Organization, TaskType, Village, age_on
 from app.phones import PhoneError, parse_phone

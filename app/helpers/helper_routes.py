@@ -20,9 +20,8 @@ from app.helpers.services import (
     HelperError,
     pause_helper,
     resume_helper,
-    today_local,
 )
-from app.i18n import HELSINKI, current_language
+from app.i18n import HELSINKI, current_language, today_local
 from app.models import HelperProfile
 from app.phones import display_phone
 from app.security import roles_required

@@ -30,7 +30,8 @@ from app.geocoding import Geocoder, build_geocoder
 from app.helpers.consent import request_consent
 from app.helpers.labels import DEFAULT_DISTANCE_KM, MAX_DISTANCE_KM
 from app.helpers.profile_fit import Sliders, suggest
-from app.helpers.services import MIN_AGE, today_local
+from app.helpers.services import MIN_AGE
+from app.i18n import today_local
 from app.matching.geo import haversine_km
 from app.models import ADULT_AGE, HelperProfile, Municipality, User, Village, age_on
 

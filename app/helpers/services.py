@@ -17,7 +17,7 @@ with a ``code`` the route turns into a message.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -31,7 +31,7 @@ from app.errands.lifecycle import Released, release_helper
 from app.extensions import db
 from app.helpers.consent import withdraw_consent
 from app.helpers.profile_fit import PROFILES
-from app.i18n import HELSINKI
+from app.i18n import today_local
 from app.models import (
     GuardianConsent,
     HelperProfile,
@@ -59,10 +59,6 @@ class HelperError(Exception):
 # --------------------------------------------------------------------------
 # Reads
 # --------------------------------------------------------------------------
-
-
-def today_local() -> date:
-    return datetime.now(HELSINKI).date()
 
 
 def consent_state(profile: HelperProfile, on: date | None = None) -> str:

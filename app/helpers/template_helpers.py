@@ -15,8 +15,8 @@ from flask_login import current_user
 from app.helpers import labels
 from app.helpers.blueprint import bp
 from app.helpers.profile_fit import PROFILE_NAMES
-from app.helpers.services import consent_state, pending_helpers, today_local
-from app.i18n import current_language
+from app.helpers.services import consent_state, pending_helpers
+from app.i18n import current_language, today_local
 from app.models import HelperProfile
 from app.phones import display_phone
 from app.ui import Block, blocks

@@ -19,9 +19,9 @@ def _assign(db, errand: Errand, helper, coordinator) -> Assignment:
     return assignment
 
 
-def test_needs_helpers_until_every_slot_is_taken_and_not_after_the_end(db, make, org, elder, coordinator, errand_for):
+def test_needs_helpers_until_every_slot_is_taken_and_not_after_the_end(db, make, org, elder, coordinator):
     first, second = make.helper(org=org, age=25), make.helper(org=org, age=25)
-    errand = errand_for(elder, helpers_needed=2)
+    errand = make.request(elder, taken_by=coordinator, helpers_needed=2).errands[0]
     assert actions.needs_helpers(errand)
     assert not actions.needs_helpers(errand, now=errand.ends_at)
     _assign(db, errand, first, coordinator)
@@ -35,9 +35,9 @@ def test_needs_helpers_until_every_slot_is_taken_and_not_after_the_end(db, make,
     assert refused.code == "not_allowed_transition" and not refused.ok
 
 
-def test_offers_remember_each_helpers_place_and_score_in_the_ranking(db, make, org, elder, coordinator, errand_for):
+def test_offers_remember_each_helpers_place_and_score_in_the_ranking(db, make, org, elder, coordinator):
     helpers = [make.helper(org=org, age=25, lat=64.2263 + i * 0.01) for i in range(4)]
-    errand = errand_for(elder)
+    errand = make.request(elder, taken_by=coordinator).errands[0]
     outcome = actions.offer_best(errand, 2, by_user=coordinator)
     assert outcome.ok and outcome.asked == 2 and len(outcome.names) == 2
     db.session.rollback()  # committed by the service
@@ -49,20 +49,20 @@ def test_offers_remember_each_helpers_place_and_score_in_the_ranking(db, make, o
     assert actions.offer_best(db.session.get(Errand, errand.id), 5, by_user=coordinator).code == "no_candidates"
 
 
-def test_chosen_helpers_outside_the_pool_are_left_out(db, make, org, elder, coordinator, errand_for, monkeypatch):
+def test_chosen_helpers_outside_the_pool_are_left_out(db, make, org, elder, coordinator, monkeypatch):
     near = make.helper(org=org, age=25)
     other = make.helper(org=org, age=25, lat=64.2263 + 0.05)
-    errand = errand_for(elder)
+    errand = make.request(elder, taken_by=coordinator).errands[0]
     assert actions.offer_chosen(errand, [], by_user=coordinator).code == "no_helpers"
     monkeypatch.setattr(actions, "DIRECT_POOL", 1)
     outcome = actions.offer_chosen(errand, [other.id, near.id, near.id], by_user=coordinator)
     assert outcome.ok and outcome.left_out == 2 and [o.helper_id for o in outcome.offers] == [near.id]
 
 
-def test_direct_assignment_only_among_the_best_candidates(db, make, org, elder, coordinator, errand_for, monkeypatch):
+def test_direct_assignment_only_among_the_best_candidates(db, make, org, elder, coordinator, monkeypatch):
     near = make.helper(org=org, age=25, first_name="Lähi")
     farther = make.helper(org=org, age=25, lat=64.2263 + 0.05)
-    errand = errand_for(elder)
+    errand = make.request(elder, taken_by=coordinator).errands[0]
     monkeypatch.setattr(actions, "DIRECT_POOL", 1)
     refused = actions.assign_directly(errand, farther.id, by_user=coordinator)
     assert refused.code == "not_eligible"
@@ -75,9 +75,9 @@ def test_direct_assignment_only_among_the_best_candidates(db, make, org, elder, 
     assert db.session.get(Errand, errand.id).state == "assigned"
 
 
-def test_a_failed_accept_keeps_only_the_closed_offer(db, make, org, elder, coordinator, errand_for):
+def test_a_failed_accept_keeps_only_the_closed_offer(db, make, org, elder, coordinator):
     first, late = make.helper(org=org, age=25), make.helper(org=org, age=25)
-    errand = errand_for(elder)
+    errand = make.request(elder, taken_by=coordinator).errands[0]
     actions.offer_chosen(errand, [first.id, late.id], by_user=coordinator)
     assert actions.take_errand(errand.id, first.id, via="web").ok
     db.session.rollback()
@@ -92,9 +92,9 @@ def test_a_failed_accept_keeps_only_the_closed_offer(db, make, org, elder, coord
     assert db.session.scalar(sa.select(sa.func.count(Assignment.id))) == 1
 
 
-def test_withdrawal_is_refused_when_not_active_or_started(db, make, org, elder, coordinator, errand_for):
+def test_withdrawal_is_refused_when_not_active_or_started(db, make, org, elder, coordinator):
     helper = make.helper(org=org, age=25)
-    errand = errand_for(elder)
+    errand = make.request(elder, taken_by=coordinator).errands[0]
     assignment = _assign(db, errand, helper, coordinator)
     now = utcnow()
     assert lifecycle.withdrawal_refusal(assignment, now) is None

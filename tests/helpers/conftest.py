@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.abuse import form_started_token
-from app.helpers.services import today_local
+from app.i18n import today_local
 from app.models import HelperProfile, SmsMessage, User
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from app.helpers.services import today_local
+from app.i18n import today_local
 from app.models import SmsMessage, User
 from tests.conftest import FormClient
 from tests.helpers.conftest import born

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.helpers.consent import handle_guardian_sms, hash_token
-from app.helpers.services import today_local
+from app.i18n import today_local
 from app.models import AuditLog, GuardianConsent
 from tests.helpers.conftest import born, sms_to, token_from
 

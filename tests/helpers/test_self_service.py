@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.helpers.services import today_local
+from app.i18n import today_local
 from app.models import AuditLog, EncounterParticipant, HelperProfile, User, utcnow
 from tests.helpers.conftest import sms_to
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 
-import pytest
 import sqlalchemy as sa
 from flask import before_render_template, template_rendered
 
@@ -43,19 +42,8 @@ def statements_while_rendering(app):
         before_render_template.disconnect(starts, app)
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(monkeypatch):
-    from werkzeug.security import generate_password_hash
-
-    import app.models.user as user_module
-
-    monkeypatch.setattr(
-        user_module, "generate_password_hash", lambda password: generate_password_hash(password, "pbkdf2:sha256:1000")
-    )
-
-
-def test_no_page_queries_while_its_template_renders(app, db, make, build):
-    world = _world(db, make, build)
+def test_no_page_queries_while_its_template_renders(app, db, make):
+    world = _world(db, make)
     objects, users = world["objects"], world["users"]
     own = db.session.get(Organization, objects["org_id"]["own"])
     # Minors (their consent is read for their status), one waiting for approval.

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.errands import agenda
-from app.errands.forms import ERRAND_ERROR_MESSAGES
+from app.errands.error_texts import COORDINATOR_ERRORS
 from app.models import Errand, HelpRequest
 from app.policy import coordinator_may_see_errand, may_see_org
 
@@ -17,7 +17,7 @@ COORDINATORS = ("coordinator", "admin")
 
 def error_text(code: str) -> str:
     """An ErrandError (or request error) code as the coordinator reads it."""
-    message = ERRAND_ERROR_MESSAGES.get(code)
+    message = COORDINATOR_ERRORS.get(code)
     return str(message) if message is not None else _("That could not be done (%(code)s).", code=code)
 
 

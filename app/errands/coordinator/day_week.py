@@ -17,6 +17,7 @@ from app.errands.coordinator.common import COORDINATORS
 from app.errands.forms import ActionForm
 from app.errands.reasons import event_note
 from app.extensions import db
+from app.i18n import today_local
 from app.policy import org_scope
 from app.security import is_safe_next, roles_required
 from app.ui import Block, blocks, nav
@@ -29,7 +30,7 @@ def errands_home_block() -> dict:
     """Today's errands and the needs-attention count, for the start page block."""
     scope = org_scope(current_user)
     return {
-        "today": agenda.errands_by_day(scope, agenda.today_local(), 1)[0][1],
+        "today": agenda.errands_by_day(scope, today_local(), 1)[0][1],
         "attention": agenda.needs_attention(scope).count,
     }
 
@@ -47,12 +48,12 @@ def _template_globals(state) -> None:
 def _date_arg(name: str) -> date:
     raw = request.args.get(name)
     if not raw:
-        return agenda.today_local()
+        return today_local()
     try:
         return date.fromisoformat(raw)
     except ValueError:
         flash(_("That date was not understood; showing today."), "warning")
-        return agenda.today_local()
+        return today_local()
 
 
 @bp.route("/errands/day")
@@ -68,7 +69,7 @@ def day():
         action_form=ActionForm(),
         prev_day=shown - timedelta(days=1),
         next_day=shown + timedelta(days=1),
-        today=agenda.today_local(),
+        today=today_local(),
     )
 
 
@@ -87,7 +88,7 @@ def week():
         action_form=ActionForm(),
         prev_week=start - timedelta(days=7),
         next_week=start + timedelta(days=7),
-        today=agenda.today_local(),
+        today=today_local(),
     )
 
 
