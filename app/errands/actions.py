@@ -17,7 +17,9 @@ The rules that live here:
   nothing else (:func:`take_errand`);
 * a helper may withdraw only from an active assignment that has not started
   (:func:`withdraw_assignment`, with the check itself in
-  :func:`app.errands.lifecycle.withdrawal_refusal`).
+  :func:`app.errands.lifecycle.withdrawal_refusal`);
+* a coordinator cancels an errand or a whole request, or records a no-show
+  (:func:`cancel`, :func:`cancel_whole_request`, :func:`no_show`).
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from datetime import datetime
 
 from app.errands import lifecycle
 from app.errands.matching_service import CandidateList, rank_candidates
+from app.errands.requests import RequestError, cancel_request
 from app.extensions import db
 from app.models import Assignment, Errand, Offer, User, utcnow
+from app.vocabulary import LIVE_ERRAND_STATES
 
 #: How many of the best candidates offering "the best N" looks through.
 OFFER_POOL = 50
@@ -52,6 +56,8 @@ class Outcome:
     #: How many helpers the offer was made to after the rules (some may have had it already).
     asked: int = 0
     assignment: Assignment | None = None
+    #: How many coming errands were cancelled with a whole request.
+    cancelled: int = 0
 
     @property
     def ok(self) -> bool:
@@ -179,3 +185,43 @@ def withdraw_assignment(assignment: Assignment, *, by_user: User | None, reason:
         return _refused(err)
     db.session.commit()
     return Outcome(assignment=assignment)
+
+
+def may_cancel(errand: Errand) -> bool:
+    """The errand is still to happen, so a coordinator may cancel it."""
+    return errand.state in LIVE_ERRAND_STATES
+
+
+def cancel(errand: Errand, *, by_user: User, by_kind: str, reason: str) -> Outcome:
+    """The coordinator cancels the errand (for the older person or a relative who asked);
+    commits or rolls back."""
+    try:
+        lifecycle.cancel_errand(errand.id, by_user=by_user, by_kind=by_kind, reason=reason)
+    except lifecycle.ErrandError as err:
+        db.session.rollback()
+        return _refused(err)
+    db.session.commit()
+    return Outcome()
+
+
+def no_show(errand: Errand, *, by_user: User) -> Outcome:
+    """The coordinator records that the helper did not come; commits or rolls back."""
+    try:
+        lifecycle.mark_no_show(errand.id, by_user=by_user)
+    except lifecycle.ErrandError as err:
+        db.session.rollback()
+        return _refused(err)
+    db.session.commit()
+    return Outcome()
+
+
+def cancel_whole_request(request_id: int, *, by_user: User, by_kind: str, reason: str) -> Outcome:
+    """The coordinator cancels a whole request with its coming errands; commits or rolls back.
+    ``Outcome.cancelled`` says how many errands were cancelled."""
+    try:
+        count = cancel_request(request_id, by_user=by_user, by_kind=by_kind, reason=reason)
+    except (RequestError, lifecycle.ErrandError) as err:
+        db.session.rollback()
+        return Outcome(code=err.code)
+    db.session.commit()
+    return Outcome(cancelled=count)

@@ -29,6 +29,7 @@ from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Mu
 from app.models.base import UTCDateTime
 from app.phones import display_phone
 from app.policy import board_condition, helper_may_act_on_assignment, helper_may_see_details
+from app.vocabulary import LIVE_ERRAND_STATES
 
 #: How many finished errands "My errands" lists.
 PAST_LIMIT = 20
@@ -289,7 +290,7 @@ def my_errands(profile: HelperProfile, now: datetime, locale: str = "fi") -> MyE
     past: list[MyErrand] = []
     for a in assignments:
         errand = a.errand
-        active = a.status == "active" and errand.state in ("open", "offered", "assigned")
+        active = a.status == "active" and errand.state in LIVE_ERRAND_STATES
         started = errand.starts_at <= now
         details = visible_details(errand, profile, now) if a.status in ("active", "done") else None
         item = MyErrand(

@@ -110,3 +110,32 @@ def test_withdrawal_is_refused_when_not_active_or_started(db, make, org, elder, 
     assert assignment.status == "withdrawn"
     assert lifecycle.withdrawal_refusal(assignment, now) == "not_active"
     assert actions.withdraw_assignment(assignment, by_user=helper.user, reason="Again").code == "not_active"
+
+
+def test_cancel_and_no_show_commit_or_roll_back_and_say_why(db, make, org, elder, coordinator):
+    helper = make.helper(org=org, age=25)
+    errand = make.request(elder, taken_by=coordinator).errands[0]
+    assert actions.may_cancel(errand)
+    # Not started yet: a no-show is refused and nothing is left half-done.
+    _assign(db, errand, helper, coordinator)
+    refused = actions.no_show(errand, by_user=coordinator)
+    assert refused.code == "too_early" and not refused.ok
+    db.session.expire_all()
+    assert db.session.get(Errand, errand.id).state == "assigned"
+    done = actions.cancel(errand, by_user=coordinator, by_kind="elder", reason="Sairaalassa")
+    assert done.ok
+    db.session.rollback()  # committed by the service
+    errand = db.session.get(Errand, errand.id)
+    assert errand.state == "cancelled" and not actions.may_cancel(errand)
+    again = actions.cancel(errand, by_user=coordinator, by_kind="elder", reason="Uudestaan")
+    assert again.code == "not_allowed_transition"
+
+
+def test_a_whole_request_is_cancelled_once_with_its_coming_errands(db, make, org, elder, coordinator):
+    request = make.request(elder, taken_by=coordinator)
+    outcome = actions.cancel_whole_request(request.id, by_user=coordinator, by_kind="relative", reason="Muutti pois")
+    assert outcome.ok and outcome.cancelled == len(request.errands) == 1
+    db.session.rollback()  # committed by the service
+    assert db.session.get(Errand, request.errands[0].id).state == "cancelled"
+    again = actions.cancel_whole_request(request.id, by_user=coordinator, by_kind="relative", reason="Uudestaan")
+    assert again.code == "already_cancelled"

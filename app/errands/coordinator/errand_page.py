@@ -6,8 +6,7 @@ from flask import abort, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.errands import lifecycle
-from app.errands.actions import candidates_for
+from app.errands import actions
 from app.errands.blueprint import bp
 from app.errands.coordinator.common import COORDINATORS, back_to_errand, error_text, visible_errand
 from app.errands.forms import ActionForm, CancelForm, OfferTopForm
@@ -46,7 +45,7 @@ def _candidate_rows(errand: Errand, candidates: CandidateList) -> tuple[list[dic
 
 
 def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: int = 200):
-    candidates = candidates_for(errand)
+    candidates = actions.candidates_for(errand)
     ranked, excluded = _candidate_rows(errand, candidates) if candidates is not None else ([], [])
     taken_by = db.session.get(User, errand.request.taken_by_id) if errand.request.taken_by_id else None
     return (
@@ -61,7 +60,7 @@ def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: 
             offer_form=offer_form or OfferTopForm(),
             action_form=ActionForm(),
             cancel_form=cancel_form or CancelForm(),
-            can_cancel=errand.state in ("open", "offered", "assigned"),
+            can_cancel=actions.may_cancel(errand),
             can_mark_no_show=errand.state == "assigned" and errand.starts_at <= utcnow(),
         ),
         status,
@@ -80,14 +79,11 @@ def errand_no_show(errand_id: int):
     errand = visible_errand(errand_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        lifecycle.mark_no_show(errand.id, by_user=current_user)
-        db.session.commit()
-    except lifecycle.ErrandError as exc:
-        db.session.rollback()
-        flash(error_text(exc.code), "error")
-    else:
+    outcome = actions.no_show(errand, by_user=current_user)
+    if outcome.ok:
         flash(_("Recorded: the helper did not come."), "success")
+    else:
+        flash(error_text(outcome.code), "error")
     return back_to_errand(errand_id)
 
 
@@ -98,12 +94,9 @@ def errand_cancel(errand_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         return render_errand(errand, cancel_form=form, status=422)
-    try:
-        lifecycle.cancel_errand(errand.id, by_user=current_user, by_kind=form.by_kind.data, reason=form.reason.data)
-        db.session.commit()
-    except lifecycle.ErrandError as exc:
-        db.session.rollback()
-        flash(error_text(exc.code), "error")
-    else:
+    outcome = actions.cancel(errand, by_user=current_user, by_kind=form.by_kind.data, reason=form.reason.data)
+    if outcome.ok:
         flash(_("The errand was cancelled."), "success")
+    else:
+        flash(error_text(outcome.code), "error")
     return back_to_errand(errand_id)

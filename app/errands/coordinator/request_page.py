@@ -6,11 +6,10 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 
-from app.errands import lifecycle
+from app.errands import actions
 from app.errands.blueprint import bp
 from app.errands.coordinator.common import COORDINATORS, error_text, visible_request
 from app.errands.forms import CancelForm
-from app.errands.requests import RequestError, cancel_request
 from app.extensions import db
 from app.models import HelpRequest, User, utcnow
 from app.security import roles_required
@@ -43,18 +42,17 @@ def request_cancel(request_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         return _render_request(req, cancel_form=form, status=422)
-    try:
-        count = cancel_request(req.id, by_user=current_user, by_kind=form.by_kind.data, reason=form.reason.data)
-        db.session.commit()
-    except (RequestError, lifecycle.ErrandError) as exc:
-        db.session.rollback()
-        flash(error_text(exc.code), "error")
+    outcome = actions.cancel_whole_request(
+        req.id, by_user=current_user, by_kind=form.by_kind.data, reason=form.reason.data
+    )
+    if not outcome.ok:
+        flash(error_text(outcome.code), "error")
     else:
         flash(
             ngettext(
                 "The request was cancelled, with %(num)s coming errand.",
                 "The request was cancelled, with %(num)s coming errands.",
-                count,
+                outcome.cancelled,
             ),
             "success",
         )
