@@ -28,7 +28,7 @@ from app.security import roles_required
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"kind_labels": ORGANIZATION_KIND_LABELS, "display_phone": display_phone}
+    return {"kind_labels": ORGANIZATION_KIND_LABELS}
 
 
 @bp.route("/")

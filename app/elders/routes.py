@@ -24,7 +24,6 @@ from app.extensions import db
 from app.geocoding import get_geocoder
 from app.inputs import to_int
 from app.models import Elder, Organization, User, Village
-from app.phones import display_phone
 from app.relations import relation_label
 from app.security import roles_required
 from app.ui import blocks_for, facts
@@ -36,7 +35,6 @@ STAFF = ("coordinator", "admin")
 def _helpers() -> dict:
     return {
         "labels": labels,
-        "display_phone": display_phone,
         "relation_label": relation_label,
         "elder_flags": search.flags,
         "profile_hints": {code: description for code, (_name, description) in labels.PROFILES.items()},

@@ -18,7 +18,6 @@ from app.helpers.profile_fit import PROFILE_NAMES
 from app.helpers.services import consent_state, pending_helpers
 from app.i18n import current_language, today_local
 from app.models import HelperProfile
-from app.phones import display_phone
 from app.ui import Block, blocks
 
 
@@ -81,7 +80,6 @@ def _inject() -> dict:
             profile_label=labels.profile_label,
             status_view=status_view,
             consent_state=lambda p: consent_state(p),
-            display_phone=display_phone,
             municipality_label=municipality_label,
         )
     }

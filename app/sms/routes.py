@@ -11,7 +11,6 @@ from flask_login import current_user
 from app import alerts
 from app.extensions import db
 from app.inputs import to_int
-from app.phones import display_phone
 from app.security import roles_required
 from app.sms import labels, services
 from app.sms.blueprint import bp
@@ -47,7 +46,7 @@ def _sms_ui() -> dict:
         alert_text = staticmethod(alerts.describe)
         alert_label = staticmethod(lambda kind: str(alerts.KIND_LABELS.get(kind, _("Alert"))))
 
-    return {"sms_ui": SmsUI, "display_phone": display_phone}
+    return {"sms_ui": SmsUI}
 
 
 @bp.context_processor
