@@ -24,8 +24,6 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching.score import (
-    ELDER_PROFILES,
-    YOUTH_PROFILES,
     ErrandSpec,
     Excluded,
     Exclusion,
@@ -45,6 +43,7 @@ from app.models import (
     minor_on,
     paused_on,
 )
+from app.vocabulary import ELDER_PROFILES, YOUTH_PROFILES
 
 #: HelperProfile.transport -> the matcher's travel mode (explanations only).
 TRAVEL_MODES = {"foot": "walk", "bike": "bike", "moped": "moped", "car": "car"}

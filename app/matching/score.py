@@ -63,7 +63,6 @@ from app import vocabulary
 from .geo import EARTH_RADIUS_KM
 
 __all__ = [
-    "ELDER_PROFILES",
     "ELDER_PROFILE_NAMES",
     "EXCLUSION_CODES",
     "HELSINKI",
@@ -74,7 +73,6 @@ __all__ = [
     "REASON_CODES",
     "TASK_TYPES",
     "WEIGHTS",
-    "YOUTH_PROFILES",
     "YOUTH_PROFILE_NAMES",
     "ErrandSpec",
     "Excluded",
@@ -102,8 +100,6 @@ PARTS_OF_DAY: Final[tuple[str, ...]] = tuple(PART_OF_DAY_HOURS)
 MINOR_HOURS: Final[tuple[int, int]] = (8, 20)
 
 TASK_TYPES: Final[frozenset[str]] = frozenset({"shopping", "post", "walk", "company", "errand", "outdoor", "digital"})
-ELDER_PROFILES: Final[frozenset[str]] = frozenset(vocabulary.ELDER_PROFILES)
-YOUTH_PROFILES: Final[frozenset[str]] = frozenset(vocabulary.YOUTH_PROFILES)
 
 #: Weights and penalties, in points.  A typical good match scores ~100.
 WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
@@ -262,7 +258,7 @@ class ErrandSpec:
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         _check_coords(self.lat, self.lon)
-        if self.elder_profile is not None and self.elder_profile not in ELDER_PROFILES:
+        if self.elder_profile is not None and self.elder_profile not in vocabulary.ELDER_PROFILES:
             raise ValueError(f"unknown elder_profile {self.elder_profile!r}")
 
 
@@ -300,7 +296,7 @@ class HelperCandidate:
         _check_coords(self.lat, self.lon)
         if not self.max_distance_km >= 0:  # also rejects NaN
             raise ValueError("max_distance_km must be >= 0")
-        if self.youth_profile is not None and self.youth_profile not in YOUTH_PROFILES:
+        if self.youth_profile is not None and self.youth_profile not in vocabulary.YOUTH_PROFILES:
             raise ValueError(f"unknown youth_profile {self.youth_profile!r}")
         fb = self.past_feedback_with_elder
         if fb is not None and not 1.0 <= fb <= 5.0:

@@ -12,7 +12,6 @@ import pytest
 
 from app.matching.geo import EARTH_RADIUS_KM, haversine_km
 from app.matching.score import (
-    ELDER_PROFILES,
     EXCLUSION_CODES,
     HELSINKI,
     PART_OF_DAY_HOURS,
@@ -20,7 +19,6 @@ from app.matching.score import (
     PROFILE_FIT,
     REASON_CODES,
     WEIGHTS,
-    YOUTH_PROFILES,
     ErrandSpec,
     Excluded,
     HelperCandidate,
@@ -32,6 +30,7 @@ from app.matching.score import (
     rank,
     slots_for_window,
 )
+from app.vocabulary import ELDER_PROFILES, YOUTH_PROFILES
 from tests.factories import helsinki
 
 KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180.0
@@ -552,9 +551,9 @@ def test_profile_fit_needs_elder_profile() -> None:
 
 
 def test_profile_fit_table_is_complete_and_valid() -> None:
-    assert set(PROFILE_FIT) == ELDER_PROFILES
+    assert set(PROFILE_FIT) == set(ELDER_PROFILES)
     for fits in PROFILE_FIT.values():
-        assert fits and fits <= YOUTH_PROFILES
+        assert fits and fits <= set(YOUTH_PROFILES)
 
 
 def test_preferred_helper() -> None:
