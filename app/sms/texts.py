@@ -33,7 +33,8 @@ def sms_reply(what: str, language: str) -> str:
             ),
             "help": lambda: _(
                 "Everyday rescuers: reply %(yes)s or %(no)s and the code to an offer, "
-                "%(cancel)s and the code to cancel, %(stop)s to stop messages. Questions: call your coordinator.",
+                "%(cancel)s and the code to cancel, %(stop)s to stop messages. Questions: call your coordinator. "
+                "In an emergency call 112.",
                 yes=reply_word("accept", language),
                 no=reply_word("decline", language),
                 cancel=reply_word("cancel", language),
