@@ -34,3 +34,13 @@ def test_the_words_to_reply_are_the_ones_the_parser_reads(app, db):
 
 def test_unknown_language_falls_back_to_finnish(app, db):
     assert command_reply("feedback", "en") == command_reply("feedback", "fi") == "Kiitos palautteesta!"
+
+
+@pytest.mark.parametrize(
+    ("language", "ending"),
+    [("fi", "Hätätilanteessa soita 112."), ("sv", "Vid nödfall ring 112."), ("en", "In an emergency call 112.")],
+)
+def test_the_help_answer_gives_the_emergency_number_in_one_sms(app, db, language, ending):
+    """Someone who texts for help may be in real trouble: the answer names 112 (GLOSSARY #61)."""
+    text = sms_reply("help", language)
+    assert text.endswith(ending) and segment_count(text) == 1
