@@ -36,7 +36,7 @@ ORGANIZATION_KIND_LABELS = {
     "municipality": _l("Municipality"),
 }
 
-ERROR_MESSAGES = {
+ADMIN_ERRORS = {
     "name_taken": _l("An organization with this name already exists."),
     "email_taken": _l("An account with this email address already exists."),
     "code_taken": _l("A task type with this code already exists."),

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.admin import services
 from app.admin.blueprint import bp
 from app.admin.forms import (
-    ERROR_MESSAGES,
+    ADMIN_ERRORS,
     ORGANIZATION_KIND_LABELS,
     ActiveForm,
     CoordinatorForm,
@@ -46,7 +46,7 @@ def index():
 
 
 def _add_error(form, exc: services.AdminError) -> None:
-    message = str(ERROR_MESSAGES.get(exc.code, exc.code))
+    message = str(ADMIN_ERRORS.get(exc.code, exc.code))
     if exc.field and exc.field in form:
         form[exc.field].errors.append(message)
     else:
@@ -235,7 +235,7 @@ def set_coordinator_active(user_id: int):
         try:
             changed = services.set_coordinator_active(user, form.active.data == "1", by=current_user)
         except services.AdminError as exc:
-            flash(str(ERROR_MESSAGES.get(exc.code, exc.code)), "error")
+            flash(str(ADMIN_ERRORS.get(exc.code, exc.code)), "error")
         else:
             db.session.commit()
             if changed and user.active:

@@ -36,7 +36,7 @@ from app.models import Encounter, Errand, Organization, utcnow
 from app.policy import visible_ids
 from app.security import login_only
 
-ERROR_MESSAGES = {
+ENCOUNTER_ERRORS = {
     "no_helpers": _l("Choose at least one young helper."),
     "no_elders": _l("Choose at least one older resident."),
     "helper_not_allowed": _l("You cannot add this young helper."),
@@ -58,7 +58,7 @@ ERROR_MESSAGES = {
 
 
 def error_text(code: str) -> str:
-    return str(ERROR_MESSAGES.get(code, _l("Something in the form needs checking.")))
+    return str(ENCOUNTER_ERRORS.get(code, _l("Something in the form needs checking.")))
 
 
 def to_utc(day, clock) -> datetime:
