@@ -271,12 +271,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAP_TILE_URL", Url(("https",), optional=True, placeholders=("{z}", "{x}", "{y}")), ""),
     Setting("MAP_TILE_ATTRIBUTION", Text(), "© OpenStreetMap contributors"),
     Setting("REPORT_CACHE_SECONDS", Integer(0), 600),
-    Setting("CACHE_TYPE", Text(required=True), "FileSystemCache"),
+    Setting("CACHE_TYPE", Text(), ""),  # empty: RedisCache with REDIS_URL, else FileSystemCache
     Setting("CACHE_DIR", Text(required=True), str(INSTANCE_DIR / "cache")),
     # -- settings added with issue 13 (one line each) --
     # Sessions, abuse limits and HTTP hardening
     Setting("REMEMBER_COOKIE_DAYS", Integer(1, 30), 30),
-    Setting("RATELIMIT_STORAGE_URI", Text(required=True), "memory://"),
+    Setting("RATELIMIT_STORAGE_URI", Text(), ""),  # empty: REDIS_URL, else memory://
     Setting("LOGIN_LIMIT_PER_ACCOUNT", Text(required=True), "5 per 15 minutes"),
     Setting("LOGIN_LIMIT_PER_IP", Text(required=True), "30 per 15 minutes"),
     Setting("CONSENT_SMS_PER_GUARDIAN_PER_DAY", Integer(1, 100), 3),
@@ -289,6 +289,10 @@ SETTINGS: tuple[Setting, ...] = (
     # Notes at rest: Fernet keys, comma-separated, newest first (app/crypto.py; required in production)
     Setting("NOTES_ENCRYPTION_KEYS", Secret(many=True), ()),
     Setting("AUDIT_PAGE_SIZE", Integer(5, 500), 50),
+    # Several app nodes on one database (README "Several app nodes"): what they share, and connections
+    Setting("REDIS_URL", Url(("redis", "rediss", "unix"), optional=True), ""),
+    Setting("DB_POOL_SIZE", Integer(1, 500), 5),
+    Setting("DB_MAX_OVERFLOW", Integer(0, 500), 10),
 )
 
 # Rules between settings: (names, the rule as the message says it, the test).
@@ -327,6 +331,25 @@ CROSS_RULES: tuple[tuple[tuple[str, ...], str, Callable[[Mapping[str, Any]], boo
         ),
     ),
 )
+
+
+def shared_through_redis(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings that follow ``REDIS_URL`` when they are not given themselves.
+
+    With ``REDIS_URL`` the report cache is Flask-Caching's ``RedisCache`` and the
+    login and consent-SMS counters live in the same Redis, so every app node sees
+    the same; without it, a cache directory and counters in memory (one machine).
+    An explicit ``CACHE_TYPE`` or ``RATELIMIT_STORAGE_URI`` wins.
+    """
+    redis_url = values.get("REDIS_URL") or ""
+    cache_type = values.get("CACHE_TYPE") or ("RedisCache" if redis_url else "FileSystemCache")
+    out: dict[str, Any] = {
+        "CACHE_TYPE": cache_type,
+        "RATELIMIT_STORAGE_URI": values.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+    }
+    if cache_type == "RedisCache" and not values.get("CACHE_REDIS_URL") and redis_url:
+        out["CACHE_REDIS_URL"] = redis_url
+    return out
 
 
 def _shown(setting: Setting, value: Any) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import Config, validated
+from config import Config, shared_through_redis, validated
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -37,6 +37,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
 def _check_config(app: Flask) -> None:
     """Every setting typed and within what it allows, or ``ConfigError`` naming the wrong ones."""
     app.config.update(validated(app.config))
+    app.config.update(shared_through_redis(app.config))  # the report cache and the limits, with REDIS_URL
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_COOKIE_DAYS"])
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
@@ -49,7 +50,10 @@ def register_extensions(app: Flask) -> None:
     from app.i18n import select_locale, select_timezone
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = db_setup.engine_options(
-        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        pool_size=app.config["DB_POOL_SIZE"],
+        max_overflow=app.config["DB_MAX_OVERFLOW"],
     )
     db.init_app(app)
     with app.app_context():

@@ -33,10 +33,22 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     return not (type_ == "index" and reflected and compare_to is None and name in POSTGRESQL_ONLY_INDEXES)
 
 
-def engine_options(uri: str, options: dict[str, Any]) -> dict[str, Any]:
-    """``SQLALCHEMY_ENGINE_OPTIONS`` with the per-database connection settings added."""
+def engine_options(
+    uri: str, options: dict[str, Any], *, pool_size: int | None = None, max_overflow: int | None = None
+) -> dict[str, Any]:
+    """``SQLALCHEMY_ENGINE_OPTIONS`` with the per-database connection settings added.
+
+    On PostgreSQL each process keeps at most ``pool_size + max_overflow``
+    connections (``DB_POOL_SIZE``, ``DB_MAX_OVERFLOW``; options given in
+    ``options`` win). SQLite keeps SQLAlchemy's own pool.
+    """
     if not uri.startswith("postgresql"):
         return options
+    pool = {
+        key: value
+        for key, value in (("pool_size", pool_size), ("max_overflow", max_overflow))
+        if value is not None and key not in options
+    }
     connect_args = dict(options.get("connect_args", {}))
     # connect_args replace the URL's own ``?options=...`` (e.g. a search_path): keep both.
     from_url = sa.engine.make_url(uri).query.get("options", "")
@@ -47,7 +59,7 @@ def engine_options(uri: str, options: dict[str, Any]) -> dict[str, Any]:
     )
     if "jit" not in given:
         connect_args["options"] = f"{given} {POSTGRESQL_OPTIONS}".strip()
-    return {**options, "connect_args": connect_args}
+    return {**options, **pool, "connect_args": connect_args}
 
 
 def configure_engine(engine: Engine) -> None:

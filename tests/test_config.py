@@ -34,6 +34,7 @@ from config import (
     TestConfig,
     Text,
     config_from_env,
+    shared_through_redis,
     validated,
 )
 from tests.factories import helsinki
@@ -395,3 +396,44 @@ def test_kinds_convert_environment_strings_and_python_values_alike():
     for kind, wrong in [(Integer(0, 23), True), (Number(), "inf"), (Flag(), 2), (Text(("a",)), 1)]:
         with pytest.raises(ValueError):
             kind.convert(wrong)
+
+
+# -- several app nodes: REDIS_URL and the pool ------------------------------------------
+
+
+def test_redis_url_shares_the_report_cache_and_the_limits_unless_they_are_given():
+    unset = {"REDIS_URL": "", "CACHE_TYPE": "", "RATELIMIT_STORAGE_URI": ""}
+    assert shared_through_redis(unset) == {"CACHE_TYPE": "FileSystemCache", "RATELIMIT_STORAGE_URI": "memory://"}
+    url = "redis://cache.internal:6379/2"
+    assert shared_through_redis(unset | {"REDIS_URL": url}) == {
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": url,
+        "RATELIMIT_STORAGE_URI": url,
+    }
+    given = {"REDIS_URL": url, "CACHE_TYPE": "SimpleCache", "RATELIMIT_STORAGE_URI": "redis://other:6379/5"}
+    assert shared_through_redis(given) == {"CACHE_TYPE": "SimpleCache", "RATELIMIT_STORAGE_URI": "redis://other:6379/5"}
+
+
+def test_an_app_with_redis_url_keeps_its_report_cache_and_limits_in_redis(tmp_path):
+    """Redis is not reached when the app starts (its clients connect on first use)."""
+    from app import abuse
+    from app.extensions import cache
+
+    env = {
+        "APP_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'nodes.db'}",
+        "REDIS_URL": "redis://127.0.0.1:1/9",
+        "DB_POOL_SIZE": "3",
+        "DB_MAX_OVERFLOW": "0",
+    }
+    built = create_app(config_from_env(env))
+    assert built.config["CACHE_TYPE"] == "RedisCache" and built.config["CACHE_REDIS_URL"] == env["REDIS_URL"]
+    assert built.config["RATELIMIT_STORAGE_URI"] == env["REDIS_URL"]
+    assert (built.config["DB_POOL_SIZE"], built.config["DB_MAX_OVERFLOW"]) == (3, 0)
+    with built.test_request_context("/"):
+        assert type(abuse.limiter().storage).__name__ == "RedisStorage"
+        assert type(cache.cache).__name__ == "RedisCache"
+    plain = create_app(config_from_env({k: v for k, v in env.items() if k != "REDIS_URL"}))
+    assert plain.config["CACHE_TYPE"] == "FileSystemCache" and plain.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        config_from_env(env | {"REDIS_URL": "http://127.0.0.1:6379"})

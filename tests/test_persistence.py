@@ -53,6 +53,24 @@ def test_engine_options_per_database():
     assert base == {"pool_pre_ping": True}  # the class attribute is not changed
 
 
+def test_pool_sizes_apply_to_postgresql_and_given_options_win():
+    pool = {"pool_size": 3, "max_overflow": 1}
+    assert engine_options("sqlite:///x.db", {}, **pool) == {}
+    pg = engine_options("postgresql+psycopg://u@h/db", {}, **pool)
+    assert (pg["pool_size"], pg["max_overflow"]) == (3, 1)
+    assert engine_options("postgresql+psycopg://u@h/db", {"pool_size": 20}, **pool)["pool_size"] == 20
+
+
+def test_the_engine_has_the_configured_pool(app):
+    with app.app_context():
+        if _db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite keeps SQLAlchemy's own pool")
+        assert (_db.engine.pool.size(), _db.engine.pool._max_overflow) == (
+            app.config["DB_POOL_SIZE"],
+            app.config["DB_MAX_OVERFLOW"],
+        )
+
+
 def test_times_are_stored_and_read_as_utc(db):
     at = datetime(2026, 3, 29, 3, 30, tzinfo=timezone(timedelta(hours=3)))
     entry = AuditLog(action="test", at=at)

@@ -9,6 +9,8 @@ Two backends share the :class:`Geocoder` protocol:
 * :class:`NominatimGeocoder` asks a Nominatim server (OpenStreetMap) through
   geopy, rate limited, restricted to Finland, with a bounded in-memory cache.
   Network trouble never raises to the caller: it logs and returns ``None``.
+  Given a Redis client (``REDIS_URL``), the one-request-a-second limit and the
+  cache are shared by every process on every app node (:class:`SharedNominatimState`).
 
 Plain adapter: no Flask, no database. The application picks one with
 :func:`build_geocoder` from its configuration.
@@ -17,18 +19,22 @@ Plain adapter: no Flask, no database. The application picks one with
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import re
 import threading
+import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 from urllib.parse import urlsplit
+
+import redis
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +236,50 @@ _VILLAGE_TYPES = {
 _MUNICIPALITY_TYPES = {"city", "town", "municipality", "administrative", "county", "state", "region"}
 
 
+class SharedNominatimState:
+    """Nominatim's rate limit and answers kept in Redis, for every process of every app node.
+
+    * The turn: before a request, ``SET <turn key> NX PX <min delay>``; only the
+      process that sets it may ask now, the others wait until it expires, so two
+      requests to the server are ``min_delay_seconds`` apart whichever node sends them.
+    * The answers: one key per query (misses included) holding the result as JSON,
+      expiring after ``ttl_seconds``.
+
+    Redis errors raise ``redis.RedisError``; :class:`NominatimGeocoder` then
+    falls back to its own process's limiter and cache.
+    """
+
+    def __init__(self, client: redis.Redis, server: str, ttl_seconds: int = 7 * 24 * 3600) -> None:
+        self.client = client
+        self.ttl_seconds = int(ttl_seconds)
+        self.prefix = "geocode:" + hashlib.sha256(server.encode()).hexdigest()[:12]
+        self.turn_key = self.prefix + ":turn"
+
+    def _key(self, query: str) -> str:
+        return f"{self.prefix}:q:{hashlib.sha256(query.encode()).hexdigest()[:32]}"
+
+    def get(self, query: str) -> tuple[bool, GeoResult | None]:
+        """``(found, result)``: whether an answer is kept, and the answer (``None`` for a miss)."""
+        raw = self.client.get(self._key(query))
+        if raw is None:
+            return False, None
+        data = json.loads(raw)
+        return True, (GeoResult(**data) if data else None)
+
+    def put(self, query: str, result: GeoResult | None) -> None:
+        value = json.dumps(asdict(result) if result is not None else None)
+        self.client.set(self._key(query), value, ex=self.ttl_seconds)
+
+    def wait_for_turn(self, min_delay_seconds: float) -> None:
+        """Block until this process may send the next request (``min_delay_seconds`` after the last)."""
+        ms = int(min_delay_seconds * 1000)
+        if ms <= 0:
+            return
+        while not self.client.set(self.turn_key, "1", nx=True, px=ms):
+            left = self.client.pttl(self.turn_key)
+            time.sleep(left / 1000 if left > 0 else 0.005)
+
+
 class NominatimGeocoder:
     """Geocoder using geopy's real ``Nominatim`` client against ``url``.
 
@@ -240,7 +290,8 @@ class NominatimGeocoder:
       ``RateLimiter``; the public server allows 1 per second), limited to
       Finland (``countrycodes=fi``), and answers are cached in a bounded LRU
       (``cache_size`` queries, misses included) so a repeated query does not
-      reach the server.
+      reach the server. With ``shared`` (:class:`SharedNominatimState`) the
+      spacing and the answers are kept in Redis instead, for every process.
     * Errors (timeouts, refused connections, HTTP errors) are logged and turn
       into ``None``; they are not cached, so a later call tries again.
     """
@@ -255,6 +306,7 @@ class NominatimGeocoder:
         cache_size: int = 512,
         country_codes: str | Sequence[str] = "fi",
         language: str = "fi",
+        shared: SharedNominatimState | None = None,
     ) -> None:
         from geopy.adapters import RequestsAdapter
         from geopy.extra.rate_limiter import RateLimiter
@@ -297,23 +349,23 @@ class NominatimGeocoder:
         )
         self._cache: OrderedDict[str, GeoResult | None] = OrderedDict()
         self._lock = threading.Lock()
+        self.shared = shared
 
     def geocode(self, query: str) -> GeoResult | None:
         key = " ".join((query or "").casefold().split())
         if not key:
             return None
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
+        found, kept = self._kept(key)
+        if found:
+            return kept
+        arguments = {
+            "exactly_one": True,
+            "country_codes": self.country_codes,
+            "addressdetails": True,
+            "language": self.language,
+        }
         try:
-            location = self._limited(
-                query.strip(),
-                exactly_one=True,
-                country_codes=self.country_codes,
-                addressdetails=True,
-                language=self.language,
-            )
+            location = self._ask_in_turn(query.strip(), arguments)
         except Exception as exc:  # network, HTTP and parsing errors alike: never raise to the caller
             log.warning("Nominatim lookup failed (%s: %s); returning no result", type(exc).__name__, exc)
             return None
@@ -321,7 +373,36 @@ class NominatimGeocoder:
         self._remember(key, result)
         return result
 
+    def _kept(self, key: str) -> tuple[bool, GeoResult | None]:
+        if self.shared is not None:
+            try:
+                return self.shared.get(key)
+            except (redis.RedisError, ValueError, TypeError):
+                log.warning("Shared geocoding cache unavailable; using this process's own", exc_info=True)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return True, self._cache[key]
+        return False, None
+
+    def _ask_in_turn(self, query: str, arguments: dict[str, Any]) -> Any:
+        """One request to the server, spaced from the last one (of every node with ``shared``)."""
+        if self.shared is not None:
+            try:
+                self.shared.wait_for_turn(self.min_delay_seconds)
+            except redis.RedisError:
+                log.warning("Shared geocoding limiter unavailable; using this process's own", exc_info=True)
+            else:
+                return self._client.geocode(query, **arguments)
+        return self._limited(query, **arguments)
+
     def _remember(self, key: str, result: GeoResult | None) -> None:
+        if self.shared is not None:
+            try:
+                self.shared.put(key, result)
+                return
+            except redis.RedisError:
+                log.warning("Shared geocoding cache unavailable; keeping the answer here", exc_info=True)
         if self.cache_size == 0:
             return
         with self._lock:
@@ -399,7 +480,8 @@ def build_geocoder(name: str, settings: Mapping[str, Any] | None = None) -> Geoc
     ``"nominatim+offline"`` (Nominatim first, the gazetteer when it has no answer).
     Settings read for Nominatim: ``NOMINATIM_URL`` and ``NOMINATIM_USER_AGENT``
     (required), ``NOMINATIM_MIN_DELAY_SECONDS`` (default 1.0), ``NOMINATIM_TIMEOUT``
-    (default 5) and ``NOMINATIM_CACHE_SIZE`` (default 512).
+    (default 5), ``NOMINATIM_CACHE_SIZE`` (default 512) and ``REDIS_URL`` (when
+    set, the limit and the cache are shared through Redis).
     """
     settings = settings or {}
     key = (name or "").strip().lower()
@@ -409,12 +491,20 @@ def build_geocoder(name: str, settings: Mapping[str, Any] | None = None) -> Geoc
         missing = [k for k in ("NOMINATIM_URL", "NOMINATIM_USER_AGENT") if not str(settings.get(k) or "").strip()]
         if missing:
             raise ValueError(f"geocoder {name!r} needs setting(s): {', '.join(missing)}")
+        url = str(settings["NOMINATIM_URL"]).strip()
+        redis_url = str(settings.get("REDIS_URL") or "").strip()
+        shared = (
+            SharedNominatimState(redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2), url)
+            if redis_url
+            else None
+        )
         nominatim = NominatimGeocoder(
-            url=str(settings["NOMINATIM_URL"]).strip(),
+            url=url,
             user_agent=str(settings["NOMINATIM_USER_AGENT"]).strip(),
             min_delay_seconds=_number(settings, "NOMINATIM_MIN_DELAY_SECONDS", 1.0),
             timeout=_number(settings, "NOMINATIM_TIMEOUT", 5.0),
             cache_size=int(_number(settings, "NOMINATIM_CACHE_SIZE", 512)),
+            shared=shared,
         )
         if key == "nominatim+offline":
             return FallbackGeocoder(nominatim, OfflineGazetteer())

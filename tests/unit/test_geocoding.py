@@ -14,6 +14,7 @@ from app.geocoding import (
     GeoResult,
     NominatimGeocoder,
     OfflineGazetteer,
+    SharedNominatimState,
     build_geocoder,
     list_places,
 )
@@ -331,3 +332,61 @@ def test_nominatim_precision_mapping(raw, address, expected):
     from app.geocoding.service import _precision
 
     assert _precision(raw, address) == expected
+
+
+# -- Several app nodes: the limit and the cache shared through Redis ------------------------
+
+REDIS_URL = "redis://127.0.0.1:6379/9"  # the two-nodes part's own Redis database
+
+
+@pytest.fixture
+def shared_redis():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    for key in client.scan_iter("geocode:*"):
+        client.delete(key)
+    yield client
+    for key in client.scan_iter("geocode:*"):
+        client.delete(key)
+
+
+def _node(server, client, delay: float) -> NominatimGeocoder:
+    """A geocoder as one process of one app node builds it with REDIS_URL."""
+    shared = SharedNominatimState(client, server.base_url)
+    return NominatimGeocoder(server.base_url, user_agent=UA, min_delay_seconds=delay, shared=shared)
+
+
+def test_two_processes_keep_one_request_a_second_between_them(nominatim_server, shared_redis):
+    node_a, node_b = _node(nominatim_server, shared_redis, 0.5), _node(nominatim_server, shared_redis, 0.5)
+    for geocoder, query in ((node_a, "Vuokatti"), (node_b, "Kajaani"), (node_a, "Atlantis")):
+        geocoder.geocode(query)
+    times = [r.at for r in nominatim_server.search_requests]
+    assert len(times) == 3
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.45
+
+
+def test_an_answer_found_by_one_process_is_known_to_the_other(nominatim_server, shared_redis):
+    node_a, node_b = _node(nominatim_server, shared_redis, 0.0), _node(nominatim_server, shared_redis, 0.0)
+    first = node_a.geocode("Kauppakatu 1, Kajaani")
+    assert node_b.geocode("kauppakatu 1,  KAJAANI") == first
+    assert node_a.geocode("Atlantis") is None and node_b.geocode("atlantis") is None  # misses too
+    assert [r.params["q"] for r in nominatim_server.search_requests] == ["Kauppakatu 1, Kajaani", "Atlantis"]
+    assert 0 < shared_redis.ttl(next(shared_redis.scan_iter("geocode:*:q:*"))) <= 7 * 24 * 3600
+
+
+def test_build_geocoder_with_redis_url_shares_and_falls_back_when_redis_is_away(nominatim_server, shared_redis):
+    settings = {"NOMINATIM_URL": nominatim_server.base_url, "NOMINATIM_USER_AGENT": UA}
+    shared = build_geocoder("nominatim", settings | {"REDIS_URL": REDIS_URL})
+    assert isinstance(shared, NominatimGeocoder) and shared.shared is not None
+    assert build_geocoder("nominatim", settings).shared is None
+    away = build_geocoder(
+        "nominatim", settings | {"REDIS_URL": "redis://127.0.0.1:1/9", "NOMINATIM_MIN_DELAY_SECONDS": "0"}
+    )
+    assert away.geocode("Vuokatti").municipality == "Sotkamo"  # its own limiter and cache instead
+    assert away.geocode("Vuokatti").municipality == "Sotkamo"
+    assert len(nominatim_server.search_requests) == 1
