@@ -1,7 +1,8 @@
 """Abuse limits: counting failed logins and consent SMS with Flask-Limiter.
 
 The counters live in Flask-Limiter's storage (``RATELIMIT_STORAGE_URI``:
-``memory://`` for one process, ``redis://...`` shared by every worker). The
+``memory://`` for one process, ``redis://...`` shared by every worker and app
+node; ``REDIS_URL`` when it is not given). The
 views do not use decorator limits: a view asks :func:`over_limit` before
 doing the work and calls :func:`count` for what should be counted (a failed
 login, a consent SMS sent), so a user who is refused gets their form back with

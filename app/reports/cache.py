@@ -6,8 +6,10 @@ by people preparing a meeting, not by a coordinator on the phone: the page
 says when its figures were calculated and has a "Calculate again" link. The
 same report (period, organizations, municipality, language) asked again
 within ``REPORT_CACHE_SECONDS`` is served from the Flask-Caching cache, which
-the web workers share (``CACHE_TYPE``, a directory by default). Only the
-aggregated figures are stored, the same ones the page shows.
+the web workers share (``CACHE_TYPE``: a directory, or Redis for every app node
+when ``REDIS_URL`` is set, so a report calculated again on one node is the one
+every node serves). Only the aggregated figures are stored, the same ones the
+page shows.
 ``REPORT_CACHE_SECONDS = 0`` turns this off.
 """
 
