@@ -42,9 +42,10 @@ def test_numpy_baseline_finds_what_a_python_loop_finds(db):
         network = arrays.network(point.organization_id, point.municipality_id)
         for limit in (100, 5):
             expected = python_nearest(helpers, network, point, limit)
-            got = numpy_nearest(arrays, point, limit=limit)
-            assert [helper_id for _, helper_id in got] == [helper_id for _, helper_id in expected]
-            assert [round(km, 6) for km, _ in got] == [round(km, 6) for km, _ in expected]
+            for by_organization in (False, True):
+                got = numpy_nearest(arrays, point, limit=limit, by_organization=by_organization)
+                assert [helper_id for _, helper_id in got] == [helper_id for _, helper_id in expected]
+                assert [round(km, 6) for km, _ in got] == [round(km, 6) for km, _ in expected]
         found_any += bool(expected)
         capped += len(python_nearest(helpers, network, point, 100)) > 5
     # The data set exercises both the empty answer, a found one and the cap.
