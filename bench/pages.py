@@ -7,6 +7,7 @@ server is the floor of the stack. The peak memory of each web worker is read
 from ``/proc/<pid>/status`` (VmHWM) afterwards.
 
     python -m bench.pages --helpers 100000 [--seconds 10] [--clients 4] [--generator auto|wrk|python|both]
+        [--page board ...]
 
 ``--generator both`` measures every page with wrk and then with the Python
 generator in the same run (the Python lines are named "... (python load)").
@@ -158,9 +159,16 @@ def _warm_up(clients: list[Client], paths: Callable[[int], str], requests: int =
 
 
 def run(
-    helpers: int = 100_000, *, seconds: float = 10.0, clients: int = 4, generator: str = "auto", log=print
+    helpers: int = 100_000,
+    *,
+    seconds: float = 10.0,
+    clients: int = 4,
+    generator: str = "auto",
+    only: list[str] | None = None,
+    log=print,
 ) -> tuple[list[Result], dict]:
-    """Results per page and the memory figures of the web workers."""
+    """Results per page and the memory figures of the web workers. ``only``: the pages whose
+    name holds one of these words (the floor is always measured)."""
     chosen = generators(generator)
     ds = ensure_dataset(Spec(helpers=helpers), log=log)
     engine = common.engine_name()
@@ -175,6 +183,8 @@ def run(
         helper_clients = _clients(server.port, clients, world.helper_email, world.password)
         coordinator_clients = _clients(server.port, clients, world.coordinator_email, world.password)
         for name, paths in page_paths(ds).items():
+            if only and name != "floor /healthz" and not any(word in name for word in only):
+                continue
             who = helper_clients if name in ("helper's board", "floor /healthz") else coordinator_clients
             status, _ = who[0].request("GET", paths(0))
             if status == 404:
@@ -243,9 +253,14 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         help="load generator: wrk when installed (auto), wrk, python, or both side by side",
     )
+    parser.add_argument(
+        "--page", action="append", help="only the pages whose name holds this word (repeatable; e.g. board)"
+    )
     args = parser.parse_args(argv)
     logging.getLogger().setLevel(logging.WARNING)
-    results, _memory = run(args.helpers, seconds=args.seconds, clients=args.clients, generator=args.generator)
+    results, _memory = run(
+        args.helpers, seconds=args.seconds, clients=args.clients, generator=args.generator, only=args.page
+    )
     common.save_results(results)
     print(common.format_table(results))
     return 0

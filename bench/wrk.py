@@ -137,7 +137,7 @@ def run_wrk(
     script = LUA % {
         "cookies": ", ".join(_lua_string(c) for c in cookie_headers) or '""',
         "paths": ", ".join(_lua_string(paths(n)) for n in range(PATH_COUNT)),
-        "agent": USER_AGENT + " (wrk)",
+        "agent": USER_AGENT,  # the login's: a session is bound to its browser (session protection)
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="arjen-bench-", delete=False) as f:
         f.write(script)
