@@ -178,6 +178,7 @@ def run(
     # Line name -> (page, generator, load); the Python generator's lines carry its name
     # when wrk ran too, so both stay side by side in results.json.
     loads: dict[str, tuple[str, str, LoadResult | WrkResult]] = {}
+    python_cpu: dict[str, float] = {}  # the Python generator's CPU time per line (this process)
     try:
         world = ds.world
         helper_clients = _clients(server.port, clients, world.helper_email, world.password)
@@ -196,7 +197,9 @@ def run(
                     _warm_up(who, paths)
                     load = run_wrk(name, server.port, [_cookie_header(c) for c in who], paths, duration=seconds)
                 else:
+                    cpu = time.process_time()
                     load = run_load(name, who, paths, duration=seconds)
+                    python_cpu[line] = time.process_time() - cpu
                 loads[line] = (name, gen, load)
                 log(
                     f"  {line}: {load.rps:.0f} req/s, p95 {load.figures()['p95_ms']} ms, errors {load.errors}"
@@ -211,6 +214,8 @@ def run(
     floors = {gen: load for name, gen, load in loads.values() if name == "floor /healthz"}
     for line, (name, gen, load) in loads.items():
         figures = {"generator": load.generator if gen == "wrk" else PYTHON_GENERATOR, **load.figures()}
+        if line in python_cpu and load.seconds:
+            figures["generator_cpu"] = f"{python_cpu[line] / load.seconds:.0%} of a core"
         floor = floors.get(gen)
         if floor is not None and name != "floor /healthz" and floor.rps:
             figures["share_of_floor"] = f"{load.rps / floor.rps:.0%}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -102,6 +103,7 @@ class WrkResult:
     p50_ms: float = 0.0
     p95_ms: float = 0.0
     p99_ms: float = 0.0
+    cpu_seconds: float = 0.0  # wrk's own CPU time (user + system)
     generator: str = "wrk"
     error_samples: list[str] = field(default_factory=list)
 
@@ -117,6 +119,7 @@ class WrkResult:
             "p95_ms": self.p95_ms,
             "p99_ms": self.p99_ms,
             "errors": self.errors,
+            "generator_cpu": f"{self.cpu_seconds / self.seconds:.0%} of a core" if self.seconds else "?",
         }
 
 
@@ -158,7 +161,9 @@ def run_wrk(
                 f"http://127.0.0.1:{port}/",
             ]
         )
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120, check=False)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     finally:
         Path(f.name).unlink(missing_ok=True)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("WRK_JSON ")), None)
@@ -180,6 +185,7 @@ def run_wrk(
         p50_ms=round(data["p50_us"] / 1000.0, 2),
         p95_ms=round(data["p95_us"] / 1000.0, 2),
         p99_ms=round(data["p99_us"] / 1000.0, 2),
+        cpu_seconds=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
         generator=f"wrk, {clients} connections, {pinning}",
         error_samples=samples,
     )
