@@ -12,7 +12,7 @@ from app.extensions import db as _db
 from app.matching.geo import haversine_km
 from app.models import HelperProfile
 from bench.datagen import Spec, generate
-from bench.matching import MAX_TRAVEL_KM, ErrandPoint, errand_points, load_helper_arrays, numpy_nearest
+from bench.matching import MAX_TRAVEL_KM, NUMPY_MODES, ErrandPoint, errand_points, load_helper_arrays, numpy_nearest
 
 SPEC = Spec(helpers=400, elders=80, seed=11, today=date(2026, 11, 27))
 
@@ -42,8 +42,8 @@ def test_numpy_baseline_finds_what_a_python_loop_finds(db):
         network = arrays.network(point.organization_id, point.municipality_id)
         for limit in (100, 5):
             expected = python_nearest(helpers, network, point, limit)
-            for by_organization in (False, True):
-                got = numpy_nearest(arrays, point, limit=limit, by_organization=by_organization)
+            for mode in NUMPY_MODES:
+                got = numpy_nearest(arrays, point, limit=limit, mode=mode)
                 assert [helper_id for _, helper_id in got] == [helper_id for _, helper_id in expected]
                 assert [round(km, 6) for km, _ in got] == [round(km, 6) for km, _ in expected]
         found_any += bool(expected)
