@@ -1,7 +1,8 @@
 """Pages under load: the app under gunicorn (2 sync workers, as ``make run``)
 on 127.0.0.1 with the 100,000-helper data set, loaded by ``wrk`` pinned to one
 core (:mod:`bench.wrk`) when it is installed, else by the Python generator of
-:mod:`bench.load` (which takes a large part of the same cores); the table says
+:mod:`bench.load` (unpinned on the server's cores, its threads behind Python's
+lock: it measured about half the ``/healthz`` floor wrk does); the table says
 which one ran. Each page is measured for a fixed time; ``/healthz`` on the same
 server is the floor of the stack. The peak memory of each web worker is read
 from ``/proc/<pid>/status`` (VmHWM) afterwards.
