@@ -17,7 +17,7 @@ PORT   ?= 5000
 export APP_ENV ?= development
 
 .PHONY: run test fuzz install python chromium translations i18n-extract i18n-update i18n-missing \
-	lint format bench vendor clean
+	lint format bench wrk vendor clean
 
 # Stops with a clear message when no Python 3.11 or newer is found (or PYTHON= names an older one).
 python:
@@ -96,7 +96,17 @@ lint:
 format:
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
-bench: install
+# The page benchmarks load the server with wrk (a compiled generator, pinned to one core)
+# when it is installed, else with the Python one in bench/load.py.
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  echo "Installing Debian's wrk for the page benchmarks"; \
+	  (apt-get update -qq && apt-get install -y -qq wrk) || \
+	  (sudo apt-get update -qq && sudo apt-get install -y -qq wrk) || \
+	  echo "wrk could not be installed: the pages are loaded by the Python generator"; \
+	fi
+
+bench: install wrk
 	$(BIN)/python -m bench
 
 vendor:  ## refresh app/static/vendor/ from npm (needs node; the files are committed)

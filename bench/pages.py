@@ -1,10 +1,17 @@
 """Pages under load: the app under gunicorn (2 sync workers, as ``make run``)
-on 127.0.0.1 with the 100,000-helper data set, and the load generator of
-:mod:`bench.load` on the same machine. Each page is measured for a fixed time;
-``/healthz`` on the same server is the floor of the stack. The peak memory of
-each web worker is read from ``/proc/<pid>/status`` (VmHWM) afterwards.
+on 127.0.0.1 with the 100,000-helper data set, loaded by ``wrk`` pinned to one
+core (:mod:`bench.wrk`) when it is installed, else by the Python generator of
+:mod:`bench.load` (unpinned on the server's cores, its threads behind Python's
+lock: it measured about half the ``/healthz`` floor wrk does); the table says
+which one ran. Each page is measured for a fixed time; ``/healthz`` on the same
+server is the floor of the stack. The peak memory of each web worker is read
+from ``/proc/<pid>/status`` (VmHWM) afterwards.
 
-    python -m bench.pages --helpers 100000 [--seconds 10] [--clients 4]
+    python -m bench.pages --helpers 100000 [--seconds 10] [--clients 4] [--generator auto|wrk|python|both]
+        [--page board ...]
+
+``--generator both`` measures every page with wrk and then with the Python
+generator in the same run (the Python lines are named "... (python load)").
 """
 
 from __future__ import annotations
@@ -27,12 +34,15 @@ from bench.common import Result
 from bench.datagen import Spec
 from bench.dataset import Dataset, ensure_dataset
 from bench.load import Client, LoadResult, run_load
+from bench.wrk import WrkResult, run_wrk, wrk_path
 
 WORKERS = 2
 TARGET_BOARD_RPS = 150.0
 TARGET_BOARD_P95_MS = 100.0
 TARGET_REPORT_P95_MS = 500.0
 TARGET_WORKER_MB = 200.0
+GENERATORS = ("auto", "wrk", "python", "both")
+PYTHON_GENERATOR = "python threads (http.client), unpinned"
 
 
 def free_port() -> int:
@@ -129,39 +139,85 @@ def page_paths(ds: Dataset) -> dict[str, Callable[[int], str]]:
     }
 
 
-def run(helpers: int = 100_000, *, seconds: float = 10.0, clients: int = 4, log=print) -> tuple[list[Result], dict]:
-    """Results per page and the memory figures of the web workers."""
+def generators(choice: str = "auto") -> list[str]:
+    """The load generators to run, in order: ``wrk`` when asked for or present, ``python`` otherwise."""
+    if choice not in GENERATORS:
+        raise ValueError(f"generator must be one of {GENERATORS}, got {choice!r}")
+    if choice in ("wrk", "both") and wrk_path() is None:
+        raise SystemExit("wrk is not installed (make bench installs the Debian package)")
+    if choice == "auto":
+        return ["wrk"] if wrk_path() else ["python"]
+    return ["wrk", "python"] if choice == "both" else [choice]
+
+
+def _cookie_header(client: Client) -> str:
+    return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+
+
+def _warm_up(clients: list[Client], paths: Callable[[int], str], requests: int = 10) -> None:
+    for n in range(requests):
+        clients[n % len(clients)].request("GET", paths(n))
+
+
+def run(
+    helpers: int = 100_000,
+    *,
+    seconds: float = 10.0,
+    clients: int = 4,
+    generator: str = "auto",
+    only: list[str] | None = None,
+    log=print,
+) -> tuple[list[Result], dict]:
+    """Results per page and the memory figures of the web workers. ``only``: the pages whose
+    name holds one of these words (the floor is always measured)."""
+    chosen = generators(generator)
     ds = ensure_dataset(Spec(helpers=helpers), log=log)
     engine = common.engine_name()
     size = ds.size_label
     server = Server(ds.url)
     results: list[Result] = []
-    loads: dict[str, LoadResult] = {}
+    # Line name -> (page, generator, load); the Python generator's lines carry its name
+    # when wrk ran too, so both stay side by side in results.json.
+    loads: dict[str, tuple[str, str, LoadResult | WrkResult]] = {}
+    python_cpu: dict[str, float] = {}  # the Python generator's CPU time per line (this process)
     try:
         world = ds.world
         helper_clients = _clients(server.port, clients, world.helper_email, world.password)
         coordinator_clients = _clients(server.port, clients, world.coordinator_email, world.password)
         for name, paths in page_paths(ds).items():
+            if only and name != "floor /healthz" and not any(word in name for word in only):
+                continue
             who = helper_clients if name in ("helper's board", "floor /healthz") else coordinator_clients
             status, _ = who[0].request("GET", paths(0))
             if status == 404:
                 results.append(Result(f"page: {name}", engine, size, {"missing": paths(0)}, "page exists", False))
                 continue
-            load = run_load(name, who, paths, duration=seconds)
-            loads[name] = load
-            log(
-                f"  {name}: {load.rps:.0f} req/s, p95 {load.figures()['p95_ms']} ms, errors {load.errors}"
-                + (f" e.g. {load.error_samples[0]}" if load.error_samples else "")
-            )
+            for gen in chosen:
+                line = name if gen == chosen[0] else f"{name} (python load)"
+                if gen == "wrk":
+                    _warm_up(who, paths)
+                    load = run_wrk(name, server.port, [_cookie_header(c) for c in who], paths, duration=seconds)
+                else:
+                    cpu = time.process_time()
+                    load = run_load(name, who, paths, duration=seconds)
+                    python_cpu[line] = time.process_time() - cpu
+                loads[line] = (name, gen, load)
+                log(
+                    f"  {line}: {load.rps:.0f} req/s, p95 {load.figures()['p95_ms']} ms, errors {load.errors}"
+                    + (f" e.g. {load.error_samples[0]}" if load.error_samples else "")
+                )
         memory = {f"worker_{i + 1}_mb": common.vm_hwm_mb(pid) for i, pid in enumerate(server.worker_pids())}
         for c in helper_clients + coordinator_clients:
             c.close()
     finally:
         server.stop()
 
-    floor = loads.get("floor /healthz")
-    for name, load in loads.items():
-        figures = load.figures()
+    floors = {gen: load for name, gen, load in loads.values() if name == "floor /healthz"}
+    for line, (name, gen, load) in loads.items():
+        figures = {"generator": load.generator if gen == "wrk" else PYTHON_GENERATOR, **load.figures()}
+        if line in python_cpu and load.seconds:
+            figures["generator_cpu"] = f"{python_cpu[line] / load.seconds:.0%} of a core"
+        floor = floors.get(gen)
         if floor is not None and name != "floor /healthz" and floor.rps:
             figures["share_of_floor"] = f"{load.rps / floor.rps:.0%}"
         target, passed = "no errors", load.errors == 0
@@ -171,12 +227,13 @@ def run(helpers: int = 100_000, *, seconds: float = 10.0, clients: int = 4, log=
         elif name == "report, 1 municipality, 12 months":
             target = f"p95 <= {TARGET_REPORT_P95_MS:.0f} ms, no errors (figures kept for 10 minutes)"
             passed = passed and figures["p95_ms"] <= TARGET_REPORT_P95_MS
-        result = Result(f"page: {name}", engine, size, figures, target, passed)
+        result = Result(f"page: {line}", engine, size, figures, target, passed)
         if load.error_samples:
             result.notes.append("errors, e.g. " + "; ".join(load.error_samples[:2]))
         results.append(result)
     figures = dict(memory)
     figures["clients"] = clients
+    figures["generator"] = "wrk" if chosen == ["wrk"] else "python" if chosen == ["python"] else "wrk, then python"
     peak = max((v for v in memory.values() if v is not None), default=None)
     results.append(
         Result(
@@ -196,9 +253,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--helpers", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=10.0, help="per page")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients (2 per worker by default)")
+    parser.add_argument(
+        "--generator",
+        choices=GENERATORS,
+        default="auto",
+        help="load generator: wrk when installed (auto), wrk, python, or both side by side",
+    )
+    parser.add_argument(
+        "--page", action="append", help="only the pages whose name holds this word (repeatable; e.g. board)"
+    )
     args = parser.parse_args(argv)
     logging.getLogger().setLevel(logging.WARNING)
-    results, _memory = run(args.helpers, seconds=args.seconds, clients=args.clients)
+    results, _memory = run(
+        args.helpers, seconds=args.seconds, clients=args.clients, generator=args.generator, only=args.page
+    )
     common.save_results(results)
     print(common.format_table(results))
     return 0
