@@ -16,7 +16,7 @@ from app.errands.blueprint import bp
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
 from app.errands.error_texts import ERROR_MESSAGES, EXCLUSION_MESSAGES
 from app.errands.helper_forms import ActionForm, ReportForm, WithdrawForm
-from app.errands.helper_views import board, my_errands, next_errand, own_assignment, visible_details
+from app.errands.helper_views import board_page, my_errands, next_errand, own_assignment, visible_details
 from app.errands.lifecycle import ErrandError, is_late_withdrawal, mark_done, report_allowed, withdrawal_refusal
 from app.errands.notifications import place_name
 from app.extensions import db
@@ -114,14 +114,15 @@ def _board_notice(profile: HelperProfile) -> str | None:
 def board_view():
     profile = _own_profile()
     notice = _board_notice(profile)
-    items = board(profile, utcnow(), current_language()) if notice is None else []
     # A phone-sized page: the first errands (offers first, then the nearest), more on request.
     shown = min(max(request.args.get("show", BOARD_PAGE_SIZE, type=int) or BOARD_PAGE_SIZE, BOARD_PAGE_SIZE), 500)
+    # One more than shown: the first of the next ones is where "Show more" goes.
+    items, total = board_page(profile, utcnow(), current_language(), shown + 1) if notice is None else ([], 0)
     return render_template(
         "errands/helper/board.html",
         items=items[:shown],
-        total=len(items),
-        more=min(BOARD_PAGE_SIZE, len(items) - shown) if len(items) > shown else 0,
+        total=total,
+        more=min(BOARD_PAGE_SIZE, total - shown) if total > shown else 0,
         next_show=shown + BOARD_PAGE_SIZE,
         first_new=items[shown].errand_id if len(items) > shown else None,
         notice=notice,
