@@ -34,7 +34,17 @@ from app.errands.eligibility import SPEC_COLUMNS, join_spec_tables
 from app.i18n import HELSINKI
 from app.matching.geo import EARTH_RADIUS_KM
 from app.matching.score import MINOR_HOURS
-from app.models import Assignment, Elder, Errand, Municipality, Offer, TaskType, Village, minor_on
+from app.models import (
+    Assignment,
+    Elder,
+    Errand,
+    GuardianConsent,
+    Municipality,
+    Offer,
+    TaskType,
+    Village,
+    minor_on,
+)
 from app.models.base import UTCDateTime
 from app.policy import board_condition
 
@@ -245,3 +255,80 @@ def board_page_params(profile, now: datetime, consent: bool, limit: int) -> dict
     params.update({f"change_{i}": t for i, t in enumerate(changes)})
     params.update({f"offset_{i}": o for i, o in enumerate(offsets)})
     return params
+
+
+#: The statuses of offers, assignments and guardian consents, numbered for the board's version.
+_STATUSES = (
+    "pending",
+    "declined",
+    "accepted",
+    "taken",
+    "expired",
+    "cancelled",
+    "active",
+    "done",
+    "withdrawn",
+    "no_show",
+    "given",
+    "requested",
+)
+
+
+def _status_fingerprint(column: sa.ColumnElement, id_column: sa.ColumnElement) -> sa.ColumnElement:
+    """A sum that changes when a row comes, goes or changes status."""
+    rank = sa.case({status: i + 1 for i, status in enumerate(_STATUSES)}, value=column, else_=0)
+    return sa.func.coalesce(sa.func.sum(id_column * (rank + 1)), 0)
+
+
+@functools.cache
+def board_version_statement() -> sa.Select:
+    """One row that changes whenever the helper's board could: the network's upcoming
+    open errands (how many, which, their latest change, their people's places) and the
+    helper's own offers, assignments and guardian consents (which, in which status)."""
+    p = sa.bindparam
+    helper_id = p("helper_id", type_=sa.Integer)
+    network = (
+        sa.select(
+            sa.func.count().label("errands"),
+            sa.func.coalesce(sa.func.sum(Errand.id), 0).label("errand_ids"),
+            sa.func.max(Errand.updated_at).label("errands_changed"),
+            sa.func.sum(sa.func.coalesce(Elder.lat, 0.0) + 3.0 * sa.func.coalesce(Elder.lon, 0.0)).label("places"),
+        )
+        .select_from(Errand)
+        .join(Elder, Elder.id == Errand.elder_id)
+        .where(
+            Errand.state.in_(("open", "offered")),
+            Errand.starts_at > p("now", type_=UTCDateTime()),
+            board_condition(p("org_id", type_=sa.Integer), p("user_id", type_=sa.Integer)),
+        )
+        .subquery("network")
+    )
+    offers = (
+        sa.select(
+            sa.func.count().label("offers"),
+            _status_fingerprint(Offer.status, Offer.id).label("offer_statuses"),
+            sa.func.max(Offer.expires_at).label("offers_expire"),
+        )
+        .where(Offer.helper_id == helper_id)
+        .subquery("offers")
+    )
+    assignments = (
+        sa.select(
+            sa.func.count().label("assignments"),
+            _status_fingerprint(Assignment.status, Assignment.id).label("assignment_statuses"),
+        )
+        .where(Assignment.helper_id == helper_id)
+        .subquery("assignments")
+    )
+    consents = (
+        sa.select(_status_fingerprint(GuardianConsent.status, GuardianConsent.id).label("consents"))
+        .where(GuardianConsent.helper_id == helper_id)
+        .subquery("consents")
+    )
+    return (
+        sa.select(network, offers, assignments, consents)
+        .select_from(network)
+        .join(offers, sa.true())
+        .join(assignments, sa.true())
+        .join(consents, sa.true())
+    )

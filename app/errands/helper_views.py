@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.db_setup import plan_once
-from app.errands.board_query import board_page_params, board_page_statement
+from app.errands.board_query import board_page_params, board_page_statement, board_version_statement
 from app.errands.eligibility import SPEC_COLUMNS, candidate_from_profile, join_spec_tables, spec_from_row
 from app.errands.lifecycle import is_late_withdrawal, report_allowed
 from app.errands.notifications import place_name
@@ -262,6 +262,19 @@ def board_page(
         items.append(_item(row, locale, distance, bool(row.offered), row.offer_expires_at))
     items.sort(key=_sort_key)
     return items, rows[0].total if rows else 0
+
+
+def board_version(profile: HelperProfile, now: datetime) -> tuple:
+    """What the helper's board depends on, read with one small statement
+    (:func:`app.errands.board_query.board_version_statement`) plus the profile's own
+    values: equal versions, equal boards (for the page's ``ETag``)."""
+    db.session.flush()
+    connection = db.session.connection()
+    plan_once(connection)
+    params = {"now": now, "org_id": profile.organization_id, "user_id": profile.user_id, "helper_id": profile.id}
+    row = connection.execute(board_version_statement(), params).one()
+    own = (profile.id, profile.user_id, profile.organization_id, profile.status, profile.lat, profile.lon)
+    return (*own, profile.max_distance_km, profile.paused_until, profile.birth_date, *row)
 
 
 def _item(row, locale: str, distance: float | None, offered: bool, expires_at: datetime | None) -> BoardItem:
