@@ -269,10 +269,9 @@ def board_version(profile: HelperProfile, now: datetime) -> tuple:
     (:func:`app.errands.board_query.board_version_statement`) plus the profile's own
     values: equal versions, equal boards (for the page's ``ETag``)."""
     db.session.flush()
-    connection = db.session.connection()
-    plan_once(connection)
+    # Planned for its values (no plan_once): PostgreSQL's generic plan of it took 8 ms, the custom one 2.7 ms.
     params = {"now": now, "org_id": profile.organization_id, "user_id": profile.user_id, "helper_id": profile.id}
-    row = connection.execute(board_version_statement(), params).one()
+    row = db.session.connection().execute(board_version_statement(), params).one()
     own = (profile.id, profile.user_id, profile.organization_id, profile.status, profile.lat, profile.lon)
     return (*own, profile.max_distance_km, profile.paused_until, profile.birth_date, *row)
 
