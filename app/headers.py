@@ -7,6 +7,11 @@ personal data, HSTS over HTTPS.
 - ``Cache-Control: no-store`` on every response to a logged-in user and on the
   public pages that show or take personal data (the sign-up and the guardian's
   consent pages), so no browser or proxy cache keeps them.
+  The exception: pages in :data:`REVALIDATED_ENDPOINTS` that say
+  ``Cache-Control: private, no-cache`` with an ``ETag`` (the helper's board,
+  which shows no one's name, address or phone): the browser may keep the page
+  but asks the server every time, and gets ``304 Not Modified`` while nothing
+  on it changed; no shared cache keeps it.
 - ``Strict-Transport-Security`` when the request came over HTTPS.
 """
 
@@ -18,6 +23,10 @@ from flask import Flask, Response, g, request, session
 
 #: Public endpoints whose pages hold personal data (besides every page of a logged-in user).
 PERSONAL_PUBLIC_ENDPOINTS = frozenset({"helpers.register", "helpers.consent_page", "helpers.consent_withdraw"})
+
+#: Pages of a logged-in user that the browser may keep, revalidated on every visit.
+REVALIDATED_ENDPOINTS = frozenset({"errands.board"})
+REVALIDATE = "private, no-cache"
 
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -62,7 +71,10 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
-        if _personal(response) and "no-store" not in response.headers.get("Cache-Control", ""):
+        cache_control = response.headers.get("Cache-Control", "")
+        if cache_control == REVALIDATE and request.endpoint in REVALIDATED_ENDPOINTS:
+            return response
+        if _personal(response) and "no-store" not in cache_control:
             response.headers["Cache-Control"] = "no-store"
             response.headers.pop("Expires", None)
             response.headers.pop("ETag", None)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 
 from babel import numbers as babel_numbers
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from app import audit
 from app.errands.actions import Outcome, decline, take_errand, withdraw_assignment
@@ -16,10 +18,11 @@ from app.errands.blueprint import bp
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
 from app.errands.error_texts import ERROR_MESSAGES, EXCLUSION_MESSAGES
 from app.errands.helper_forms import ActionForm, ReportForm, WithdrawForm
-from app.errands.helper_views import board, my_errands, next_errand, own_assignment, visible_details
+from app.errands.helper_views import board_page, board_version, my_errands, next_errand, own_assignment, visible_details
 from app.errands.lifecycle import ErrandError, is_late_withdrawal, mark_done, report_allowed, withdrawal_refusal
 from app.errands.notifications import place_name
 from app.extensions import db
+from app.headers import REVALIDATE
 from app.i18n import current_language, today_local
 from app.models import HelperProfile, utcnow
 from app.security import public, roles_required
@@ -109,23 +112,46 @@ def _board_notice(profile: HelperProfile) -> str | None:
     return None
 
 
+def _board_etag(profile: HelperProfile, shown: int) -> str | None:
+    """The board's ``ETag``: the same while nothing the page shows can have changed
+    (:func:`board_version`), for this user, session, language, day and length.
+    None while a flashed message waits: that page is shown once, never revalidated."""
+    if session.get("_flashes"):
+        return None
+    csrf = generate_csrf()  # the page's forms carry a token signed from the session's
+    version = (board_version(profile, utcnow()), current_language(), today_local(), shown, csrf.split(".")[0])
+    return hashlib.blake2b(repr(version).encode(), digest_size=16).hexdigest()
+
+
 @bp.get("/board", endpoint="board")
 @roles_required("helper")
 def board_view():
     profile = _own_profile()
-    notice = _board_notice(profile)
-    items = board(profile, utcnow(), current_language()) if notice is None else []
     # A phone-sized page: the first errands (offers first, then the nearest), more on request.
     shown = min(max(request.args.get("show", BOARD_PAGE_SIZE, type=int) or BOARD_PAGE_SIZE, BOARD_PAGE_SIZE), 500)
-    return render_template(
-        "errands/helper/board.html",
-        items=items[:shown],
-        total=len(items),
-        more=min(BOARD_PAGE_SIZE, len(items) - shown) if len(items) > shown else 0,
-        next_show=shown + BOARD_PAGE_SIZE,
-        first_new=items[shown].errand_id if len(items) > shown else None,
-        notice=notice,
-    )
+    etag = _board_etag(profile, shown)
+    if etag is not None and etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        notice = _board_notice(profile)
+        # One more than shown: the first of the next ones is where "Show more" goes.
+        items, total = board_page(profile, utcnow(), current_language(), shown + 1) if notice is None else ([], 0)
+        response = make_response(
+            render_template(
+                "errands/helper/board.html",
+                items=items[:shown],
+                total=total,
+                more=min(BOARD_PAGE_SIZE, total - shown) if total > shown else 0,
+                next_show=shown + BOARD_PAGE_SIZE,
+                first_new=items[shown].errand_id if len(items) > shown else None,
+                notice=notice,
+            )
+        )
+    if etag is not None:
+        # The browser keeps the page but asks every time (app.headers.REVALIDATED_ENDPOINTS).
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = REVALIDATE
+    return response
 
 
 @bp.post("/errands/<int:errand_id>/accept")

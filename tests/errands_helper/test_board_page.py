@@ -1,0 +1,125 @@
+"""The board's one statement that stops at the page (``board_page``) shows exactly
+what the long way (``board``: every visible errand read, the hard rules in Python)
+shows: the same errands in the same order, and the same total."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from app.errands import helper_views
+from app.errands.board_query import helsinki_offsets
+from app.errands.helper_views import board, board_page
+from app.i18n import HELSINKI
+from app.models import utcnow
+from tests.factories import in_days
+
+
+def _random_world(make, db, rnd: random.Random):
+    orgs = [make.organization() for _ in range(3)]
+    make.partnership(orgs[0], orgs[1])
+    elders = []
+    for _ in range(25):
+        near = rnd.random() < 0.85
+        elders.append(
+            make.elder(
+                org=rnd.choice(orgs),
+                lat=64.2263 + rnd.uniform(-0.15, 0.15) if near else None,
+                lon=27.7290 + rnd.uniform(-0.3, 0.3) if near else None,
+            )
+        )
+    errands = []
+    for _ in range(90):
+        # Days ahead reach past the next change to or from summer time.
+        starts_at = in_days(rnd.randint(0, 200), rnd.randint(5, 22), rnd.choice((0, 15, 30, 45)))
+        if starts_at <= utcnow():
+            starts_at += timedelta(days=1)
+        errands.append(
+            make.errand(
+                elder=rnd.choice(elders),
+                starts_at=starts_at,
+                minutes=rnd.choice((30, 60, 120, 240, 600)),
+                state=rnd.choice(("open", "open", "open", "offered", "cancelled")),
+                helpers_needed=rnd.choice((1, 1, 2)),
+            )
+        )
+    helpers = []
+    today = date.today()
+    for _ in range(14):
+        near = rnd.random() < 0.85
+        helper = make.helper(
+            org=rnd.choice(orgs),
+            age=rnd.choice((15, 16, 17, 19, 24)),
+            consent=rnd.random() < 0.8,
+            lat=64.2263 + rnd.uniform(-0.1, 0.1) if near else None,
+            lon=27.7290 + rnd.uniform(-0.2, 0.2) if near else None,
+            max_distance_km=rnd.choice((0.5, 2.0, 5.0, 10.0, 30.0)),
+            status=rnd.choice(("approved",) * 8 + ("pending", "suspended")),
+        )
+        if helper.birth_date.year >= today.year - 18 and rnd.random() < 0.5:
+            # Turns 18 within the errands' days.
+            helper.birth_date = date(today.year - 18, 1, 1) + timedelta(days=rnd.randint(0, 700))
+        if rnd.random() < 0.2:
+            helper.paused_until = today + timedelta(days=rnd.randint(-3, 60))
+        helpers.append(helper)
+    db.session.commit()
+    for helper in helpers:
+        for errand in rnd.sample(errands, 12):
+            choice = rnd.random()
+            if choice < 0.3:
+                make.offer(errand, helper, status=rnd.choice(("pending", "declined")), expires_at=in_days(2))
+            elif choice < 0.45 and errand.state in ("open", "offered") and len(errand.assignments) < 2:
+                make.assignment(errand, helper, status=rnd.choice(("active", "active", "done")))
+    db.session.commit()
+    return helpers
+
+
+def _ids(items):
+    return [(i.errand_id, i.offered, i.distance_km) for i in items]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_page_statement_shows_what_the_python_filter_shows(db, make, monkeypatch, seed):
+    rnd = random.Random(seed)
+    helpers = _random_world(make, db, rnd)
+    now = utcnow()
+    seen = 0
+    for helper in helpers:
+        everything = board(helper, now)
+        seen += len(everything)
+        with monkeypatch.context() as m:
+            # The page must come from its own statement, not from the long way.
+            m.setattr(helper_views, "board", lambda *a, **k: pytest.fail("board_page took the long way"))
+            for limit in (1, 4, 16, 500):
+                items, total = board_page(helper, now, "fi", limit)
+                assert _ids(items) == _ids(everything[:limit]), (helper.id, limit)
+                assert items == everything[:limit]
+                assert total == len(everything)
+    assert seen > 0  # the random world is not empty
+
+
+def test_a_row_the_hard_rules_refuse_sends_the_page_the_long_way(db, make, monkeypatch):
+    helper = make.helper(age=19, max_distance_km=10)
+    errands = [make.errand(elder=make.elder(), starts_at=in_days(d, 14)) for d in (1, 2, 3)]
+    db.session.commit()
+    refused = errands[0].id
+    real = helper_views.hard_rules
+
+    def refuse_one(spec, candidate):
+        failed, distance = real(spec, candidate)
+        return (failed or (object(),)) if spec.errand_id == refused else failed, distance
+
+    monkeypatch.setattr(helper_views, "hard_rules", refuse_one)
+    items, total = board_page(helper, utcnow(), "fi", 2)
+    # The long way asks the same rules: the refused errand is not shown, nor counted.
+    assert refused not in [i.errand_id for i in items]
+    assert total == 2
+
+
+def test_helsinki_offsets_follow_summer_time():
+    changes, offsets = helsinki_offsets(date(2026, 12, 5))
+    assert offsets[:3] == (7200, 10800, 7200)
+    first = datetime.fromtimestamp(changes[0], HELSINKI)
+    assert (first.year, first.month, first.day, first.hour) == (2027, 3, 28, 4)
