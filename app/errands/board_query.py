@@ -94,6 +94,19 @@ def helsinki_offsets(today: date) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return tuple(changes), tuple(offsets)
 
 
+#: What a board card shows of an errand, besides what the hard rules read (SPEC_COLUMNS).
+BOARD_COLUMNS = (
+    *SPEC_COLUMNS,
+    Errand.helpers_needed,
+    TaskType.name_fi.label("task_fi"),
+    TaskType.name_sv.label("task_sv"),
+    TaskType.name_en.label("task_en"),
+    Village.name.label("village_name"),
+    Municipality.name.label("muni_name"),
+    Municipality.name_sv.label("muni_name_sv"),
+)
+
+
 def _local_seconds(t: sa.ColumnElement) -> sa.ColumnElement:
     """Helsinki wall-clock seconds since 1970 of a UTC time column."""
     s = epoch_seconds(t)
@@ -156,14 +169,7 @@ def board_page_statement(with_distance: bool) -> sa.Select:
     inner = (
         join_spec_tables(
             sa.select(
-                *SPEC_COLUMNS,
-                Errand.helpers_needed,
-                TaskType.name_fi.label("task_fi"),
-                TaskType.name_sv.label("task_sv"),
-                TaskType.name_en.label("task_en"),
-                Village.name.label("village_name"),
-                Municipality.name.label("muni_name"),
-                Municipality.name_sv.label("muni_name_sv"),
+                *BOARD_COLUMNS,
                 place["lat"].label("place_lat"),
                 place["lon"].label("place_lon"),
                 (pending.id.is_not(None)).label("offered"),

@@ -19,15 +19,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.db_setup import plan_once
-from app.errands.board_query import board_page_params, board_page_statement, board_version_statement
-from app.errands.eligibility import SPEC_COLUMNS, candidate_from_profile, join_spec_tables, spec_from_row
+from app.errands.board_query import BOARD_COLUMNS, board_page_params, board_page_statement, board_version_statement
+from app.errands.eligibility import candidate_from_profile, join_spec_tables, spec_from_row
 from app.errands.lifecycle import is_late_withdrawal, report_allowed
 from app.errands.notifications import place_name
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching.geo import bounding_box
 from app.matching.score import HelperCandidate, hard_rules
-from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Municipality, Offer, TaskType, Village
+from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Offer
 from app.models.base import UTCDateTime
 from app.phones import display_phone
 from app.policy import board_condition, helper_may_act_on_assignment, helper_may_see_details
@@ -120,18 +120,6 @@ def _own_errands(profile: HelperProfile) -> tuple[dict[int, _Offered], set[int],
     return offers, held, busy
 
 
-_BOARD_COLUMNS = (
-    *SPEC_COLUMNS,
-    Errand.helpers_needed,
-    TaskType.name_fi.label("task_fi"),
-    TaskType.name_sv.label("task_sv"),
-    TaskType.name_en.label("task_en"),
-    Village.name.label("village_name"),
-    Municipality.name.label("muni_name"),
-    Municipality.name_sv.label("muni_name_sv"),
-)
-
-
 def _place(row, locale: str) -> str:
     """As :func:`app.errands.notifications.place_name`, from the board's columns."""
     if row.village_name is not None:
@@ -155,7 +143,7 @@ def _board_statement(with_box: bool) -> sa.Select:
         )
     # Columns, not ORM objects: the board reads dozens of errands on every visit.
     return (
-        join_spec_tables(sa.select(*_BOARD_COLUMNS).select_from(Errand))
+        join_spec_tables(sa.select(*BOARD_COLUMNS).select_from(Errand))
         .where(
             Errand.state.in_(("open", "offered")),
             Errand.starts_at > sa.bindparam("now", type_=UTCDateTime()),
