@@ -1,6 +1,6 @@
 # Arjen pelastajat. Two commands on a fresh machine with Python 3.11 or newer and make:
 #   make run    - set up, migrate, seed the demo if empty, start web + scheduler
-#   make test   - set up (incl. Chromium for browser tests) and run the whole suite
+#   make test   - set up (incl. Chromium for browser tests and wrk for the load-generator test) and run the whole suite
 # The first of python3.13, python3.12, python3.11, python3 that is 3.11 or newer is used;
 # `make PYTHON=/path/to/python3.x run` chooses another one.
 PYTHON_CANDIDATES := python3.13 python3.12 python3.11 python3
@@ -80,7 +80,7 @@ run: install
 	$(FLASK) scheduler & SCHED=$$!; \
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
-test: install chromium
+test: install chromium wrk
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q

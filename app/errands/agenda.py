@@ -24,10 +24,8 @@ from app.models import (
     ErrandEvent,
     HelpRequest,
     Offer,
-    User,
     utcnow,
 )
-from app.policy import may_see_org
 
 #: An errand still without a helper this close to its start needs attention.
 SOON = timedelta(hours=48)
@@ -216,18 +214,3 @@ def elder_choices(scope: set[int] | None, query: str = "", limit: int = 300) -> 
             conditions.append(Elder.phone.like(f"%{digits.lstrip('0')}%"))
         stmt = stmt.where(sa.or_(*conditions))
     return list(db.session.scalars(stmt))
-
-
-def resolve_alert(alert_id: int, *, by_user: User, now: datetime | None = None) -> CoordinatorAlert | None:
-    alert = db.session.get(CoordinatorAlert, alert_id)
-    if alert is None:
-        return None
-    if alert.organization_id is None and by_user.role != "admin":
-        return None
-    if alert.organization_id is not None and not may_see_org(by_user, alert.organization_id):
-        return None
-    if alert.resolved_at is None:
-        alert.resolved_at = now or utcnow()
-        alert.resolved_by_id = by_user.id
-        db.session.flush()
-    return alert

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import alerts
 from app.errands import agenda
 from app.errands import forms as labels
 from app.errands.blueprint import bp
@@ -97,7 +98,7 @@ def week():
 def alert_resolve(alert_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    alert = agenda.resolve_alert(alert_id, by_user=current_user)
+    alert = alerts.resolve(alert_id, by_user=current_user)
     if alert is None:
         abort(404)
     db.session.commit()
