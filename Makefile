@@ -106,8 +106,8 @@ wrk:
 	  echo "wrk could not be installed: the pages are loaded by the Python generator"; \
 	fi
 
-bench: install wrk
-	$(BIN)/python -m bench
+bench: install wrk  ## every benchmark on SQLite and on PostgreSQL (BENCH_DATABASE_URL, default database bench)
+	$(BIN)/python -m bench --engines sqlite,postgresql
 
 vendor:  ## refresh app/static/vendor/ from npm (needs node; the files are committed)
 	sh assets/vendor.sh
