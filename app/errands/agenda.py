@@ -22,8 +22,11 @@ from app.models import (
     Elder,
     Errand,
     ErrandEvent,
+    HelperProfile,
     HelpRequest,
     Offer,
+    TaskType,
+    Village,
     utcnow,
 )
 
@@ -77,43 +80,116 @@ def load_request(request_id: int) -> HelpRequest | None:
     )
 
 
-def errands_between(scope: set[int] | None, start: datetime, end: datetime) -> list[Errand]:
-    """Errands starting in ``[start, end)`` in the organizations, by start time."""
-    return list(
-        db.session.scalars(
-            sa.select(Errand)
-            .where(_in_scope(Errand.organization_id, scope), Errand.starts_at >= start, Errand.starts_at < end)
-            .order_by(Errand.starts_at, Errand.id)
-            .options(
-                joinedload(Errand.elder).joinedload(Elder.village),
-                joinedload(Errand.task_type),
-                selectinload(Errand.assignments).joinedload(Assignment.helper),
-                selectinload(Errand.offers),
-            )
+@dataclass(frozen=True, slots=True)
+class ListedErrand:
+    """An errand as the day, week and attention lists show it: plain columns
+    read in one statement, no ORM objects (a day page lists a hundred)."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    state: str
+    task: str  # the task type's name in the reader's language
+    elder_name: str
+    village: str | None
+    helpers: tuple[str, ...] = ()  # the active or done helpers' names
+    pending_offers: int = 0
+
+
+def _listed_statement(language: str) -> sa.Select:
+    """The columns of :class:`ListedErrand` (without helpers and offers), the task in ``language``."""
+    return (
+        sa.select(
+            Errand.id,
+            Errand.starts_at,
+            Errand.ends_at,
+            Errand.state,
+            getattr(TaskType, TaskType.name_column(language)).label("task"),
+            Elder.first_name,
+            Elder.last_name,
+            Village.name.label("village"),
         )
+        .join(TaskType, TaskType.id == Errand.task_type_id)
+        .join(Elder, Elder.id == Errand.elder_id)
+        .outerjoin(Village, Village.id == Elder.village_id)
     )
 
 
-def errands_by_day(scope: set[int] | None, first: date, days: int) -> list[tuple[date, list[Errand]]]:
+def _listed(row, helpers: tuple[str, ...] = (), pending_offers: int = 0) -> ListedErrand:
+    return ListedErrand(
+        id=row.id,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        state=row.state,
+        task=row.task,
+        elder_name=Elder.name_of(row.first_name, row.last_name),
+        village=row.village,
+        helpers=helpers,
+        pending_offers=pending_offers,
+    )
+
+
+def errands_between(
+    scope: set[int] | None, start: datetime, end: datetime, *, language: str = "fi"
+) -> list[ListedErrand]:
+    """Errands starting in ``[start, end)`` in the organizations, by start time,
+    with their helpers and the number of offers waiting for an answer.
+    Three statements, whatever the number of errands."""
+    rows = db.session.execute(
+        _listed_statement(language)
+        .where(_in_scope(Errand.organization_id, scope), Errand.starts_at >= start, Errand.starts_at < end)
+        .order_by(Errand.starts_at, Errand.id)
+    ).all()
+    ids = [row.id for row in rows] or [-1]
+    helpers: dict[int, list[str]] = {}
+    for a in db.session.execute(
+        sa.select(Assignment.errand_id, HelperProfile.first_name, HelperProfile.last_name)
+        .join(HelperProfile, HelperProfile.id == Assignment.helper_id)
+        .where(Assignment.errand_id.in_(ids), Assignment.status.in_(("active", "done")))
+        .order_by(Assignment.id)
+    ):
+        helpers.setdefault(a.errand_id, []).append(HelperProfile.name_of(a.first_name, a.last_name))
+    pending = dict(
+        db.session.execute(
+            sa.select(Offer.errand_id, sa.func.count())
+            .where(Offer.errand_id.in_(ids), Offer.status == "pending")
+            .group_by(Offer.errand_id)
+        ).all()
+    )
+    return [_listed(row, tuple(helpers.get(row.id, ())), pending.get(row.id, 0)) for row in rows]
+
+
+def errands_by_day(
+    scope: set[int] | None, first: date, days: int, *, language: str = "fi"
+) -> list[tuple[date, list[ListedErrand]]]:
     """The errands of ``days`` local days from ``first``, grouped by local day (empty days too)."""
-    errands = errands_between(scope, local_midnight(first), local_midnight(first + timedelta(days=days)))
-    groups: dict[date, list[Errand]] = {first + timedelta(days=i): [] for i in range(days)}
+    errands = errands_between(
+        scope, local_midnight(first), local_midnight(first + timedelta(days=days)), language=language
+    )
+    groups: dict[date, list[ListedErrand]] = {first + timedelta(days=i): [] for i in range(days)}
     for errand in errands:
         groups.setdefault(errand.starts_at.astimezone(HELSINKI).date(), []).append(errand)
     return sorted(groups.items())
 
 
+@dataclass(frozen=True, slots=True)
+class UnansweredOffer:
+    id: int
+    helper_id: int
+    helper_name: str
+
+
 @dataclass
 class UnansweredErrand:
-    errand: Errand
-    offers: list[Offer] = field(default_factory=list)
+    errand: ListedErrand
+    offers: list[UnansweredOffer] = field(default_factory=list)
 
 
 @dataclass
 class Attention:
     """What a coordinator should act on now."""
 
-    soon_without_helper: list[Errand]
+    soon_without_helper: list[ListedErrand]
     unanswered: list[UnansweredErrand]  # the soonest UNANSWERED_SHOWN of them
     alerts: list[CoordinatorAlert]
     unanswered_total: int = 0
@@ -123,33 +199,30 @@ class Attention:
         return len(self.soon_without_helper) + max(self.unanswered_total, len(self.unanswered)) + len(self.alerts)
 
 
-def needs_attention(scope: set[int] | None, now: datetime | None = None) -> Attention:
+def needs_attention(scope: set[int] | None, now: datetime | None = None, *, language: str = "fi") -> Attention:
     """Errands without a helper starting within 48 hours, offers nobody answered
     (pending over 12 hours or expired) on errands still without a helper, and
     open coordinator alerts (late withdrawals and the like).
 
     Of the errands with unanswered offers only the soonest
-    :data:`UNANSWERED_SHOWN` are loaded (with those offers and their helpers);
-    the rest are counted. Four queries, whatever the number of offers.
+    :data:`UNANSWERED_SHOWN` are read (with those offers' helpers); the rest
+    are counted. Five statements, whatever the number of errands and offers,
+    each a range on ``ix_errands_org_state_starts_at`` and the offers' errand index.
     """
     now = now or utcnow()
-    soon = list(
-        db.session.scalars(
-            sa.select(Errand)
-            .where(
-                _in_scope(Errand.organization_id, scope),
-                Errand.state.in_(WITHOUT_HELPER),
-                Errand.starts_at >= now,
-                Errand.starts_at < now + SOON,
-            )
-            .order_by(Errand.starts_at)
-            .options(joinedload(Errand.elder).joinedload(Elder.village), joinedload(Errand.task_type))
-        )
+    without_helper = sa.and_(
+        _in_scope(Errand.organization_id, scope), Errand.state.in_(WITHOUT_HELPER), Errand.starts_at >= now
     )
+    soon = [
+        _listed(row)
+        for row in db.session.execute(
+            _listed_statement(language)
+            .where(without_helper, Errand.starts_at < now + SOON)
+            .order_by(Errand.starts_at, Errand.id)
+        )
+    ]
     unanswered_offer = sa.and_(
-        _in_scope(Errand.organization_id, scope),
-        Errand.state.in_(WITHOUT_HELPER),
-        Errand.starts_at >= now,
+        without_helper,
         sa.or_(
             Offer.status == "expired",
             sa.and_(
@@ -166,22 +239,24 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None) -> Atte
         .order_by(with_unanswered.c.starts_at, with_unanswered.c.id)
         .limit(UNANSWERED_SHOWN)
     ).all()
-    shown_ids = [row.id for row in first]
+    shown_ids = [row.id for row in first] or [-1]
     total = first[0].total if first else 0
-    offers = db.session.scalars(
-        sa.select(Offer)
-        .join(Errand, Errand.id == Offer.errand_id)
-        .where(Errand.id.in_(shown_ids or [-1]), unanswered_offer)
-        .order_by(Errand.starts_at, Errand.id, Offer.id)
-        .options(
-            joinedload(Offer.errand).joinedload(Errand.elder).joinedload(Elder.village),
-            joinedload(Offer.errand).joinedload(Errand.task_type),
-            joinedload(Offer.helper),
+    unanswered = {
+        row.id: UnansweredErrand(_listed(row))
+        for row in db.session.execute(
+            _listed_statement(language).where(Errand.id.in_(shown_ids)).order_by(Errand.starts_at, Errand.id)
         )
-    )
-    unanswered: dict[int, UnansweredErrand] = {}
-    for offer in offers:
-        unanswered.setdefault(offer.errand_id, UnansweredErrand(offer.errand)).offers.append(offer)
+    }
+    for offer in db.session.execute(
+        sa.select(Offer.id, Offer.errand_id, Offer.helper_id, HelperProfile.first_name, HelperProfile.last_name)
+        .join(Errand, Errand.id == Offer.errand_id)
+        .join(HelperProfile, HelperProfile.id == Offer.helper_id)
+        .where(Errand.id.in_(shown_ids), unanswered_offer)
+        .order_by(Offer.id)
+    ):
+        unanswered[offer.errand_id].offers.append(
+            UnansweredOffer(offer.id, offer.helper_id, HelperProfile.name_of(offer.first_name, offer.last_name))
+        )
     alerts = list(
         db.session.scalars(
             sa.select(CoordinatorAlert)

@@ -320,3 +320,33 @@ def test_queries_per_page_do_not_grow_with_errands(db, coord, make, org, elder, 
     assert count(f"/errands/day?date={day}") == few_day
     assert count(f"/errands/week?start={day}") == few_week
     assert count(f"/errands/{first.id}") == few_errand
+
+
+def test_day_page_statements_do_not_grow_with_what_needs_attention(db, coord, make, org, elder, count_queries):
+    """Errands without a helper soon, unanswered and waiting offers, alerts and the
+    errands of the day are read in a fixed number of statements."""
+    day = local_today() + timedelta(days=1)
+    url = f"/errands/day?date={day}"
+
+    def count() -> int:
+        with count_queries() as counter:
+            assert coord.get(url).status_code == 200
+        return counter.count
+
+    def add(hour: int) -> None:
+        errand = make.request(make.elder(org=org), day=day, hour=hour).errands[0]
+        slow, waiting = make.helper(org=org, age=30), make.helper(org=org, age=30)
+        make.offer(errand, slow, status="expired", sent_at=utcnow() - timedelta(hours=13))
+        make.offer(errand, waiting)
+        db.session.add(
+            CoordinatorAlert(organization_id=org.id, kind="late_withdrawal", message="x", errand_id=errand.id)
+        )
+        db.session.commit()
+
+    add(9)
+    few = count()
+    for hour in range(10, 16):
+        add(hour)
+    html = coord.get(url).get_data(as_text=True)
+    assert html.count("Ei vastausta:") == 7 and html.count("1 tarjous odottaa vastausta") == 7
+    assert count() == few
