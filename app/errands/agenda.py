@@ -58,7 +58,6 @@ def load_errand(errand_id: int) -> Errand | None:
             joinedload(Errand.task_type),
             joinedload(Errand.request).joinedload(HelpRequest.requested_by_contact),
             joinedload(Errand.request).joinedload(HelpRequest.preferred_helper),
-            joinedload(Errand.request).selectinload(HelpRequest.errands),
             selectinload(Errand.events).joinedload(ErrandEvent.actor),
             selectinload(Errand.offers).joinedload(Offer.helper),
             selectinload(Errand.assignments).joinedload(Assignment.helper),

@@ -22,9 +22,16 @@ def _candidate_rows(errand: Errand, candidates: CandidateList) -> tuple[list[dic
     task = errand.task_type.name(current_language())
     person = errand.elder.first_name
     offered = {o.helper_id: o.status for o in errand.offers}
+    said: dict[tuple, str] = {}  # the same reason (task, time, language...) is worded once per page
 
     def words(items) -> list[str]:
-        return [explain(item, person=person, task=task, spec=candidates.spec) for item in items]
+        texts = []
+        for item in items:
+            key = (item.code, item.params)
+            if key not in said:
+                said[key] = explain(item, person=person, task=task, spec=candidates.spec)
+            texts.append(said[key])
+        return texts
 
     ranked = [
         {
