@@ -7,6 +7,7 @@ does not grow with the data.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -95,6 +96,20 @@ class ListedErrand:
     pending_offers: int = 0
 
 
+def _scoped(column, scoped: bool) -> sa.ColumnElement[bool]:
+    """``column`` among the organizations bound as ``scope`` (an admin sees all: no condition)."""
+    return column.in_(sa.bindparam("scope", expanding=True)) if scoped else sa.true()
+
+
+def _scope_params(scope: set[int] | None) -> dict:
+    return {} if scope is None else {"scope": sorted(scope) or [-1]}
+
+
+def _run(statement: sa.Select, **params) -> list:
+    """A statement built once (below), run on the session's connection: rows, no ORM objects."""
+    return db.session.connection().execute(statement, params).all()
+
+
 def _listed_statement(language: str) -> sa.Select:
     """The columns of :class:`ListedErrand` (without helpers and offers), the task in ``language``."""
     return (
@@ -128,33 +143,49 @@ def _listed(row, helpers: tuple[str, ...] = (), pending_offers: int = 0) -> List
     )
 
 
+# The statements of the day, week and attention lists, built once per language and
+# scope shape (a coordinator's organizations, or an admin's all); only parameters change.
+_IDS = sa.bindparam("ids", expanding=True)
+
+
+@functools.cache
+def _between_statement(language: str, scoped: bool) -> sa.Select:
+    return (
+        _listed_statement(language)
+        .where(
+            _scoped(Errand.organization_id, scoped),
+            Errand.starts_at >= sa.bindparam("start"),
+            Errand.starts_at < sa.bindparam("end"),
+        )
+        .order_by(Errand.starts_at, Errand.id)
+    )
+
+
+_HELPERS = (
+    sa.select(Assignment.errand_id, HelperProfile.first_name, HelperProfile.last_name)
+    .join(HelperProfile, HelperProfile.id == Assignment.helper_id)
+    .where(Assignment.errand_id.in_(_IDS), Assignment.status.in_(("active", "done")))
+    .order_by(Assignment.id)
+)
+_PENDING_OFFERS = (
+    sa.select(Offer.errand_id, sa.func.count().label("pending"))
+    .where(Offer.errand_id.in_(_IDS), Offer.status == "pending")
+    .group_by(Offer.errand_id)
+)
+
+
 def errands_between(
     scope: set[int] | None, start: datetime, end: datetime, *, language: str = "fi"
 ) -> list[ListedErrand]:
     """Errands starting in ``[start, end)`` in the organizations, by start time,
     with their helpers and the number of offers waiting for an answer.
     Three statements, whatever the number of errands."""
-    rows = db.session.execute(
-        _listed_statement(language)
-        .where(_in_scope(Errand.organization_id, scope), Errand.starts_at >= start, Errand.starts_at < end)
-        .order_by(Errand.starts_at, Errand.id)
-    ).all()
+    rows = _run(_between_statement(language, scope is not None), start=start, end=end, **_scope_params(scope))
     ids = [row.id for row in rows] or [-1]
     helpers: dict[int, list[str]] = {}
-    for a in db.session.execute(
-        sa.select(Assignment.errand_id, HelperProfile.first_name, HelperProfile.last_name)
-        .join(HelperProfile, HelperProfile.id == Assignment.helper_id)
-        .where(Assignment.errand_id.in_(ids), Assignment.status.in_(("active", "done")))
-        .order_by(Assignment.id)
-    ):
+    for a in _run(_HELPERS, ids=ids):
         helpers.setdefault(a.errand_id, []).append(HelperProfile.name_of(a.first_name, a.last_name))
-    pending = dict(
-        db.session.execute(
-            sa.select(Offer.errand_id, sa.func.count())
-            .where(Offer.errand_id.in_(ids), Offer.status == "pending")
-            .group_by(Offer.errand_id)
-        ).all()
-    )
+    pending = {row.errand_id: row.pending for row in _run(_PENDING_OFFERS, ids=ids)}
     return [_listed(row, tuple(helpers.get(row.id, ())), pending.get(row.id, 0)) for row in rows]
 
 
@@ -198,6 +229,58 @@ class Attention:
         return len(self.soon_without_helper) + max(self.unanswered_total, len(self.unanswered)) + len(self.alerts)
 
 
+def _without_helper(scoped: bool) -> sa.ColumnElement[bool]:
+    """Errands of the organizations still without a helper, from ``now`` on."""
+    return sa.and_(
+        _scoped(Errand.organization_id, scoped),
+        Errand.state.in_(WITHOUT_HELPER),
+        Errand.starts_at >= sa.bindparam("now"),
+    )
+
+
+def _unanswered_offer(scoped: bool) -> sa.ColumnElement[bool]:
+    """An offer nobody answered (expired, or pending past ``answer_by`` or its own
+    deadline) on an errand still without a helper."""
+    return sa.and_(
+        _without_helper(scoped),
+        sa.or_(
+            Offer.status == "expired",
+            sa.and_(
+                Offer.status == "pending",
+                sa.or_(Offer.sent_at < sa.bindparam("answer_by"), Offer.expires_at < sa.bindparam("now")),
+            ),
+        ),
+    )
+
+
+@functools.cache
+def _attention_statements(language: str, scoped: bool) -> dict[str, sa.Select]:
+    with_unanswered = (
+        sa.select(Errand.id, Errand.starts_at)
+        .join(Offer, Offer.errand_id == Errand.id)
+        .where(_unanswered_offer(scoped))
+        .distinct()
+        .subquery()
+    )
+    return {
+        "soon": _listed_statement(language)
+        .where(_without_helper(scoped), Errand.starts_at < sa.bindparam("soon_end"))
+        .order_by(Errand.starts_at, Errand.id),
+        # The soonest ones, and how many there are in all (a window count: one pass).
+        "first": sa.select(with_unanswered.c.id, sa.func.count().over().label("total"))
+        .order_by(with_unanswered.c.starts_at, with_unanswered.c.id)
+        .limit(UNANSWERED_SHOWN),
+        "errands": _listed_statement(language).where(Errand.id.in_(_IDS)).order_by(Errand.starts_at, Errand.id),
+        "offers": sa.select(
+            Offer.id, Offer.errand_id, Offer.helper_id, HelperProfile.first_name, HelperProfile.last_name
+        )
+        .join(Errand, Errand.id == Offer.errand_id)
+        .join(HelperProfile, HelperProfile.id == Offer.helper_id)
+        .where(Errand.id.in_(_IDS), _unanswered_offer(scoped))
+        .order_by(Offer.id),
+    }
+
+
 def needs_attention(scope: set[int] | None, now: datetime | None = None, *, language: str = "fi") -> Attention:
     """Errands without a helper starting within 48 hours, offers nobody answered
     (pending over 12 hours or expired) on errands still without a helper, and
@@ -209,50 +292,14 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None, *, lang
     each a range on ``ix_errands_org_state_starts_at`` and the offers' errand index.
     """
     now = now or utcnow()
-    without_helper = sa.and_(
-        _in_scope(Errand.organization_id, scope), Errand.state.in_(WITHOUT_HELPER), Errand.starts_at >= now
-    )
-    soon = [
-        _listed(row)
-        for row in db.session.execute(
-            _listed_statement(language)
-            .where(without_helper, Errand.starts_at < now + SOON)
-            .order_by(Errand.starts_at, Errand.id)
-        )
-    ]
-    unanswered_offer = sa.and_(
-        without_helper,
-        sa.or_(
-            Offer.status == "expired",
-            sa.and_(
-                Offer.status == "pending",
-                sa.or_(Offer.sent_at < now - UNANSWERED_AFTER, Offer.expires_at < now),
-            ),
-        ),
-    )
-    with_unanswered = sa.select(Errand.id, Errand.starts_at).join(Offer, Offer.errand_id == Errand.id)
-    with_unanswered = with_unanswered.where(unanswered_offer).distinct().subquery()
-    # The soonest ones, and how many there are in all (a window count: one pass).
-    first = db.session.execute(
-        sa.select(with_unanswered.c.id, sa.func.count().over().label("total"))
-        .order_by(with_unanswered.c.starts_at, with_unanswered.c.id)
-        .limit(UNANSWERED_SHOWN)
-    ).all()
+    statements = _attention_statements(language, scope is not None)
+    params = {"now": now, "answer_by": now - UNANSWERED_AFTER, **_scope_params(scope)}
+    soon = [_listed(row) for row in _run(statements["soon"], soon_end=now + SOON, **params)]
+    first = _run(statements["first"], **params)
     shown_ids = [row.id for row in first] or [-1]
     total = first[0].total if first else 0
-    unanswered = {
-        row.id: UnansweredErrand(_listed(row))
-        for row in db.session.execute(
-            _listed_statement(language).where(Errand.id.in_(shown_ids)).order_by(Errand.starts_at, Errand.id)
-        )
-    }
-    for offer in db.session.execute(
-        sa.select(Offer.id, Offer.errand_id, Offer.helper_id, HelperProfile.first_name, HelperProfile.last_name)
-        .join(Errand, Errand.id == Offer.errand_id)
-        .join(HelperProfile, HelperProfile.id == Offer.helper_id)
-        .where(Errand.id.in_(shown_ids), unanswered_offer)
-        .order_by(Offer.id)
-    ):
+    unanswered = {row.id: UnansweredErrand(_listed(row)) for row in _run(statements["errands"], ids=shown_ids)}
+    for offer in _run(statements["offers"], ids=shown_ids, **params):
         unanswered[offer.errand_id].offers.append(
             UnansweredOffer(offer.id, offer.helper_id, HelperProfile.name_of(offer.first_name, offer.last_name))
         )
