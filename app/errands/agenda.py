@@ -150,8 +150,15 @@ _IDS = sa.bindparam("ids", expanding=True)
 
 @functools.cache
 def _between_statement(language: str, scoped: bool) -> sa.Select:
+    pending = (
+        sa.select(sa.func.count())
+        .where(Offer.errand_id == Errand.id, Offer.status == "pending")
+        .scalar_subquery()
+        .label("pending_offers")
+    )
     return (
         _listed_statement(language)
+        .add_columns(pending)
         .where(
             _scoped(Errand.organization_id, scoped),
             Errand.starts_at >= sa.bindparam("start"),
@@ -167,11 +174,6 @@ _HELPERS = (
     .where(Assignment.errand_id.in_(_IDS), Assignment.status.in_(("active", "done")))
     .order_by(Assignment.id)
 )
-_PENDING_OFFERS = (
-    sa.select(Offer.errand_id, sa.func.count().label("pending"))
-    .where(Offer.errand_id.in_(_IDS), Offer.status == "pending")
-    .group_by(Offer.errand_id)
-)
 
 
 def errands_between(
@@ -179,14 +181,13 @@ def errands_between(
 ) -> list[ListedErrand]:
     """Errands starting in ``[start, end)`` in the organizations, by start time,
     with their helpers and the number of offers waiting for an answer.
-    Three statements, whatever the number of errands."""
+    Two statements, whatever the number of errands."""
     rows = _run(_between_statement(language, scope is not None), start=start, end=end, **_scope_params(scope))
     ids = [row.id for row in rows] or [-1]
     helpers: dict[int, list[str]] = {}
     for a in _run(_HELPERS, ids=ids):
         helpers.setdefault(a.errand_id, []).append(HelperProfile.name_of(a.first_name, a.last_name))
-    pending = {row.errand_id: row.pending for row in _run(_PENDING_OFFERS, ids=ids)}
-    return [_listed(row, tuple(helpers.get(row.id, ())), pending.get(row.id, 0)) for row in rows]
+    return [_listed(row, tuple(helpers.get(row.id, ())), row.pending_offers) for row in rows]
 
 
 def errands_by_day(
@@ -270,14 +271,18 @@ def _attention_statements(language: str, scoped: bool) -> dict[str, sa.Select]:
         "first": sa.select(with_unanswered.c.id, sa.func.count().over().label("total"))
         .order_by(with_unanswered.c.starts_at, with_unanswered.c.id)
         .limit(UNANSWERED_SHOWN),
-        "errands": _listed_statement(language).where(Errand.id.in_(_IDS)).order_by(Errand.starts_at, Errand.id),
-        "offers": sa.select(
-            Offer.id, Offer.errand_id, Offer.helper_id, HelperProfile.first_name, HelperProfile.last_name
+        # Those errands with their unanswered offers, one row per offer.
+        "offers": _listed_statement(language)
+        .add_columns(
+            Offer.id.label("offer_id"),
+            Offer.helper_id,
+            HelperProfile.first_name.label("helper_first_name"),
+            HelperProfile.last_name.label("helper_last_name"),
         )
-        .join(Errand, Errand.id == Offer.errand_id)
+        .join(Offer, Offer.errand_id == Errand.id)
         .join(HelperProfile, HelperProfile.id == Offer.helper_id)
         .where(Errand.id.in_(_IDS), _unanswered_offer(scoped))
-        .order_by(Offer.id),
+        .order_by(Errand.starts_at, Errand.id, Offer.id),
     }
 
 
@@ -288,7 +293,7 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None, *, lang
 
     Of the errands with unanswered offers only the soonest
     :data:`UNANSWERED_SHOWN` are read (with those offers' helpers); the rest
-    are counted. Five statements, whatever the number of errands and offers,
+    are counted. Four statements, whatever the number of errands and offers,
     each a range on ``ix_errands_org_state_starts_at`` and the offers' errand index.
     """
     now = now or utcnow()
@@ -298,10 +303,11 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None, *, lang
     first = _run(statements["first"], **params)
     shown_ids = [row.id for row in first] or [-1]
     total = first[0].total if first else 0
-    unanswered = {row.id: UnansweredErrand(_listed(row)) for row in _run(statements["errands"], ids=shown_ids)}
-    for offer in _run(statements["offers"], ids=shown_ids, **params):
-        unanswered[offer.errand_id].offers.append(
-            UnansweredOffer(offer.id, offer.helper_id, HelperProfile.name_of(offer.first_name, offer.last_name))
+    unanswered: dict[int, UnansweredErrand] = {}
+    for row in _run(statements["offers"], ids=shown_ids, **params):
+        name = HelperProfile.name_of(row.helper_first_name, row.helper_last_name)
+        unanswered.setdefault(row.id, UnansweredErrand(_listed(row))).offers.append(
+            UnansweredOffer(row.offer_id, row.helper_id, name)
         )
     alerts = list(
         db.session.scalars(
