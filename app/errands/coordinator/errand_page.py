@@ -33,11 +33,15 @@ def _candidate_rows(errand: Errand, candidates: CandidateList) -> tuple[list[dic
             texts.append(said[key])
         return texts
 
+    # Each translated once per page: the placeholder given back as itself makes the sentence a pattern.
+    years, points = _("%(age)s years", age="%(age)s"), _("%(points)s points", points="%(points)s")
     ranked = [
         {
             "rank": i,
             "helper_id": r.helper_id,
-            "person": candidates.people.get(r.helper_id),
+            "person": (helper := candidates.people.get(r.helper_id)),
+            "age_text": years % {"age": helper.age} if helper else "",
+            "points_text": points % {"points": int(round(r.score))},
             "score": r.score,
             "reasons": [(text, item.points) for text, item in zip(words(r.reasons), r.reasons, strict=True)],
             "offer_status": offered.get(r.helper_id),
