@@ -40,10 +40,6 @@ WITHOUT_HELPER = ("open", "offered")
 UNANSWERED_SHOWN = 20
 
 
-def _in_scope(column, scope: set[int] | None):
-    return sa.true() if scope is None else column.in_(scope or {-1})
-
-
 def local_midnight(day: date) -> datetime:
     return local_to_utc(day, time(0, 0))
 
@@ -97,11 +93,13 @@ class ListedErrand:
 
 
 def _scoped(column, scoped: bool) -> sa.ColumnElement[bool]:
-    """``column`` among the organizations bound as ``scope`` (an admin sees all: no condition)."""
+    """``column`` among the organizations bound as ``scope`` (:func:`_scope_params`); an
+    admin's scope is None: every organization, no condition."""
     return column.in_(sa.bindparam("scope", expanding=True)) if scoped else sa.true()
 
 
 def _scope_params(scope: set[int] | None) -> dict:
+    """The ``scope`` parameter of :func:`_scoped` (none of an empty set's organizations matches)."""
     return {} if scope is None else {"scope": sorted(scope) or [-1]}
 
 
@@ -312,9 +310,10 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None, *, lang
     alerts = list(
         db.session.scalars(
             sa.select(CoordinatorAlert)
-            .where(_in_scope(CoordinatorAlert.organization_id, scope), CoordinatorAlert.resolved_at.is_(None))
+            .where(_scoped(CoordinatorAlert.organization_id, scope is not None), CoordinatorAlert.resolved_at.is_(None))
             .order_by(CoordinatorAlert.created_at.desc())
-            .limit(50)
+            .limit(50),
+            _scope_params(scope),
         )
     )
     return Attention(
@@ -327,7 +326,7 @@ def elder_choices(scope: set[int] | None, query: str = "", limit: int = 300) -> 
     ``query`` matches a part of the name or of the phone number."""
     stmt = (
         sa.select(Elder)
-        .where(_in_scope(Elder.organization_id, scope), Elder.status == "active")
+        .where(_scoped(Elder.organization_id, scope is not None), Elder.status == "active")
         .options(joinedload(Elder.village))
         .order_by(Elder.last_name, Elder.first_name, Elder.id)
         .limit(limit)
@@ -340,4 +339,4 @@ def elder_choices(scope: set[int] | None, query: str = "", limit: int = 300) -> 
         if len(digits) >= 3:
             conditions.append(Elder.phone.like(f"%{digits.lstrip('0')}%"))
         stmt = stmt.where(sa.or_(*conditions))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(stmt, _scope_params(scope)))
