@@ -350,3 +350,30 @@ def test_day_page_statements_do_not_grow_with_what_needs_attention(db, coord, ma
     html = coord.get(url).get_data(as_text=True)
     assert html.count("Ei vastausta:") == 7 and html.count("1 tarjous odottaa vastausta") == 7
     assert count() == few
+
+
+def test_errand_page_statements_do_not_grow_with_candidates_offers_and_history(
+    db, coord, make, org, elder, count_queries
+):
+    """More candidates, offers to them and history read in the same statements."""
+    errand = make.request(elder, day=local_today() + timedelta(days=2), hour=12).errands[0]
+    url = f"/errands/{errand.id}"
+
+    def count() -> int:
+        with count_queries() as counter:
+            assert coord.get(url).status_code == 200
+        return counter.count
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            helper = make.helper(org=org, age=30)
+            make.offer(errand, helper, status="declined")
+            db.session.add(ErrandEvent(errand_id=errand.id, from_state="open", to_state="open", note="x"))
+        db.session.commit()
+
+    add(1)
+    few = count()
+    add(8)
+    html = coord.get(url).get_data(as_text=True)
+    assert html.count('class="candidate card"') == 9 and html.count("<td>Ei päässyt</td>") == 9
+    assert count() == few
