@@ -291,8 +291,9 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None, *, lang
 
     Of the errands with unanswered offers only the soonest
     :data:`UNANSWERED_SHOWN` are read (with those offers' helpers); the rest
-    are counted. Four statements, whatever the number of errands and offers,
-    each a range on ``ix_errands_org_state_starts_at`` and the offers' errand index.
+    are counted. Four statements, whatever the number of errands and offers:
+    the errands are found on ``ix_errands_org_state_starts_at``, their offers
+    on the offers' errand index.
     """
     now = now or utcnow()
     statements = _attention_statements(language, scope is not None)
