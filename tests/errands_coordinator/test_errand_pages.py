@@ -286,6 +286,12 @@ def test_admin_sees_every_organization(db, client, make, elder):
     client.login(admin.email)
     errand = make.request(elder).errands[0]
     assert client.get(f"/errands/{errand.id}").status_code == 200
+    # The lists without an organization condition: another organization's errand too.
+    day = local_today() + timedelta(days=1)
+    other = make.request(make.elder(org=make.organization(name="Toinen yhdistys")), day=day).errands[0]
+    for url in (f"/errands/day?date={day}", f"/errands/week?start={day}"):
+        html = client.get(url).get_data(as_text=True)
+        assert f'href="/errands/{other.id}"' in html
 
 
 def test_pages_need_login_and_the_right_role(db, client, make, elder):
