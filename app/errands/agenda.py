@@ -7,6 +7,7 @@ does not grow with the data.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -22,8 +23,11 @@ from app.models import (
     Elder,
     Errand,
     ErrandEvent,
+    HelperProfile,
     HelpRequest,
     Offer,
+    TaskType,
+    Village,
     utcnow,
 )
 
@@ -34,10 +38,6 @@ UNANSWERED_AFTER = timedelta(hours=12)
 WITHOUT_HELPER = ("open", "offered")
 #: How many errands with unanswered offers the day and week pages list (soonest first).
 UNANSWERED_SHOWN = 20
-
-
-def _in_scope(column, scope: set[int] | None):
-    return sa.true() if scope is None else column.in_(scope or {-1})
 
 
 def local_midnight(day: date) -> datetime:
@@ -55,7 +55,6 @@ def load_errand(errand_id: int) -> Errand | None:
             joinedload(Errand.task_type),
             joinedload(Errand.request).joinedload(HelpRequest.requested_by_contact),
             joinedload(Errand.request).joinedload(HelpRequest.preferred_helper),
-            joinedload(Errand.request).selectinload(HelpRequest.errands),
             selectinload(Errand.events).joinedload(ErrandEvent.actor),
             selectinload(Errand.offers).joinedload(Offer.helper),
             selectinload(Errand.assignments).joinedload(Assignment.helper),
@@ -77,43 +76,149 @@ def load_request(request_id: int) -> HelpRequest | None:
     )
 
 
-def errands_between(scope: set[int] | None, start: datetime, end: datetime) -> list[Errand]:
-    """Errands starting in ``[start, end)`` in the organizations, by start time."""
-    return list(
-        db.session.scalars(
-            sa.select(Errand)
-            .where(_in_scope(Errand.organization_id, scope), Errand.starts_at >= start, Errand.starts_at < end)
-            .order_by(Errand.starts_at, Errand.id)
-            .options(
-                joinedload(Errand.elder).joinedload(Elder.village),
-                joinedload(Errand.task_type),
-                selectinload(Errand.assignments).joinedload(Assignment.helper),
-                selectinload(Errand.offers),
-            )
+@dataclass(frozen=True, slots=True)
+class ListedErrand:
+    """An errand as the day, week and attention lists show it: plain columns
+    read in one statement, no ORM objects (a day page lists a hundred)."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    state: str
+    task: str  # the task type's name in the reader's language
+    elder_name: str
+    village: str | None
+    helpers: tuple[str, ...] = ()  # the active or done helpers' names
+    pending_offers: int = 0
+
+
+def _scoped(column, scoped: bool) -> sa.ColumnElement[bool]:
+    """``column`` among the organizations bound as ``scope`` (:func:`_scope_params`); an
+    admin's scope is None: every organization, no condition."""
+    return column.in_(sa.bindparam("scope", expanding=True)) if scoped else sa.true()
+
+
+def _scope_params(scope: set[int] | None) -> dict:
+    """The ``scope`` parameter of :func:`_scoped` (none of an empty set's organizations matches)."""
+    return {} if scope is None else {"scope": sorted(scope) or [-1]}
+
+
+def _run(statement: sa.Select, **params) -> list:
+    """A statement built once (below), run on the session's connection: rows, no ORM objects."""
+    return db.session.connection().execute(statement, params).all()
+
+
+def _listed_statement(language: str) -> sa.Select:
+    """The columns of :class:`ListedErrand` (without helpers and offers), the task in ``language``."""
+    return (
+        sa.select(
+            Errand.id,
+            Errand.starts_at,
+            Errand.ends_at,
+            Errand.state,
+            getattr(TaskType, TaskType.name_column(language)).label("task"),
+            Elder.first_name,
+            Elder.last_name,
+            Village.name.label("village"),
         )
+        .join(TaskType, TaskType.id == Errand.task_type_id)
+        .join(Elder, Elder.id == Errand.elder_id)
+        .outerjoin(Village, Village.id == Elder.village_id)
     )
 
 
-def errands_by_day(scope: set[int] | None, first: date, days: int) -> list[tuple[date, list[Errand]]]:
+def _listed(row, helpers: tuple[str, ...] = (), pending_offers: int = 0) -> ListedErrand:
+    return ListedErrand(
+        id=row.id,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        state=row.state,
+        task=row.task,
+        elder_name=Elder.name_of(row.first_name, row.last_name),
+        village=row.village,
+        helpers=helpers,
+        pending_offers=pending_offers,
+    )
+
+
+# The statements of the day, week and attention lists, built once per language and
+# scope shape (a coordinator's organizations, or an admin's all); only parameters change.
+_IDS = sa.bindparam("ids", expanding=True)
+
+
+@functools.cache
+def _between_statement(language: str, scoped: bool) -> sa.Select:
+    pending = (
+        sa.select(sa.func.count())
+        .where(Offer.errand_id == Errand.id, Offer.status == "pending")
+        .scalar_subquery()
+        .label("pending_offers")
+    )
+    return (
+        _listed_statement(language)
+        .add_columns(pending)
+        .where(
+            _scoped(Errand.organization_id, scoped),
+            Errand.starts_at >= sa.bindparam("start"),
+            Errand.starts_at < sa.bindparam("end"),
+        )
+        .order_by(Errand.starts_at, Errand.id)
+    )
+
+
+_HELPERS = (
+    sa.select(Assignment.errand_id, HelperProfile.first_name, HelperProfile.last_name)
+    .join(HelperProfile, HelperProfile.id == Assignment.helper_id)
+    .where(Assignment.errand_id.in_(_IDS), Assignment.status.in_(("active", "done")))
+    .order_by(Assignment.id)
+)
+
+
+def errands_between(
+    scope: set[int] | None, start: datetime, end: datetime, *, language: str = "fi"
+) -> list[ListedErrand]:
+    """Errands starting in ``[start, end)`` in the organizations, by start time,
+    with their helpers and the number of offers waiting for an answer.
+    Two statements, whatever the number of errands."""
+    rows = _run(_between_statement(language, scope is not None), start=start, end=end, **_scope_params(scope))
+    ids = [row.id for row in rows] or [-1]
+    helpers: dict[int, list[str]] = {}
+    for a in _run(_HELPERS, ids=ids):
+        helpers.setdefault(a.errand_id, []).append(HelperProfile.name_of(a.first_name, a.last_name))
+    return [_listed(row, tuple(helpers.get(row.id, ())), row.pending_offers) for row in rows]
+
+
+def errands_by_day(
+    scope: set[int] | None, first: date, days: int, *, language: str = "fi"
+) -> list[tuple[date, list[ListedErrand]]]:
     """The errands of ``days`` local days from ``first``, grouped by local day (empty days too)."""
-    errands = errands_between(scope, local_midnight(first), local_midnight(first + timedelta(days=days)))
-    groups: dict[date, list[Errand]] = {first + timedelta(days=i): [] for i in range(days)}
+    errands = errands_between(
+        scope, local_midnight(first), local_midnight(first + timedelta(days=days)), language=language
+    )
+    groups: dict[date, list[ListedErrand]] = {first + timedelta(days=i): [] for i in range(days)}
     for errand in errands:
         groups.setdefault(errand.starts_at.astimezone(HELSINKI).date(), []).append(errand)
     return sorted(groups.items())
 
 
+@dataclass(frozen=True, slots=True)
+class UnansweredOffer:
+    id: int
+    helper_id: int
+    helper_name: str
+
+
 @dataclass
 class UnansweredErrand:
-    errand: Errand
-    offers: list[Offer] = field(default_factory=list)
+    errand: ListedErrand
+    offers: list[UnansweredOffer] = field(default_factory=list)
 
 
 @dataclass
 class Attention:
     """What a coordinator should act on now."""
 
-    soon_without_helper: list[Errand]
+    soon_without_helper: list[ListedErrand]
     unanswered: list[UnansweredErrand]  # the soonest UNANSWERED_SHOWN of them
     alerts: list[CoordinatorAlert]
     unanswered_total: int = 0
@@ -123,71 +228,93 @@ class Attention:
         return len(self.soon_without_helper) + max(self.unanswered_total, len(self.unanswered)) + len(self.alerts)
 
 
-def needs_attention(scope: set[int] | None, now: datetime | None = None) -> Attention:
+def _without_helper(scoped: bool) -> sa.ColumnElement[bool]:
+    """Errands of the organizations still without a helper, from ``now`` on."""
+    return sa.and_(
+        _scoped(Errand.organization_id, scoped),
+        Errand.state.in_(WITHOUT_HELPER),
+        Errand.starts_at >= sa.bindparam("now"),
+    )
+
+
+def _unanswered_offer(scoped: bool) -> sa.ColumnElement[bool]:
+    """An offer nobody answered (expired, or pending past ``answer_by`` or its own
+    deadline) on an errand still without a helper."""
+    return sa.and_(
+        _without_helper(scoped),
+        sa.or_(
+            Offer.status == "expired",
+            sa.and_(
+                Offer.status == "pending",
+                sa.or_(Offer.sent_at < sa.bindparam("answer_by"), Offer.expires_at < sa.bindparam("now")),
+            ),
+        ),
+    )
+
+
+@functools.cache
+def _attention_statements(language: str, scoped: bool) -> dict[str, sa.Select]:
+    with_unanswered = (
+        sa.select(Errand.id, Errand.starts_at)
+        .join(Offer, Offer.errand_id == Errand.id)
+        .where(_unanswered_offer(scoped))
+        .distinct()
+        .subquery()
+    )
+    return {
+        "soon": _listed_statement(language)
+        .where(_without_helper(scoped), Errand.starts_at < sa.bindparam("soon_end"))
+        .order_by(Errand.starts_at, Errand.id),
+        # The soonest ones, and how many there are in all (a window count: one pass).
+        "first": sa.select(with_unanswered.c.id, sa.func.count().over().label("total"))
+        .order_by(with_unanswered.c.starts_at, with_unanswered.c.id)
+        .limit(UNANSWERED_SHOWN),
+        # Those errands with their unanswered offers, one row per offer.
+        "offers": _listed_statement(language)
+        .add_columns(
+            Offer.id.label("offer_id"),
+            Offer.helper_id,
+            HelperProfile.first_name.label("helper_first_name"),
+            HelperProfile.last_name.label("helper_last_name"),
+        )
+        .join(Offer, Offer.errand_id == Errand.id)
+        .join(HelperProfile, HelperProfile.id == Offer.helper_id)
+        .where(Errand.id.in_(_IDS), _unanswered_offer(scoped))
+        .order_by(Errand.starts_at, Errand.id, Offer.id),
+    }
+
+
+def needs_attention(scope: set[int] | None, now: datetime | None = None, *, language: str = "fi") -> Attention:
     """Errands without a helper starting within 48 hours, offers nobody answered
     (pending over 12 hours or expired) on errands still without a helper, and
     open coordinator alerts (late withdrawals and the like).
 
     Of the errands with unanswered offers only the soonest
-    :data:`UNANSWERED_SHOWN` are loaded (with those offers and their helpers);
-    the rest are counted. Four queries, whatever the number of offers.
+    :data:`UNANSWERED_SHOWN` are read (with those offers' helpers); the rest
+    are counted. Four statements, whatever the number of errands and offers:
+    the errands are found on ``ix_errands_org_state_starts_at``, their offers
+    on the offers' errand index.
     """
     now = now or utcnow()
-    soon = list(
-        db.session.scalars(
-            sa.select(Errand)
-            .where(
-                _in_scope(Errand.organization_id, scope),
-                Errand.state.in_(WITHOUT_HELPER),
-                Errand.starts_at >= now,
-                Errand.starts_at < now + SOON,
-            )
-            .order_by(Errand.starts_at)
-            .options(joinedload(Errand.elder).joinedload(Elder.village), joinedload(Errand.task_type))
-        )
-    )
-    unanswered_offer = sa.and_(
-        _in_scope(Errand.organization_id, scope),
-        Errand.state.in_(WITHOUT_HELPER),
-        Errand.starts_at >= now,
-        sa.or_(
-            Offer.status == "expired",
-            sa.and_(
-                Offer.status == "pending",
-                sa.or_(Offer.sent_at < now - UNANSWERED_AFTER, Offer.expires_at < now),
-            ),
-        ),
-    )
-    with_unanswered = sa.select(Errand.id, Errand.starts_at).join(Offer, Offer.errand_id == Errand.id)
-    with_unanswered = with_unanswered.where(unanswered_offer).distinct().subquery()
-    # The soonest ones, and how many there are in all (a window count: one pass).
-    first = db.session.execute(
-        sa.select(with_unanswered.c.id, sa.func.count().over().label("total"))
-        .order_by(with_unanswered.c.starts_at, with_unanswered.c.id)
-        .limit(UNANSWERED_SHOWN)
-    ).all()
-    shown_ids = [row.id for row in first]
+    statements = _attention_statements(language, scope is not None)
+    params = {"now": now, "answer_by": now - UNANSWERED_AFTER, **_scope_params(scope)}
+    soon = [_listed(row) for row in _run(statements["soon"], soon_end=now + SOON, **params)]
+    first = _run(statements["first"], **params)
+    shown_ids = [row.id for row in first] or [-1]
     total = first[0].total if first else 0
-    offers = db.session.scalars(
-        sa.select(Offer)
-        .join(Errand, Errand.id == Offer.errand_id)
-        .where(Errand.id.in_(shown_ids or [-1]), unanswered_offer)
-        .order_by(Errand.starts_at, Errand.id, Offer.id)
-        .options(
-            joinedload(Offer.errand).joinedload(Errand.elder).joinedload(Elder.village),
-            joinedload(Offer.errand).joinedload(Errand.task_type),
-            joinedload(Offer.helper),
-        )
-    )
     unanswered: dict[int, UnansweredErrand] = {}
-    for offer in offers:
-        unanswered.setdefault(offer.errand_id, UnansweredErrand(offer.errand)).offers.append(offer)
+    for row in _run(statements["offers"], ids=shown_ids, **params):
+        name = HelperProfile.name_of(row.helper_first_name, row.helper_last_name)
+        unanswered.setdefault(row.id, UnansweredErrand(_listed(row))).offers.append(
+            UnansweredOffer(row.offer_id, row.helper_id, name)
+        )
     alerts = list(
         db.session.scalars(
             sa.select(CoordinatorAlert)
-            .where(_in_scope(CoordinatorAlert.organization_id, scope), CoordinatorAlert.resolved_at.is_(None))
+            .where(_scoped(CoordinatorAlert.organization_id, scope is not None), CoordinatorAlert.resolved_at.is_(None))
             .order_by(CoordinatorAlert.created_at.desc())
-            .limit(50)
+            .limit(50),
+            _scope_params(scope),
         )
     )
     return Attention(
@@ -200,7 +327,7 @@ def elder_choices(scope: set[int] | None, query: str = "", limit: int = 300) -> 
     ``query`` matches a part of the name or of the phone number."""
     stmt = (
         sa.select(Elder)
-        .where(_in_scope(Elder.organization_id, scope), Elder.status == "active")
+        .where(_scoped(Elder.organization_id, scope is not None), Elder.status == "active")
         .options(joinedload(Elder.village))
         .order_by(Elder.last_name, Elder.first_name, Elder.id)
         .limit(limit)
@@ -213,4 +340,4 @@ def elder_choices(scope: set[int] | None, query: str = "", limit: int = 300) -> 
         if len(digits) >= 3:
             conditions.append(Elder.phone.like(f"%{digits.lstrip('0')}%"))
         stmt = stmt.where(sa.or_(*conditions))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(stmt, _scope_params(scope)))

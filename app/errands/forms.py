@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -28,6 +28,19 @@ STATE_LABELS = {
     "no_show": _l("Helper did not come"),
     "expired": _l("Expired"),
 }
+_PLAIN: dict[tuple[int, str], dict[str, str]] = {}
+
+
+def plain_labels(labels: dict) -> dict[str, str]:
+    """``labels`` (one of the dicts of this module) as plain text in the reader's
+    language, translated once per language rather than once per row of a long list."""
+    key = (id(labels), str(get_locale() or "fi"))
+    words = _PLAIN.get(key)
+    if words is None:
+        words = _PLAIN[key] = {code: str(label) for code, label in labels.items()}
+    return words
+
+
 #: Badge colour class per state ("" = neutral).
 STATE_BADGES = {"assigned": "ok", "done": "ok", "open": "warn", "offered": "warn"}
 

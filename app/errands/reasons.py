@@ -29,39 +29,40 @@ def _km(value: object) -> str:
 def _travel_sentence(p: dict, *, too_far: bool) -> str:
     mode = {"foot": "walk"}.get(str(p.get("travel_mode")), p.get("travel_mode"))
     args = {"distance": _km(p.get("distance_km", 0.0)), "max": _km(p.get("max_km", 0.0))}
+    # One sentence translated per reason (a page explains a hundred), not all of them.
     if too_far:
         texts = {
-            "walk": _("%(distance)s away: further than the %(max)s they walk", **args),
-            "bike": _("%(distance)s away: further than the %(max)s they travel by bike", **args),
-            "moped": _("%(distance)s away: further than the %(max)s they travel by moped", **args),
-            "car": _("%(distance)s away: further than the %(max)s they travel by car", **args),
+            "walk": lambda: _("%(distance)s away: further than the %(max)s they walk", **args),
+            "bike": lambda: _("%(distance)s away: further than the %(max)s they travel by bike", **args),
+            "moped": lambda: _("%(distance)s away: further than the %(max)s they travel by moped", **args),
+            "car": lambda: _("%(distance)s away: further than the %(max)s they travel by car", **args),
         }
-        return texts.get(str(mode), _("%(distance)s away: further than the %(max)s they travel", **args))
+        return texts.get(str(mode), lambda: _("%(distance)s away: further than the %(max)s they travel", **args))()
     texts = {
-        "walk": _("%(distance)s away, walks up to %(max)s", **args),
-        "bike": _("%(distance)s away, travels by bike up to %(max)s", **args),
-        "moped": _("%(distance)s away, travels by moped up to %(max)s", **args),
-        "car": _("%(distance)s away, travels by car up to %(max)s", **args),
+        "walk": lambda: _("%(distance)s away, walks up to %(max)s", **args),
+        "bike": lambda: _("%(distance)s away, travels by bike up to %(max)s", **args),
+        "moped": lambda: _("%(distance)s away, travels by moped up to %(max)s", **args),
+        "car": lambda: _("%(distance)s away, travels by car up to %(max)s", **args),
     }
-    return texts.get(str(mode), _("%(distance)s away, travels up to %(max)s", **args))
+    return texts.get(str(mode), lambda: _("%(distance)s away, travels up to %(max)s", **args))()
 
 
 def _language_sentence(code: str, *, speaks: bool) -> str:
     if speaks:
         texts = {
-            "fi": _("Speaks Finnish"),
-            "sv": _("Speaks Swedish"),
-            "en": _("Speaks English"),
-            "se": _("Speaks Sami"),
+            "fi": lambda: _("Speaks Finnish"),
+            "sv": lambda: _("Speaks Swedish"),
+            "en": lambda: _("Speaks English"),
+            "se": lambda: _("Speaks Sami"),
         }
-        return texts.get(code, _("Speaks the person's language (%(code)s)", code=code))
+        return texts.get(code, lambda: _("Speaks the person's language (%(code)s)", code=code))()
     texts = {
-        "fi": _("Does not list Finnish, the person's language"),
-        "sv": _("Does not list Swedish, the person's language"),
-        "en": _("Does not list English, the person's language"),
-        "se": _("Does not list Sami, the person's language"),
+        "fi": lambda: _("Does not list Finnish, the person's language"),
+        "sv": lambda: _("Does not list Swedish, the person's language"),
+        "en": lambda: _("Does not list English, the person's language"),
+        "se": lambda: _("Does not list Sami, the person's language"),
     }
-    return texts.get(code, _("Does not list the person's language (%(code)s)", code=code))
+    return texts.get(code, lambda: _("Does not list the person's language (%(code)s)", code=code))()
 
 
 def slot_words(slots: frozenset[tuple[int, str]] | tuple) -> str:

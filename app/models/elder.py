@@ -71,9 +71,14 @@ class Elder(TimestampMixin, Base):
         back_populates="elder", cascade="all, delete-orphan", order_by="ContactPerson.id"
     )
 
+    @staticmethod
+    def name_of(first_name: str, last_name: str) -> str:
+        """The full name as every page shows it (lists read the two columns, not the row)."""
+        return f"{first_name} {last_name}"
+
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        return self.name_of(self.first_name, self.last_name)
 
     def clear_notes(self) -> bool:
         """Remove the health and access notes (when the service ends); True when there were any."""

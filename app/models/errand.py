@@ -25,8 +25,13 @@ class TaskType(Base):
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=100)
 
+    @staticmethod
+    def name_column(locale: str) -> str:
+        """The column holding the name in ``locale`` (Finnish for any other): lists select it in SQL."""
+        return {"sv": "name_sv", "en": "name_en"}.get(locale, "name_fi")
+
     def name(self, locale: str) -> str:
-        return {"sv": self.name_sv, "en": self.name_en}.get(locale, self.name_fi)
+        return getattr(self, self.name_column(locale))
 
 
 class HelpRequest(TimestampMixin, Base):

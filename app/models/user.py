@@ -158,9 +158,14 @@ class HelperProfile(TimestampMixin, Base):
         back_populates="helper", order_by="GuardianConsent.requested_at"
     )
 
+    @staticmethod
+    def name_of(first_name: str, last_name: str) -> str:
+        """The name shown for a helper ("Aino N."; lists read the two columns, not the row)."""
+        return f"{first_name} {last_name[:1]}."
+
     @property
     def display_name(self) -> str:
-        return f"{self.first_name} {self.last_name[:1]}."
+        return self.name_of(self.first_name, self.last_name)
 
     # The plain facts about a helper every area asks (dates are Helsinki calendar dates).
 

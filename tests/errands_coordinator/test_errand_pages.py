@@ -286,6 +286,12 @@ def test_admin_sees_every_organization(db, client, make, elder):
     client.login(admin.email)
     errand = make.request(elder).errands[0]
     assert client.get(f"/errands/{errand.id}").status_code == 200
+    # The lists without an organization condition: another organization's errand too.
+    day = local_today() + timedelta(days=1)
+    other = make.request(make.elder(org=make.organization(name="Toinen yhdistys")), day=day).errands[0]
+    for url in (f"/errands/day?date={day}", f"/errands/week?start={day}"):
+        html = client.get(url).get_data(as_text=True)
+        assert f'href="/errands/{other.id}"' in html
 
 
 def test_pages_need_login_and_the_right_role(db, client, make, elder):
@@ -320,3 +326,60 @@ def test_queries_per_page_do_not_grow_with_errands(db, coord, make, org, elder, 
     assert count(f"/errands/day?date={day}") == few_day
     assert count(f"/errands/week?start={day}") == few_week
     assert count(f"/errands/{first.id}") == few_errand
+
+
+def test_day_page_statements_do_not_grow_with_what_needs_attention(db, coord, make, org, elder, count_queries):
+    """Errands without a helper soon, unanswered and waiting offers, alerts and the
+    errands of the day are read in a fixed number of statements."""
+    day = local_today() + timedelta(days=1)
+    url = f"/errands/day?date={day}"
+
+    def count() -> int:
+        with count_queries() as counter:
+            assert coord.get(url).status_code == 200
+        return counter.count
+
+    def add(hour: int) -> None:
+        errand = make.request(make.elder(org=org), day=day, hour=hour).errands[0]
+        slow, waiting = make.helper(org=org, age=30), make.helper(org=org, age=30)
+        make.offer(errand, slow, status="expired", sent_at=utcnow() - timedelta(hours=13))
+        make.offer(errand, waiting)
+        db.session.add(
+            CoordinatorAlert(organization_id=org.id, kind="late_withdrawal", message="x", errand_id=errand.id)
+        )
+        db.session.commit()
+
+    add(9)
+    few = count()
+    for hour in range(10, 16):
+        add(hour)
+    html = coord.get(url).get_data(as_text=True)
+    assert html.count("Ei vastausta:") == 7 and html.count("1 tarjous odottaa vastausta") == 7
+    assert count() == few
+
+
+def test_errand_page_statements_do_not_grow_with_candidates_offers_and_history(
+    db, coord, make, org, elder, count_queries
+):
+    """More candidates, offers to them and history read in the same statements."""
+    errand = make.request(elder, day=local_today() + timedelta(days=2), hour=12).errands[0]
+    url = f"/errands/{errand.id}"
+
+    def count() -> int:
+        with count_queries() as counter:
+            assert coord.get(url).status_code == 200
+        return counter.count
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            helper = make.helper(org=org, age=30)
+            make.offer(errand, helper, status="declined")
+            db.session.add(ErrandEvent(errand_id=errand.id, from_state="open", to_state="open", note="x"))
+        db.session.commit()
+
+    add(1)
+    few = count()
+    add(8)
+    html = coord.get(url).get_data(as_text=True)
+    assert html.count('class="candidate card"') == 9 and html.count("<td>Ei päässyt</td>") == 9
+    assert count() == few

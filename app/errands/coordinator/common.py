@@ -3,7 +3,7 @@ visible errand or request, and an error code as a message."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, url_for
+from flask import abort, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -37,6 +37,15 @@ def visible_request(request_id: int) -> HelpRequest:
     if not may_see_org(current_user, req.organization_id):
         abort(403)
     return req
+
+
+def errand_href(errand_id: int) -> str:
+    """The errand page's address. ``url_for`` runs once per request and the id is
+    filled in after: the day and week pages link a hundred errands."""
+    prefix = g.get("errand_href")
+    if prefix is None:
+        prefix = g.errand_href = url_for("errands.errand_detail", errand_id=0).removesuffix("0")
+    return f"{prefix}{errand_id}"
 
 
 def back_to_errand(errand_id: int):

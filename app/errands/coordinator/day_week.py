@@ -14,11 +14,11 @@ from app import alerts
 from app.errands import agenda
 from app.errands import forms as labels
 from app.errands.blueprint import bp
-from app.errands.coordinator.common import COORDINATORS
+from app.errands.coordinator.common import COORDINATORS, errand_href
 from app.errands.forms import ActionForm
 from app.errands.reasons import event_note
 from app.extensions import db
-from app.i18n import today_local
+from app.i18n import current_language, today_local
 from app.policy import org_scope
 from app.security import is_safe_next, roles_required
 from app.ui import Block, blocks, nav
@@ -31,8 +31,8 @@ def errands_home_block() -> dict:
     """Today's errands and the needs-attention count, for the start page block."""
     scope = org_scope(current_user)
     return {
-        "today": agenda.errands_by_day(scope, today_local(), 1)[0][1],
-        "attention": agenda.needs_attention(scope).count,
+        "today": agenda.errands_by_day(scope, today_local(), 1, language=current_language())[0][1],
+        "attention": agenda.needs_attention(scope, language=current_language()).count,
     }
 
 
@@ -42,7 +42,7 @@ blocks.add("coordinator_home", Block("errands/coordinator/_home_block.html", err
 @bp.record_once
 def _template_globals(state) -> None:
     # Globals (not a context processor) so that imported macros see them too.
-    state.app.jinja_env.globals.update(errands_coord=labels)
+    state.app.jinja_env.globals.update(errands_coord=labels, errand_href=errand_href)
     state.app.jinja_env.filters["coord_event_note"] = event_note
 
 
@@ -65,8 +65,8 @@ def day():
     return render_template(
         "errands/coordinator/day.html",
         day=shown,
-        groups=agenda.errands_by_day(scope, shown, 1),
-        attention=agenda.needs_attention(scope),
+        groups=agenda.errands_by_day(scope, shown, 1, language=current_language()),
+        attention=agenda.needs_attention(scope, language=current_language()),
         action_form=ActionForm(),
         prev_day=shown - timedelta(days=1),
         next_day=shown + timedelta(days=1),
@@ -84,8 +84,8 @@ def week():
         "errands/coordinator/week.html",
         start=start,
         end=start + timedelta(days=6),
-        groups=agenda.errands_by_day(scope, start, 7),
-        attention=agenda.needs_attention(scope),
+        groups=agenda.errands_by_day(scope, start, 7, language=current_language()),
+        attention=agenda.needs_attention(scope, language=current_language()),
         action_form=ActionForm(),
         prev_week=start - timedelta(days=7),
         next_week=start + timedelta(days=7),

@@ -22,15 +22,26 @@ def _candidate_rows(errand: Errand, candidates: CandidateList) -> tuple[list[dic
     task = errand.task_type.name(current_language())
     person = errand.elder.first_name
     offered = {o.helper_id: o.status for o in errand.offers}
+    said: dict[tuple, str] = {}  # the same reason (task, time, language...) is worded once per page
 
     def words(items) -> list[str]:
-        return [explain(item, person=person, task=task, spec=candidates.spec) for item in items]
+        texts = []
+        for item in items:
+            key = (item.code, item.params)
+            if key not in said:
+                said[key] = explain(item, person=person, task=task, spec=candidates.spec)
+            texts.append(said[key])
+        return texts
 
+    # Each translated once per page: the placeholder given back as itself makes the sentence a pattern.
+    years, points = _("%(age)s years", age="%(age)s"), _("%(points)s points", points="%(points)s")
     ranked = [
         {
             "rank": i,
             "helper_id": r.helper_id,
-            "person": candidates.people.get(r.helper_id),
+            "person": (helper := candidates.people.get(r.helper_id)),
+            "age_text": years % {"age": helper.age} if helper else "",
+            "points_text": points % {"points": int(round(r.score))},
             "score": r.score,
             "reasons": [(text, item.points) for text, item in zip(words(r.reasons), r.reasons, strict=True)],
             "offer_status": offered.get(r.helper_id),
