@@ -275,7 +275,24 @@ def may_see_org(user: User, organization_id: int | None) -> Decision:
 def scope_condition(user: User, column: sa.ColumnElement) -> sa.ColumnElement[bool]:
     """``column`` (an organization id) in the user's scope, as SQL."""
     scope = org_scope(user)
-    return sa.true() if scope is None else column.in_(sorted(scope) or [-1])
+    return sa.true() if scope is None else column.in_(_scope_list(scope))
+
+
+def _scope_list(scope: set[int]) -> list[int]:
+    """A scope's organizations as an IN list (none of an empty scope's organizations matches)."""
+    return sorted(scope) or [-1]
+
+
+def scope_bound(column: sa.ColumnElement, scoped: bool) -> sa.ColumnElement[bool]:
+    """:func:`scope_condition` for a statement built once and run many times: ``column``
+    among the organizations bound as ``scope`` (:func:`scope_params`); an admin's scope
+    (``scoped`` false) has no condition."""
+    return column.in_(sa.bindparam("scope", expanding=True)) if scoped else sa.true()
+
+
+def scope_params(scope: set[int] | None) -> dict[str, list[int]]:
+    """The ``scope`` parameter of :func:`scope_bound` for an :func:`org_scope`."""
+    return {} if scope is None else {"scope": _scope_list(scope)}
 
 
 def scope_ids(user: User) -> tuple[int, ...] | None:

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import policy
 from app.errands.requests import local_to_utc
 from app.extensions import db
 from app.i18n import HELSINKI
@@ -92,17 +93,6 @@ class ListedErrand:
     pending_offers: int = 0
 
 
-def _scoped(column, scoped: bool) -> sa.ColumnElement[bool]:
-    """``column`` among the organizations bound as ``scope`` (:func:`_scope_params`); an
-    admin's scope is None: every organization, no condition."""
-    return column.in_(sa.bindparam("scope", expanding=True)) if scoped else sa.true()
-
-
-def _scope_params(scope: set[int] | None) -> dict:
-    """The ``scope`` parameter of :func:`_scoped` (none of an empty set's organizations matches)."""
-    return {} if scope is None else {"scope": sorted(scope) or [-1]}
-
-
 def _run(statement: sa.Select, **params) -> list:
     """A statement built once (below), run on the session's connection: rows, no ORM objects."""
     return db.session.connection().execute(statement, params).all()
@@ -158,7 +148,7 @@ def _between_statement(language: str, scoped: bool) -> sa.Select:
         _listed_statement(language)
         .add_columns(pending)
         .where(
-            _scoped(Errand.organization_id, scoped),
+            policy.scope_bound(Errand.organization_id, scoped),
             Errand.starts_at >= sa.bindparam("start"),
             Errand.starts_at < sa.bindparam("end"),
         )
@@ -180,7 +170,7 @@ def errands_between(
     """Errands starting in ``[start, end)`` in the organizations, by start time,
     with their helpers and the number of offers waiting for an answer.
     Two statements, whatever the number of errands."""
-    rows = _run(_between_statement(language, scope is not None), start=start, end=end, **_scope_params(scope))
+    rows = _run(_between_statement(language, scope is not None), start=start, end=end, **policy.scope_params(scope))
     ids = [row.id for row in rows] or [-1]
     helpers: dict[int, list[str]] = {}
     for a in _run(_HELPERS, ids=ids):
@@ -231,7 +221,7 @@ class Attention:
 def _without_helper(scoped: bool) -> sa.ColumnElement[bool]:
     """Errands of the organizations still without a helper, from ``now`` on."""
     return sa.and_(
-        _scoped(Errand.organization_id, scoped),
+        policy.scope_bound(Errand.organization_id, scoped),
         Errand.state.in_(WITHOUT_HELPER),
         Errand.starts_at >= sa.bindparam("now"),
     )
@@ -297,7 +287,7 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None, *, lang
     """
     now = now or utcnow()
     statements = _attention_statements(language, scope is not None)
-    params = {"now": now, "answer_by": now - UNANSWERED_AFTER, **_scope_params(scope)}
+    params = {"now": now, "answer_by": now - UNANSWERED_AFTER, **policy.scope_params(scope)}
     soon = [_listed(row) for row in _run(statements["soon"], soon_end=now + SOON, **params)]
     first = _run(statements["first"], **params)
     shown_ids = [row.id for row in first] or [-1]
@@ -311,10 +301,13 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None, *, lang
     alerts = list(
         db.session.scalars(
             sa.select(CoordinatorAlert)
-            .where(_scoped(CoordinatorAlert.organization_id, scope is not None), CoordinatorAlert.resolved_at.is_(None))
+            .where(
+                policy.scope_bound(CoordinatorAlert.organization_id, scope is not None),
+                CoordinatorAlert.resolved_at.is_(None),
+            )
             .order_by(CoordinatorAlert.created_at.desc())
             .limit(50),
-            _scope_params(scope),
+            policy.scope_params(scope),
         )
     )
     return Attention(
@@ -327,7 +320,7 @@ def elder_choices(scope: set[int] | None, query: str = "", limit: int = 300) -> 
     ``query`` matches a part of the name or of the phone number."""
     stmt = (
         sa.select(Elder)
-        .where(_scoped(Elder.organization_id, scope is not None), Elder.status == "active")
+        .where(policy.scope_bound(Elder.organization_id, scope is not None), Elder.status == "active")
         .options(joinedload(Elder.village))
         .order_by(Elder.last_name, Elder.first_name, Elder.id)
         .limit(limit)
@@ -340,4 +333,4 @@ def elder_choices(scope: set[int] | None, query: str = "", limit: int = 300) -> 
         if len(digits) >= 3:
             conditions.append(Elder.phone.like(f"%{digits.lstrip('0')}%"))
         stmt = stmt.where(sa.or_(*conditions))
-    return list(db.session.scalars(stmt, _scope_params(scope)))
+    return list(db.session.scalars(stmt, policy.scope_params(scope)))
