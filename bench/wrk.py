@@ -4,8 +4,10 @@ server under test needs (the Python generator of :mod:`bench.load` stays the
 fallback when ``wrk`` is absent).
 
 A small Lua script gives each wrk thread (one connection each) the session
-cookie of its own logged-in client, walks the list of paths, counts every
-answer other than 200 as an error and prints the figures as one JSON line.
+cookie of its own logged-in client (and, for the 304 path, the ``ETag`` that
+client was last given, sent as ``If-None-Match``), walks the list of paths,
+counts every answer other than the expected status (200, or 304) as an error
+and prints the figures as one JSON line.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ PATH_COUNT = 200
 
 LUA = """
 local cookies = {%(cookies)s}
+local etags = {%(etags)s}
+local expect = %(expect)d
 local paths = {%(paths)s}
 local threads = {}
 local made = 0
@@ -35,6 +39,7 @@ function setup(thread)
   made = made + 1
   thread:set("first", made)
   thread:set("cookie", cookies[(made - 1) %% #cookies + 1])
+  thread:set("etag", etags[(made - 1) %% #etags + 1])
   table.insert(threads, thread)
 end
 
@@ -43,6 +48,7 @@ function init(args)
   bad = 0
   sample = ""
   headers = {["Cookie"] = cookie, ["Accept-Language"] = "fi", ["User-Agent"] = "%(agent)s"}
+  if etag ~= "" then headers["If-None-Match"] = etag end
 end
 
 function request()
@@ -52,7 +58,7 @@ function request()
 end
 
 function response(status, hdrs, body)
-  if status ~= 200 then
+  if status ~= expect then
     bad = bad + 1
     if sample == "" then sample = path .. ": HTTP " .. status end
   end
@@ -130,15 +136,21 @@ def run_wrk(
     paths: Callable[[int], str],
     *,
     duration: float = 10.0,
+    etags: list[str] | None = None,
+    expect: int = 200,
 ) -> WrkResult:
     """``wrk`` against 127.0.0.1:``port`` for ``duration`` s: one thread and one connection
-    per cookie (each a logged-in client), GET ``paths(0..)`` in turn."""
+    per cookie (each a logged-in client), GET ``paths(0..)`` in turn; ``etags``: one per
+    cookie, sent as ``If-None-Match`` on that connection; ``expect``: the status that is
+    not an error."""
     wrk = wrk_path()
     if wrk is None:
         raise RuntimeError("wrk is not installed")
     clients = max(1, len(cookie_headers))
     script = LUA % {
         "cookies": ", ".join(_lua_string(c) for c in cookie_headers) or '""',
+        "etags": ", ".join(_lua_string(e) for e in (etags or [""])),
+        "expect": expect,
         "paths": ", ".join(_lua_string(paths(n)) for n in range(PATH_COUNT)),
         "agent": USER_AGENT,  # the login's: a session is bound to its browser (session protection)
     }

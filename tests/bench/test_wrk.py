@@ -57,3 +57,39 @@ def test_wrk_counts_requests_errors_and_sends_each_cookie():
     assert {"s=one", "s=two"} <= _Handler.cookies
     assert result.rps > 0 and 0 <= result.p50_ms <= result.p95_ms <= result.p99_ms and result.p99_ms > 0
     assert result.generator.startswith("wrk, 2 connections")
+
+
+class _EtagHandler(BaseHTTPRequestHandler):
+    seen: set[tuple[str, str]] = set()
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server name
+        cookie, etag = self.headers.get("Cookie", ""), self.headers.get("If-None-Match", "")
+        _EtagHandler.seen.add((cookie, etag))
+        # 304 only when the connection sends the ETag of its own cookie.
+        self.send_response(304 if etag == f'"{cookie}-tag"' else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.mark.skipif(wrk.wrk_path() is None, reason="wrk is not installed (make bench installs it)")
+def test_wrk_sends_each_connections_etag_and_expects_304():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EtagHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        cookies = ["s=one", "s=two"]
+        result = wrk.run_wrk(
+            "test", port, cookies, lambda n: "/", duration=1, etags=['"s=one-tag"', '"s=two-tag"'], expect=304
+        )
+        # A wrong ETag gets 200: every answer counts as an error when 304 is expected.
+        wrong = wrk.run_wrk("test", port, ["s=one"], lambda n: "/", duration=1, etags=['"other"'], expect=304)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.requests > 10 and result.errors == 0
+    assert {("s=one", '"s=one-tag"'), ("s=two", '"s=two-tag"')} <= _EtagHandler.seen
+    assert wrong.requests > 0 and wrong.errors == wrong.requests
