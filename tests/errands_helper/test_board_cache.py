@@ -92,9 +92,7 @@ def test_a_cancelled_errand_leaves_the_kept_board_at_once(cached, db, make, clie
     assert not _shown(_html(client, helper.user), errand)
 
 
-def test_a_new_errand_appears_when_its_organization_has_a_new_generation(
-    cached, db, make, client, org, elder, helper
-):
+def test_a_new_errand_appears_when_its_organization_has_a_new_generation(cached, db, make, client, org, elder, helper):
     first = make.errand(elder=elder)
     db.session.commit()
     assert _shown(_html(client, helper.user), first)
