@@ -208,6 +208,7 @@ def _judged(
     Each as (row, distance, offered, offer's expiry), for :func:`_item`."""
     declined_ids = {eid for eid, o in offers.items() if o.status == "declined"}
     candidates: dict[tuple[date, tuple], HelperCandidate] = {}
+    like: HelperCandidate | None = None
     passed: list[tuple] = []
     for row, spec in rows:
         if row.id in declined_ids or row.id in held_ids:
@@ -218,7 +219,8 @@ def _judged(
         key = (row.starts_at.astimezone(HELSINKI).date(), intervals)
         candidate = candidates.get(key)
         if candidate is None:  # the same helper on the same day: made once
-            candidate = candidates[key] = candidate_from_profile(profile, on=key[0], busy_intervals=intervals)
+            candidate = candidate_from_profile(profile, on=key[0], busy_intervals=intervals, like=like)
+            candidates[key] = like = candidate
         # Only the hard rules: the board shows no scores.
         failed, distance = hard_rules(spec, candidate)
         # An offer was the coordinator's choice: distance does not hide it.
