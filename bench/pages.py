@@ -58,7 +58,7 @@ def free_port() -> int:
 class Server:
     """gunicorn serving :mod:`bench.wsgi` on a free local port."""
 
-    def __init__(self, database_url: str, workers: int = WORKERS) -> None:
+    def __init__(self, database_url: str, workers: int = WORKERS, name: str = "gunicorn") -> None:
         self.port = free_port()
         gunicorn = Path(sys.executable).with_name("gunicorn")
         # A report cache of its own for each run, shared by the two workers (as in production).
@@ -67,7 +67,7 @@ class Server:
             os.environ, BENCH_APP_DATABASE_URL=database_url, PYTHONPATH=str(common.ROOT), CACHE_DIR=self.cache_dir
         )
         common.DATA_DIR.mkdir(parents=True, exist_ok=True)
-        self.log = open(common.DATA_DIR / "gunicorn.log", "w")  # noqa: SIM115 - closed in stop()
+        self.log = open(common.DATA_DIR / f"{name}.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [
                 str(gunicorn),

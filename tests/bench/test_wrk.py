@@ -93,3 +93,30 @@ def test_wrk_sends_each_connections_etag_and_expects_304():
     assert result.requests > 10 and result.errors == 0
     assert {("s=one", '"s=one-tag"'), ("s=two", '"s=two-tag"')} <= _EtagHandler.seen
     assert wrong.requests > 0 and wrong.errors == wrong.requests
+
+
+@pytest.mark.skipif(wrk.wrk_path() is None, reason="wrk is not installed (make bench installs it)")
+def test_wrk_spreads_its_connections_over_several_nodes():
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), _Handler) for _ in range(2)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    seen: dict[int, int] = {}
+    try:
+        for server in servers:
+            port = server.server_address[1]
+            base = server.RequestHandlerClass.do_GET
+
+            def counting(handler, port=port, base=base):
+                seen[port] = seen.get(port, 0) + 1
+                base(handler)
+
+            server.RequestHandlerClass = type(f"Counting{port}", (_Handler,), {"do_GET": counting})
+        ports = [s.server_address[1] for s in servers]
+        result = wrk.run_wrk("test", ports[0], ["s=one", "s=two"], lambda n: "/ok", duration=1, ports=ports)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert result.errors == 0 and result.requests > 10
+    assert set(seen) == set(ports) and all(n > 5 for n in seen.values())
+    assert "over 2 nodes" in result.generator
