@@ -102,20 +102,26 @@ class _Offered:
     expires_at: datetime | None
 
 
+@functools.cache
+def _own_errands_statement() -> sa.CompoundSelect:
+    """The helper's pending and declined offers, and the errands they hold or have done
+    with their times (built once: only ``helper_id`` changes)."""
+    helper_id = sa.bindparam("helper_id", type_=sa.Integer)
+    no_time = sa.null().cast(UTCDateTime())
+    return sa.union_all(
+        sa.select(Offer.errand_id, Offer.status, Offer.expires_at, no_time, no_time, sa.literal(True)).where(
+            Offer.helper_id == helper_id, Offer.status.in_(("pending", "declined"))
+        ),
+        sa.select(Errand.id, Assignment.status, no_time, Errand.starts_at, Errand.ends_at, sa.literal(False))
+        .join(Assignment, Assignment.errand_id == Errand.id)
+        .where(Assignment.helper_id == helper_id, Assignment.status.in_(("active", "done"))),
+    )
+
+
 def _own_errands(profile: HelperProfile) -> tuple[dict[int, _Offered], set[int], list[tuple[int, datetime, datetime]]]:
     """In one statement: the helper's pending and declined offers, the errands they
     hold or have done, and the active ones' times (busy)."""
-    no_time = sa.null().cast(UTCDateTime())
-    rows = db.session.connection().execute(
-        sa.union_all(
-            sa.select(Offer.errand_id, Offer.status, Offer.expires_at, no_time, no_time, sa.literal(True)).where(
-                Offer.helper_id == profile.id, Offer.status.in_(("pending", "declined"))
-            ),
-            sa.select(Errand.id, Assignment.status, no_time, Errand.starts_at, Errand.ends_at, sa.literal(False))
-            .join(Assignment, Assignment.errand_id == Errand.id)
-            .where(Assignment.helper_id == profile.id, Assignment.status.in_(("active", "done"))),
-        )
-    )
+    rows = db.session.connection().execute(_own_errands_statement(), {"helper_id": profile.id})
     offers: dict[int, _Offered] = {}
     held: set[int] = set()
     busy: list[tuple[int, datetime, datetime]] = []
