@@ -33,7 +33,7 @@ import logging
 import secrets
 from collections import namedtuple
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import chain
 
 import sqlalchemy as sa
@@ -42,13 +42,14 @@ from flask import current_app, has_app_context
 from app.errands.board_query import NETWORK_COLUMNS, network_organizations_statement, network_statement
 from app.errands.eligibility import spec_from_row
 from app.extensions import cache, db
+from app.i18n import HELSINKI
 from app.matching.score import ErrandSpec
 from app.models import Elder, Errand
 
 log = logging.getLogger(__name__)
 
 #: Part of every key: a new shape of the rows never reads an old one.
-VERSION = 1
+VERSION = 2
 
 #: How many networks each worker keeps in its own memory besides the shared cache.
 LOCAL_NETWORKS = 256
@@ -65,6 +66,7 @@ class NetworkSnapshot:
     read_at: datetime  # the rows are the errands starting after this
     rows: tuple[BoardRow, ...]  # in start order
     specs: tuple[ErrandSpec, ...]  # each row's matcher input (the same for every helper)
+    days: tuple[date, ...]  # each row's local (Helsinki) date, the day its rules are judged on
     fingerprint: str  # of the rows: equal rows, equal fingerprint (the board's ETag)
 
     def first_upcoming(self, now: datetime) -> int:
@@ -143,6 +145,7 @@ def _read(network: tuple[int, ...], organization_id: int, user_id: int, now: dat
         read_at=now,
         rows=rows,
         specs=tuple(spec_from_row(row) for row in rows),
+        days=tuple(row.starts_at.astimezone(HELSINKI).date() for row in rows),
         fingerprint=hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest(),
     )
     if generations is not None:

@@ -197,18 +197,19 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
         params.update(min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
     # Core execution on the session's connection: plain rows, no ORM layer in between.
     rows = db.session.connection().execute(_board_statement(with_box), params)
-    passed = _judged(profile, ((row, spec_from_row(row)) for row in rows), offers, held_ids, busy)
+    judged = ((row, spec_from_row(row), row.starts_at.astimezone(HELSINKI).date()) for row in rows)
+    passed = _judged(profile, judged, offers, held_ids, busy)
     return [_item(*p, locale) for p in passed]
 
 
 def _judged(
     profile: HelperProfile,
-    rows: Iterable[tuple[Any, ErrandSpec]],
+    rows: Iterable[tuple[Any, ErrandSpec, date]],
     offers: dict[int, _Offered],
     held_ids: set[int],
     busy: list[tuple[int, datetime, datetime]],
 ) -> list[tuple]:
-    """The ``rows`` (with :data:`BOARD_COLUMNS`, each with its matcher input) that pass
+    """The ``rows`` (with :data:`BOARD_COLUMNS`, each with its matcher input and local date) that pass
     the helper's hard rules, in the board's order: their own offers, assignments
     (``held_ids``, ``busy``) and declines, then :func:`app.matching.score.hard_rules`.
     Each as (row, distance, offered, offer's expiry), for :func:`_item`."""
@@ -216,13 +217,15 @@ def _judged(
     candidates: dict[tuple[date, tuple], HelperCandidate] = {}
     like: HelperCandidate | None = None
     passed: list[tuple] = []
-    for row, spec in rows:
+    for row, spec, day in rows:
         if row.id in declined_ids or row.id in held_ids:
             continue
         offer = offers.get(row.id)
         offered = offer is not None and offer.status == "pending"
-        intervals = tuple((s, e) for i, s, e in busy if i != row.id and s < row.ends_at and e > row.starts_at)
-        key = (row.starts_at.astimezone(HELSINKI).date(), intervals)
+        intervals = (
+            tuple((s, e) for i, s, e in busy if i != row.id and s < row.ends_at and e > row.starts_at) if busy else ()
+        )
+        key = (day, intervals)
         candidate = candidates.get(key)
         if candidate is None:  # the same helper on the same day: made once
             candidate = candidate_from_profile(profile, on=key[0], busy_intervals=intervals, like=like)
@@ -239,18 +242,18 @@ def _judged(
 
 def _near_rows(
     profile: HelperProfile, snapshot: board_cache.NetworkSnapshot, now: datetime, pending_ids: set[int]
-) -> Iterator[tuple[Any, ErrandSpec]]:
+) -> Iterator[tuple[Any, ErrandSpec, date]]:
     """The kept rows the board's statement would read for this helper, with their matcher
-    input: starting after ``now``, in the box around them (or offered to them, or with no
-    place of the person's own)."""
+    input and local date: starting after ``now``, in the box around them (or offered to
+    them, or with no place of the person's own)."""
     first = snapshot.first_upcoming(now)
-    pairs = zip(snapshot.rows[first:], snapshot.specs[first:], strict=True)
+    kept = zip(snapshot.rows[first:], snapshot.specs[first:], snapshot.days[first:], strict=True)
     if profile.lat is None or profile.lon is None:
-        return pairs
+        return kept
     min_lat, max_lat, min_lon, max_lon = bounding_box(profile.lat, profile.lon, profile.max_distance_km or 0.0)
     return (
-        (row, spec)
-        for row, spec in pairs
+        (row, spec, day)
+        for row, spec, day in kept
         if row.lat is None
         or (min_lat <= row.lat <= max_lat and row.lon is not None and min_lon <= row.lon <= max_lon)
         or row.id in pending_ids
