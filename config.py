@@ -471,7 +471,7 @@ class TestConfig(Config):
     PUBLIC_BASE_URL = "http://testserver"
     CACHE_TYPE = "SimpleCache"
     REPORT_CACHE_SECONDS = 0  # every test sees its own data; tests/reports/test_cache.py turns it on
-    BOARD_CACHE_SECONDS = 0  # as the reports'; tests/errands/test_board_cache.py turns it on
+    BOARD_CACHE_SECONDS = 0  # as the reports'; tests/errands_helper/test_board_cache.py turns it on
     SIGNUP_MIN_SECONDS = 0  # tests/test_abuse.py sets it to check the bot check
     RATELIMIT_STORAGE_URI = "memory://"
     # Tests make hundreds of accounts: a cheap but real hash (logins still check it),
