@@ -107,7 +107,7 @@ wrk:
 	fi
 
 bench: install wrk  ## every benchmark on SQLite and on PostgreSQL (BENCH_DATABASE_URL, default database bench)
-	$(BIN)/python -m bench --engines sqlite,postgresql
+	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/10} $(BIN)/python -m bench --engines sqlite,postgresql
 
 vendor:  ## refresh app/static/vendor/ from npm (needs node; the files are committed)
 	sh assets/vendor.sh

@@ -220,17 +220,34 @@ def account_members_sql(helper: type[HelperProfile] | sa.orm.util.AliasedClass, 
     )
 
 
+def _board_mine(helper_org_id: sa.ColumnElement, user_id: sa.ColumnElement) -> sa.CTE:
+    uo = user_organizations
+    return sa.union(
+        sa.select(helper_org_id.label("id")),
+        sa.select(uo.c.organization_id.label("id")).where(uo.c.user_id == user_id),
+    ).cte("mine")
+
+
+def _board_organizations(mine: sa.CTE) -> sa.CompoundSelect:
+    op = organization_partnerships
+    mine_ids = sa.select(mine.c.id)
+    return sa.union(mine_ids, sa.select(op.c.organization_id).where(op.c.partner_id.in_(mine_ids)))
+
+
+def board_organizations(helper_org_id: sa.ColumnElement, user_id: sa.ColumnElement) -> sa.CompoundSelect:
+    """The organizations whose errands :func:`board_condition` can let the helper see
+    (theirs and those they are a partner of): one column, ``id``."""
+    return _board_organizations(_board_mine(helper_org_id, user_id))
+
+
 def board_condition(helper_org_id: sa.ColumnElement, user_id: sa.ColumnElement) -> sa.ColumnElement[bool]:
     """The errands (joined with their person, :class:`Elder`) a helper may see:
     ``helper_org_id`` is their profile's organization, ``user_id`` their account.
     Errands of their organizations, or of a partner of one of them that serves
     the person's municipality. The first part keeps the
     ``errands(organization_id, state, starts_at)`` index usable."""
-    om, op, uo = organization_municipalities, organization_partnerships, user_organizations
-    mine = sa.union(
-        sa.select(helper_org_id.label("id")),
-        sa.select(uo.c.organization_id.label("id")).where(uo.c.user_id == user_id),
-    ).cte("mine")
+    om, op = organization_municipalities, organization_partnerships
+    mine = _board_mine(helper_org_id, user_id)
     mine_ids = sa.select(mine.c.id)
     partner = (
         sa.select(sa.literal_column("1"))
@@ -243,9 +260,7 @@ def board_condition(helper_org_id: sa.ColumnElement, user_id: sa.ColumnElement) 
         )
     )
     return sa.and_(
-        Errand.organization_id.in_(
-            sa.union(mine_ids, sa.select(op.c.organization_id).where(op.c.partner_id.in_(mine_ids)))
-        ),
+        Errand.organization_id.in_(_board_organizations(mine)),
         sa.or_(Errand.organization_id.in_(mine_ids), partner.exists()),
     )
 

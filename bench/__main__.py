@@ -82,11 +82,12 @@ def run_engine(plan: dict, only: set[str]) -> tuple[list[Result], bool]:
     def log(message: str) -> None:
         print(message, flush=True)
 
-    from bench import matching, memory, pages, sms
+    from bench import matching, memory, nodes, pages, sms
 
     steps: list[tuple[str, Callable[[], list[Result]]]] = [
         ("matching", lambda: matching.run(plan["matching"], log=log)),
         ("pages", lambda: pages.run(plan["pages"], seconds=plan["seconds"], log=log)[0]),
+        ("nodes", lambda: nodes.run(plan["pages"], seconds=min(plan["seconds"], 5.0), log=log)),
         ("sms", lambda: sms.run(plan["sms"], log=log)),
         ("memory", lambda: memory.run(plan["memory"], log=log)),
     ]
@@ -115,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--full", action="store_true", help="add 1,000,000 helpers and 10,000 SMS (also FULL=1)")
     size.add_argument("--quick", action="store_true", help="a smoke run on 10,000 helpers")
     parser.add_argument(
-        "--only", default="matching,pages,sms,memory", help="comma-separated: matching,pages,sms,memory"
+        "--only",
+        default="matching,pages,nodes,sms,memory",
+        help="comma-separated: matching,pages,nodes,sms,memory (nodes: one app node vs two, needs BENCH_REDIS_URL)",
     )
     parser.add_argument(
         "--engines",

@@ -4,8 +4,11 @@ server under test needs (the Python generator of :mod:`bench.load` stays the
 fallback when ``wrk`` is absent).
 
 A small Lua script gives each wrk thread (one connection each) the session
-cookie of its own logged-in client, walks the list of paths, counts every
-answer other than 200 as an error and prints the figures as one JSON line.
+cookie of its own logged-in client (and, for the 304 path, the ``ETag`` that
+client was last given, sent as ``If-None-Match``), walks the list of paths,
+counts every answer other than the expected status (200, or 304) as an error
+and prints the figures as one JSON line. With several app nodes (``ports``) each
+thread's connection goes to one of them in turn (``thread.addr`` in ``setup``).
 """
 
 from __future__ import annotations
@@ -27,14 +30,26 @@ PATH_COUNT = 200
 
 LUA = """
 local cookies = {%(cookies)s}
+local ports = {%(ports)s}
+local addrs = {}
+local etags = {%(etags)s}
+local expect = %(expect)d
 local paths = {%(paths)s}
 local threads = {}
 local made = 0
 
 function setup(thread)
   made = made + 1
+  if #ports > 0 then
+    -- Several app nodes: each connection goes to the next one's port in turn.
+    if #addrs == 0 then
+      for i, port in ipairs(ports) do addrs[i] = wrk.lookup("127.0.0.1", tostring(port))[1] end
+    end
+    thread.addr = addrs[(made - 1) %% #addrs + 1]
+  end
   thread:set("first", made)
   thread:set("cookie", cookies[(made - 1) %% #cookies + 1])
+  thread:set("etag", etags[(made - 1) %% #etags + 1])
   table.insert(threads, thread)
 end
 
@@ -43,6 +58,7 @@ function init(args)
   bad = 0
   sample = ""
   headers = {["Cookie"] = cookie, ["Accept-Language"] = "fi", ["User-Agent"] = "%(agent)s"}
+  if etag ~= "" then headers["If-None-Match"] = etag end
 end
 
 function request()
@@ -52,7 +68,7 @@ function request()
 end
 
 function response(status, hdrs, body)
-  if status ~= 200 then
+  if status ~= expect then
     bad = bad + 1
     if sample == "" then sample = path .. ": HTTP " .. status end
   end
@@ -130,15 +146,24 @@ def run_wrk(
     paths: Callable[[int], str],
     *,
     duration: float = 10.0,
+    etags: list[str] | None = None,
+    expect: int = 200,
+    ports: list[int] | None = None,
 ) -> WrkResult:
     """``wrk`` against 127.0.0.1:``port`` for ``duration`` s: one thread and one connection
-    per cookie (each a logged-in client), GET ``paths(0..)`` in turn."""
+    per cookie (each a logged-in client), GET ``paths(0..)`` in turn; ``etags``: one per
+    cookie, sent as ``If-None-Match`` on that connection; ``expect``: the status that is
+    not an error; ``ports``: several app nodes, the connections spread over them in turn
+    (each node gets every len(ports)-th connection)."""
     wrk = wrk_path()
     if wrk is None:
         raise RuntimeError("wrk is not installed")
     clients = max(1, len(cookie_headers))
     script = LUA % {
         "cookies": ", ".join(_lua_string(c) for c in cookie_headers) or '""',
+        "etags": ", ".join(_lua_string(e) for e in (etags or [""])),
+        "expect": expect,
+        "ports": ", ".join(str(p) for p in ports or []),
         "paths": ", ".join(_lua_string(paths(n)) for n in range(PATH_COUNT)),
         "agent": USER_AGENT,  # the login's: a session is bound to its browser (session protection)
     }
@@ -186,6 +211,8 @@ def run_wrk(
         p95_ms=round(data["p95_us"] / 1000.0, 2),
         p99_ms=round(data["p99_us"] / 1000.0, 2),
         cpu_seconds=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
-        generator=f"wrk, {clients} connections, {pinning}",
+        generator=f"wrk, {clients} connections"
+        + (f" over {len(ports)} nodes" if ports and len(ports) > 1 else "")
+        + f", {pinning}",
         error_samples=samples,
     )

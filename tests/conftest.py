@@ -25,6 +25,14 @@ from app.extensions import db as _db
 from config import TestConfig, normalise_database_url
 from tests import factories
 
+
+def redis_url_for_tests(default: str) -> str:
+    """The Redis database a part of the suite uses: its own ``default``, or
+    ``TEST_REDIS_URL`` when set (a machine shared by several sessions, each with a
+    database of its own; the suite runs one test at a time, so its parts may share it)."""
+    return os.environ.get("TEST_REDIS_URL", "").strip() or default
+
+
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 

@@ -33,12 +33,12 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.conftest import CSRF_RE
+from tests.conftest import CSRF_RE, redis_url_for_tests
 from tests.factories import PASSWORD, local_today
 from tests.reports.helpers import summary
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/9"  # this part's own Redis database
+REDIS_URL = redis_url_for_tests("redis://127.0.0.1:6379/9")  # this part's own Redis database (or TEST_REDIS_URL)
 STARTED = "Scheduler started"
 
 

@@ -1,12 +1,14 @@
 """Profile one page of a benchmark data set in-process (a developer's tool, not a benchmark).
 
     .venv/bin/python -m tools.profile_page board|day|errand|report [--helpers 100000] [-n 20] [--profile]
+        [--not-modified]
 
 Uses the same data set as ``python -m bench.pages`` (SQLite, or PostgreSQL with
 BENCH_DATABASE_URL), logs in through the real login form and prints the median
 time, the median CPU time of this process and the number of SQL statements of the page; ``--profile`` adds the
 cProfile functions with the most cumulative time (SORT=tottime, TOP=N to change;
 CALLERS=pattern also lists who calls the functions matching the pattern).
+``--not-modified`` asks again with the first answer's ``ETag`` (the 304 path).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def main() -> None:
     parser.add_argument("--helpers", type=int, default=100_000)
     parser.add_argument("-n", type=int, default=20)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--not-modified", action="store_true", help="send the first answer's ETag (If-None-Match)")
     args = parser.parse_args()
 
     ds = ensure_dataset(Spec(helpers=args.helpers))
@@ -66,17 +69,19 @@ def main() -> None:
     print(f"status {response.status_code}, {len(body):,} bytes, {statements[0]} statements")
     if response.status_code != 200:
         print(re.sub(r"\s+", " ", body)[:500])
+    headers = {"If-None-Match": response.headers["ETag"]} if args.not_modified else {}
     times, cpu = [], []
     profiler = cProfile.Profile() if args.profile else None
     for i in range(args.n):
         start, start_cpu = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
-        client.get(paths(i))
+        again = client.get(paths(i), headers=headers)
         if profiler:
             profiler.disable()
         times.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
+        assert again.status_code == (304 if args.not_modified else 200), again.status_code
     print(
         f"{PAGES[args.page]}: median {statistics.median(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms, "
         # This process's CPU time (SQLite's work included, PostgreSQL's not): on a shared machine

@@ -18,6 +18,7 @@ of the row come in one statement; ``last_seen_at`` is written at most every
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -29,6 +30,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import User, UserSession, utcnow
+from app.models.base import UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,30 @@ def start_session(user: User, *, remember: bool = False) -> str:
     return token
 
 
+@functools.cache
+def _session_user_statement() -> sa.Select:
+    """The user of an open, unexpired session, with their helper profile: nearly every
+    helper page reads it, so it comes in the same statement (built once: only the
+    parameters change on each request)."""
+    p = sa.bindparam
+    return (
+        sa.select(User, UserSession.last_seen_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == p("user_id", type_=sa.Integer),
+            UserSession.id_hash == p("id_hash", type_=sa.String),
+            UserSession.ended_at.is_(None),
+            sa.or_(
+                UserSession.last_seen_at > p("idle_since", type_=UTCDateTime()),
+                sa.and_(
+                    UserSession.remember.is_(True), UserSession.created_at > p("remember_since", type_=UTCDateTime())
+                ),
+            ),
+        )
+        .options(joinedload(User.helper_profile))
+    )
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login loader: the user of an open, unexpired session, else ``None``."""
     try:
@@ -73,21 +99,13 @@ def load_user(user_id: str) -> User | None:
     if not token or len(token) > 100:
         return None
     now = utcnow()
-    # A helper's profile comes in the same statement: nearly every helper page reads it.
-    row = db.session.execute(
-        sa.select(User, UserSession.last_seen_at)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            User.id == uid,
-            UserSession.id_hash == _digest(token),
-            UserSession.ended_at.is_(None),
-            sa.or_(
-                UserSession.last_seen_at > now - idle_limit(),
-                sa.and_(UserSession.remember.is_(True), UserSession.created_at > now - remember_limit()),
-            ),
-        )
-        .options(joinedload(User.helper_profile))
-    ).first()
+    params = {
+        "user_id": uid,
+        "id_hash": _digest(token),
+        "idle_since": now - idle_limit(),
+        "remember_since": now - remember_limit(),
+    }
+    row = db.session.execute(_session_user_statement(), params).first()
     if row is None:
         return None
     user, last_seen = row

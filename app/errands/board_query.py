@@ -46,7 +46,8 @@ from app.models import (
     minor_on,
 )
 from app.models.base import UTCDateTime
-from app.policy import board_condition
+from app.models.user import user_organizations
+from app.policy import board_condition, board_organizations
 
 #: How many of Helsinki's UTC offset changes the statement knows (four years ahead);
 #: after the last one it keeps the last offset.
@@ -282,33 +283,21 @@ _STATUSES = (
 
 def _status_fingerprint(column: sa.ColumnElement, id_column: sa.ColumnElement) -> sa.ColumnElement:
     """A sum that changes when a row comes, goes or changes status."""
-    rank = sa.case({status: i + 1 for i, status in enumerate(_STATUSES)}, value=column, else_=0)
-    return sa.func.coalesce(sa.func.sum(id_column * (rank + 1)), 0)
-
-
-@functools.cache
-def board_version_statement() -> sa.Select:
-    """One row that changes whenever the helper's board could: the network's upcoming
-    open errands (how many, which, their latest change, their people's places) and the
-    helper's own offers, assignments and guardian consents (which, in which status)."""
-    p = sa.bindparam
-    helper_id = p("helper_id", type_=sa.Integer)
-    network = (
-        sa.select(
-            sa.func.count().label("errands"),
-            sa.func.coalesce(sa.func.sum(Errand.id), 0).label("errand_ids"),
-            sa.func.max(Errand.updated_at).label("errands_changed"),
-            sa.func.sum(sa.func.coalesce(Elder.lat, 0.0) + 3.0 * sa.func.coalesce(Elder.lon, 0.0)).label("places"),
-        )
-        .select_from(Errand)
-        .join(Elder, Elder.id == Errand.elder_id)
-        .where(
-            Errand.state.in_(("open", "offered")),
-            Errand.starts_at > p("now", type_=UTCDateTime()),
-            board_condition(p("org_id", type_=sa.Integer), p("user_id", type_=sa.Integer)),
-        )
-        .subquery("network")
+    # The statuses and their numbers are the code's own constants, written into the SQL:
+    # a parameter each cost more to send and bind than the sum does to add up.
+    rank = sa.case(
+        *(
+            (column == sa.literal_column(f"'{status}'"), sa.literal_column(str(i + 1)))
+            for i, status in enumerate(_STATUSES)
+        ),
+        else_=sa.literal_column("0"),
     )
+    return sa.func.coalesce(sa.func.sum(id_column * (rank + sa.literal_column("1"))), sa.literal_column("0"))
+
+
+def _own_subqueries(helper_id: sa.BindParameter) -> tuple[sa.Subquery, ...]:
+    """The helper's own part of the board's version: their offers, assignments and
+    guardian consents (which, in which status)."""
     offers = (
         sa.select(
             sa.func.count().label("offers"),
@@ -331,6 +320,32 @@ def board_version_statement() -> sa.Select:
         .where(GuardianConsent.helper_id == helper_id)
         .subquery("consents")
     )
+    return offers, assignments, consents
+
+
+@functools.cache
+def board_version_statement() -> sa.Select:
+    """One row that changes whenever the helper's board could: the network's upcoming
+    open errands (how many, which, their latest change, their people's places) and the
+    helper's own offers, assignments and guardian consents (which, in which status)."""
+    p = sa.bindparam
+    network = (
+        sa.select(
+            sa.func.count().label("errands"),
+            sa.func.coalesce(sa.func.sum(Errand.id), 0).label("errand_ids"),
+            sa.func.max(Errand.updated_at).label("errands_changed"),
+            sa.func.sum(sa.func.coalesce(Elder.lat, 0.0) + 3.0 * sa.func.coalesce(Elder.lon, 0.0)).label("places"),
+        )
+        .select_from(Errand)
+        .join(Elder, Elder.id == Errand.elder_id)
+        .where(
+            Errand.state.in_(("open", "offered")),
+            Errand.starts_at > p("now", type_=UTCDateTime()),
+            board_condition(p("org_id", type_=sa.Integer), p("user_id", type_=sa.Integer)),
+        )
+        .subquery("network")
+    )
+    offers, assignments, consents = _own_subqueries(p("helper_id", type_=sa.Integer))
     return (
         sa.select(network, offers, assignments, consents)
         .select_from(network)
@@ -338,3 +353,58 @@ def board_version_statement() -> sa.Select:
         .join(assignments, sa.true())
         .join(consents, sa.true())
     )
+
+
+@functools.cache
+def own_version_statement() -> sa.Select:
+    """The helper's own part of :func:`board_version_statement` (indexed by helper and
+    account, no network scan), with the organizations their account belongs to
+    (``user_orgs``, comma-separated) that, with their profile's, name their network."""
+    p = sa.bindparam
+    offers, assignments, consents = _own_subqueries(p("helper_id", type_=sa.Integer))
+    uo = user_organizations
+    user_orgs = (
+        sa.select(
+            sa.func.coalesce(sa.func.aggregate_strings(sa.cast(uo.c.organization_id, sa.String), ","), "").label(
+                "user_orgs"
+            )
+        )
+        .where(uo.c.user_id == p("user_id", type_=sa.Integer))
+        .subquery("user_orgs")
+    )
+    return (
+        sa.select(offers, assignments, consents, user_orgs)
+        .select_from(offers)
+        .join(assignments, sa.true())
+        .join(consents, sa.true())
+        .join(user_orgs, sa.true())
+    )
+
+
+#: The cached network rows: every column a card and the hard rules read (BOARD_COLUMNS).
+NETWORK_COLUMNS = tuple(sa.select(*BOARD_COLUMNS).selected_columns.keys())
+
+
+@functools.cache
+def network_statement() -> sa.Select:
+    """The upcoming open and offered errands the organization rule lets a network see
+    (the same for every helper of the network: keyed by it in the board's cache,
+    :mod:`app.errands.board_cache`), in start order, with :data:`BOARD_COLUMNS`."""
+    p = sa.bindparam
+    return (
+        join_spec_tables(sa.select(*BOARD_COLUMNS).select_from(Errand))
+        .where(
+            Errand.state.in_(("open", "offered")),
+            Errand.starts_at > p("now", type_=UTCDateTime()),
+            board_condition(p("org_id", type_=sa.Integer), p("user_id", type_=sa.Integer)),
+        )
+        .order_by(Errand.starts_at, Errand.id)
+    )
+
+
+@functools.cache
+def network_organizations_statement() -> sa.Select:
+    """The organizations whose errands the network's board can show (their changes
+    invalidate its cached rows)."""
+    p = sa.bindparam
+    return sa.select(board_organizations(p("org_id", type_=sa.Integer), p("user_id", type_=sa.Integer)).subquery().c.id)

@@ -183,11 +183,14 @@ def candidate_from_profile(
     past_feedback_with_elder: float | None = None,
     recent_assignments: int = 0,
     has_consent: bool | None = None,
+    like: HelperCandidate | None = None,
 ) -> HelperCandidate:
     """One helper as the matcher sees them, judged on the errand's local date ``on``.
 
     ``has_consent`` may be passed when the caller loaded consents in bulk;
-    otherwise it is read from the profile (only for minors).
+    otherwise it is read from the profile (only for minors). ``like``: the same
+    profile's candidate on another day, whose task, availability and language sets
+    are taken as they are (the board judges one helper on many days).
     """
     minor = minor_on(profile.birth_date, on)
     if has_consent is None:
@@ -205,9 +208,9 @@ def candidate_from_profile(
         has_guardian_consent=bool(has_consent),
         # frozenset() of a frozenset is the same object: callers that keep sets
         # per distinct value (the matching statement) pay nothing here.
-        task_types=frozenset(profile.task_types or ()),
-        availability=availability_set(profile.availability or ()),
-        languages=frozenset(profile.languages or ()) or _FINNISH_ONLY,
+        task_types=like.task_types if like else frozenset(profile.task_types or ()),
+        availability=like.availability if like else availability_set(profile.availability or ()),
+        languages=like.languages if like else frozenset(profile.languages or ()) or _FINNISH_ONLY,
         busy_intervals=busy_intervals,
         youth_profile=profile.youth_profile if profile.youth_profile in YOUTH_PROFILES else None,
         past_errands_with_elder=past_errands_with_elder,

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from dataclasses import dataclass
 
 from babel import numbers as babel_numbers
-from flask import Response, abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,12 +30,20 @@ from app.errands.blueprint import bp
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
 from app.errands.error_texts import ERROR_MESSAGES, EXCLUSION_MESSAGES
 from app.errands.helper_forms import ActionForm, ReportForm, WithdrawForm
-from app.errands.helper_views import board_page, board_version, my_errands, next_errand, own_assignment, visible_details
+from app.errands.helper_views import (
+    BoardItem,
+    board_page,
+    board_state,
+    my_errands,
+    next_errand,
+    own_assignment,
+    visible_details,
+)
 from app.errands.lifecycle import ErrandError, is_late_withdrawal, mark_done, report_allowed, withdrawal_refusal
 from app.errands.notifications import place_name
 from app.extensions import db
 from app.headers import REVALIDATE
-from app.i18n import current_language, today_local
+from app.i18n import current_language, local_formatter, today_local
 from app.models import HelperProfile, utcnow
 from app.security import public, roles_required
 from app.ui import Block, blocks, nav
@@ -58,10 +78,10 @@ def _own_profile() -> HelperProfile:
 
 
 @bp.app_template_filter("errand_km")
-def errand_km(value: float | None) -> str:
+def errand_km(value: float | None, language: str | None = None) -> str:
     if value is None:
         return ""
-    return _km_text(round(value, 1), current_language())
+    return _km_text(round(value, 1), language or current_language())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -112,15 +132,76 @@ def _board_notice(profile: HelperProfile) -> str | None:
     return None
 
 
-def _board_etag(profile: HelperProfile, shown: int) -> str | None:
+def _board_etag(version: tuple, shown: int) -> str | None:
     """The board's ``ETag``: the same while nothing the page shows can have changed
-    (:func:`board_version`), for this user, session, language, day and length.
-    None while a flashed message waits: that page is shown once, never revalidated."""
+    (``version``: :func:`app.errands.helper_views.board_state`), for this user, session,
+    language, day and length. None while a flashed message waits: that page is shown
+    once, never revalidated."""
     if session.get("_flashes"):
         return None
-    csrf = generate_csrf()  # the page's forms carry a token signed from the session's
-    version = (board_version(profile, utcnow()), current_language(), today_local(), shown, csrf.split(".")[0])
+    # The page's forms carry a token signed from the session's own (made now if missing).
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field not in session:
+        generate_csrf()
+    version = (version, current_language(), today_local(), shown, session[field])
     return hashlib.blake2b(repr(version).encode(), digest_size=16).hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _card_texts(language: str) -> dict[str, str]:
+    """The texts of every card, translated once per language (``language``: the
+    request's, which gettext uses); "from_you" and "together" are formatted per card."""
+    return {
+        "offered": _("Offered to you"),
+        "when": _("When"),
+        "where": _("Where"),
+        "unknown": _("Not known"),
+        "helpers": _("Helpers"),
+        "answer_by": _("Answer by"),
+        "take": _("I'll take it"),
+        "decline": _("Not this time"),
+        "from_you": _("%(km)s from you"),
+        "together": _("%(n)s helpers go together"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Card:
+    """A board card: the errand and its texts in the page's language."""
+
+    item: BoardItem
+    when: str
+    distance: str
+    answer_by: str
+
+
+def _cards(items: list[BoardItem], language: str) -> list[_Card]:
+    """The cards' dates, times and distances, with the language and time zone looked
+    up once for the page (app.i18n.local_formatter), not by a filter on every card."""
+    day, clock, moment = local_formatter("date", "EEEE d.M.yyyy"), local_formatter("time"), local_formatter("datetime")
+    return [
+        _Card(
+            item=item,
+            when=f"{day(item.starts_at)}, {clock(item.starts_at)}–{clock(item.ends_at)}",
+            distance=errand_km(item.distance_km, language),
+            answer_by=moment(item.offer_expires_at),
+        )
+        for item in items
+    ]
+
+
+#: An errand id no errand has: where a card's own id goes in the URLs made once per page.
+_ID_SLOT = 987654321
+
+
+def _card_urls() -> dict[str, tuple[str, str]]:
+    """Each card's form URLs as (before the errand id, after it), made once per page."""
+    endpoints = {"accept": "errands.helper_accept", "decline": "errands.helper_decline"}
+    out = {}
+    for name, endpoint in endpoints.items():
+        before, after = url_for(endpoint, errand_id=_ID_SLOT).split(str(_ID_SLOT))
+        out[name] = (before, after)
+    return out
 
 
 @bp.get("/board", endpoint="board")
@@ -129,22 +210,27 @@ def board_view():
     profile = _own_profile()
     # A phone-sized page: the first errands (offers first, then the nearest), more on request.
     shown = min(max(request.args.get("show", BOARD_PAGE_SIZE, type=int) or BOARD_PAGE_SIZE, BOARD_PAGE_SIZE), 500)
-    etag = _board_etag(profile, shown)
+    now = utcnow()
+    state = board_state(profile, now)
+    etag = _board_etag(state.version, shown)
     if etag is not None and etag in request.if_none_match:
         response = Response(status=304)
     else:
         notice = _board_notice(profile)
+        language = current_language()
         # One more than shown: the first of the next ones is where "Show more" goes.
-        items, total = board_page(profile, utcnow(), current_language(), shown + 1) if notice is None else ([], 0)
+        items, total = board_page(profile, now, language, shown + 1, state.snapshot) if notice is None else ([], 0)
         response = make_response(
             render_template(
                 "errands/helper/board.html",
-                items=items[:shown],
+                cards=_cards(items[:shown], language),
                 total=total,
                 more=min(BOARD_PAGE_SIZE, total - shown) if total > shown else 0,
                 next_show=shown + BOARD_PAGE_SIZE,
                 first_new=items[shown].errand_id if len(items) > shown else None,
                 notice=notice,
+                t=_card_texts(language),
+                urls=_card_urls() if items else {},
             )
         )
     if etag is not None:

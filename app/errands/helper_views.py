@@ -11,22 +11,31 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import quote_plus
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.db_setup import plan_once
-from app.errands.board_query import BOARD_COLUMNS, board_page_params, board_page_statement, board_version_statement
+from app.errands import board_cache
+from app.errands.board_query import (
+    BOARD_COLUMNS,
+    board_page_params,
+    board_page_statement,
+    board_version_statement,
+    own_version_statement,
+)
 from app.errands.eligibility import candidate_from_profile, join_spec_tables, spec_from_row
 from app.errands.lifecycle import is_late_withdrawal, report_allowed
 from app.errands.notifications import place_name
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching.geo import bounding_box
-from app.matching.score import HelperCandidate, hard_rules
+from app.matching.score import ErrandSpec, HelperCandidate, hard_rules
 from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Offer
 from app.models.base import UTCDateTime
 from app.phones import display_phone
@@ -93,20 +102,26 @@ class _Offered:
     expires_at: datetime | None
 
 
+@functools.cache
+def _own_errands_statement() -> sa.CompoundSelect:
+    """The helper's pending and declined offers, and the errands they hold or have done
+    with their times (built once: only ``helper_id`` changes)."""
+    helper_id = sa.bindparam("helper_id", type_=sa.Integer)
+    no_time = sa.null().cast(UTCDateTime())
+    return sa.union_all(
+        sa.select(Offer.errand_id, Offer.status, Offer.expires_at, no_time, no_time, sa.literal(True)).where(
+            Offer.helper_id == helper_id, Offer.status.in_(("pending", "declined"))
+        ),
+        sa.select(Errand.id, Assignment.status, no_time, Errand.starts_at, Errand.ends_at, sa.literal(False))
+        .join(Assignment, Assignment.errand_id == Errand.id)
+        .where(Assignment.helper_id == helper_id, Assignment.status.in_(("active", "done"))),
+    )
+
+
 def _own_errands(profile: HelperProfile) -> tuple[dict[int, _Offered], set[int], list[tuple[int, datetime, datetime]]]:
     """In one statement: the helper's pending and declined offers, the errands they
     hold or have done, and the active ones' times (busy)."""
-    no_time = sa.null().cast(UTCDateTime())
-    rows = db.session.connection().execute(
-        sa.union_all(
-            sa.select(Offer.errand_id, Offer.status, Offer.expires_at, no_time, no_time, sa.literal(True)).where(
-                Offer.helper_id == profile.id, Offer.status.in_(("pending", "declined"))
-            ),
-            sa.select(Errand.id, Assignment.status, no_time, Errand.starts_at, Errand.ends_at, sa.literal(False))
-            .join(Assignment, Assignment.errand_id == Errand.id)
-            .where(Assignment.helper_id == profile.id, Assignment.status.in_(("active", "done"))),
-        )
-    )
+    rows = db.session.connection().execute(_own_errands_statement(), {"helper_id": profile.id})
     offers: dict[int, _Offered] = {}
     held: set[int] = set()
     busy: list[tuple[int, datetime, datetime]] = []
@@ -170,7 +185,6 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
     plan_once(db.session.connection())
     offers, held_ids, busy = _own_errands(profile)
     pending_ids = [eid for eid, o in offers.items() if o.status == "pending"]
-    declined_ids = {eid for eid, o in offers.items() if o.status == "declined"}
     params: dict = {
         "now": now,
         "org_id": profile.organization_id,
@@ -181,41 +195,93 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
     if with_box:
         min_lat, max_lat, min_lon, max_lon = bounding_box(profile.lat, profile.lon, profile.max_distance_km or 0.0)
         params.update(min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
-    candidates: dict[tuple[date, tuple], HelperCandidate] = {}
-    items: list[BoardItem] = []
     # Core execution on the session's connection: plain rows, no ORM layer in between.
-    for row in db.session.connection().execute(_board_statement(with_box), params):
+    rows = db.session.connection().execute(_board_statement(with_box), params)
+    judged = ((row, spec_from_row(row), row.starts_at.astimezone(HELSINKI).date()) for row in rows)
+    passed = _judged(profile, judged, offers, held_ids, busy)
+    return [_item(*p, locale) for p in passed]
+
+
+def _judged(
+    profile: HelperProfile,
+    rows: Iterable[tuple[Any, ErrandSpec, date]],
+    offers: dict[int, _Offered],
+    held_ids: set[int],
+    busy: list[tuple[int, datetime, datetime]],
+) -> list[tuple]:
+    """The ``rows`` (with :data:`BOARD_COLUMNS`, each with its matcher input and local date) that pass
+    the helper's hard rules, in the board's order: their own offers, assignments
+    (``held_ids``, ``busy``) and declines, then :func:`app.matching.score.hard_rules`.
+    Each as (row, distance, offered, offer's expiry), for :func:`_item`."""
+    declined_ids = {eid for eid, o in offers.items() if o.status == "declined"}
+    candidates: dict[tuple[date, tuple], HelperCandidate] = {}
+    like: HelperCandidate | None = None
+    passed: list[tuple] = []
+    for row, spec, day in rows:
         if row.id in declined_ids or row.id in held_ids:
             continue
         offer = offers.get(row.id)
         offered = offer is not None and offer.status == "pending"
-        intervals = tuple((s, e) for i, s, e in busy if i != row.id and s < row.ends_at and e > row.starts_at)
-        key = (row.starts_at.astimezone(HELSINKI).date(), intervals)
+        intervals = (
+            tuple((s, e) for i, s, e in busy if i != row.id and s < row.ends_at and e > row.starts_at) if busy else ()
+        )
+        key = (day, intervals)
         candidate = candidates.get(key)
         if candidate is None:  # the same helper on the same day: made once
-            candidate = candidates[key] = candidate_from_profile(profile, on=key[0], busy_intervals=intervals)
-        spec = spec_from_row(row)
+            candidate = candidate_from_profile(profile, on=key[0], busy_intervals=intervals, like=like)
+            candidates[key] = like = candidate
         # Only the hard rules: the board shows no scores.
         failed, distance = hard_rules(spec, candidate)
         # An offer was the coordinator's choice: distance does not hide it.
         if failed and not (offered and {f.code for f in failed} == {"too_far"}):
             continue
-        items.append(_item(row, locale, distance, offered, offer.expires_at if offered else None))
-    items.sort(key=_sort_key)
-    return items
+        passed.append((row, distance, offered, offer.expires_at if offered else None))
+    passed.sort(key=lambda p: _board_order(p[2], p[1], p[0].starts_at, p[0].id))
+    return passed
+
+
+def _near_rows(
+    profile: HelperProfile, snapshot: board_cache.NetworkSnapshot, now: datetime, pending_ids: set[int]
+) -> Iterator[tuple[Any, ErrandSpec, date]]:
+    """The kept rows the board's statement would read for this helper, with their matcher
+    input and local date: starting after ``now``, in the box around them (or offered to
+    them, or with no place of the person's own)."""
+    first = snapshot.first_upcoming(now)
+    kept = zip(snapshot.rows[first:], snapshot.specs[first:], snapshot.days[first:], strict=True)
+    if profile.lat is None or profile.lon is None:
+        return kept
+    min_lat, max_lat, min_lon, max_lon = bounding_box(profile.lat, profile.lon, profile.max_distance_km or 0.0)
+    return (
+        (row, spec, day)
+        for row, spec, day in kept
+        if row.lat is None
+        or (min_lat <= row.lat <= max_lat and row.lon is not None and min_lon <= row.lon <= max_lon)
+        or row.id in pending_ids
+    )
+
+
+def _board_order(offered: bool, distance_km: float | None, starts_at: datetime, errand_id: int) -> tuple:
+    """The board's order: offered to them first, then the nearest (unknown distances last)."""
+    return (not offered, distance_km is None, distance_km or 0.0, starts_at, errand_id)
 
 
 def _sort_key(item: BoardItem) -> tuple:
-    """The board's order: offered to them first, then the nearest (unknown distances last)."""
-    return (not item.offered, item.distance_km is None, item.distance_km or 0.0, item.starts_at, item.errand_id)
+    return _board_order(item.offered, item.distance_km, item.starts_at, item.errand_id)
 
 
 def board_page(
-    profile: HelperProfile, now: datetime, locale: str = "fi", limit: int = 16
+    profile: HelperProfile,
+    now: datetime,
+    locale: str = "fi",
+    limit: int = 16,
+    snapshot: board_cache.NetworkSnapshot | None = None,
 ) -> tuple[list[BoardItem], int]:
     """The first ``limit`` errands of :func:`board`, and how many it has in all.
 
-    One statement (:mod:`app.errands.board_query`) applies in SQL the rules it
+    With the network's kept errands (``snapshot``, :mod:`app.errands.board_cache`),
+    one statement reads the helper's own offers and assignments and the hard
+    rules are applied to the kept rows in Python, as :func:`board` does.
+    Without, one statement (:mod:`app.errands.board_query`) applies in SQL the rules it
     can and stops at ``limit``; each row it returns is then checked with the
     pure hard rules (all but ``busy``, which only the statement checks), which
     have the last word: should they refuse a row the statement let through,
@@ -223,6 +289,12 @@ def board_page(
     """
     if profile.status != "approved":  # fails a hard rule for every errand
         return [], 0
+    if snapshot is not None:
+        db.session.flush()
+        offers, held_ids, busy = _own_errands(profile)
+        pending_ids = {eid for eid, o in offers.items() if o.status == "pending"}
+        passed = _judged(profile, _near_rows(profile, snapshot, now, pending_ids), offers, held_ids, busy)
+        return [_item(*p, locale) for p in passed[:limit]], len(passed)
     today = now.astimezone(HELSINKI).date()
     consent = profile.is_minor_on(today) and profile.has_valid_guardian_consent
     db.session.flush()  # the statement below runs on the connection, past the autoflush
@@ -247,9 +319,39 @@ def board_page(
         if failed and not (row.offered and {f.code for f in failed} == {"too_far"}):
             everything = board(profile, now, locale)  # the statement was wrong: the long way
             return everything[:limit], len(everything)
-        items.append(_item(row, locale, distance, bool(row.offered), row.offer_expires_at))
+        items.append(_item(row, distance, bool(row.offered), row.offer_expires_at, locale))
     items.sort(key=_sort_key)
     return items, rows[0].total if rows else 0
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """What the helper's board depends on now: ``version`` (equal versions, equal
+    boards: the page's ``ETag``) and the network's kept errands (None without the cache)."""
+
+    version: tuple
+    snapshot: board_cache.NetworkSnapshot | None
+
+
+def board_state(profile: HelperProfile, now: datetime) -> BoardState:
+    """With the board's cache: one small statement of the helper's own offers,
+    assignments, consents and account organizations
+    (:func:`app.errands.board_query.own_version_statement`) and the network's kept
+    errands; without: :func:`board_version`."""
+    if not board_cache.enabled():
+        return BoardState(board_version(profile, now), None)
+    db.session.flush()
+    params = {"helper_id": profile.id, "user_id": profile.user_id}
+    row = db.session.connection().execute(own_version_statement(), params).one()
+    user_orgs = tuple(int(o) for o in row.user_orgs.split(",") if o)
+    snapshot = board_cache.network_snapshot(profile.organization_id, profile.user_id, user_orgs, now)
+    network = (snapshot.fingerprint, snapshot.first_upcoming(now))
+    return BoardState((*_own_version(profile), *row, *network), snapshot)
+
+
+def _own_version(profile: HelperProfile) -> tuple:
+    own = (profile.id, profile.user_id, profile.organization_id, profile.status, profile.lat, profile.lon)
+    return (*own, profile.max_distance_km, profile.paused_until, profile.birth_date)
 
 
 def board_version(profile: HelperProfile, now: datetime) -> tuple:
@@ -260,11 +362,10 @@ def board_version(profile: HelperProfile, now: datetime) -> tuple:
     # Planned for its values (no plan_once): PostgreSQL's generic plan of it took 8 ms, the custom one 2.7 ms.
     params = {"now": now, "org_id": profile.organization_id, "user_id": profile.user_id, "helper_id": profile.id}
     row = db.session.connection().execute(board_version_statement(), params).one()
-    own = (profile.id, profile.user_id, profile.organization_id, profile.status, profile.lat, profile.lon)
-    return (*own, profile.max_distance_km, profile.paused_until, profile.birth_date, *row)
+    return (*_own_version(profile), *row)
 
 
-def _item(row, locale: str, distance: float | None, offered: bool, expires_at: datetime | None) -> BoardItem:
+def _item(row, distance: float | None, offered: bool, expires_at: datetime | None, locale: str) -> BoardItem:
     return BoardItem(
         errand_id=row.id,
         task_code=row.task_code,

@@ -215,3 +215,15 @@ def test_the_counter_sees_an_n_plus_one(db, worlds, count_queries):
 
     assert names("Yhdistys pieni", eager=False) < names("Yhdistys suuri", eager=False)
     assert names("Yhdistys pieni", eager=True) == names("Yhdistys suuri", eager=True)
+
+
+def test_the_kept_board_reads_the_same_statements_for_any_size(app, worlds, count_queries, monkeypatch):
+    """With the board's cache (app/errands/board_cache.py): after the network's first
+    read, the board sends the same few statements however many errands it keeps."""
+    monkeypatch.setitem(app.config, "BOARD_CACHE_SECONDS", 60)
+    small, large = worlds
+    status_small, n_small, size_small = _statements(app, count_queries, small, "helper", "/board")
+    status_large, n_large, size_large = _statements(app, count_queries, large, "helper", "/board")
+    assert status_small == status_large == 200
+    assert size_large > size_small
+    assert n_small == n_large <= 4, f"{n_small} statements with {SMALL} rows, {n_large} with {LARGE}"

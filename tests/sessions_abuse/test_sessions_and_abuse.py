@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import GuardianConsent, HelperProfile, SmsMessage, User, UserSession, utcnow
-from tests.conftest import FormClient
+from tests.conftest import FormClient, redis_url_for_tests
 from tests.factories import PASSWORD
 from tests.helpers.conftest import assert_kept
 
-REDIS_URL = "redis://127.0.0.1:6379/3"  # this part's own Redis database
+REDIS_URL = redis_url_for_tests("redis://127.0.0.1:6379/3")  # this part's own Redis database (or TEST_REDIS_URL)
 
 
 def _fresh_client(app) -> FormClient:

@@ -18,6 +18,7 @@ from app.geocoding import (
     build_geocoder,
     list_places,
 )
+from tests.conftest import redis_url_for_tests
 from tests.fakes.nominatim_server import FakeNominatim
 
 UA = "arjen-pelastajat-tests/1.0 (unit tests)"
@@ -336,7 +337,7 @@ def test_nominatim_precision_mapping(raw, address, expected):
 
 # -- Several app nodes: the limit and the cache shared through Redis ------------------------
 
-REDIS_URL = "redis://127.0.0.1:6379/9"  # the two-nodes part's own Redis database
+REDIS_URL = redis_url_for_tests("redis://127.0.0.1:6379/9")  # the two-nodes part's own (or TEST_REDIS_URL)
 
 
 @pytest.fixture

@@ -1,0 +1,212 @@
+"""The board's short shared cache of each network's upcoming open errands
+(app/errands/board_cache.py): a taken, cancelled or new errand shows on the next
+request, the kept rows stand at most BOARD_CACHE_SECONDS, every helper's own hard
+rules still apply to them, each language gets its own names, and the kept rows
+hold no name, address or phone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.errands import board_cache, helper_routes
+from app.errands.actions import cancel, decline, take_errand
+from app.errands.board_query import NETWORK_COLUMNS
+from app.errands.helper_views import board, board_page, board_state
+from app.extensions import cache
+from app.models import Elder, TaskType, utcnow
+from tests.factories import in_days
+
+SECONDS = 10
+
+
+@pytest.fixture()
+def cached(app, monkeypatch):
+    monkeypatch.setitem(app.config, "BOARD_CACHE_SECONDS", SECONDS)
+    # In the test app's context: outside one, Flask-Caching clears the cache of the last app created.
+    with app.app_context():
+        cache.clear()
+    app.extensions.pop("board_cache", None)
+    yield
+    with app.app_context():
+        cache.clear()
+    app.extensions.pop("board_cache", None)
+
+
+@pytest.fixture()
+def helper(make, org):
+    return make.helper(org=org, age=19, max_distance_km=10)
+
+
+def _html(client, user) -> str:
+    client.login(user.email)
+    response = client.get("/board")
+    assert response.status_code == 200
+    client.logout()
+    return response.get_data(as_text=True)
+
+
+def _shown(html: str, errand) -> bool:
+    return f'id="errand-{errand.id}"' in html
+
+
+def _network_reads(queries) -> int:
+    """How many of the statements apply the organization rule (the network's errands,
+    read on the cache's miss; without the cache, the version and the page statement)."""
+    return sum("organization_partnerships" in s for s in queries.statements)
+
+
+def test_the_second_helper_of_a_network_reads_the_kept_rows(cached, db, make, client, org, elder, count_queries):
+    errand = make.errand(elder=elder)
+    other = make.helper(org=org, age=19)
+    db.session.commit()
+    client.login(make.helper(org=org, age=19).user.email)
+    with count_queries() as first:
+        assert _shown(client.get("/board").get_data(as_text=True), errand)
+    client.logout()
+    client.login(other.user.email)
+    with count_queries() as second:
+        assert _shown(client.get("/board").get_data(as_text=True), errand)
+    assert _network_reads(first) >= 1
+    assert _network_reads(second) == 0
+    assert second.count < first.count
+
+
+def test_a_taken_errand_leaves_the_kept_board_at_once(cached, db, make, client, org, elder, helper):
+    errand = make.errand(elder=elder)
+    taker = make.helper(org=org, age=19)
+    db.session.commit()
+    assert _shown(_html(client, helper.user), errand)
+    assert take_errand(errand.id, taker.id, via="web").ok
+    assert not _shown(_html(client, helper.user), errand)
+
+
+def test_a_cancelled_errand_leaves_the_kept_board_at_once(cached, db, make, client, org, elder, helper):
+    errand = make.errand(elder=elder)
+    coordinator = make.coordinator(org=org)
+    db.session.commit()
+    assert _shown(_html(client, helper.user), errand)
+    assert cancel(errand, by_user=coordinator, by_kind="coordinator", reason="test").ok
+    assert not _shown(_html(client, helper.user), errand)
+
+
+def test_a_new_errand_appears_when_its_organization_has_a_new_generation(cached, db, make, client, org, elder, helper):
+    first = make.errand(elder=elder)
+    db.session.commit()
+    assert _shown(_html(client, helper.user), first)
+    new = make.errand(elder=make.elder(org=org))
+    db.session.commit()  # the commit gives the organization a new generation
+    html = _html(client, helper.user)
+    assert _shown(html, first) and _shown(html, new)
+
+
+def test_a_partners_new_errand_appears_too(cached, db, make, client, org, elder, helper):
+    partner = make.organization()
+    make.partnership(org, partner)
+    db.session.commit()
+    assert not _html(client, helper.user).count('class="card errand-card')
+    new = make.errand(elder=make.elder(org=partner))
+    db.session.commit()
+    assert _shown(_html(client, helper.user), new)
+
+
+def test_a_change_around_the_orm_waits_for_the_time_limit_at_most(
+    cached, db, make, client, org, elder, helper, monkeypatch
+):
+    errand = make.errand(elder=elder, starts_at=in_days(3, 14))
+    db.session.commit()
+    assert _shown(_html(client, helper.user), errand)
+    # A bulk update (here: the person's home moved 200 km away) gives no new generation:
+    # the kept rows stand...
+    db.session.execute(sa.update(Elder).where(Elder.id == elder.id).values(lat=66.0, lon=27.73))
+    db.session.commit()
+    assert _shown(_html(client, helper.user), errand)
+    # ...until they are BOARD_CACHE_SECONDS old.
+    later = utcnow() + timedelta(seconds=SECONDS + 1)
+    monkeypatch.setattr(helper_routes, "utcnow", lambda: later)
+    assert not _shown(_html(client, helper.user), errand)
+
+
+def test_each_helpers_hard_rules_apply_to_the_kept_rows(cached, db, make, client, org, elder, helper):
+    errand = make.errand(elder=elder, starts_at=in_days(3, 14))
+    far = make.helper(org=org, age=19, lat=64.40, lon=27.73, max_distance_km=5)  # ~19 km away
+    decliner = make.helper(org=org, age=19)
+    paused = make.helper(org=org, age=19, paused_until=in_days(5, 12).date())
+    busy = make.helper(org=org, age=19)
+    make.assignment(make.errand(elder=make.elder(org=org), starts_at=in_days(3, 14)), busy)
+    minor_late = make.errand(elder=elder, starts_at=in_days(4, 21))  # 21-22: not for a minor
+    minor = make.helper(org=org, age=16)
+    other_org = make.helper(org=make.organization(), age=19)
+    db.session.commit()
+    assert decline(errand.id, decliner.id, via="web").ok
+
+    html = _html(client, helper.user)  # reads the network
+    assert _shown(html, errand) and _shown(html, minor_late)
+    for who in (far, decliner, paused, busy):
+        assert not _shown(_html(client, who.user), errand), who.first_name
+    minor_html = _html(client, minor.user)
+    assert _shown(minor_html, errand) and not _shown(minor_html, minor_late)
+    assert not _shown(_html(client, other_org.user), errand)
+
+
+def test_the_kept_board_is_the_boards_long_way(cached, app, db, make, org, elder, helper):
+    """The same items, in the same order, as :func:`board` (the hard rules on every row)."""
+    spots = [(64.2270, 27.7300), (64.25, 27.75), (64.30, 27.80), (None, None), (64.2263, 27.60)]
+    for i, (lat, lon) in enumerate(spots * 2):
+        make.errand(elder=make.elder(org=org, lat=lat, lon=lon), starts_at=in_days(2 + i % 4, 9 + i))
+    offered = make.errand(elder=make.elder(org=org, lat=65.0, lon=25.5))  # far, but offered
+    make.offer(offered, helper)
+    db.session.commit()
+    now = utcnow()
+    with app.test_request_context():
+        state = board_state(helper, now)
+        assert state.snapshot is not None
+        for locale in ("fi", "sv"):
+            everything = board(helper, now, locale)
+            kept, total = board_page(helper, now, locale, 4, state.snapshot)
+            assert total == len(everything) > 4
+            assert kept == everything[:4]
+            assert kept[0].errand_id == offered.id
+
+
+def test_each_language_gets_its_own_names_from_the_same_kept_rows(cached, db, make, client, org, elder, helper):
+    errand = make.errand(elder=elder, task="shopping")
+    swede = make.helper(org=org, age=19)
+    swede.user.locale = "sv"
+    db.session.commit()
+    task = db.session.get(TaskType, errand.task_type_id)
+    finnish = _html(client, helper.user)
+    swedish = _html(client, swede.user)
+    assert _shown(finnish, errand) and _shown(swedish, errand)
+    assert task.name_fi in finnish and "Kajaani" in finnish
+    assert task.name_sv in swedish and "Kajana" in swedish
+    assert '<html lang="sv">' in swedish
+
+
+def test_the_kept_rows_hold_no_name_address_or_phone(cached, app, db, make, client, org, elder, helper):
+    errand = make.errand(elder=elder)
+    db.session.commit()
+    html = _html(client, helper.user)
+    assert _shown(html, errand)
+    private = {"first_name", "last_name", "street_address", "postcode", "phone", "access_notes", "health_notes"}
+    assert not private & set(NETWORK_COLUMNS)
+    with app.app_context():
+        (snapshot,) = app.extensions["board_cache"].values()
+        shared = cache.get(board_cache._key(snapshot.network))
+    assert shared == snapshot
+    for value in (elder.first_name, elder.last_name, elder.street_address, elder.phone):
+        assert value not in repr(shared)
+        assert value not in html
+
+
+def test_off_the_board_is_read_with_its_statement(db, make, client, org, elder, helper, count_queries, app):
+    assert app.config["BOARD_CACHE_SECONDS"] == 0  # TestConfig: off
+    errand = make.errand(elder=elder)
+    db.session.commit()
+    client.login(helper.user.email)
+    with count_queries() as queries:
+        assert _shown(client.get("/board").get_data(as_text=True), errand)
+    assert any("OVER" in s for s in queries.statements)  # the page statement's count(*) OVER ()
+    assert "board_cache" not in app.extensions
