@@ -224,9 +224,13 @@ def _in_network(p, network: sa.CTE) -> sa.ColumnElement:
 #: PostgreSQL: ``pos`` is generated from lat/lon; the GiST index
 #: ix_helper_profiles_near is on (organization_id, pos) of the approved helpers.
 _POSITIONS = sa.table(
-    "helper_profiles", sa.column("id"), sa.column("organization_id"), sa.column("status"), sa.column("pos")
+    "helper_profiles",
+    sa.column("id"),
+    sa.column("organization_id"),
+    sa.column("status"),
+    sa.column("pos"),
+    sa.column("max_distance_km", sa.Float),
 )
-_POSITIONS.append_column(sa.column("max_distance_km", sa.Float))
 #: SQLite: the R*Tree of the approved helpers (organization as a third dimension).
 _RTREE = sa.table(
     "helper_near",
@@ -280,6 +284,7 @@ def _nearest_sqlite(network: sa.CTE) -> sa.Select:
     for i, ring_km in enumerate(RINGS_KM):
         n = _RTREE.alias(f"n{i}")
         dx, dy = (n.c.x0 - x).self_group(), (n.c.y0 - y).self_group()
+        # Every bound a constraint the R*Tree answers (the organization is its third dimension).
         in_square = sa.and_(
             n.c.org0 <= network.c.id,
             n.c.org1 >= network.c.id,
