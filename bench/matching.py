@@ -223,7 +223,7 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
             considered.append(result.considered)
             empty += not result.ranked
             end_session()
-        n_naive = naive_sample or max(1, min(5, 300_000 // max(ds.spec.helpers, 1)))
+        n_naive = naive_sample if naive_sample is not None else max(1, min(5, 300_000 // max(ds.spec.helpers, 1)))
         naive_times = []
         for errand_id in ids[:n_naive]:
             t0 = time.perf_counter()
@@ -247,7 +247,7 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
                 out.append(time.perf_counter() - t0)
         db.engine.dispose()
     med, p95 = median(times), percentile(times, 95)
-    naive_med = median(naive_times)
+    naive_med = median(naive_times) if naive_times else float("nan")
     numpy_med = median(numpy_times["network scan"])
     by_org_med, every_med = median(numpy_times["by organization"]), median(numpy_times["every helper"])
     ratio = naive_med / med if med else float("nan")
@@ -328,11 +328,18 @@ def growth_result(results: list[Result]) -> Result | None:
     )
 
 
-def run(helper_sizes: list[int], *, errands: int = 200, elders: int | None = None, log=print) -> list[Result]:
+def run(
+    helper_sizes: list[int],
+    *,
+    errands: int = 200,
+    elders: int | None = None,
+    naive_errands: int | None = None,
+    log=print,
+) -> list[Result]:
     results = []
     for helpers in helper_sizes:
         ds = ensure_dataset(Spec(helpers=helpers, elders=elders), log=log)
-        results += run_one(ds, errands=errands, log=log)
+        results += run_one(ds, errands=errands, naive_sample=naive_errands, log=log)
     growth = growth_result(results)
     if growth:
         results.append(growth)
@@ -344,9 +351,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--helpers", type=int, action="append", help="repeat for several sizes (default 10000)")
     parser.add_argument("--elders", type=int, default=None)
     parser.add_argument("--errands", type=int, default=200)
+    parser.add_argument(
+        "--naive-errands",
+        type=int,
+        default=None,
+        help="errands for the geopy scan (default: 5 at 10,000 helpers down to 1 from 300,000; 0 skips it)",
+    )
     args = parser.parse_args(argv)
     logging.getLogger().setLevel(logging.WARNING)
-    results = run(args.helpers or [10_000], errands=args.errands, elders=args.elders)
+    results = run(args.helpers or [10_000], errands=args.errands, elders=args.elders, naive_errands=args.naive_errands)
     common.save_results(results)
     print(common.format_table(results))
     return 0
