@@ -23,14 +23,26 @@ log = logging.getLogger(__name__)
 
 POSTGRESQL_OPTIONS = "-c jit=off"
 
-#: Indexes a hand-written migration makes on PostgreSQL only (not in the models,
-#: so that SQLite's ``create_all`` and autogenerate never see them).
-POSTGRESQL_ONLY_INDEXES = frozenset({"ix_helper_profiles_reach"})
+#: What the hand-written migration 0004 makes for the nearest-helper search and the
+#: models do not declare (so that SQLite's ``create_all`` and autogenerate never
+#: see them): PostgreSQL's generated ``helper_profiles.pos`` and its GiST index,
+#: SQLite's R*Tree ``helper_near`` (and the shadow tables the R*Tree module keeps).
+POSTGRESQL_ONLY_INDEXES = frozenset({"ix_helper_profiles_near"})
+POSTGRESQL_ONLY_COLUMNS = frozenset({"pos"})
+SQLITE_ONLY_TABLES = frozenset({"helper_near", "helper_near_node", "helper_near_parent", "helper_near_rowid"})
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Alembic's autogenerate filter: the PostgreSQL-only indexes are not model drift."""
-    return not (type_ == "index" and reflected and compare_to is None and name in POSTGRESQL_ONLY_INDEXES)
+    """Alembic's autogenerate filter: what migration 0004 makes by hand is not model drift."""
+    if not reflected or compare_to is not None:
+        return True
+    if type_ == "index":
+        return name not in POSTGRESQL_ONLY_INDEXES
+    if type_ == "column":
+        return name not in POSTGRESQL_ONLY_COLUMNS
+    if type_ == "table":
+        return name not in SQLITE_ONLY_TABLES
+    return True
 
 
 def engine_options(

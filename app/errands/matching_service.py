@@ -14,23 +14,20 @@ into its inputs without loading every helper into Python:
    * of the errand's organization **or** of a partner organization that
      serves the person's municipality (:mod:`app.policy`: an explicit
      partnership an admin manages, not every organization of the place);
-   * within reach: squared degree distance (longitude scaled by
-     cos(latitude)) at most their own ``max_distance_km`` plus 25 % and 1 km,
-     and at most :data:`MAX_TRAVEL_KM`. Those clearly beyond their own limit
-     are never read;
+   * within reach: at most their own ``max_distance_km`` plus 25 % and 1 km
+     away, and at most :data:`MAX_TRAVEL_KM`. Those clearly beyond their own
+     limit are never read;
    * nearest first and at most :data:`NEAREST_CAP` of them. Distance
      dominates the score in a dense town, so the best candidates are among
-     the nearest hundred who can come. They are read ring by ring
-     (:data:`RINGS_KM`: squares around the person, nearest first, under one
-     outer LIMIT) on the index ``helper_profiles(organization_id, lat, lon)``,
-     so only the network's helpers are read and a dense town stops after the
-     first ring or two instead of sorting thousands of helpers;
-   * beyond the inner rings, where most helpers cannot come that far,
-     **PostgreSQL** asks the GiST index ``ix_helper_profiles_reach``
-     (migration 0002: organization, and each helper's reach as a box,
-     :data:`REACH_BOX_SQL`) for the network's helpers whose reach holds the
-     person's point: only those who can come are read, however many others
-     live around. **SQLite** has no such index and reads the outer rings;
+     the nearest hundred who can come. Each approved helper's point is
+     indexed on a plane in kilometres where straight-line distance is the
+     great-circle distance order (:func:`app.matching.geo.metric_km`,
+     migration 0004). **PostgreSQL** walks the GiST index on
+     (organization, point) nearest first (``ORDER BY pos <-> here``, one
+     K-nearest scan per organization of the network, ending at
+     MAX_TRAVEL_KM); **SQLite** asks its R*Tree (organization as a third
+     dimension) ring by ring (:data:`RINGS_KM`, circles, nearest first, under
+     one outer LIMIT), so a dense town stops after the first ring or two;
    * helpers without coordinates who live in the person's municipality
      (they get the "distance unknown" penalty);
    * and always the helpers who have helped this person before and the
@@ -38,8 +35,9 @@ into its inputs without loading every helper into Python:
      rule allows them.
 
    When the errand has no location at all, the municipality (or else the
-   organization) replaces the box. The statements are built once with bound
-   parameters and run on the session's connection (no ORM objects).
+   organization) replaces the nearest search. The statements are built once
+   with bound parameters and run on the session's connection (no ORM objects;
+   given an errand id, not even the errand is loaded).
 2. **Per-candidate facts in the same statement**: overlapping active
    assignments (busy), errands taken in the last 30 days and (for those who
    may be minors) the newest guardian consent as correlated subqueries on
@@ -77,7 +75,7 @@ from app.errands.eligibility import (
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching import score
-from app.matching.geo import EARTH_RADIUS_KM, bounding_box
+from app.matching.geo import EARTH_RADIUS_KM, metric_km
 from app.models import (
     Assignment,
     Elder,
@@ -93,10 +91,8 @@ from app.models.base import UTCDateTime
 from app.policy import account_members_sql, errand_network_sql, helper_network_sql
 
 MAX_TRAVEL_KM = 50.0
-#: The box is read nearest ring first (squares with these half-widths, km).
+#: SQLite reads the nearest helpers ring by ring (circles with these radii, km).
 RINGS_KM = (2.0, 5.0, 12.0, 27.0, MAX_TRAVEL_KM)
-#: PostgreSQL reads this many inner rings, then the reach index (see _nearest).
-PG_RINGS = 2
 #: At most this many helpers who can reach the person are compared, nearest first.
 NEAREST_CAP = 100
 #: Helpers clearly beyond their own travel limit are not read at all; those a
@@ -155,10 +151,9 @@ def errand_spec(errand: Errand) -> score.ErrandSpec:
 
 
 #: The candidate statement names its tables with short aliases and writes the
-#: code's constants inline: 4.8 KB of text (8.3 KB before) and 20 bound
-#: parameters, less for SQLAlchemy and psycopg to handle on every ranking.
-#: (psycopg keeps converted only statements under 4 KB: bench/README.md.)
-#: ``h`` is the candidate row; each ring reads its own ``p<n>``.
+#: code's constants inline, so that its text stays under 4 KB: psycopg keeps
+#: converted (and prepares) only statements under 4 KB (bench/README.md).
+#: ``h`` is the candidate row.
 H = aliased(HelperProfile, name="h")
 _V = aliased(Village, name="v")
 
@@ -180,8 +175,6 @@ _COLUMNS = (
     H.paused_until,
     _V.name.label("village_name"),
 )
-#: The leading columns of _COLUMNS that _Profile unpacks.
-_PROFILE_COLUMNS = 14
 
 
 def _param(name: str, type_=sa.Integer) -> sa.BindParameter:
@@ -197,20 +190,6 @@ def _const(value: str | float) -> sa.ColumnElement:
 
 def _texts(*values: str) -> list[sa.ColumnElement]:
     return [_const(v) for v in values]
-
-
-#: Each helper's reach (travel limit plus 25 % and 1 km, in degrees of latitude)
-#: as a latitude/longitude box. On PostgreSQL the GiST index
-#: ``ix_helper_profiles_reach`` (migration 0002) is built on exactly this
-#: expression, led by organization_id; the longitude half-width is taken at the
-#: box's pole-side edge, so the box always holds the whole reach circle.
-_REACH_DEG_SQL = f"(max_distance_km * {REACH_FACTOR!r} + {REACH_SLACK_KM!r}) / {KM_PER_DEGREE!r}"
-_REACH_DLON_SQL = f"{_REACH_DEG_SQL} / cos(radians(least(abs(lat) + {_REACH_DEG_SQL}, 89.0)))"
-REACH_BOX_SQL = (
-    f"box(point(lat - {_REACH_DEG_SQL}, lon - {_REACH_DLON_SQL}), "
-    f"point(lat + {_REACH_DEG_SQL}, lon + {_REACH_DLON_SQL}))"
-)
-_MAX_TRAVEL_SQUARED = (MAX_TRAVEL_KM / KM_PER_DEGREE) ** 2
 
 
 def _approved(p) -> sa.ColumnElement:
@@ -232,70 +211,118 @@ def _in_network(p, network: sa.CTE) -> sa.ColumnElement:
     return p.organization_id.in_(sa.select(network.c.id))
 
 
-def _box(p, i: int) -> sa.ColumnElement:
-    """Inside ring ``i``'s square (its corners are parameters)."""
-    return sa.and_(
-        p.lat.between(_param(f"lat0_{i}", sa.Float), _param(f"lat1_{i}", sa.Float)),
-        p.lon.between(_param(f"lon0_{i}", sa.Float), _param(f"lon1_{i}", sa.Float)),
+# --------------------------------------------------------------------------
+# The nearest helpers (migration 0004)
+# --------------------------------------------------------------------------
+#
+# Each approved helper's point is indexed on a plane in kilometres
+# (app.matching.geo.metric_km: straight-line distance there is the
+# great-circle distance order), with their organization. The person's point
+# ``(:x, :y)`` is projected the same way. A helper is read when within their own
+# reach (travel limit plus 25 % and 1 km) and never beyond MAX_TRAVEL_KM.
+
+#: PostgreSQL: ``pos`` is generated from lat/lon; the GiST index
+#: ix_helper_profiles_near is on (organization_id, pos) of the approved helpers.
+_POSITIONS = sa.table(
+    "helper_profiles",
+    sa.column("id"),
+    sa.column("organization_id"),
+    sa.column("status"),
+    sa.column("pos"),
+    sa.column("max_distance_km", sa.Float),
+)
+#: SQLite: the R*Tree of the approved helpers (organization as a third dimension).
+_RTREE = sa.table(
+    "helper_near",
+    *(sa.column(name, sa.Float) for name in ("x0", "x1", "y0", "y1", "org0", "org1", "max_distance_km")),
+    sa.column("id"),
+)
+
+
+def _reach_km(max_distance_km) -> sa.ColumnElement:
+    # op("+"): plain arithmetic (a typed operator would add a CAST to the text).
+    return (max_distance_km * _const(REACH_FACTOR)).op("+")(_const(REACH_SLACK_KM))
+
+
+def _nearest_postgresql(network: sa.CTE) -> sa.Select:
+    """The nearest NEAREST_CAP: for each organization of the network, a K-nearest
+    index scan (``ORDER BY pos <-> here``) that stops after NEAREST_CAP helpers
+    who can come or at MAX_TRAVEL_KM; then the nearest of those."""
+    p = _POSITIONS.alias("p")
+    here = sa.func.point(_param("x", sa.Float), _param("y", sa.Float))
+    distance = p.c.pos.op("<->", return_type=sa.Float)(here)
+    nearest = (
+        sa.select(p.c.id, distance.label("d"))
+        .where(
+            p.c.organization_id == network.c.id,
+            p.c.status == _const("approved"),  # written as the partial index's condition, to use it
+            # Inside the circle: the index scan ends at its edge, however few can come.
+            p.c.pos.op("<@")(sa.func.circle(here, _const(MAX_TRAVEL_KM))),
+            distance <= _reach_km(p.c.max_distance_km),
+        )
+        .order_by(distance)
+        .limit(_const(NEAREST_CAP))
+        .lateral("k")
     )
-
-
-def _nearest_of(p, *where) -> sa.Select:
-    """The helpers ``p`` who pass ``where`` and can reach the person, nearest
-    first, at most NEAREST_CAP: within their own reach (travel limit plus 25 %
-    and 1 km) and never farther than MAX_TRAVEL_KM. Distance is the squared
-    degree distance, longitude scaled by cos(latitude); written once in an inner
-    select that both engines merge into this one."""
-    dlat = p.lat - _param("lat", sa.Float)
-    dlon = (p.lon - _param("lon", sa.Float)) * _param("k", sa.Float)
-    # op("/"): plain division (a typed "/" would add a CAST to the text).
-    limit_km = (p.max_distance_km * _const(REACH_FACTOR) + _const(REACH_SLACK_KM)).self_group()
-    reach = limit_km.op("/")(_const(KM_PER_DEGREE))
-    near = sa.select(p.id, (dlat * dlat + dlon * dlon).label("d"), reach.label("r")).where(*where).subquery("n")
     return (
-        sa.select(near.c.id)
-        .where(near.c.d <= near.c.r * near.c.r, near.c.d <= _const(_MAX_TRAVEL_SQUARED))
-        .order_by(near.c.d)
+        sa.select(nearest.c.id)
+        .select_from(network)
+        .join(nearest, sa.true())
+        .order_by(nearest.c.d)
         .limit(_const(NEAREST_CAP))
     )
 
 
-def _nearest(network: sa.CTE, reach_index: bool) -> sa.Select:
-    """The nearest NEAREST_CAP approved helpers of the network who can reach the
-    person, nearest ring first: the outer LIMIT stops the engine once enough
-    have been found.
-
-    SQLite reads every ring of :data:`RINGS_KM` on the (organization, lat, lon)
-    index. PostgreSQL reads the two inner rings so, and then, instead of the
-    wide outer rings where most helpers cannot come that far, asks the reach
-    index for those whose reach holds the person's point."""
-    count = PG_RINGS if reach_index else len(RINGS_KM)
+def _nearest_sqlite(network: sa.CTE) -> sa.Select:
+    """The nearest NEAREST_CAP, ring by ring (circles of :data:`RINGS_KM`, nearest
+    first, each sorted, under one outer LIMIT that stops once enough are found):
+    each ring asks the R*Tree for the network's helpers in its square, keeps
+    those within the circle and beyond the previous one, and who can come."""
+    x, y = _param("x", sa.Float), _param("y", sa.Float)
     rings = []
-    for i in range(count + reach_index):
-        p = aliased(HelperProfile, name=f"p{i}")
-        where = [_in_network(p, network), _approved(p)]
-        if i < count:
-            where.append(_box(p, i))
-        else:  # PostgreSQL, beyond the rings: whose reach holds the person's point
-            here = sa.func.point(_param("lat", sa.Float), _param("lon", sa.Float))
-            where.append(sa.literal_column(REACH_BOX_SQL).op("@>")(sa.func.box(here, here)))
-        if i:
-            where.append(sa.not_(_box(p, i - 1)))
-        rings.append(sa.select(_nearest_of(p, *where).subquery(f"r{i}").c.id))
+    inner_km = 0.0
+    for i, ring_km in enumerate(RINGS_KM):
+        n = _RTREE.alias(f"n{i}")
+        dx, dy = (n.c.x0 - x).self_group(), (n.c.y0 - y).self_group()
+        # Every bound a constraint the R*Tree answers (the organization is its third dimension).
+        in_square = sa.and_(
+            n.c.org0 <= network.c.id,
+            n.c.org1 >= network.c.id,
+            n.c.x0 <= x + _const(ring_km),
+            n.c.x1 >= x - _const(ring_km),
+            n.c.y0 <= y + _const(ring_km),
+            n.c.y1 >= y - _const(ring_km),
+        )
+        found = (
+            sa.select(n.c.id, (dx * dx + dy * dy).label("d2"), _reach_km(n.c.max_distance_km).label("reach"))
+            .select_from(network)
+            .join(n, in_square)
+            .subquery(f"s{i}")
+        )
+        ring = (
+            sa.select(found.c.id)
+            .where(
+                found.c.d2 <= _const(ring_km * ring_km),
+                found.c.d2 > _const(inner_km * inner_km),
+                found.c.d2 <= found.c.reach * found.c.reach,
+            )
+            .order_by(found.c.d2)
+            .limit(_const(NEAREST_CAP))
+        )
+        rings.append(sa.select(ring.subquery(f"r{i}").c.id))
+        inner_km = ring_km
     nearest = sa.union_all(*rings).subquery("u")
-    return sa.select(sa.select(nearest.c.id).limit(_const(NEAREST_CAP)).subquery("c").c.id)
+    return sa.select(nearest.c.id).limit(_const(NEAREST_CAP))
 
 
 @functools.cache
-def _candidate_statement(with_coords: bool, with_municipality: bool, reach_index: bool = False) -> sa.Select:
-    """The candidate statement (built once per shape, then only its parameters change).
-
-    ``reach_index``: the database has ``ix_helper_profiles_reach`` (PostgreSQL).
-    """
+def _candidate_statement(with_coords: bool, with_municipality: bool, dialect: str = "sqlite") -> sa.Select:
+    """The candidate statement (built once per shape and engine, then only its parameters change)."""
     network = _network()
     parts: list[sa.Select] = []
     if with_coords:
-        parts.append(_nearest(network, reach_index))
+        nearest = _nearest_postgresql(network) if dialect == "postgresql" else _nearest_sqlite(network)
+        parts.append(sa.select(nearest.subquery("c").c.id))
         if with_municipality:
             # No location: the municipality decides (coalesce: found through the
             # lat IS NULL end of the network's index, not the whole municipality).
@@ -398,10 +425,21 @@ def _fact_columns() -> list[sa.Label]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class _ErrandKeys:
+    """What the statements need of the errand itself (read with its person, by id)."""
+
+    id: int
+    organization_id: int
+    elder_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
 def _candidate_params(
-    errand: Errand, spec: score.ErrandSpec, municipality_id: int | None, now: datetime, *, all_rings: bool = True
+    errand: _ErrandKeys, spec: score.ErrandSpec, municipality_id: int | None, now: datetime, here
 ) -> dict:
-    """The errand's values for the candidate statement."""
+    """The errand's values for the candidate statement (``here``: the person's point on the plane)."""
     params = {
         "org_id": errand.organization_id,
         "muni_id": municipality_id,
@@ -415,21 +453,17 @@ def _candidate_params(
         # margin: candidate_from_profile decides who is).
         "minor_born_after": _years_before(local_date(errand.starts_at), MAYBE_MINOR_YEARS),
     }
-    if spec.lat is not None and spec.lon is not None:
-        params.update(lat=spec.lat, lon=spec.lon, k=math.cos(math.radians(spec.lat)))
-        for i, radius in enumerate(RINGS_KM if all_rings else RINGS_KM[:PG_RINGS]):
-            lat0, lat1, lon0, lon1 = bounding_box(spec.lat, spec.lon, radius)
-            params.update({f"lat0_{i}": lat0, f"lat1_{i}": lat1, f"lon0_{i}": lon0, f"lon1_{i}": lon1})
+    if here is not None:
+        params["x"], params["y"] = here
     return params
 
 
-def _candidate_rows(errand: Errand, spec: score.ErrandSpec, municipality_id: int | None, now: datetime) -> list:
+def _candidate_rows(errand: _ErrandKeys, spec: score.ErrandSpec, municipality_id: int | None, now: datetime) -> list:
     connection = db.session.connection()
-    reach_index = connection.dialect.name == "postgresql"
-    stmt = _candidate_statement(spec.lat is not None and spec.lon is not None, municipality_id is not None, reach_index)
+    here = metric_km(spec.lat, spec.lon) if spec.lat is not None and spec.lon is not None else None
+    stmt = _candidate_statement(here is not None, municipality_id is not None, connection.dialect.name)
     # Core execution on the session's connection: plain rows, no ORM layer in between.
-    params = _candidate_params(errand, spec, municipality_id, now, all_rings=not reach_index)
-    return connection.execute(stmt, params).all()
+    return connection.execute(stmt, _candidate_params(errand, spec, municipality_id, now, here)).all()
 
 
 #: The busy candidates' overlapping errands, to show when they are busy (only run when someone is).
@@ -447,7 +481,7 @@ _BUSY = (
 )
 
 
-def _busy_intervals(errand: Errand, rows: list) -> dict[int, list[tuple[datetime, datetime]]]:
+def _busy_intervals(errand: _ErrandKeys, rows: list) -> dict[int, list[tuple[datetime, datetime]]]:
     ids = [r.id for r in rows if r.busy_count]
     busy: dict[int, list[tuple[datetime, datetime]]] = {}
     if not ids:
@@ -506,71 +540,64 @@ class _Profile:
     )
 
     def __init__(self, row) -> None:
-        # By position (the order of _COLUMNS): a hundred rows per ranking, and
-        # unpacking a row is several times quicker than reading it by name.
-        (
-            self.id,
-            _first_name,
-            _last_name,
-            self.birth_date,
-            self.lat,
-            self.lon,
-            self.max_distance_km,
-            self.transport,
-            task_types,
-            availability,
-            languages,
-            self.youth_profile,
-            self.status,
-            self.paused_until,
-        ) = row[:_PROFILE_COLUMNS]
-        self.task_types = _json_set(task_types)
-        self.availability = _json_slots(availability)
-        self.languages = _json_set(languages)
+        self.id = row.id
+        self.birth_date = row.birth_date
+        self.lat, self.lon = row.lat, row.lon
+        self.max_distance_km = row.max_distance_km
+        self.transport = row.transport
+        self.youth_profile = row.youth_profile
+        self.status = row.status
+        self.paused_until = row.paused_until
+        self.task_types = _json_set(row.task_types_json)
+        self.availability = _json_slots(row.availability_json)
+        self.languages = _json_set(row.languages_json)
 
 
 def _candidate(row, busy: dict[int, list], errand_day: date) -> score.HelperCandidate:
     """A candidate from a selected row: the same rules as the helper's board."""
     profile = _Profile(row)
-    # The columns after the village name, in the candidate statement's order.
-    past_count, feedback_mean, _busy_count, recent_count, consent_status = row[_PROFILE_COLUMNS + 1 :]
-    fb = float(feedback_mean) if feedback_mean is not None else None
+    fb = float(row.feedback_mean) if row.feedback_mean is not None else None
     return candidate_from_profile(
         profile,  # type: ignore[arg-type]
         on=errand_day,
         busy_intervals=tuple(busy.get(profile.id, ())),
-        past_errands_with_elder=int(past_count or 0),
+        past_errands_with_elder=int(row.past_count or 0),
         past_feedback_with_elder=min(max(fb, 1.0), 5.0) if fb is not None else None,
-        recent_assignments=int(recent_count or 0),
-        has_consent=consent_status == "given",
+        recent_assignments=int(row.recent_count or 0),
+        has_consent=row.consent_status == "given",
     )
 
 
 #: What the matcher reads of an errand, its person and request, as plain columns.
-_SPEC = join_spec_tables(sa.select(*SPEC_COLUMNS, Elder.municipality_id).select_from(Errand)).where(
-    Errand.id == _param("errand_id")
-)
+_SPEC = join_spec_tables(
+    sa.select(*SPEC_COLUMNS, Errand.organization_id, Elder.municipality_id).select_from(Errand)
+).where(Errand.id == _param("errand_id"))
 
 
-def _spec_of(errand: Errand) -> tuple[score.ErrandSpec, int | None]:
-    """The errand as the matcher sees it, and the person's municipality: from the
-    loaded person, request and task type (the errand page loads them), else one
-    statement of plain columns instead of three lazy loads of whole objects."""
-    if not {"elder", "request", "task_type"} & sa.inspect(errand).unloaded:
-        return errand_spec(errand), errand.elder.municipality_id
-    row = db.session.connection().execute(_SPEC, {"errand_id": errand.id}).one()
-    return spec_from_row(row), row.municipality_id
+def _spec_of(errand: Errand | int) -> tuple[score.ErrandSpec, int | None, _ErrandKeys]:
+    """The errand as the matcher sees it, the person's municipality and the errand's
+    keys: from the loaded person, request and task type (the errand page loads
+    them), else (an errand id, or an errand without them loaded) one statement of
+    plain columns instead of loading whole objects."""
+    if isinstance(errand, Errand) and not {"elder", "request", "task_type"} & sa.inspect(errand).unloaded:
+        keys = _ErrandKeys(errand.id, errand.organization_id, errand.elder_id, errand.starts_at, errand.ends_at)
+        return errand_spec(errand), errand.elder.municipality_id, keys
+    errand_id = errand.id if isinstance(errand, Errand) else errand
+    row = db.session.connection().execute(_SPEC, {"errand_id": errand_id}).one()
+    keys = _ErrandKeys(row.id, row.organization_id, row.elder_id, row.starts_at, row.ends_at)
+    return spec_from_row(row), row.municipality_id, keys
 
 
-def rank_candidates(errand: Errand, *, limit: int = 20, now: datetime | None = None) -> CandidateList:
-    """The ranked helpers for ``errand`` (best first, at most ``limit``) and the
-    excluded ones with their hard-rule reasons (nearest first)."""
+def rank_candidates(errand: Errand | int, *, limit: int = 20, now: datetime | None = None) -> CandidateList:
+    """The ranked helpers for ``errand`` (an errand, or its id: then no object is
+    loaded) best first, at most ``limit``, and the excluded ones with their
+    hard-rule reasons (nearest first)."""
     now = now or utcnow()
     with read_only():  # only reads; the statements run on the connection, past the autoflush
-        spec, municipality_id = _spec_of(errand)
-        rows = _candidate_rows(errand, spec, municipality_id, now)
-        errand_day = local_date(errand.starts_at)
-        busy = _busy_intervals(errand, rows)
+        spec, municipality_id, keys = _spec_of(errand)
+        rows = _candidate_rows(keys, spec, municipality_id, now)
+        errand_day = local_date(keys.starts_at)
+        busy = _busy_intervals(keys, rows)
     candidates = [_candidate(r, busy, errand_day) for r in rows]
     ranked, excluded = score.rank(spec, candidates, limit=limit)
     excluded.sort(key=lambda x: (x.distance_km is None, x.distance_km or 0.0, x.helper_id))

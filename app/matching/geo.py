@@ -8,6 +8,9 @@ Pure standard library; no framework imports.
   ``lat BETWEEN .. AND lon BETWEEN ..`` query can drop far-away rows cheaply
   before the exact distance check.  It may include points that are slightly
   farther away (the corners of the box), never exclude a point that is inside.
+* :func:`metric_km` puts a point on a plane in kilometres where straight-line
+  distance is the true distance order around Finland: what the nearest-helper
+  indexes are built on (migration 0004 computes the same in SQL).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Final
 
-__all__ = ["EARTH_RADIUS_KM", "bounding_box", "haversine_km"]
+__all__ = ["EARTH_RADIUS_KM", "bounding_box", "haversine_km", "metric_km"]
 
 #: Mean Earth radius (IUGG), in kilometres.
 EARTH_RADIUS_KM: Final[float] = 6371.0088
@@ -24,6 +27,9 @@ EARTH_RADIUS_KM: Final[float] = 6371.0088
 # floating-point rounding can never push a point that is exactly on the circle
 # outside the box.
 _MARGIN_DEG: Final[float] = 1e-7
+
+#: The central meridian of the plane (ETRS-TM35FIN's, EPSG:3067: 27° E).
+CENTRAL_MERIDIAN: Final[float] = 27.0
 
 _radians = math.radians
 _sin = math.sin
@@ -89,3 +95,31 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float
     if min_lon < -180.0 or max_lon > 180.0:
         return (min_lat, max_lat, -180.0, 180.0)
     return (min_lat, max_lat, min_lon, max_lon)
+
+
+def metric_km(lat: float, lon: float) -> tuple[float, float] | None:
+    """``(x, y)`` in km on the spherical transverse Mercator plane around 27° E.
+
+    The projection of ETRS-TM35FIN (EPSG:3067) on the sphere of
+    :func:`haversine_km`, scale 1 on the meridian and no false easting: no
+    library needed, and both databases compute it with their own math functions
+    (migration 0004), so the stored positions follow every write.
+
+    Why this plane: it is conformal (no direction is stretched more than
+    another), and its scale ``1 / sqrt(1 - (cos(lat) sin(lon - 27°))^2)`` is
+    1.0008 at Finland's eastern border and 1.0023 on Åland's western edge, changing by under
+    0.07 % across any 63 km neighbourhood. Straight-line distance on it is thus
+    the great-circle distance order (a helper ranked nearer is nearer, but for
+    ties within ~40 m at 60 km), and at most 0.25 % longer. A plain
+    ``x = lon * cos(lat0)`` with one reference latitude for the whole country
+    stretches east-west distances by up to 15-25 % at 60° and 70° N against
+    north-south ones, which would change who is nearest.
+
+    ``None`` far from Finland's side of the globe (more than 80° of longitude away).
+    """
+    if not -89.0 <= lat <= 89.0 or not abs(lon - CENTRAL_MERIDIAN) < 80.0:
+        return None
+    phi, dlon = _radians(lat), _radians(lon - CENTRAL_MERIDIAN)
+    x = EARTH_RADIUS_KM * math.atanh(_cos(phi) * _sin(dlon))
+    y = EARTH_RADIUS_KM * math.atan(math.tan(phi) / _cos(dlon))
+    return x, y

@@ -1,10 +1,10 @@
 """The candidate prefilter reads exactly the helpers who can reach the person.
 
-Both engines read the (organization, lat, lon) index in rings around the person;
-beyond the inner rings PostgreSQL reads the GiST index on each helper's reach box
-(migration 0002) instead. Both must give the same helpers as the rule written
-out in Python: approved, of the errand's network, and within their own travel
-limit plus 25 % and 1 km (and 50 km).
+Both engines search the helpers' points on a plane in kilometres (migration
+0004): PostgreSQL by a K-nearest GiST index scan, SQLite by rings over an
+R*Tree. Both must give the same helpers as the rule written out in Python:
+approved, of the errand's network, and within their own travel limit plus 25 %
+and 1 km (and 50 km).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from app.errands import agenda, matching_service
 from app.errands.matching_service import KM_PER_DEGREE, MAX_TRAVEL_KM, REACH_FACTOR, REACH_SLACK_KM, rank_candidates
+from app.matching.geo import haversine_km, metric_km
 from app.models import Elder, Errand, HelperProfile, Village, utcnow
 
 KAJAANI = (64.2263, 27.7290)
@@ -37,22 +38,22 @@ def _spots(
 
 
 def _reachable(helpers: list[HelperProfile], lat: float, lon: float) -> set[int]:
-    """The rule in Python, with the same distance the SQL uses (degrees, longitude scaled):
-    within their own reach, and never farther than MAX_TRAVEL_KM."""
-    k = math.cos(math.radians(lat))
+    """The rule in Python, with the same distance the SQL uses (on the plane of
+    app.matching.geo.metric_km): within their own reach, and never farther than MAX_TRAVEL_KM."""
+    x, y = metric_km(lat, lon)
     found = set()
     for h in helpers:
-        squared = (h.lat - lat) ** 2 + ((h.lon - lon) * k) ** 2
-        reach = (h.max_distance_km * REACH_FACTOR + REACH_SLACK_KM) / KM_PER_DEGREE
-        if squared <= reach * reach and squared <= (MAX_TRAVEL_KM / KM_PER_DEGREE) ** 2:
+        hx, hy = metric_km(h.lat, h.lon)
+        km = math.hypot(hx - x, hy - y)
+        if km <= h.max_distance_km * REACH_FACTOR + REACH_SLACK_KM and km <= MAX_TRAVEL_KM:
             found.add(h.id)
     return found
 
 
 def _read(errand) -> list:
     """The candidate statement's rows for an errand."""
-    spec, municipality_id = matching_service._spec_of(errand)
-    return matching_service._candidate_rows(errand, spec, municipality_id, utcnow())
+    spec, municipality_id, keys = matching_service._spec_of(errand)
+    return matching_service._candidate_rows(keys, spec, municipality_id, utcnow())
 
 
 @pytest.mark.parametrize("centre", [KAJAANI, (69.9078, 27.0265)], ids=["Kajaani", "Utsjoki, 70° north"])
@@ -90,22 +91,17 @@ def test_the_nearest_are_kept_when_more_can_come_than_are_compared(db, make, org
     spots = _spots(rng, 160, within_km=4)
     helpers = make.helpers(org, 0, spots=[(lat, lon, 10.0) for lat, lon, _ in spots])
     errand = make.request(elder).errands[0]
-    k = math.cos(math.radians(elder.lat))
-    by_distance = sorted(helpers, key=lambda h: (h.lat - elder.lat) ** 2 + ((h.lon - elder.lon) * k) ** 2)
+    by_distance = sorted(helpers, key=lambda h: haversine_km(elder.lat, elder.lon, h.lat, h.lon))
 
     rows = _read(errand)
 
-    ids = {r.id for r in rows}
-    assert len(ids) == matching_service.NEAREST_CAP
-    # All 160 are within 4 km, i.e. inside the first two rings on SQLite: the
-    # nearest 30 are always among those read, the farthest 30 never.
-    assert {h.id for h in by_distance[:30]} <= ids
-    assert not {h.id for h in by_distance[-30:]} & ids
+    # Exactly the nearest hundred by great-circle distance.
+    assert {r.id for r in rows} == {h.id for h in by_distance[: matching_service.NEAREST_CAP]}
 
 
 def test_the_prefilter_reads_its_index(db, make, org, elder, count_queries):
-    """The rings read the (organization, lat, lon) index; on PostgreSQL the GiST
-    index of migration 0002 is built on the very expression the query uses."""
+    """PostgreSQL: a K-nearest scan of the GiST index of migration 0004 (ORDER BY
+    pos <-> the person's point); SQLite: the R*Tree, by organization and square."""
     make.helpers(org, 20)
     errand = make.request(elder).errands[0]
     with count_queries() as queries:
@@ -117,11 +113,11 @@ def test_the_prefilter_reads_its_index(db, make, org, elder, count_queries):
     if db.engine.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a 20-row table is read whole otherwise
         plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters))
-        expected = ["ix_helper_profiles_reach"]  # (which index a 20-row table's rings read is the planner's choice)
+        expected = ["using ix_helper_profiles_near", "Order By: (pos <-> "]
     else:
         rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
         plan = "\n".join(str(row[-1]) for row in rows)
-        expected = ["ix_helper_profiles_org_lat_lon (organization_id=? AND lat>? AND lat<?)"]
+        expected = ["SCAN n0 VIRTUAL TABLE INDEX", "SCAN n4 VIRTUAL TABLE INDEX"]
     db.session.rollback()
     assert all(index in plan for index in expected), plan
 
@@ -144,35 +140,13 @@ def test_the_errand_is_read_the_same_whether_its_person_is_loaded_or_not(db, mak
         bare = db.session.get(Errand, errand_id)
         assert {"elder", "request", "task_type"} <= sa.inspect(bare).unloaded
         assert matching_service._spec_of(bare) == loaded, case
+        assert matching_service._spec_of(errand_id) == loaded, case  # by id: no object at all
         assert loaded[0].lat is not None and loaded[0].preferred_helper_id == helper_id
 
 
-def test_rows_are_read_by_position_in_the_statements_order():
-    """_Profile and _candidate unpack the candidate rows by position."""
-    for shape in ((True, True, False), (True, True, True), (False, True, False), (False, False, False)):
-        names = [c.name for c in matching_service._candidate_statement(*shape).selected_columns]
-        cut = matching_service._PROFILE_COLUMNS
-        assert names[:cut] == [
-            "id",
-            "first_name",
-            "last_name",
-            "birth_date",
-            "lat",
-            "lon",
-            "max_distance_km",
-            "transport",
-            "task_types_json",
-            "availability_json",
-            "languages_json",
-            "youth_profile",
-            "status",
-            "paused_until",
-        ]
-        assert names[cut:] == [
-            "village_name",
-            "past_count",
-            "feedback_mean",
-            "busy_count",
-            "recent_count",
-            "consent_status",
-        ]
+def test_every_candidate_statement_on_postgresql_is_small_enough_for_psycopgs_cache():
+    """psycopg converts (and prepares) again without work only statements under 4 KB of text."""
+    for shape in ((True, True), (True, False), (False, True), (False, False)):
+        statement = matching_service._candidate_statement(*shape, "postgresql")
+        text = str(statement.compile(dialect=sa.dialects.postgresql.psycopg.dialect()))
+        assert len(text.encode()) < 4096, (shape, len(text))
