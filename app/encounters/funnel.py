@@ -1,13 +1,14 @@
-"""The reports' stage funnel: how many people and pairs are at each stage, counted in SQL.
+"""The reports' stage funnel: how many people and pairs are at each stage.
 
-A stage depends only on four counts (all encounters so far; in the lookback
-window the together, self-initiated and ownership ones), so the funnel does
-not load encounters into Python: one grouped statement per helpers, older
-residents and pairs counts them for both ends of the period at once, and
-:func:`app.encounters.stages.stage_from_counts` turns the counts into stages.
-The flags are built from the pure module's own sets (``TOGETHER_KINDS``...),
-and ``tests/encounters/test_funnel.py`` checks on random encounters that the
-result equals the pure module's ``all_stages``.
+Each person's and pair's stage as of a moment is read from the stage changes
+(:mod:`app.encounters.stage_changes`: the latest change at or before it),
+which are kept in step with their encounters; the coordinators' overrides in
+force at each moment go on top. The people in scope who never met anyone are
+counted, not listed, so the funnel grows with the people who have met someone,
+not with everyone. ``tests/encounters/test_funnel.py`` checks on random
+encounters that the result equals the pure module's ``all_stages``, and
+``tests/reports/test_rollups.py`` that it equals the counting the funnel did
+before the stage changes existed.
 
 The people in scope are chosen by subqueries, never by long lists of ids sent
 to the database. Six statements, whatever the number of people.
@@ -16,21 +17,19 @@ to the database. Six statements, whatever the number of people.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from app.encounters import stages
 from app.extensions import db
-from app.models import Elder, Encounter, EncounterParticipant, HelperProfile, StageOverride
+from app.models import Elder, HelperProfile, StageChange, StageOverride
 
 HELPER_STATUSES_IN_FUNNEL = ("approved",)
 ELDER_STATUSES_IN_FUNNEL = ("active", "paused")
 
-E = Encounter
-EP = EncounterParticipant
+SC = StageChange
 
 
 def _scope(model: type[HelperProfile] | type[Elder], statuses: tuple[str, ...], organization_ids, municipality_id):
@@ -50,70 +49,44 @@ def elder_scope(organization_ids: Collection[int] | None, municipality_id: int |
     return _scope(Elder, ELDER_STATUSES_IN_FUNNEL, organization_ids, municipality_id)
 
 
-def _counts(moments: list[datetime]) -> list[sa.ColumnElement]:
-    """Four sums per moment: encounters so far, and together / self-initiated /
-    ownership encounters in the lookback window before it (as ``stages._flags``)."""
-    together = sa.or_(E.place_kind.in_(stages.TOGETHER_PLACES), E.kind.in_(stages.TOGETHER_KINDS))
-    self_initiated = E.initiated_by.in_(stages.SELF_INITIATORS)
-    ownership = sa.or_(E.led_by.in_(stages.BOTH_WAYS_LEADERS), E.organised_by_participant.is_(True))
-    columns: list[sa.ColumnElement] = []
-    for at in moments:
-        past = E.occurred_at <= at
-        window = sa.and_(past, E.occurred_at >= at - timedelta(days=stages.LOOKBACK_DAYS))
-        for condition in (past, sa.and_(window, together), sa.and_(window, self_initiated), sa.and_(window, ownership)):
-            columns.append(sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0))
-    return columns
-
-
-def _stages_by_key(rows, keys: int, moments: int) -> list[dict[Any, int]]:
-    """Per moment, {key: stage} from grouped rows (key columns first, then 4 counts per moment)."""
-    out: list[dict[Any, int]] = [{} for _ in range(moments)]
+def _stages_at(rows, keys: int, moments: list[datetime]) -> list[dict[Any, int]]:
+    """Per moment, {key: stage} from stage change rows (key columns, at, stage), ordered by key and time."""
+    out: list[dict[Any, int]] = [{} for _ in moments]
     for row in rows:
         key = row[0] if keys == 1 else tuple(row[:keys])
-        for m in range(moments):
-            counts = row[keys + 4 * m : keys + 4 * m + 4]
-            out[m][key] = stages.stage_from_counts(*(int(c) for c in counts))
+        at, stage = row[keys], row[keys + 1]
+        for m, moment in enumerate(moments):
+            if at <= moment:
+                out[m][key] = stage  # later changes of the same key come later
     return out
 
 
 def _person_stages(kind: str, scope: sa.Select, moments: list[datetime]) -> list[dict[int, int]]:
-    """{person id: stage} per moment for the people of ``scope`` who have met someone."""
-    own = EP.helper_id if kind == "helper" else EP.elder_id
-    other = aliased(EP)
-    other_side = other.elder_id if kind == "helper" else other.helper_id
-    # A person takes part in an encounter once (unique constraints); only
-    # encounters with young and old count.
+    """{person id: stage} per moment for the people of ``scope`` who have met someone by then."""
+    own = SC.helper_id if kind == "helper" else SC.elder_id
     stmt = (
-        sa.select(own, *_counts(moments))
-        .join(E, E.id == EP.encounter_id)
-        .where(
-            own.in_(scope),
-            E.occurred_at <= max(moments),
-            sa.exists().where(other.encounter_id == E.id, other_side.is_not(None)),
-        )
-        .group_by(own)
+        sa.select(own, SC.at, SC.stage)
+        .where(SC.subject_kind == kind, own.in_(scope), SC.at <= max(moments))
+        .order_by(own, SC.at, SC.id)
     )
-    return _stages_by_key(db.session.execute(stmt), 1, len(moments))
+    return _stages_at(db.session.execute(stmt), 1, moments)
 
 
 def _pair_stages(elders: sa.Select, moments: list[datetime]) -> list[dict[tuple[int, int], int]]:
     """{(helper id, elder id): stage} per moment for every pair with an older resident of ``elders``."""
-    helper_side, elder_side = aliased(EP), aliased(EP)
-    # (helper, elder, encounter) is unique: each side takes part once.
     stmt = (
-        sa.select(helper_side.helper_id, elder_side.elder_id, *_counts(moments))
-        .select_from(elder_side)
-        .join(helper_side, helper_side.encounter_id == elder_side.encounter_id)
-        .join(E, E.id == elder_side.encounter_id)
-        .where(elder_side.elder_id.in_(elders), helper_side.helper_id.is_not(None), E.occurred_at <= max(moments))
-        .group_by(helper_side.helper_id, elder_side.elder_id)
+        sa.select(SC.helper_id, SC.elder_id, SC.at, SC.stage)
+        .where(SC.subject_kind == "pair", SC.elder_id.in_(elders), SC.at <= max(moments))
+        .order_by(SC.helper_id, SC.elder_id, SC.at, SC.id)
     )
-    return _stages_by_key(db.session.execute(stmt), 2, len(moments))
+    return _stages_at(db.session.execute(stmt), 2, moments)
 
 
-def _movement(start: dict[Any, int], end: dict[Any, int]) -> dict[str, Any]:
+def _movement(start: dict[Any, int], end: dict[Any, int], rest: int = 0) -> dict[str, Any]:
+    """How the people of ``end`` moved since ``start``, plus ``rest`` more people at stage 0 throughout."""
     transitions = {a: dict.fromkeys(stages.STAGES, 0) for a in stages.STAGES}
-    up = down = same = 0
+    transitions[0][0] = rest
+    up, down, same = 0, 0, rest
     for key, after in end.items():
         before = start.get(key, 0)
         transitions[before][after] += 1
@@ -123,11 +96,15 @@ def _movement(start: dict[Any, int], end: dict[Any, int]) -> dict[str, Any]:
             down += 1
         else:
             same += 1
+    start_summary = stages.area_summary(start.get(k, 0) for k in end)
+    end_summary = stages.area_summary(end.values())
+    start_summary[0] += rest
+    end_summary[0] += rest
     return {
-        "total": len(end),
-        "start": stages.area_summary(start.get(k, 0) for k in end),
-        "end": stages.area_summary(end.values()),
-        "reached_at_least": stages.reached_at_least(stages.area_summary(end.values())),
+        "total": len(end) + rest,
+        "start": start_summary,
+        "end": end_summary,
+        "reached_at_least": stages.reached_at_least(end_summary),
         "moved_up": up,
         "moved_down": down,
         "unchanged": same,
@@ -196,15 +173,25 @@ def stage_funnel(
     moments = [end_at] if start_at is None else [end_at, start_at]
     helpers = helper_scope(organization_ids, municipality_id)
     elders = elder_scope(organization_ids, municipality_id)
-    helper_ids = list(db.session.scalars(helpers))
-    elder_ids = list(db.session.scalars(elders))
+    totals = {
+        "helper": db.session.scalar(sa.select(sa.func.count()).select_from(helpers.subquery())) or 0,
+        "elder": db.session.scalar(sa.select(sa.func.count()).select_from(elders.subquery())) or 0,
+    }
     computed = {
         "helper": _person_stages("helper", helpers, moments),
         "elder": _person_stages("elder", elders, moments),
         "pair": _pair_stages(elders, moments),
     }
-    everyone = {"helper": helper_ids, "elder": elder_ids, "pair": list(computed["pair"][0])}
     overrides = _overrides(helpers, elders, end_at)
+    # Only the people who have met someone or have an override are listed; the
+    # rest of the people in scope are at stage 0 at both ends and only counted.
+    with_override = {key for key in overrides_at(overrides, end_at)}
+    if start_at is not None:
+        with_override |= set(overrides_at(overrides, start_at))
+    everyone: dict[str, set[Any]] = {"pair": set(computed["pair"][0])}
+    for kind in ("helper", "elder"):
+        everyone[kind] = set(computed[kind][0]) | {key for k, key in with_override if k == kind}
+    rest = {kind: totals[kind] - len(everyone[kind]) for kind in totals}
 
     def snapshot(m: int, at: datetime) -> dict[str, dict[Any, int]]:
         in_force = overrides_at(overrides, at)
@@ -224,8 +211,8 @@ def stage_funnel(
     return {
         "since": start_at,
         "until": end_at,
-        "helpers": _movement(start["helper"], end["helper"]),
-        "elders": _movement(start["elder"], end["elder"]),
-        "people": _movement(people_start, people_end),
+        "helpers": _movement(start["helper"], end["helper"], rest["helper"]),
+        "elders": _movement(start["elder"], end["elder"], rest["elder"]),
+        "people": _movement(people_start, people_end, rest["helper"] + rest["elder"]),
         "pairs": _movement(start["pair"], end["pair"]),
     }
