@@ -35,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from app import demo
+from app import demo, rollups
 from app.encounters.wellbeing import score as wellbeing_score
 from app.extensions import db
 from app.i18n import HELSINKI
@@ -1058,6 +1058,11 @@ class Generator:
             ("shared activities", lambda: self._activities(w)),
             ("check-ins", lambda: self._check_ins(w, conn)),
         ]
+        # The report rollups and stage changes from the rows written (the same rebuild as
+        # ``flask rebuild-rollups``), after the sequences are in place.
+        steps.append(
+            ("report rollups and stage changes", lambda: (w.flush(), w.fix_sequences(), rollups.rebuild_everything()))
+        )
         for label, step in steps:
             t0 = clock.perf_counter()
             step()

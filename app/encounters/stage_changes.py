@@ -26,9 +26,11 @@ BATCH = 5_000
 
 
 def _rows(kind: str, helper_id: int | None, elder_id: int | None, facts: Iterable[EncounterFact]) -> list[dict]:
+    changes = stages.stage_changes(facts)
+    ends = [at for at, _stage in changes[1:]] + [None]
     return [
-        {"subject_kind": kind, "helper_id": helper_id, "elder_id": elder_id, "at": at, "stage": stage}
-        for at, stage in stages.stage_changes(facts)
+        {"subject_kind": kind, "helper_id": helper_id, "elder_id": elder_id, "at": at, "ends_at": end, "stage": stage}
+        for (at, stage), end in zip(changes, ends, strict=True)
     ]
 
 

@@ -8,14 +8,13 @@ does not grow with the data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.errands.requests import local_to_utc
 from app.extensions import db
-from app.i18n import HELSINKI
+from app.i18n import HELSINKI, local_midnight
 from app.models import (
     Assignment,
     CoordinatorAlert,
@@ -38,10 +37,6 @@ UNANSWERED_SHOWN = 20
 
 def _in_scope(column, scope: set[int] | None):
     return sa.true() if scope is None else column.in_(scope or {-1})
-
-
-def local_midnight(day: date) -> datetime:
-    return local_to_utc(day, time(0, 0))
 
 
 def load_errand(errand_id: int) -> Errand | None:
