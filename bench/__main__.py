@@ -23,14 +23,29 @@ from bench import common
 from bench.common import Result
 
 PLANS = {
-    "quick": {"matching": [10_000], "pages": 10_000, "seconds": 3.0, "sms": 200, "memory": 10_000},
-    "default": {"matching": [10_000, 100_000], "pages": 100_000, "seconds": 10.0, "sms": 1_000, "memory": 100_000},
+    "quick": {
+        "matching": [10_000],
+        "pages": 10_000,
+        "seconds": 3.0,
+        "sms": 200,
+        "memory": 10_000,
+        "reports": [10_000],
+    },
+    "default": {
+        "matching": [10_000, 100_000],
+        "pages": 100_000,
+        "seconds": 10.0,
+        "sms": 1_000,
+        "memory": 100_000,
+        "reports": [100_000],
+    },
     "full": {
         "matching": [10_000, 100_000, 1_000_000],
         "pages": 100_000,
         "seconds": 10.0,
         "sms": 10_000,
         "memory": 1_000_000,
+        "reports": [100_000, 1_000_000],
     },
 }
 
@@ -41,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--full", action="store_true", help="add 1,000,000 helpers and 10,000 SMS (also FULL=1)")
     size.add_argument("--quick", action="store_true", help="a smoke run on 10,000 helpers")
     parser.add_argument(
-        "--only", default="matching,pages,sms,memory", help="comma-separated: matching,pages,sms,memory"
+        "--only",
+        default="matching,pages,sms,memory,reports",
+        help="comma-separated: matching,pages,sms,memory,reports",
     )
     args = parser.parse_args(argv)
     full = args.full or os.environ.get("FULL", "").strip() not in ("", "0")
@@ -61,13 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, flush=True)
 
-    from bench import matching, memory, pages, sms
+    from bench import matching, memory, pages, reports, sms
 
     steps: list[tuple[str, Callable[[], list[Result]]]] = [
         ("matching", lambda: matching.run(plan["matching"], log=log)),
         ("pages", lambda: pages.run(plan["pages"], seconds=plan["seconds"], log=log)[0]),
         ("sms", lambda: sms.run(plan["sms"], log=log)),
         ("memory", lambda: memory.run(plan["memory"], log=log)),
+        ("reports", lambda: reports.run(plan["reports"], log=log)),
     ]
     results: list[Result] = []
     crashed = False

@@ -68,9 +68,60 @@ def measure(url: str, municipality_id: int, coordinator_email: str, repeat: int)
     return timings
 
 
+def run(
+    sizes: list[int], *, repeat: int = 5, log=print, database_url: str | None = None, label: str = ""
+) -> list[Result]:
+    """Time the reports afresh at each size (data sets made when missing)."""
+    from bench.datagen import Spec
+    from bench.dataset import ensure_dataset
+
+    results = []
+    for helpers in sizes:
+        if database_url:
+            url = database_url
+            municipality_id, coordinator_email = _world_of(url)
+        else:
+            ds = ensure_dataset(Spec(helpers=helpers), log=log)
+            url, municipality_id, coordinator_email = (
+                ds.url,
+                ds.world.report_municipality_id,
+                ds.world.coordinator_email,
+            )
+        for name, runs in measure(url, municipality_id, coordinator_email, repeat).items():
+            median_ms = common.ms(statistics.median(runs))
+            figures = {"median_ms": median_ms, "min_ms": common.ms(min(runs)), "max_ms": common.ms(max(runs))}
+            figures["runs"] = len(runs)
+            line = f"{name}{' (' + label + ')' if label else ''}"
+            target, passed = "", None
+            if name.startswith("report afresh, 1 municipality") and helpers >= 1_000_000:
+                target, passed = f"<= {TARGET_MS:.0f} ms at 1,000,000 helpers", median_ms <= TARGET_MS
+            results.append(Result(line, common.engine_name(), f"{helpers:,} helpers", figures, target, passed))
+            log(
+                f"  {line}, {helpers:,} helpers: median {median_ms} ms,"
+                f" min {figures['min_ms']}, max {figures['max_ms']}"
+            )
+    return results
+
+
+def _world_of(url: str) -> tuple[int, str]:
+    """The page's municipality and the bench coordinator of a data set read as it is."""
+    from bench.geography import CENTRES
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        municipality_id = conn.scalar(
+            sa.text("SELECT id FROM municipalities WHERE name = :n ORDER BY id LIMIT 1"), {"n": CENTRES[0].name}
+        )
+        coordinator_email = conn.scalar(
+            sa.text("SELECT email FROM users WHERE email LIKE 'bench.coordinator@%' ORDER BY id LIMIT 1")
+        )
+    engine.dispose()
+    return municipality_id, coordinator_email
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.reports", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--helpers", type=int, default=100_000)
+    parser.add_argument("--helpers", type=int, action="append", help="repeatable (default 100,000)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url", default=None, help="a data set to read as it is (default: the bench one)")
     parser.add_argument("--label", default="", help="added to each line's name (e.g. 'before')")
@@ -78,39 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger().setLevel(logging.WARNING)
     for name in ("alembic", "app"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    from bench.datagen import Spec
-    from bench.dataset import ensure_dataset
-
-    spec = Spec(helpers=args.helpers)
-    if args.database_url:
-        url = args.database_url
-        engine = sa.create_engine(url)
-        with engine.connect() as conn:
-            from bench.geography import CENTRES
-
-            municipality_id = conn.scalar(
-                sa.text("SELECT id FROM municipalities WHERE name = :n"), {"n": CENTRES[0].name}
-            )
-            coordinator_email = conn.scalar(
-                sa.text("SELECT email FROM users WHERE email LIKE 'bench.coordinator@%' ORDER BY id LIMIT 1")
-            )
-        engine.dispose()
-    else:
-        ds = ensure_dataset(spec)
-        url, municipality_id, coordinator_email = ds.url, ds.world.report_municipality_id, ds.world.coordinator_email
-    timings = measure(url, municipality_id, coordinator_email, args.repeat)
-    results = []
-    for name, runs in timings.items():
-        median_ms = common.ms(statistics.median(runs))
-        figures = {"median_ms": median_ms, "min_ms": common.ms(min(runs)), "max_ms": common.ms(max(runs))}
-        figures["runs"] = len(runs)
-        line = f"{name}{' (' + args.label + ')' if args.label else ''}"
-        target, passed = "", None
-        if name.startswith("report afresh, 1 municipality") and args.helpers >= 1_000_000:
-            target, passed = f"<= {TARGET_MS:.0f} ms at 1,000,000 helpers", median_ms <= TARGET_MS
-        results.append(Result(line, common.engine_name(), f"{args.helpers:,} helpers", figures, target, passed))
-        print(f"{line}: median {median_ms} ms, min {figures['min_ms']}, max {figures['max_ms']}", flush=True)
+    results = run(args.helpers or [100_000], repeat=args.repeat, database_url=args.database_url, label=args.label)
     print(f"load average {common.loadavg()}")
+    if not args.database_url:
+        common.save_results(results)
     print(common.format_table(results))
     return 0
 
