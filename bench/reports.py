@@ -27,7 +27,7 @@ from bench.common import Result
 TARGET_MS = 300.0
 
 
-def _scopes(world_municipality_id: int, coordinator_email: str):
+def _scopes(world_municipality_id: int, coordinator_email: str, country: bool = True):
     from app.extensions import db
     from app.i18n import to_local
     from app.models import User, utcnow
@@ -43,19 +43,21 @@ def _scopes(world_municipality_id: int, coordinator_email: str):
             coordinator, since=since, until=until, municipality_id=world_municipality_id, now=now
         )
     }
-    if admin is not None:
+    if admin is not None and country:
         scopes["report afresh, whole country, 12 months"] = build_scope(admin, since=since, until=until, now=now)
     return scopes
 
 
-def measure(url: str, municipality_id: int, coordinator_email: str, repeat: int) -> dict[str, list[float]]:
+def measure(
+    url: str, municipality_id: int, coordinator_email: str, repeat: int, country: bool = True
+) -> dict[str, list[float]]:
     from app.extensions import db
     from app.reports.services import build_report
 
     app = common.build_app(url)
     timings: dict[str, list[float]] = {}
     with app.app_context():
-        for name, scope in _scopes(municipality_id, coordinator_email).items():
+        for name, scope in _scopes(municipality_id, coordinator_email, country).items():
             build_report(scope)  # warm: the first read of the tables and the statement caches
             db.session.rollback()
             runs = []
@@ -69,7 +71,13 @@ def measure(url: str, municipality_id: int, coordinator_email: str, repeat: int)
 
 
 def run(
-    sizes: list[int], *, repeat: int = 5, log=print, database_url: str | None = None, label: str = ""
+    sizes: list[int],
+    *,
+    repeat: int = 5,
+    log=print,
+    database_url: str | None = None,
+    label: str = "",
+    country: bool = True,
 ) -> list[Result]:
     """Time the reports afresh at each size (data sets made when missing)."""
     from bench.datagen import Spec
@@ -87,7 +95,7 @@ def run(
                 ds.world.report_municipality_id,
                 ds.world.coordinator_email,
             )
-        for name, runs in measure(url, municipality_id, coordinator_email, repeat).items():
+        for name, runs in measure(url, municipality_id, coordinator_email, repeat, country).items():
             median_ms = common.ms(statistics.median(runs))
             figures = {"median_ms": median_ms, "min_ms": common.ms(min(runs)), "max_ms": common.ms(max(runs))}
             figures["runs"] = len(runs)
@@ -125,11 +133,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url", default=None, help="a data set to read as it is (default: the bench one)")
     parser.add_argument("--label", default="", help="added to each line's name (e.g. 'before')")
+    parser.add_argument("--no-country", action="store_true", help="only the page's report (one municipality)")
     args = parser.parse_args(argv)
     logging.getLogger().setLevel(logging.WARNING)
     for name in ("alembic", "app"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    results = run(args.helpers or [100_000], repeat=args.repeat, database_url=args.database_url, label=args.label)
+    results = run(
+        args.helpers or [100_000],
+        repeat=args.repeat,
+        database_url=args.database_url,
+        label=args.label,
+        country=not args.no_country,
+    )
     print(f"load average {common.loadavg()}")
     if not args.database_url:
         common.save_results(results)
