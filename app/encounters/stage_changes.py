@@ -27,7 +27,7 @@ BATCH = 5_000
 
 def _rows(kind: str, helper_id: int | None, elder_id: int | None, facts: Iterable[EncounterFact]) -> list[dict]:
     changes = stages.stage_changes(facts)
-    ends = [at for at, _stage in changes[1:]] + [None]
+    ends: list = [at for at, _stage in changes[1:]] + [None] if changes else []
     return [
         {"subject_kind": kind, "helper_id": helper_id, "elder_id": elder_id, "at": at, "ends_at": end, "stage": stage}
         for (at, stage), end in zip(changes, ends, strict=True)
