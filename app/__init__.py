@@ -25,6 +25,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
 
     inputs.register(app)  # before the blueprints: the bounded int converter, the cleaning request
     register_extensions(app)
+    register_rollups()
     register_blueprints(app)
     register_sms_handlers(app)
     register_errorhandlers(app)
@@ -120,6 +121,14 @@ def register_errorhandlers(app: Flask) -> None:
     from app.main.errors import register
 
     register(app)
+
+
+def register_rollups() -> None:
+    """The report rollups redo the stage changes of the people of a changed encounter."""
+    from app import rollups
+    from app.encounters import stage_changes
+
+    rollups.on_people_met(stage_changes.refresh)
 
 
 def register_commands(app: Flask) -> None:

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from app import rollups
 from app.encounters.demo import seed_encounters
 from app.errands import notifications
 from app.errands.calendar import new_token
@@ -352,6 +353,8 @@ def seed(today: date | None = None) -> dict[str, int]:
     requests_created = _seed_requests(rng, today, elders, helpers, tasks)
 
     encounter_counts = seed_encounters(rng, utcnow())
+    db.session.flush()
+    rollups.rebuild_everything()  # the demo's rows are written straight: the report rollups from them
     return {
         **encounter_counts,
         "organizations": len(orgs),

@@ -7,7 +7,7 @@ account. Times are stored in UTC and shown in Europe/Helsinki.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,11 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 def today_local(now: datetime | None = None) -> date:
     """Today's date in Helsinki (or the date of ``now`` there): the one "today" of every page and rule."""
     return (now or datetime.now(UTC)).astimezone(HELSINKI).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of a Helsinki day, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=HELSINKI).astimezone(UTC)
 
 
 def select_locale() -> str:

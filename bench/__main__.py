@@ -30,14 +30,29 @@ from bench import common
 from bench.common import Result
 
 PLANS = {
-    "quick": {"matching": [10_000], "pages": 10_000, "seconds": 3.0, "sms": 200, "memory": 10_000},
-    "default": {"matching": [10_000, 100_000], "pages": 100_000, "seconds": 10.0, "sms": 1_000, "memory": 100_000},
+    "quick": {
+        "matching": [10_000],
+        "pages": 10_000,
+        "seconds": 3.0,
+        "sms": 200,
+        "memory": 10_000,
+        "reports": [10_000],
+    },
+    "default": {
+        "matching": [10_000, 100_000],
+        "pages": 100_000,
+        "seconds": 10.0,
+        "sms": 1_000,
+        "memory": 100_000,
+        "reports": [100_000],
+    },
     "full": {
         "matching": [10_000, 100_000, 1_000_000],
         "pages": 100_000,
         "seconds": 10.0,
         "sms": 10_000,
         "memory": 1_000_000,
+        "reports": [100_000, 1_000_000],
     },
 }
 
@@ -82,7 +97,7 @@ def run_engine(plan: dict, only: set[str]) -> tuple[list[Result], bool]:
     def log(message: str) -> None:
         print(message, flush=True)
 
-    from bench import matching, memory, nodes, pages, sms
+    from bench import matching, memory, nodes, pages, reports, sms
 
     steps: list[tuple[str, Callable[[], list[Result]]]] = [
         ("matching", lambda: matching.run(plan["matching"], log=log)),
@@ -90,6 +105,7 @@ def run_engine(plan: dict, only: set[str]) -> tuple[list[Result], bool]:
         ("nodes", lambda: nodes.run(plan["pages"], seconds=min(plan["seconds"], 5.0), log=log)),
         ("sms", lambda: sms.run(plan["sms"], log=log)),
         ("memory", lambda: memory.run(plan["memory"], log=log)),
+        ("reports", lambda: reports.run(plan["reports"], log=log)),
     ]
     results: list[Result] = []
     crashed = False
@@ -117,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--quick", action="store_true", help="a smoke run on 10,000 helpers")
     parser.add_argument(
         "--only",
-        default="matching,pages,nodes,sms,memory",
-        help="comma-separated: matching,pages,nodes,sms,memory (nodes: one app node vs two, needs BENCH_REDIS_URL)",
+        default="matching,pages,nodes,sms,memory,reports",
+        help="comma-separated: matching,pages,nodes,sms,memory,reports (nodes needs BENCH_REDIS_URL)",
     )
     parser.add_argument(
         "--engines",

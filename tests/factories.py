@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from app import rollups
 from app.encounters import wellbeing
 from app.errands.requests import RequestInput, create_request
 from app.i18n import HELSINKI
@@ -50,6 +51,10 @@ ALL_SLOTS = [[d, p] for d in range(7) for p in ("morning", "afternoon", "evening
 
 
 # -- Helsinki time ------------------------------------------------------------
+
+
+ROLLED_UP = (Errand, Assignment, HelpRequest, Encounter, EncounterParticipant)
+"""What the report rollups count: a factory writing one tells them."""
 
 
 def helsinki(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
@@ -99,6 +104,12 @@ class Factories:
 
     def _save(self, obj):
         self.session.add(obj)
+        if isinstance(obj, ROLLED_UP):
+            # Written straight, not through the services: the report rollups are told here,
+            # as the services tell them (they are redone before the commit).
+            rollups.touch(obj)
+            if isinstance(obj, Errand):
+                rollups.touch(obj.request)
         if self._batch:
             self.session.flush()
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -14,7 +14,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from app.extensions import db
 from app.helpers.labels import ACTION_LABELS as HELPER_ACTION_LABELS
-from app.i18n import HELSINKI
+from app.i18n import local_midnight
 from app.models import AuditLog, User
 
 #: What each action means, in words (the helpers' own from their area). An action not
@@ -79,10 +79,6 @@ class AuditFilter:
     date_to: date | None = None
 
 
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=HELSINKI)
-
-
 def entries(flt: AuditFilter) -> sa.Select:
     """The entries that match, newest first (their actors: :func:`actors_of`)."""
     stmt = sa.select(AuditLog).outerjoin(User, User.id == AuditLog.actor_user_id)
@@ -96,9 +92,9 @@ def entries(flt: AuditFilter) -> sa.Select:
     if flt.subject_id is not None:
         stmt = stmt.where(AuditLog.subject_id == flt.subject_id)
     if flt.date_from is not None:
-        stmt = stmt.where(AuditLog.at >= _local_midnight(flt.date_from))
+        stmt = stmt.where(AuditLog.at >= local_midnight(flt.date_from))
     if flt.date_to is not None:
-        stmt = stmt.where(AuditLog.at < _local_midnight(flt.date_to + timedelta(days=1)))
+        stmt = stmt.where(AuditLog.at < local_midnight(flt.date_to + timedelta(days=1)))
     return stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc())
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from app import rollups
 from app.audit import record
 from app.elders.problems import ElderInputError, Problem
 from app.extensions import db
@@ -83,8 +84,10 @@ def place_by_hand(
         if village.lat is None or village.lon is None:
             raise ElderInputError([Problem("village_id", "village_without_point")])
         lat, lon = village.lat, village.lon
+        old_municipality_id = elder.municipality_id
         elder.village_id = village.id
         elder.municipality_id = village.municipality_id
+        rollups.touch_area_move(elder, old_municipality_id)
     elif lat is None or lon is None:
         raise ElderInputError([Problem("lat", "nothing_given")])
     elif not in_finland(lat, lon):

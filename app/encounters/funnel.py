@@ -1,13 +1,14 @@
-"""The reports' stage funnel: how many people and pairs are at each stage, counted in SQL.
+"""The reports' stage funnel: how many people and pairs are at each stage.
 
-A stage depends only on four counts (all encounters so far; in the lookback
-window the together, self-initiated and ownership ones), so the funnel does
-not load encounters into Python: one grouped statement per helpers, older
-residents and pairs counts them for both ends of the period at once, and
-:func:`app.encounters.stages.stage_from_counts` turns the counts into stages.
-The flags are built from the pure module's own sets (``TOGETHER_KINDS``...),
-and ``tests/encounters/test_funnel.py`` checks on random encounters that the
-result equals the pure module's ``all_stages``.
+Each person's and pair's stage as of a moment is read from the stage changes
+(:mod:`app.encounters.stage_changes`: the latest change at or before it),
+which are kept in step with their encounters; the coordinators' overrides in
+force at each moment go on top. The people in scope who never met anyone are
+counted, not listed, so the funnel grows with the people who have met someone,
+not with everyone. ``tests/encounters/test_funnel.py`` checks on random
+encounters that the result equals the pure module's ``all_stages``, and
+``tests/reports/test_rollups.py`` that it equals the counting the funnel did
+before the stage changes existed.
 
 The people in scope are chosen by subqueries, never by long lists of ids sent
 to the database. Six statements, whatever the number of people.
@@ -16,7 +17,7 @@ to the database. Six statements, whatever the number of people.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,13 +25,12 @@ from sqlalchemy.orm import aliased
 
 from app.encounters import stages
 from app.extensions import db
-from app.models import Elder, Encounter, EncounterParticipant, HelperProfile, StageOverride
+from app.models import Elder, HelperProfile, StageChange, StageOverride
 
 HELPER_STATUSES_IN_FUNNEL = ("approved",)
 ELDER_STATUSES_IN_FUNNEL = ("active", "paused")
 
-E = Encounter
-EP = EncounterParticipant
+SC = StageChange
 
 
 def _scope(model: type[HelperProfile] | type[Elder], statuses: tuple[str, ...], organization_ids, municipality_id):
@@ -50,89 +50,91 @@ def elder_scope(organization_ids: Collection[int] | None, municipality_id: int |
     return _scope(Elder, ELDER_STATUSES_IN_FUNNEL, organization_ids, municipality_id)
 
 
-def _counts(moments: list[datetime]) -> list[sa.ColumnElement]:
-    """Four sums per moment: encounters so far, and together / self-initiated /
-    ownership encounters in the lookback window before it (as ``stages._flags``)."""
-    together = sa.or_(E.place_kind.in_(stages.TOGETHER_PLACES), E.kind.in_(stages.TOGETHER_KINDS))
-    self_initiated = E.initiated_by.in_(stages.SELF_INITIATORS)
-    ownership = sa.or_(E.led_by.in_(stages.BOTH_WAYS_LEADERS), E.organised_by_participant.is_(True))
-    columns: list[sa.ColumnElement] = []
-    for at in moments:
-        past = E.occurred_at <= at
-        window = sa.and_(past, E.occurred_at >= at - timedelta(days=stages.LOOKBACK_DAYS))
-        for condition in (past, sa.and_(window, together), sa.and_(window, self_initiated), sa.and_(window, ownership)):
-            columns.append(sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0))
-    return columns
+Moves = dict[tuple[int, int], int]
+"""(stage at the start, stage at the end) -> how many people or pairs."""
 
 
-def _stages_by_key(rows, keys: int, moments: int) -> list[dict[Any, int]]:
-    """Per moment, {key: stage} from grouped rows (key columns first, then 4 counts per moment)."""
-    out: list[dict[Any, int]] = [{} for _ in range(moments)]
+def _holds(row: Any, at: datetime) -> sa.ColumnElement[bool]:
+    """The stage change row in force at ``at``."""
+    return sa.and_(row.at <= at, sa.or_(row.ends_at.is_(None), row.ends_at > at))
+
+
+def _subject(row: Any, kind: str) -> list[sa.ColumnElement]:
+    if kind == "helper":
+        return [row.helper_id]
+    if kind == "elder":
+        return [row.elder_id]
+    return [row.helper_id, row.elder_id]
+
+
+def _moves(kind: str, scope: sa.Select, start_at: datetime | None, end_at: datetime) -> Moves:
+    """Subjects in stage at ``end_at`` (people of ``scope``, or pairs with an older person of it),
+    counted by their stages at the start and the end: one grouped statement."""
+    end, start = aliased(SC), aliased(SC)
+    in_scope = (end.helper_id if kind == "helper" else end.elder_id).in_(scope)
+    if start_at is None:
+        stmt = sa.select(sa.literal(0), end.stage, sa.func.count()).group_by(end.stage)
+    else:
+        same = [a == b for a, b in zip(_subject(start, kind), _subject(end, kind), strict=True)]
+        before = sa.func.coalesce(start.stage, 0)
+        stmt = (
+            sa.select(before, end.stage, sa.func.count())
+            .outerjoin(start, sa.and_(start.subject_kind == kind, *same, _holds(start, start_at)))
+            .group_by(before, end.stage)
+        )
+    stmt = stmt.select_from(end).where(end.subject_kind == kind, _holds(end, end_at), in_scope)
+    return {(int(a), int(b)): int(n) for a, b, n in db.session.execute(stmt)}
+
+
+def _computed(kind: str, keys: set[Any], moments: list[datetime]) -> list[dict[Any, int]]:
+    """{key: stage} per moment for a few subjects (those with an override): one statement."""
+    out: list[dict[Any, int]] = [{} for _ in moments]
+    if not keys:
+        return out
+    columns = _subject(SC, kind)
+    if kind == "pair":
+        wanted = sa.or_(*(sa.and_(SC.helper_id == h, SC.elder_id == e) for h, e in keys))
+    else:
+        wanted = columns[0].in_(sorted(keys))
+    rows = db.session.execute(
+        sa.select(*columns, SC.at, SC.ends_at, SC.stage).where(SC.subject_kind == kind, wanted, SC.at <= max(moments))
+    )
+    width = len(columns)
     for row in rows:
-        key = row[0] if keys == 1 else tuple(row[:keys])
-        for m in range(moments):
-            counts = row[keys + 4 * m : keys + 4 * m + 4]
-            out[m][key] = stages.stage_from_counts(*(int(c) for c in counts))
+        key = row[0] if width == 1 else tuple(row[:width])
+        at, ends_at, stage = row[width], row[width + 1], row[width + 2]
+        for m, moment in enumerate(moments):
+            if at <= moment and (ends_at is None or ends_at > moment):
+                out[m][key] = stage
     return out
 
 
-def _person_stages(kind: str, scope: sa.Select, moments: list[datetime]) -> list[dict[int, int]]:
-    """{person id: stage} per moment for the people of ``scope`` who have met someone."""
-    own = EP.helper_id if kind == "helper" else EP.elder_id
-    other = aliased(EP)
-    other_side = other.elder_id if kind == "helper" else other.helper_id
-    # A person takes part in an encounter once (unique constraints); only
-    # encounters with young and old count.
-    stmt = (
-        sa.select(own, *_counts(moments))
-        .join(E, E.id == EP.encounter_id)
-        .where(
-            own.in_(scope),
-            E.occurred_at <= max(moments),
-            sa.exists().where(other.encounter_id == E.id, other_side.is_not(None)),
-        )
-        .group_by(own)
-    )
-    return _stages_by_key(db.session.execute(stmt), 1, len(moments))
-
-
-def _pair_stages(elders: sa.Select, moments: list[datetime]) -> list[dict[tuple[int, int], int]]:
-    """{(helper id, elder id): stage} per moment for every pair with an older resident of ``elders``."""
-    helper_side, elder_side = aliased(EP), aliased(EP)
-    # (helper, elder, encounter) is unique: each side takes part once.
-    stmt = (
-        sa.select(helper_side.helper_id, elder_side.elder_id, *_counts(moments))
-        .select_from(elder_side)
-        .join(helper_side, helper_side.encounter_id == elder_side.encounter_id)
-        .join(E, E.id == elder_side.encounter_id)
-        .where(elder_side.elder_id.in_(elders), helper_side.helper_id.is_not(None), E.occurred_at <= max(moments))
-        .group_by(helper_side.helper_id, elder_side.elder_id)
-    )
-    return _stages_by_key(db.session.execute(stmt), 2, len(moments))
+def _summary(moves: Moves) -> dict[str, Any]:
+    """The funnel's figures for a group from its moves."""
+    transitions = {a: dict.fromkeys(stages.STAGES, 0) for a in stages.STAGES}
+    for (before, after), n in moves.items():
+        transitions[before][after] += n
+    start = {a: sum(transitions[a].values()) for a in stages.STAGES}
+    end = {b: sum(transitions[a][b] for a in stages.STAGES) for b in stages.STAGES}
+    return {
+        "total": sum(moves.values()),
+        "start": start,
+        "end": end,
+        "reached_at_least": stages.reached_at_least(end),
+        "moved_up": sum(n for (a, b), n in moves.items() if b > a),
+        "moved_down": sum(n for (a, b), n in moves.items() if b < a),
+        "unchanged": sum(n for (a, b), n in moves.items() if a == b),
+        "transitions": transitions,
+    }
 
 
 def _movement(start: dict[Any, int], end: dict[Any, int]) -> dict[str, Any]:
-    transitions = {a: dict.fromkeys(stages.STAGES, 0) for a in stages.STAGES}
-    up = down = same = 0
+    """How the subjects of ``end`` moved since ``start`` (0 when not in it)."""
+    moves: Moves = {}
     for key, after in end.items():
-        before = start.get(key, 0)
-        transitions[before][after] += 1
-        if after > before:
-            up += 1
-        elif after < before:
-            down += 1
-        else:
-            same += 1
-    return {
-        "total": len(end),
-        "start": stages.area_summary(start.get(k, 0) for k in end),
-        "end": stages.area_summary(end.values()),
-        "reached_at_least": stages.reached_at_least(stages.area_summary(end.values())),
-        "moved_up": up,
-        "moved_down": down,
-        "unchanged": same,
-        "transitions": transitions,
-    }
+        pair = (start.get(key, 0), after)
+        moves[pair] = moves.get(pair, 0) + 1
+    return _summary(moves)
 
 
 def _in_force(override: StageOverride, at: datetime) -> bool:
@@ -157,13 +159,13 @@ def overrides_at(overrides: Iterable[StageOverride], at: datetime) -> dict[tuple
 
 
 def _overrides(helpers: sa.Select, elders: sa.Select, end_at: datetime) -> list[StageOverride]:
+    """The overrides of people in scope (few): each one's person is looked up, not the scope read."""
+    helper_in_scope = helpers.where(HelperProfile.id == StageOverride.helper_id).exists()
+    elder_in_scope = elders.where(Elder.id == StageOverride.elder_id).exists()
     return list(
         db.session.scalars(
             sa.select(StageOverride)
-            .where(
-                StageOverride.at <= end_at,
-                sa.or_(StageOverride.helper_id.in_(helpers), StageOverride.elder_id.in_(elders)),
-            )
+            .where(StageOverride.at <= end_at, sa.or_(helper_in_scope, elder_in_scope))
             .order_by(StageOverride.at, StageOverride.id)
         )
     )
@@ -193,39 +195,48 @@ def stage_funnel(
     """
     end_at = now if until is None or until > now else until
     start_at = None if since is None else min(since, end_at)
-    moments = [end_at] if start_at is None else [end_at, start_at]
     helpers = helper_scope(organization_ids, municipality_id)
     elders = elder_scope(organization_ids, municipality_id)
-    helper_ids = list(db.session.scalars(helpers))
-    elder_ids = list(db.session.scalars(elders))
-    computed = {
-        "helper": _person_stages("helper", helpers, moments),
-        "elder": _person_stages("elder", elders, moments),
-        "pair": _pair_stages(elders, moments),
+    totals = {
+        "helper": db.session.scalar(sa.select(sa.func.count()).select_from(helpers.subquery())) or 0,
+        "elder": db.session.scalar(sa.select(sa.func.count()).select_from(elders.subquery())) or 0,
     }
-    everyone = {"helper": helper_ids, "elder": elder_ids, "pair": list(computed["pair"][0])}
+    moves = {
+        "helper": _moves("helper", helpers, start_at, end_at),
+        "elder": _moves("elder", elders, start_at, end_at),
+        "pair": _moves("pair", elders, start_at, end_at),
+    }
+    # The people in scope without a stage by the end are at 0 at both ends.
+    for kind in ("helper", "elder"):
+        moves[kind][(0, 0)] = moves[kind].get((0, 0), 0) + totals[kind] - sum(moves[kind].values())
+    # The coordinators' overrides in force at either end move their subjects (a few).
     overrides = _overrides(helpers, elders, end_at)
-
-    def snapshot(m: int, at: datetime) -> dict[str, dict[Any, int]]:
-        in_force = overrides_at(overrides, at)
-        out: dict[str, dict[Any, int]] = {}
-        for kind, keys in everyone.items():
-            found = computed[kind][m]
-            out[kind] = {}
-            for key in keys:
-                override = in_force.get((kind, key))
-                out[kind][key] = override.stage if override is not None else found.get(key, 0)
-        return out
-
-    end = snapshot(0, end_at)
-    start = snapshot(1, start_at) if start_at is not None else {"helper": {}, "elder": {}, "pair": {}}
-    people_start = {("h", k): v for k, v in start["helper"].items()} | {("e", k): v for k, v in start["elder"].items()}
-    people_end = {("h", k): v for k, v in end["helper"].items()} | {("e", k): v for k, v in end["elder"].items()}
+    ends = [end_at] if start_at is None else [end_at, start_at]
+    in_force = [overrides_at(overrides, at) for at in ends]
+    for kind in moves:
+        keys = {key for forced in in_force for k, key in forced if k == kind}
+        computed = _computed(kind, keys, ends)
+        for key in keys:
+            if kind == "pair" and key not in computed[0]:
+                continue  # a pair is counted once its two have met
+            found = [computed[m].get(key, 0) if m < len(ends) else 0 for m in (1, 0)]
+            if start_at is None:
+                found[0] = 0
+            final = list(found)
+            for m, slot in ((0, 1), (1, 0)):
+                if m < len(ends) and (forced := in_force[m].get((kind, key))) is not None:
+                    final[slot] = forced.stage
+            moves[kind][(found[0], found[1])] -= 1
+            moves[kind][(final[0], final[1])] = moves[kind].get((final[0], final[1]), 0) + 1
+    people: Moves = {}
+    for kind in ("helper", "elder"):
+        for pair, n in moves[kind].items():
+            people[pair] = people.get(pair, 0) + n
     return {
         "since": start_at,
         "until": end_at,
-        "helpers": _movement(start["helper"], end["helper"]),
-        "elders": _movement(start["elder"], end["elder"]),
-        "people": _movement(people_start, people_end),
-        "pairs": _movement(start["pair"], end["pair"]),
+        "helpers": _summary(moves["helper"]),
+        "elders": _summary(moves["elder"]),
+        "people": _summary(people),
+        "pairs": _summary(moves["pair"]),
     }

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from app import audit, policy
+from app import audit, policy, rollups
 from app.encounters import stages, wellbeing
 from app.encounters.queries import allowed_elder_ids, allowed_helper_ids, org_scope
 from app.extensions import db
@@ -152,6 +152,7 @@ def log_encounter(data: EncounterInput, *, by: User, now: datetime | None = None
         encounter.participants.append(EncounterParticipant(elder_id=elder_id))
     db.session.add(encounter)
     db.session.flush()
+    rollups.touch(encounter)
     audit.record(
         "encounter.logged",
         encounter,

@@ -30,7 +30,7 @@ from app.encounters.queries import (
     visible_encounters,
 )
 from app.extensions import db
-from app.i18n import HELSINKI
+from app.i18n import HELSINKI, local_midnight
 from app.inputs import to_int
 from app.models import Encounter, Errand, Organization, utcnow
 from app.policy import visible_ids
@@ -63,10 +63,6 @@ def error_text(code: str) -> str:
 
 def to_utc(day, clock) -> datetime:
     return datetime.combine(day, clock, tzinfo=HELSINKI).astimezone(UTC)
-
-
-def local_midnight(day) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tzinfo=HELSINKI).astimezone(UTC)
 
 
 # --- List -----------------------------------------------------------------------------

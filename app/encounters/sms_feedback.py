@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from app import rollups
 from app.encounters.operations import EncounterError, record_feedback
 from app.errands.notifications import command_reply
 from app.extensions import db
@@ -53,6 +54,7 @@ def handle(sender: Sender, command: Command, lang: str, now: datetime) -> Outcom
         participant = EncounterParticipant(**who)
         encounter.participants.append(participant)
         db.session.flush()
+        rollups.touch(encounter)
     comment = command.comment[:2000] if command.comment else None
     try:
         record_feedback(encounter, participant.id, command.score, comment, via="sms", by=None)

@@ -424,6 +424,41 @@ def stage_from_counts(encounters: int, together: int, self_initiated: int, owner
     return 2
 
 
+def stage_changes(facts: Iterable[EncounterFact]) -> list[tuple[datetime, int]]:
+    """When the stage computed from ``facts`` (all of a person's or pair's
+    encounters) changes: ``[(moment, stage from then on), ...]``, oldest first.
+
+    The stage at any moment is the one of the latest change at or before it
+    (0 before the first). Between changes the counts of
+    :func:`stage_from_counts` do not move: an encounter counts from the
+    moment it took place, and leaves the lookback window one microsecond
+    after ``LOOKBACK_DAYS`` have passed (the window includes its first moment).
+    The reports' funnel reads these changes instead of counting encounters.
+    """
+    unique = {fact.encounter_id: fact for fact in facts}
+    steps: dict[datetime, list[int]] = {}
+    leave_after = timedelta(days=LOOKBACK_DAYS, microseconds=1)
+    for fact in unique.values():
+        bits = _flags(fact)
+        together, own, self_ = bits & _TOGETHER != 0, bits & _OWNERSHIP != 0, bits & _SELF != 0
+        enter = steps.setdefault(fact.occurred_at, [0, 0, 0, 0])
+        leave = steps.setdefault(fact.occurred_at + leave_after, [0, 0, 0, 0])
+        for i, on in enumerate((True, together, self_, own)):
+            enter[i] += on
+            if i:
+                leave[i] -= on
+    changes: list[tuple[datetime, int]] = []
+    counts = [0, 0, 0, 0]
+    stage = 0
+    for moment in sorted(steps):
+        counts = [a + b for a, b in zip(counts, steps[moment], strict=True)]
+        now_stage = stage_from_counts(*counts)
+        if now_stage != stage:
+            changes.append((moment, now_stage))
+            stage = now_stage
+    return changes
+
+
 def _evaluate(prepared: _Prepared, indices: list[int]) -> StageResult:
     """Stage for the encounters at time-order positions ``indices`` (ascending)."""
     if not indices:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import policy
-from app.errands.requests import local_to_utc
 from app.extensions import db
-from app.i18n import HELSINKI
+from app.i18n import HELSINKI, local_midnight
 from app.models import (
     Assignment,
     CoordinatorAlert,
@@ -39,10 +38,6 @@ UNANSWERED_AFTER = timedelta(hours=12)
 WITHOUT_HELPER = ("open", "offered")
 #: How many errands with unanswered offers the day and week pages list (soonest first).
 UNANSWERED_SHOWN = 20
-
-
-def local_midnight(day: date) -> datetime:
-    return local_to_utc(day, time(0, 0))
 
 
 def load_errand(errand_id: int) -> Errand | None:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from app import rollups
 from app.audit import record
 from app.errands.states import (
     ErrandError,
@@ -111,6 +112,7 @@ def mark_done(
         encounter.participants.append(EncounterParticipant(elder_id=errand.elder_id))
     record("errand.done", errand, actor=actor, helper_id=helper.id, minutes=minutes, encounter_id=encounter.id)
     db.session.flush()
+    rollups.touch(encounter)
     return encounter
 
 

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import contains_eager
 
-from app import audit
+from app import audit, rollups
 from app.errands import lifecycle
 from app.extensions import db
 from app.i18n import HELSINKI
@@ -349,6 +349,7 @@ def _new_errand(req: HelpRequest, day: date, *, codes: ShortCodes, actor: User |
         )
     )
     db.session.add(errand)
+    rollups.touch(errand)
     return errand
 
 
@@ -418,6 +419,7 @@ def create_request(
         status="active",
     )
     db.session.add(req)
+    rollups.touch(req)
     _materialise(req, now=now, horizon_days=_horizon(horizon_days), existing=set(), codes=ShortCodes(), actor=taken_by)
     db.session.flush()
     return req

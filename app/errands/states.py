@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app import rollups
 from app.extensions import db
 from app.models import Assignment, Errand, ErrandEvent, Offer, User, utcnow
 
@@ -69,6 +70,7 @@ def _event(
         at=utcnow(),
     )
     db.session.add(event)
+    rollups.touch(errand)  # every step of an errand: the report rollups of its day are redone
     return event
 
 

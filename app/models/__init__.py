@@ -7,6 +7,14 @@ from app.models.encounter import CheckIn, Encounter, EncounterParticipant, Stage
 from app.models.errand import Assignment, Errand, ErrandEvent, HelpRequest, Offer, TaskType
 from app.models.messaging import CoordinatorAlert, ProviderErasure, SmsMessage, SmsOptOut
 from app.models.org import ORGANIZATION_KINDS, Municipality, Organization, Village
+from app.models.rollup import (
+    RollupEncounterDay,
+    RollupErrandDay,
+    RollupMatchMinutes,
+    RollupPersonDay,
+    RollupRequestDay,
+    StageChange,
+)
 from app.models.user import (
     ADULT_AGE,
     HELPER_STATUSES,
@@ -47,8 +55,14 @@ __all__ = [
     "Offer",
     "Organization",
     "ProviderErasure",
+    "RollupEncounterDay",
+    "RollupErrandDay",
+    "RollupMatchMinutes",
+    "RollupPersonDay",
+    "RollupRequestDay",
     "SmsMessage",
     "SmsOptOut",
+    "StageChange",
     "StageOverride",
     "TaskType",
     "User",

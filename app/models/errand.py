@@ -38,6 +38,7 @@ class HelpRequest(TimestampMixin, Base):
     """What an older person (or a relative for them) asked for on the phone."""
 
     __tablename__ = "help_requests"
+    __table_args__ = (sa.Index("ix_help_requests_created_at", "created_at"),)  # the report rollups, day by day
 
     id: Mapped[int] = mapped_column(primary_key=True)
     elder_id: Mapped[int] = mapped_column(sa.ForeignKey("elders.id"), index=True)
@@ -79,6 +80,7 @@ class Errand(TimestampMixin, Base):
         # The helper's board: the open errands of their organizations from now on
         # (and every lookup by organization).
         sa.Index("ix_errands_org_state_starts_at", "organization_id", "state", "starts_at"),
+        sa.Index("ix_errands_starts_at", "starts_at"),  # the report rollups, day by day
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -101,6 +101,8 @@ class HelperProfile(TimestampMixin, Base):
         sa.Index("ix_helper_profiles_lat_lon", "lat", "lon"),
         # Matching reads the network's helpers near a point (and serves lookups by organization).
         sa.Index("ix_helper_profiles_org_lat_lon", "organization_id", "lat", "lon"),
+        # The report counts a municipality's helpers by organization and village from the index alone.
+        sa.Index("ix_helper_profiles_area_count", "municipality_id", "status", "organization_id", "village_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

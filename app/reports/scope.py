@@ -4,13 +4,13 @@ and the municipality, checked against the user's own."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from app import policy
 from app.extensions import db
-from app.i18n import HELSINKI
+from app.i18n import local_midnight
 from app.models import Municipality, Organization, User
 
 MAX_PERIOD_DAYS = 366 * 5 + 1
@@ -59,10 +59,6 @@ class ReportScope:
     def muni_filter(self, column: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
         """Conditions keeping ``column`` (a municipality id) inside the scope."""
         return [] if self.municipality_id is None else [column == self.municipality_id]
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=HELSINKI).astimezone(UTC)
 
 
 def allowed_organizations(user: User) -> list[Organization]:

@@ -1,9 +1,13 @@
 """Aggregate reads for the report page and its CSV export.
 
-Every figure is an SQL aggregate (COUNT, SUM, AVG, GROUP BY); no query loads
-the rows it counts into Python, and the page runs the same number of queries
-whatever the amount of data. Python only joins the small grouped results to
-the reference data (task types, municipalities, villages).
+Every figure is a sum over the report rollups (:mod:`app.rollups`: one row
+per day, area and group, kept in step with the errands, requests and
+encounters), so a report costs what its days and areas cost, not what its
+people do. The current day is read from the base tables through the same
+statements that build the rollups (its figures depend on the clock: who is
+still waiting, which encounters have taken place). The page runs the same
+number of queries whatever the amount of data; Python only joins the small
+grouped results to the reference data (task types, municipalities, villages).
 
 How the figures are counted (the page shows the same definitions):
 
@@ -20,7 +24,8 @@ How the figures are counted (the page shows the same definitions):
 - **Matched**: an errand that got a helper (an assignment the helper did not
   withdraw from). **Share matched** = matched / considered.
 - **Time to match**: from when the errand was created to the first time a
-  helper took it, over the matched errands; median and mean in hours.
+  helper took it, over the matched errands; median and mean in hours (the
+  median is picked from the waits rounded to the nearest minute).
 - **Unmet demand**: considered errands that did not get a helper (expired,
   passed without a helper, or cancelled by a coordinator without one).
 - **Older people reached**: different older people who took part in an
@@ -36,60 +41,38 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
+from app import rollups
 from app.db_setup import read_only
 from app.encounters.services import checkin_changes, stage_funnel
 from app.extensions import db
+from app.i18n import local_midnight
 from app.models import (
-    Assignment,
     Elder,
     Encounter,
-    EncounterParticipant,
     Errand,
     HelperProfile,
     HelpRequest,
     Municipality,
+    RollupEncounterDay,
+    RollupErrandDay,
+    RollupMatchMinutes,
+    RollupPersonDay,
+    RollupRequestDay,
     TaskType,
     Village,
 )
 from app.models.encounter import ENCOUNTER_KINDS
 from app.reports.scope import ReportScope, municipality_name
+from app.rollups import local_day
 
-ELDER_SIDE_CANCELLERS = ("elder", "relative")
-"""Who cancels for the older person: such errands are not counted as demand."""
-WAITING_STATES = ("open", "offered")
-KEPT_ASSIGNMENT = Assignment.status != "withdrawn"
-DONE_MINUTES = sa.func.coalesce(sa.func.sum(sa.func.coalesce(Assignment.report_minutes, Errand.duration_minutes)), 0)
+DONE_MINUTES = sa.func.coalesce(sa.func.sum(rollups.ASSIGNMENT_MINUTES), 0)
 """Minutes of done assignments: what the helper reported, else the errand's planned length."""
 MAP_HELPER_STATUSES = ("approved",)
-
-
-# --- Seconds between two timestamps, on both engines -------------------------------
-
-
-class seconds_between(FunctionElement):  # noqa: N801 - reads like the SQL function it stands for
-    """``seconds_between(later, earlier)``: the difference in seconds as a float."""
-
-    type = sa.Float()
-    inherit_cache = True
-
-
-@compiles(seconds_between)
-def _seconds_between_pg(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    return f"EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)}))"
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_between_sqlite(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 86400.0)"
 
 
 # --- Results -----------------------------------------------------------------------
@@ -226,50 +209,51 @@ class Report:
         )
 
 
-# --- Queries ---------------------------------------------------------------------------
+# --- Queries: the rollups of the period's days, and the current day live -----------------
 
 
-def _errand_conditions(scope: ReportScope) -> list[sa.ColumnElement[bool]]:
+def _today(scope: ReportScope) -> date:
+    return local_day(scope.now)
+
+
+def _rolled(scope: ReportScope, model: Any) -> list[sa.ColumnElement[bool]]:
+    """Rollup rows of the scope's days (but the current day, read live) and filters."""
     return [
-        Errand.starts_at >= scope.start,
-        Errand.starts_at < scope.end,
-        *scope.orgs_filter(Errand.organization_id),
-        *scope.muni_filter(Elder.municipality_id),
+        model.day >= scope.since,
+        model.day <= scope.until,
+        model.day != _today(scope),
+        *scope.orgs_filter(model.organization_id),
+        *scope.muni_filter(model.municipality_id),
     ]
 
 
-def _encounter_conditions(scope: ReportScope) -> list[sa.ColumnElement[bool]]:
-    return [
-        Encounter.occurred_at >= scope.start,
-        Encounter.occurred_at < scope.end,
-        Encounter.occurred_at <= scope.now,
-        *scope.orgs_filter(Encounter.organization_id),
-        *scope.muni_filter(Encounter.municipality_id),
-    ]
+def _live_day(scope: ReportScope) -> tuple[datetime, datetime] | None:
+    """The current day's [start, end) when the period has it: read from the base tables."""
+    today = _today(scope)
+    if not scope.since <= today <= scope.until:
+        return None
+    return local_midnight(today), local_midnight(today + timedelta(days=1))
 
 
-def _request_conditions(scope: ReportScope) -> list[sa.ColumnElement[bool]]:
-    return [
-        HelpRequest.created_at >= scope.start,
-        HelpRequest.created_at < scope.end,
-        *scope.orgs_filter(HelpRequest.organization_id),
-        *scope.muni_filter(Elder.municipality_id),
-    ]
+def _errand_filters(scope: ReportScope) -> list[sa.ColumnElement[bool]]:
+    return [*scope.orgs_filter(Errand.organization_id), *scope.muni_filter(Elder.municipality_id)]
 
 
-def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+def _encounter_filters(scope: ReportScope) -> list[sa.ColumnElement[bool]]:
+    return [*scope.orgs_filter(Encounter.organization_id), *scope.muni_filter(Encounter.municipality_id)]
 
 
 AreaKey = tuple[int | None, int | None]
+ERRAND_SUMS = ("due", "cancelled_by_elder", "waiting", "matched", "done", "match_seconds", "done_minutes")
 
 
 @dataclass(frozen=True)
 class ErrandFigures:
-    """Errand counts per (task type, municipality, village), and the time to match."""
+    """Errand counts per (task type, municipality, village), the time to match and the helpers' minutes."""
 
     groups: dict[tuple[int, int | None, int | None], ErrandCounts]
     time_to_match: TimeToMatch
+    done_minutes: int = 0
 
     def by_task(self) -> dict[int, ErrandCounts]:
         out: dict[int, ErrandCounts] = defaultdict(ErrandCounts)
@@ -285,115 +269,117 @@ class ErrandFigures:
 
 
 def errand_figures(scope: ReportScope) -> ErrandFigures:
-    """Every errand figure in one statement.
+    """Every errand figure: the errand rollups summed (the current day from the errands), two statements.
 
-    A common table expression works out, once per errand due in the period,
-    whether it got a helper (an assignment not withdrawn) and when a helper
-    first took it. The counts are grouped from it by task type and area, and
-    the median time to match is picked from it with window functions (the
-    durations are numbered in order and the middle one, or the mean of the
-    middle two, is averaged), which works the same on PostgreSQL and SQLite.
+    Past days have nobody still waiting; days ahead count their errands still
+    without a helper as waiting; the current day decides by the clock. The
+    median time to match is picked from the minutes histogram.
     """
-    per = (
+    R = RollupErrandDay  # noqa: N806 - a table alias
+    ahead = R.day > _today(scope)
+    parts: list[Any] = [
         sa.select(
-            Errand.id,
-            Errand.task_type_id,
-            Elder.municipality_id,
-            Elder.village_id,
-            Errand.state,
-            Errand.cancelled_by_kind,
-            Errand.starts_at,
-            Errand.created_at,
-            sa.func.coalesce(sa.func.max(sa.case((KEPT_ASSIGNMENT, 1), else_=0)), 0).label("kept"),
-            sa.func.min(Assignment.assigned_at).label("first_at"),
+            R.task_type_id,
+            R.municipality_id,
+            R.village_id,
+            R.due,
+            R.cancelled_by_elder,
+            sa.case((ahead, R.waiting_if_ahead), else_=0).label("waiting"),
+            R.matched,
+            R.done,
+            R.match_seconds,
+            R.done_minutes,
+        ).where(*_rolled(scope, R))
+    ]
+    live = _live_day(scope)
+    if live is not None:
+        rows = rollups.errand_rows(*live, _errand_filters(scope), now=scope.now).subquery("live")
+        parts.append(
+            sa.select(
+                *(rows.c[name] for name in ("task_type_id", "municipality_id", "village_id", "due")),
+                rows.c.cancelled_by_elder,
+                rows.c.waiting_if_ahead.label("waiting"),
+                *(rows.c[name] for name in ("matched", "done", "match_seconds", "done_minutes")),
+            )
         )
-        .join(Elder, Elder.id == Errand.elder_id)
-        .outerjoin(Assignment, Assignment.errand_id == Errand.id)
-        .where(*_errand_conditions(scope))
-        .group_by(
-            Errand.id,
-            Errand.task_type_id,
-            Elder.municipality_id,
-            Elder.village_id,
-            Errand.state,
-            Errand.cancelled_by_kind,
-            Errand.starts_at,
-            Errand.created_at,
-        )
-        .cte("per_errand")
-    )
-    kept = per.c.kept == 1
-    cancelled_by_elder = sa.and_(per.c.state == "cancelled", per.c.cancelled_by_kind.in_(ELDER_SIDE_CANCELLERS))
-    waiting = sa.and_(~kept, per.c.starts_at >= scope.now, per.c.state.in_(WAITING_STATES))
-    considered = sa.and_(~cancelled_by_elder, ~waiting)
-    flags = {
-        "cancelled_by_elder": cancelled_by_elder,
-        "waiting": sa.and_(~cancelled_by_elder, waiting),
-        "considered": considered,
-        "matched": sa.and_(considered, kept),
-        "unmet": sa.and_(considered, ~kept),
-        "done": per.c.state == "done",
-    }
-    groups = (
-        sa.select(
-            per.c.task_type_id,
-            per.c.municipality_id,
-            per.c.village_id,
-            sa.func.count().label("due"),
-            *(_count_if(flags[name]).label(name) for name in ErrandCounts.__dataclass_fields__ if name != "due"),
-        )
-        .group_by(per.c.task_type_id, per.c.municipality_id, per.c.village_id)
-        .subquery("groups")
-    )
-    durations = (
-        sa.select(seconds_between(per.c.first_at, per.c.created_at).label("s")).where(flags["matched"]).subquery()
-    )
-    ordered = sa.select(
-        durations.c.s,
-        sa.func.row_number().over(order_by=durations.c.s).label("rn"),
-        sa.func.count().over().label("n"),
-    ).subquery("ordered")
-    middle = sa.or_(ordered.c.rn == (ordered.c.n + 1) // 2, ordered.c.rn == (ordered.c.n + 2) // 2)
-    ttm = sa.select(
-        sa.func.count().label("ttm_n"),
-        sa.func.avg(ordered.c.s).label("ttm_mean"),
-        sa.func.avg(sa.case((middle, ordered.c.s))).label("ttm_median"),
-    ).subquery("ttm")
-    stmt = sa.select(groups, ttm).select_from(groups.join(ttm, sa.true()))
-    result: dict[tuple[int, int | None, int | None], ErrandCounts] = {}
-    time_to_match = TimeToMatch(0, None, None)
+    every = sa.union_all(*parts).subquery("every") if len(parts) > 1 else parts[0].subquery("every")
+    keys = (every.c.task_type_id, every.c.municipality_id, every.c.village_id)
+    stmt = sa.select(*keys, *(sa.func.sum(every.c[name]).label(name) for name in ERRAND_SUMS)).group_by(*keys)
+    groups: dict[tuple[int, int | None, int | None], ErrandCounts] = {}
+    matched = done_minutes = 0
+    match_seconds = 0.0
     for row in db.session.execute(stmt):
-        result[(row.task_type_id, row.municipality_id, row.village_id)] = _counts(row)
-        time_to_match = TimeToMatch(int(row.ttm_n or 0), _hours(row.ttm_median), _hours(row.ttm_mean))
-    return ErrandFigures(result, time_to_match)
+        due, cancelled, waiting, kept = (int(getattr(row, n) or 0) for n in ERRAND_SUMS[:4])
+        considered = due - cancelled - waiting
+        groups[(row.task_type_id, row.municipality_id, row.village_id)] = ErrandCounts(
+            due=due,
+            cancelled_by_elder=cancelled,
+            waiting=waiting,
+            considered=considered,
+            matched=kept,
+            unmet=considered - kept,
+            done=int(row.done or 0),
+        )
+        matched += kept
+        match_seconds += float(row.match_seconds or 0)
+        done_minutes += int(row.done_minutes or 0)
+    median = _median_minutes(scope)
+    time_to_match = TimeToMatch(
+        matched,
+        None if median is None else _hours(median * 60),
+        _hours(match_seconds / matched) if matched else None,
+    )
+    return ErrandFigures(groups, time_to_match, done_minutes)
+
+
+def _median_minutes(scope: ReportScope) -> float | None:
+    """The median of the matched errands' waits, in minutes, from the histogram (one statement)."""
+    M = RollupMatchMinutes  # noqa: N806 - a table alias
+    parts: list[Any] = [sa.select(M.minutes, M.errands).where(*_rolled(scope, M))]
+    live = _live_day(scope)
+    if live is not None:
+        rows = rollups.match_minutes_rows(*live, _errand_filters(scope)).subquery("live")
+        parts.append(sa.select(rows.c.minutes, rows.c.errands))
+    every = sa.union_all(*parts).subquery("every") if len(parts) > 1 else parts[0].subquery("every")
+    histogram = [
+        (int(minutes), int(n))
+        for minutes, n in db.session.execute(
+            sa.select(every.c.minutes, sa.func.sum(every.c.errands)).group_by(every.c.minutes).order_by(every.c.minutes)
+        )
+    ]
+    total = sum(n for _, n in histogram)
+    if not total:
+        return None
+    wanted = sorted({(total + 1) // 2, (total + 2) // 2})  # 1-based positions of the middle one or two
+    picked: list[int] = []
+    seen = 0
+    for minutes, n in histogram:
+        seen += n
+        while wanted and wanted[0] <= seen:
+            picked.append(minutes)
+            wanted.pop(0)
+    return sum(picked) / len(picked)
 
 
 def _hours(seconds: Any) -> float | None:
     return None if seconds is None else max(float(seconds), 0.0) / 3600
 
 
-def _counts(row: Any) -> ErrandCounts:
-    return ErrandCounts(**{name: int(getattr(row, name) or 0) for name in ErrandCounts.__dataclass_fields__})
-
-
-def requests_by_task(scope: ReportScope) -> dict[int, int]:
-    stmt = (
-        sa.select(HelpRequest.task_type_id, sa.func.count(HelpRequest.id))
-        .join(Elder, Elder.id == HelpRequest.elder_id)
-        .where(*_request_conditions(scope))
-        .group_by(HelpRequest.task_type_id)
-    )
-    return {task_id: int(n) for task_id, n in db.session.execute(stmt)}
-
-
-def requests_by_area(scope: ReportScope) -> dict[tuple[int | None, int | None], int]:
-    stmt = (
-        sa.select(Elder.municipality_id, Elder.village_id, sa.func.count(HelpRequest.id))
-        .join(Elder, Elder.id == HelpRequest.elder_id)
-        .where(*_request_conditions(scope))
-        .group_by(Elder.municipality_id, Elder.village_id)
-    )
-    return {(m, v): int(n) for m, v, n in db.session.execute(stmt)}
+def requests_by_group(scope: ReportScope) -> dict[tuple[int, int | None, int | None], int]:
+    """Requests taken in the period per (task type, municipality, village): one statement."""
+    Q = RollupRequestDay  # noqa: N806 - a table alias
+    parts: list[Any] = [
+        sa.select(Q.task_type_id, Q.municipality_id, Q.village_id, Q.requests).where(*_rolled(scope, Q))
+    ]
+    live = _live_day(scope)
+    if live is not None:
+        filters = [*scope.orgs_filter(HelpRequest.organization_id), *scope.muni_filter(Elder.municipality_id)]
+        rows = rollups.request_rows(*live, filters).subquery("live")
+        parts.append(sa.select(rows.c.task_type_id, rows.c.municipality_id, rows.c.village_id, rows.c.requests))
+    every = sa.union_all(*parts).subquery("every") if len(parts) > 1 else parts[0].subquery("every")
+    keys = (every.c.task_type_id, every.c.municipality_id, every.c.village_id)
+    stmt = sa.select(*keys, sa.func.sum(every.c.requests)).group_by(*keys)
+    return {(task, m, v): int(n or 0) for task, m, v, n in db.session.execute(stmt)}
 
 
 def helpers_by_area(scope: ReportScope) -> dict[tuple[int | None, int | None], int]:
@@ -410,69 +396,55 @@ def helpers_by_area(scope: ReportScope) -> dict[tuple[int | None, int | None], i
     return {(m, v): int(n) for m, v, n in db.session.execute(stmt)}
 
 
-def encounters_by_kind_and_area(scope: ReportScope) -> dict[tuple[str, int | None], tuple[int, int]]:
-    stmt = (
-        sa.select(
-            Encounter.kind,
-            Encounter.municipality_id,
-            sa.func.count(Encounter.id),
-            sa.func.coalesce(sa.func.sum(Encounter.duration_minutes), 0),
+def encounters_by_kind_and_area(scope: ReportScope) -> tuple[dict[tuple[str, int | None], tuple[int, int]], int]:
+    """Encounters that have taken place, per (kind, municipality): (count, minutes); and the
+    helpers' minutes of encounters not made from an errand. One statement."""
+    N = RollupEncounterDay  # noqa: N806 - a table alias
+    parts: list[Any] = [
+        sa.select(N.kind, N.municipality_id, N.encounters, N.minutes, N.helper_minutes).where(
+            *_rolled(scope, N), N.day < _today(scope)
         )
-        .where(*_encounter_conditions(scope))
-        .group_by(Encounter.kind, Encounter.municipality_id)
-    )
-    return {(kind, muni): (int(n), int(minutes)) for kind, muni, n, minutes in db.session.execute(stmt)}
+    ]
+    live = _live_day(scope)
+    if live is not None:
+        rows = rollups.encounter_rows(*live, _encounter_filters(scope), now=scope.now).subquery("live")
+        parts.append(
+            sa.select(rows.c.kind, rows.c.municipality_id, rows.c.encounters, rows.c.minutes, rows.c.helper_minutes)
+        )
+    every = sa.union_all(*parts).subquery("every") if len(parts) > 1 else parts[0].subquery("every")
+    keys = (every.c.kind, every.c.municipality_id)
+    stmt = sa.select(
+        *keys, sa.func.sum(every.c.encounters), sa.func.sum(every.c.minutes), sa.func.sum(every.c.helper_minutes)
+    ).group_by(*keys)
+    out: dict[tuple[str, int | None], tuple[int, int]] = {}
+    helper_minutes = 0
+    for kind, muni, n, minutes, helpers in db.session.execute(stmt):
+        out[(kind, muni)] = (int(n or 0), int(minutes or 0))
+        helper_minutes += int(helpers or 0)
+    return out, helper_minutes
 
 
-def people_and_hours(scope: ReportScope) -> People:
-    """Older people reached, helpers taking part and helper minutes, in one statement.
-
-    Two common table expressions read the period's encounters (with their
-    participants) and its errands (with their done assignments) once each;
-    the four figures are counted from them.
-    """
-    ep = EncounterParticipant
-    encounter_rows = (
-        sa.select(ep.elder_id, ep.helper_id, Encounter.errand_id, Encounter.duration_minutes)
-        .join(Encounter, Encounter.id == ep.encounter_id)
-        .where(*_encounter_conditions(scope))
-        .cte("encounter_rows")
-    )
-    errand_rows = (
-        sa.select(
-            Errand.elder_id,
-            Errand.state,
-            Assignment.helper_id,
-            sa.func.coalesce(Assignment.report_minutes, Errand.duration_minutes).label("minutes"),
+def people_reached(scope: ReportScope) -> tuple[int, int]:
+    """Different older people reached and helpers taking part in the period: one statement
+    over the people of each day (a done errand counts whatever its day; an encounter once
+    it has taken place)."""
+    P = RollupPersonDay  # noqa: N806 - a table alias
+    parts: list[Any] = [
+        sa.select(P.person_kind, P.person_id).where(
+            *_rolled(scope, P), sa.or_(P.source == "errand", P.day < _today(scope))
         )
-        .join(Elder, Elder.id == Errand.elder_id)
-        .outerjoin(Assignment, sa.and_(Assignment.errand_id == Errand.id, Assignment.status == "done"))
-        .where(*_errand_conditions(scope), sa.or_(Errand.state == "done", Assignment.id.is_not(None)))
-        .cte("errand_rows")
-    )
-    elders = sa.union(
-        sa.select(encounter_rows.c.elder_id).where(encounter_rows.c.elder_id.is_not(None)),
-        sa.select(errand_rows.c.elder_id).where(errand_rows.c.state == "done"),
-    ).subquery()
-    helpers = sa.union(
-        sa.select(encounter_rows.c.helper_id).where(encounter_rows.c.helper_id.is_not(None)),
-        sa.select(errand_rows.c.helper_id).where(errand_rows.c.helper_id.is_not(None)),
-    ).subquery()
-    errand_minutes = sa.select(sa.func.coalesce(sa.func.sum(errand_rows.c.minutes), 0)).where(
-        errand_rows.c.helper_id.is_not(None)
-    )
-    encounter_minutes = sa.select(sa.func.coalesce(sa.func.sum(encounter_rows.c.duration_minutes), 0)).where(
-        encounter_rows.c.helper_id.is_not(None), encounter_rows.c.errand_id.is_(None)
-    )
-    row = db.session.execute(
-        sa.select(
-            sa.select(sa.func.count()).select_from(elders).scalar_subquery(),
-            sa.select(sa.func.count()).select_from(helpers).scalar_subquery(),
-            errand_minutes.scalar_subquery(),
-            encounter_minutes.scalar_subquery(),
+    ]
+    live = _live_day(scope)
+    if live is not None:
+        rows = rollups.person_rows(*live, _errand_filters(scope), _encounter_filters(scope), now=scope.now).subquery(
+            "live"
         )
-    ).one()
-    return People(*(int(v or 0) for v in row))
+        parts.append(sa.select(rows.c.person_kind, rows.c.person_id))
+    every = sa.union(*parts).subquery("every") if len(parts) > 1 else parts[0].distinct().subquery("every")
+    counts = dict(
+        db.session.execute(sa.select(every.c.person_kind, sa.func.count()).group_by(every.c.person_kind)).all()
+    )
+    return int(counts.get("elder", 0)), int(counts.get("helper", 0))
 
 
 # --- Putting it together ---------------------------------------------------------------
@@ -499,10 +471,14 @@ def _build_report(scope: ReportScope, *, locale: str, stage_reads: bool) -> Repo
     errands = errand_figures(scope)
     by_task = errands.by_task()
     by_area = errands.by_area()
-    asked = requests_by_task(scope)
-    asked_by_area = requests_by_area(scope)
+    asked: dict[int, int] = defaultdict(int)
+    asked_by_area: dict[AreaKey, int] = defaultdict(int)
+    for (task, m, v), n in requests_by_group(scope).items():
+        asked[task] += n
+        asked_by_area[(m, v)] += n
     helpers_area = helpers_by_area(scope)
-    encounters = encounters_by_kind_and_area(scope)
+    encounters, encounter_minutes = encounters_by_kind_and_area(scope)
+    elders_reached, helpers_active = people_reached(scope)
     area_keys = set(by_area) | set(asked_by_area) | set(helpers_area)
     tasks, munis, villages = _lookups(v for _, v in area_keys)
 
@@ -561,7 +537,7 @@ def _build_report(scope: ReportScope, *, locale: str, stage_reads: bool) -> Repo
         tasks=task_rows,
         areas=areas,
         encounters_by_kind=kind_rows,
-        people=people_and_hours(scope),
+        people=People(elders_reached, helpers_active, errands.done_minutes, encounter_minutes),
         map_points=points,
         unplaced_requests=unplaced_requests,
         unplaced_helpers=unplaced_helpers,

@@ -40,3 +40,19 @@ def register(app: Flask) -> None:
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         runner.run()
+
+    @app.cli.command("rebuild-rollups")
+    @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="First day (default: every day).")
+    @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day (with --since).")
+    def rebuild_rollups(since, until) -> None:
+        """Rebuild the report rollups from the errands, requests and encounters (safe to run again):
+        every day and the stage changes, or only the days --since .. --until."""
+        from app import rollups
+        from app.extensions import db
+
+        if since is None:
+            days = rollups.rebuild_everything()
+        else:
+            days = rollups.rebuild_days(since.date(), (until or since).date())
+        db.session.commit()
+        click.echo(f"Report rollups rebuilt: {days} days.")

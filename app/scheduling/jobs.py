@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from app import rollups
 from app.auth.sessions import purge_sessions
 from app.errands.lifecycle import expire_offers
 from app.errands.requests import generate_due_errands
@@ -19,6 +20,7 @@ from app.extensions import db
 from app.models import utcnow
 from app.privacy import provider
 from app.privacy.retention import anonymise_expired
+from app.rollups import local_day
 from app.scheduling import escalation, reminders, retention
 from app.sms.dispatcher import dispatch_outbox
 
@@ -90,6 +92,17 @@ def job_provider_erasure(now: datetime | None = None) -> int:
     return report.done
 
 
+def job_rollups(now: datetime | None = None) -> int:
+    """Rebuild the report rollups of the weeks around today (a repair: the services keep
+    them in step as things change); returns how many days."""
+    today = local_day(now or utcnow())
+    count = rollups.rebuild_days(
+        today - timedelta(days=rollups.REPAIR_DAYS_BEHIND), today + timedelta(days=rollups.REPAIR_DAYS_AHEAD)
+    )
+    db.session.commit()
+    return count
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """One periodic job: its id, function, and how often it runs."""
@@ -110,6 +123,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("sms-dispatch", job_dispatch_sms, "SCHEDULER_DISPATCH_SECONDS"),
     JobSpec("retention", job_purge, daily_at=(3, 30)),
     JobSpec("anonymise-ended", job_anonymise_ended, daily_at=(3, 45)),
+    JobSpec("rollups", job_rollups, daily_at=(4, 0)),
     # after the erasures: their copies at the provider go in the same ``--once``
     JobSpec("provider-erasure", job_provider_erasure, "SCHEDULER_PROVIDER_ERASURE_SECONDS"),
 )

@@ -1,0 +1,140 @@
+"""Report rollups: what the report page sums instead of reading every errand and encounter.
+
+Each table holds one row per local (Helsinki) day and area and whatever else the
+report groups by; none of them is ever edited by hand. :mod:`app.rollups` owns
+them: it rebuilds a (day, municipality) bucket from the base tables whenever
+something in it changes (in the same transaction), and rebuilds a range of days
+for repair or the first fill. Person ids are plain integers (no foreign keys):
+the rows are derived data and are rebuilt, never cascaded.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+
+class RollupErrandDay(Base):
+    """Errands due on a day, by organization, area (where the older person lives) and task type."""
+
+    __tablename__ = "rollup_errand_days"
+    __table_args__ = (sa.Index("ix_rollup_errand_days_muni_day", "municipality_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(index=True)
+    organization_id: Mapped[int | None]
+    municipality_id: Mapped[int | None]
+    village_id: Mapped[int | None]
+    task_type_id: Mapped[int]
+    due: Mapped[int] = mapped_column(default=0)
+    cancelled_by_elder: Mapped[int] = mapped_column(default=0)
+    waiting_if_ahead: Mapped[int] = mapped_column(default=0)  # no helper yet, still open or offered
+    matched: Mapped[int] = mapped_column(default=0)  # got a helper, not cancelled by the older person
+    done: Mapped[int] = mapped_column(default=0)
+    match_seconds: Mapped[float] = mapped_column(sa.Float, default=0.0)  # sum over the matched
+    done_minutes: Mapped[int] = mapped_column(default=0)  # minutes of done assignments
+
+
+class RollupMatchMinutes(Base):
+    """How long matched errands waited for a helper, to the nearest minute (for the median)."""
+
+    __tablename__ = "rollup_match_minutes"
+    __table_args__ = (sa.Index("ix_rollup_match_minutes_muni_day", "municipality_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(index=True)
+    organization_id: Mapped[int | None]
+    municipality_id: Mapped[int | None]
+    village_id: Mapped[int | None]
+    minutes: Mapped[int]
+    errands: Mapped[int]
+
+
+class RollupRequestDay(Base):
+    """Requests taken on a day, by organization, area and task type."""
+
+    __tablename__ = "rollup_request_days"
+    __table_args__ = (sa.Index("ix_rollup_request_days_muni_day", "municipality_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(index=True)
+    organization_id: Mapped[int | None]
+    municipality_id: Mapped[int | None]
+    village_id: Mapped[int | None]
+    task_type_id: Mapped[int]
+    requests: Mapped[int]
+
+
+class RollupEncounterDay(Base):
+    """Encounters of a day by organization, municipality (where it took place) and kind."""
+
+    __tablename__ = "rollup_encounter_days"
+    __table_args__ = (sa.Index("ix_rollup_encounter_days_muni_day", "municipality_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(index=True)
+    organization_id: Mapped[int | None]
+    municipality_id: Mapped[int | None]
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    encounters: Mapped[int]
+    minutes: Mapped[int]
+    helper_minutes: Mapped[int]  # length once per young participant, encounters not made from an errand
+
+
+class RollupPersonDay(Base):
+    """Who took part on a day (distinct counts over a period do not add up, so the people are kept).
+
+    ``source``: "encounter" (a participant) or "errand" (the older person of a
+    done errand, or a helper with a done assignment).
+    """
+
+    __tablename__ = "rollup_person_days"
+    # Covering: the distinct count reads the index alone.
+    __table_args__ = (
+        sa.Index(
+            "ix_rollup_person_days_muni_day",
+            "municipality_id",
+            "day",
+            "organization_id",
+            "source",
+            "person_kind",
+            "person_id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(index=True)
+    organization_id: Mapped[int | None]
+    municipality_id: Mapped[int | None]
+    source: Mapped[str] = mapped_column(sa.String(9))
+    person_kind: Mapped[str] = mapped_column(sa.String(6))  # helper|elder
+    person_id: Mapped[int]
+
+
+class StageChange(Base):
+    """A person's or pair's stage from ``at`` until ``ends_at`` (their next change), from their encounters.
+
+    The stage of a subject at a moment is the one row with ``at <= moment <
+    ends_at`` (or ``ends_at`` empty), so the funnel counts moves in SQL.
+
+    Overrides are not in it: the reports apply the coordinators' overrides on
+    top, as the stage pages do.
+    """
+
+    __tablename__ = "stage_changes"
+    __table_args__ = (
+        sa.Index("ix_stage_changes_helper", "subject_kind", "helper_id", "at"),
+        sa.Index("ix_stage_changes_elder", "subject_kind", "elder_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(sa.String(8))  # helper|elder|pair
+    helper_id: Mapped[int | None]
+    elder_id: Mapped[int | None]
+    at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]  # the subject's next change (None: the stage holds on)
+    stage: Mapped[int]

@@ -1,0 +1,462 @@
+"""Report rollups: the report's figures summed per local day and area, kept in step
+with the errands, requests and encounters they come from.
+
+The report page sums these tables (:mod:`app.models.rollup`) instead of reading
+every errand and encounter of its period, so a report costs what its days and
+areas cost, not what its people do.
+
+How they stay right:
+
+- A *bucket* is one local (Helsinki) day of one municipality. The services that
+  change an errand, a request or an encounter call :func:`touch` with it (the
+  errand state machine for every errand step, the request intake for new
+  errands, the encounter services for encounters). Before the transaction
+  commits, every touched bucket is rebuilt from the base tables by
+  :func:`rebuild_buckets` - the same statements the repair uses, so an update
+  can never count differently from a rebuild. The people who met in a touched
+  encounter are handed to the registered stage refreshers
+  (:func:`on_people_met`; the stage changes live with the stage rules).
+- :func:`rebuild_days` rebuilds whole days (every municipality): the scheduler's
+  nightly "rollups" job repairs the recent weeks with it, ``flask rebuild-rollups``
+  and the benchmark data generator fill everything.
+
+What a row holds does not depend on the clock: "still waiting for a helper"
+and "has taken place" are decided by the reader, which reads the current day
+from the base tables through the same statements (:func:`errand_rows`...).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+
+from app.extensions import db
+from app.i18n import HELSINKI, local_midnight
+from app.models import (
+    Assignment,
+    Elder,
+    Encounter,
+    EncounterParticipant,
+    Errand,
+    HelpRequest,
+    RollupEncounterDay,
+    RollupErrandDay,
+    RollupMatchMinutes,
+    RollupPersonDay,
+    RollupRequestDay,
+)
+
+log = logging.getLogger(__name__)
+
+ELDER_SIDE_CANCELLERS = ("elder", "relative")
+"""Who cancels for the older person: such errands are not counted as demand."""
+WAITING_STATES = ("open", "offered")
+KEPT_ASSIGNMENT = Assignment.status != "withdrawn"
+ASSIGNMENT_MINUTES = sa.func.coalesce(Assignment.report_minutes, Errand.duration_minutes)
+"""Minutes of a done assignment: what the helper reported, else the errand's planned length."""
+
+REPAIR_DAYS_BEHIND = 35
+REPAIR_DAYS_AHEAD = 70
+"""The nightly repair rebuilds these days around today (errands are planned weeks ahead)."""
+
+Bucket = tuple[date, int | None]
+"""A local day and a municipality id (None: place not known)."""
+
+
+# --- Time ------------------------------------------------------------------------------
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(HELSINKI).date()
+
+
+class seconds_between(FunctionElement):  # noqa: N801 - reads like the SQL function it stands for
+    """``seconds_between(later, earlier)``: the difference in seconds as a float."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(seconds_between)
+def _seconds_between_pg(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)}))"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 86400.0)"
+
+
+def _nearest_minute(seconds: sa.ColumnElement[float]) -> sa.ColumnElement[int]:
+    return sa.cast(sa.func.round(seconds / 60.0), sa.Integer)
+
+
+def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _in(column: sa.ColumnElement, ids: Iterable[int | None]) -> sa.ColumnElement[bool]:
+    """``column`` is one of ``ids`` (None in ``ids`` matches NULL)."""
+    ids = set(ids)
+    known = sorted(i for i in ids if i is not None)
+    parts: list[sa.ColumnElement[bool]] = []
+    if known:
+        parts.append(column.in_(known))
+    if None in ids:
+        parts.append(column.is_(None))
+    return sa.or_(*parts) if parts else sa.false()
+
+
+# --- The statements: one day range of the base tables, grouped as the rollups are ----------
+
+
+def _per_errand(start: datetime, end: datetime, conditions: list) -> Any:
+    """Once per errand due in [start, end): its area, state, whether it got a helper and when."""
+    return (
+        sa.select(
+            Errand.id,
+            Errand.organization_id,
+            Elder.municipality_id,
+            Elder.village_id,
+            Errand.task_type_id,
+            Errand.state,
+            Errand.cancelled_by_kind,
+            Errand.starts_at,
+            Errand.created_at,
+            sa.func.coalesce(sa.func.max(sa.case((KEPT_ASSIGNMENT, 1), else_=0)), 0).label("kept"),
+            sa.func.min(Assignment.assigned_at).label("first_at"),
+            sa.func.coalesce(sa.func.sum(sa.case((Assignment.status == "done", ASSIGNMENT_MINUTES), else_=0)), 0).label(
+                "done_minutes"
+            ),
+        )
+        .join(Elder, Elder.id == Errand.elder_id)
+        .outerjoin(Assignment, Assignment.errand_id == Errand.id)
+        .where(Errand.starts_at >= start, Errand.starts_at < end, *conditions)
+        .group_by(
+            Errand.id,
+            Errand.organization_id,
+            Elder.municipality_id,
+            Elder.village_id,
+            Errand.task_type_id,
+            Errand.state,
+            Errand.cancelled_by_kind,
+            Errand.starts_at,
+            Errand.created_at,
+        )
+        .cte("per_errand")
+    )
+
+
+def _errand_flags(per: Any, now: datetime | None) -> dict[str, sa.ColumnElement[bool]]:
+    kept = per.c.kept == 1
+    cancelled_by_elder = sa.and_(per.c.state == "cancelled", per.c.cancelled_by_kind.in_(ELDER_SIDE_CANCELLERS))
+    waiting = sa.and_(~kept, ~cancelled_by_elder, per.c.state.in_(WAITING_STATES))
+    if now is not None:
+        waiting = sa.and_(waiting, per.c.starts_at >= now)
+    return {
+        "cancelled_by_elder": cancelled_by_elder,
+        "waiting_if_ahead": waiting,
+        "matched": sa.and_(kept, ~cancelled_by_elder),
+        "done": per.c.state == "done",
+    }
+
+
+def errand_rows(start: datetime, end: datetime, conditions: list, *, now: datetime | None = None) -> sa.Select:
+    """Errand counts of [start, end) grouped by organization, area and task type, as
+    `RollupErrandDay` holds them. With ``now``, ``waiting_if_ahead`` counts only
+    errands still ahead of it (the current day, read live)."""
+    per = _per_errand(start, end, conditions)
+    flags = _errand_flags(per, now)
+    keys = (per.c.organization_id, per.c.municipality_id, per.c.village_id, per.c.task_type_id)
+    return sa.select(
+        *keys,
+        sa.func.count().label("due"),
+        *(_count_if(flag).label(name) for name, flag in flags.items()),
+        sa.func.coalesce(
+            sa.func.sum(sa.case((flags["matched"], seconds_between(per.c.first_at, per.c.created_at)), else_=0.0)),
+            0.0,
+        ).label("match_seconds"),
+        sa.func.coalesce(sa.func.sum(per.c.done_minutes), 0).label("done_minutes"),
+    ).group_by(*keys)
+
+
+def match_minutes_rows(start: datetime, end: datetime, conditions: list) -> sa.Select:
+    """Matched errands of [start, end) by how long they waited, to the nearest minute."""
+    per = _per_errand(start, end, conditions)
+    flags = _errand_flags(per, None)
+    minutes = _nearest_minute(seconds_between(per.c.first_at, per.c.created_at)).label("minutes")
+    keys = (per.c.organization_id, per.c.municipality_id, per.c.village_id)
+    return sa.select(*keys, minutes, sa.func.count().label("errands")).where(flags["matched"]).group_by(*keys, minutes)
+
+
+def request_rows(start: datetime, end: datetime, conditions: list) -> sa.Select:
+    keys = (HelpRequest.organization_id, Elder.municipality_id, Elder.village_id, HelpRequest.task_type_id)
+    return (
+        sa.select(*keys, sa.func.count(HelpRequest.id).label("requests"))
+        .join(Elder, Elder.id == HelpRequest.elder_id)
+        .where(HelpRequest.created_at >= start, HelpRequest.created_at < end, *conditions)
+        .group_by(*keys)
+    )
+
+
+def encounter_rows(start: datetime, end: datetime, conditions: list, *, now: datetime | None = None) -> sa.Select:
+    """Encounters of [start, end) (with ``now``: only those that have taken place) by
+    organization, municipality and kind; ``helper_minutes`` is the length once for each
+    young participant of an encounter not made from an errand."""
+    helpers = (
+        sa.select(sa.func.count(EncounterParticipant.id))
+        .where(EncounterParticipant.encounter_id == Encounter.id, EncounterParticipant.helper_id.is_not(None))
+        .correlate(Encounter)
+        .scalar_subquery()
+    )
+    keys = (Encounter.organization_id, Encounter.municipality_id, Encounter.kind)
+    taken_place = [] if now is None else [Encounter.occurred_at <= now]
+    return (
+        sa.select(
+            *keys,
+            sa.func.count(Encounter.id).label("encounters"),
+            sa.func.coalesce(sa.func.sum(Encounter.duration_minutes), 0).label("minutes"),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((Encounter.errand_id.is_(None), Encounter.duration_minutes * helpers), else_=0)), 0
+            ).label("helper_minutes"),
+        )
+        .where(Encounter.occurred_at >= start, Encounter.occurred_at < end, *taken_place, *conditions)
+        .group_by(*keys)
+    )
+
+
+def person_rows(
+    start: datetime,
+    end: datetime,
+    errand_conditions: list,
+    encounter_conditions: list,
+    *,
+    now: datetime | None = None,
+) -> sa.CompoundSelect:
+    """Who took part in [start, end): (organization, municipality, source, person kind, id), distinct.
+
+    Participants of encounters (with ``now``: those that have taken place), the
+    older person of every done errand, and every helper with a done assignment.
+    """
+    ep = EncounterParticipant
+    taken_place = [] if now is None else [Encounter.occurred_at <= now]
+    in_encounters = [Encounter.occurred_at >= start, Encounter.occurred_at < end, *taken_place, *encounter_conditions]
+    in_errands = [Errand.starts_at >= start, Errand.starts_at < end, *errand_conditions]
+
+    def met(kind: str, column: sa.ColumnElement) -> sa.Select:
+        return (
+            sa.select(
+                Encounter.organization_id,
+                Encounter.municipality_id,
+                sa.literal("encounter").label("source"),
+                sa.literal(kind).label("person_kind"),
+                column.label("person_id"),
+            )
+            .join(ep, ep.encounter_id == Encounter.id)
+            .where(*in_encounters, column.is_not(None))
+        )
+
+    elders_done = (
+        sa.select(
+            Errand.organization_id,
+            Elder.municipality_id,
+            sa.literal("errand"),
+            sa.literal("elder"),
+            Errand.elder_id,
+        )
+        .join(Elder, Elder.id == Errand.elder_id)
+        .where(*in_errands, Errand.state == "done")
+    )
+    helpers_done = (
+        sa.select(
+            Errand.organization_id,
+            Elder.municipality_id,
+            sa.literal("errand"),
+            sa.literal("helper"),
+            Assignment.helper_id,
+        )
+        .join(Elder, Elder.id == Errand.elder_id)
+        .join(Assignment, sa.and_(Assignment.errand_id == Errand.id, Assignment.status == "done"))
+        .where(*in_errands)
+    )
+    return sa.union(met("helper", ep.helper_id), met("elder", ep.elder_id), elders_done, helpers_done)
+
+
+# --- Rebuilding ---------------------------------------------------------------------------
+
+
+def _rebuild_day(day: date, municipality_ids: set[int | None] | None) -> None:
+    """Replace the rollup rows of ``day`` (of ``municipality_ids``; None: every one)."""
+    start, end = local_midnight(day), local_midnight(day + timedelta(days=1))
+
+    def where(column: sa.ColumnElement) -> list:
+        return [] if municipality_ids is None else [_in(column, municipality_ids)]
+
+    elder_area = where(Elder.municipality_id)
+    place = where(Encounter.municipality_id)
+    plans: list[tuple[type, sa.Select | sa.CompoundSelect]] = [
+        (RollupErrandDay, errand_rows(start, end, elder_area)),
+        (RollupMatchMinutes, match_minutes_rows(start, end, elder_area)),
+        (RollupRequestDay, request_rows(start, end, elder_area)),
+        (RollupEncounterDay, encounter_rows(start, end, place)),
+        (RollupPersonDay, person_rows(start, end, elder_area, place)),
+    ]
+    for model, rows in plans:
+        db.session.execute(sa.delete(model).where(model.day == day, *where(model.municipality_id)))
+        source = rows.subquery()
+        names = [c.name for c in source.c]
+        db.session.execute(
+            sa.insert(model).from_select(["day", *names], sa.select(sa.literal(day, sa.Date()).label("day"), *source.c))
+        )
+
+
+def rebuild_buckets(buckets: Iterable[Bucket]) -> int:
+    """Rebuild these (day, municipality) buckets from the base tables; returns how many days."""
+    by_day: dict[date, set[int | None]] = {}
+    for day, municipality_id in buckets:
+        by_day.setdefault(day, set()).add(municipality_id)
+    for day in sorted(by_day):
+        _rebuild_day(day, by_day[day])
+    return len(by_day)
+
+
+def rebuild_days(first: date, last: date) -> int:
+    """Rebuild every rollup row of the days ``first`` .. ``last`` (idempotent); returns the days."""
+    day = first
+    count = 0
+    while day <= last:
+        _rebuild_day(day, None)
+        day += timedelta(days=1)
+        count += 1
+    return count
+
+
+def data_days() -> tuple[date, date] | None:
+    """The first and last local day with an errand, a request or an encounter."""
+    bounds = [
+        db.session.execute(sa.select(sa.func.min(column), sa.func.max(column))).one()
+        for column in (Errand.starts_at, HelpRequest.created_at, Encounter.occurred_at)
+    ]
+    moments = [_aware(v) for pair in bounds for v in pair if v is not None]
+    if not moments:
+        return None
+    return local_day(min(moments)), local_day(max(moments))
+
+
+def _aware(value: Any) -> datetime:
+    """MIN/MAX skip the column type on SQLite and come back as naive text."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def rebuild_everything() -> int:
+    """Empty the rollups and rebuild every day that has data, and the stage changes."""
+    for model in (RollupErrandDay, RollupMatchMinutes, RollupRequestDay, RollupEncounterDay, RollupPersonDay):
+        db.session.execute(sa.delete(model))
+    span = data_days()
+    days = rebuild_days(*span) if span else 0
+    for refresher in _REFRESHERS:
+        refresher(None, None, None)
+    return days
+
+
+# --- Keeping them in step: touched objects are rebuilt before the commit --------------------
+
+_TOUCHED = "rollup_touched"
+_BUCKETS = "rollup_buckets"
+_PEOPLE = "rollup_people"
+
+PeopleRefresher = Callable[[set[int] | None, set[int] | None, set[tuple[int, int]] | None], None]
+_REFRESHERS: list[PeopleRefresher] = []
+
+
+def on_people_met(refresher: PeopleRefresher) -> None:
+    """Register what to redo for the people of a changed encounter, before the commit:
+    ``refresher(helper_ids, elder_ids, pairs)`` (all None: everyone, on a full rebuild)."""
+    if refresher not in _REFRESHERS:
+        _REFRESHERS.append(refresher)
+
+
+def touch(obj: Errand | Assignment | HelpRequest | Encounter | EncounterParticipant) -> None:
+    """Note that ``obj`` changed: its day and area are rebuilt before this transaction commits.
+
+    Called by the one owner of each change (the errand state machine, the
+    request intake, the encounter services). An encounter's people get their
+    stage changes redone too.
+    """
+    session = db.session()
+    session.info.setdefault(_TOUCHED, []).append(obj)
+    with contextlib.suppress(AttributeError, TypeError):  # where it was before the change, if known yet
+        session.info.setdefault(_BUCKETS, set()).update(_buckets_of(obj))
+    if isinstance(obj, Encounter):
+        _note_people(session, obj)
+
+
+def touch_area_move(elder: Elder, old_municipality_id: int | None) -> None:
+    """An older person moved: their errands and requests count where they live now."""
+    session = db.session()
+    days = set(db.session.scalars(sa.select(Errand.starts_at).where(Errand.elder_id == elder.id))) | set(
+        db.session.scalars(sa.select(HelpRequest.created_at).where(HelpRequest.elder_id == elder.id))
+    )
+    buckets = session.info.setdefault(_BUCKETS, set())
+    for moment in days:
+        for municipality_id in {old_municipality_id, elder.municipality_id}:
+            buckets.add((local_day(moment), municipality_id))
+
+
+def _note_people(session: Session, encounter: Encounter) -> None:
+    helpers = {p.helper_id for p in encounter.participants if p.helper_id is not None}
+    elders = {p.elder_id for p in encounter.participants if p.elder_id is not None}
+    people = session.info.setdefault(_PEOPLE, (set(), set(), set()))
+    people[0].update(helpers)
+    people[1].update(elders)
+    people[2].update((h, e) for h in helpers for e in elders)
+
+
+def _buckets_of(obj: Any) -> set[Bucket]:
+    if isinstance(obj, Assignment):
+        obj = obj.errand
+    if isinstance(obj, EncounterParticipant):
+        obj = obj.encounter
+    if isinstance(obj, Errand | HelpRequest):
+        moment = obj.starts_at if isinstance(obj, Errand) else obj.created_at
+        return {(local_day(moment), obj.elder.municipality_id)}
+    if isinstance(obj, Encounter):
+        return {(local_day(obj.occurred_at), obj.municipality_id)}
+    return set()
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    """Rebuild what the transaction touched, inside it (so the rollups commit with the change)."""
+    touched = session.info.pop(_TOUCHED, [])
+    buckets: set[Bucket] = session.info.pop(_BUCKETS, set())
+    if not touched and not buckets:
+        return
+    session.flush()
+    for obj in touched:
+        if obj in session.deleted or sa.inspect(obj).was_deleted:
+            continue
+        buckets |= _buckets_of(obj)
+        if isinstance(obj, EncounterParticipant):
+            obj = obj.encounter
+        if isinstance(obj, Encounter):
+            _note_people(session, obj)
+    people = session.info.pop(_PEOPLE, None)
+    rebuild_buckets(buckets)
+    if people is not None:
+        for refresher in _REFRESHERS:
+            refresher(*people)
+    session.flush()

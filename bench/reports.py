@@ -1,0 +1,157 @@
+"""A report calculated afresh, in process: what the page's "Calculate again" costs
+without the web server, at a size, for the page's own report (the bench
+coordinator's organizations, one municipality, the last 12 months) and for
+the whole country's last 12 months (an admin's).
+
+    python -m bench.reports --helpers 100000 [--repeat 5] [--database-url URL]
+
+``--database-url`` reads any data set made by :mod:`bench.datagen` (e.g. the
+same one with the code before the rollups, for a ratio on the same data).
+The target of issue 15: <= 300 ms at 1,000,000 helpers, growing with the days
+and areas asked for, not with the number of people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import sys
+import time
+
+import sqlalchemy as sa
+
+from bench import common
+from bench.common import Result
+
+TARGET_MS = 300.0
+
+
+def _scopes(world_municipality_id: int, coordinator_email: str, country: bool = True):
+    from app.extensions import db
+    from app.i18n import to_local
+    from app.models import User, utcnow
+    from app.reports.forms import preset_period
+    from app.reports.scope import build_scope
+
+    now = utcnow()
+    since, until = preset_period("last_12_months", to_local(now).date())
+    coordinator = db.session.scalar(sa.select(User).where(User.email == coordinator_email))
+    admin = db.session.scalar(sa.select(User).where(User.role == "admin").limit(1))
+    scopes = {
+        "report afresh, 1 municipality, 12 months": build_scope(
+            coordinator, since=since, until=until, municipality_id=world_municipality_id, now=now
+        )
+    }
+    if admin is not None and country:
+        scopes["report afresh, whole country, 12 months"] = build_scope(admin, since=since, until=until, now=now)
+    return scopes
+
+
+def measure(
+    url: str, municipality_id: int, coordinator_email: str, repeat: int, country: bool = True
+) -> dict[str, list[float]]:
+    from app.extensions import db
+    from app.reports.services import build_report
+
+    app = common.build_app(url)
+    timings: dict[str, list[float]] = {}
+    with app.app_context():
+        for name, scope in _scopes(municipality_id, coordinator_email, country).items():
+            build_report(scope)  # warm: the first read of the tables and the statement caches
+            db.session.rollback()
+            runs = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                build_report(scope)
+                runs.append(time.perf_counter() - started)
+                db.session.rollback()
+            timings[name] = runs
+    return timings
+
+
+def run(
+    sizes: list[int],
+    *,
+    repeat: int = 5,
+    log=print,
+    database_url: str | None = None,
+    label: str = "",
+    country: bool = True,
+) -> list[Result]:
+    """Time the reports afresh at each size (data sets made when missing)."""
+    from bench.datagen import Spec
+    from bench.dataset import ensure_dataset
+
+    results = []
+    for helpers in sizes:
+        if database_url:
+            url = database_url
+            municipality_id, coordinator_email = _world_of(url)
+        else:
+            ds = ensure_dataset(Spec(helpers=helpers), log=log)
+            url, municipality_id, coordinator_email = (
+                ds.url,
+                ds.world.report_municipality_id,
+                ds.world.coordinator_email,
+            )
+        for name, runs in measure(url, municipality_id, coordinator_email, repeat, country).items():
+            median_ms = common.ms(statistics.median(runs))
+            figures = {"median_ms": median_ms, "min_ms": common.ms(min(runs)), "max_ms": common.ms(max(runs))}
+            figures["runs"] = len(runs)
+            line = f"{name}{' (' + label + ')' if label else ''}"
+            target, passed = "", None
+            if name.startswith("report afresh, 1 municipality") and helpers >= 1_000_000:
+                target, passed = f"<= {TARGET_MS:.0f} ms at 1,000,000 helpers", median_ms <= TARGET_MS
+            engine = sa.engine.make_url(url).get_backend_name() if database_url else common.engine_name()
+            results.append(Result(line, engine, f"{helpers:,} helpers", figures, target, passed))
+            log(
+                f"  {line}, {helpers:,} helpers: median {median_ms} ms,"
+                f" min {figures['min_ms']}, max {figures['max_ms']}"
+            )
+    return results
+
+
+def _world_of(url: str) -> tuple[int, str]:
+    """The page's municipality and the bench coordinator of a data set read as it is."""
+    from bench.geography import CENTRES
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        municipality_id = conn.scalar(
+            sa.text("SELECT id FROM municipalities WHERE name = :n ORDER BY id LIMIT 1"), {"n": CENTRES[0].name}
+        )
+        coordinator_email = conn.scalar(
+            sa.text("SELECT email FROM users WHERE email LIKE 'bench.coordinator@%' ORDER BY id LIMIT 1")
+        )
+    engine.dispose()
+    return municipality_id, coordinator_email
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.reports", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--helpers", type=int, action="append", help="repeatable (default 100,000)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--database-url", default=None, help="a data set to read as it is (default: the bench one)")
+    parser.add_argument("--label", default="", help="added to each line's name (e.g. 'before')")
+    parser.add_argument("--no-country", action="store_true", help="only the page's report (one municipality)")
+    args = parser.parse_args(argv)
+    logging.getLogger().setLevel(logging.WARNING)
+    for name in ("alembic", "app"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    results = run(
+        args.helpers or [100_000],
+        repeat=args.repeat,
+        database_url=args.database_url,
+        label=args.label,
+        country=not args.no_country,
+    )
+    print(f"load average {common.loadavg()}")
+    if not args.database_url:
+        common.save_results(results)
+    print(common.format_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
