@@ -142,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated: sqlite,postgresql (default: the one BENCH_DATABASE_URL chooses)",
     )
     args = parser.parse_args(argv)
+    engines = [e.strip() for e in (args.engines or common.engine_name()).split(",") if e.strip()]
+    unknown = set(engines) - set(ENGINES)
+    if unknown:
+        parser.error(f"unknown engine(s): {', '.join(sorted(unknown))} (choose from {', '.join(ENGINES)})")
     full = args.full or os.environ.get("FULL", "").strip() not in ("", "0")
     plan = PLANS["full" if full else "quick" if args.quick else "default"]
     only = {name.strip() for name in args.only.split(",") if name.strip()}
@@ -149,10 +153,6 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("app.sms", "app.scheduling", "alembic"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
-    engines = [e.strip() for e in (args.engines or common.engine_name()).split(",") if e.strip()]
-    unknown = set(engines) - set(ENGINES)
-    if unknown:
-        parser.error(f"unknown engine(s): {', '.join(sorted(unknown))} (choose from {', '.join(ENGINES)})")
     results: list[Result] = []
     crashed = False
     for engine in engines:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
@@ -41,7 +42,10 @@ def test_postgresql_engine_makes_its_database_when_missing(monkeypatch):
         admin.dispose()
 
 
-def test_unknown_engine_is_refused(capsys):
+def test_unknown_engine_is_refused_before_anything_is_set(capsys):
+    levels = {name: logging.getLogger(name).level for name in ("", "app.sms", "app.scheduling", "alembic")}
     with pytest.raises(SystemExit):
         bench_main.main(["--engines", "mysql", "--only", "nothing"])
     assert "unknown engine" in capsys.readouterr().err
+    # The benchmark quietens the app's loggers only once it runs (a refused run leaves them alone).
+    assert {name: logging.getLogger(name).level for name in levels} == levels
