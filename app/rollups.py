@@ -121,19 +121,25 @@ def _in(column: sa.ColumnElement, ids: Iterable[int | None]) -> sa.ColumnElement
 # --- The statements: one day range of the base tables, grouped as the rollups are ----------
 
 
+#: What identifies an errand in _per_errand (selected and grouped by).
+_ERRAND_KEY = (
+    Errand.id,
+    Errand.organization_id,
+    Elder.municipality_id,
+    Elder.village_id,
+    Errand.task_type_id,
+    Errand.state,
+    Errand.cancelled_by_kind,
+    Errand.starts_at,
+    Errand.created_at,
+)
+
+
 def _per_errand(start: datetime, end: datetime, conditions: list) -> Any:
     """Once per errand due in [start, end): its area, state, whether it got a helper and when."""
     return (
         sa.select(
-            Errand.id,
-            Errand.organization_id,
-            Elder.municipality_id,
-            Elder.village_id,
-            Errand.task_type_id,
-            Errand.state,
-            Errand.cancelled_by_kind,
-            Errand.starts_at,
-            Errand.created_at,
+            *_ERRAND_KEY,
             sa.func.coalesce(sa.func.max(sa.case((KEPT_ASSIGNMENT, 1), else_=0)), 0).label("kept"),
             sa.func.min(Assignment.assigned_at).label("first_at"),
             sa.func.coalesce(sa.func.sum(sa.case((Assignment.status == "done", ASSIGNMENT_MINUTES), else_=0)), 0).label(
@@ -143,17 +149,7 @@ def _per_errand(start: datetime, end: datetime, conditions: list) -> Any:
         .join(Elder, Elder.id == Errand.elder_id)
         .outerjoin(Assignment, Assignment.errand_id == Errand.id)
         .where(Errand.starts_at >= start, Errand.starts_at < end, *conditions)
-        .group_by(
-            Errand.id,
-            Errand.organization_id,
-            Elder.municipality_id,
-            Elder.village_id,
-            Errand.task_type_id,
-            Errand.state,
-            Errand.cancelled_by_kind,
-            Errand.starts_at,
-            Errand.created_at,
-        )
+        .group_by(*_ERRAND_KEY)
         .cte("per_errand")
     )
 

@@ -33,7 +33,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.conftest import CSRF_RE, redis_url_for_tests
+from tests.conftest import CSRF_RE, redis_or_skip, redis_url_for_tests
 from tests.factories import PASSWORD, local_today
 from tests.reports.helpers import summary
 
@@ -42,24 +42,13 @@ REDIS_URL = redis_url_for_tests("redis://127.0.0.1:6379/9")  # this part's own R
 STARTED = "Scheduler started"
 
 
-def _redis_or_skip():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("two nodes need Redis on 127.0.0.1:6379 (CI runs it)")
-    return client
-
-
 @pytest.fixture()
 def shared(app, db):
     """The database URL the nodes share, and Redis emptied; skips without PostgreSQL or Redis."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("postgresql"):
         pytest.skip("two nodes share one PostgreSQL: runs in the PostgreSQL pass (TEST_DATABASE_URL)")
-    client = _redis_or_skip()
+    client = redis_or_skip(REDIS_URL, "two nodes need Redis on 127.0.0.1:6379 (CI runs it)")
     client.flushdb()
     yield url
     client.flushdb()

@@ -18,17 +18,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base
 
 
-class RollupErrandDay(Base):
-    """Errands due on a day, by organization, area (where the older person lives) and task type."""
-
-    __tablename__ = "rollup_errand_days"
-    __table_args__ = (sa.Index("ix_rollup_errand_days_muni_day", "municipality_id", "day"),)
+class _AreaDay:
+    """What every rollup row is keyed by: a local day, the organization and the municipality."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(index=True)
     organization_id: Mapped[int | None]
     municipality_id: Mapped[int | None]
+
+
+class _VillageDay(_AreaDay):
+    """An _AreaDay also kept by village."""
+
     village_id: Mapped[int | None]
+
+
+class RollupErrandDay(_VillageDay, Base):
+    """Errands due on a day, by organization, area (where the older person lives) and task type."""
+
+    __tablename__ = "rollup_errand_days"
+    __table_args__ = (sa.Index("ix_rollup_errand_days_muni_day", "municipality_id", "day"),)
+
     task_type_id: Mapped[int]
     due: Mapped[int] = mapped_column(default=0)
     cancelled_by_elder: Mapped[int] = mapped_column(default=0)
@@ -39,53 +49,39 @@ class RollupErrandDay(Base):
     done_minutes: Mapped[int] = mapped_column(default=0)  # minutes of done assignments
 
 
-class RollupMatchMinutes(Base):
+class RollupMatchMinutes(_VillageDay, Base):
     """How long matched errands waited for a helper, to the nearest minute (for the median)."""
 
     __tablename__ = "rollup_match_minutes"
     __table_args__ = (sa.Index("ix_rollup_match_minutes_muni_day", "municipality_id", "day"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(index=True)
-    organization_id: Mapped[int | None]
-    municipality_id: Mapped[int | None]
-    village_id: Mapped[int | None]
     minutes: Mapped[int]
     errands: Mapped[int]
 
 
-class RollupRequestDay(Base):
+class RollupRequestDay(_VillageDay, Base):
     """Requests taken on a day, by organization, area and task type."""
 
     __tablename__ = "rollup_request_days"
     __table_args__ = (sa.Index("ix_rollup_request_days_muni_day", "municipality_id", "day"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(index=True)
-    organization_id: Mapped[int | None]
-    municipality_id: Mapped[int | None]
-    village_id: Mapped[int | None]
     task_type_id: Mapped[int]
     requests: Mapped[int]
 
 
-class RollupEncounterDay(Base):
+class RollupEncounterDay(_AreaDay, Base):
     """Encounters of a day by organization, municipality (where it took place) and kind."""
 
     __tablename__ = "rollup_encounter_days"
     __table_args__ = (sa.Index("ix_rollup_encounter_days_muni_day", "municipality_id", "day"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(index=True)
-    organization_id: Mapped[int | None]
-    municipality_id: Mapped[int | None]
     kind: Mapped[str] = mapped_column(sa.String(20))
     encounters: Mapped[int]
     minutes: Mapped[int]
     helper_minutes: Mapped[int]  # length once per young participant, encounters not made from an errand
 
 
-class RollupPersonDay(Base):
+class RollupPersonDay(_AreaDay, Base):
     """Who took part on a day (distinct counts over a period do not add up, so the people are kept).
 
     ``source``: "encounter" (a participant) or "errand" (the older person of a
@@ -106,10 +102,6 @@ class RollupPersonDay(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(index=True)
-    organization_id: Mapped[int | None]
-    municipality_id: Mapped[int | None]
     source: Mapped[str] = mapped_column(sa.String(9))
     person_kind: Mapped[str] = mapped_column(sa.String(6))  # helper|elder
     person_id: Mapped[int]

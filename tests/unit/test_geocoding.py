@@ -18,7 +18,7 @@ from app.geocoding import (
     build_geocoder,
     list_places,
 )
-from tests.conftest import redis_url_for_tests
+from tests.conftest import redis_or_skip, redis_url_for_tests
 from tests.fakes.nominatim_server import FakeNominatim
 
 UA = "arjen-pelastajat-tests/1.0 (unit tests)"
@@ -342,13 +342,7 @@ REDIS_URL = redis_url_for_tests("redis://127.0.0.1:6379/9")  # the two-nodes par
 
 @pytest.fixture
 def shared_redis():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
+    client = redis_or_skip(REDIS_URL, "no Redis on 127.0.0.1:6379")
     for key in client.scan_iter("geocode:*"):
         client.delete(key)
     yield client
