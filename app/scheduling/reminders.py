@@ -11,7 +11,9 @@ often the job runs or restarts.
   are the assigned helper).
 * The older person's side, the day before, through ``Elder.contact_channel``:
   ``sms_self`` -> the person's mobile, ``sms_relative`` -> the primary contact
-  person who agreed to be contacted; ``coordinator_call`` (or no usable
+  person who agreed to be contacted, ``voice`` -> an automated call (one that
+  nobody answers after ``VOICE_MAX_TRIES`` becomes the same "call to remind"
+  alert, :mod:`app.sms.voice`); ``coordinator_call`` (or no usable
   number) -> a coordinator alert "call to remind" at ``REMINDER_CALL_HOUR``.
 * A reminder is skipped when the helper was assigned after it fell due: the
   confirmation they just got says the same.
@@ -172,17 +174,7 @@ def _remind_older_person(
     if key in keys:
         return 0
     names = ", ".join(dict.fromkeys(a.helper.first_name for a in active))
-    message = queue_sms(
-        recipient.phone,
-        notifications.elder_day_before_text(errand, names, recipient.language),
-        kind="reminder_elder_day",
-        language=recipient.language,
-        dedupe_key=key,
-        errand_id=errand.id,
-        elder_id=recipient.elder_id,
-        contact_id=recipient.contact_id,
-        organization_id=errand.organization_id,
-    )
+    message = notifications.queue_for_older_person(recipient, "reminder_elder_day", errand, names, dedupe_key=key)
     keys.add(key)
     return 1 if message is not None else 0
 
@@ -220,17 +212,7 @@ def create_feedback_requests(now: datetime) -> int:
             key = f"feedback:{errand.id}:e{errand.elder_id}"
             if key not in keys:
                 names = ", ".join(dict.fromkeys(a.helper.first_name for a in done))
-                if queue_sms(
-                    recipient.phone,
-                    notifications.elder_feedback_text(errand, names, recipient.language),
-                    kind="feedback_request",
-                    language=recipient.language,
-                    dedupe_key=key,
-                    errand_id=errand.id,
-                    elder_id=recipient.elder_id,
-                    contact_id=recipient.contact_id,
-                    organization_id=errand.organization_id,
-                ):
+                if notifications.queue_for_older_person(recipient, "feedback_request", errand, names, dedupe_key=key):
                     created += 1
         for assignment in done:
             helper = assignment.helper
