@@ -132,10 +132,11 @@ _DAY_PART = {
     "sv": ("på eftermiddagen", "på kvällen"),
     "en": ("in the afternoon", "in the evening"),
 }
+# today, tomorrow, yesterday, a coming weekday, a past weekday
 _SPOKEN_DAY = {
-    "fi": ("tänään", "huomenna", "{weekday}"),  # CLDR's Finnish weekday is the essive: "tiistaina"
-    "sv": ("i dag", "i morgon", "på {weekday}"),
-    "en": ("today", "tomorrow", "on {weekday}"),
+    "fi": ("tänään", "huomenna", "eilen", "{weekday}", "{weekday}"),  # CLDR's Finnish weekday is the essive
+    "sv": ("i dag", "i morgon", "i går", "på {weekday}", "i {weekday}s"),
+    "en": ("today", "tomorrow", "yesterday", "on {weekday}", "on {weekday}"),
 }
 _SPOKEN_DATE = {"fi": "{day} {month}", "sv": "den {day} {month}", "en": ", {month} the {day}"}
 
@@ -177,19 +178,18 @@ def spoken_time(value: datetime, language: str) -> str:
 
 
 def spoken_day(value: datetime, language: str, now: datetime | None = None) -> str:
-    """The day of ``value`` (Helsinki) for the ear: "huomenna", "tiistaina", "på tisdag";
-    a day more than six days ahead adds its date: "tiistaina kahdestoista maaliskuuta"."""
+    """The day of ``value`` (Helsinki) for the ear: "huomenna", "tiistaina", "på tisdag",
+    "i tisdags"; a day more than six days away adds its date: "tiistaina kahdestoista maaliskuuta"."""
     language = _spoken_language(language)
     day = value.astimezone(HELSINKI).date()
     today = today_local(now)
-    today_word, tomorrow_word, weekday_form = _SPOKEN_DAY[language]
-    if day == today:
-        return today_word
-    if (day - today).days == 1:
-        return tomorrow_word
+    today_word, tomorrow_word, yesterday_word, coming, past = _SPOKEN_DAY[language]
+    days = (day - today).days
+    if days in (-1, 0, 1):
+        return {0: today_word, 1: tomorrow_word, -1: yesterday_word}[days]
     weekday = babel_dates.format_date(day, "EEEE", locale=language)
-    text = weekday_form.format(weekday=weekday)
-    if not 0 < (day - today).days <= 6:
+    text = (coming if days > 0 else past).format(weekday=weekday)
+    if not -6 <= days <= 6:
         month = babel_dates.format_date(day, "MMMM", locale=language)
         date_text = _SPOKEN_DATE[language].format(day=num2words(day.day, lang=language, to="ordinal"), month=month)
         text = f"{text}{'' if date_text.startswith(',') else ' '}{date_text}"

@@ -351,21 +351,30 @@ def older_person_sms(kind: str, errand: Errand, helper_names: str, language: str
     return texts[kind](errand, helper_names, language)
 
 
-def older_person_script(kind: str, errand: Errand, helper_names: str, language: str) -> voice_texts.Script:
-    """The same message for the ear: what an automated call of ``kind`` says."""
+def older_person_script(
+    kind: str, errand: Errand, helper_names: str, language: str, now: datetime | None = None
+) -> voice_texts.Script:
+    """The same message for the ear: what an automated call of ``kind`` says (``now``: when
+    it is made, for "huomenna" and "eilen")."""
     language = voice_texts.voice_language(language)
     task = _task(errand, language).lower()
     if kind == "elder_confirmation":
-        return voice_texts.confirmation(helper_names, errand.starts_at, task, language)
+        return voice_texts.confirmation(helper_names, errand.starts_at, task, language, now)
     if kind == "elder_withdrawal":
-        return voice_texts.withdrawal(helper_names, errand.starts_at, language)
+        return voice_texts.withdrawal(helper_names, errand.starts_at, language, now)
     if kind == "reminder_elder_day":
-        return voice_texts.reminder(helper_names, errand.starts_at, task, language)
-    return voice_texts.feedback(helper_names, errand.starts_at, language)
+        return voice_texts.reminder(helper_names, errand.starts_at, task, language, now)
+    return voice_texts.feedback(helper_names, errand.starts_at, language, now)
 
 
 def queue_for_older_person(
-    recipient: Recipient, kind: str, errand: Errand, helper_names: str, *, dedupe_key: str
+    recipient: Recipient,
+    kind: str,
+    errand: Errand,
+    helper_names: str,
+    *,
+    dedupe_key: str,
+    now: datetime | None = None,
 ) -> SmsMessage | None:
     """Queue ``kind`` to the older person's side by the recipient's channel: an SMS, or an
     automated call saying the same (:mod:`app.sms.voice`). None when ``dedupe_key`` exists."""
@@ -380,7 +389,7 @@ def queue_for_older_person(
     }
     if recipient.channel == "voice":
         return queue_call(
-            recipient.phone, older_person_script(kind, errand, helper_names, recipient.language), **fields
+            recipient.phone, older_person_script(kind, errand, helper_names, recipient.language, now), **fields
         )
     return queue_sms(recipient.phone, older_person_sms(kind, errand, helper_names, recipient.language), **fields)
 

@@ -174,7 +174,9 @@ def _remind_older_person(
     if key in keys:
         return 0
     names = ", ".join(dict.fromkeys(a.helper.first_name for a in active))
-    message = notifications.queue_for_older_person(recipient, "reminder_elder_day", errand, names, dedupe_key=key)
+    message = notifications.queue_for_older_person(
+        recipient, "reminder_elder_day", errand, names, dedupe_key=key, now=now
+    )
     keys.add(key)
     return 1 if message is not None else 0
 
@@ -212,7 +214,9 @@ def create_feedback_requests(now: datetime) -> int:
             key = f"feedback:{errand.id}:e{errand.elder_id}"
             if key not in keys:
                 names = ", ".join(dict.fromkeys(a.helper.first_name for a in done))
-                if notifications.queue_for_older_person(recipient, "feedback_request", errand, names, dedupe_key=key):
+                if notifications.queue_for_older_person(
+                    recipient, "feedback_request", errand, names, dedupe_key=key, now=now
+                ):
                     created += 1
         for assignment in done:
             helper = assignment.helper
