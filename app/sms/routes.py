@@ -7,6 +7,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app import alerts
 from app.extensions import db
@@ -185,7 +186,9 @@ def send():
 def call():
     """Place an automated call by hand (it goes through the outbox like any call)."""
     form = CallForm()
-    form.elder.choices = [("", _("Choose a person")), *services.callable_elders(current_user)]
+    form.elder.choices = [
+        SelectChoice(v, label) for v, label in [("", _("Choose a person")), *services.callable_elders(current_user)]
+    ]
     if request.method == "GET":
         form.elder.data = request.args.get("elder", "")
     if form.validate_on_submit():

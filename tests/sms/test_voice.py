@@ -37,9 +37,7 @@ def landline_errand(db, make):
 
     def build(language: str = "fi", starts_at=START):
         org = make.organization()
-        elder = make.elder(
-            org=org, phone=LANDLINE, phone_kind="landline", contact_channel="voice", language=language
-        )
+        elder = make.elder(org=org, phone=LANDLINE, phone_kind="landline", contact_channel="voice", language=language)
         helper = make.helper(org=org, first_name="Eetu")
         errand = make.errand(elder, starts_at)
         make.assignment(errand, helper, assigned_at=starts_at - timedelta(days=5))
