@@ -55,6 +55,12 @@ def helper_reminder_key(kind: str, errand_id: int, helper_id: int) -> str:
     return f"{kind}:{errand_id}:h{helper_id}"
 
 
+def elder_reminder_key(errand_id: int, recipient: notifications.Recipient) -> str:
+    """One day-before reminder per errand and recipient, by SMS or by call."""
+    who = f"c{recipient.contact_id}" if recipient.contact_id else f"e{recipient.elder_id}"
+    return f"reminder_elder_day:{errand_id}:{who}"
+
+
 def _existing_keys(errand_ids: list[int], prefix: str) -> set[str]:
     if not errand_ids:
         return set()
@@ -169,8 +175,7 @@ def _remind_older_person(
         return 1 if alert is not None else 0
     if not (day_before <= now < errand.starts_at - timedelta(hours=1)) or first_assigned >= day_before:
         return 0
-    who = f"c{recipient.contact_id}" if recipient.contact_id else f"e{recipient.elder_id}"
-    key = f"reminder_elder_day:{errand.id}:{who}"
+    key = elder_reminder_key(errand.id, recipient)
     if key in keys:
         return 0
     names = ", ".join(dict.fromkeys(a.helper.first_name for a in active))
