@@ -358,13 +358,7 @@ def older_person_script(
     it is made, for "huomenna" and "eilen")."""
     language = voice_texts.voice_language(language)
     task = _task(errand, language).lower()
-    if kind == "elder_confirmation":
-        return voice_texts.confirmation(helper_names, errand.starts_at, task, language, now)
-    if kind == "elder_withdrawal":
-        return voice_texts.withdrawal(helper_names, errand.starts_at, language, now)
-    if kind == "reminder_elder_day":
-        return voice_texts.reminder(helper_names, errand.starts_at, task, language, now)
-    return voice_texts.feedback(helper_names, errand.starts_at, language, now)
+    return voice_texts.errand_script(kind, helper_names, errand.starts_at, task, language, now)
 
 
 def queue_for_older_person(

@@ -145,6 +145,12 @@ def _send_form() -> SendForm:
     return form
 
 
+def _on_its_way(message_id: int, text: str):
+    """After sending or calling by hand: say when it leaves, and show it on the log."""
+    flash(text, "success")
+    return redirect(url_for("sms.log", _anchor=f"sms-{message_id}"))
+
+
 @bp.route("/send", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def send():
@@ -166,17 +172,15 @@ def send():
         else:
             db.session.commit()
             later = services.held_until(target)
-            if later is not None:
-                flash(
-                    _(
-                        "The message will be sent at %(time)s (no messages to older people at night).",
-                        time=format_datetime(later, "short"),
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("The message is on its way."), "success")
-            return redirect(url_for("sms.log", _anchor=f"sms-{message.id}"))
+            if later is None:
+                return _on_its_way(message.id, _("The message is on its way."))
+            return _on_its_way(
+                message.id,
+                _(
+                    "The message will be sent at %(time)s (no messages to older people at night).",
+                    time=format_datetime(later, "short"),
+                ),
+            )
     status = 400 if form.errors else 200
     return render_template("sms/send.html", form=form, max_length=services.MAX_MANUAL_LENGTH), status
 
@@ -201,17 +205,15 @@ def call():
         else:
             db.session.commit()
             later = services.call_held_until()
-            if later is not None:
-                flash(
-                    _(
-                        "The call will be made at %(time)s (no automated calls at night).",
-                        time=format_datetime(later, "short"),
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("The call is on its way."), "success")
-            return redirect(url_for("sms.log", _anchor=f"sms-{message.id}"))
+            if later is None:
+                return _on_its_way(message.id, _("The call is on its way."))
+            return _on_its_way(
+                message.id,
+                _(
+                    "The call will be made at %(time)s (no automated calls at night).",
+                    time=format_datetime(later, "short"),
+                ),
+            )
     status = 400 if form.errors else 200
     return render_template("sms/call.html", form=form, max_length=services.MAX_MANUAL_LENGTH), status
 

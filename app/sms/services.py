@@ -253,14 +253,20 @@ def resolve_target(user: User, choice: str | None, typed: str | None, organizati
     return Target(phone.e164, "fi", organization_id)
 
 
-def send_by_hand(user: User, target: Target, body: str, now: datetime | None = None) -> SmsMessage:
-    """Queue a coordinator's message through the outbox. Raises SendError."""
-    now = now or utcnow()
+def manual_text(body: str | None) -> str:
+    """A coordinator's own words for a message or a call: not empty, not too long. Raises SendError."""
     text = (body or "").strip()
     if not text:
         raise SendError("empty", "body")
     if len(text) > MAX_MANUAL_LENGTH:
         raise SendError("too_long", "body")
+    return text
+
+
+def send_by_hand(user: User, target: Target, body: str, now: datetime | None = None) -> SmsMessage:
+    """Queue a coordinator's message through the outbox. Raises SendError."""
+    now = now or utcnow()
+    text = manual_text(body)
     if optouts.has_opted_out(target.phone):
         raise SendError("opted_out")
     message = queue_sms(
@@ -300,11 +306,7 @@ def call_by_hand(user: User, elder_id: int | None, text: str) -> SmsMessage:
         raise SendError("unknown")
     if not elder.phone:
         raise SendError("no_phone")
-    text = (text or "").strip()
-    if not text:
-        raise SendError("empty", "body")
-    if len(text) > MAX_MANUAL_LENGTH:
-        raise SendError("too_long", "body")
+    text = manual_text(text)
     if elder.sms_opt_out or optouts.has_opted_out(elder.phone):
         raise SendError("opted_out")
     language = elder.language or "fi"

@@ -87,52 +87,44 @@ def script(kind: str, text: str, language: str) -> Script:
 # --------------------------------------------------------------------------
 
 
-def reminder(helper: str, starts_at: datetime, task: str, language: str, now: datetime | None = None) -> Script:
+def errand_script(
+    kind: str, helper: str, starts_at: datetime, task: str, language: str, now: datetime | None = None
+) -> Script:
+    """What a call of ``kind`` about an errand says: ``reminder_elder_day``, ``elder_confirmation``,
+    ``elder_withdrawal`` or ``feedback_request``. ``helper``: first name(s) only; ``now``: when
+    the call is queued (for "huomenna", "eilen")."""
     language = voice_language(language)
     with force_locale(language):
-        text = _(
-            "Hello, this is Everyday rescuers. A reminder: %(helper)s comes to help %(when)s. The help is: %(task)s.",
-            helper=helper,
-            when=spoken_when(starts_at, language, now),
-            task=task,
-        )
-    return script("reminder_elder_day", text, language)
-
-
-def confirmation(helper: str, starts_at: datetime, task: str, language: str, now: datetime | None = None) -> Script:
-    language = voice_language(language)
-    with force_locale(language):
-        text = _(
-            "Hello, this is Everyday rescuers. A helper has been found. %(helper)s comes to help %(when)s. "
-            "The help is: %(task)s.",
-            helper=helper,
-            when=spoken_when(starts_at, language, now),
-            task=task,
-        )
-    return script("elder_confirmation", text, language)
-
-
-def withdrawal(helper: str, starts_at: datetime, language: str, now: datetime | None = None) -> Script:
-    language = voice_language(language)
-    with force_locale(language):
-        text = _(
-            "Hello, this is Everyday rescuers. %(helper)s cannot come %(when)s after all. "
-            "We are looking for another helper and will call you again.",
-            helper=helper,
-            when=spoken_when(starts_at, language, now),
-        )
-    return script("elder_withdrawal", text, language)
-
-
-def feedback(helper: str, starts_at: datetime, language: str, now: datetime | None = None) -> Script:
-    language = voice_language(language)
-    with force_locale(language):
-        text = _(
-            "Hello, this is Everyday rescuers. %(helper)s helped you %(day)s. How did the help go?",
-            helper=helper,
-            day=spoken_day(starts_at, language, now),
-        )
-    return script("feedback_request", text, language)
+        when = spoken_when(starts_at, language, now)
+        texts = {
+            "reminder_elder_day": lambda: _(
+                "Hello, this is Everyday rescuers. A reminder: %(helper)s comes to help %(when)s. "
+                "The help is: %(task)s.",
+                helper=helper,
+                when=when,
+                task=task,
+            ),
+            "elder_confirmation": lambda: _(
+                "Hello, this is Everyday rescuers. A helper has been found. %(helper)s comes to help %(when)s. "
+                "The help is: %(task)s.",
+                helper=helper,
+                when=when,
+                task=task,
+            ),
+            "elder_withdrawal": lambda: _(
+                "Hello, this is Everyday rescuers. %(helper)s cannot come %(when)s after all. "
+                "We are looking for another helper and will call you again.",
+                helper=helper,
+                when=when,
+            ),
+            "feedback_request": lambda: _(
+                "Hello, this is Everyday rescuers. %(helper)s helped you %(day)s. How did the help go?",
+                helper=helper,
+                day=spoken_day(starts_at, language, now),
+            ),
+        }
+        text = texts[kind]()
+    return script(kind, text, language)
 
 
 def invitation(activity: str, place: str, starts_at: datetime, language: str, now: datetime | None = None) -> Script:

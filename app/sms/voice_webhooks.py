@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Response, current_app, request
 
 from app.extensions import csrf, db
+from app.models import SmsMessage
 from app.security import public
 from app.sms.blueprint import bp
 from app.sms.voice import (
@@ -36,13 +37,17 @@ def gather_url(message_id: int) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/sms/voice/gather?m={message_id}"
 
 
+def _signed_call() -> tuple[dict[str, str], SmsMessage | None]:
+    """The signature checked (403 otherwise), the cleaned fields and our call (``?m=<id>``)."""
+    require_twilio_signature()
+    return webhook_fields(request.form.raw), find_call(request.args.get("m", type=int))
+
+
 @bp.route("/voice/twiml", methods=["POST"])
 @public
 @csrf.exempt
 def voice_twiml():
-    require_twilio_signature()
-    params = webhook_fields(request.form.raw)
-    message = find_call(request.args.get("m", type=int))
+    params, message = _signed_call()
     if message is None:
         return _xml(goodbye_twiml("", "fi"))
     note_answered(message, params)
@@ -54,9 +59,7 @@ def voice_twiml():
 @public
 @csrf.exempt
 def voice_gather():
-    require_twilio_signature()
-    params = webhook_fields(request.form.raw)
-    message = find_call(request.args.get("m", type=int))
+    params, message = _signed_call()
     if message is None:
         return _xml(goodbye_twiml("", "fi"))
     outcome = handle_key(message, params.get("Digits") or "")

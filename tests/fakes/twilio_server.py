@@ -668,42 +668,20 @@ class _Handler(BaseHTTPRequestHandler):
         fetch = _MESSAGE.match(path)
         create_call = _CALLS.match(path)
         fetch_call = _CALL.match(path)
-        if create_call or fetch_call:
-            user = self._basic_auth_user()
-            if user is None:
-                return _error(401)
-            if (create_call or fetch_call).group("account") != user:  # type: ignore[union-attr]
-                return _error(404, 20404, f"The requested resource {path} was not found")
-            if create_call and method == "POST":
-                fail_status, timeout_accept = fake._take_fault()
-                if fail_status is not None:
-                    return _error(fail_status)
-                if timeout_accept is not None:
-                    result = fake._create_call(user, form) if timeout_accept else None
-                    fake._stopping.wait(fake.timeout_sleep_seconds)
-                    return result or _error(503)
-                return fake._create_call(user, form)
-            if fetch_call and method == "GET":
-                return fake._get_call(fetch_call.group("sid"))
-            return _error(405, 20004, "Method not allowed")
-        if not create and not fetch:
+        found = create or fetch or create_call or fetch_call
+        if not found:
             return _error(404, 20404, f"The requested resource {path} was not found")
         user = self._basic_auth_user()
         if user is None:
             return _error(401)
-        account = (create or fetch).group("account")  # type: ignore[union-attr]
+        account = found.group("account")
         if account != user:
             return _error(404, 20404, f"The requested resource {path} was not found")
 
         if create and method == "POST":
-            fail_status, timeout_accept = fake._take_fault()
-            if fail_status is not None:
-                return _error(fail_status)
-            if timeout_accept is not None:
-                result = fake._create_message(account, form) if timeout_accept else None
-                fake._stopping.wait(fake.timeout_sleep_seconds)
-                return result or _error(503)
-            return fake._create_message(account, form)
+            return self._create_with_faults(lambda: fake._create_message(account, form))
+        if create_call and method == "POST":
+            return self._create_with_faults(lambda: fake._create_call(account, form))
         if create and method == "GET":
             with fake._lock:
                 list_fail = fake._list_fail_queue.pop(0) if fake._list_fail_queue else None
@@ -714,7 +692,21 @@ class _Handler(BaseHTTPRequestHandler):
             return fake._get_message(fetch.group("sid"))
         if fetch and method == "DELETE":
             return fake._delete_message(fetch.group("sid"))
+        if fetch_call and method == "GET":
+            return fake._get_call(fetch_call.group("sid"))
         return _error(405, 20004, "Method not allowed")
+
+    def _create_with_faults(self, create) -> tuple[int, dict[str, Any]]:
+        """A message or call creation, after the injected faults (failures, timeouts) have their turn."""
+        fake = self.fake
+        fail_status, timeout_accept = fake._take_fault()
+        if fail_status is not None:
+            return _error(fail_status)
+        if timeout_accept is not None:
+            result = create() if timeout_accept else None
+            fake._stopping.wait(fake.timeout_sleep_seconds)
+            return result or _error(503)
+        return create()
 
     def _basic_auth_user(self) -> str | None:
         header = self.headers.get("Authorization", "")
