@@ -417,8 +417,7 @@ class FakeTwilio:
 
     def _create_call(self, account: str, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         def first(name: str) -> str | None:
-            values = form.get(name)
-            return values[0] if values else None
+            return _first(form, name)
 
         to, from_, url, twiml = first("To"), first("From"), first("Url"), first("Twiml")
         if not to:
@@ -610,6 +609,11 @@ _CALL_TEST_FIELDS = frozenset(
         "machine_detection",
     }
 )
+
+
+def _first(form: dict[str, list[str]], name: str) -> str | None:
+    values = form.get(name)
+    return values[0] if values else None
 
 
 def _error(status: int, code: int | None = None, message: str | None = None) -> tuple[int, dict[str, Any]]:
