@@ -238,7 +238,7 @@ def test_feedback_keys_1_to_5_are_recorded_as_the_sms_digit_is(client, db, make,
     press(client, twilio_token, call, "4")
     db.session.expire_all()
     by_elder = db.session.scalar(sa.select(EncounterParticipant).filter_by(elder_id=elder.id))
-    assert (by_elder.feedback_score, by_elder.feedback_via) == (4, "sms")
+    assert (by_elder.feedback_score, by_elder.feedback_via) == (4, "voice")
 
 
 # --------------------------------------------------------------------------
