@@ -129,6 +129,7 @@ def test_the_call_is_placed_with_the_calls_api_and_no_sms_is_sent(db, landline_e
     assert (placed["to"], placed["from"]) == (LANDLINE, VOICE_FROM)
     assert placed["url"] == f"http://testserver/sms/voice/twiml?m={call.id}" and placed["method"] == "POST"
     assert placed["status_callback"] == f"http://testserver/sms/voice/status?m={call.id}"
+    assert placed["status_callback_event"] == ["initiated", "ringing", "answered", "completed"]
     assert placed["machine_detection"] is None
     assert call.status == "sent" and call.provider_sid == placed["sid"] and placed["sid"].startswith("CA")
     assert [m for m in voice_twilio.messages if m["to"] == LANDLINE] == []
