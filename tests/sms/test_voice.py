@@ -10,10 +10,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.errands import notifications
 from app.models import CoordinatorAlert, EncounterParticipant, Errand, SmsMessage, SmsOptOut, utcnow
 from app.scheduling.jobs import job_reminders
 from app.scheduling.reminders import create_feedback_requests
+from app.sms import voice_texts
 from app.sms.dispatcher import dispatch_outbox
+from app.sms.voice import queue_call
 from tests.factories import helsinki
 from tests.sms.support import outgoing, signed_post
 
@@ -365,3 +368,43 @@ def test_a_failed_call_alerts_the_coordinator(client, db, landline_errand, voice
     db.session.refresh(call)
     assert (call.status, call.last_error_code) == ("failed", "13224")
     assert db.session.scalar(sa.select(CoordinatorAlert.kind)) == "call_reminder"
+
+
+# --------------------------------------------------------------------------
+# Confirmations, "cannot come", and the hook for invitations
+# --------------------------------------------------------------------------
+
+
+def test_confirmation_and_withdrawal_are_calls_with_the_helpers_first_name_and_time(db, landline_errand, client):
+    errand, elder, helper = landline_errand(language="sv")
+    assignment = errand.assignments[0]
+    assert notifications.queue_elder_confirmation(assignment) is True
+    notifications.queue_elder_withdrawal(assignment)
+    db.session.commit()
+    confirmation, withdrawal = calls(db)
+    assert (confirmation.kind, withdrawal.kind) == ("elder_confirmation", "elder_withdrawal")
+    assert "Eetu kommer och hjälper" in confirmation.body and "klockan halv elva" in confirmation.body
+    assert "Eetu kan ändå inte komma" in withdrawal.body
+    assert withdrawal.body.endswith("tryck på 3.") and "tryck på 2" not in withdrawal.body
+    for call in (confirmation, withdrawal):
+        assert call.to_phone == LANDLINE and helper.last_name not in call.body and "Diabetes" not in call.body
+
+
+def test_other_areas_queue_invitations_as_calls_where_only_key_3_does_something(client, db, make, twilio_token):
+    elder = make.elder(phone=LANDLINE, phone_kind="landline", contact_channel="voice")
+    call = queue_call(
+        elder.phone,
+        voice_texts.invitation("kahvitteluun", "Sotkamon seurakuntatalo", START, "fi", DAY_BEFORE),
+        kind="activity_invitation",
+        language="fi",
+        dedupe_key=f"invitation:1:e{elder.id}",
+        elder_id=elder.id,
+        organization_id=elder.organization_id,
+    )
+    db.session.commit()
+    assert "Tervetuloa kahvitteluun huomenna kello puoli yksitoista. Paikka on Sotkamon seurakuntatalo." in call.body
+    assert call.body.endswith("paina 3.") and "paina 1" not in call.body
+    root = ET.fromstring(press(client, twilio_token, call, "1").get_data(as_text=True))
+    assert root.find("Gather") is not None  # 1 does nothing here: asked again
+    press(client, twilio_token, call, "3")
+    assert db.session.scalar(sa.select(CoordinatorAlert.kind)) == "call_back"
