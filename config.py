@@ -199,7 +199,26 @@ class DatabaseUrl:
         return normalise_database_url(value.strip())
 
 
-Kind = Text | Secret | Integer | Number | Flag | Url | DatabaseUrl
+@dataclass(frozen=True)
+class HourRange:
+    """Quiet hours as "start-end" over midnight ("21-8"): a (start, end) pair of whole hours."""
+
+    allowed = 'two hours "start-end" over midnight, the start later than the end (e.g. 21-8)'
+
+    def convert(self, value: Any) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            start, end = value
+        else:
+            start_text, dash, end_text = str(value).strip().partition("-")
+            if not dash:
+                raise ValueError
+            start, end = int(start_text.strip()), int(end_text.strip())
+        if not (0 <= end < start <= 23):
+            raise ValueError
+        return (int(start), int(end))
+
+
+Kind = Text | Secret | Integer | Number | Flag | Url | DatabaseUrl | HourRange
 
 
 @dataclass(frozen=True)
@@ -243,6 +262,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMS_UNKNOWN_RECHECK_SECONDS", Number(), 600.0),
     Setting("SMS_QUIET_START_HOUR", HOUR, 21),
     Setting("SMS_QUIET_END_HOUR", HOUR, 8),
+    # Automated phone calls (app/sms/voice.py): the same outbox and dispatcher as SMS.
+    Setting("VOICE_BACKEND", Text(("outbox", "twilio")), "outbox"),
+    Setting("TWILIO_VOICE_FROM", Text(), ""),
+    Setting("VOICE_NAME_FI", Text(required=True), "Polly.Suvi"),
+    Setting("VOICE_NAME_SV", Text(required=True), "Polly.Astrid"),
+    Setting("VOICE_NAME_EN", Text(required=True), "Polly.Amy"),
+    Setting("VOICE_MAX_TRIES", Integer(1, 10), 3),
+    Setting("VOICE_RETRY_MINUTES", Number(high=24 * 60), 30.0),
+    Setting("VOICE_QUIET_HOURS", HourRange(), "21-8"),
+    Setting("VOICE_MACHINE_DETECTION", Flag(), False),
     # Retention
     Setting("SMS_RETENTION_DAYS", Integer(1), 365),
     Setting("ALERT_RETENTION_DAYS", Integer(1), 365),
@@ -302,6 +331,14 @@ CROSS_RULES: tuple[tuple[tuple[str, ...], str, Callable[[Mapping[str, Any]], boo
         ("SMS_QUIET_START_HOUR", "SMS_QUIET_END_HOUR"),
         "quiet hours run over midnight: the start hour must be later than the end hour",
         lambda c: c["SMS_QUIET_START_HOUR"] > c["SMS_QUIET_END_HOUR"],
+    ),
+    (
+        ("VOICE_BACKEND", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_VOICE_FROM"),
+        "VOICE_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_VOICE_FROM",
+        lambda c: (
+            c["VOICE_BACKEND"] != "twilio"
+            or bool(c["TWILIO_ACCOUNT_SID"] and c["TWILIO_AUTH_TOKEN"] and c["TWILIO_VOICE_FROM"])
+        ),
     ),
     (
         ("SMS_RETRY_BASE_SECONDS", "SMS_RETRY_MAX_SECONDS"),

@@ -27,6 +27,8 @@ KIND_LABELS = {
     "no_helper": _l("No helper yet"),
     "no_helper_urgent": _l("Still no helper"),
     "sms_cancellation": _l("Cancelled by text message"),
+    "call_cancellation": _l("Cancelled in an automated call"),
+    "call_back": _l("Call back"),
     "late_withdrawal": _l("Late withdrawal"),
 }
 
@@ -104,6 +106,14 @@ def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
         )
     if alert.kind == "sms_cancellation":
         return _("%(person)s cancelled %(errand)s on %(when)s by text message.", **words)
+    if alert.kind == "call_cancellation":
+        return _("%(person)s cancelled %(errand)s on %(when)s by pressing 2 in an automated call.", **words)
+    if alert.kind == "call_back":
+        if errand is None:
+            return _("%(person)s pressed 3 in an automated call: please call them back.", **words)
+        return _(
+            "%(person)s pressed 3 in an automated call about %(errand)s on %(when)s: please call them back.", **words
+        )
     if alert.kind == "late_withdrawal":
         helper_name = helper.display_name if helper else ""
         person = elder.full_name if elder else ""

@@ -44,6 +44,7 @@ from app.models import (
 )
 from app.models.org import organization_partnerships
 from app.places import ensure_places, ensure_task_types
+from app.scheduling.reminders import elder_reminder_key
 from app.vocabulary import ELDER_PROFILES, YOUTH_PROFILES
 
 DEMO_PASSWORD = "arjenpelastajat"
@@ -317,7 +318,8 @@ def seed(today: date | None = None) -> dict[str, int]:
             last_name=last,
             phone=f"+3584020{i:05d}" if i % 4 else f"+35886{i:05d}",
             phone_kind="mobile" if i % 4 else "landline",
-            contact_channel=channel if i % 4 else "coordinator_call",
+            # Every other landline gets automated calls (issue 16); the rest are called by a coordinator.
+            contact_channel=channel if i % 4 else ("voice" if i % 8 == 4 else "coordinator_call"),
             language="sv" if i % 13 == 0 else "fi",
             street_address=f"{['Kauppakatu', 'Koulutie', 'Rantatie', 'Kirkkotie'][i % 4]} {1 + i}",
             postcode=village.postcode if village else None,
@@ -462,4 +464,22 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
     for assignment in confirmations:
         notifications.queue_confirmation(assignment)
         notifications.queue_elder_confirmation(assignment)
+        _queue_reminder_call(assignment, today)
     return created
+
+
+def _queue_reminder_call(assignment: Assignment, today: date) -> None:
+    """Tomorrow's reminder call to a landline older person, as the scheduler makes it at 18
+    (the same dedupe key), so the message log shows its spoken text at once."""
+    errand = assignment.errand
+    recipient = notifications.elder_recipient(errand.elder)
+    tomorrow = errand.starts_at.astimezone(HELSINKI).date() == today + timedelta(days=1)
+    if recipient is None or recipient.channel != "voice" or not tomorrow:
+        return
+    notifications.queue_for_older_person(
+        recipient,
+        "reminder_elder_day",
+        errand,
+        assignment.helper.first_name,
+        dedupe_key=elder_reminder_key(errand.id, recipient),
+    )

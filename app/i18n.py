@@ -15,6 +15,7 @@ from babel import dates as babel_dates
 from flask import current_app, session
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
+from num2words import num2words
 
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -111,3 +112,90 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["local_dt"] = _filter("datetime")
     app.jinja_env.filters["local_date"] = _filter("date")
     app.jinja_env.filters["local_time"] = _filter("time")
+
+
+# --------------------------------------------------------------------------
+# Dates and times for the ear (automated calls): "tiistaina kello puoli yksitoista"
+# --------------------------------------------------------------------------
+
+#: Spoken forms of a time, per language: whole hour, quarter past, half (to the next
+#: hour), quarter to (the next hour), other minutes. {h} is the hour word, {n} the
+#: next hour's word, {m} the minutes' word.
+_SPOKEN_TIME = {
+    "fi": ("kello {h}", "varttia yli {h}", "kello puoli {n}", "varttia vaille {n}", "kello {h} {m}"),
+    "sv": ("klockan {h}", "kvart över {h}", "klockan halv {n}", "kvart i {n}", "klockan {h} {m}"),
+    "en": ("at {h} o'clock", "at quarter past {h}", "at half past {h}", "at quarter to {n}", "at {h} {m}"),
+}
+#: The part of the day said after an afternoon or evening hour (12-hour speech).
+_DAY_PART = {
+    "fi": ("iltapäivällä", "illalla"),
+    "sv": ("på eftermiddagen", "på kvällen"),
+    "en": ("in the afternoon", "in the evening"),
+}
+# today, tomorrow, yesterday, a coming weekday, a past weekday
+_SPOKEN_DAY = {
+    "fi": ("tänään", "huomenna", "eilen", "{weekday}", "{weekday}"),  # CLDR's Finnish weekday is the essive
+    "sv": ("i dag", "i morgon", "i går", "på {weekday}", "i {weekday}s"),
+    "en": ("today", "tomorrow", "yesterday", "on {weekday}", "on {weekday}"),
+}
+_SPOKEN_DATE = {"fi": "{day} {month}", "sv": "den {day} {month}", "en": ", {month} the {day}"}
+
+
+def _spoken_language(language: str | None) -> str:
+    return language if language in _SPOKEN_TIME else "fi"
+
+
+def spoken_time(value: datetime, language: str) -> str:
+    """The Helsinki time of ``value`` as people say it: "kello puoli yksitoista",
+    "klockan tio", "kvart över två på eftermiddagen". Number words from num2words."""
+    language = _spoken_language(language)
+    local = value.astimezone(HELSINKI)
+    hour, minute = local.hour, local.minute
+
+    def word(hour24: int) -> str:
+        twelve = hour24 % 12 or 12
+        return num2words(twelve, lang=language)
+
+    whole, past, half, to, other = _SPOKEN_TIME[language]
+    next_hour = word(hour + 1)
+    if minute == 0:
+        text = whole.format(h=word(hour))
+    elif minute == 15:
+        text = past.format(h=word(hour))
+    elif minute == 30:
+        text = half.format(h=word(hour), n=next_hour)
+    elif minute == 45:
+        text = to.format(n=next_hour)
+    else:
+        text = other.format(h=word(hour), m=num2words(minute, lang=language))
+    # The day part follows the hour said: "puoli yksi iltapäivällä" is 12.30.
+    said_hour = hour + 1 if (minute == 30 and language != "en") or minute == 45 else hour
+    if 13 <= said_hour < 18:
+        text += " " + _DAY_PART[language][0]
+    elif 18 <= said_hour < 24:
+        text += " " + _DAY_PART[language][1]
+    return text
+
+
+def spoken_day(value: datetime, language: str, now: datetime | None = None) -> str:
+    """The day of ``value`` (Helsinki) for the ear: "huomenna", "tiistaina", "på tisdag",
+    "i tisdags"; a day more than six days away adds its date: "tiistaina kahdestoista maaliskuuta"."""
+    language = _spoken_language(language)
+    day = value.astimezone(HELSINKI).date()
+    today = today_local(now)
+    today_word, tomorrow_word, yesterday_word, coming, past = _SPOKEN_DAY[language]
+    days = (day - today).days
+    if days in (-1, 0, 1):
+        return {0: today_word, 1: tomorrow_word, -1: yesterday_word}[days]
+    weekday = babel_dates.format_date(day, "EEEE", locale=language)
+    text = (coming if days > 0 else past).format(weekday=weekday)
+    if not -6 <= days <= 6:
+        month = babel_dates.format_date(day, "MMMM", locale=language)
+        date_text = _SPOKEN_DATE[language].format(day=num2words(day.day, lang=language, to="ordinal"), month=month)
+        text = f"{text}{'' if date_text.startswith(',') else ' '}{date_text}"
+    return text
+
+
+def spoken_when(value: datetime, language: str, now: datetime | None = None) -> str:
+    """Day and time for the ear: "tiistaina kello kymmenen", "på tisdag klockan tio"."""
+    return f"{spoken_day(value, language, now)} {spoken_time(value, language)}"

@@ -194,6 +194,8 @@ def test_every_wrong_value_is_reported_at_once():
         ),
         ({"ESCALATION_FIRST_HOURS": "12", "ESCALATION_SECOND_HOURS": "24"}, "ESCALATION_FIRST_HOURS"),
         ({"SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": "AC1"}, "SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID"),
+        ({"VOICE_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": "AC1"}, "VOICE_BACKEND=twilio needs TWILIO_ACCOUNT_SID"),
+        ({"VOICE_QUIET_HOURS": "8-21"}, "VOICE_QUIET_HOURS='8-21' is not allowed"),
     ],
 )
 def test_rules_between_settings(env, message):
@@ -437,3 +439,28 @@ def test_an_app_with_redis_url_keeps_its_report_cache_and_limits_in_redis(tmp_pa
     assert plain.config["CACHE_TYPE"] == "FileSystemCache" and plain.config["RATELIMIT_STORAGE_URI"] == "memory://"
     with pytest.raises(ConfigError, match="REDIS_URL"):
         config_from_env(env | {"REDIS_URL": "http://127.0.0.1:6379"})
+
+
+def test_voice_settings_from_the_environment(db, env_app, make):
+    """VOICE_QUIET_HOURS, VOICE_NAME_FI and VOICE_MACHINE_DETECTION take effect (issue 16)."""
+    elder = make.elder(phone="+35886155432", phone_kind="landline", contact_channel="voice")
+    call = queue_sms(elder.phone, "Hei", kind="manual", elder_id=elder.id, channel="voice")
+    db.session.commit()
+    with FakeTwilio() as fake:
+        built = env_app(
+            VOICE_QUIET_HOURS="22-7",
+            VOICE_BACKEND="twilio",
+            TWILIO_ACCOUNT_SID=fake.account_sid,
+            TWILIO_AUTH_TOKEN=fake.auth_token,
+            TWILIO_VOICE_FROM="+358931234567",
+            TWILIO_API_BASE_URL=fake.base_url,
+            VOICE_MACHINE_DETECTION="on",
+            VOICE_NAME_FI="Polly.Suvi-Neural",
+        )
+        assert built.config["VOICE_QUIET_HOURS"] == (22, 7)
+        with built.app_context():
+            assert dispatch_outbox(helsinki(2030, 1, 15, 21, 30)).sent == 1  # 21.30 is not quiet from 22
+        [placed] = fake.calls
+    assert placed["machine_detection"] == "Enable" and placed["from"] == "+358931234567"
+    db.session.refresh(call)
+    assert call.status == "sent"

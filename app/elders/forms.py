@@ -48,6 +48,7 @@ PROBLEM_MESSAGES = {
     "sms_relative_needs_contact": _l("SMS to a relative needs a contact person: fill in a row below."),
     "primary_must_agree": _l("The primary contact person must agree to be contacted before they get SMS."),
     "primary_needs_mobile": _l("The primary contact person's number is a landline, which cannot receive SMS."),
+    "voice_needs_phone": _l("An automated call needs their own phone number."),
     "no_way_to_call": _l("Give a phone number for them, or for a contact person who agrees to be contacted."),
     "unknown_municipality": _l("Choose a municipality from the list."),
     "unknown_village": _l("Choose a village from the list."),
@@ -175,8 +176,9 @@ class ElderForm(FlaskForm):
         render_kw={"autocomplete": "off"},
     )
     phone = TelField(_l("Phone number"), validators=[Optional(), Length(max=30)], render_kw={"autocomplete": "off"})
+    # None chosen: the service decides by the number (a landline gets automated calls).
     contact_channel = RadioField(
-        _l("How to reach them"), choices=options(labels.CHANNELS.items()), default="coordinator_call"
+        _l("How to reach them"), choices=options(labels.CHANNELS.items()), default="", validate_choice=False
     )
     language = RadioField(_l("Language"), choices=options(labels.LANGUAGES.items()), default="fi")
     contacts = FieldList(FormField(ContactForm), min_entries=2, max_entries=10)

@@ -7,7 +7,7 @@ Input problems a coordinator can fix raise :class:`~app.elders.problems.ElderInp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -18,7 +18,18 @@ from app.elders.location import geocode_elder
 from app.elders.problems import ElderInputError, Problem
 from app.extensions import db
 from app.geocoding import Geocoder
-from app.models import ContactPerson, Elder, HelpRequest, Municipality, Organization, SmsMessage, User, Village, utcnow
+from app.models import (
+    CONTACT_CHANNELS,
+    ContactPerson,
+    Elder,
+    HelpRequest,
+    Municipality,
+    Organization,
+    SmsMessage,
+    User,
+    Village,
+    utcnow,
+)
 
 ELDER_STATUSES = ("active", "paused", "ended")
 
@@ -88,6 +99,15 @@ def municipalities_with_villages() -> list[Municipality]:
 # --------------------------------------------------------------------------
 
 
+def default_channel(data: ElderInput) -> ElderInput:
+    """The way to reach them when none was chosen: a landline gets automated calls
+    (``voice``), anyone else is called by the coordinator."""
+    if data.contact_channel in CONTACT_CHANNELS:
+        return data
+    landline = bool(data.phone) and not data.phone_is_mobile
+    return replace(data, contact_channel="voice" if landline else "coordinator_call")
+
+
 def reachability_problems(data: ElderInput) -> list[Problem]:
     """Can the chosen way of reaching the person work with the numbers given?"""
     contacts = data.kept_contacts
@@ -98,6 +118,9 @@ def reachability_problems(data: ElderInput) -> list[Problem]:
             problems.append(Problem("phone", "sms_self_needs_phone"))
         elif not data.phone_is_mobile:
             problems.append(Problem("phone", "sms_self_needs_mobile"))
+    elif data.contact_channel == "voice":
+        if not data.phone:
+            problems.append(Problem("phone", "voice_needs_phone"))
     elif data.contact_channel == "sms_relative":
         if not primaries:
             problems.append(Problem("primary_contact", "sms_relative_needs_contact"))
@@ -168,6 +191,7 @@ def create_elder(data: ElderInput, *, by: User, geocoder: Geocoder) -> Elder:
 
     Raises ElderInputError when a rule is broken (nothing is written then).
     """
+    data = default_channel(data)
     _check(data, by)
     elder = Elder(created_by_id=by.id, status="active")
     for name in _PLAIN_FIELDS:
@@ -192,6 +216,7 @@ def create_elder(data: ElderInput, *, by: User, geocoder: Geocoder) -> Elder:
 def update_elder(elder: Elder, data: ElderInput, *, by: User, geocoder: Geocoder) -> list[str]:
     """Save the edit form. Returns the names of the fields that changed (also logged,
     without their values). The address is geocoded again only when it changed."""
+    data = default_channel(data)
     _check(data, by, elder)
     changed = [name for name in _PLAIN_FIELDS if getattr(elder, name) != getattr(data, name)]
     old_municipality_id = elder.municipality_id

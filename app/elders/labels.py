@@ -38,6 +38,7 @@ SLIDERS: tuple[tuple[str, str, str], ...] = (
 CHANNELS = {
     "sms_self": _l("SMS to them (needs a mobile number)"),
     "sms_relative": _l("SMS to a relative or other contact person"),
+    "voice": _l("Automated phone call (also to a landline; keys 1-3 answer)"),
     "coordinator_call": _l("The coordinator calls"),
 }
 

@@ -51,6 +51,7 @@ VIA_LABELS = {
     "web": _l("on the website"),
     "sms": _l("by text message"),
     "coordinator": _l("by the coordinator after a call"),
+    "voice": _l("with the keypad in an automated call"),
 }
 STAGE_LABELS = {
     0: _l("No encounters yet"),

@@ -192,7 +192,7 @@ def record_feedback(
         raise EncounterError("unknown_participant")
     if not isinstance(score, int) or not stages.FEEDBACK_MIN <= score <= stages.FEEDBACK_MAX:
         raise EncounterError("bad_score", "score")
-    if via not in ("web", "sms", "coordinator"):
+    if via not in ("web", "sms", "voice", "coordinator"):
         raise ValueError(f"unknown feedback channel {via!r}")
     participant.feedback_score = score
     participant.feedback_comment = (comment or "").strip() or None

@@ -1,4 +1,5 @@
-"""Feedback by SMS: a digit 1-5 answering the latest feedback request to that number.
+"""Feedback by SMS: a digit 1-5 answering the latest feedback request to that number
+(or the same key pressed in an automated call: ``via="voice"``).
 
 Registered with :mod:`app.sms.inbound` by ``create_app``. The score goes
 through :func:`app.encounters.operations.record_feedback`, as on the web, so it
@@ -57,7 +58,7 @@ def handle(sender: Sender, command: Command, lang: str, now: datetime) -> Outcom
         rollups.touch(encounter)
     comment = command.comment[:2000] if command.comment else None
     try:
-        record_feedback(encounter, participant.id, command.score, comment, via="sms", by=None)
+        record_feedback(encounter, participant.id, command.score, comment, via=command.channel, by=None)
     except EncounterError:
         return None
     # A comment is for a person to read; a bare number is filed.

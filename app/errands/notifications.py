@@ -28,24 +28,27 @@ from flask import current_app
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 
-from app.models import Assignment, ContactPerson, Elder, Errand, HelperProfile
+from app.models import Assignment, ContactPerson, Elder, Errand, HelperProfile, SmsMessage
 from app.phones import display_phone
+from app.sms import voice_texts
 from app.sms.keywords import reply_word
 from app.sms.kinds import KINDS
 from app.sms.outbox import queue_sms
 from app.sms.people import helper_language
 from app.sms.segments import segment_count
 from app.sms.texts import sms_language
+from app.sms.voice import queue_call
 
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who on the older person's side gets a text, and in which language."""
+    """Who on the older person's side gets a text (or a call: ``channel="voice"``), and in which language."""
 
     phone: str
     language: str
     elder_id: int
     contact_id: int | None = None
+    channel: str = "sms"
 
 
 def board_link() -> str:
@@ -92,8 +95,13 @@ def elder_recipient(elder: Elder) -> Recipient | None:
 
     ``sms_self``: the person's own mobile; ``sms_relative``: the primary
     contact person who may be contacted (else the first one who may);
+    ``voice``: an automated call to the person's own phone, landline or mobile;
     ``coordinator_call`` or an opt-out: nobody (the coordinator phones).
     """
+    if elder.contact_channel == "voice":
+        if elder.phone and not elder.sms_opt_out:
+            return Recipient(elder.phone, elder.language or "fi", elder.id, channel="voice")
+        return None
     if elder.contact_channel == "sms_self":
         if elder.phone and elder.phone_kind == "mobile" and not elder.sms_opt_out:
             return Recipient(elder.phone, elder.language or "fi", elder.id)
@@ -206,23 +214,29 @@ def helper_feedback_text(errand: Errand, language: str) -> str:
 
 
 def elder_confirmation_text(assignment: Assignment, language: str) -> str:
-    errand = assignment.errand
+    return _elder_confirmation_sms(assignment.errand, assignment.helper.first_name, language)
+
+
+def _elder_confirmation_sms(errand: Errand, helper_first_name: str, language: str) -> str:
     with force_locale(language):
         return _(
             "Everyday rescuers: %(helper)s will come to help you %(day)s at %(start)s (%(task)s).",
-            helper=assignment.helper.first_name,
+            helper=helper_first_name,
             task=_task(errand, language).lower(),
             **when(errand.starts_at, errand.ends_at),
         )
 
 
 def elder_withdrawal_text(assignment: Assignment, language: str) -> str:
-    errand = assignment.errand
+    return _elder_withdrawal_sms(assignment.errand, assignment.helper.first_name, language)
+
+
+def _elder_withdrawal_sms(errand: Errand, helper_first_name: str, language: str) -> str:
     with force_locale(language):
         return _(
             "Everyday rescuers: %(helper)s cannot come %(day)s at %(start)s after all. "
             "We are looking for another helper and will let you know.",
-            helper=assignment.helper.first_name,
+            helper=helper_first_name,
             **when(errand.starts_at, errand.ends_at),
         )
 
@@ -298,20 +312,16 @@ def elder_confirmation_key(assignment: Assignment) -> str:
 
 
 def queue_elder_confirmation(assignment: Assignment) -> bool:
-    """Tell the older person (or their relative) who comes. True when a text was queued."""
+    """Tell the older person (or their relative) who comes. True when a text or call was queued."""
     recipient = elder_recipient(assignment.errand.elder)
     if recipient is None:
         return False
-    message = queue_sms(
-        recipient.phone,
-        elder_confirmation_text(assignment, recipient.language),
-        kind="elder_confirmation",
-        language=recipient.language,
+    message = queue_for_older_person(
+        recipient,
+        "elder_confirmation",
+        assignment.errand,
+        assignment.helper.first_name,
         dedupe_key=elder_confirmation_key(assignment),
-        errand_id=assignment.errand_id,
-        elder_id=recipient.elder_id,
-        contact_id=recipient.contact_id,
-        organization_id=assignment.errand.organization_id,
     )
     return message is not None
 
@@ -321,17 +331,61 @@ def queue_elder_withdrawal(assignment: Assignment) -> None:
     recipient = elder_recipient(assignment.errand.elder)
     if recipient is None:
         return
-    queue_sms(
-        recipient.phone,
-        elder_withdrawal_text(assignment, recipient.language),
-        kind="elder_withdrawal",
-        language=recipient.language,
+    queue_for_older_person(
+        recipient,
+        "elder_withdrawal",
+        assignment.errand,
+        assignment.helper.first_name,
         dedupe_key=f"elder_withdrawn:{assignment.id}",
-        errand_id=assignment.errand_id,
-        elder_id=recipient.elder_id,
-        contact_id=recipient.contact_id,
-        organization_id=assignment.errand.organization_id,
     )
+
+
+def older_person_sms(kind: str, errand: Errand, helper_names: str, language: str) -> str:
+    """The SMS of ``kind`` to the older person's side (helpers by first name)."""
+    texts = {
+        "elder_confirmation": _elder_confirmation_sms,
+        "elder_withdrawal": _elder_withdrawal_sms,
+        "reminder_elder_day": elder_day_before_text,
+        "feedback_request": elder_feedback_text,
+    }
+    return texts[kind](errand, helper_names, language)
+
+
+def older_person_script(
+    kind: str, errand: Errand, helper_names: str, language: str, now: datetime | None = None
+) -> voice_texts.Script:
+    """The same message for the ear: what an automated call of ``kind`` says (``now``: when
+    it is made, for "huomenna" and "eilen")."""
+    language = voice_texts.voice_language(language)
+    task = _task(errand, language).lower()
+    return voice_texts.errand_script(kind, helper_names, errand.starts_at, task, language, now)
+
+
+def queue_for_older_person(
+    recipient: Recipient,
+    kind: str,
+    errand: Errand,
+    helper_names: str,
+    *,
+    dedupe_key: str,
+    now: datetime | None = None,
+) -> SmsMessage | None:
+    """Queue ``kind`` to the older person's side by the recipient's channel: an SMS, or an
+    automated call saying the same (:mod:`app.sms.voice`). None when ``dedupe_key`` exists."""
+    fields = {
+        "kind": kind,
+        "language": recipient.language,
+        "dedupe_key": dedupe_key,
+        "errand_id": errand.id,
+        "elder_id": recipient.elder_id,
+        "contact_id": recipient.contact_id,
+        "organization_id": errand.organization_id,
+    }
+    if recipient.channel == "voice":
+        return queue_call(
+            recipient.phone, older_person_script(kind, errand, helper_names, recipient.language, now), **fields
+        )
+    return queue_sms(recipient.phone, older_person_sms(kind, errand, helper_names, recipient.language), **fields)
 
 
 def queue_cancellation(errand: Errand, helper: HelperProfile, *, sent_by_id: int | None = None) -> None:

@@ -106,7 +106,8 @@ def _done(helper_id: int, errand: Errand, lang: str) -> Outcome:
 
 
 def cancel(sender: Sender, command: Command, lang: str, now: datetime) -> Outcome | None:
-    """An older person or their contact person cancels by SMS; None when the number speaks for nobody."""
+    """An older person or their contact person cancels by SMS (or key 2 in a call, ``command.channel``);
+    None when the number speaks for nobody."""
     elder_ids = sender.elder_ids
     if not elder_ids:
         return None
@@ -129,17 +130,18 @@ def cancel(sender: Sender, command: Command, lang: str, now: datetime) -> Outcom
             return Outcome(sms_error("need_cancel_code", lang), "cancel", handled=False)
         errand = upcoming[0]
     own = any(e.id == errand.elder_id for e in sender.elders)
+    by_call = command.channel == "voice"
+    reason = "Peruttu automaattipuhelussa (näppäin 2)" if by_call else "Peruttu tekstiviestillä (SMS)"
     try:
-        cancel_errand(
-            errand.id, by_user=None, by_kind="elder" if own else "relative", reason="Peruttu tekstiviestillä (SMS)"
-        )
+        cancel_errand(errand.id, by_user=None, by_kind="elder" if own else "relative", reason=reason)
     except ErrandError:
         return Outcome(
             sms_error("cancel_failed", lang), "cancel", errand_id=errand.id, handled=False, keep_changes=False
         )
+    alert_kind = "call_cancellation" if by_call else "sms_cancellation"
     raise_alert(
-        "sms_cancellation",
-        dedupe_key=f"sms_cancellation:{errand.id}",
+        alert_kind,
+        dedupe_key=f"{alert_kind}:{errand.id}",
         organization_id=errand.organization_id,
         errand_id=errand.id,
         elder_id=errand.elder_id,

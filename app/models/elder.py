@@ -12,7 +12,7 @@ from app.crypto import EncryptedText
 from app.models.base import Base, TimestampMixin
 from app.models.org import Municipality, Organization, Village
 
-CONTACT_CHANNELS = ("sms_self", "sms_relative", "coordinator_call")
+CONTACT_CHANNELS = ("sms_self", "sms_relative", "voice", "coordinator_call")
 #: The rule code forms and services turn into a message: help is arranged only with the
 #: older resident's recorded consent (:attr:`Elder.has_consent`).
 NO_CONSENT = "elder_no_consent"

@@ -55,7 +55,7 @@ class EncounterParticipant(Base):
     elder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("elders.id"), index=True)
     feedback_score: Mapped[int | None]
     feedback_comment: Mapped[str | None] = mapped_column(sa.Text)
-    feedback_via: Mapped[str | None] = mapped_column(sa.String(16))  # web|sms|coordinator
+    feedback_via: Mapped[str | None] = mapped_column(sa.String(16))  # web|sms|voice|coordinator
 
     encounter: Mapped[Encounter] = relationship(back_populates="participants")
 

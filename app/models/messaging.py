@@ -10,12 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base, utcnow
 
 SMS_STATUSES = ("queued", "held", "sending", "sent", "delivered", "undelivered", "failed", "received")
+#: An outbox row is a text message or an automated phone call (app/sms/voice.py).
+CHANNELS = ("sms", "voice")
 
 
 class SmsMessage(Base):
-    """One SMS. Outgoing ones are written in the same transaction as the change
-    that causes them (transactional outbox); ``dedupe_key`` makes a reminder
-    impossible to create twice."""
+    """One SMS or automated call (``channel``). Outgoing ones are written in the
+    same transaction as the change that causes them (transactional outbox);
+    ``dedupe_key`` makes a reminder impossible to create twice. A call's
+    ``body`` is the text spoken; ``call_status``, ``answered_by``, ``digits``
+    (keys pressed) and ``tries`` (calls made) are the call's own."""
 
     __tablename__ = "sms_messages"
     __table_args__ = (sa.Index("ix_sms_messages_due", "direction", "status", "next_attempt_at"),)
@@ -23,6 +27,7 @@ class SmsMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(sa.String(3))  # out|in
     kind: Mapped[str] = mapped_column(sa.String(32), default="manual")
+    channel: Mapped[str] = mapped_column(sa.String(5), default="sms", server_default="sms")
     to_phone: Mapped[str] = mapped_column(sa.String(20), index=True)
     from_phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     body: Mapped[str] = mapped_column(sa.Text)
@@ -41,6 +46,10 @@ class SmsMessage(Base):
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact_persons.id"))
     organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    call_status: Mapped[str | None] = mapped_column(sa.String(16))  # Twilio's CallStatus
+    answered_by: Mapped[str | None] = mapped_column(sa.String(24))  # human|machine_start|... (detection on)
+    digits: Mapped[str | None] = mapped_column(sa.String(16))  # keys pressed, in order
+    tries: Mapped[int] = mapped_column(default=0, server_default="0")  # calls that rang out
     handled: Mapped[bool] = mapped_column(default=False)
     handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

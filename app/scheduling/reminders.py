@@ -11,7 +11,9 @@ often the job runs or restarts.
   are the assigned helper).
 * The older person's side, the day before, through ``Elder.contact_channel``:
   ``sms_self`` -> the person's mobile, ``sms_relative`` -> the primary contact
-  person who agreed to be contacted; ``coordinator_call`` (or no usable
+  person who agreed to be contacted, ``voice`` -> an automated call (one that
+  nobody answers after ``VOICE_MAX_TRIES`` becomes the same "call to remind"
+  alert, :mod:`app.sms.voice`); ``coordinator_call`` (or no usable
   number) -> a coordinator alert "call to remind" at ``REMINDER_CALL_HOUR``.
 * A reminder is skipped when the helper was assigned after it fell due: the
   confirmation they just got says the same.
@@ -51,6 +53,12 @@ def day_before_at(starts_at: datetime, hour: int) -> datetime:
 
 def helper_reminder_key(kind: str, errand_id: int, helper_id: int) -> str:
     return f"{kind}:{errand_id}:h{helper_id}"
+
+
+def elder_reminder_key(errand_id: int, recipient: notifications.Recipient) -> str:
+    """One day-before reminder per errand and recipient, by SMS or by call."""
+    who = f"c{recipient.contact_id}" if recipient.contact_id else f"e{recipient.elder_id}"
+    return f"reminder_elder_day:{errand_id}:{who}"
 
 
 def _existing_keys(errand_ids: list[int], prefix: str) -> set[str]:
@@ -167,21 +175,12 @@ def _remind_older_person(
         return 1 if alert is not None else 0
     if not (day_before <= now < errand.starts_at - timedelta(hours=1)) or first_assigned >= day_before:
         return 0
-    who = f"c{recipient.contact_id}" if recipient.contact_id else f"e{recipient.elder_id}"
-    key = f"reminder_elder_day:{errand.id}:{who}"
+    key = elder_reminder_key(errand.id, recipient)
     if key in keys:
         return 0
     names = ", ".join(dict.fromkeys(a.helper.first_name for a in active))
-    message = queue_sms(
-        recipient.phone,
-        notifications.elder_day_before_text(errand, names, recipient.language),
-        kind="reminder_elder_day",
-        language=recipient.language,
-        dedupe_key=key,
-        errand_id=errand.id,
-        elder_id=recipient.elder_id,
-        contact_id=recipient.contact_id,
-        organization_id=errand.organization_id,
+    message = notifications.queue_for_older_person(
+        recipient, "reminder_elder_day", errand, names, dedupe_key=key, now=now
     )
     keys.add(key)
     return 1 if message is not None else 0
@@ -220,16 +219,8 @@ def create_feedback_requests(now: datetime) -> int:
             key = f"feedback:{errand.id}:e{errand.elder_id}"
             if key not in keys:
                 names = ", ".join(dict.fromkeys(a.helper.first_name for a in done))
-                if queue_sms(
-                    recipient.phone,
-                    notifications.elder_feedback_text(errand, names, recipient.language),
-                    kind="feedback_request",
-                    language=recipient.language,
-                    dedupe_key=key,
-                    errand_id=errand.id,
-                    elder_id=recipient.elder_id,
-                    contact_id=recipient.contact_id,
-                    organization_id=errand.organization_id,
+                if notifications.queue_for_older_person(
+                    recipient, "feedback_request", errand, names, dedupe_key=key, now=now
                 ):
                     created += 1
         for assignment in done:

@@ -117,6 +117,9 @@ class OutboxBackend:
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
         return SendResult(ok=True, provider_id=f"outbox-{uuid.uuid4()}", status="stored")
 
+    def call(self, to: str, *, url: str, status_callback: str, machine_detection: bool = False) -> SendResult:
+        return self.send(to, url, status_callback=status_callback)
+
 
 class BaseUrlHttpClient(TwilioHttpClient):
     """Twilio's own HTTP client, sending every request to ``base_url`` instead.
@@ -190,8 +193,12 @@ class TwilioBackend:
             params["messaging_service_sid"] = self.messaging_service_sid
         if status_callback:
             params["status_callback"] = status_callback
+        return self._create(lambda: self.client.messages.create(**params), to)
+
+    def _create(self, create: Any, to: str) -> SendResult:
+        """Run one create request (a message or a call): its sid and status, or the failure."""
         try:
-            message = self.client.messages.create(**params)
+            created = create()
         except TwilioRestException as exc:
             return self._rest_error(exc, to)
         except requests.Timeout as exc:
@@ -204,7 +211,7 @@ class TwilioBackend:
             # Library-level trouble without an HTTP verdict (e.g. an unreadable answer).
             log.warning("Twilio send to %s failed: %s", mask_number(to), exc)
             return SendResult(ok=False, error_code="twilio_error", error_message=str(exc), temporary=True)
-        return SendResult(ok=True, provider_id=message.sid, status=message.status)
+        return SendResult(ok=True, provider_id=created.sid, status=created.status)
 
     def find_copy(self, to: str, body: str, *, since: datetime, exclude: Collection[str] = ()) -> ProviderCopy | None:
         """Twilio's own list of messages to ``to`` (the newest ``LOOKUP_LIMIT``):
@@ -277,6 +284,31 @@ class TwilioBackend:
         return SendResult(ok=False, error_code=code, error_message=str(exc) or code, temporary=True)
 
 
+class TwilioVoiceBackend(TwilioBackend):
+    """Automated calls with Twilio Programmable Voice (the real client library):
+    ``calls.create(to, from_, url, status_callback, ...)``. Twilio fetches the
+    TwiML from ``url`` when the call is answered. ``from_number`` is the
+    calling number (``TWILIO_VOICE_FROM``). Failures come back as for SMS."""
+
+    name = "twilio-voice"
+    #: The call's progress Twilio reports to the status callback.
+    STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
+
+    def call(self, to: str, *, url: str, status_callback: str, machine_detection: bool = False) -> SendResult:
+        params: dict[str, Any] = {
+            "to": to,
+            "from_": self.from_number,
+            "url": url,
+            "method": "POST",
+            "status_callback": status_callback,
+            "status_callback_method": "POST",
+            "status_callback_event": list(self.STATUS_EVENTS),
+        }
+        if machine_detection:
+            params["machine_detection"] = "Enable"
+        return self._create(lambda: self.client.calls.create(**params), to)
+
+
 def _clean_message(msg: Any) -> str:
     text = str(msg or "")
     prefix = "Unable to create record: "
@@ -335,3 +367,27 @@ def build_backend(name: str, settings: Mapping[str, Any] | None = None) -> SmsBa
             timeout=timeout,
         )
     raise ValueError(f"unknown SMS backend {name!r}: use 'outbox' or 'twilio'")
+
+
+def build_voice_backend(name: str, settings: Mapping[str, Any] | None = None) -> OutboxBackend | TwilioVoiceBackend:
+    """The call backend named in ``VOICE_BACKEND``: ``"outbox"`` or ``"twilio"`` (with
+    ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``, ``TWILIO_VOICE_FROM`` and, as for SMS,
+    ``TWILIO_API_BASE_URL`` and ``TWILIO_TIMEOUT``)."""
+    settings = settings or {}
+    key = (name or "").strip().lower()
+    if key == "outbox":
+        return OutboxBackend()
+    if key != "twilio":
+        raise ValueError(f"unknown voice backend {name!r}: use 'outbox' or 'twilio'")
+    values = {n: str(settings.get(n) or "").strip() for n in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")}
+    voice_from = str(settings.get("TWILIO_VOICE_FROM") or "").strip()
+    missing = [n for n, v in values.items() if not v] + ([] if voice_from else ["TWILIO_VOICE_FROM"])
+    if missing:
+        raise ValueError(f"voice backend 'twilio' needs setting(s): {', '.join(missing)}")
+    return TwilioVoiceBackend(
+        account_sid=values["TWILIO_ACCOUNT_SID"],
+        auth_token=values["TWILIO_AUTH_TOKEN"],
+        from_number=voice_from,
+        api_base_url=str(settings.get("TWILIO_API_BASE_URL") or "").strip() or None,
+        timeout=float(settings.get("TWILIO_TIMEOUT") or DEFAULT_TIMEOUT),
+    )

@@ -12,7 +12,9 @@ One round (:func:`dispatch_outbox`):
    time) is ``held`` until 08:00 unless it cancels an errand of the same day.
    The rest become ``sending`` with ``next_attempt_at`` pushed forward by
    ``CLAIM_SECONDS`` (the claim); when a message's attempt starts, by
-   ``SMS_UNKNOWN_RECHECK_SECONDS``. So after a crash the claimed messages that
+   ``SMS_UNKNOWN_RECHECK_SECONDS``. Automated calls (``channel="voice"``) are
+   claimed the same way; their quiet hours are ``VOICE_QUIET_HOURS``, for
+   every call. So after a crash the claimed messages that
    were never started go out a minute later, and only those whose request may
    have gone out wait for a status callback.
 2. **Send** them with the configured backend, several at a time: up to
@@ -67,6 +69,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -82,6 +85,7 @@ from app.sms.backends import (
     SmsBackend,
     TwilioBackend,
     build_backend,
+    build_voice_backend,
     find_copy,
     mask_number,
 )
@@ -105,6 +109,14 @@ CLAIM_SECONDS = 60.0
 CLOCK_SKEW = timedelta(minutes=5)
 
 _rng = random.Random()
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """What placing a call needs besides the number: where Twilio gets the TwiML."""
+
+    url: str
+    machine_detection: bool = False
 
 
 @dataclass
@@ -134,8 +146,25 @@ def current_backend() -> SmsBackend:
     return cache[key]
 
 
+def current_voice_backend():
+    """The call backend named by ``VOICE_BACKEND``, built once per configuration."""
+    cfg = current_app.config
+    names = ("VOICE_BACKEND", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_VOICE_FROM")
+    key = tuple(str(cfg.get(n, "")) for n in names + ("TWILIO_API_BASE_URL", "TWILIO_TIMEOUT"))
+    cache = current_app.extensions.setdefault("voice_backends", {})
+    if key not in cache:
+        cache[key] = build_voice_backend(cfg["VOICE_BACKEND"], cfg)
+    return cache[key]
+
+
 def status_callback_url(message_id: int) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/sms/status?m={message_id}"
+
+
+def call_urls(message_id: int) -> tuple[str, str]:
+    """A call's TwiML URL (Twilio asks it what to say) and its status callback URL."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return f"{base}/sms/voice/twiml?m={message_id}", f"{base}/sms/voice/status?m={message_id}"
 
 
 def to_older_persons_side(message: SmsMessage) -> bool:
@@ -206,9 +235,13 @@ def claim_batch(now: datetime, limit: int, report: DispatchReport | None = None)
 
 
 def _quiet_release(message: SmsMessage, errand: Errand | None, now: datetime) -> datetime | None:
-    if not to_older_persons_side(message):
+    if message.channel == "voice":
+        start, end = setting("VOICE_QUIET_HOURS")
+    elif to_older_persons_side(message):
+        start, end = int(setting("SMS_QUIET_START_HOUR")), int(setting("SMS_QUIET_END_HOUR"))
+    else:
         return None
-    release = rules.quiet_until(now, int(setting("SMS_QUIET_START_HOUR")), int(setting("SMS_QUIET_END_HOUR")))
+    release = rules.quiet_until(now, start, end)
     if release is None:
         return None
     if kinds.cancels(message.kind) and rules.cancellation_is_urgent(now, errand.starts_at if errand else None, release):
@@ -255,6 +288,17 @@ def alert_if_undelivered(message: SmsMessage, now: datetime | None = None) -> No
     """An errand text to an older person's side that did not arrive: a coordinator calls instead.
     The alert keeps the contact person it went to, so that it names the number that failed."""
     if not to_older_persons_side(message) or message.errand_id is None or message.kind == "feedback_request":
+        return
+    if message.channel == "voice":
+        # A call nobody answered: the coordinator phones, as for people without SMS.
+        raise_alert(
+            "call_reminder",
+            dedupe_key=f"call_reminder:{message.errand_id}",
+            organization_id=message.organization_id,
+            errand_id=message.errand_id,
+            elder_id=message.elder_id,
+            now=now,
+        )
         return
     raise_alert(
         "sms_undelivered",
@@ -368,6 +412,9 @@ def settle_unknown(
     questions = []
     for message in pending:
         since = message.created_at - CLOCK_SKEW
+        if message.channel == "voice":  # a call has no copy to look for: a second call is the lesser harm
+            questions.append((message, None))
+            continue
         questions.append(
             (message, ask(message.to_phone, message.body, since=since, exclude=_known_sids(message.to_phone, since)))
         )
@@ -432,22 +479,28 @@ class _PerThreadBackend:
     """
 
     def __init__(
-        self, backend: SmsBackend, engine: sa.Engine | None = None, clock: Callable[[], datetime] | None = None
+        self,
+        backend: SmsBackend,
+        engine: sa.Engine | None = None,
+        clock: Callable[[], datetime] | None = None,
+        voice: Any = None,
     ) -> None:
         self._backend = backend
+        self._voice = voice
         self._engine = engine
         self._clock = clock
         self._local = threading.local()
         self._lock = threading.Lock()
         self._copies: list[TwilioBackend] = []
 
-    def _own(self) -> SmsBackend:
-        backend = self._backend
+    def _own(self, voice: bool = False) -> Any:
+        backend = self._voice if voice else self._backend
         if not isinstance(backend, TwilioBackend):
             return backend
-        own = getattr(self._local, "backend", None)
+        slot = "voice" if voice else "backend"
+        own = getattr(self._local, slot, None)
         if own is None:
-            own = TwilioBackend(
+            own = type(backend)(
                 account_sid=backend.account_sid,
                 auth_token=backend.client.password,
                 from_number=backend.from_number,
@@ -455,23 +508,30 @@ class _PerThreadBackend:
                 api_base_url=backend.api_base_url,
                 timeout=backend.timeout,
             )
-            self._local.backend = own
+            setattr(self._local, slot, own)
             with self._lock:
                 self._copies.append(own)
         return own
 
-    def send(self, to: str, body: str, status_callback: str) -> SendResult:
-        """Runs in a worker thread: no Flask context and no database here."""
+    def send(self, to: str, body: str, status_callback: str, call: CallRequest | None = None) -> SendResult:
+        """Runs in a worker thread: no Flask context and no database here. With ``call``,
+        an automated call is placed instead (Twilio fetches what to say from its URL)."""
         try:
+            if call is not None:
+                return self._own(voice=True).call(
+                    to, url=call.url, status_callback=status_callback, machine_detection=call.machine_detection
+                )
             return self._own().send(to, body, status_callback=status_callback)
         except Exception as exc:  # a backend bug; the request may or may not have gone out
             log.exception("SMS backend raised while sending to %s", mask_number(to))
             return SendResult(ok=False, error_code="send_error", error_message=repr(exc), temporary=True)
 
-    def send_and_record(self, to: str, body: str, status_callback: str, message_id: int) -> tuple[SendResult, bool]:
+    def send_and_record(
+        self, to: str, body: str, status_callback: str, message_id: int, call: CallRequest | None = None
+    ) -> tuple[SendResult, bool]:
         """Runs in a worker thread: send, and when the provider took it, record that at once
         on the worker's own connection. Returns the result and whether it was recorded."""
-        result = self.send(to, body, status_callback)
+        result = self.send(to, body, status_callback, call)
         if not (result.ok and result.provider_id and self._engine is not None):
             return result, False
         return result, self._record_sent(message_id, result.provider_id)
@@ -533,6 +593,7 @@ def dispatch_outbox(
     now: datetime | None = None,
     *,
     backend: SmsBackend | None = None,
+    voice_backend: Any = None,
     limit: int | None = None,
     should_stop: Callable[[], bool] | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -549,6 +610,8 @@ def dispatch_outbox(
         return start_wall + timedelta(seconds=time.monotonic() - start_mono)
 
     backend = backend or current_backend()
+    voice_backend = voice_backend or current_voice_backend()
+    machine_detection = bool(setting("VOICE_MACHINE_DETECTION"))
     batch = int(setting("SMS_BATCH_SIZE"))
     limit = limit if limit is not None else batch * 10
     rate = float(setting("SMS_RATE_PER_SECOND"))
@@ -556,7 +619,7 @@ def dispatch_outbox(
     concurrency = max(1, int(setting("SMS_SEND_CONCURRENCY")))
     lease = timedelta(seconds=float(setting("SMS_UNKNOWN_RECHECK_SECONDS")))
     report = DispatchReport()
-    sender = _PerThreadBackend(backend, db.engine, clock)
+    sender = _PerThreadBackend(backend, db.engine, clock, voice=voice_backend)
     in_flight: dict[Future[tuple[SendResult, bool]], tuple[SmsMessage, int, str]] = {}  # message, its id and number
     # Why and from when new sends stop (set by a result or by should_stop).
     stop: list[tuple[str, datetime | None]] = []
@@ -645,6 +708,10 @@ def dispatch_outbox(
                 if message is None or message.status != "sending":
                     continue
                 to, body, callback = message.to_phone, message.body, status_callback_url(message_id)
+                call = None
+                if message.channel == "voice":
+                    url, callback = call_urls(message_id)
+                    call = CallRequest(url, machine_detection)
                 # Count the attempt before the request goes out: a crash mid-send must not lose it.
                 # From now on its outcome may be unknown: it waits for a status callback that long.
                 message.attempts += 1
@@ -657,7 +724,7 @@ def dispatch_outbox(
                     if pause > 0:
                         sleep(pause)
                 next_start = time.monotonic() + interval
-                in_flight[executor.submit(sender.send_and_record, to, body, callback, message_id)] = (
+                in_flight[executor.submit(sender.send_and_record, to, body, callback, message_id, call)] = (
                     message,
                     message_id,
                     to,

@@ -29,5 +29,12 @@ class SendForm(FlaskForm):
     body = TextAreaField(_l("Message"), render_kw={"rows": 5})
 
 
+class CallForm(FlaskForm):
+    """An automated call placed by hand: who, and what the call says."""
+
+    elder = SelectField(_l("Older resident"), validate_choice=False, default="")
+    body = TextAreaField(_l("What the call says"), render_kw={"rows": 5})
+
+
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""

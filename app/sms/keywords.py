@@ -70,13 +70,15 @@ _FEEDBACK = re.compile(r"^([1-5])(?:\s*/\s*5)?(?:[\s.,:;!?-]+(.*))?$", re.DOTALL
 @dataclass(frozen=True)
 class Command:
     """What an SMS asks for. ``name`` is one of accept, decline, done, cancel,
-    feedback, stop, start, help, or "other" (for a person to read)."""
+    feedback, stop, start, help, or "other" (for a person to read). ``channel``
+    is "voice" when the same command came as a key pressed in an automated call."""
 
     name: str
     code: str | None = None
     score: int | None = None
     comment: str | None = None
     language: str | None = None
+    channel: str = "sms"
 
 
 def normalise(text: str) -> str:

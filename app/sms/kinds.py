@@ -44,6 +44,8 @@ KINDS: dict[str, MessageKind] = {
     "auto_reply": MessageKind(_l("Automatic answer")),
     "guardian_consent": MessageKind(_l("Guardian consent request"), segments=2),
     "helper_approved": MessageKind(_l("Helper approved")),
+    # Only ever an automated call (app.sms.voice): the hook for other areas' invitations.
+    "activity_invitation": MessageKind(_l("Invitation to an activity"), segments=None),
     # Incoming: what a reply asked for.
     "accept": _in(_l("Reply: takes the errand")),
     "decline": _in(_l("Reply: cannot take the errand")),

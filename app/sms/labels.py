@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.sms import kinds
+from app.sms.voice_texts import KEYPAD
 
 STATUS_LABELS = {
     "queued": _l("Waiting to be sent"),
@@ -34,6 +36,42 @@ ERROR_LABELS = {
     "21614": _l("The number cannot receive text messages."),
     "timeout": _l("The SMS service did not answer in time; checking."),
 }
+
+
+#: Twilio's call statuses (and "machine": an answering machine picked up).
+CALL_STATUS_LABELS = {
+    "queued": _l("Call waiting"),
+    "initiated": _l("Calling"),
+    "ringing": _l("Ringing"),
+    "in-progress": _l("Answered"),
+    "completed": _l("Call ended"),
+    "busy": _l("Line busy"),
+    "no-answer": _l("No answer"),
+    "machine": _l("An answering machine answered"),
+    "failed": _l("The call failed"),
+    "canceled": _l("The call was cancelled"),
+}
+#: What a key meant after each keypad question (feedback keys are scores).
+KEY_LABELS = {
+    "answer": {"1": _l("1: suits them"), "2": _l("2: cannot make it (cancelled)"), "3": _l("3: call back")},
+    "coordinator": {"3": _l("3: call back")},
+}
+
+
+def call_status_label(status: str | None) -> str:
+    return str(CALL_STATUS_LABELS.get(status or "", status or ""))
+
+
+def keys_label(kind: str, digits: str | None) -> str:
+    """The keys pressed in a call, with what each meant: "1: suits them", "score 4"."""
+    keypad = KEYPAD.get(kind, "coordinator")
+    words = []
+    for key in digits or "":
+        if keypad == "feedback":
+            words.append(_("score %(n)s", n=key))
+        else:
+            words.append(str(KEY_LABELS.get(keypad, {}).get(key, key)))
+    return ", ".join(words)
 
 
 def status_label(status: str) -> str:

@@ -4,6 +4,9 @@
 the same transaction as the change that causes it, and the scheduler's
 dispatcher sends it later. A ``dedupe_key`` makes the same message impossible
 to queue twice (for example one reminder per errand, kind and recipient).
+``channel="voice"`` queues an automated phone call instead (``body`` is the
+text spoken): it goes through the same dispatcher, retries, opt-outs and
+quiet hours (:mod:`app.sms.voice`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ def queue_sms(
     organization_id: int | None = None,
     sent_by_id: int | None = None,
     not_before: datetime | None = None,
+    channel: str = "sms",
 ) -> SmsMessage | None:
     """Queue one outgoing SMS in the current transaction.
 
@@ -43,6 +47,7 @@ def queue_sms(
     message = SmsMessage(
         direction="out",
         kind=kind,
+        channel=channel,
         to_phone=to,
         body=body,
         language=language,

@@ -7,6 +7,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app import alerts
 from app.extensions import db
@@ -14,7 +15,7 @@ from app.inputs import to_int
 from app.security import roles_required
 from app.sms import labels, services
 from app.sms.blueprint import bp
-from app.sms.forms import ActionForm, LogFilterForm, SendForm
+from app.sms.forms import ActionForm, CallForm, LogFilterForm, SendForm
 from app.sms.rules import STATUS_RANK
 from app.ui import Block, blocks
 
@@ -30,6 +31,13 @@ SEND_ERRORS = {
     "empty": _l("Write the message."),
     "too_long": _l("The message is too long: at most %(n)s characters.", n=services.MAX_MANUAL_LENGTH),
     "opted_out": _l("This number has stopped text messages from us. Call instead."),
+    "no_phone": _l("There is no phone number for this person."),
+}
+CALL_ERRORS = {
+    **SEND_ERRORS,
+    "unknown": _l("Choose an older resident of your organizations from the list."),
+    "opted_out": _l("This person does not want automated calls or messages. Call them yourself."),
+    "empty": _l("Write what the call says."),
 }
 GROUP_LABELS = {"elders": _l("Older residents"), "contacts": _l("Contact persons"), "helpers": _l("Helpers")}
 
@@ -42,6 +50,8 @@ def _sms_ui() -> dict:
         status_label = staticmethod(labels.status_label)
         kind_label = staticmethod(labels.kind_label)
         error_label = staticmethod(labels.error_label)
+        call_status_label = staticmethod(labels.call_status_label)
+        keys_label = staticmethod(labels.keys_label)
         badge = staticmethod(lambda status: labels.STATUS_BADGE.get(status, ""))
         alert_text = staticmethod(alerts.describe)
         alert_label = staticmethod(lambda kind: str(alerts.KIND_LABELS.get(kind, _("Alert"))))
@@ -135,6 +145,12 @@ def _send_form() -> SendForm:
     return form
 
 
+def _on_its_way(message_id: int, text: str):
+    """After sending or calling by hand: say when it leaves, and show it on the log."""
+    flash(text, "success")
+    return redirect(url_for("sms.log", _anchor=f"sms-{message_id}"))
+
+
 @bp.route("/send", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def send():
@@ -156,19 +172,50 @@ def send():
         else:
             db.session.commit()
             later = services.held_until(target)
-            if later is not None:
-                flash(
-                    _(
-                        "The message will be sent at %(time)s (no messages to older people at night).",
-                        time=format_datetime(later, "short"),
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("The message is on its way."), "success")
-            return redirect(url_for("sms.log", _anchor=f"sms-{message.id}"))
+            if later is None:
+                return _on_its_way(message.id, _("The message is on its way."))
+            return _on_its_way(
+                message.id,
+                _(
+                    "The message will be sent at %(time)s (no messages to older people at night).",
+                    time=format_datetime(later, "short"),
+                ),
+            )
     status = 400 if form.errors else 200
     return render_template("sms/send.html", form=form, max_length=services.MAX_MANUAL_LENGTH), status
+
+
+@bp.route("/call", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def call():
+    """Place an automated call by hand (it goes through the outbox like any call)."""
+    form = CallForm()
+    form.elder.choices = [
+        SelectChoice(v, label) for v, label in [("", _("Choose a person")), *services.callable_elders(current_user)]
+    ]
+    if request.method == "GET":
+        form.elder.data = request.args.get("elder", "")
+    if form.validate_on_submit():
+        try:
+            message = services.call_by_hand(current_user, to_int(form.elder.data), form.body.data or "")
+        except services.SendError as err:
+            db.session.rollback()
+            field = form.body if err.field == "body" else form.elder
+            field.errors = [*field.errors, str(CALL_ERRORS.get(err.code, CALL_ERRORS["missing"]))]
+        else:
+            db.session.commit()
+            later = services.call_held_until()
+            if later is None:
+                return _on_its_way(message.id, _("The call is on its way."))
+            return _on_its_way(
+                message.id,
+                _(
+                    "The call will be made at %(time)s (no automated calls at night).",
+                    time=format_datetime(later, "short"),
+                ),
+            )
+    status = 400 if form.errors else 200
+    return render_template("sms/call.html", form=form, max_length=services.MAX_MANUAL_LENGTH), status
 
 
 @bp.route("/alerts")

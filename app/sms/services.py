@@ -23,6 +23,8 @@ from app.sms import optouts, rules
 from app.sms.outbox import queue_sms
 from app.sms.people import helper_language, identify
 from app.sms.settings import setting
+from app.sms.voice import queue_call
+from app.sms.voice_texts import script
 
 DIRECTIONS = ("in", "out")
 MAX_MANUAL_LENGTH = 480  # four SMS parts of GSM-7 text (153 characters each)
@@ -251,14 +253,20 @@ def resolve_target(user: User, choice: str | None, typed: str | None, organizati
     return Target(phone.e164, "fi", organization_id)
 
 
-def send_by_hand(user: User, target: Target, body: str, now: datetime | None = None) -> SmsMessage:
-    """Queue a coordinator's message through the outbox. Raises SendError."""
-    now = now or utcnow()
+def manual_text(body: str | None) -> str:
+    """A coordinator's own words for a message or a call: not empty, not too long. Raises SendError."""
     text = (body or "").strip()
     if not text:
         raise SendError("empty", "body")
     if len(text) > MAX_MANUAL_LENGTH:
         raise SendError("too_long", "body")
+    return text
+
+
+def send_by_hand(user: User, target: Target, body: str, now: datetime | None = None) -> SmsMessage:
+    """Queue a coordinator's message through the outbox. Raises SendError."""
+    now = now or utcnow()
+    text = manual_text(body)
     if optouts.has_opted_out(target.phone):
         raise SendError("opted_out")
     message = queue_sms(
@@ -276,6 +284,51 @@ def send_by_hand(user: User, target: Target, body: str, now: datetime | None = N
     db.session.flush()
     record("sms.sent_by_hand", message, actor=user, to=target.phone[-4:])
     return message
+
+
+def callable_elders(user: User) -> list[tuple[str, str]]:
+    """(value, label) of the older residents of the user's organizations who have a phone."""
+    org_ids = [o.id for o in user_organizations(user)] or [-1]
+    elders = db.session.scalars(
+        sa.select(Elder)
+        .where(Elder.organization_id.in_(org_ids), Elder.status != "ended", Elder.phone.is_not(None))
+        .order_by(Elder.last_name, Elder.first_name)
+    )
+    return [(str(e.id), f"{e.last_name}, {e.first_name}") for e in elders]
+
+
+def call_by_hand(user: User, elder_id: int | None, text: str) -> SmsMessage:
+    """Queue an automated call to an older resident that says ``text`` (twice), with
+    "press 3 to talk to the coordinator". Through the outbox like any call, so quiet
+    hours and opt-outs apply. Raises SendError."""
+    elder = db.session.get(Elder, elder_id) if elder_id is not None else None
+    if elder is None or elder.status == "ended" or not policy.coordinator_may_change_elder(user, elder):
+        raise SendError("unknown")
+    if not elder.phone:
+        raise SendError("no_phone")
+    text = manual_text(text)
+    if elder.sms_opt_out or optouts.has_opted_out(elder.phone):
+        raise SendError("opted_out")
+    language = elder.language or "fi"
+    message = queue_call(
+        elder.phone,
+        script("manual", text, language),
+        kind="manual",
+        language=language,
+        elder_id=elder.id,
+        organization_id=elder.organization_id,
+        sent_by_id=user.id,
+    )
+    assert message is not None
+    db.session.flush()
+    record("sms.call_by_hand", message, actor=user, to=elder.phone[-4:])
+    return message
+
+
+def call_held_until(now: datetime | None = None) -> datetime | None:
+    """When a call placed now would be made (``VOICE_QUIET_HOURS``), or None for at once."""
+    start, end = setting("VOICE_QUIET_HOURS")
+    return rules.quiet_until(now or utcnow(), start, end)
 
 
 def held_until(target: Target, now: datetime | None = None) -> datetime | None:

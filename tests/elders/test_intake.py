@@ -222,3 +222,36 @@ def test_coordinator_without_organization_is_told_what_to_do(client, make):
     html = client.get("/elders/new").get_data(as_text=True)
     assert "Pyydä ylläpitäjää lisäämään sinut organisaatioosi." in html
     assert '<form method="post" novalidate class="elder-form"' not in html
+
+
+# -- the automated call channel (issue 16) -----------------------------------
+
+
+def test_a_landline_defaults_to_automated_calls_when_no_way_is_chosen(client, coordinator, intake, db):
+    assert client.submit("/elders/new", intake(phone="08 6155 4321", contact_channel=None)).status_code == 302
+    [elder] = _elders(db)
+    assert (elder.phone_kind, elder.contact_channel) == ("landline", "voice")
+
+
+def test_a_mobile_without_a_chosen_way_is_called_by_the_coordinator(client, coordinator, intake, db):
+    assert client.submit("/elders/new", intake(contact_channel=None)).status_code == 302
+    assert _elders(db)[0].contact_channel == "coordinator_call"
+
+
+def test_a_chosen_way_is_kept_for_a_landline(client, coordinator, intake, db):
+    client.submit("/elders/new", intake(phone="08 6155 4321", contact_channel="coordinator_call"))
+    assert _elders(db)[0].contact_channel == "coordinator_call"
+
+
+def test_automated_calls_need_their_own_number_and_nothing_typed_is_lost(client, coordinator, intake, db):
+    resp = client.submit("/elders/new", intake(phone="", contact_channel="voice"))
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert "Automaattinen puhelu tarvitsee" in html
+    assert 'value="Heikkinen"' in html
+    assert _elders(db) == []
+
+
+def test_the_intake_form_offers_the_automated_call(client, coordinator):
+    html = client.get("/elders/new").get_data(as_text=True)
+    assert 'value="voice"' in html

@@ -23,6 +23,13 @@ It speaks the real wire protocol of the Messages resource, so the real
   ``stream`` page through it. A stored message is handed to the "carrier" at
   once: the create answer says "queued" (or "accepted") with no
   ``date_sent``, later reads say "sent" with ``date_sent`` set.
+* ``POST /2010-04-01/Accounts/{AccountSid}/Calls.json`` (Programmable Voice)
+  with To, From, Url or Twiml, Method, StatusCallback, StatusCallbackMethod,
+  StatusCallbackEvent and MachineDetection -> 201 with a real-shaped call
+  resource (sid "CA" + 32 hex, status "queued"); ``GET .../Calls/{Sid}.json``
+  reads it back. Missing To 21201, To not E.164 21211, missing From 21213,
+  neither Url nor Twiml 21205. ``calls`` holds what was asked, with the
+  TwiML URL and status callback, so a test can play Twilio's part.
 * Errors use Twilio's JSON body ``{"code", "message", "more_info", "status"}``:
   wrong credentials 401/20003, other account 404/20404, To not E.164 400/21211,
   opted-out recipient 400/21610, missing To 21604, missing From 21603, missing
@@ -75,6 +82,8 @@ DEFAULT_AUTH_TOKEN = "fake-auth-token-0123456789abcdef"
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _MESSAGES = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages\.json$")
 _MESSAGE = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>[^/]+)\.json$")
+_CALLS = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Calls\.json$")
+_CALL = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Calls/(?P<sid>[^/]+)\.json$")
 
 _ERROR_TEXT = {
     401: (20003, "Authenticate"),
@@ -129,6 +138,7 @@ class FakeTwilio:
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []
+        self._calls: list[dict[str, Any]] = []
         self._requests: list[RecordedRequest] = []
         self._fail_queue: list[int] = []
         self._timeout_queue: list[bool] = []
@@ -290,12 +300,25 @@ class FakeTwilio:
         with self._lock:
             return self._max_in_flight
 
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        """Every call placed, oldest first (a copy), with the asked ``url``, ``status_callback``,
+        ``status_callback_event`` and ``machine_detection`` (kept for tests, not in Twilio's answer)."""
+        with self._lock:
+            return [dict(c) for c in self._calls]
+
+    @property
+    def call_requests(self) -> list[RecordedRequest]:
+        """The call creations received (POST .../Calls.json), refused ones included."""
+        return [r for r in self.requests if r.method == "POST" and _CALLS.match(r.path)]
+
     def messages_to(self, number: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m["to"] == number]
 
     def reset(self) -> None:
         with self._lock:
             self._messages.clear()
+            self._calls.clear()
             self._requests.clear()
             self._fail_queue.clear()
             self._timeout_queue.clear()
@@ -391,6 +414,81 @@ class FakeTwilio:
         with self._lock:
             self._messages.append(message)
         return 201, answer
+
+    def _create_call(self, account: str, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        def first(name: str) -> str | None:
+            return _first(form, name)
+
+        to, from_, url, twiml = first("To"), first("From"), first("Url"), first("Twiml")
+        if not to:
+            return _error(400, 21201, "No 'To' number is specified")
+        if not _is_e164(to):
+            return _error(400, 21211, f"Invalid 'To' Phone Number: {to}")
+        if not from_:
+            return _error(400, 21213, "No 'From' number is specified")
+        if not url and not twiml and not first("ApplicationSid"):
+            return _error(400, 21205, "Url parameter is required.")
+        sid = "CA" + uuid.uuid4().hex
+        now = format_datetime(datetime.now(UTC), usegmt=False).replace("-0000", "+0000")
+        uri = f"/{API_VERSION}/Accounts/{account}/Calls/{sid}.json"
+        call = {
+            "account_sid": account,
+            "annotation": None,
+            "answered_by": None,
+            "api_version": API_VERSION,
+            "caller_name": None,
+            "date_created": now,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "duration": None,
+            "end_time": None,
+            "forwarded_from": None,
+            "from": from_,
+            "from_formatted": from_,
+            "group_sid": None,
+            "parent_call_sid": None,
+            "phone_number_sid": "PN" + "0" * 32,
+            "price": None,
+            "price_unit": "USD",
+            "queue_time": "0",
+            "sid": sid,
+            "start_time": None,
+            "status": "queued",
+            "subresource_uris": {
+                "notifications": uri.replace(".json", "/Notifications.json"),
+                "recordings": uri.replace(".json", "/Recordings.json"),
+                "payments": uri.replace(".json", "/Payments.json"),
+                "events": uri.replace(".json", "/Events.json"),
+                "siprec": uri.replace(".json", "/Siprec.json"),
+                "streams": uri.replace(".json", "/Streams.json"),
+                "transcriptions": uri.replace(".json", "/Transcriptions.json"),
+                "user_defined_message_subscriptions": uri.replace(".json", "/UserDefinedMessageSubscriptions.json"),
+                "user_defined_messages": uri.replace(".json", "/UserDefinedMessages.json"),
+            },
+            "to": to,
+            "to_formatted": to,
+            "trunk_sid": None,
+            "uri": uri,
+        }
+        kept = {
+            "url": url,
+            "method": first("Method") or "POST",
+            "twiml": twiml,
+            "status_callback": first("StatusCallback"),
+            "status_callback_method": first("StatusCallbackMethod") or "POST",
+            "status_callback_event": form.get("StatusCallbackEvent", []),
+            "machine_detection": first("MachineDetection"),
+        }
+        with self._lock:
+            self._calls.append({**call, **kept})
+        return 201, call
+
+    def _get_call(self, sid: str) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            for call in self._calls:
+                if call["sid"] == sid:
+                    return 200, {k: v for k, v in call.items() if k not in _CALL_TEST_FIELDS}
+        return _error(404, 20404, f"The requested resource /{API_VERSION}/Accounts/.../Calls/{sid}.json was not found")
 
     def _get_message(self, sid: str) -> tuple[int, dict[str, Any]]:
         with self._lock:
@@ -500,6 +598,24 @@ def _is_e164(number: str) -> bool:
         return False
 
 
+_CALL_TEST_FIELDS = frozenset(
+    {
+        "url",
+        "method",
+        "twiml",
+        "status_callback",
+        "status_callback_method",
+        "status_callback_event",
+        "machine_detection",
+    }
+)
+
+
+def _first(form: dict[str, list[str]], name: str) -> str | None:
+    values = form.get(name)
+    return values[0] if values else None
+
+
 def _error(status: int, code: int | None = None, message: str | None = None) -> tuple[int, dict[str, Any]]:
     default_code, default_message = _ERROR_TEXT.get(status, (status, HTTPStatus(status).phrase))
     code = code or default_code
@@ -554,24 +670,22 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         create = _MESSAGES.match(path)
         fetch = _MESSAGE.match(path)
-        if not create and not fetch:
+        create_call = _CALLS.match(path)
+        fetch_call = _CALL.match(path)
+        found = create or fetch or create_call or fetch_call
+        if not found:
             return _error(404, 20404, f"The requested resource {path} was not found")
         user = self._basic_auth_user()
         if user is None:
             return _error(401)
-        account = (create or fetch).group("account")  # type: ignore[union-attr]
+        account = found.group("account")
         if account != user:
             return _error(404, 20404, f"The requested resource {path} was not found")
 
         if create and method == "POST":
-            fail_status, timeout_accept = fake._take_fault()
-            if fail_status is not None:
-                return _error(fail_status)
-            if timeout_accept is not None:
-                result = fake._create_message(account, form) if timeout_accept else None
-                fake._stopping.wait(fake.timeout_sleep_seconds)
-                return result or _error(503)
-            return fake._create_message(account, form)
+            return self._create_with_faults(lambda: fake._create_message(account, form))
+        if create_call and method == "POST":
+            return self._create_with_faults(lambda: fake._create_call(account, form))
         if create and method == "GET":
             with fake._lock:
                 list_fail = fake._list_fail_queue.pop(0) if fake._list_fail_queue else None
@@ -582,7 +696,21 @@ class _Handler(BaseHTTPRequestHandler):
             return fake._get_message(fetch.group("sid"))
         if fetch and method == "DELETE":
             return fake._delete_message(fetch.group("sid"))
+        if fetch_call and method == "GET":
+            return fake._get_call(fetch_call.group("sid"))
         return _error(405, 20004, "Method not allowed")
+
+    def _create_with_faults(self, create) -> tuple[int, dict[str, Any]]:
+        """A message or call creation, after the injected faults (failures, timeouts) have their turn."""
+        fake = self.fake
+        fail_status, timeout_accept = fake._take_fault()
+        if fail_status is not None:
+            return _error(fail_status)
+        if timeout_accept is not None:
+            result = create() if timeout_accept else None
+            fake._stopping.wait(fake.timeout_sleep_seconds)
+            return result or _error(503)
+        return create()
 
     def _basic_auth_user(self) -> str | None:
         header = self.headers.get("Authorization", "")

@@ -156,6 +156,10 @@ MATRIX: dict[str, Entry] = {
     "sms.mark_handled": E(COORD),
     "sms.send": E(COORD),
     "sms.status_callback": E(SIGNED, refused=frozenset({403})),
+    "sms.call": E(COORD),
+    "sms.voice_twiml": E(SIGNED, refused=frozenset({403})),
+    "sms.voice_gather": E(SIGNED, refused=frozenset({403})),
+    "sms.voice_status": E(SIGNED, refused=frozenset({403})),
 }
 
 
