@@ -32,13 +32,8 @@ from app.elders.intake import ContactInput, ElderInput
 from app.elders.problems import Problem
 from app.inputs import to_int
 from app.models import Elder, Municipality, Organization
-from app.phones import Phone, PhoneError, display_phone, parse_phone
+from app.phones import PHONE_MESSAGES, Phone, PhoneError, display_phone, parse_phone
 from app.relations import RELATIONS
-
-PHONE_MESSAGES = {
-    "invalid": _l("Check the number: write it like 040 123 4567 or 08 123 4567."),
-    "foreign": _l("Only Finnish phone numbers can be used."),
-}
 
 PROBLEM_MESSAGES = {
     "sms_self_needs_phone": _l("SMS to them needs their mobile number."),

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import alerts
+from app.calls.services import callbacks_for_day
 from app.errands import agenda
 from app.errands import forms as labels
 from app.errands.blueprint import bp
@@ -19,6 +20,7 @@ from app.errands.forms import ActionForm
 from app.errands.reasons import event_note
 from app.extensions import db
 from app.i18n import current_language, today_local
+from app.models import utcnow
 from app.policy import org_scope
 from app.security import is_safe_next, roles_required
 from app.ui import Block, blocks, nav
@@ -71,6 +73,8 @@ def day():
         prev_day=shown - timedelta(days=1),
         next_day=shown + timedelta(days=1),
         today=today_local(),
+        callbacks=callbacks_for_day(scope, shown),
+        now_utc=utcnow(),
     )
 
 
