@@ -214,11 +214,15 @@ class ElderForm(FlaskForm):
     )
     add_contact = SubmitField(_l("Add another contact person"))
     submit = SubmitField(_l("Save"))
+    submit_request = SubmitField(_l("Save and take a request"))
+    #: Set by "No, a new person" on the "Is this the same person?" step.
+    confirm_new = HiddenField()
 
     parsed_phone: Phone | None = None
 
     def set_choices(self, organizations: list[Organization], municipalities: list[Municipality]) -> None:
-        self.organization_id.choices = options((org.id, org.name) for org in organizations)
+        blank = _("Choose…") if len(organizations) > 1 else None  # never silently the first of a list
+        self.organization_id.choices = options(((org.id, org.name) for org in organizations), blank=blank)
         self.municipality_id.choices = options(
             ((m.id, municipality_label(m)) for m in municipalities), blank=_("Choose…")
         )

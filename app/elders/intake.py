@@ -75,6 +75,15 @@ def organizations_for(user: User, *, keep: int | None = None) -> list[Organizati
     return [org for org in policy.scope_organizations(user) if org.is_active or org.id == keep]
 
 
+def default_organization(organizations: list[Organization], municipality_id: int | None) -> Organization | None:
+    """The organization a new resident is filed under when none was chosen: the user's only
+    one, or the only one of theirs serving the municipality; None (ask) otherwise."""
+    if len(organizations) == 1:
+        return organizations[0]
+    serving = [o for o in organizations if any(m.id == municipality_id for m in o.municipalities)]
+    return serving[0] if municipality_id and len(serving) == 1 else None
+
+
 def municipalities_with_villages() -> list[Municipality]:
     return list(
         db.session.scalars(

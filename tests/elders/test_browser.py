@@ -42,6 +42,6 @@ def test_coordinator_takes_in_an_older_person_with_a_relative(live_server, page,
     contacts = page.get_by_role("table")
     expect(contacts).to_contain_text("Tiina Heikkinen")
     expect(contacts).to_contain_text("Tytär")
-    expect(contacts).to_contain_text("050 1112233")
+    expect(contacts).to_contain_text("050 111 2233")
     expect(page.get_by_text("Kuulo heikko")).to_be_visible()
     expect(page.get_by_text("lankapuhelin")).to_be_visible()

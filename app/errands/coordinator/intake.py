@@ -98,6 +98,8 @@ def new_request():
     elif elder is not None:
         form.elder_id.data = str(elder.id)
     elders = agenda.elder_choices(scope, query)
+    if query and elder is None and len(elders) == 1:  # the one person asked for: straight to their request
+        return redirect(url_for("errands.new_request", elder=elders[0].id))
     if elder is not None and elder not in elders:
         elders.insert(0, elder)
     return render_template(
