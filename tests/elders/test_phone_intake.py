@@ -69,9 +69,8 @@ def test_with_several_organizations_the_municipality_decides_never_the_first(cli
     coordinator.organizations.append(kuhmo)
     db.session.commit()
     html = client.get("/elders/new").get_data(as_text=True)
-    assert (
-        '<option selected value="">Valitse…</option>' in html or '<option value="" selected>Valitse…</option>' in html
-    )
+    select = html.split('name="organization_id"')[1].split("</select>")[0]
+    assert '<option value="">Valitse…</option>' in select and "selected" not in select
     response = client.submit("/elders/new", intake(organization_id=""))
     elder = db.session.scalar(sa.select(Elder))
     assert response.status_code == 302 and elder.organization.name == "Sotkamon ystäväpalvelu"
