@@ -13,7 +13,7 @@ from app.calls import labels, services
 from app.calls.blueprint import bp
 from app.calls.forms import PROBLEM_MESSAGES, CallbackActionForm, CallbackForm, CallFilterForm, CallForm
 from app.extensions import db
-from app.i18n import today_local
+from app.i18n import local_to_utc, today_local
 from app.inputs import to_int
 from app.models import Elder, HelperProfile, utcnow
 from app.security import is_safe_next, roles_required
@@ -99,7 +99,7 @@ def new_call():
     if form.validate_on_submit():
         callback_at = None
         if form.callback_time.data is not None:
-            callback_at = services.local_time(form.callback_day.data or today_local(), form.callback_time.data)
+            callback_at = local_to_utc(form.callback_day.data or today_local(), form.callback_time.data)
         data = services.CallInput(
             subject=_subject(form),
             caller_kind=form.caller_kind.data or "",
@@ -140,7 +140,7 @@ def new_callback():
         else:
             data = services.CallbackInput(
                 subject=_subject(form),
-                due_at=services.local_time(form.due_day.data or today_local(), form.due_time.data),
+                due_at=local_to_utc(form.due_day.data or today_local(), form.due_time.data),
                 name=form.name.data or "",
                 phone=form.phone.data or "",
                 note=form.note.data or "",
@@ -174,9 +174,7 @@ def callback_action(callback_id: int):
             services.close_callback(callback, form.action.data, by=current_user)
             message = labels.CALLBACK_OUTCOMES[form.action.data]
         elif form.action.data == "again" and form.due_time.data is not None:
-            services.retry_callback(
-                callback, services.local_time(form.due_day.data or today_local(), form.due_time.data)
-            )
+            services.retry_callback(callback, local_to_utc(form.due_day.data or today_local(), form.due_time.data))
             message = _("The callback was moved to a new time.")
         else:
             flash(_("Give the new time to call back."), "error")

@@ -6,14 +6,14 @@ Routes hand in plain dataclasses; these functions check the organization rule
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app import policy
 from app.extensions import db
-from app.i18n import HELSINKI, local_midnight
+from app.i18n import local_midnight
 from app.models import (
     CALL_OUTCOMES,
     CALL_TOPICS,
@@ -74,11 +74,6 @@ class Linked:
     helper: HelperProfile | None
     errand: Errand | None
     organization_id: int | None
-
-
-def local_time(day: date, at: time) -> datetime:
-    """A Helsinki day and clock time, as an aware datetime (stored in UTC)."""
-    return datetime.combine(day, at, tzinfo=HELSINKI)
 
 
 def resolve(user: User, subject: Subject) -> Linked:

@@ -25,7 +25,7 @@ import random
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -34,7 +34,7 @@ from sqlalchemy.orm import contains_eager
 from app import audit, rollups
 from app.errands import lifecycle
 from app.extensions import db
-from app.i18n import HELSINKI
+from app.i18n import HELSINKI, local_to_utc
 from app.models import (
     NO_CONSENT,
     Assignment,
@@ -108,10 +108,12 @@ class RequestInput:
 # --------------------------------------------------------------------------
 
 
-def local_to_utc(day: date, at: time) -> datetime:
-    """The UTC instant of a Helsinki wall-clock time (a time in the spring gap moves forward)."""
-    local = datetime.combine(day, at, tzinfo=HELSINKI)
-    return local.astimezone(UTC)
+def date_shortcuts(today: date) -> list[tuple[str, date]]:
+    """The days a request's date is usually one of, as ("today" | "tomorrow" | "weekday", day):
+    today, tomorrow, then each of the next Monday to Friday after tomorrow, in date order."""
+    tomorrow = today + timedelta(days=1)
+    weekdays = [tomorrow + timedelta(days=n) for n in range(1, 8)]
+    return [("today", today), ("tomorrow", tomorrow)] + [("weekday", d) for d in weekdays if d.weekday() < 5]
 
 
 def local_today(now: datetime) -> date:
