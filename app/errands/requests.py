@@ -190,20 +190,25 @@ def notes_problem(text: str, phones: Iterable[str | None]) -> str | None:
     return None
 
 
-def preferred_helper_choices(elder: Elder) -> tuple[list[HelperProfile], list[HelperProfile]]:
-    """Helpers to offer as the preferred one: those who have helped this person
-    before (any organization) and the other approved helpers of the person's
-    organization, each list ordered by name."""
+def helpers_who_helped(elder_id: int) -> list[HelperProfile]:
+    """The approved helpers who have helped this person before (any organization), by name."""
     before_ids = (
-        sa.select(Assignment.helper_id).join(Errand).where(Errand.elder_id == elder.id, Assignment.status == "done")
+        sa.select(Assignment.helper_id).join(Errand).where(Errand.elder_id == elder_id, Assignment.status == "done")
     )
-    before = list(
+    return list(
         db.session.scalars(
             sa.select(HelperProfile)
             .where(HelperProfile.id.in_(before_ids), HelperProfile.status == "approved")
             .order_by(HelperProfile.first_name, HelperProfile.last_name)
         )
     )
+
+
+def preferred_helper_choices(elder: Elder) -> tuple[list[HelperProfile], list[HelperProfile]]:
+    """Helpers to offer as the preferred one: those who have helped this person
+    before (any organization) and the other approved helpers of the person's
+    organization, each list ordered by name."""
+    before = helpers_who_helped(elder.id)
     known = {h.id for h in before}
     others = [
         h
