@@ -35,7 +35,7 @@ def test_coordinator_takes_in_an_older_person_with_a_relative(live_server, page,
     page.get_by_label("Koti kunniaan").check()
     page.get_by_label("Terveys ja turvallisuus").fill("Kuulo heikko")
     page.get_by_label("Hän suostui siihen").check()
-    page.get_by_role("button", name="Tallenna").click()
+    page.get_by_role("button", name="Tallenna", exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Aino Heikkinen")
     expect(page.get_by_text("Aino Heikkinen tallennettiin.")).to_be_visible()
