@@ -54,10 +54,10 @@ class ElderInput:
     village_id: int | None
     access_notes: str | None = None
     elder_profile: str | None = None
-    slider_sociable: int = 3
-    slider_producer: int = 3
-    slider_others: int = 3
-    slider_digital: int = 3
+    slider_sociable: int | None = None
+    slider_producer: int | None = None
+    slider_others: int | None = None
+    slider_digital: int | None = None
     prefers_continuity: bool = True
     preferences: str | None = None
     health_notes: str | None = None

@@ -1,8 +1,9 @@
-"""call_logs and callbacks: the coordinator's phone day
+"""call_logs and callbacks: the coordinator's phone day; elders' sliders may be "not assessed"
 
 One row per phone call a coordinator handled (who called, number, what about,
 outcome, linked person or errand), and the shared queue of callbacks of an
-organization's coordinators.
+organization's coordinators. An older person's four sliders become nullable:
+untouched at intake they are stored as not assessed (NULL), not as 3.
 
 Revision ID: 0007
 Revises: 0005
@@ -16,6 +17,8 @@ revision = '0007'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
+
+SLIDERS = ('slider_sociable', 'slider_producer', 'slider_others', 'slider_digital')
 
 
 def upgrade():
@@ -70,9 +73,31 @@ def upgrade():
     )
     op.create_index('ix_callbacks_org_open', 'callbacks', ['organization_id', 'outcome', 'due_at'])
     op.create_index(op.f('ix_callbacks_elder_id'), 'callbacks', ['elder_id'])
+    _sliders_nullable(True)
+
+
+def _sliders_nullable(nullable):
+    """SQLite rebuilds the table (other tables refer to it): with foreign keys off, outside a transaction."""
+    def alter():
+        with op.batch_alter_table('elders', schema=None) as batch_op:
+            for name in SLIDERS:
+                batch_op.alter_column(name, existing_type=sa.Integer(), nullable=nullable)
+
+    if op.get_bind().dialect.name != 'sqlite':
+        alter()
+        return
+    with op.get_context().autocommit_block():
+        op.execute('PRAGMA foreign_keys = OFF')
+        try:
+            alter()
+        finally:
+            op.execute('PRAGMA foreign_keys = ON')
 
 
 def downgrade():
+    for name in SLIDERS:
+        op.execute(sa.text(f'UPDATE elders SET {name} = 3 WHERE {name} IS NULL'))
+    _sliders_nullable(False)
     op.drop_index(op.f('ix_callbacks_elder_id'), table_name='callbacks')
     op.drop_index('ix_callbacks_org_open', table_name='callbacks')
     op.drop_table('callbacks')

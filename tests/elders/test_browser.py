@@ -32,6 +32,7 @@ def test_coordinator_takes_in_an_older_person_with_a_relative(live_server, page,
     page.get_by_label("Katuosoite").fill("Koulutie 3")
     page.get_by_label("Postinumero").fill("88600")
     page.get_by_label("Kunta", exact=True).select_option(label="Sotkamo")
+    page.get_by_text("Profiili ja toiveet (vapaaehtoinen)").click()  # the optional section opens
     page.get_by_label("Koti kunniaan").check()
     page.get_by_label("Terveys ja turvallisuus").fill("Kuulo heikko")
     page.get_by_label("Hän suostui siihen").check()

@@ -75,3 +75,30 @@ def test_with_several_organizations_the_municipality_decides_never_the_first(cli
     response = client.submit("/elders/new", intake(organization_id=""))
     elder = db.session.scalar(sa.select(Elder))
     assert response.status_code == 302 and elder.organization.name == "Sotkamon ystäväpalvelu"
+
+
+def test_the_intake_form_is_short_with_the_profile_folded_away(client, coordinator):
+    html = client.get("/elders/new").get_data(as_text=True)
+    folded = html.split('<details class="optional-section">')[1].split("</details>")[0]
+    assert 'type="range"' in folded and 'name="elder_profile"' in folded and 'name="preferences"' in folded
+    before = html.split('<details class="optional-section">')[0]
+    for name in ("first_name", "last_name", "phone", "contact_channel", "street_address", "contacts-0-name"):
+        assert f'name="{name}"' in before
+    assert 'name="consent_given"' in html.split("</details>")[-1]
+
+
+def test_untouched_sliders_are_stored_as_not_assessed(client, coordinator, intake, db):
+    untouched = {f"slider_{n}": "3" for n in ("sociable", "producer", "others", "digital")}
+    assert client.submit("/elders/new", intake(**untouched, elder_profile="")).status_code == 302
+    elder = db.session.scalar(sa.select(Elder))
+    assert (elder.slider_sociable, elder.slider_producer, elder.slider_others, elder.slider_digital) == (None,) * 4
+    html = client.get(f"/elders/{elder.id}/edit").get_data(as_text=True)
+    assert '<details class="optional-section" open>' in html  # the wishes were written
+    assert 'name="sliders_assessed" type="checkbox" value="y">' in html  # not ticked
+
+
+def test_all_middle_sliders_are_stored_when_ticked(client, coordinator, intake, db):
+    middle = {f"slider_{n}": "3" for n in ("sociable", "producer", "others", "digital")}
+    client.submit("/elders/new", intake(**middle, sliders_assessed="y"))
+    elder = db.session.scalar(sa.select(Elder))
+    assert (elder.slider_sociable, elder.slider_digital) == (3, 3)
