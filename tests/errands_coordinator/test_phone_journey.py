@@ -80,7 +80,8 @@ def test_an_85_year_olds_first_call_in_at_most_15_actions_and_8_typed_fields(
     expect(page.get_by_text("auttajalle tekstiviestillä ja tehtävätaululla")).to_be_visible()
 
     print(
-        f"phone-day journey: {user.actions} actions, {user.typed} typed fields (target <= {MAX_ACTIONS}, <= {MAX_TYPED})"
+        f"phone-day journey: {user.actions} actions, {user.typed} typed fields "
+        f"(target <= {MAX_ACTIONS}, <= {MAX_TYPED})"
     )
     assert user.actions <= MAX_ACTIONS and user.typed <= MAX_TYPED
     elder = db.session.scalar(sa.select(Elder).where(Elder.last_name == "Kemppainen"))
