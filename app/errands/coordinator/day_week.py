@@ -64,11 +64,13 @@ def _date_arg(name: str) -> date:
 def day():
     scope = org_scope(current_user)
     shown = _date_arg("date")
+    attention = agenda.needs_attention(scope, language=current_language())
     return render_template(
         "errands/coordinator/day.html",
         day=shown,
         groups=agenda.errands_by_day(scope, shown, 1, language=current_language()),
-        attention=agenda.needs_attention(scope, language=current_language()),
+        attention=attention,
+        alert_texts=alerts.describe_all(attention.alerts),
         action_form=ActionForm(),
         prev_day=shown - timedelta(days=1),
         next_day=shown + timedelta(days=1),
@@ -84,12 +86,14 @@ def week():
     scope = org_scope(current_user)
     start = _date_arg("start")
     start -= timedelta(days=start.weekday())
+    attention = agenda.needs_attention(scope, language=current_language())
     return render_template(
         "errands/coordinator/week.html",
         start=start,
         end=start + timedelta(days=6),
         groups=agenda.errands_by_day(scope, start, 7, language=current_language()),
-        attention=agenda.needs_attention(scope, language=current_language()),
+        attention=attention,
+        alert_texts=alerts.describe_all(attention.alerts),
         action_form=ActionForm(),
         prev_week=start - timedelta(days=7),
         next_week=start + timedelta(days=7),
