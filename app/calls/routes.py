@@ -83,14 +83,18 @@ def _linked(form) -> tuple[Elder | None, HelperProfile | None]:
     return elder, helper
 
 
+def _from_link(form) -> None:
+    """The person or errand a link names (``?elder=``, ``?helper=``, ``?errand=``); checked on saving."""
+    for name in ("elder", "helper", "errand"):
+        form[f"{name}_id"].data = request.args.get(name, "")
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new_call():
     form = CallForm()
     if request.method == "GET":
-        form.elder_id.data = request.args.get("elder", "")
-        form.helper_id.data = request.args.get("helper", "")
-        form.errand_id.data = request.args.get("errand", "")
+        _from_link(form)
         if form.helper_id.data and not form.elder_id.data:
             form.caller_kind.data = "helper"
         form.callback_day.data = today_local()
@@ -129,8 +133,7 @@ def new_call():
 def new_callback():
     form = CallbackForm()
     if request.method == "GET":
-        form.elder_id.data = request.args.get("elder", "")
-        form.helper_id.data = request.args.get("helper", "")
+        _from_link(form)
         form.due_day.data = today_local()
     prepared(form)
     elder, helper = _linked(form)
