@@ -37,23 +37,14 @@ def _subject(form) -> services.Subject:
     )
 
 
-def prepared(form, *, elder: Elder | None = None, helper: HelperProfile | None = None, errand_id: int | None = None):
-    """The form's organization choices (the user's; blank first when there are several, never
-    silently the first) and its linked person."""
+def prepared(form):
+    """The form's organization choices: the user's, blank first when there are several (never
+    silently the first); their only one chosen when nothing is."""
     organizations = policy.scope_organizations(current_user)
     blank = [SelectChoice("", _("Choose"))] if len(organizations) != 1 else []
     form.organization_id.choices = blank + [SelectChoice(str(o.id), o.name) for o in organizations]
-    if request.method == "GET" or not form.is_submitted():
-        if elder is not None:
-            form.elder_id.data = str(elder.id)
-        if helper is not None:
-            form.helper_id.data = str(helper.id)
-            if "caller_kind" in form:
-                form.caller_kind.data = "helper"
-        if errand_id:
-            form.errand_id.data = str(errand_id)
-        if len(organizations) == 1:
-            form.organization_id.data = str(organizations[0].id)
+    if len(organizations) == 1 and not form.organization_id.data:
+        form.organization_id.data = str(organizations[0].id)
     return form
 
 
@@ -220,8 +211,9 @@ def list_calls():
 
 def _person_block(kind: str):
     def data(person) -> dict:
-        form = CallForm(formdata=None)
-        prepared(form, elder=person if kind == "elder" else None, helper=person if kind == "helper" else None)
+        form = prepared(CallForm(formdata=None))
+        form[f"{kind}_id"].data = str(person.id)
+        form.caller_kind.data = kind
         form.callback_day.data = today_local()
         flt = services.CallFilter(elder_id=person.id) if kind == "elder" else services.CallFilter(helper_id=person.id)
         return {"form": form, "calls": services.recent_calls(current_user, flt), "kind": kind, "person": person}

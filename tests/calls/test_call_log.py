@@ -243,3 +243,9 @@ def test_day_page_statements_do_not_grow_with_callbacks(db, coord, make, org, co
     for _ in range(4):
         add()
     assert count() == few
+
+
+def test_the_quick_form_keeps_its_person_when_the_page_comes_back_with_an_error(db, coord, elder):
+    response = coord.submit(f"/elders/{elder.id}/place", {"place-lat": "abc"}, page=f"/elders/{elder.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and f'name="elder_id" type="hidden" value="{elder.id}"' in html
