@@ -91,9 +91,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every area's pages, listed here so a reader sees the whole web surface in one place."""
-    from app import admin, auth, elders, encounters, errands, helpers, main, privacy, reports, sms
+    from app import admin, auth, calls, elders, encounters, errands, helpers, main, privacy, reports, sms
 
-    for area in (main, auth, admin, helpers, elders, errands, sms, encounters, reports, privacy):
+    for area in (main, auth, admin, helpers, elders, errands, sms, calls, encounters, reports, privacy):
         app.register_blueprint(area.bp)
 
 
@@ -147,6 +147,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.phones import display_phone
 
     app.jinja_env.globals["display_phone"] = display_phone  # the one way a number is shown, on every page
+    app.jinja_env.filters["phone"] = display_phone
 
 
 def register_security_headers(app: Flask) -> None:

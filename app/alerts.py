@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from app import policy
 from app.extensions import db
@@ -123,6 +124,27 @@ def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
             **{**words, "helper": helper_name, "person": person},
         )
     return alert.message
+
+
+def describe_all(alerts: list[CoordinatorAlert]) -> dict[int, str]:
+    """:func:`describe` for a list of alerts (alert id -> text), their errands, people and
+    contact persons read first in at most four statements, whatever the number of alerts."""
+    wanted = {
+        Errand: {a.errand_id for a in alerts if a.errand_id},
+        Elder: {a.elder_id for a in alerts if a.elder_id},
+        HelperProfile: {a.helper_id for a in alerts if a.helper_id},
+        ContactPerson: {a.contact_id for a in alerts if a.contact_id},
+    }
+    loads = {Errand: (selectinload(Errand.task_type), selectinload(Errand.elder))}
+    # Held here while describing: the session keeps only weak references to what it loaded.
+    held = [
+        db.session.scalars(sa.select(model).where(model.id.in_(sorted(ids))).options(*loads.get(model, ()))).all()
+        for model, ids in wanted.items()
+        if ids  # into the session: describe's db.session.get then finds them without a statement
+    ]
+    texts = {alert.id: describe(alert) for alert in alerts}
+    del held
+    return texts
 
 
 def _undelivered(alert: CoordinatorAlert, elder: Elder | None, words: dict[str, str]) -> str:

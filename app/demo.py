@@ -28,6 +28,8 @@ from app.helpers.consent import hash_token
 from app.i18n import HELSINKI
 from app.models import (
     Assignment,
+    Callback,
+    CallLog,
     ContactPerson,
     Elder,
     Errand,
@@ -353,6 +355,7 @@ def seed(today: date | None = None) -> dict[str, int]:
     db.session.flush()
 
     requests_created = _seed_requests(rng, today, elders, helpers, tasks)
+    calls_created = _seed_calls(today, kaisa, elders, helpers)
 
     encounter_counts = seed_encounters(rng, utcnow())
     db.session.flush()
@@ -363,7 +366,52 @@ def seed(today: date | None = None) -> dict[str, int]:
         "helpers": len(helpers),
         "elders": len(elders),
         "new requests": requests_created,
+        "calls": calls_created,
     }
+
+
+def _seed_calls(today: date, coordinator: User | None, elders: list[Elder], helpers: list[HelperProfile]) -> int:
+    """Kaisa's phone morning: a few logged calls and an open callback at 14.00 (once)."""
+    if coordinator is None or db.session.scalar(sa.select(CallLog.id).limit(1)) is not None:
+        return 0
+    mine = coordinator.organization_ids
+    elder, other = [e for e in elders if e.organization_id in mine][:2]
+    helper = next(h for h in helpers if h.organization_id in mine)
+    relative = next((c for c in other.contacts), None)
+    calls = [
+        (8, 40, "elder", elder, None, elder.phone, "new_request", "request_taken", "Kauppa-asiat ensi tiistaina"),
+        (9, 15, "relative", other, None, relative.phone if relative else other.phone, "change", "callback", ""),
+        (9, 50, "helper", None, helper, helper.phone, "question", "handled", "Kysyi, missä ovikoodi on"),
+        (10, 5, "other", None, None, "+35886155000", "question", "forwarded", "Kuhmon kotipalvelu: ohjattu Pekalle"),
+    ]
+    for hour, minute, kind, person, young, phone, topic, outcome, note in calls:
+        call = CallLog(
+            organization_id=(person or young).organization_id if (person or young) else sorted(mine)[0],
+            coordinator_id=coordinator.id,
+            caller_kind=kind,
+            phone=phone,
+            topic=topic,
+            outcome=outcome,
+            note=note,
+            elder_id=person.id if person else None,
+            helper_id=young.id if young else None,
+            called_at=_local(today, hour, minute),
+        )
+        db.session.add(call)
+        if outcome == "callback":
+            db.session.flush()
+            db.session.add(
+                Callback(
+                    organization_id=call.organization_id,
+                    call_id=call.id,
+                    elder_id=person.id,
+                    phone=phone,
+                    note="Tytär soittaa: siirretäänkö torstain kauppa-asia",
+                    due_at=_local(today, 14),
+                    created_by_id=coordinator.id,
+                )
+            )
+    return len(calls)
 
 
 def _seed_requests(rng, today, elders, helpers, tasks) -> int:

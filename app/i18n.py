@@ -31,6 +31,12 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=HELSINKI).astimezone(UTC)
 
 
+def local_to_utc(day: date, at: time) -> datetime:
+    """The UTC instant of a Helsinki wall-clock time (a time in the spring gap moves forward)."""
+    local = datetime.combine(day, at, tzinfo=HELSINKI)
+    return local.astimezone(UTC)
+
+
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")

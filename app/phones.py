@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import phonenumbers
+from flask_babel import lazy_gettext as _l
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+#: What a form says of a number it cannot use (by PhoneError code).
+PHONE_MESSAGES = {
+    "invalid": _l("Check the number: write it like 040 123 4567 or 08 123 4567."),
+    "foreign": _l("Only Finnish phone numbers can be used."),
+}
 
 
 class PhoneError(ValueError):
@@ -45,7 +52,8 @@ def parse_phone(raw: str, *, allow_foreign: bool = False, require_mobile: bool =
 
 
 def display_phone(e164: str | None) -> str:
-    """``+358401234567`` → ``040 1234567`` for Finnish numbers, international otherwise."""
+    """``+358401234567`` → ``040 123 4567`` (``+35886123456`` → ``08 612 3456``) for Finnish
+    numbers, the international form otherwise: the one way a number is shown."""
     if not e164:
         return ""
     try:
@@ -53,5 +61,15 @@ def display_phone(e164: str | None) -> str:
     except NumberParseException:
         return e164
     if phonenumbers.region_code_for_number(number) == "FI":
-        return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+        return _grouped(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def _grouped(national: str) -> str:
+    """The subscriber part of a national number in groups the way Finns write them:
+    ``040 1234567`` → ``040 123 4567``, ``08 123456`` → ``08 123 456``."""
+    prefix, _, rest = national.partition(" ")
+    if not rest.isdigit() or len(rest) < 6:
+        return national
+    split = 4 if len(rest) == 8 else 3
+    return f"{prefix} {rest[:split]} {rest[split:]}"

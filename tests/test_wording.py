@@ -91,11 +91,11 @@ def test_good_days_answer_has_plural_forms(app, label, finnish, swedish):
 def test_request_page_shows_the_phone_number_the_finnish_way(coordinator_client, make):
     elder = make.elder(org=org_of(coordinator_client), phone="+358401234567")
     html = coordinator_client.get(f"/requests/new?elder={elder.id}").get_data(as_text=True)
-    assert "040 1234567" in html
+    assert "040 123 4567" in html
     assert "+358401234567</dd>" not in html
     # The person picker finds the number as the caller says it, with or without spaces.
     [search] = [line for line in html.splitlines() if f'value="{elder.id}" data-search=' in line]
-    assert "040 1234567" in search and "0401234567" in search
+    assert "040 123 4567" in search and "0401234567" in search
 
 
 def test_criminal_record_extract_is_one_word_in_finnish():

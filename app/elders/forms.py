@@ -32,13 +32,8 @@ from app.elders.intake import ContactInput, ElderInput
 from app.elders.problems import Problem
 from app.inputs import to_int
 from app.models import Elder, Municipality, Organization
-from app.phones import Phone, PhoneError, display_phone, parse_phone
+from app.phones import PHONE_MESSAGES, Phone, PhoneError, display_phone, parse_phone
 from app.relations import RELATIONS
-
-PHONE_MESSAGES = {
-    "invalid": _l("Check the number: write it like 040 123 4567 or 08 123 4567."),
-    "foreign": _l("Only Finnish phone numbers can be used."),
-}
 
 PROBLEM_MESSAGES = {
     "sms_self_needs_phone": _l("SMS to them needs their mobile number."),
@@ -209,6 +204,8 @@ class ElderForm(FlaskForm):
     slider_producer = IntegerRangeField(labels.FIELDS["slider_producer"], default=3, validators=[NumberRange(1, 5)])
     slider_others = IntegerRangeField(labels.FIELDS["slider_others"], default=3, validators=[NumberRange(1, 5)])
     slider_digital = IntegerRangeField(labels.FIELDS["slider_digital"], default=3, validators=[NumberRange(1, 5)])
+    #: Untouched sliders are stored as "not assessed" (None), not as the middle (3).
+    sliders_assessed = BooleanField(_l("We went through these scales together"))
     prefers_continuity = BooleanField(_l("The same helper whenever possible"), default=True)
     preferences = TextAreaField(
         _l("Other wishes that help find a good match"), validators=[Optional(), Length(max=2000)]
@@ -221,11 +218,15 @@ class ElderForm(FlaskForm):
     )
     add_contact = SubmitField(_l("Add another contact person"))
     submit = SubmitField(_l("Save"))
+    submit_request = SubmitField(_l("Save and take a request"))
+    #: Set by "No, a new person" on the "Is this the same person?" step.
+    confirm_new = HiddenField()
 
     parsed_phone: Phone | None = None
 
     def set_choices(self, organizations: list[Organization], municipalities: list[Municipality]) -> None:
-        self.organization_id.choices = options((org.id, org.name) for org in organizations)
+        blank = _("Choose…") if len(organizations) > 1 else None  # never silently the first of a list
+        self.organization_id.choices = options(((org.id, org.name) for org in organizations), blank=blank)
         self.municipality_id.choices = options(
             ((m.id, municipality_label(m)) for m in municipalities), blank=_("Choose…")
         )
@@ -243,6 +244,20 @@ class ElderForm(FlaskForm):
                 self.primary_contact.errors.append(_("The contact person marked as primary is empty."))
                 ok = False
         return ok
+
+    def slider_values(self) -> dict[str, int | None]:
+        """The sliders as stored: their values when assessed (ticked, or any moved from the
+        middle without JavaScript to tick the box), else None each ("not assessed")."""
+        values = {name: self[name].data for name, _left, _right in labels.SLIDERS}
+        assessed = bool(self.sliders_assessed.data) or any(v not in (None, 3) for v in values.values())
+        return values if assessed else dict.fromkeys(values)
+
+    @property
+    def has_profile(self) -> bool:
+        """Anything filled in the optional profile section (it is then shown open)."""
+        return bool(
+            self.elder_profile.data or self.sliders_assessed.data or (self.preferences.data or "").strip()
+        ) or any(f.errors for f in (self.elder_profile, self.preferences, *(self[n] for n, _a, _b in labels.SLIDERS)))
 
     @property
     def sliders(self) -> list[tuple]:
@@ -266,16 +281,15 @@ class ElderForm(FlaskForm):
             "street_address",
             "postcode",
             "access_notes",
-            "slider_sociable",
-            "slider_producer",
-            "slider_others",
-            "slider_digital",
             "prefers_continuity",
             "preferences",
             "health_notes",
             "consent_given",
         ):
             self[name].data = getattr(elder, name)
+        for name, _left, _right in labels.SLIDERS:
+            self[name].data = getattr(elder, name) or 3
+        self.sliders_assessed.data = any(getattr(elder, name) is not None for name, _l, _r in labels.SLIDERS)
         self.organization_id.data = str(elder.organization_id)
         self.municipality_id.data = str(elder.municipality_id or "")
         self.village_id.data = str(elder.village_id or "")
@@ -339,10 +353,7 @@ class ElderForm(FlaskForm):
             village_id=to_int(self.village_id.data),
             access_notes=_text(self.access_notes.data),
             elder_profile=self.elder_profile.data or None,
-            slider_sociable=self.slider_sociable.data,
-            slider_producer=self.slider_producer.data,
-            slider_others=self.slider_others.data,
-            slider_digital=self.slider_digital.data,
+            **self.slider_values(),
             prefers_continuity=bool(self.prefers_continuity.data),
             preferences=_text(self.preferences.data),
             health_notes=_text(self.health_notes.data),

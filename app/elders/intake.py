@@ -65,10 +65,10 @@ class ElderInput:
     village_id: int | None
     access_notes: str | None = None
     elder_profile: str | None = None
-    slider_sociable: int = 3
-    slider_producer: int = 3
-    slider_others: int = 3
-    slider_digital: int = 3
+    slider_sociable: int | None = None
+    slider_producer: int | None = None
+    slider_others: int | None = None
+    slider_digital: int | None = None
     prefers_continuity: bool = True
     preferences: str | None = None
     health_notes: str | None = None
@@ -84,6 +84,15 @@ class ElderInput:
 def organizations_for(user: User, *, keep: int | None = None) -> list[Organization]:
     """Organizations the user can file a resident under (``keep``: the current one, even if inactive)."""
     return [org for org in policy.scope_organizations(user) if org.is_active or org.id == keep]
+
+
+def default_organization(organizations: list[Organization], municipality_id: int | None) -> Organization | None:
+    """The organization a new resident is filed under when none was chosen: the user's only
+    one, or the only one of theirs serving the municipality; None (ask) otherwise."""
+    if len(organizations) == 1:
+        return organizations[0]
+    serving = [o for o in organizations if any(m.id == municipality_id for m in o.municipalities)]
+    return serving[0] if municipality_id and len(serving) == 1 else None
 
 
 def municipalities_with_villages() -> list[Municipality]:

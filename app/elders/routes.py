@@ -85,11 +85,21 @@ def list_elders():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
+    if flt.q.strip() and page.total == 1 and page.page == 1:  # the one person asked for: open them
+        return redirect(url_for(".show_elder", elder_id=page.items[0].id))
     args = {k: v for k, v in request.args.items() if k in ("q", "municipality", "status", "attention", "erased") and v}
     return render_template("elders/list.html", form=form, page=page, args=args, filtered=bool(args))
 
 
-def _form_page(template: str, form: ElderForm, elder: Elder | None = None, *, focus: str | None = None, status=200):
+def _form_page(
+    template: str,
+    form: ElderForm,
+    elder: Elder | None = None,
+    *,
+    focus: str | None = None,
+    status=200,
+    duplicates: list[Elder] | None = None,
+):
     """Render the form with the cursor where the coordinator continues: the first name,
     a newly added contact row, or (with errors) the error summary, which elders.js focuses."""
     form.first_name.render_kw = {"autocomplete": "off"}
@@ -99,7 +109,7 @@ def _form_page(template: str, form: ElderForm, elder: Elder | None = None, *, fo
             if entry.form.name.id == focus:
                 target = entry.form.name
         target.render_kw = {**(target.render_kw or {}), "autofocus": True}
-    return render_template(template, form=form, elder=elder), status
+    return render_template(template, form=form, elder=elder, duplicates=duplicates or []), status
 
 
 def _new_form(elder: Elder | None = None) -> tuple[ElderForm, list[Organization]]:
@@ -122,22 +132,44 @@ def new_elder():
     if not organizations:
         return render_template("elders/no_organization.html")
     if request.method == "GET":
-        org = organizations[0]
-        form.organization_id.data = str(org.id)
-        if len(org.municipalities) == 1:
-            form.municipality_id.data = str(org.municipalities[0].id)
+        org = intake.default_organization(organizations, None)
+        if org is not None:
+            form.organization_id.data = str(org.id)
+            if len(org.municipalities) == 1:
+                form.municipality_id.data = str(org.municipalities[0].id)
     elif form.add_contact.data:  # "Add another contact person": nothing is saved yet
         return _form_page("elders/new.html", form, focus=_add_contact_row(form))
+    elif not form.organization_id.data:
+        org = intake.default_organization(organizations, to_int(form.municipality_id.data))
+        form.organization_id.data = str(org.id) if org is not None else ""
     if form.validate_on_submit():
+        data = form.to_input()
+        duplicates = [] if form.confirm_new.data else _duplicates(data)
+        if duplicates:  # "Is this the same person?" before a second record is made
+            form.confirm_new.data = "1"
+            return _form_page("elders/new.html", form, duplicates=duplicates)
         try:
-            elder = intake.create_elder(form.to_input(), by=current_user, geocoder=get_geocoder())
+            elder = intake.create_elder(data, by=current_user, geocoder=get_geocoder())
         except problems.ElderInputError as exc:
             form.add_problems(exc.problems)
         else:
             db.session.commit()
             _flash_saved(elder, created=True)
+            if form.submit_request.data:
+                return redirect(url_for("errands.new_request", elder=elder.id))
             return redirect(url_for(".show_elder", elder_id=elder.id))
     return _form_page("elders/new.html", form, status=400 if form.errors else 200)
+
+
+def _duplicates(data: intake.ElderInput) -> list[Elder]:
+    return search.possible_duplicates(
+        current_user,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        phones=[p for p in (data.phone, *(c.phone for c in data.kept_contacts)) if p],
+        street_address=data.street_address,
+        municipality_id=data.municipality_id,
+    )
 
 
 @bp.route("/<int:elder_id>/edit", methods=["GET", "POST"])

@@ -69,7 +69,11 @@ def search_elders(user: User, flt: ElderFilter) -> sa.Select:
             else:
                 pattern = _like(term)
                 stmt = stmt.where(
-                    sa.or_(Elder.first_name.ilike(pattern, escape="\\"), Elder.last_name.ilike(pattern, escape="\\"))
+                    sa.or_(
+                        Elder.first_name.ilike(pattern, escape="\\"),
+                        Elder.last_name.ilike(pattern, escape="\\"),
+                        Elder.street_address.ilike(pattern, escape="\\"),
+                    )
                 )
     if flt.erased == "only":
         stmt = stmt.where(Elder.erased_at.is_not(None))
@@ -92,6 +96,33 @@ def _phone_matches(fragment: str) -> sa.ColumnElement[bool]:
         .exists()
     )
     return sa.or_(Elder.phone.like(pattern, escape="\\"), in_contacts)
+
+
+def possible_duplicates(
+    user: User, *, first_name: str, last_name: str, phones: list[str], street_address: str, municipality_id: int | None
+) -> list[Elder]:
+    """People already on record that a new intake may be a second record of, in every
+    organization the user can see: the same name (first name's first letters), the same
+    phone number (theirs or a contact person's), or the same address in the same municipality."""
+    first, last = first_name.strip().lower(), last_name.strip().lower()
+    same = []
+    if first and last:
+        same.append(
+            sa.and_(sa.func.lower(Elder.last_name) == last, sa.func.lower(Elder.first_name).startswith(first[:3]))
+        )
+    if phones:
+        in_contacts = sa.select(ContactPerson.id).where(
+            ContactPerson.elder_id == Elder.id, ContactPerson.phone.in_(phones)
+        )
+        same.append(sa.or_(Elder.phone.in_(phones), in_contacts.exists()))
+    street = " ".join(street_address.lower().split())
+    if street and municipality_id:
+        same.append(sa.and_(sa.func.lower(Elder.street_address) == street, Elder.municipality_id == municipality_id))
+    if not same:
+        return []
+    stmt = visible_elders(user).where(sa.or_(*same), Elder.erased_at.is_(None)).order_by(Elder.last_name, Elder.id)
+    stmt = stmt.options(selectinload(Elder.municipality), selectinload(Elder.organization)).limit(10)
+    return list(db.session.scalars(stmt))
 
 
 def flags(elder: Elder) -> list[str]:

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.i18n import HELSINKI, local_midnight
 from app.models import (
     Assignment,
+    ContactPerson,
     CoordinatorAlert,
     Elder,
     Errand,
@@ -312,7 +313,8 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None, *, lang
 
 def elder_choices(scope: set[int] | None, query: str = "", limit: int = 300) -> list[Elder]:
     """Active older people of the organizations for the intake page, by name;
-    ``query`` matches a part of the name or of the phone number."""
+    ``query`` matches a part of the name, of the street address, or of their or a
+    contact person's phone number."""
     stmt = (
         sa.select(Elder)
         .where(policy.scope_bound(Elder.organization_id, scope is not None), Elder.status == "active")
@@ -324,8 +326,16 @@ def elder_choices(scope: set[int] | None, query: str = "", limit: int = 300) -> 
     for word in words:
         digits = "".join(ch for ch in word if ch.isdigit())
         like = f"%{word.lower()}%"
-        conditions = [sa.func.lower(Elder.first_name).like(like), sa.func.lower(Elder.last_name).like(like)]
+        conditions = [
+            sa.func.lower(Elder.first_name).like(like),
+            sa.func.lower(Elder.last_name).like(like),
+            sa.func.lower(Elder.street_address).like(like),
+        ]
         if len(digits) >= 3:
-            conditions.append(Elder.phone.like(f"%{digits.lstrip('0')}%"))
+            number = f"%{digits.lstrip('0')}%"
+            relative = sa.select(ContactPerson.id).where(
+                ContactPerson.elder_id == Elder.id, ContactPerson.phone.like(number)
+            )
+            conditions += [Elder.phone.like(number), relative.exists()]
         stmt = stmt.where(sa.or_(*conditions))
     return list(db.session.scalars(stmt, policy.scope_params(scope)))

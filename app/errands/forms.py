@@ -44,6 +44,9 @@ def plain_labels(labels: dict) -> dict[str, str]:
 #: Badge colour class per state ("" = neutral).
 STATE_BADGES = {"assigned": "ok", "done": "ok", "open": "warn", "offered": "warn"}
 
+#: How good a candidate is, in words (the bands: app.matching.score.strength).
+STRENGTH_LABELS = {"very_good": _l("Very good"), "good": _l("Good"), "possible": _l("Possible")}
+
 OFFER_LABELS = {
     "pending": _l("Waiting for an answer"),
     "accepted": _l("Took the errand"),

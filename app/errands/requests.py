@@ -25,7 +25,7 @@ import random
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -34,7 +34,7 @@ from sqlalchemy.orm import contains_eager
 from app import audit, rollups
 from app.errands import lifecycle
 from app.extensions import db
-from app.i18n import HELSINKI
+from app.i18n import HELSINKI, local_to_utc
 from app.models import (
     NO_CONSENT,
     Assignment,
@@ -108,10 +108,12 @@ class RequestInput:
 # --------------------------------------------------------------------------
 
 
-def local_to_utc(day: date, at: time) -> datetime:
-    """The UTC instant of a Helsinki wall-clock time (a time in the spring gap moves forward)."""
-    local = datetime.combine(day, at, tzinfo=HELSINKI)
-    return local.astimezone(UTC)
+def date_shortcuts(today: date) -> list[tuple[str, date]]:
+    """The days a request's date is usually one of, as ("today" | "tomorrow" | "weekday", day):
+    today, tomorrow, then each of the next Monday to Friday after tomorrow, in date order."""
+    tomorrow = today + timedelta(days=1)
+    weekdays = [tomorrow + timedelta(days=n) for n in range(1, 8)]
+    return [("today", today), ("tomorrow", tomorrow)] + [("weekday", d) for d in weekdays if d.weekday() < 5]
 
 
 def local_today(now: datetime) -> date:
@@ -188,20 +190,25 @@ def notes_problem(text: str, phones: Iterable[str | None]) -> str | None:
     return None
 
 
-def preferred_helper_choices(elder: Elder) -> tuple[list[HelperProfile], list[HelperProfile]]:
-    """Helpers to offer as the preferred one: those who have helped this person
-    before (any organization) and the other approved helpers of the person's
-    organization, each list ordered by name."""
+def helpers_who_helped(elder_id: int) -> list[HelperProfile]:
+    """The approved helpers who have helped this person before (any organization), by name."""
     before_ids = (
-        sa.select(Assignment.helper_id).join(Errand).where(Errand.elder_id == elder.id, Assignment.status == "done")
+        sa.select(Assignment.helper_id).join(Errand).where(Errand.elder_id == elder_id, Assignment.status == "done")
     )
-    before = list(
+    return list(
         db.session.scalars(
             sa.select(HelperProfile)
             .where(HelperProfile.id.in_(before_ids), HelperProfile.status == "approved")
             .order_by(HelperProfile.first_name, HelperProfile.last_name)
         )
     )
+
+
+def preferred_helper_choices(elder: Elder) -> tuple[list[HelperProfile], list[HelperProfile]]:
+    """Helpers to offer as the preferred one: those who have helped this person
+    before (any organization) and the other approved helpers of the person's
+    organization, each list ordered by name."""
+    before = helpers_who_helped(elder.id)
     known = {h.id for h in before}
     others = [
         h

@@ -43,6 +43,7 @@ from app.i18n import current_language, today_local
 from app.models import AuditLog, HelperProfile, Municipality, TaskType
 from app.phones import display_phone
 from app.security import roles_required
+from app.ui import blocks_for
 
 COORDINATORS = ("coordinator", "admin")
 
@@ -132,6 +133,7 @@ def _detail(profile: HelperProfile, status: int = 200, **forms):
             correct_form=correct,
             withdrawal_form=forms.get("withdrawal_form") or PhoneWithdrawalForm(),
             resend_form=resend,
+            extra_blocks=blocks_for("helper_page", profile),
         ),
         status,
     )

@@ -141,6 +141,19 @@ WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
     }
 )
 
+#: What coordinators read instead of points: the lowest score of each band, best first.
+#: Below the last band a candidate is "possible" (:func:`strength`).
+STRENGTH_BANDS: Final[tuple[tuple[str, float], ...]] = (("very_good", 70.0), ("good", 35.0))
+
+
+def strength(points: float) -> str:
+    """A score as a plain strength: ``very_good``, ``good`` or ``possible``."""
+    for band, lowest in STRENGTH_BANDS:
+        if points >= lowest:
+            return band
+    return "possible"
+
+
 #: Elder profile -> youth profiles that tend to fit well (from CONCEPT.md).
 #: A nudge only; every combination is allowed.
 PROFILE_FIT: Final[Mapping[str, frozenset[str]]] = MappingProxyType(

@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditLog
 from app.models.base import Base, utcnow
+from app.models.call import CALL_OUTCOMES, CALL_TOPICS, CALLBACK_OUTCOMES, CALLER_KINDS, Callback, CallLog
 from app.models.elder import CONTACT_CHANNELS, NO_CONSENT, ContactPerson, Elder
 from app.models.encounter import CheckIn, Encounter, EncounterParticipant, StageOverride
 from app.models.errand import Assignment, Errand, ErrandEvent, HelpRequest, Offer, TaskType
@@ -31,6 +32,10 @@ from app.models.user import (
 
 __all__ = [
     "ADULT_AGE",
+    "CALLBACK_OUTCOMES",
+    "CALLER_KINDS",
+    "CALL_OUTCOMES",
+    "CALL_TOPICS",
     "CONTACT_CHANNELS",
     "HELPER_STATUSES",
     "NO_CONSENT",
@@ -40,6 +45,8 @@ __all__ = [
     "Assignment",
     "AuditLog",
     "Base",
+    "CallLog",
+    "Callback",
     "CheckIn",
     "ContactPerson",
     "CoordinatorAlert",

@@ -42,10 +42,10 @@ class Elder(TimestampMixin, Base):
     access_notes: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
 
     elder_profile: Mapped[str | None] = mapped_column(sa.String(32))
-    slider_sociable: Mapped[int] = mapped_column(default=3)
-    slider_producer: Mapped[int] = mapped_column(default=3)
-    slider_others: Mapped[int] = mapped_column(default=3)
-    slider_digital: Mapped[int] = mapped_column(default=3)
+    slider_sociable: Mapped[int | None]  # 1-5; None: not assessed
+    slider_producer: Mapped[int | None]
+    slider_others: Mapped[int | None]
+    slider_digital: Mapped[int | None]
     prefers_continuity: Mapped[bool] = mapped_column(default=True)
     preferences: Mapped[str | None] = mapped_column(sa.Text)
     # Coordinators only: never shown to helpers, never sent by SMS.

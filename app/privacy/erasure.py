@@ -38,6 +38,8 @@ from app.helpers.services import DELETED_NAME
 from app.models import (
     Assignment,
     AuditLog,
+    Callback,
+    CallLog,
     ContactPerson,
     CoordinatorAlert,
     Elder,
@@ -374,6 +376,21 @@ def erase_elder(
             .execution_options(synchronize_session=False)
         ).rowcount
         or 0
+    )
+
+    # The call log keeps that a call was made, without the number or the note; open callbacks go.
+    db.session.execute(
+        sa.update(CallLog)
+        .where(
+            sa.or_(CallLog.elder_id == elder.id, CallLog.errand_id.in_(in_errands), CallLog.phone.in_(phones or [""]))
+        )
+        .values(phone=None, note="")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.delete(Callback)
+        .where(sa.or_(Callback.elder_id == elder.id, Callback.phone.in_(phones or [""])))
+        .execution_options(synchronize_session=False)
     )
 
     for contact in list(elder.contacts):

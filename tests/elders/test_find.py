@@ -14,6 +14,18 @@ def _names(html: str) -> list[str]:
     return re.findall(r'<td><a href="/elders/\d+">([^<]+)</a></td>', html)
 
 
+def _found(client, query: str) -> list[str]:
+    """The names a search finds; a single match opens the person's page directly."""
+    response = client.get(f"/elders/?q={query}")
+    if response.status_code == 302:
+        assert re.search(r"/elders/\d+$", response.headers["Location"])
+        first, last = re.search(
+            r"<h1>(\S+) (\S+)</h1>", client.get(response.headers["Location"]).get_data(as_text=True)
+        ).groups()
+        return [f"{last}, {first}"]
+    return _names(response.get_data(as_text=True))
+
+
 @pytest.fixture()
 def people(make, org, db):
     other_org = make.organization("Kuhmon kotipalvelu", municipalities=("Kuhmo",), kind="home_care")
@@ -46,24 +58,38 @@ def test_list_is_sorted_by_last_name_and_scoped_to_own_organizations(client, coo
 
 
 def test_search_by_partial_name_ignores_case(client, coordinator, people):
-    assert _names(client.get("/elders/?q=heik").get_data(as_text=True)) == ["Heikkinen, Eino"]
-    assert _names(client.get("/elders/?q=EINO").get_data(as_text=True)) == ["Heikkinen, Eino"]
-    assert _names(client.get("/elders/?q=helmi+aho").get_data(as_text=True)) == ["Ahonen, Helmi"]
-    html = client.get("/elders/?q=aili").get_data(as_text=True)
-    assert "Korhonen" not in html
+    assert _found(client, "heik") == ["Heikkinen, Eino"]
+    assert _found(client, "EINO") == ["Heikkinen, Eino"]
+    assert _found(client, "helmi+aho") == ["Ahonen, Helmi"]
+    html = client.get("/elders/?q=aili", follow_redirects=True).get_data(as_text=True)
+    assert "Korhonen" not in html and "Ärväs" in html
 
 
 def test_search_by_phone_typed_the_finnish_way(client, coordinator, people):
-    assert _names(client.get("/elders/?q=040+123+45").get_data(as_text=True)) == ["Ärväs, Aili"]
-    assert _names(client.get("/elders/?q=%2B358401234567").get_data(as_text=True)) == ["Ärväs, Aili"]
-    assert _names(client.get("/elders/?q=1234").get_data(as_text=True)) == ["Heikkinen, Eino", "Ärväs, Aili"]
-    assert _names(client.get("/elders/?q=08-615").get_data(as_text=True)) == ["Heikkinen, Eino"]
+    assert _found(client, "040+123+45") == ["Ärväs, Aili"]
+    assert _found(client, "%2B358401234567") == ["Ärväs, Aili"]
+    assert _found(client, "1234") == ["Heikkinen, Eino", "Ärväs, Aili"]
+    assert _found(client, "08-615") == ["Heikkinen, Eino"]
 
 
 def test_search_finds_a_relatives_number(client, coordinator, people):
     relative_phone = people["helmi"].contacts[0].phone  # +3584030xxxxx
     typed = "0" + relative_phone.removeprefix("+358")
-    assert _names(client.get(f"/elders/?q={typed}").get_data(as_text=True)) == ["Ahonen, Helmi"]
+    assert _found(client, f"{typed}") == ["Ahonen, Helmi"]
+
+
+def test_search_by_part_of_the_address(client, coordinator, people, db):
+    people["eino"].street_address = "Koulutie 12"
+    people["helmi"].street_address = "Koulukatu 3"
+    db.session.commit()
+    assert _found(client, "koulu") == ["Ahonen, Helmi", "Heikkinen, Eino"]
+    assert _found(client, "koulutie") == ["Heikkinen, Eino"]
+
+
+def test_a_single_match_opens_the_person(client, coordinator, people):
+    response = client.get("/elders/?q=heik")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/elders/{people['eino'].id}")
+    assert client.get("/elders/?q=heik&page=2").status_code == 200  # not from a later page
 
 
 def test_filters_by_municipality_status_and_attention(client, coordinator, people, make, db):

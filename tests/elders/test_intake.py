@@ -65,7 +65,7 @@ def test_intake_with_a_relative_saves_everything(client, coordinator, intake, db
 
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Aino Heikkinen tallennettiin." in page
-    assert "Tiina Heikkinen" in page and "050 1112233" in page and "Ensisijainen" in page
+    assert "Tiina Heikkinen" in page and "050 111 2233" in page and "Ensisijainen" in page
 
 
 def test_offline_gazetteer_places_the_address_approximately(client, coordinator, intake, db):

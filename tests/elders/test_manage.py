@@ -28,7 +28,7 @@ def test_edit_form_is_prefilled_with_everything(client, coordinator, intake, db)
     html = client.get(f"/elders/{elder.id}/edit").get_data(as_text=True)
     assert "<h1>Muokkaa: Aino Heikkinen</h1>" in html
     assert 'value="Aino"' in tag(html, "first_name")
-    assert 'value="040 7654321"' in tag(html, "phone")
+    assert 'value="040 765 4321"' in tag(html, "phone")
     assert 'value="Tiina Heikkinen"' in tag(html, "contacts-0-name")
     assert f'value="{elder.contacts[0].id}"' in tag(html, "contacts-0-id")
     assert "checked" in tag(html, "contacts-0-may_contact")

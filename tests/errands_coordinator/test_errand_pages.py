@@ -199,7 +199,11 @@ def test_day_and_week_pages_group_errands_and_show_what_needs_attention(db, coor
     helper = make.helper(org=org, first_name="Hidas", age=30)
     make.offer(later, helper, sent_at=utcnow() - timedelta(hours=13))
     alert = CoordinatorAlert(
-        organization_id=org.id, kind="late_withdrawal", message="Hidas T. perui myöhään", errand_id=later.id
+        organization_id=org.id,
+        kind="late_withdrawal",
+        message="Hidas T. perui myöhään",
+        errand_id=later.id,
+        helper_id=helper.id,
     )
     db.session.add(alert)
     db.session.commit()
@@ -209,7 +213,7 @@ def test_day_and_week_pages_group_errands_and_show_what_needs_attention(db, coor
     assert "Vaatii huomiota" in html
     assert "Ei vielä auttajaa, alkaa 48 tunnin sisällä" in html
     assert "Tarjoukset, joihin kukaan ei ole vastannut" in html and "Ei vastausta: Hidas T." in html
-    assert "Hidas T. perui myöhään" in html
+    assert "Hidas T. perui osallistumisensa alle 24 tuntia ennen: Ulkoilu ja kävely" in html  # the reader's language
 
     week = coord.get(f"/errands/week?start={tomorrow.isoformat()}").get_data(as_text=True)
     assert f'href="/errands/{soon.id}"' in week

@@ -47,10 +47,25 @@ def test_intake_page_offers_the_coordinators_elders_and_preselects_one(db, coord
 def test_intake_search_by_name_or_phone(db, coord, make, org):
     make.elder(org=org, first_name="Bertta", last_name="Bäckman", phone="+358401112223")
     make.elder(org=org, first_name="Cecilia", last_name="Candelin", phone="+358409998887")
-    html = coord.get("/requests/new?q=bäck").get_data(as_text=True)
-    assert "Bäckman" in html and "Candelin" not in html
-    html = coord.get("/requests/new?q=0409998887").get_data(as_text=True)
-    assert "Candelin" in html and "Bäckman" not in html
+    make.elder(org=org, first_name="Bertil", last_name="Berg", phone="+358401112224")
+    html = coord.get("/requests/new?q=b").get_data(as_text=True)
+    assert "Bäckman" in html and "Berg" in html and "Candelin" not in html
+    # A single match opens the person's request form directly.
+    response = coord.get("/requests/new?q=0409998887")
+    assert response.status_code == 302 and "elder=" in response.headers["Location"]
+    html = coord.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<h2 id="elder-heading">Cecilia Candelin</h2>' in html
+
+
+def test_intake_search_by_a_relatives_number_and_part_of_the_address(db, coord, make, org):
+    found = make.elder(
+        org=org, first_name="Dora", last_name="Dahl", street_address="Pappilantie 14", with_relative=True
+    )
+    make.elder(org=org, first_name="Eeva", last_name="Ek", street_address="Kauppakatu 1")
+    relative = "0" + found.contacts[0].phone.removeprefix("+358")
+    for query in (relative, "pappilan"):
+        response = coord.get(f"/requests/new?q={query}")
+        assert response.headers["Location"].endswith(f"elder={found.id}"), query
 
 
 def test_intake_happy_path_creates_request_errand_and_event(db, coord, coordinator, elder, make):

@@ -36,6 +36,6 @@ def test_helper_takes_an_offered_errand_on_a_phone(live_server, phone_page, db, 
     mine = page.locator("main")
     expect(mine).to_contain_text("Koulukatu 17 B 4")
     expect(mine).to_contain_text("Aili")
-    expect(page.get_by_role("link", name="040 1234567")).to_have_attribute("href", "tel:+358401234567")
+    expect(page.get_by_role("link", name="040 123 4567")).to_have_attribute("href", "tel:+358401234567")
     expect(mine).not_to_contain_text("Vanhasalo")
     expect(mine).not_to_contain_text("Sydänlääkitys")

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from app.extensions import db as _db
 from app.models import (
+    Callback,
     ContactPerson,
     CoordinatorAlert,
     SmsMessage,
@@ -64,6 +65,10 @@ MATRIX: dict[str, Entry] = {
     "main.helper_home": E(HELPER),
     "auth.login": E(PUBLIC),
     "auth.logout": E(LOGIN),
+    "calls.list_calls": E(COORD),
+    "calls.new_call": E(COORD),
+    "calls.new_callback": E(COORD),
+    "calls.callback_action": E(COORD),
     "admin.index": E(ADMIN),
     "admin.edit_coordinator": E(ADMIN),
     "admin.set_coordinator_active": E(ADMIN),
@@ -199,7 +204,7 @@ def _world(db, make) -> dict:
     other_coordinator = make.coordinator(org=other)
     helpers = {"own": make.helper(org=own, age=19), "other": make.helper(org=other, age=19)}
     elders = {"own": make.elder(org=own), "other": make.elder(org=other)}
-    errands, assignments, encounters, alerts, messages, contacts = {}, {}, {}, {}, {}, {}
+    errands, assignments, encounters, alerts, messages, contacts, callbacks = {}, {}, {}, {}, {}, {}, {}
     for case, org in (("own", own), ("other", other)):
         helper, elder = helpers[case], elders[case]
         errands[case] = make.errand(elder, in_days(4, 14))
@@ -218,7 +223,8 @@ def _world(db, make) -> dict:
             elder_id=elder.id,
         )
         contacts[case] = ContactPerson(elder_id=elder.id, name="Liisa Sukulainen", phone="+358401112233")
-        db.session.add_all([alerts[case], messages[case], contacts[case]])
+        callbacks[case] = Callback(organization_id=org.id, elder_id=elder.id, due_at=in_days(0, 14))
+        db.session.add_all([alerts[case], messages[case], contacts[case], callbacks[case]])
         db.session.flush()
         encounters[case] = encounter
     db.session.commit()
@@ -238,6 +244,7 @@ def _world(db, make) -> dict:
         "alert_id": {c: a.id for c, a in alerts.items()},
         "message_id": {c: m.id for c, m in messages.items()},
         "contact_id": {c: p.id for c, p in contacts.items()},
+        "callback_id": {c: cb.id for c, cb in callbacks.items()},
         "fmt": {"own": "json", "other": "json"},
         "token": {"own": "no-such-token", "other": "no-such-token"},
         "filename": {"own": "css/app.css", "other": "css/app.css"},

@@ -14,6 +14,7 @@ from datetime import time, timedelta
 import pytest
 
 from app.alerts import raise_alert
+from app.calls.services import CallInput, Subject, log_call
 from app.encounters.operations import set_override
 from app.errands.completion import mark_done
 from app.errands.lifecycle import accept_errand
@@ -45,6 +46,7 @@ FREE_TEXT = {
     "encounter_notes": "Hiljaliisa kertoi sotavuosista",
     "feedback": "Hiljaliisa kiittaa auttajaa",
     "cancel": "Hiljaliisa ei tarvitse postiapua",
+    "call": "Hiljaliisan tytar soitti kaupasta",
 }
 
 
@@ -163,6 +165,18 @@ def scenario(db, make, org, coordinator) -> Scenario:
         {"lack_companionship": 2, "left_out": 2, "isolated": 1, "good_days": 4},
         scores={"loneliness": 5, "good_days": 4},
         taken_by_id=coordinator.id,
+    )
+    log_call(
+        CallInput(
+            subject=Subject(elder_id=elder.id),
+            caller_kind="relative",
+            phone="050 111 8642",
+            topic="new_request",
+            outcome="callback",
+            note=FREE_TEXT["call"],
+            callback_at=utcnow() + timedelta(hours=2),
+        ),
+        by=coordinator,
     )
     change_status(elder, "paused", reason=FREE_TEXT["status_reason"])
     change_status(elder, "active")

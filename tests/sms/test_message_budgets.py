@@ -89,7 +89,7 @@ def test_every_errand_kind_fits_its_declared_segments(worst, lang):
     # What the texts must say is still there.
     offer = texts["offer"][0]
     assert "123456" in offer and "Aleksanteri" in offer and errand.elder.village.name in offer
-    assert LONGEST["street"] in texts["confirmation"][0] and "040 1234567" in texts["confirmation"][0]
+    assert LONGEST["street"] in texts["confirmation"][0] and "040 123 4567" in texts["confirmation"][0]
 
 
 def test_links_are_added_when_they_fit(app, db, make, monkeypatch):

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import alerts
+from app.calls.services import callbacks_for_day
 from app.errands import agenda
 from app.errands import forms as labels
 from app.errands.blueprint import bp
@@ -19,6 +20,7 @@ from app.errands.forms import ActionForm
 from app.errands.reasons import event_note
 from app.extensions import db
 from app.i18n import current_language, today_local
+from app.models import utcnow
 from app.policy import org_scope
 from app.security import is_safe_next, roles_required
 from app.ui import Block, blocks, nav
@@ -62,15 +64,19 @@ def _date_arg(name: str) -> date:
 def day():
     scope = org_scope(current_user)
     shown = _date_arg("date")
+    attention = agenda.needs_attention(scope, language=current_language())
     return render_template(
         "errands/coordinator/day.html",
         day=shown,
         groups=agenda.errands_by_day(scope, shown, 1, language=current_language()),
-        attention=agenda.needs_attention(scope, language=current_language()),
+        attention=attention,
+        alert_texts=alerts.describe_all(attention.alerts),
         action_form=ActionForm(),
         prev_day=shown - timedelta(days=1),
         next_day=shown + timedelta(days=1),
         today=today_local(),
+        callbacks=callbacks_for_day(scope, shown),
+        now_utc=utcnow(),
     )
 
 
@@ -80,12 +86,14 @@ def week():
     scope = org_scope(current_user)
     start = _date_arg("start")
     start -= timedelta(days=start.weekday())
+    attention = agenda.needs_attention(scope, language=current_language())
     return render_template(
         "errands/coordinator/week.html",
         start=start,
         end=start + timedelta(days=6),
         groups=agenda.errands_by_day(scope, start, 7, language=current_language()),
-        attention=agenda.needs_attention(scope, language=current_language()),
+        attention=attention,
+        alert_texts=alerts.describe_all(attention.alerts),
         action_form=ActionForm(),
         prev_week=start - timedelta(days=7),
         next_week=start + timedelta(days=7),

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import sqlalchemy as sa
 from flask import abort, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import policy
 from app.errands import actions
 from app.errands.blueprint import bp
 from app.errands.coordinator.common import COORDINATORS, back_to_errand, error_text, visible_errand
-from app.errands.forms import ActionForm, CancelForm, OfferTopForm
+from app.errands.forms import STRENGTH_LABELS, ActionForm, CancelForm, OfferTopForm, plain_labels
 from app.errands.matching_service import CandidateList
 from app.errands.reasons import explain
+from app.errands.requests import helpers_who_helped
 from app.extensions import db
 from app.i18n import current_language
-from app.models import Errand, User, utcnow
+from app.matching.score import strength
+from app.models import Errand, HelperProfile, User, utcnow
 from app.security import roles_required
 
 
@@ -34,14 +40,16 @@ def _candidate_rows(errand: Errand, candidates: CandidateList) -> tuple[list[dic
         return texts
 
     # Each translated once per page: the placeholder given back as itself makes the sentence a pattern.
-    years, points = _("%(age)s years", age="%(age)s"), _("%(points)s points", points="%(points)s")
+    years = _("%(age)s years", age="%(age)s")
+    bands = plain_labels(STRENGTH_LABELS)
     ranked = [
         {
             "rank": i,
             "helper_id": r.helper_id,
             "person": (helper := candidates.people.get(r.helper_id)),
             "age_text": years % {"age": helper.age} if helper else "",
-            "points_text": points % {"points": int(round(r.score))},
+            "strength": (band := strength(r.score)),
+            "strength_text": bands[band],
             "score": r.score,
             "reasons": [(text, item.points) for text, item in zip(words(r.reasons), r.reasons, strict=True)],
             "offer_status": offered.get(r.helper_id),
@@ -55,9 +63,38 @@ def _candidate_rows(errand: Errand, candidates: CandidateList) -> tuple[list[dic
     return ranked, excluded
 
 
+@dataclass(frozen=True)
+class NextSteps:
+    """What to do when the ranked list is empty or weak: one button each."""
+
+    offer_all: int  # how many ranked candidates an "offer to all" reaches (0: none)
+    regular: list[HelperProfile]  # helpers who have helped this person before, to call
+    too_far: list[tuple[HelperProfile, dict]]  # a little too far away, with their distance words
+    partners: bool  # the organization has partner organizations already
+    errand_org_id: int
+
+
+def _next_steps(errand: Errand, candidates: CandidateList, ranked: list[dict]) -> NextSteps | None:
+    """None when the list is good enough (a good or very good candidate not yet asked)."""
+    if any(c["strength"] != "possible" and not c["offer_status"] for c in ranked):
+        return None
+    far = [x for x in candidates.excluded if [e.code for e in x.exclusions] == ["too_far"]][:3]
+    regular_ids = [h.id for h in helpers_who_helped(errand.elder_id)][:3]
+    wanted = policy.visible_ids(current_user, "helper", [*regular_ids, *(x.helper_id for x in far)])
+    people = {h.id: h for h in db.session.scalars(sa.select(HelperProfile).where(HelperProfile.id.in_(wanted or [-1])))}
+    return NextSteps(
+        offer_all=sum(1 for c in ranked if not c["offer_status"]),
+        regular=[people[i] for i in regular_ids if i in people],
+        too_far=[(people[x.helper_id], dict(x.exclusions[0].params)) for x in far if x.helper_id in people],
+        partners=bool(policy.partners_of(errand.organization_id)),
+        errand_org_id=errand.organization_id,
+    )
+
+
 def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: int = 200):
     candidates = actions.candidates_for(errand)
     ranked, excluded = _candidate_rows(errand, candidates) if candidates is not None else ([], [])
+    next_steps = _next_steps(errand, candidates, ranked) if candidates is not None else None
     taken_by = db.session.get(User, errand.request.taken_by_id) if errand.request.taken_by_id else None
     return (
         render_template(
@@ -72,6 +109,7 @@ def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: 
             action_form=ActionForm(),
             cancel_form=cancel_form or CancelForm(),
             can_cancel=actions.may_cancel(errand),
+            next_steps=next_steps,
             can_mark_no_show=errand.state == "assigned" and errand.starts_at <= utcnow(),
         ),
         status,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,9 +13,16 @@ from app.errands import agenda
 from app.errands.blueprint import bp
 from app.errands.coordinator.common import COORDINATORS
 from app.errands.forms import PROBLEM_MESSAGES, RequestForm
-from app.errands.requests import RequestInput, RequestInvalid, check_request, create_request, preferred_helper_choices
+from app.errands.requests import (
+    RequestInput,
+    RequestInvalid,
+    check_request,
+    create_request,
+    date_shortcuts,
+    preferred_helper_choices,
+)
 from app.extensions import db
-from app.i18n import current_language
+from app.i18n import current_language, local_formatter, today_local
 from app.inputs import to_int
 from app.models import Elder, TaskType, utcnow
 from app.policy import coordinator_may_see_elder, org_scope
@@ -21,12 +30,24 @@ from app.relations import RELATIONS
 from app.security import roles_required
 
 
+def _date_shortcuts() -> list[tuple[str, str]]:
+    """(label, ISO date) of the date field's buttons: "Today", "Tomorrow", "Tue 8.12."..."""
+    weekday = local_formatter("date", "EEE d.M.")
+    names = {"today": _("Today"), "tomorrow": _("Tomorrow")}
+    return [(names.get(kind) or weekday(day), day.isoformat()) for kind, day in date_shortcuts(today_local())]
+
+
 def _intake_choices(form: RequestForm, elder: Elder) -> dict:
     lang = current_language()
     tasks = db.session.scalars(sa.select(TaskType).where(TaskType.active).order_by(TaskType.sort_order))
     form.task_type.choices = [(str(t.id), t.name(lang)) for t in tasks]
     before, others = preferred_helper_choices(elder)
-    return {"helpers_before": before, "helpers_other": others, "contacts": elder.contacts}
+    return {
+        "helpers_before": before,
+        "helpers_other": others,
+        "contacts": elder.contacts,
+        "date_shortcuts": _date_shortcuts(),
+    }
 
 
 def _input_from_form(form: RequestForm, elder: Elder) -> RequestInput:
@@ -60,6 +81,13 @@ def _attach_problems(form: RequestForm, problems: list[tuple[str, str]]) -> None
             form.form_errors.append(message)
 
 
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 @bp.route("/requests/new", methods=["GET", "POST"])
 @roles_required(*COORDINATORS)
 def new_request():
@@ -71,7 +99,12 @@ def new_request():
         abort(403)
     form = RequestForm()
     choices = _intake_choices(form, elder) if elder is not None else {}
-    if request.method == "POST":
+    shortcut = request.form.get("date_shortcut", "") if request.method == "POST" else ""
+    if shortcut and elder is not None:  # a date button without JavaScript: set the day, save nothing
+        chosen = _iso_date(shortcut)
+        if chosen is not None:
+            form.date_from.data, form.date_from.raw_data = chosen, [chosen.isoformat()]
+    elif request.method == "POST":
         if elder is None:
             flash(str(PROBLEM_MESSAGES["elder_unknown"]), "error")
         elif not form.validate_on_submit():
@@ -98,6 +131,8 @@ def new_request():
     elif elder is not None:
         form.elder_id.data = str(elder.id)
     elders = agenda.elder_choices(scope, query)
+    if query and elder is None and len(elders) == 1:  # the one person asked for: straight to their request
+        return redirect(url_for("errands.new_request", elder=elders[0].id))
     if elder is not None and elder not in elders:
         elders.insert(0, elder)
     return render_template(

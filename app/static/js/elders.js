@@ -9,6 +9,14 @@
   // Show only the villages of the chosen municipality.
   var form = document.getElementById("elder-form");
   if (!form) { return; }
+
+  // Moving a scale means it was assessed: tick the box (untouched scales are stored as not assessed).
+  var assessed = form.querySelector("input[name=sliders_assessed]");
+  if (assessed) {
+    form.querySelectorAll("input[type=range]").forEach(function (range) {
+      range.addEventListener("input", function () { assessed.checked = true; });
+    });
+  }
   var municipality = form.querySelector("select[name=municipality_id]");
   var village = form.querySelector("select[name=village_id]");
   if (!municipality || !village) { return; }

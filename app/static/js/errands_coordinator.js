@@ -51,3 +51,35 @@
     refresh();
   }
 })();
+
+/* The request's date: the quick-date buttons fill the field here (without JavaScript they
+   send the form back with the day set, saving nothing), and the weekday is shown as it is chosen. */
+(function () {
+  "use strict";
+  var lang = document.documentElement.lang || "fi";
+  function showWeekday(input) {
+    var out = document.getElementById(input.id + "-weekday");
+    if (!out) { return; }
+    var parts = (input.value || "").split("-");
+    if (parts.length !== 3) { out.textContent = ""; return; }
+    var day = new Date(Number(parts[0]), Number(parts[1]) - 1, Number(parts[2]));
+    out.textContent = isNaN(day) ? "" : day.toLocaleDateString(lang, { weekday: "long", day: "numeric", month: "numeric", year: "numeric" });
+  }
+  document.querySelectorAll("button[data-date-for]").forEach(function (button) {
+    var input = document.getElementById(button.getAttribute("data-date-for"));
+    if (!input) { return; }
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      input.value = button.value;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+      document.querySelectorAll("button[data-date-for='" + input.id + "']").forEach(function (b) {
+        b.setAttribute("aria-pressed", b === button ? "true" : "false");
+      });
+    });
+    if (!input.dataset.weekdayWatched) {
+      input.dataset.weekdayWatched = "1";
+      input.addEventListener("change", function () { showWeekday(input); });
+      input.addEventListener("input", function () { showWeekday(input); });
+    }
+  });
+})();
