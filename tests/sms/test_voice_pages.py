@@ -92,3 +92,14 @@ def test_the_log_shows_a_calls_text_status_and_keys(coordinator_client, db, make
     assert "<p>Muistutus: Eetu tulee huomenna kello kymmenen.</p>" in html and "<p>Jos tämä sopii, paina 1.</p>" in html
     assert "Puhelu päättyi" in html and "vastaamattomia puheluja: 1" in html
     assert "1: sopii, 3: soita takaisin" in html
+
+
+def test_the_person_page_links_to_a_call_chosen_for_them(coordinator_client, db, make):
+    org = org_of(coordinator_client)
+    elder = make.elder(org=org, phone=LANDLINE, phone_kind="landline", contact_channel="voice")
+    no_phone = make.elder(org=org, phone=None)
+    page = coordinator_client.get(f"/elders/{elder.id}").get_data(as_text=True)
+    assert f'href="/sms/call?elder={elder.id}"' in page
+    form = coordinator_client.get(f"/sms/call?elder={elder.id}").get_data(as_text=True)
+    assert f'<option selected value="{elder.id}">' in form or f'value="{elder.id}" selected' in form
+    assert "/sms/call?elder=" not in coordinator_client.get(f"/elders/{no_phone.id}").get_data(as_text=True)
