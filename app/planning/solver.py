@@ -1,0 +1,383 @@
+"""The week plan as an optimisation: pure (dataclasses in, a plan out), no Flask, no database.
+
+An instance is the week's errands still needing helpers, each with its
+**options**: the helpers who may take it (the score's hard rules, availability,
+exceptions and minors' school hours already applied by the caller) with the
+explained match score, the km and whether the helper is the person's regular
+helper. :func:`solve` maximises, with HiGHS (a mixed-integer program):
+
+    sum over chosen (errand, helper) of  COVER + score + CONTINUITY (regular helper) - KM_WEIGHT * km
+    - LOAD_WEIGHT * (the largest load in hours) - SPREAD_WEIGHT * (errands beyond SPREAD_FREE per helper)
+
+subject to: at most ``helpers_needed`` helpers per errand; no helper on two
+errands that overlap or that they cannot travel between (the time between them
+at least the distance at their way of moving's :data:`TRAVEL_KMH`); each
+helper's weekly caps (errands and minutes); locked lines kept. ``COVER`` is
+larger than anything else an errand can add, so covering an errand always
+comes first. The run stops after ``seconds`` with the best plan found and the
+proven gap to the optimum. It starts from :func:`best_first`, so the plan is
+never worse than it.
+
+:func:`best_first` is the product's one-at-a-time matching over the same
+options: errands in request order, each given its best candidates by score
+(ties: nearer, then lower id) among those still free.
+"""
+
+from __future__ import annotations
+
+import math
+import time as clock
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import highspy
+import numpy as np
+
+from app.matching.geo import haversine_km
+
+#: Speed (km/h) by the helper's way of moving, for the travel between two
+#: errands (straight-line km times ROAD_FACTOR). Unknown ways count as walking.
+TRAVEL_KMH: Mapping[str, float] = {"foot": 4.5, "bike": 14.0, "moped": 30.0, "car": 45.0}
+ROAD_FACTOR = 1.3
+
+COVER = 1000.0
+CONTINUITY = 40.0
+KM_WEIGHT = 0.5
+LOAD_WEIGHT = 5.0
+SPREAD_WEIGHT = 6.0
+SPREAD_FREE = 2
+
+#: Why an errand is not (fully) covered.
+NO_ONE_AVAILABLE = "no_one_available"  # no option at all (every helper excluded or unavailable)
+CAPS = "caps"  # options exist, but their helpers reached their weekly caps
+TAKEN = "taken"  # options exist, but their helpers are planned elsewhere at that time
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    helper_id: int
+    score: float
+    km: float = 0.0
+    regular: bool = False  # the person's regular helper (continuity)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanErrand:
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    options: tuple[Option, ...]
+    lat: float | None = None
+    lon: float | None = None
+    helpers_needed: int = 1
+    order: int = 0  # request order (best-first goes through errands in this order)
+
+    @property
+    def minutes(self) -> float:
+        return (self.ends_at - self.starts_at).total_seconds() / 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class PlanHelper:
+    id: int
+    transport: str = "foot"
+    max_errands: int | None = None
+    max_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class Instance:
+    errands: tuple[PlanErrand, ...]
+    helpers: tuple[PlanHelper, ...]
+    #: Locked lines: errand id -> helpers the coordinator fixed (kept by every re-solve).
+    locks: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    #: errand id -> the helpers planned (empty tuple: none).
+    lines: Mapping[int, tuple[int, ...]]
+    objective: float
+    #: Relative gap to the proven bound (0.0: proven optimal).
+    gap: float
+    seconds: float
+    status: str
+    #: errand id -> why it is not fully covered (NO_ONE_AVAILABLE, CAPS, TAKEN).
+    uncovered: Mapping[int, str] = field(default_factory=dict)
+
+    def pairs(self) -> set[tuple[int, int]]:
+        return {(e, h) for e, hs in self.lines.items() for h in hs}
+
+
+def travel_minutes(a: PlanErrand, b: PlanErrand, transport: str) -> float:
+    """Minutes to get from errand ``a`` to ``b`` (0 when a place is unknown)."""
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
+        return 0.0
+    km = haversine_km(a.lat, a.lon, b.lat, b.lon) * ROAD_FACTOR
+    return km / TRAVEL_KMH.get(transport, TRAVEL_KMH["foot"]) * 60.0
+
+
+def conflict(a: PlanErrand, b: PlanErrand, transport: str) -> bool:
+    """One helper cannot do both: they overlap, or the gap is shorter than the travel."""
+    first, second = (a, b) if a.starts_at <= b.starts_at else (b, a)
+    gap = (second.starts_at - first.ends_at).total_seconds() / 60.0
+    return gap < 0 or gap < travel_minutes(first, second, transport)
+
+
+def value(errand: PlanErrand, option: Option) -> float:
+    """What planning this option adds to the objective (before the load terms)."""
+    return COVER + option.score + (CONTINUITY if option.regular else 0.0) - KM_WEIGHT * option.km
+
+
+# --------------------------------------------------------------------------
+# Best first (the product's one-at-a-time matching)
+# --------------------------------------------------------------------------
+
+
+def _fits(
+    errand: PlanErrand,
+    helper: PlanHelper,
+    planned: list[PlanErrand],
+) -> bool:
+    if helper.max_errands is not None and len(planned) >= helper.max_errands:
+        return False
+    if helper.max_minutes is not None and sum(p.minutes for p in planned) + errand.minutes > helper.max_minutes:
+        return False
+    return not any(conflict(errand, p, helper.transport) for p in planned)
+
+
+def _ranked(errand: PlanErrand) -> list[Option]:
+    return sorted(errand.options, key=lambda o: (-o.score, o.km, o.helper_id))
+
+
+def best_first(instance: Instance) -> Plan:
+    """Errands in request order, each to its best free candidates (locks first)."""
+    started = clock.perf_counter()
+    helpers = {h.id: h for h in instance.helpers}
+    planned: dict[int, list[PlanErrand]] = defaultdict(list)
+    lines: dict[int, list[int]] = {e.id: [] for e in instance.errands}
+    by_id = {e.id: e for e in instance.errands}
+    for errand_id, locked in instance.locks.items():
+        for h in locked:
+            if errand_id in by_id and h in helpers:
+                lines[errand_id].append(h)
+                planned[h].append(by_id[errand_id])
+    for errand in sorted(instance.errands, key=lambda e: (e.order, e.starts_at, e.id)):
+        for option in _ranked(errand):
+            if len(lines[errand.id]) >= errand.helpers_needed:
+                break
+            helper = helpers.get(option.helper_id)
+            if helper is None or option.helper_id in lines[errand.id]:
+                continue
+            if _fits(errand, helper, planned[helper.id]):
+                lines[errand.id].append(helper.id)
+                planned[helper.id].append(errand)
+    result = {e: tuple(hs) for e, hs in lines.items()}
+    objective = _objective(instance, result)
+    return Plan(
+        result,
+        objective,
+        gap=math.nan,
+        seconds=clock.perf_counter() - started,
+        status="best_first",
+        uncovered=_uncovered(instance, result),
+    )
+
+
+# --------------------------------------------------------------------------
+# The optimal plan
+# --------------------------------------------------------------------------
+
+
+def _objective(instance: Instance, lines: Mapping[int, tuple[int, ...]]) -> float:
+    """The objective :func:`solve` maximises, for any plan (to compare plans)."""
+    total = 0.0
+    hours: dict[int, float] = defaultdict(float)
+    count: dict[int, int] = defaultdict(int)
+    for errand in instance.errands:
+        chosen = set(lines.get(errand.id, ()))
+        for option in errand.options:
+            if option.helper_id in chosen:
+                total += value(errand, option)
+                hours[option.helper_id] += errand.minutes / 60.0
+                count[option.helper_id] += 1
+    total -= LOAD_WEIGHT * max(hours.values(), default=0.0)
+    total -= SPREAD_WEIGHT * sum(max(0, n - SPREAD_FREE) for n in count.values())
+    return total
+
+
+def _conflict_rows(errands: list[PlanErrand], transport: str) -> list[list[int]]:
+    """Sets of (indices of) errands of which one helper can take at most one:
+    the errands running at each errand's start (one row per distinct set, an
+    overlap clique) and each pair that only travel separates."""
+    order = sorted(range(len(errands)), key=lambda i: errands[i].starts_at)
+    rows: list[list[int]] = []
+    seen: set[tuple[int, ...]] = set()
+    for k, i in enumerate(order):
+        start = errands[i].starts_at
+        clique = [j for j in order[: k + 1] if errands[j].ends_at > start]
+        if len(clique) > 1:
+            key = tuple(sorted(clique))
+            if key not in seen:
+                seen.add(key)
+                rows.append(list(key))
+        # Pairs that do not overlap but are too close in time for the travel.
+        for j in order[k + 1 :]:
+            b = errands[j]
+            if b.starts_at < errands[i].ends_at:
+                continue  # overlaps: covered by b's clique
+            if (b.starts_at - errands[i].ends_at).total_seconds() > 3 * 3600:
+                break
+            if conflict(errands[i], b, transport):
+                rows.append([i, j])
+    return rows
+
+
+def solve(instance: Instance, *, seconds: float = 5.0, start: Plan | None = None) -> Plan:
+    """The best plan found within ``seconds`` (see the module docstring)."""
+    started = clock.perf_counter()
+    helpers = {h.id: h for h in instance.helpers}
+    cols: list[tuple[PlanErrand, Option]] = []
+    for errand in instance.errands:
+        for option in errand.options:
+            if option.helper_id in helpers:
+                cols.append((errand, option))
+    n = len(cols)
+    if n == 0:
+        empty = {e.id: () for e in instance.errands}
+        return Plan(empty, 0.0, 0.0, clock.perf_counter() - started, "optimal", _uncovered(instance, empty))
+    load_col = n  # the largest load in hours
+    by_helper: dict[int, list[int]] = defaultdict(list)
+    by_errand: dict[int, list[int]] = defaultdict(list)
+    for c, (errand, option) in enumerate(cols):
+        by_helper[option.helper_id].append(c)
+        by_errand[errand.id].append(c)
+    spread_cols = {h: n + 1 + k for k, h in enumerate(sorted(by_helper))}
+    num_cols = n + 1 + len(spread_cols)
+
+    cost = np.zeros(num_cols)
+    lower = np.zeros(num_cols)
+    upper = np.ones(num_cols)
+    for c, (errand, option) in enumerate(cols):
+        cost[c] = value(errand, option)
+    cost[load_col] = -LOAD_WEIGHT
+    upper[load_col] = highspy.kHighsInf
+    for c in spread_cols.values():
+        cost[c] = -SPREAD_WEIGHT
+        upper[c] = highspy.kHighsInf
+    locked = {(e, h) for e, hs in instance.locks.items() for h in hs}
+    for c, (errand, option) in enumerate(cols):
+        if (errand.id, option.helper_id) in locked:
+            lower[c] = 1.0
+
+    rows_lo: list[float] = []
+    rows_hi: list[float] = []
+    starts: list[int] = []
+    index: list[int] = []
+    values: list[float] = []
+
+    def add_row(cs: Iterable[int], coefs: Iterable[float], lo: float, hi: float) -> None:
+        starts.append(len(index))
+        index.extend(cs)
+        values.extend(coefs)
+        rows_lo.append(lo)
+        rows_hi.append(hi)
+
+    inf = highspy.kHighsInf
+    for errand in instance.errands:
+        cs = by_errand.get(errand.id, [])
+        if len(cs) > errand.helpers_needed:
+            add_row(cs, [1.0] * len(cs), -inf, float(errand.helpers_needed))
+    for helper_id, cs in by_helper.items():
+        helper = helpers[helper_id]
+        minutes = [cols[c][0].minutes for c in cs]
+        # load: sum(hours) - L <= 0; spread: sum(x) - s <= SPREAD_FREE
+        add_row([*cs, load_col], [m / 60.0 for m in minutes] + [-1.0], -inf, 0.0)
+        add_row([*cs, spread_cols[helper_id]], [1.0] * len(cs) + [-1.0], -inf, float(SPREAD_FREE))
+        if helper.max_errands is not None and len(cs) > helper.max_errands:
+            add_row(cs, [1.0] * len(cs), -inf, float(helper.max_errands))
+        if helper.max_minutes is not None and sum(minutes) > helper.max_minutes:
+            add_row(cs, minutes, -inf, float(helper.max_minutes))
+        mine = [cols[c][0] for c in cs]
+        for row in _conflict_rows(mine, helper.transport):
+            add_row([cs[i] for i in row], [1.0] * len(row), -inf, 1.0)
+
+    h = highspy.Highs()
+    h.silent()
+    h.setOptionValue("time_limit", max(float(seconds), 0.05))
+    h.setOptionValue("mip_rel_gap", 1e-4)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 1)
+    h.addVars(num_cols, lower, upper)
+    h.changeColsCost(num_cols, np.arange(num_cols, dtype=np.int32), cost)
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger, dtype=np.uint8))
+    if starts:
+        h.addRows(
+            len(starts),
+            np.array(rows_lo),
+            np.array(rows_hi),
+            len(index),
+            np.array(starts, dtype=np.int32),
+            np.array(index, dtype=np.int32),
+            np.array(values),
+        )
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    start = start or best_first(instance)
+    warm = np.zeros(num_cols)
+    chosen = start.pairs()
+    for c, (errand, option) in enumerate(cols):
+        warm[c] = 1.0 if (errand.id, option.helper_id) in chosen else 0.0
+    h.setSolution(num_cols, np.arange(num_cols, dtype=np.int32), warm)
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    solution = h.getSolution()
+    if info.primal_solution_status < 2 or not solution.value_valid:
+        return Plan(start.lines, start.objective, math.inf, clock.perf_counter() - started, status, start.uncovered)
+    x = solution.col_value
+    lines: dict[int, list[int]] = {e.id: [] for e in instance.errands}
+    for c, (errand, option) in enumerate(cols):
+        if x[c] > 0.5:
+            lines[errand.id].append(option.helper_id)
+    result = {e: tuple(sorted(hs)) for e, hs in lines.items()}
+    objective = _objective(instance, result)
+    bound = info.mip_dual_bound
+    gap = max(0.0, (bound - objective) / max(abs(objective), 1.0)) if math.isfinite(bound) else math.inf
+    return Plan(
+        result,
+        objective,
+        gap=gap,
+        seconds=clock.perf_counter() - started,
+        status=status,
+        uncovered=_uncovered(instance, result),
+    )
+
+
+def _uncovered(instance: Instance, lines: Mapping[int, tuple[int, ...]]) -> dict[int, str]:
+    """Why each errand with fewer helpers than it needs is short of them."""
+    helpers = {h.id: h for h in instance.helpers}
+    count: dict[int, int] = defaultdict(int)
+    minutes: dict[int, float] = defaultdict(float)
+    by_id = {e.id: e for e in instance.errands}
+    for errand_id, hs in lines.items():
+        for h in hs:
+            count[h] += 1
+            minutes[h] += by_id[errand_id].minutes
+    out: dict[int, str] = {}
+    for errand in instance.errands:
+        if len(lines.get(errand.id, ())) >= errand.helpers_needed:
+            continue
+        others = [o for o in errand.options if o.helper_id in helpers and o.helper_id not in lines.get(errand.id, ())]
+        if not others:
+            out[errand.id] = NO_ONE_AVAILABLE
+            continue
+
+        capped = [
+            (h.max_errands is not None and count[h.id] >= h.max_errands)
+            or (h.max_minutes is not None and minutes[h.id] + errand.minutes > h.max_minutes)
+            for h in (helpers[o.helper_id] for o in others)
+        ]
+        out[errand.id] = CAPS if all(capped) else TAKEN
+    return out
