@@ -7,7 +7,8 @@ explained match score, the km and whether the helper is the person's regular
 helper. :func:`solve` maximises, with HiGHS (a mixed-integer program):
 
     sum over chosen (errand, helper) of  COVER + score + CONTINUITY (regular helper) - KM_WEIGHT * km
-    - LOAD_WEIGHT * (the largest load in hours) - SPREAD_WEIGHT * (errands beyond SPREAD_FREE per helper)
+    - LOAD_WEIGHT * (the largest load in hours)
+    - sum over SPREAD_TIERS of weight * (each helper's hours beyond the threshold)
 
 subject to: at most ``helpers_needed`` helpers per errand; no helper on two
 errands that overlap or that they cannot travel between (the time between them
@@ -46,8 +47,13 @@ COVER = 1000.0
 CONTINUITY = 40.0
 KM_WEIGHT = 0.5
 LOAD_WEIGHT = 5.0
-SPREAD_WEIGHT = 6.0
-SPREAD_FREE = 2
+#: Spreading the work: each helper's hours beyond each threshold cost this much an hour (convex).
+SPREAD_TIERS: tuple[tuple[float, float], ...] = ((3.0, 8.0), (6.0, 16.0), (10.0, 24.0))
+
+#: The model keeps each errand's best options (by score) up to about this many
+#: columns in all, at least MIN_OPTIONS per errand, plus the starting plan's choices.
+MAX_COLUMNS = 25_000
+MIN_OPTIONS = 8
 
 #: Why an errand is not (fully) covered.
 NO_ONE_AVAILABLE = "no_one_available"  # no option at all (every helper excluded or unavailable)
@@ -195,16 +201,15 @@ def _objective(instance: Instance, lines: Mapping[int, tuple[int, ...]]) -> floa
     """The objective :func:`solve` maximises, for any plan (to compare plans)."""
     total = 0.0
     hours: dict[int, float] = defaultdict(float)
-    count: dict[int, int] = defaultdict(int)
     for errand in instance.errands:
         chosen = set(lines.get(errand.id, ()))
         for option in errand.options:
             if option.helper_id in chosen:
                 total += value(errand, option)
                 hours[option.helper_id] += errand.minutes / 60.0
-                count[option.helper_id] += 1
     total -= LOAD_WEIGHT * max(hours.values(), default=0.0)
-    total -= SPREAD_WEIGHT * sum(max(0, n - SPREAD_FREE) for n in count.values())
+    for threshold, weight in SPREAD_TIERS:
+        total -= weight * sum(max(0.0, h - threshold) for h in hours.values())
     return total
 
 
@@ -236,13 +241,20 @@ def _conflict_rows(errands: list[PlanErrand], transport: str) -> list[list[int]]
 
 
 def solve(instance: Instance, *, seconds: float = 5.0, start: Plan | None = None) -> Plan:
-    """The best plan found within ``seconds`` (see the module docstring)."""
+    """The best plan found within ``seconds`` (see the module docstring).
+
+    A large week keeps each errand's best ``MAX_COLUMNS / errands`` options (at
+    least :data:`MIN_OPTIONS`) and those of the starting plan (best-first by
+    default), so the start is always a plan of the model."""
     started = clock.perf_counter()
     helpers = {h.id: h for h in instance.helpers}
+    start = start or best_first(instance)
+    chosen = start.pairs() | {(e, h) for e, hs in instance.locks.items() for h in hs}
+    keep = max(MIN_OPTIONS, MAX_COLUMNS // max(len(instance.errands), 1))
     cols: list[tuple[PlanErrand, Option]] = []
     for errand in instance.errands:
-        for option in errand.options:
-            if option.helper_id in helpers:
+        for k, option in enumerate(_ranked(errand)):
+            if option.helper_id in helpers and (k < keep or (errand.id, option.helper_id) in chosen):
                 cols.append((errand, option))
     n = len(cols)
     if n == 0:
@@ -254,7 +266,8 @@ def solve(instance: Instance, *, seconds: float = 5.0, start: Plan | None = None
     for c, (errand, option) in enumerate(cols):
         by_helper[option.helper_id].append(c)
         by_errand[errand.id].append(c)
-    spread_cols = {h: n + 1 + k for k, h in enumerate(sorted(by_helper))}
+    tiers = len(SPREAD_TIERS)
+    spread_cols = {(h, t): n + 1 + k * tiers + t for k, h in enumerate(sorted(by_helper)) for t in range(tiers)}
     num_cols = n + 1 + len(spread_cols)
 
     cost = np.zeros(num_cols)
@@ -264,8 +277,8 @@ def solve(instance: Instance, *, seconds: float = 5.0, start: Plan | None = None
         cost[c] = value(errand, option)
     cost[load_col] = -LOAD_WEIGHT
     upper[load_col] = highspy.kHighsInf
-    for c in spread_cols.values():
-        cost[c] = -SPREAD_WEIGHT
+    for (_, t), c in spread_cols.items():
+        cost[c] = -SPREAD_TIERS[t][1]
         upper[c] = highspy.kHighsInf
     locked = {(e, h) for e, hs in instance.locks.items() for h in hs}
     for c, (errand, option) in enumerate(cols):
@@ -293,9 +306,11 @@ def solve(instance: Instance, *, seconds: float = 5.0, start: Plan | None = None
     for helper_id, cs in by_helper.items():
         helper = helpers[helper_id]
         minutes = [cols[c][0].minutes for c in cs]
-        # load: sum(hours) - L <= 0; spread: sum(x) - s <= SPREAD_FREE
-        add_row([*cs, load_col], [m / 60.0 for m in minutes] + [-1.0], -inf, 0.0)
-        add_row([*cs, spread_cols[helper_id]], [1.0] * len(cs) + [-1.0], -inf, float(SPREAD_FREE))
+        hours = [m / 60.0 for m in minutes]
+        # load: sum(hours) - L <= 0; spread: sum(hours) - s_t <= threshold_t
+        add_row([*cs, load_col], [*hours, -1.0], -inf, 0.0)
+        for t, (threshold, _) in enumerate(SPREAD_TIERS):
+            add_row([*cs, spread_cols[helper_id, t]], [*hours, -1.0], -inf, threshold)
         if helper.max_errands is not None and len(cs) > helper.max_errands:
             add_row(cs, [1.0] * len(cs), -inf, float(helper.max_errands))
         if helper.max_minutes is not None and sum(minutes) > helper.max_minutes:
@@ -324,9 +339,7 @@ def solve(instance: Instance, *, seconds: float = 5.0, start: Plan | None = None
             np.array(values),
         )
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    start = start or best_first(instance)
     warm = np.zeros(num_cols)
-    chosen = start.pairs()
     for c, (errand, option) in enumerate(cols):
         warm[c] = 1.0 if (errand.id, option.helper_id) in chosen else 0.0
     h.setSolution(num_cols, np.arange(num_cols, dtype=np.int32), warm)

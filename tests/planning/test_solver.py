@@ -56,8 +56,9 @@ def test_best_first_leaves_an_errand_uncovered_that_the_plan_covers():
 
 
 def test_the_plan_spreads_the_work_when_the_scores_are_close():
-    # Three errands on three days; helper 1 scores 80, helper 2 scores 75 on each.
-    week = tuple(errand(i, day=i, options=[Option(1, 80.0), Option(2, 75.0)]) for i in range(3))
+    # Three two-hour errands on three days; helper 1 scores 80, helper 2 scores 75 on each.
+    # All to helper 1: 240 - 5 * 6 h (largest load) - 8 * 3 h (beyond 3 h) = 186; two and one: 235 - 20 - 8 = 207.
+    week = tuple(errand(i, day=i, minutes=120, options=[Option(1, 80.0), Option(2, 75.0)]) for i in range(3))
     instance = Instance(week, helpers(1, 2))
     assert [hs for hs in best_first(instance).lines.values()] == [(1,), (1,), (1,)]
     plan = solve(instance, seconds=2)
