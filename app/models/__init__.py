@@ -7,6 +7,7 @@ from app.models.encounter import CheckIn, Encounter, EncounterParticipant, Stage
 from app.models.errand import Assignment, Errand, ErrandEvent, HelpRequest, Offer, TaskType
 from app.models.messaging import CoordinatorAlert, ProviderErasure, SmsMessage, SmsOptOut
 from app.models.org import ORGANIZATION_KINDS, Municipality, Organization, Village
+from app.models.planning import EXCEPTION_KINDS, AvailabilityException, WeekPlan, WeekPlanLine
 from app.models.rollup import (
     RollupEncounterDay,
     RollupErrandDay,
@@ -32,6 +33,7 @@ from app.models.user import (
 __all__ = [
     "ADULT_AGE",
     "CONTACT_CHANNELS",
+    "EXCEPTION_KINDS",
     "HELPER_STATUSES",
     "NO_CONSENT",
     "ORGANIZATION_KINDS",
@@ -39,6 +41,7 @@ __all__ = [
     "TRANSPORTS",
     "Assignment",
     "AuditLog",
+    "AvailabilityException",
     "Base",
     "CheckIn",
     "ContactPerson",
@@ -68,6 +71,8 @@ __all__ = [
     "User",
     "UserSession",
     "Village",
+    "WeekPlan",
+    "WeekPlanLine",
     "age_on",
     "minor_on",
     "paused_on",
