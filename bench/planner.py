@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 from app.matching.availability import HelperWeek, load_calendar
 from app.matching.score import HELSINKI, PARTS_OF_DAY, TASK_TYPES, ErrandSpec, HelperCandidate, rank
 from app.planning.instance import options_for
-from app.planning.solver import Instance, Plan, PlanErrand, PlanHelper, best_first, solve
+from app.planning.solver import Instance, PlanErrand, PlanHelper, best_first, figures, solve
 from bench.common import Result
 from bench.datagen import TRANSPORT_KM
 from bench.geography import CENTRES, Geography, offset_km
@@ -172,40 +172,6 @@ def build(case: Case, seed: int = SEED) -> Instance:
     return Instance(tuple(errands), tuple(helpers))
 
 
-def gini(values: list[float]) -> float:
-    """Gini coefficient of the helpers' loads (0: everyone the same)."""
-    xs = sorted(values)
-    n, total = len(xs), sum(xs)
-    if n == 0 or total == 0:
-        return 0.0
-    return sum((2 * i - n + 1) * x for i, x in enumerate(xs)) / (n * total)
-
-
-def measure(instance: Instance, plan: Plan) -> dict[str, float]:
-    """Errands covered, km, continuity rate, load max and Gini (hours per helper)."""
-    hours = {h.id: 0.0 for h in instance.helpers}
-    covered = km = 0.0
-    with_regular = kept = 0
-    for e in instance.errands:
-        chosen = set(plan.lines.get(e.id, ()))
-        covered += len(chosen) >= e.helpers_needed
-        regular = [o.helper_id for o in e.options if o.regular]
-        with_regular += bool(regular)
-        kept += bool(regular) and regular[0] in chosen
-        for o in e.options:
-            if o.helper_id in chosen:
-                km += o.km
-                hours[o.helper_id] += e.minutes / 60.0
-    return {
-        "covered": int(covered),
-        "km": round(km, 1),
-        "continuity_%": round(100.0 * kept / with_regular, 1) if with_regular else 0.0,
-        "load_max_h": round(max(hours.values()), 1),
-        "load_gini": round(gini(list(hours.values())), 3),
-        "seconds": round(plan.seconds, 2),
-    }
-
-
 def run(*, log: Callable[[str], None] = print, cases: tuple[Case, ...] = CASES) -> list[Result]:
     results: list[Result] = []
     for case in cases:
@@ -214,8 +180,8 @@ def run(*, log: Callable[[str], None] = print, cases: tuple[Case, ...] = CASES) 
         built = time.perf_counter() - started
         greedy = best_first(instance)
         plan = solve(instance, seconds=case.seconds, start=greedy)
-        g, p = measure(instance, greedy), measure(instance, plan)
-        figures = {
+        g, p = figures(instance, greedy), figures(instance, plan)
+        row = {
             "errands": len(instance.errands),
             "helpers": len(instance.helpers),
             **{f"best_first_{k}": v for k, v in g.items()},
@@ -231,10 +197,10 @@ def run(*, log: Callable[[str], None] = print, cases: tuple[Case, ...] = CASES) 
         )
         target = f"covers >= best-first{' and more' if scarce else ''}, lower Gini, <= {case.target_seconds:g} s"
         log(
-            f"   {case.name}: best-first {g}; plan {p}, gap {figures['plan_gap_%']} %, {plan.status}"
+            f"   {case.name}: best-first {g}; plan {p}, gap {row['plan_gap_%']} %, {plan.status}"
             f" (instance built in {built:.1f} s)"
         )
-        results.append(Result("planner", "-", case.name, figures, target, passed))
+        results.append(Result("planner", "-", case.name, row, target, passed))
     return results
 
 

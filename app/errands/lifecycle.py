@@ -132,8 +132,10 @@ def offer_errand(
     by_user: User | None,
     expires_at: datetime | None = None,
     places: Mapping[int, tuple[int, float]] | None = None,
+    notify: bool = True,
 ) -> list[Offer]:
-    """Offer the errand to helpers: pending offers, ``open -> offered``, one SMS each.
+    """Offer the errand to helpers: pending offers, ``open -> offered``, one SMS each
+    (``notify`` false: no SMS here, the caller sends one listing several errands).
 
     ``places``: each helper's place and score in the ranking the offer was
     chosen from (helper id -> (rank, score)), kept on the offer.
@@ -193,7 +195,7 @@ def offer_errand(
         transition(errand, "offered", actor=by_user, actor_kind="coordinator", note=f"offered: {names}")
     else:
         note_event(errand, f"offered: {names}", actor=by_user, actor_kind="coordinator")
-    for offer in created:
+    for offer in created if notify else ():
         notifications.queue_offer(
             errand,
             profiles[offer.helper_id],

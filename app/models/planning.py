@@ -68,6 +68,8 @@ class WeekPlanLine(Base):
     regular: Mapped[bool] = mapped_column(default=False)
     #: The score's reasons as [code, points, {params}] (shown in words on the page).
     reasons: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: The errand's best candidates the coordinator may change the line to: [[helper id, name, score], ...].
+    choices: Mapped[list] = mapped_column(sa.JSON, default=list)
     why: Mapped[str | None] = mapped_column(sa.String(24))
     offered_at: Mapped[datetime | None]
 

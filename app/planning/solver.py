@@ -394,3 +394,44 @@ def _uncovered(instance: Instance, lines: Mapping[int, tuple[int, ...]]) -> dict
         ]
         out[errand.id] = CAPS if all(capped) else TAKEN
     return out
+
+
+# --------------------------------------------------------------------------
+# What a plan reaches (the review page and the benchmark compare plans by these)
+# --------------------------------------------------------------------------
+
+
+def gini(values: Iterable[float]) -> float:
+    """Gini coefficient of the helpers' loads (0: everyone the same)."""
+    xs = sorted(values)
+    n, total = len(xs), sum(xs)
+    if n == 0 or total == 0:
+        return 0.0
+    return sum((2 * i - n + 1) * x for i, x in enumerate(xs)) / (n * total)
+
+
+def figures(instance: Instance, plan: Plan) -> dict[str, float]:
+    """Errands covered, km, continuity kept (% of the errands whose regular helper
+    could come), the largest load and the Gini of the loads (hours per helper)."""
+    hours = {h.id: 0.0 for h in instance.helpers}
+    covered = 0
+    km = 0.0
+    with_regular = kept = 0
+    for e in instance.errands:
+        chosen = set(plan.lines.get(e.id, ()))
+        covered += len(chosen) >= e.helpers_needed
+        regular = [o.helper_id for o in e.options if o.regular]
+        with_regular += bool(regular)
+        kept += bool(regular) and regular[0] in chosen
+        for o in e.options:
+            if o.helper_id in chosen:
+                km += o.km
+                hours[o.helper_id] = hours.get(o.helper_id, 0.0) + e.minutes / 60.0
+    return {
+        "covered": covered,
+        "km": round(km, 1),
+        "continuity_%": round(100.0 * kept / with_regular, 1) if with_regular else 0.0,
+        "load_max_h": round(max(hours.values(), default=0.0), 1),
+        "load_gini": round(gini(hours.values()), 3),
+        "seconds": round(plan.seconds, 2),
+    }

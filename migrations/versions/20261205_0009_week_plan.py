@@ -74,6 +74,7 @@ def upgrade():
         sa.Column("km", sa.Double(), nullable=True),
         sa.Column("regular", sa.Boolean(), nullable=False),
         sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("choices", sa.JSON(), nullable=False),
         sa.Column("why", sa.String(length=24), nullable=True),
         sa.Column("offered_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bench.planner import Case, gini, run
+from app.planning.solver import gini
+from bench.planner import Case, run
 
 
 def test_gini():
