@@ -61,7 +61,7 @@ from app.errands.completion import (
     mark_no_show,
     report_allowed,
 )
-from app.errands.eligibility import exclusions_for
+from app.errands.eligibility import availability_refusals, exclusions_for
 from app.errands.states import (
     TERMINAL_STATES,
     TRANSITIONS,
@@ -164,9 +164,10 @@ def offer_errand(
     }
     created: list[Offer] = []
     reopened: set[int] = set()
+    unavailable = availability_refusals(errand, profiles.values())
     for helper_id in wanted:
         profile = profiles.get(helper_id)
-        if profile is None or helper_id in assigned:
+        if profile is None or helper_id in assigned or helper_id in unavailable:
             continue
         offer = existing.get(helper_id)
         if offer is not None and offer.status in _FINAL_FOR_HELPER:
