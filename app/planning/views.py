@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -48,8 +49,11 @@ class PlanView:
     plan: WeekPlan | None
     days: list[tuple[date, list[Row]]] = field(default_factory=list)
     uncovered: list[Row] = field(default_factory=list)
-    figures: list[tuple[str, float, float, bool]] = field(default_factory=list)
+    #: (label, the plan's figure, best first's, the plan is better)
+    figures: list[tuple[str, str, str, bool]] = field(default_factory=list)
     unsent: int = 0
+    seconds: str = ""
+    gap: str | None = None  # the proven gap to the best possible plan, in per cent
 
 
 def plan_view(organization_id: int, week_start: date) -> PlanView:
@@ -93,6 +97,10 @@ def plan_view(organization_id: int, week_start: date) -> PlanView:
         elif line.offered_at is None:
             view.unsent += 1
     view.days = sorted(days.items())
+    view.seconds = format_decimal(plan.seconds, "0.0")
+    view.gap = format_decimal(plan.gap * 100, "0.##") if plan.gap is not None else None
     mine, greedy = plan.figures.get("plan", {}), plan.figures.get("best_first", {})
-    view.figures = [(str(label), mine.get(key, 0), greedy.get(key, 0), lower) for key, label, lower in FIGURES]
+    for key, label, lower in FIGURES:
+        a, b = mine.get(key, 0), greedy.get(key, 0)
+        view.figures.append((str(label), format_decimal(a), format_decimal(b), a < b if lower else a > b))
     return view
