@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -490,7 +491,9 @@ class AwayForm(FlaskForm):
         default="not_this_week",
         validators=[InputRequired(message=_l("Choose one."))],
     )
-    first_day = LocalDateField(_l("From"), validators=[InputRequired(message=_l("Choose the first day."))])
+    first_day = LocalDateField(
+        lazy_pgettext("date range", "From"), validators=[InputRequired(message=_l("Choose the first day."))]
+    )
     last_day = LocalDateField(
         _l("To (this day included)"), validators=[InputRequired(message=_l("Choose the last day."))]
     )
