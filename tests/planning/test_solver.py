@@ -122,3 +122,16 @@ def test_helpers_needed_and_one_helper_once():
     a = errand(1, need=2, options=[Option(1, 90.0), Option(2, 80.0), Option(3, 10.0)])
     plan = solve(Instance((a,), helpers(1, 2, 3)), seconds=1)
     assert plan.lines == {1: (1, 2)}
+
+
+def test_day_by_day_carries_the_caps_over_the_days():
+    from app.planning.solver import day_by_day
+
+    a = errand(1, day=0, options=[Option(1, 90.0), Option(2, 40.0)])
+    b = errand(2, day=1, options=[Option(1, 90.0)])
+    instance = Instance((a, b), (PlanHelper(1, max_errands=1), PlanHelper(2)))
+    plan = day_by_day(instance, seconds=2)
+    # Monday alone gives helper 1 the first errand; Tuesday then has no one (helper 1's cap is used).
+    assert plan.lines == {1: (1,), 2: ()}
+    # The whole week at once does better: helper 2 on Monday, helper 1 on Tuesday.
+    assert solve(instance, seconds=2).lines == {1: (2,), 2: (1,)}
