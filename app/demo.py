@@ -369,6 +369,28 @@ def seed(today: date | None = None) -> dict[str, int]:
     }
 
 
+def _open_errand(req: HelpRequest, starts: datetime, code: str) -> Errand:
+    """The request's one hour errand, open, with its first history line (as the request was made)."""
+    errand = Errand(
+        request=req,
+        elder=req.elder,
+        organization_id=req.organization_id,
+        task_type=req.task_type,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=60),
+        duration_minutes=60,
+        state="open",
+        short_code=code,
+        created_at=req.created_at,
+    )
+    db.session.add(errand)
+    db.session.flush()
+    db.session.add(
+        ErrandEvent(errand=errand, from_state=None, to_state="open", actor_kind="coordinator", at=req.created_at)
+    )
+    return errand
+
+
 def _seed_requests(rng, today, elders, helpers, tasks) -> int:
     """Requests in several states: open, offered, assigned, done, cancelled."""
     if db.session.scalar(sa.select(sa.func.count(HelpRequest.id))):
@@ -403,23 +425,7 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
         req.created_at = created_at
         db.session.add(req)
         starts = _local(day, hour)
-        errand = Errand(
-            request=req,
-            elder=elder,
-            organization_id=elder.organization_id,
-            task_type=task,
-            starts_at=starts,
-            ends_at=starts + timedelta(minutes=60),
-            duration_minutes=60,
-            state="open",
-            short_code=codes.new(),
-            created_at=created_at,
-        )
-        db.session.add(errand)
-        db.session.flush()
-        db.session.add(
-            ErrandEvent(errand=errand, from_state=None, to_state="open", actor_kind="coordinator", at=created_at)
-        )
+        errand = _open_errand(req, starts, codes.new())
         nearby = sorted(approved, key=lambda h: (h.lat - elder.lat) ** 2 + (h.lon - elder.lon) ** 2)[:3]
         past = day < today
         if past or i % 3 == 0 or i % 9 == 4:  # i % 9 == 4: assigned for tomorrow, so reminders show
@@ -500,22 +506,8 @@ def _seed_week_plan(rng, today, elders, helpers, tasks, coordinator) -> int:
             helpers_needed=1,
         )
         req.created_at = created_at
-        starts = _local(day, hour, minute)
-        errand = Errand(
-            request=req,
-            elder=elder,
-            organization_id=org.id,
-            task_type=task,
-            starts_at=starts,
-            ends_at=starts + timedelta(minutes=60),
-            duration_minutes=60,
-            state="open",
-            short_code=codes.new(),
-            created_at=created_at,
-        )
-        db.session.add_all([req, errand])
-        db.session.flush()
-        db.session.add(ErrandEvent(errand=errand, to_state="open", actor_kind="coordinator", at=created_at))
+        db.session.add(req)
+        _open_errand(req, _local(day, hour, minute), codes.new())
         count += 1
     ours = [h for h in helpers if h.organization_id == org.id and h.status == "approved"]
     if ours:
