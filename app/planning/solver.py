@@ -475,14 +475,48 @@ def _rounded(instance: Instance, cols: list[tuple[PlanErrand, Option]], x) -> Pl
     return Plan(result, _objective(instance, result), math.nan, clock.perf_counter() - started, "rounded")
 
 
+def _spread_cost(hours: float, more: float) -> float:
+    """What adding ``more`` hours to a helper with ``hours`` costs in the spread terms."""
+    return sum(w * (max(0.0, hours + more - t) - max(0.0, hours - t)) for t, w in SPREAD_TIERS)
+
+
 def _scarce_first(instance: Instance) -> Plan:
-    """Best first, but the errands with the fewest candidates first (they have the least choice)."""
-    order = {e.id: k for k, e in enumerate(sorted(instance.errands, key=lambda e: (len(e.options), e.starts_at, e.id)))}
-    errands = tuple(
-        PlanErrand(e.id, e.starts_at, e.ends_at, e.options, e.lat, e.lon, e.helpers_needed, order[e.id])
-        for e in instance.errands
-    )
-    return best_first(Instance(errands, instance.helpers, instance.locks))
+    """A greedy plan: the errands with the fewest candidates first (they have the least
+    choice), each to the free candidate who adds the most to the objective, the growing
+    loads counted (so it spreads the work as it goes)."""
+    started = clock.perf_counter()
+    helpers = {h.id: h for h in instance.helpers}
+    by_id = {e.id: e for e in instance.errands}
+    lines: dict[int, list[int]] = {e.id: [] for e in instance.errands}
+    planned: dict[int, list[PlanErrand]] = defaultdict(list)
+    hours: dict[int, float] = defaultdict(float, {h.id: h.hours_before for h in instance.helpers})
+    for errand_id, locked in instance.locks.items():
+        for h in locked:
+            if errand_id in by_id and h in helpers:
+                lines[errand_id].append(h)
+                planned[h].append(by_id[errand_id])
+                hours[h] += by_id[errand_id].minutes / 60.0
+    top = max(hours.values(), default=0.0)
+    for errand in sorted(instance.errands, key=lambda e: (len(e.options), e.starts_at, e.id)):
+        more = errand.minutes / 60.0
+        while len(lines[errand.id]) < errand.helpers_needed:
+            best: tuple[float, int] | None = None
+            for option in errand.options:
+                h = helpers.get(option.helper_id)
+                if h is None or h.id in lines[errand.id] or not _fits(errand, h, planned[h.id]):
+                    continue
+                gain = value(errand, option) - _spread_cost(hours[h.id], more)
+                gain -= LOAD_WEIGHT * max(0.0, hours[h.id] + more - top)
+                if best is None or gain > best[0]:
+                    best = (gain, h.id)
+            if best is None:
+                break
+            lines[errand.id].append(best[1])
+            planned[best[1]].append(errand)
+            hours[best[1]] += more
+            top = max(top, hours[best[1]])
+    result = {e: tuple(sorted(hs)) for e, hs in lines.items()}
+    return Plan(result, _objective(instance, result), math.nan, clock.perf_counter() - started, "scarce_first")
 
 
 def _repair(instance: Instance, plan: Plan) -> Plan:
