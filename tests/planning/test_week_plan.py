@@ -215,3 +215,24 @@ def test_the_week_offer_fits_its_segments(app, db, make, monkeypatch, lang):
     text = week_offer_text(helper, errands, lang)
     assert segment_count(text) <= KINDS["week_offer"].segments, (len(text), text)
     assert "123456" in text and "Aleksanteri" in text
+
+
+def test_the_plan_page_reads_a_constant_number_of_statements(client, db, week, make, count_queries):
+    client.login(week["coordinator"].email)
+    url = _page(week)
+
+    def statements() -> int:
+        service.solve_week(week["org"].id, week["monday"], by_user=week["coordinator"])
+        db.session.commit()
+        db.session.expire_all()
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        return counter.count
+
+    few = statements()
+    monday = week["monday"]
+    for d in range(1, 5):
+        for elder in (week["first"].elder, week["second"].elder):
+            make.errand(elder, helsinki(monday.year, monday.month, monday.day, 16) + timedelta(days=d))
+    db.session.commit()
+    assert statements() == few
