@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -232,7 +233,7 @@ def solve_week(organization_id: int, week_start: date, *, by_user: User, now: da
     plan.solved_at = now
     plan.sent_at = None
     plan.solver_status = best.status[:40]
-    plan.gap = best.gap if best.gap == best.gap and best.gap != float("inf") else None
+    plan.gap = best.gap if math.isfinite(best.gap) else None
     plan.seconds = round(best.seconds, 2)
     plan.figures = {
         "plan": solver.figures(week.instance, best),
