@@ -286,6 +286,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FEEDBACK_DELAY_HOURS", Number(above=None, low=0, high=24 * 7), 2.0),
     Setting("FEEDBACK_WINDOW_DAYS", Number(high=60), 2.0),
     Setting("ERRAND_HORIZON_DAYS", Integer(1, 366), 21),
+    Setting("WEEK_PLAN_SECONDS", Number(high=120), 5.0),
+    Setting("MINOR_WEEKLY_ERRANDS", Integer(1, 50), 3),
+    Setting("SCHOOL_CALENDAR", Text(("fi",)), "fi"),
     # Scheduler process
     Setting("SCHEDULER_LOCK_FILE", Text(required=True), str(INSTANCE_DIR / "scheduler.lock")),
     Setting("SCHEDULER_LOCK_RETRY_SECONDS", Number(), 15.0),

@@ -91,9 +91,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every area's pages, listed here so a reader sees the whole web surface in one place."""
-    from app import admin, auth, calls, elders, encounters, errands, helpers, main, privacy, reports, sms
+    from app import admin, auth, calls, elders, encounters, errands, helpers, main, planning, privacy, reports, sms
 
-    for area in (main, auth, admin, helpers, elders, errands, sms, calls, encounters, reports, privacy):
+    for area in (main, auth, admin, helpers, elders, errands, planning, sms, calls, encounters, reports, privacy):
         app.register_blueprint(area.bp)
 
 
@@ -102,6 +102,7 @@ def register_sms_handlers(app: Flask) -> None:
     from app.encounters import sms_feedback
     from app.errands import sms_commands
     from app.helpers.consent import handle_guardian_sms
+    from app.planning import sms_commands as plan_commands
     from app.sms import inbound
 
     inbound.register(
@@ -109,6 +110,7 @@ def register_sms_handlers(app: Flask) -> None:
         guardian=handle_guardian_sms,
         commands={
             "accept": sms_commands.helper_command,
+            "accept_all": plan_commands.accept_all,
             "decline": sms_commands.helper_command,
             "done": sms_commands.helper_command,
             "cancel": sms_commands.cancel,

@@ -28,6 +28,7 @@ from app.helpers.consent import hash_token
 from app.i18n import HELSINKI
 from app.models import (
     Assignment,
+    AvailabilityException,
     Callback,
     CallLog,
     ContactPerson,
@@ -42,10 +43,12 @@ from app.models import (
     Organization,
     User,
     Village,
+    WeekPlan,
     utcnow,
 )
 from app.models.org import organization_partnerships
 from app.places import ensure_places, ensure_task_types
+from app.planning.service import solve_week
 from app.scheduling.reminders import elder_reminder_key
 from app.vocabulary import ELDER_PROFILES, YOUTH_PROFILES
 
@@ -356,6 +359,7 @@ def seed(today: date | None = None) -> dict[str, int]:
 
     requests_created = _seed_requests(rng, today, elders, helpers, tasks)
     calls_created = _seed_calls(today, kaisa, elders, helpers)
+    planned = _seed_week_plan(rng, today, elders, helpers, tasks, kaisa)
 
     encounter_counts = seed_encounters(rng, utcnow())
     db.session.flush()
@@ -367,6 +371,7 @@ def seed(today: date | None = None) -> dict[str, int]:
         "elders": len(elders),
         "new requests": requests_created,
         "calls": calls_created,
+        "week plan errands": planned,
     }
 
 
@@ -414,6 +419,28 @@ def _seed_calls(today: date, coordinator: User | None, elders: list[Elder], help
     return len(calls)
 
 
+def _open_errand(req: HelpRequest, starts: datetime, code: str) -> Errand:
+    """The request's one hour errand, open, with its first history line (as the request was made)."""
+    errand = Errand(
+        request=req,
+        elder=req.elder,
+        organization_id=req.organization_id,
+        task_type=req.task_type,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=60),
+        duration_minutes=60,
+        state="open",
+        short_code=code,
+        created_at=req.created_at,
+    )
+    db.session.add(errand)
+    db.session.flush()
+    db.session.add(
+        ErrandEvent(errand=errand, from_state=None, to_state="open", actor_kind="coordinator", at=req.created_at)
+    )
+    return errand
+
+
 def _seed_requests(rng, today, elders, helpers, tasks) -> int:
     """Requests in several states: open, offered, assigned, done, cancelled."""
     if db.session.scalar(sa.select(sa.func.count(HelpRequest.id))):
@@ -448,23 +475,7 @@ def _seed_requests(rng, today, elders, helpers, tasks) -> int:
         req.created_at = created_at
         db.session.add(req)
         starts = _local(day, hour)
-        errand = Errand(
-            request=req,
-            elder=elder,
-            organization_id=elder.organization_id,
-            task_type=task,
-            starts_at=starts,
-            ends_at=starts + timedelta(minutes=60),
-            duration_minutes=60,
-            state="open",
-            short_code=codes.new(),
-            created_at=created_at,
-        )
-        db.session.add(errand)
-        db.session.flush()
-        db.session.add(
-            ErrandEvent(errand=errand, from_state=None, to_state="open", actor_kind="coordinator", at=created_at)
-        )
+        errand = _open_errand(req, starts, codes.new())
         nearby = sorted(approved, key=lambda h: (h.lat - elder.lat) ** 2 + (h.lon - elder.lon) ** 2)[:3]
         past = day < today
         if past or i % 3 == 0 or i % 9 == 4:  # i % 9 == 4: assigned for tomorrow, so reminders show
@@ -531,3 +542,97 @@ def _queue_reminder_call(assignment: Assignment, today: date) -> None:
         assignment.helper.first_name,
         dedupe_key=elder_reminder_key(errand.id, recipient),
     )
+
+
+def _seed_week_plan(rng, today, elders, helpers, tasks, coordinator) -> int:
+    """Next week for Kainuun 4H-yhdistys: afternoon errands that compete for the same few
+    helpers (and one helper away on Tuesday, one with a limit of two errands a week), and
+    the draft week plan made from them, so the coordinator sees what it gains over best first."""
+    org = db.session.scalar(sa.select(Organization).filter_by(name="Kainuun 4H-yhdistys"))
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    if org is None or coordinator is None or db.session.scalar(sa.select(WeekPlan).filter_by(organization_id=org.id)):
+        return 0
+    mine = [e for e in elders if e.organization_id == org.id] + _lohtaja_neighbours(org, today, tasks)
+    codes = ShortCodes()
+    count = 0
+    for i, elder in enumerate(mine * 3):
+        # Three afternoons (Monday, Wednesday, Friday), everyone at about the same time.
+        day = monday + timedelta(days=2 * (i // len(mine)))
+        hour, minute = (16, 0) if i % 3 else (16, 30)
+        task = tasks[sorted(tasks)[(i * 5) % len(tasks)]]
+        created_at = utcnow() - timedelta(days=2, minutes=10 * (20 - i))
+        req = HelpRequest(
+            elder=elder,
+            organization_id=org.id,
+            task_type=task,
+            requested_by="elder",
+            date_from=day,
+            date_to=day,
+            time_from=time(hour, minute),
+            time_to=time(hour + 1, minute),
+            duration_minutes=60,
+            helpers_needed=1,
+        )
+        req.created_at = created_at
+        db.session.add(req)
+        _open_errand(req, _local(day, hour, minute), codes.new())
+        count += 1
+    ours = [h for h in helpers if h.organization_id == org.id and h.status == "approved"]
+    if ours:
+        away = monday + timedelta(days=1)
+        db.session.add(AvailabilityException(helper=ours[0], first_day=away, last_day=away, kind="exams"))
+        ours[-1].max_errands_week = 2
+    db.session.flush()
+    solve_week(org.id, monday, by_user=coordinator)
+    return count
+
+
+#: Kajaani, Lohtaja: two neighbours 4 km apart, a helper who reaches both and one who walks to only one.
+LOHTAJA = (64.2180, 27.7000)
+
+
+def _lohtaja_neighbours(org: Organization, today: date, tasks: dict) -> list[Elder]:
+    """Where best first goes wrong: Ville (on a bike) is the best helper for both Elsa and
+    Hilma; Sanni (on foot) can reach only Elsa. Best first gives Elsa's errand to Ville and
+    leaves Hilma's without anyone; the plan sends Sanni to Elsa and Ville to Hilma."""
+    kajaani = db.session.scalar(sa.select(Municipality).filter_by(name="Kajaani"))
+    lat, lon = LOHTAJA
+    people = []
+    for first, last, east_km in (("Elsa", "Lohtaja", 0.0), ("Hilma", "Rantanen", 4.0)):
+        elder, created = _get_or_create(Elder, {"organization": org}, first_name=first, last_name=last)
+        if created:
+            elder.phone, elder.phone_kind, elder.contact_channel = f"+3584029{len(people):05d}", "mobile", "sms_self"
+            elder.street_address, elder.municipality = "Lohtajantie " + str(3 + 10 * len(people)), kajaani
+            elder.lat, elder.lon, elder.geocode_status = lat, lon + east_km * 0.0209, "approximate"
+            elder.consent_given, elder.consent_method, elder.consent_at = True, "verbal", utcnow() - timedelta(days=30)
+        people.append(elder)
+    pair = (("Ville", "Kainulainen", 0.3, "bike"), ("Sanni", "Heikkinen", -3.5, "foot"))
+    for n, (first, last, east_km, transport) in enumerate(pair):
+        user, created = _user(f"{first.lower()}.{last.lower()}@demo.arjenpelastajat.fi", f"{first} {last}", "helper")
+        if created:
+            db.session.add(
+                HelperProfile(
+                    user=user,
+                    organization=org,
+                    first_name=first,
+                    last_name=last,
+                    birth_date=date(today.year - 20, 5, 1),
+                    phone=f"+3584012{90 + n:05d}",
+                    municipality=kajaani,
+                    lat=lat,
+                    lon=lon + east_km * 0.0209,
+                    geocode_status="ok",
+                    transport=transport,
+                    max_distance_km=8.0 if transport == "bike" else 4.0,
+                    task_types=sorted(tasks),
+                    availability=[[d, p] for d in range(7) for p in PARTS],
+                    languages=["fi"],
+                    status="approved",
+                    approved_at=utcnow() - timedelta(days=40),
+                    identity_seen=True,
+                    training_held=True,
+                    calendar_token=new_token(),
+                )
+            )
+    db.session.flush()
+    return people

@@ -97,7 +97,7 @@ def run_engine(plan: dict, only: set[str]) -> tuple[list[Result], bool]:
     def log(message: str) -> None:
         print(message, flush=True)
 
-    from bench import matching, memory, nodes, pages, reports, sms
+    from bench import matching, memory, nodes, pages, planner, reports, sms
 
     steps: list[tuple[str, Callable[[], list[Result]]]] = [
         ("matching", lambda: matching.run(plan["matching"], log=log)),
@@ -106,6 +106,7 @@ def run_engine(plan: dict, only: set[str]) -> tuple[list[Result], bool]:
         ("sms", lambda: sms.run(plan["sms"], log=log)),
         ("memory", lambda: memory.run(plan["memory"], log=log)),
         ("reports", lambda: reports.run(plan["reports"], log=log)),
+        ("planner", lambda: planner.run(log=log)),
     ]
     results: list[Result] = []
     crashed = False
@@ -133,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--quick", action="store_true", help="a smoke run on 10,000 helpers")
     parser.add_argument(
         "--only",
-        default="matching,pages,nodes,sms,memory,reports",
-        help="comma-separated: matching,pages,nodes,sms,memory,reports (nodes needs BENCH_REDIS_URL)",
+        default="matching,pages,nodes,sms,memory,reports,planner",
+        help="comma-separated: matching,pages,nodes,sms,memory,reports,planner (nodes needs BENCH_REDIS_URL)",
     )
     parser.add_argument(
         "--engines",
@@ -155,9 +156,10 @@ def main(argv: list[str] | None = None) -> int:
 
     results: list[Result] = []
     crashed = False
-    for engine in engines:
+    for i, engine in enumerate(engines):
         use_engine(engine)
-        engine_results, engine_crashed = run_engine(plan, only)
+        # The planner uses no database: measured once, with the first engine.
+        engine_results, engine_crashed = run_engine(plan, only if i == 0 else only - {"planner"})
         results += engine_results
         crashed = crashed or engine_crashed
     print()

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 
 from app.db_setup import engine_options, include_object
 from app.extensions import db as _db
-from app.models import AuditLog, Elder, Errand, HelperProfile, HelpRequest, Organization, User
+from app.models import AuditLog, Elder, Errand, HelperProfile, HelpRequest, Organization, User, WeekPlan
 
 
 def test_migrations_match_models(app, db):
@@ -104,7 +104,10 @@ def test_seed_demo_builds_kainuu_world_and_is_idempotent(app, db):
     assert second.exit_code == 0, second.output
     assert counts() == after_first
     users, orgs, helpers, elders, requests = after_first
-    assert helpers == 30 and elders == 40 and orgs >= 9 and requests > 20
+    # 30 + 40, and the week plan's two Lohtaja helpers and two neighbours.
+    assert helpers == 32 and elders == 42 and orgs >= 9 and requests > 20
+    plan = db.session.scalar(sa.select(WeekPlan))
+    assert plan.figures["plan"]["covered"] > plan.figures["best_first"]["covered"]
     states = set(db.session.scalars(sa.select(Errand.state).distinct()))
     assert {"open", "offered", "assigned", "done"} <= states
     municipalities = {e.municipality.name for e in db.session.scalars(sa.select(Elder))}

@@ -12,7 +12,9 @@ The rules that live here:
 * offers record each helper's place and score in the ranking the coordinator
   saw (:func:`offer_best`, :func:`offer_chosen`);
 * a coordinator may assign directly only someone among the best
-  :data:`DIRECT_POOL` candidates of the ranking (:func:`assign_directly`);
+  :data:`DIRECT_POOL` candidates of the ranking (:func:`assign_directly`),
+  also past the availability the helper gave (the history records it);
+  offers never go past it (:func:`offer_best`, and the lifecycle);
 * a failed accept keeps what the lifecycle closed (the helper's offer) and
   nothing else (:func:`take_errand`);
 * a helper may withdraw only from an active assignment that has not started
@@ -27,11 +29,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from app.errands import lifecycle
+from app.errands.eligibility import availability_refusals
 from app.errands.matching_service import CandidateList, rank_candidates
 from app.errands.requests import RequestError, cancel_request
+from app.errands.states import note_event
 from app.extensions import db
-from app.models import Assignment, Errand, Offer, User, utcnow
+from app.models import Assignment, Errand, HelperProfile, Offer, User, utcnow
 from app.vocabulary import LIVE_ERRAND_STATES
 
 #: How many of the best candidates offering "the best N" looks through.
@@ -95,6 +101,10 @@ def _offer(errand: Errand, helper_ids: list[int], ranking: CandidateList, by_use
     return Outcome(offers=tuple(offers), names=names, left_out=left_out, asked=len(helper_ids))
 
 
+def _profiles(helper_ids: list[int]) -> list[HelperProfile]:
+    return list(db.session.scalars(sa.select(HelperProfile).where(HelperProfile.id.in_(helper_ids or [-1]))))
+
+
 def offer_best(errand: Errand, count: int, *, by_user: User) -> Outcome:
     """Offer the errand to the ``count`` best candidates not offered it yet.
 
@@ -104,6 +114,7 @@ def offer_best(errand: Errand, count: int, *, by_user: User) -> Outcome:
         return Outcome(code="not_allowed_transition")
     ranking = rank_candidates(errand, limit=OFFER_POOL)
     already = {o.helper_id for o in errand.offers}
+    already |= set(availability_refusals(errand, _profiles(ranking.ranked_ids)))
     chosen = [r.helper_id for r in ranking.ranked if r.helper_id not in already][:count]
     if not chosen:
         return Outcome(code="no_candidates")
@@ -141,8 +152,13 @@ def assign_directly(errand: Errand, helper_id: int | None, *, by_user: User) -> 
     ranking = rank_candidates(errand, limit=DIRECT_POOL)
     if helper_id is None or helper_id not in set(ranking.ranked_ids):
         return Outcome(code="not_eligible")
+    outside = availability_refusals(errand, _profiles([helper_id]))
     try:
         assignment = lifecycle.accept_errand(errand.id, helper_id, via="coordinator", by_user=by_user)
+        if helper_id in outside:  # the coordinator goes past the helper's availability: on the record
+            note_event(
+                errand, f"assigned outside availability: {outside[helper_id]}", actor=by_user, actor_kind="coordinator"
+            )
         db.session.commit()
     except lifecycle.ErrandError as err:
         db.session.rollback()

@@ -12,6 +12,10 @@ coordinator's ranking apply the same rules:
   :func:`busy_intervals_for` for one helper.
 * :func:`exclusions_for` — the hard rules that stop this helper taking this
   errand now (empty tuple: eligible).
+* :func:`availability_refusals` — who may not be *offered* the errand because
+  of the availability they gave (their usual times, when they gave any, and
+  their days away: :mod:`app.matching.availability`). A coordinator's direct
+  assignment may still go past it (the errand's history says so).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.i18n import HELSINKI
+from app.matching.availability import HelperWeek, unavailable_reason
 from app.matching.score import (
     ErrandSpec,
     Excluded,
@@ -33,6 +38,7 @@ from app.matching.score import (
 )
 from app.models import (
     Assignment,
+    AvailabilityException,
     Elder,
     Errand,
     HelperProfile,
@@ -267,3 +273,32 @@ def exclusions_for(errand: Errand, profile: HelperProfile, *, ignore: Collection
     if isinstance(result, Ranked):
         return ()
     return tuple(e for e in result.exclusions if e.code not in ignore)
+
+
+def availability_refusals(errand: Errand, profiles: Iterable[HelperProfile]) -> dict[int, str]:
+    """helper id -> why the availability rules keep them from being offered ``errand``
+    (``unavailable``, ``exception``); those not in the result may be offered it. One
+    statement (their days away on the errand's dates)."""
+    profiles = list(profiles)
+    if not profiles:
+        return {}
+    first = errand.starts_at.astimezone(HELSINKI).date()
+    last = errand.ends_at.astimezone(HELSINKI).date()
+    away: dict[int, list[tuple[date, date]]] = {}
+    for helper_id, first_day, last_day in db.session.execute(
+        sa.select(
+            AvailabilityException.helper_id, AvailabilityException.first_day, AvailabilityException.last_day
+        ).where(
+            AvailabilityException.helper_id.in_([p.id for p in profiles]),
+            AvailabilityException.first_day <= last,
+            AvailabilityException.last_day >= first,
+        )
+    ):
+        away.setdefault(helper_id, []).append((first_day, last_day))
+    refused: dict[int, str] = {}
+    for p in profiles:
+        week = HelperWeek(availability=availability_set(p.availability or ()), exceptions=tuple(away.get(p.id, ())))
+        why = unavailable_reason(week, errand.starts_at, errand.ends_at)
+        if why is not None:
+            refused[p.id] = why
+    return refused

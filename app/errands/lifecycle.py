@@ -61,7 +61,7 @@ from app.errands.completion import (
     mark_no_show,
     report_allowed,
 )
-from app.errands.eligibility import exclusions_for
+from app.errands.eligibility import availability_refusals, exclusions_for
 from app.errands.states import (
     TERMINAL_STATES,
     TRANSITIONS,
@@ -132,8 +132,10 @@ def offer_errand(
     by_user: User | None,
     expires_at: datetime | None = None,
     places: Mapping[int, tuple[int, float]] | None = None,
+    notify: bool = True,
 ) -> list[Offer]:
-    """Offer the errand to helpers: pending offers, ``open -> offered``, one SMS each.
+    """Offer the errand to helpers: pending offers, ``open -> offered``, one SMS each
+    (``notify`` false: no SMS here, the caller sends one listing several errands).
 
     ``places``: each helper's place and score in the ranking the offer was
     chosen from (helper id -> (rank, score)), kept on the offer.
@@ -162,9 +164,10 @@ def offer_errand(
     }
     created: list[Offer] = []
     reopened: set[int] = set()
+    unavailable = availability_refusals(errand, profiles.values())
     for helper_id in wanted:
         profile = profiles.get(helper_id)
-        if profile is None or helper_id in assigned:
+        if profile is None or helper_id in assigned or helper_id in unavailable:
             continue
         offer = existing.get(helper_id)
         if offer is not None and offer.status in _FINAL_FOR_HELPER:
@@ -193,7 +196,7 @@ def offer_errand(
         transition(errand, "offered", actor=by_user, actor_kind="coordinator", note=f"offered: {names}")
     else:
         note_event(errand, f"offered: {names}", actor=by_user, actor_kind="coordinator")
-    for offer in created:
+    for offer in created if notify else ():
         notifications.queue_offer(
             errand,
             profiles[offer.helper_id],

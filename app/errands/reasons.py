@@ -166,7 +166,13 @@ def explain(item: score.Reason | score.Exclusion, *, person: str, task: str, spe
 
 
 # The notes app.errands.lifecycle writes on ErrandEvents, in the reader's language.
+_OUTSIDE = {"unavailable": _l("outside the times they gave"), "exception": _l("on a day they marked away")}
+
 _NOTE_PATTERNS = (
+    (
+        re.compile(r"^assigned outside availability: (?P<why>\w+)$"),
+        lambda m: _("Assigned by a coordinator %(why)s", why=_OUTSIDE.get(m["why"], m["why"])),
+    ),
     (re.compile(r"^offered: (?P<names>.+)$", re.S), lambda m: _("Offered to %(names)s", names=m["names"])),
     (re.compile(r"^declined: (?P<name>.+)$", re.S), lambda m: _("%(name)s declined", name=m["name"])),
     (

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -464,3 +465,48 @@ def active_organizations() -> list[Organization]:
             sa.select(Organization).where(Organization.is_active.is_(True)).order_by(Organization.name)
         ).unique()
     )
+
+
+class WeekCapsForm(FlaskForm):
+    """The helper's own weekly limits (empty: no limit of their own)."""
+
+    max_errands_week = WholeNumberField(
+        _l("At most this many errands a week"), validators=[Optional(), NumberRange(1, 30)]
+    )
+    max_hours_week = WholeNumberField(_l("At most this many hours a week"), validators=[Optional(), NumberRange(1, 60)])
+    submit = SubmitField(_l("Save my limits"))
+
+
+class AwayForm(FlaskForm):
+    """Days the helper cannot help, whatever their usual times say."""
+
+    kind = RadioField(
+        _l("Why"),
+        choices=[
+            SelectChoice("not_this_week", _l("Not this week")),
+            SelectChoice("holiday", _l("Holiday")),
+            SelectChoice("exams", _l("Exam week")),
+            SelectChoice("other", _l("Something else")),
+        ],
+        default="not_this_week",
+        validators=[InputRequired(message=_l("Choose one."))],
+    )
+    first_day = LocalDateField(
+        lazy_pgettext("date range", "From"), validators=[InputRequired(message=_l("Choose the first day."))]
+    )
+    last_day = LocalDateField(
+        _l("To (this day included)"), validators=[InputRequired(message=_l("Choose the last day."))]
+    )
+    submit = SubmitField(_l("Add"))
+
+    def validate_first_day(self, field) -> None:
+        if field.data is not None and field.data < today_local():
+            raise ValidationError(_l("Choose today or a later day."))
+
+    def validate_last_day(self, field) -> None:
+        first = self.first_day.data
+        if field.data is not None and first is not None:
+            if field.data < first:
+                raise ValidationError(_l("The last day cannot be before the first day."))
+            if (field.data - first).days > 366:
+                raise ValidationError(_l("At most a year at a time. Choose an earlier day."))

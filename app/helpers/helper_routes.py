@@ -1,10 +1,11 @@
-"""The helper's own pages: status, profile, pause (deleting the account is :mod:`app.privacy.routes`)."""
+"""The helper's own pages: status, profile, pause, "My weeks" (days away and weekly limits; deleting the
+account is :mod:`app.privacy.routes`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,8 +13,9 @@ from flask_login import current_user
 from app import abuse
 from app.errands.lifecycle import upcoming_assignments
 from app.extensions import db
+from app.helpers import week_limits
 from app.helpers.blueprint import bp
-from app.helpers.forms import EditProfileForm, PauseForm, ResumeForm
+from app.helpers.forms import AwayForm, EditProfileForm, PauseForm, ResumeForm, WeekCapsForm
 from app.helpers.profile_fit import Sliders, suggest
 from app.helpers.registration import RegistrationError, update_profile
 from app.helpers.services import (
@@ -22,6 +24,7 @@ from app.helpers.services import (
     resume_helper,
 )
 from app.i18n import HELSINKI, current_language, today_local
+from app.inputs import to_int
 from app.models import HelperProfile
 from app.phones import display_phone
 from app.security import roles_required
@@ -177,3 +180,73 @@ def resume():
         db.session.commit()
         flash(_("Welcome back! You can be offered errands again."), "info")
     return redirect(url_for("helpers.my_status"))
+
+
+# -- My weeks: days away and weekly limits ----------------------------------
+
+
+def _weeks_page(away_form: AwayForm | None = None, caps_form: WeekCapsForm | None = None, status: int = 200):
+    profile = _own_profile()
+    caps = caps_form or WeekCapsForm(
+        data={
+            "max_errands_week": profile.max_errands_week,
+            "max_hours_week": round(profile.max_hours_week) if profile.max_hours_week else None,
+        }
+    )
+    return (
+        render_template(
+            "helpers/weeks.html",
+            profile=profile,
+            away=week_limits.upcoming_exceptions(profile, today_local()),
+            away_form=away_form or AwayForm(),
+            caps_form=caps,
+            remove_form=ResumeForm(),  # a button-only form (CSRF)
+        ),
+        status,
+    )
+
+
+@bp.route("/me/weeks")
+@roles_required("helper")
+def my_weeks():
+    return _weeks_page()
+
+
+@bp.route("/me/weeks/away", methods=["POST"])
+@roles_required("helper")
+def add_away():
+    profile = _own_profile()
+    form = AwayForm()
+    if not form.validate_on_submit():
+        return _weeks_page(away_form=form, status=422)
+    week_limits.add_exception(profile, form.first_day.data, form.last_day.data, form.kind.data)
+    db.session.commit()
+    flash(_("Saved. You will not be offered errands on those days."), "success")
+    return redirect(url_for("helpers.my_weeks"))
+
+
+@bp.route("/me/weeks/away/remove", methods=["POST"])
+@roles_required("helper")
+def remove_away():
+    profile = _own_profile()
+    if not ResumeForm().validate_on_submit():
+        return _weeks_page(status=400)
+    if week_limits.remove_exception(profile, to_int(request.form.get("exception_id"))):
+        db.session.commit()
+        flash(_("Removed."), "success")
+    else:
+        flash(_("That was already removed."), "info")
+    return redirect(url_for("helpers.my_weeks"))
+
+
+@bp.route("/me/weeks/limits", methods=["POST"])
+@roles_required("helper")
+def set_limits():
+    profile = _own_profile()
+    form = WeekCapsForm()
+    if not form.validate_on_submit():
+        return _weeks_page(caps_form=form, status=422)
+    week_limits.set_caps(profile, form.max_errands_week.data, form.max_hours_week.data)
+    db.session.commit()
+    flash(_("Your weekly limits are saved."), "success")
+    return redirect(url_for("helpers.my_weeks"))

@@ -8,6 +8,7 @@ from app.models.encounter import CheckIn, Encounter, EncounterParticipant, Stage
 from app.models.errand import Assignment, Errand, ErrandEvent, HelpRequest, Offer, TaskType
 from app.models.messaging import CoordinatorAlert, ProviderErasure, SmsMessage, SmsOptOut
 from app.models.org import ORGANIZATION_KINDS, Municipality, Organization, Village
+from app.models.planning import EXCEPTION_KINDS, AvailabilityException, WeekPlan, WeekPlanLine
 from app.models.rollup import (
     RollupEncounterDay,
     RollupErrandDay,
@@ -37,6 +38,7 @@ __all__ = [
     "CALL_OUTCOMES",
     "CALL_TOPICS",
     "CONTACT_CHANNELS",
+    "EXCEPTION_KINDS",
     "HELPER_STATUSES",
     "NO_CONSENT",
     "ORGANIZATION_KINDS",
@@ -44,6 +46,7 @@ __all__ = [
     "TRANSPORTS",
     "Assignment",
     "AuditLog",
+    "AvailabilityException",
     "Base",
     "CallLog",
     "Callback",
@@ -75,6 +78,8 @@ __all__ = [
     "User",
     "UserSession",
     "Village",
+    "WeekPlan",
+    "WeekPlanLine",
     "age_on",
     "minor_on",
     "paused_on",

@@ -125,6 +125,9 @@ class HelperProfile(TimestampMixin, Base):
     task_types: Mapped[list] = mapped_column(sa.JSON, default=list)
     # List of [weekday 0-6, "morning"|"afternoon"|"evening"].
     availability: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Weekly caps the helper chose (None: no cap of their own; minors get MINOR_WEEKLY_ERRANDS).
+    max_errands_week: Mapped[int | None]
+    max_hours_week: Mapped[float | None]
     languages: Mapped[list] = mapped_column(sa.JSON, default=list)
     introduction: Mapped[str] = mapped_column(sa.Text, default="")
 

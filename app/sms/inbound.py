@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "sms_inbound"
 #: The commands other areas handle (the rest, stop, start and help, are this area's own).
-COMMANDS_FOR_HANDLERS = frozenset({"accept", "decline", "done", "cancel", "feedback"})
+COMMANDS_FOR_HANDLERS = frozenset({"accept", "accept_all", "decline", "done", "cancel", "feedback"})
 
 
 @dataclass

@@ -39,6 +39,8 @@ KINDS: dict[str, MessageKind] = {
     "reminder_helper_soon": MessageKind(_l("Reminder to the helper (two hours before)"), stale_at_start=True),
     "reminder_elder_day": MessageKind(_l("Reminder to the older person (day before)"), stale_at_start=True),
     "feedback_request": MessageKind(_l("Feedback request")),
+    # The week plan's offers, several errands in one text (app.planning.texts).
+    "week_offer": MessageKind(_l("Week's errand offers"), segments=4),
     # Other outgoing messages.
     "manual": MessageKind(_l("Written by a coordinator"), segments=4),  # MAX_MANUAL_LENGTH (480) GSM-7 characters
     "auto_reply": MessageKind(_l("Automatic answer")),
@@ -48,6 +50,7 @@ KINDS: dict[str, MessageKind] = {
     "activity_invitation": MessageKind(_l("Invitation to an activity"), segments=None),
     # Incoming: what a reply asked for.
     "accept": _in(_l("Reply: takes the errand")),
+    "accept_all": _in(_l("Reply: takes all the errands offered")),
     "decline": _in(_l("Reply: cannot take the errand")),
     "done": _in(_l("Reply: errand done")),
     "cancel": _in(_l("Reply: cancels the errand")),

@@ -29,6 +29,7 @@ def test_create_app_registers_the_handlers_of_every_command(app):
     assert {h.__module__ for h in handlers.commands.values()} == {
         "app.errands.sms_commands",
         "app.encounters.sms_feedback",
+        "app.planning.sms_commands",  # KAIKKI: every errand the week plan offered
     }
     assert handlers.guardian.__module__ == "app.helpers.consent"
 
