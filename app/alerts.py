@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from app import policy
 from app.extensions import db
 from app.i18n import current_language
-from app.models import ContactPerson, CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow
+from app.models import Activity, ContactPerson, CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow
 from app.phones import display_phone
 
 KIND_LABELS = {
@@ -28,6 +28,8 @@ KIND_LABELS = {
     "no_helper_urgent": _l("Still no helper"),
     "sms_cancellation": _l("Cancelled by text message"),
     "late_withdrawal": _l("Late withdrawal"),
+    "activity_call_invite": _l("Call to invite"),
+    "activity_under_minimum": _l("Activity under its minimum"),
 }
 
 
@@ -40,6 +42,7 @@ def raise_alert(
     elder_id: int | None = None,
     helper_id: int | None = None,
     contact_id: int | None = None,
+    activity_id: int | None = None,
     now: datetime | None = None,
 ) -> CoordinatorAlert | None:
     """Add an alert to the current transaction; None when one with ``dedupe_key`` exists."""
@@ -54,6 +57,7 @@ def raise_alert(
         elder_id=elder_id,
         helper_id=helper_id,
         contact_id=contact_id,
+        activity_id=activity_id,
         dedupe_key=dedupe_key,
         created_at=now or utcnow(),
         message="",
@@ -74,6 +78,13 @@ def _errand_words(errand: Errand | None) -> dict[str, str]:
     }
 
 
+def _activity_words(activity_id: int | None) -> dict[str, str]:
+    activity = db.session.get(Activity, activity_id) if activity_id else None
+    if activity is None:
+        return {"activity": "", "activity_when": ""}
+    return {"activity": activity.title, "activity_when": format_datetime(activity.starts_at, "short")}
+
+
 def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
     """The alert in the active language. ``stored``: the Finnish fallback kept in the row,
     without the numbers and contact persons a later erasure could not find there."""
@@ -81,7 +92,7 @@ def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
     elder = db.session.get(Elder, alert.elder_id) if alert.elder_id else (errand.elder if errand else None)
     helper = db.session.get(HelperProfile, alert.helper_id) if alert.helper_id else None
     person = elder.full_name if elder else (f"{helper.first_name} {helper.last_name}" if helper else "")
-    words = {"person": person, **_errand_words(errand)}
+    words = {"person": person, **_errand_words(errand), **_activity_words(alert.activity_id)}
     if alert.kind == "sms_undelivered":
         if stored:
             return _(
@@ -104,6 +115,14 @@ def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
         )
     if alert.kind == "sms_cancellation":
         return _("%(person)s cancelled %(errand)s on %(when)s by text message.", **words)
+    if alert.kind == "activity_call_invite":
+        return _("Call %(person)s to invite them to %(activity)s on %(activity_when)s.", **words)
+    if alert.kind == "activity_under_minimum":
+        return _(
+            "%(activity)s on %(activity_when)s has fewer people signed up than its minimum. "
+            "Invite more people or cancel it.",
+            **words,
+        )
     if alert.kind == "late_withdrawal":
         helper_name = helper.display_name if helper else ""
         person = elder.full_name if elder else ""

@@ -1,5 +1,6 @@
 """Every model, re-exported so Alembic and the app see every table."""
 
+from app.models.activity import Activity, ActivityInvitation, ActivitySignup, SharedPlace
 from app.models.audit import AuditLog
 from app.models.base import Base, utcnow
 from app.models.elder import CONTACT_CHANNELS, NO_CONSENT, ContactPerson, Elder
@@ -30,6 +31,10 @@ from app.models.user import (
 )
 
 __all__ = [
+    "Activity",
+    "ActivityInvitation",
+    "ActivitySignup",
+    "SharedPlace",
     "ADULT_AGE",
     "CONTACT_CHANNELS",
     "HELPER_STATUSES",

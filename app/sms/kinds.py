@@ -39,6 +39,10 @@ KINDS: dict[str, MessageKind] = {
     "reminder_helper_soon": MessageKind(_l("Reminder to the helper (two hours before)"), stale_at_start=True),
     "reminder_elder_day": MessageKind(_l("Reminder to the older person (day before)"), stale_at_start=True),
     "feedback_request": MessageKind(_l("Feedback request")),
+    # What a shared activity says (texts in app.activities.texts).
+    "activity_invitation": MessageKind(_l("Activity invitation")),
+    "activity_place_opened": MessageKind(_l("Activity: a place opened")),
+    "activity_reminder": MessageKind(_l("Activity reminder (day before)")),
     # Other outgoing messages.
     "manual": MessageKind(_l("Written by a coordinator"), segments=4),  # MAX_MANUAL_LENGTH (480) GSM-7 characters
     "auto_reply": MessageKind(_l("Automatic answer")),
@@ -54,6 +58,8 @@ KINDS: dict[str, MessageKind] = {
     "start": _in(_l("Reply: start messages")),
     "help": _in(_l("Reply: asks for help")),
     "consent": _in(_l("Reply: guardian consent")),
+    "activity_yes": _in(_l("Reply: comes to the activity")),
+    "activity_no": _in(_l("Reply: does not come to the activity")),
     "other": _in(_l("Message for a coordinator")),
 }
 
