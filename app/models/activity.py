@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin, utcnow
-from app.models.org import Municipality, Village
+from app.models.org import Municipality, Organization, Village
 
 PLACE_KINDS = ("library", "parish_hall", "club_room", "cafe", "youth_centre", "other")
 ACTIVITY_KINDS = ("shared_activity", "community_event", "company_walk")
@@ -74,6 +74,7 @@ class Activity(TimestampMixin, Base):
     encounter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("encounters.id", ondelete="SET NULL"), unique=True)
     attendance_at: Mapped[datetime | None]
 
+    organization: Mapped[Organization] = relationship()
     place: Mapped[SharedPlace] = relationship()
     signups: Mapped[list[ActivitySignup]] = relationship(
         back_populates="activity", order_by="ActivitySignup.id", cascade="all, delete-orphan"
