@@ -28,7 +28,7 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 SIGNUP_LABELS = {
-    "signed_up": _l("Signed up"),
+    "signed_up": _l("Coming"),
     "waiting": _l("On the waiting list"),
     "cancelled": _l("Cancelled"),
     "attended": _l("Came"),

@@ -41,8 +41,7 @@ def invitation_text(activity: Activity, language: str, *, to_older_side: bool) -
         words = _words(activity, language)
         if to_older_side:
             return _(
-                "Everyday rescuers invite: %(title)s %(day)s at %(start)s, %(place)s. "
-                "Young and old together. To come, reply %(yes)s, if not, %(no)s.",
+                "Everyday rescuers: %(title)s %(day)s at %(start)s, %(place)s. Welcome! Reply %(yes)s or %(no)s.",
                 **words,
             )
         return _(
@@ -55,7 +54,7 @@ def place_opened_text(activity: Activity, language: str) -> str:
     language = sms_language(language)
     with force_locale(language):
         return _(
-            "Everyday rescuers: a place opened. %(title)s %(day)s at %(start)s, %(place)s is now booked for you.",
+            "Everyday rescuers: a place opened. %(title)s %(day)s at %(start)s, %(place)s. The place is now booked.",
             **_words(activity, language),
         )
 
@@ -77,7 +76,7 @@ def answer_text(what: str, activity: Activity | None, language: str) -> str:
         texts = {
             "signed_up": lambda: _("Thank you! See you %(day)s at %(start)s, %(place)s.", **words),
             "waiting": lambda: _(
-                "Thank you! %(title)s is full, so you are on the waiting list. We will tell you if a place opens.",
+                "Thank you! %(title)s is full, so the sign-up is on the waiting list. We will tell if a place opens.",
                 **words,
             ),
             "declined": lambda: _("Thank you for the answer. Maybe next time!"),

@@ -237,3 +237,20 @@ def test_helpers_propose_within_the_rules_and_a_coordinator_approves(db, make):
     elder = make.elder(org=org)
     idea = operations.elder_idea(plan_input(place, org), elder, by=coordinator)
     assert idea[0].status == "proposed" and idea[0].idea_of_elder_id == elder.id
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_every_activity_text_is_one_segment_at_its_longest(app, db, make, lang):
+    from app.activities import texts
+
+    place = make.place(name="Suomussalmen Ämmänsaaren seurakuntakeskuksen iso sali ja kahvio")
+    activity = make.activity(place=place, title="Puhelin- ja tietokoneapua ikäihmisille joka torstai kirjastolla")
+    bodies = [
+        texts.invitation_text(activity, lang, to_older_side=True),
+        texts.invitation_text(activity, lang, to_older_side=False),
+        texts.place_opened_text(activity, lang),
+        texts.reminder_text(activity, lang),
+        *(texts.answer_text(w, activity, lang) for w in ("signed_up", "waiting", "declined", "closed")),
+    ]
+    for body in bodies:
+        assert segment_count(body) == 1, (lang, len(body), body)
