@@ -9,10 +9,11 @@ from datetime import time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.activities import attendance, invitations, operations
+from app.activities import attendance, invitations, operations, texts
 from app.activities.operations import ActivityError, ActivityInput
 from app.activities.signups import Person, sign_up
 from app.encounters.services import pair_stage_for, person_stage_for
+from app.i18n import to_local
 from app.models import (
     Activity,
     ActivityInvitation,
@@ -22,6 +23,7 @@ from app.models import (
     SmsMessage,
     utcnow,
 )
+from app.privacy.erasure import erase_elder
 from app.scheduling.jobs import job_activity_reminders
 from app.sms.segments import segment_count
 from tests.factories import in_days, local_today
@@ -56,8 +58,6 @@ def test_a_weekly_activity_is_one_row_per_occurrence_at_the_same_local_time(db, 
     db.session.commit()
     assert len(rows) == 5 and {r.series_id for r in rows} == {rows[0].id}
     assert [r.starts_at.astimezone(rows[0].starts_at.tzinfo) for r in rows] == sorted(r.starts_at for r in rows)
-    from app.i18n import to_local
-
     assert {to_local(r.starts_at).time() for r in rows} == {time(13)}
     assert all(r.status == "approved" for r in rows)
     with pytest.raises(ActivityError) as err:
@@ -241,8 +241,6 @@ def test_helpers_propose_within_the_rules_and_a_coordinator_approves(db, make):
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])
 def test_every_activity_text_is_one_segment_at_its_longest(app, db, make, lang):
-    from app.activities import texts
-
     place = make.place(name="Suomussalmen Ämmänsaaren seurakuntakeskuksen iso sali ja kahvio")
     activity = make.activity(place=place, title="Puhelin- ja tietokoneapua ikäihmisille joka torstai kirjastolla")
     bodies = [
@@ -254,3 +252,16 @@ def test_every_activity_text_is_one_segment_at_its_longest(app, db, make, lang):
     ]
     for body in bodies:
         assert segment_count(body) == 1, (lang, len(body), body)
+
+
+def test_erasing_an_older_person_forgets_the_number_their_invitation_went_to(db, make):
+    org = make.organization()
+    coordinator = make.coordinator(org=org)
+    elder = make.elder(org=org, contact_channel="sms_relative", with_relative=True)
+    activity = make.activity(org=org)
+    invitations.send_invitations(activity, [f"e{elder.id}"], by=coordinator)
+    db.session.commit()
+    erase_elder(elder, by=coordinator, reason="Pyysi poistamaan tiedot")
+    db.session.commit()
+    invitation = db.session.scalars(sa.select(ActivityInvitation)).one()
+    assert invitation.phone is None and invitation.elder_id == elder.id
