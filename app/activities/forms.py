@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.activities import labels
+from app.activities.operations import ActivityError
 from app.encounters.forms import MultiCheckboxField, choices
 from app.inputs import WithinCalendar
 
@@ -69,3 +71,13 @@ class InviteForm(FlaskForm):
 
 class AttendanceForm(FlaskForm):
     came = MultiCheckboxField(_l("Came"), choices=[])
+
+
+def form_error(form: FlaskForm, err: ActivityError) -> None:
+    """The rule's message on its field (or as a notice); what the user typed stays in the form."""
+    target = getattr(form, err.field, None) if err.field else None
+    message = labels.error_text(err.code)
+    if target is not None:
+        target.errors = [*target.errors, message]
+    else:
+        flash(message, "error")

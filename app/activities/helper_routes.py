@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.activities import labels, operations, queries, signups
 from app.activities import policy as activity_policy
 from app.activities.blueprint import bp
-from app.activities.forms import ActionForm, ProposalForm
+from app.activities.forms import ActionForm, ProposalForm, form_error
 from app.activities.operations import ActivityError, ActivityInput
 from app.encounters.forms import choices
 from app.extensions import db
@@ -120,11 +120,7 @@ def propose():
             operations.propose_activity(data, by=current_user)
         except ActivityError as err:
             db.session.rollback()
-            target = getattr(form, err.field, None) if err.field else None
-            if target is not None:
-                target.errors = [*target.errors, labels.error_text(err.code)]
-            else:
-                flash(labels.error_text(err.code), "error")
+            form_error(form, err)
         else:
             db.session.commit()
             flash(_("Thank you! A coordinator will look at your idea before anyone is invited."), "success")

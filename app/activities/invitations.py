@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from app import audit
 from app.activities import texts
 from app.activities.operations import ActivityError
+from app.activities.outbox import person_key, queue_for
 from app.alerts import raise_alert
 from app.encounters import stages
 from app.encounters.services import encounter_facts
@@ -32,7 +33,6 @@ from app.errands.notifications import elder_recipient
 from app.extensions import db
 from app.matching.geo import haversine_km
 from app.models import Activity, ActivityInvitation, Elder, HelperProfile, User, Village, utcnow
-from app.sms.outbox import queue_sms
 from app.sms.people import helper_language
 
 #: Elder profiles invited first to group activities (CONCEPT.md: they like doing things with others).
@@ -219,70 +219,51 @@ def send_invitations(activity: Activity, keys: list[str], *, by: User, now: date
             )
         )
     )
-    sent: Counter = Counter()
     helpers = db.session.scalars(
         sa.select(HelperProfile)
         .options(selectinload(HelperProfile.user))
         .where(HelperProfile.id.in_(helper_ids or [-1]), HelperProfile.organization_id == activity.organization_id)
         .where(HelperProfile.status == "approved")
     )
-    for helper in helpers:
-        if (helper.id, None) in done:
-            continue
-        invitation = ActivityInvitation(activity_id=activity.id, helper_id=helper.id, channel="board", by_id=by.id)
-        if helper.phone and not helper.sms_opt_out:
-            language = helper_language(helper)
-            message = queue_sms(
-                helper.phone,
-                texts.invitation_text(activity, language, to_older_side=False),
-                kind="activity_invitation",
-                language=language,
-                dedupe_key=f"activity_invite:{activity.id}:h{helper.id}",
-                helper_id=helper.id,
-                organization_id=activity.organization_id,
-                sent_by_id=by.id,
-            )
-            invitation.channel, invitation.phone = "sms", helper.phone
-            db.session.flush()
-            invitation.message_id = message.id if message is not None else None
-        db.session.add(invitation)
-        sent[invitation.channel] += 1
     elders = db.session.scalars(
         sa.select(Elder)
         .options(selectinload(Elder.contacts))
         .where(Elder.id.in_(elder_ids or [-1]), Elder.organization_id == activity.organization_id)
         .where(Elder.status == "active", Elder.erased_at.is_(None))
     )
-    for elder in elders:
-        if (None, elder.id) in done:
+    sent: Counter = Counter()
+    for person in [*helpers, *elders]:
+        is_helper = isinstance(person, HelperProfile)
+        if ((person.id, None) if is_helper else (None, person.id)) in done:
             continue
-        recipient = elder_recipient(elder)
-        invitation = ActivityInvitation(activity_id=activity.id, elder_id=elder.id, channel="call", by_id=by.id)
-        if recipient is None:
+        invitation = ActivityInvitation(
+            activity_id=activity.id,
+            helper_id=person.id if is_helper else None,
+            elder_id=None if is_helper else person.id,
+            channel="board" if is_helper else "call",
+            by_id=by.id,
+        )
+        queued = queue_for(
+            activity,
+            person,
+            lambda language, older: texts.invitation_text(activity, language, to_older_side=older),
+            kind="activity_invitation",
+            dedupe_key=f"activity_invite:{activity.id}:{person_key(person)}",
+            sent_by_id=by.id,
+        )
+        if queued is not None:
+            db.session.flush()
+            invitation.channel, invitation.phone = queued.channel, queued.phone
+            invitation.message_id = queued.message.id if queued.message is not None else None
+        elif not is_helper:  # a coordinator's call (or stopped messages): a task for the coordinator
             raise_alert(
                 "activity_call_invite",
-                dedupe_key=f"activity_call_invite:{activity.id}:{elder.id}",
+                dedupe_key=f"activity_call_invite:{activity.id}:{person.id}",
                 organization_id=activity.organization_id,
-                elder_id=elder.id,
+                elder_id=person.id,
                 activity_id=activity.id,
                 now=now,
             )
-        else:
-            message = queue_sms(
-                recipient.phone,
-                texts.invitation_text(activity, recipient.language, to_older_side=True),
-                kind="activity_invitation",
-                language=recipient.language,
-                dedupe_key=f"activity_invite:{activity.id}:e{elder.id}",
-                elder_id=elder.id,
-                contact_id=recipient.contact_id,
-                organization_id=activity.organization_id,
-                sent_by_id=by.id,
-            )
-            invitation.channel = "sms_relative" if recipient.contact_id else "sms"
-            invitation.phone = recipient.phone
-            db.session.flush()
-            invitation.message_id = message.id if message is not None else None
         db.session.add(invitation)
         sent[invitation.channel] += 1
     db.session.flush()

@@ -13,7 +13,15 @@ from app import policy
 from app.activities import attendance, feeds, invitations, labels, operations, queries, signups
 from app.activities import policy as activity_policy
 from app.activities.blueprint import bp
-from app.activities.forms import ActionForm, ActivityForm, AddPersonForm, AttendanceForm, InviteForm, PlaceForm
+from app.activities.forms import (
+    ActionForm,
+    ActivityForm,
+    AddPersonForm,
+    AttendanceForm,
+    InviteForm,
+    PlaceForm,
+    form_error,
+)
 from app.activities.operations import ActivityError, ActivityInput, PlaceInput
 from app.encounters.forms import choices
 from app.encounters.operations import EncounterError
@@ -31,16 +39,6 @@ def activity_or_404(activity_id: int) -> Activity:
     if activity is None or not activity_policy.may_manage(current_user, activity):
         abort(404)
     return activity
-
-
-def form_error(form, err: ActivityError) -> None:
-    """The rule's message on its field (or as a notice); what the user typed stays in the form."""
-    target = getattr(form, err.field, None) if err.field else None
-    message = labels.error_text(err.code)
-    if target is not None:
-        target.errors = [*target.errors, message]
-    else:
-        flash(message, "error")
 
 
 def _date_arg(name: str) -> date | None:

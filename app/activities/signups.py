@@ -22,11 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from app import audit
 from app.activities import rules, texts
 from app.activities.operations import ActivityError
-from app.errands.notifications import elder_recipient
+from app.activities.outbox import person_key, queue_for
+from app.db_setup import lock_row
 from app.extensions import db
 from app.models import Activity, ActivitySignup, Elder, HelperProfile, User, utcnow
-from app.sms.outbox import queue_sms
-from app.sms.people import helper_language
 
 LIVE = ("signed_up", "waiting")
 
@@ -48,12 +47,7 @@ class Person:
 
 def lock_activity(activity_id: int) -> Activity:
     """Load the activity with its row locked for the rest of the transaction (see the module text)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.update(Activity).where(Activity.id == activity_id).values(minimum=Activity.minimum))
-        stmt = sa.select(Activity).where(Activity.id == activity_id)
-    else:
-        stmt = sa.select(Activity).where(Activity.id == activity_id).with_for_update()
-    activity = db.session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+    activity = lock_row(Activity, activity_id)
     if activity is None:
         raise ActivityError("not_found")
     return activity
@@ -162,36 +156,17 @@ def promote_waiting(activity: Activity, side: str) -> ActivitySignup | None:
 
 
 def tell_place_opened(activity: Activity, signup: ActivitySignup) -> None:
-    key = f"activity_place:{activity.id}:{signup.side}{signup.helper_id or signup.elder_id}"
-    if signup.helper_id is not None:
-        helper = db.session.get(HelperProfile, signup.helper_id)
-        if helper is None or helper.sms_opt_out or not helper.phone:
-            return
-        language = helper_language(helper)
-        queue_sms(
-            helper.phone,
-            texts.place_opened_text(activity, language),
-            kind="activity_place_opened",
-            language=language,
-            dedupe_key=key,
-            helper_id=helper.id,
-            organization_id=activity.organization_id,
-        )
-        return
-    elder = db.session.get(Elder, signup.elder_id)
-    recipient = elder_recipient(elder) if elder is not None else None
-    if recipient is None:
-        return
-    queue_sms(
-        recipient.phone,
-        texts.place_opened_text(activity, recipient.language),
-        kind="activity_place_opened",
-        language=recipient.language,
-        dedupe_key=key,
-        elder_id=recipient.elder_id,
-        contact_id=recipient.contact_id,
-        organization_id=activity.organization_id,
+    person = (
+        db.session.get(HelperProfile, signup.helper_id) if signup.helper_id else db.session.get(Elder, signup.elder_id)
     )
+    if person is not None:
+        queue_for(
+            activity,
+            person,
+            lambda language, _older: texts.place_opened_text(activity, language),
+            kind="activity_place_opened",
+            dedupe_key=f"activity_place:{activity.id}:{person_key(person)}",
+        )
 
 
 def counts(activity: Activity) -> dict[str, dict[str, int]]:

@@ -14,14 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.activities import texts
+from app.activities.outbox import person_key, queue_for
 from app.alerts import raise_alert
-from app.errands.notifications import elder_recipient
 from app.extensions import db
 from app.models import Activity, ActivitySignup, Elder, HelperProfile
 from app.scheduling.reminders import day_before_at
 from app.scheduling.settings import setting
-from app.sms.outbox import queue_sms
-from app.sms.people import helper_language
 
 LOOKAHEAD = timedelta(days=2)
 
@@ -76,34 +74,14 @@ def create_activity_reminders(now: datetime) -> int:
 
 
 def _remind(activity: Activity, signup: ActivitySignup, helpers: dict, elders: dict) -> int:
-    key = f"activity_reminder:{activity.id}:{signup.side}{signup.helper_id or signup.elder_id}"
-    if signup.helper_id is not None:
-        helper = helpers.get(signup.helper_id)
-        if helper is None or helper.sms_opt_out or not helper.phone:
-            return 0
-        language = helper_language(helper)
-        message = queue_sms(
-            helper.phone,
-            texts.reminder_text(activity, language),
-            kind="activity_reminder",
-            language=language,
-            dedupe_key=key,
-            helper_id=helper.id,
-            organization_id=activity.organization_id,
-        )
-        return int(message is not None)
-    elder = elders.get(signup.elder_id)
-    recipient = elder_recipient(elder) if elder is not None else None
-    if recipient is None:
+    person = helpers.get(signup.helper_id) if signup.helper_id else elders.get(signup.elder_id)
+    if person is None:
         return 0
-    message = queue_sms(
-        recipient.phone,
-        texts.reminder_text(activity, recipient.language),
+    queued = queue_for(
+        activity,
+        person,
+        lambda language, _older: texts.reminder_text(activity, language),
         kind="activity_reminder",
-        language=recipient.language,
-        dedupe_key=key,
-        elder_id=recipient.elder_id,
-        contact_id=recipient.contact_id,
-        organization_id=activity.organization_id,
+        dedupe_key=f"activity_reminder:{activity.id}:{person_key(person)}",
     )
-    return int(message is not None)
+    return int(queued is not None and queued.message is not None)
