@@ -14,6 +14,18 @@ from app.i18n import local_midnight
 from app.models import Activity, ActivitySignup, AuditLog, Elder, HelperProfile, SharedPlace, User
 
 
+def load_activity(activity_id: int) -> Activity | None:
+    """One activity with what its pages show (place, municipality, sign-ups), so templates run no queries."""
+    return db.session.scalar(
+        sa.select(Activity)
+        .where(Activity.id == activity_id)
+        .options(
+            selectinload(Activity.place).selectinload(SharedPlace.municipality),
+            selectinload(Activity.signups),
+        )
+    )
+
+
 def calendar_query(
     user: User,
     *,

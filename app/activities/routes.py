@@ -35,7 +35,7 @@ COORDINATORS = ("coordinator", "admin")
 
 
 def activity_or_404(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
+    activity = queries.load_activity(activity_id)
     if activity is None or not activity_policy.may_manage(current_user, activity):
         abort(404)
     return activity
@@ -384,7 +384,7 @@ def attendance_page(activity: Activity):
 @bp.route("/<int:activity_id>/attendance", methods=["GET", "POST"])
 @login_only
 def take_attendance(activity_id: int):
-    activity = db.session.get(Activity, activity_id)
+    activity = queries.load_activity(activity_id)
     if activity is None:
         abort(404)
     if not activity_policy.may_take_attendance(current_user, activity):

@@ -214,3 +214,32 @@ def test_the_organization_feed_and_the_helpers_own_feed(client, make, db, app, s
     assert [str(e["summary"]) for e in feed.walk("VEVENT")] == [activity.title]
     own = Calendar.from_ical(client.get(f"/calendar/{'a' * 32}.ics").get_data())
     assert activity.title in [str(e["summary"]) for e in own.walk("VEVENT")]
+
+
+def test_a_coordinator_changes_an_activity_and_the_pages_read_in_swedish(client, make, db, setting):
+    org, coordinator, activity = setting
+    client.login(coordinator.email)
+    client.submit("/lang", {"lang": "sv", "next": "/"}, page="/")
+    page = client.get(f"/activities/{activity.id}/edit")
+    assert page.status_code == 200 and "Ändra aktiviteten" in page.text and "Aktivitetens namn" in page.text
+    form = {
+        "title": "Kaffestund på biblioteket",
+        "kind": "shared_activity",
+        "organization_id": str(org.id),
+        "place_id": str(activity.place_id),
+        "day": (local_today() + timedelta(days=3)).isoformat(),
+        "start": "14:00",
+        "end": "16:00",
+        "capacity_young": "3",
+        "capacity_old": "6",
+        "minimum": "2",
+        "run_by": "coordinator",
+        "runner_helper_id": "",
+        "description_fi": "",
+        "description_sv": "Kaffe och prat.",
+    }
+    assert client.submit(f"/activities/{activity.id}/edit", form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).title == "Kaffestund på biblioteket"
+    calendar = client.get("/activities/").text
+    assert "Aktiviteter" in calendar and "Kaffestund på biblioteket" in calendar and "Unga: 0/3" in calendar
