@@ -24,11 +24,13 @@ def login(page, base: str, email: str) -> None:
 def test_weekly_coffee_afternoon_from_plan_to_stage(live_server, page, phone_page, client, db, make, twilio_token):
     org = make.organization(name="Kainuun 4H")
     coordinator = make.coordinator(org=org, name="Kaisa Koordinaattori")
-    place = make.place(name="Kajaanin kaupunginkirjasto", address="Pohjolankatu 21", step_free=True)
+    make.place(name="Kajaanin kaupunginkirjasto", address="Pohjolankatu 21", step_free=True)
+    names = ["Aili", "Bertta", "Cecilia", "Doris", "Eeva", "Fanni", "Greta", "Hilja", "Impi", "Jenny"]
+    profiles = ["yhteisoaktiivi"] * 4 + [None] * 6
     elders = [
-        make.elder(org=org, first_name=name, contact_channel="sms_self", elder_profile="yhteisoaktiivi" if i < 4 else None)
-        for i, name in enumerate(["Aili", "Bertta", "Cecilia", "Doris", "Eeva", "Fanni", "Greta", "Hilja", "Impi", "Jenny"])
-    ]  # fmt: skip
+        make.elder(org=org, first_name=name, contact_channel="sms_self", elder_profile=profile)
+        for name, profile in zip(names, profiles, strict=True)
+    ]
     helper = make.helper(org=org, first_name="Veeti", last_name="Nuorinen", age=19)
     make.encounter(helper, elders[0], days_ago=20, kind="shared_activity", place="shared_space")
 
