@@ -23,6 +23,7 @@ from app.models import (
     SmsMessage,
     utcnow,
 )
+from app.privacy.collect import collect_elder
 from app.privacy.erasure import erase_elder
 from app.scheduling.jobs import job_activity_reminders
 from app.sms.segments import segment_count
@@ -265,3 +266,17 @@ def test_erasing_an_older_person_forgets_the_number_their_invitation_went_to(db,
     db.session.commit()
     invitation = db.session.scalars(sa.select(ActivityInvitation)).one()
     assert invitation.phone is None and invitation.elder_id == elder.id
+
+
+def test_an_older_persons_data_export_lists_their_activities_and_invitations(db, make):
+    org = make.organization()
+    elder = make.elder(org=org, contact_channel="sms_self")
+    activity = make.activity(org=org, title="Kyläilta")
+    invitations.send_invitations(activity, [f"e{elder.id}"], by=make.coordinator(org=org))
+    sign_up(activity.id, Person.of(elder), via="sms")
+    db.session.commit()
+    data = collect_elder(elder).as_dict()
+    assert [(r["title"], r["status"], r["via"]) for r in data["activities"]] == [("Kyläilta", "signed_up", "sms")]
+    assert [(r["title"], r["channel"], r["phone"]) for r in data["activity_invitations"]] == [
+        ("Kyläilta", "sms", elder.phone)
+    ]
