@@ -30,6 +30,7 @@ KIND_LABELS = {
     "late_withdrawal": _l("Late withdrawal"),
     "activity_call_invite": _l("Call to invite"),
     "activity_under_minimum": _l("Activity under its minimum"),
+    "activity_call_reminder": _l("Call to remind of an activity"),
 }
 
 
@@ -117,6 +118,8 @@ def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
         return _("%(person)s cancelled %(errand)s on %(when)s by text message.", **words)
     if alert.kind == "activity_call_invite":
         return _("Call %(person)s to invite them to %(activity)s on %(activity_when)s.", **words)
+    if alert.kind == "activity_call_reminder":
+        return _("Call %(person)s to remind them of %(activity)s on %(activity_when)s.", **words)
     if alert.kind == "activity_under_minimum":
         return _(
             "%(activity)s on %(activity_when)s has fewer people signed up than its minimum. "

@@ -2,7 +2,8 @@
 coordinators when an activity is under its minimum.
 
 Both fall due the day before at ``REMINDER_DAY_BEFORE_HOUR`` (Helsinki time), as the errands'
-reminders, and are idempotent: one SMS per activity and person (outbox dedupe key), one alert
+reminders (an older person reached by a coordinator's call gets a "call to remind" alert instead
+of the SMS), and are idempotent: one SMS per activity and person (outbox dedupe key), one alert
 per activity (alert dedupe key), however often the job runs.
 """
 
@@ -84,4 +85,13 @@ def _remind(activity: Activity, signup: ActivitySignup, helpers: dict, elders: d
         kind="activity_reminder",
         dedupe_key=f"activity_reminder:{activity.id}:{person_key(person)}",
     )
+    if queued is None and isinstance(person, Elder):  # a coordinator's call, or messages stopped
+        alert = raise_alert(
+            "activity_call_reminder",
+            dedupe_key=f"activity_call_reminder:{activity.id}:{person.id}",
+            organization_id=activity.organization_id,
+            elder_id=person.id,
+            activity_id=activity.id,
+        )
+        return int(alert is not None)
     return int(queued is not None and queued.message is not None)

@@ -195,17 +195,19 @@ def test_reminders_the_day_before_and_an_alert_under_the_minimum_once(db, make):
     org = make.organization()
     helper = make.helper(org=org, age=19)
     elder = make.elder(org=org, contact_channel="sms_self")
-    tomorrow = make.activity(org=org, at=in_days(1, 14), minimum=3)
+    caller = make.elder(org=org, contact_channel="coordinator_call")
+    tomorrow = make.activity(org=org, at=in_days(1, 14), minimum=4)
     full_enough = make.activity(org=org, at=in_days(1, 16), minimum=1)
     later = make.activity(org=org, at=in_days(5, 14), minimum=3)
     for activity in (tomorrow, full_enough, later):
         sign_up(activity.id, Person.of(helper), via="web")
     sign_up(tomorrow.id, Person.of(elder), via="coordinator")
+    sign_up(tomorrow.id, Person.of(caller), via="coordinator")
     db.session.commit()
 
     evening = in_days(0, 19)
     created = job_activity_reminders(evening)
-    assert created == 4  # three reminders and one alert
+    assert created == 5  # three reminders, a call to remind, an under-minimum alert
     assert job_activity_reminders(evening + timedelta(minutes=5)) == 0
     reminders = db.session.scalars(sa.select(SmsMessage).filter_by(kind="activity_reminder")).all()
     assert sorted((m.to_phone, m.body.count("Kahvihetki")) for m in reminders) == sorted(
@@ -213,6 +215,8 @@ def test_reminders_the_day_before_and_an_alert_under_the_minimum_once(db, make):
     )
     alert = db.session.scalars(sa.select(CoordinatorAlert).filter_by(kind="activity_under_minimum")).one()
     assert alert.activity_id == tomorrow.id
+    call = db.session.scalars(sa.select(CoordinatorAlert).filter_by(kind="activity_call_reminder")).one()
+    assert (call.elder_id, call.activity_id) == (caller.id, tomorrow.id) and "Kahvihetki" in call.message
 
 
 def test_helpers_propose_within_the_rules_and_a_coordinator_approves(db, make):
