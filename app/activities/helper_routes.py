@@ -139,3 +139,4 @@ def helper_block(profile: HelperProfile | None) -> dict | None:
 
 
 blocks.add("helper_home", Block("activities/_helper_block.html", helper_block), order=15)
+blocks.add("helper_board", "activities/_board_block.html")

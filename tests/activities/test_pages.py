@@ -172,6 +172,7 @@ def test_helpers_sign_up_and_cancel_on_their_activities_page(client, make, db, s
     page = client.get("/activities/mine")
     assert activity.title in page.text and "Toisen yhdistyksen ilta" not in page.text
     assert activity.title in client.get("/helper").text  # the section on the start page
+    assert 'href="/activities/mine"' in client.get("/board").text  # and on the errand board
     client.submit(f"/activities/{activity.id}/join", page="/activities/mine")
     signup = db.session.scalars(sa.select(ActivitySignup)).one()
     assert (signup.helper_id, signup.status, signup.via) == (helper.id, "signed_up", "web")
