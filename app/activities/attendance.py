@@ -17,7 +17,7 @@ from datetime import datetime
 
 from app import audit
 from app.activities import rules
-from app.activities.operations import ActivityError
+from app.activities.errors import ActivityError
 from app.activities.signups import lock_activity
 from app.encounters.operations import EncounterInput, record_activity_attendance
 from app.extensions import db

@@ -9,7 +9,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.activities import labels
-from app.activities.operations import ActivityError
+from app.activities.errors import ActivityError
 from app.encounters.forms import MultiCheckboxField, choices
 from app.inputs import WithinCalendar
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.activities import texts
-from app.activities.operations import ActivityError
+from app.activities.errors import ActivityError
 from app.activities.outbox import person_key, queue_for
 from app.alerts import raise_alert
 from app.encounters import stages

@@ -14,21 +14,13 @@ import sqlalchemy as sa
 
 from app import audit
 from app.activities import policy as activity_policy
-from app.activities import rules
+from app.activities import rules, signups
+from app.activities.errors import ActivityError
 from app.errands.requests import local_to_utc
 from app.extensions import db
 from app.i18n import today_local
 from app.models import Activity, Elder, SharedPlace, User, utcnow
 from app.models.activity import ACTIVITY_KINDS, PLACE_KINDS, RUN_BY
-
-
-class ActivityError(Exception):
-    """A rule was broken; ``code`` names it, ``field`` is the form field it concerns."""
-
-    def __init__(self, code: str, field: str | None = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -212,6 +204,10 @@ def edit_activity(
         day = data.day if row.id == activity.id else today_local(row.starts_at)
         _fill(row, data, day)
     db.session.flush()
+    for row in rows:  # more places: the people waiting get them
+        if row.status == "approved" and row.starts_at > now:
+            for side in ("young", "old"):
+                signups.promote_waiting(row, side)
     audit.record("activity.edited", activity, actor=by, occurrences=len(rows))
     return len(rows)
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.activities import rules, texts
-from app.activities.operations import ActivityError
+from app.activities.errors import ActivityError
 from app.activities.outbox import person_key, queue_for
 from app.db_setup import lock_row
 from app.extensions import db

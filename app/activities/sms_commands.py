@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.activities import texts
+from app.activities.errors import ActivityError
 from app.activities.invitations import open_invitation
-from app.activities.operations import ActivityError
 from app.activities.signups import Person, sign_up
 from app.extensions import db
 from app.models import Activity

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import time as clock
 
 import pytest
 import sqlalchemy as sa
 
-from app.activities.operations import ActivityError
+from app.activities.operations import ActivityError, ActivityInput, edit_activity
 from app.activities.signups import Person, cancel_signup, sign_up
 from app.extensions import db as _db
+from app.i18n import to_local
 from app.models import ActivitySignup, SmsMessage
 
 
@@ -118,3 +120,22 @@ def test_no_signing_up_for_a_cancelled_or_started_activity(db, make):
     with pytest.raises(ActivityError) as err:
         sign_up(started.id, Person.of(helper), via="web")
     assert err.value.code == "started"
+
+
+def test_more_places_on_an_edit_go_to_the_people_waiting(db, make):
+    org = make.organization()
+    coordinator = make.coordinator(org=org)
+    activity = make.activity(org=org, capacity_old=1)
+    first, second = make.elder(org=org), make.elder(org=org)
+    sign_up(activity.id, Person.of(first), via="coordinator")
+    waiting = sign_up(activity.id, Person.of(second), via="coordinator")
+    assert waiting.status == "waiting"
+    local = to_local(activity.starts_at)
+    data = ActivityInput(
+        title=activity.title, kind=activity.kind, place_id=activity.place_id, day=local.date(),
+        start=clock(local.hour, local.minute), end=clock(min(local.hour + 1, 23), 59),
+        organization_id=org.id, capacity_young=3, capacity_old=2, minimum=2,
+    )  # fmt: skip
+    edit_activity(activity, data, by=coordinator, whole_series=False)
+    db.session.commit()
+    assert (waiting.status, waiting.slot) == ("signed_up", 2)
