@@ -91,14 +91,43 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every area's pages, listed here so a reader sees the whole web surface in one place."""
-    from app import admin, auth, calls, elders, encounters, errands, helpers, main, planning, privacy, reports, sms
+    from app import (
+        activities,
+        admin,
+        auth,
+        calls,
+        elders,
+        encounters,
+        errands,
+        helpers,
+        main,
+        planning,
+        privacy,
+        reports,
+        sms,
+    )
 
-    for area in (main, auth, admin, helpers, elders, errands, planning, sms, calls, encounters, reports, privacy):
+    for area in (
+        main,
+        auth,
+        admin,
+        helpers,
+        elders,
+        errands,
+        planning,
+        sms,
+        calls,
+        encounters,
+        activities,
+        reports,
+        privacy,
+    ):
         app.register_blueprint(area.bp)
 
 
 def register_sms_handlers(app: Flask) -> None:
     """Who acts on an incoming SMS: the sms area reads and routes, the areas above it act."""
+    from app.activities import sms_commands as activity_answers
     from app.encounters import sms_feedback
     from app.errands import sms_commands
     from app.helpers.consent import handle_guardian_sms
@@ -109,9 +138,9 @@ def register_sms_handlers(app: Flask) -> None:
         app,
         guardian=handle_guardian_sms,
         commands={
-            "accept": sms_commands.helper_command,
+            "accept": (activity_answers.answer, sms_commands.helper_command),
             "accept_all": plan_commands.accept_all,
-            "decline": sms_commands.helper_command,
+            "decline": (activity_answers.answer, sms_commands.helper_command),
             "done": sms_commands.helper_command,
             "cancel": sms_commands.cancel,
             "feedback": sms_feedback.handle,

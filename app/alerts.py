@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from app import policy
 from app.extensions import db
 from app.i18n import current_language
-from app.models import ContactPerson, CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow
+from app.models import Activity, ContactPerson, CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow
 from app.phones import display_phone
 
 KIND_LABELS = {
@@ -31,6 +31,9 @@ KIND_LABELS = {
     "call_cancellation": _l("Cancelled in an automated call"),
     "call_back": _l("Call back"),
     "late_withdrawal": _l("Late withdrawal"),
+    "activity_call_invite": _l("Call to invite"),
+    "activity_under_minimum": _l("Activity under its minimum"),
+    "activity_call_reminder": _l("Call to remind of an activity"),
 }
 
 
@@ -43,6 +46,7 @@ def raise_alert(
     elder_id: int | None = None,
     helper_id: int | None = None,
     contact_id: int | None = None,
+    activity_id: int | None = None,
     now: datetime | None = None,
 ) -> CoordinatorAlert | None:
     """Add an alert to the current transaction; None when one with ``dedupe_key`` exists."""
@@ -57,6 +61,7 @@ def raise_alert(
         elder_id=elder_id,
         helper_id=helper_id,
         contact_id=contact_id,
+        activity_id=activity_id,
         dedupe_key=dedupe_key,
         created_at=now or utcnow(),
         message="",
@@ -77,6 +82,13 @@ def _errand_words(errand: Errand | None) -> dict[str, str]:
     }
 
 
+def _activity_words(activity_id: int | None) -> dict[str, str]:
+    activity = db.session.get(Activity, activity_id) if activity_id else None
+    if activity is None:
+        return {"activity": "", "activity_when": ""}
+    return {"activity": activity.title, "activity_when": format_datetime(activity.starts_at, "short")}
+
+
 def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
     """The alert in the active language. ``stored``: the Finnish fallback kept in the row,
     without the numbers and contact persons a later erasure could not find there."""
@@ -84,7 +96,7 @@ def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
     elder = db.session.get(Elder, alert.elder_id) if alert.elder_id else (errand.elder if errand else None)
     helper = db.session.get(HelperProfile, alert.helper_id) if alert.helper_id else None
     person = elder.full_name if elder else (f"{helper.first_name} {helper.last_name}" if helper else "")
-    words = {"person": person, **_errand_words(errand)}
+    words = {"person": person, **_errand_words(errand), **_activity_words(alert.activity_id)}
     if alert.kind == "sms_undelivered":
         if stored:
             return _(
@@ -115,6 +127,16 @@ def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
         return _(
             "%(person)s pressed 3 in an automated call about %(errand)s on %(when)s: please call them back.", **words
         )
+    if alert.kind == "activity_call_invite":
+        return _("Call %(person)s to invite them to %(activity)s on %(activity_when)s.", **words)
+    if alert.kind == "activity_call_reminder":
+        return _("Call %(person)s to remind them of %(activity)s on %(activity_when)s.", **words)
+    if alert.kind == "activity_under_minimum":
+        return _(
+            "%(activity)s on %(activity_when)s has fewer people signed up than its minimum. "
+            "Invite more people or cancel it.",
+            **words,
+        )
     if alert.kind == "late_withdrawal":
         helper_name = helper.display_name if helper else ""
         person = elder.full_name if elder else ""
@@ -128,12 +150,13 @@ def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
 
 def describe_all(alerts: list[CoordinatorAlert]) -> dict[int, str]:
     """:func:`describe` for a list of alerts (alert id -> text), their errands, people and
-    contact persons read first in at most four statements, whatever the number of alerts."""
+    contact persons and activities read first in at most five statements, whatever the number of alerts."""
     wanted = {
         Errand: {a.errand_id for a in alerts if a.errand_id},
         Elder: {a.elder_id for a in alerts if a.elder_id},
         HelperProfile: {a.helper_id for a in alerts if a.helper_id},
         ContactPerson: {a.contact_id for a in alerts if a.contact_id},
+        Activity: {a.activity_id for a in alerts if a.activity_id},
     }
     loads = {Errand: (selectinload(Errand.task_type), selectinload(Errand.elder))}
     # Held here while describing: the session keeps only weak references to what it loaded.

@@ -127,6 +127,22 @@ def _executes(state: ORMExecuteState) -> None:
         state.session.info[WROTE] = True
 
 
+def lock_row(model: Any, row_id: int, **touch: Any) -> Any:
+    """Load one row locked for the rest of the transaction (None when there is none): the
+    guarantee behind "first come, first served" (an errand's places, an activity's).
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks: writing the row (``touch``,
+    else its id to itself) takes the database's write lock (other writers wait up to the busy
+    timeout), and the reads after it see every committed change.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.update(model).where(model.id == row_id).values(**(touch or {"id": model.id})))
+        stmt = sa.select(model).where(model.id == row_id)
+    else:
+        stmt = sa.select(model).where(model.id == row_id).with_for_update()
+    return db.session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+
 class ReadOnlyError(RuntimeError):
     """A write was attempted inside :func:`read_only`."""
 

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app import rollups
+from app.activities.demo import seed_activities
 from app.encounters.demo import seed_encounters
 from app.errands import notifications
 from app.errands.calendar import new_token
@@ -362,10 +363,12 @@ def seed(today: date | None = None) -> dict[str, int]:
     planned = _seed_week_plan(rng, today, elders, helpers, tasks, kaisa)
 
     encounter_counts = seed_encounters(rng, utcnow())
+    activity_counts = seed_activities(rng, utcnow(), today)
     db.session.flush()
     rollups.rebuild_everything()  # the demo's rows are written straight: the report rollups from them
     return {
         **encounter_counts,
+        **activity_counts,
         "organizations": len(orgs),
         "helpers": len(helpers),
         "elders": len(elders),

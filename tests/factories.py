@@ -27,6 +27,7 @@ from app.encounters import wellbeing
 from app.errands.requests import RequestInput, create_request
 from app.i18n import HELSINKI
 from app.models import (
+    Activity,
     Assignment,
     CheckIn,
     ContactPerson,
@@ -39,6 +40,7 @@ from app.models import (
     Municipality,
     Offer,
     Organization,
+    SharedPlace,
     TaskType,
     User,
     Village,
@@ -402,6 +404,37 @@ class Factories:
         """An offer of ``errand`` to ``helper`` (sent now unless ``sent_at``); the errand's
         state is left as it is."""
         return self._save(Offer(errand=errand, helper=helper, status=status, **fields))
+
+    # -- shared activities ------------------------------------------------------------
+
+    def place(self, name: str = "Kajaanin kaupunginkirjasto", municipality: str = "Kajaani", **fields) -> SharedPlace:
+        return self._save(SharedPlace(municipality=self.municipality(municipality), name=name, **fields))
+
+    def activity(
+        self,
+        *,
+        org: Organization | None = None,
+        place: SharedPlace | None = None,
+        at: datetime | None = None,
+        days: float = 3,
+        minutes: int = 120,
+        **fields,
+    ) -> Activity:
+        """An approved activity ``days`` from now (or ``at``), 2 hours, in ``place`` (a library in Kajaani)."""
+        starts_at = at or utcnow() + timedelta(days=days)
+        activity = Activity(
+            organization=org or self.default_organization(),
+            place=place or self.place(name=f"Kirjasto {next(_seq)}"),
+            title=fields.pop("title", "Kahvihetki kirjastolla"),
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=minutes),
+            status=fields.pop("status", "approved"),
+            capacity_young=fields.pop("capacity_young", 3),
+            capacity_old=fields.pop("capacity_old", 6),
+            minimum=fields.pop("minimum", 2),
+            **fields,
+        )
+        return self._save(activity)
 
     # -- encounters and check-ins ------------------------------------------------------
 

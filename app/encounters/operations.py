@@ -125,6 +125,44 @@ def log_encounter(data: EncounterInput, *, by: User, now: datetime | None = None
         first = elders[elder_ids[0]]
         municipality_id, village_id = first.municipality_id, first.village_id
 
+    return _write(
+        data, helper_ids, elder_ids, organization_id, municipality_id, village_id, by=by, own_helper_id=own_helper_id
+    )
+
+
+def record_activity_attendance(data: EncounterInput, *, by: User, now: datetime | None = None) -> Encounter:
+    """One encounter with everyone who came to a shared activity (app.activities.attendance).
+
+    The activities area has checked who may take the attendance and that the people are the
+    activity's own sign-ups; the rules of an encounter (kind, place, time, young and old) are
+    checked here, as for any encounter. Raises `EncounterError`."""
+    now = now or utcnow()
+    helper_ids = tuple(dict.fromkeys(data.helper_ids))
+    elder_ids = tuple(dict.fromkeys(data.elder_ids))
+    _check_input(replace(data, helper_ids=helper_ids, elder_ids=elder_ids), now)
+    return _write(
+        data,
+        helper_ids,
+        elder_ids,
+        data.organization_id,
+        data.municipality_id,
+        data.village_id,
+        by=by,
+        own_helper_id=None,
+    )
+
+
+def _write(
+    data: EncounterInput,
+    helper_ids: tuple[int, ...],
+    elder_ids: tuple[int, ...],
+    organization_id: int | None,
+    municipality_id: int | None,
+    village_id: int | None,
+    *,
+    by: User,
+    own_helper_id: int | None,
+) -> Encounter:
     encounter = Encounter(
         organization_id=organization_id,
         kind=data.kind,

@@ -14,6 +14,7 @@ first name and address; never the surname or the health notes.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -30,6 +31,15 @@ from app.models import Assignment, Errand, HelperProfile, utcnow
 from app.sms.people import helper_language
 
 FEED_STATUSES = ("active", "done")
+
+#: Areas above this one that add events of their own to the helper's feed (shared activities):
+#: ``source(profile, language, now) -> list[Event]``, added by :func:`add_feed_events`.
+_EXTRA_EVENTS: list[Callable[[HelperProfile, str, datetime], list[Event]]] = []
+
+
+def add_feed_events(source: Callable[[HelperProfile, str, datetime], list[Event]]) -> None:
+    if source not in _EXTRA_EVENTS:
+        _EXTRA_EVENTS.append(source)
 
 
 def new_token() -> str:
@@ -114,4 +124,7 @@ def build_feed(profile: HelperProfile, now: datetime | None = None) -> bytes:
             event.add("description", "\n".join(lines))
             event.add("status", "CONFIRMED")
             cal.add_component(event)
+        for source in _EXTRA_EVENTS:
+            for event in source(profile, lang, now):
+                cal.add_component(event)
     return cal.to_ical()

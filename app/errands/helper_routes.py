@@ -46,7 +46,7 @@ from app.headers import REVALIDATE
 from app.i18n import current_language, local_formatter, today_local
 from app.models import HelperProfile, utcnow
 from app.security import public, roles_required
-from app.ui import Block, blocks, nav
+from app.ui import Block, blocks, blocks_for, nav
 
 nav.add("helper", "errands.board", _l("Errand board"), order=10)
 nav.add("helper", "errands.my_errands", _l("My errands"), order=20)
@@ -231,6 +231,7 @@ def board_view():
                 notice=notice,
                 t=_card_texts(language),
                 urls=_card_urls() if items else {},
+                board_blocks=blocks_for("helper_board"),
             )
         )
     if etag is not None:

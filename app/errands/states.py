@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app import rollups
+from app.db_setup import lock_row
 from app.extensions import db
 from app.models import Assignment, Errand, ErrandEvent, Offer, User, utcnow
 
@@ -92,18 +93,9 @@ def _get_errand(errand_id: int) -> Errand:
 
 
 def _lock_errand(errand_id: int) -> Errand:
-    """Load the errand with its row locked for the rest of the transaction.
-
-    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks: touching
-    the row takes the database write lock (other writers wait up to the busy
-    timeout), and the reads after it see every committed change.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.update(Errand).where(Errand.id == errand_id).values(updated_at=utcnow()))
-        stmt = sa.select(Errand).where(Errand.id == errand_id)
-    else:
-        stmt = sa.select(Errand).where(Errand.id == errand_id).with_for_update()
-    errand = db.session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+    """Load the errand with its row locked for the rest of the transaction
+    (:func:`app.db_setup.lock_row`; on SQLite touching ``updated_at`` takes the write lock)."""
+    errand = lock_row(Errand, errand_id, updated_at=utcnow())
     if errand is None:
         raise ErrandError("not_found")
     return errand

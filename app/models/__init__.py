@@ -1,5 +1,6 @@
 """Every model, re-exported so Alembic and the app see every table."""
 
+from app.models.activity import Activity, ActivityInvitation, ActivitySignup, SharedPlace
 from app.models.audit import AuditLog
 from app.models.base import Base, utcnow
 from app.models.call import CALL_OUTCOMES, CALL_TOPICS, CALLBACK_OUTCOMES, CALLER_KINDS, Callback, CallLog
@@ -32,6 +33,10 @@ from app.models.user import (
 )
 
 __all__ = [
+    "Activity",
+    "ActivityInvitation",
+    "ActivitySignup",
+    "SharedPlace",
     "ADULT_AGE",
     "CALLBACK_OUTCOMES",
     "CALLER_KINDS",

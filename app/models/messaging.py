@@ -82,6 +82,7 @@ class CoordinatorAlert(Base):
     # The contact person an undelivered text went to (the alert names their number).
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact_persons.id", ondelete="SET NULL"))
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(120))
+    activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

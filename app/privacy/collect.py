@@ -20,6 +20,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import (
+    Activity,
+    ActivityInvitation,
+    ActivitySignup,
     Assignment,
     AuditLog,
     CheckIn,
@@ -32,6 +35,7 @@ from app.models import (
     HelperProfile,
     HelpRequest,
     Offer,
+    SharedPlace,
     SmsMessage,
     StageOverride,
     User,
@@ -204,6 +208,28 @@ def _checkins_and_overrides(data: PersonData, column: str, person_id: int) -> No
     data.add("stage_overrides", [_row(o, OVERRIDE_FIELDS, set_by=names.get(o.by_id)) for o in overrides])
 
 
+def _activities(data: PersonData, column: str, person_id: int) -> None:
+    """Shared activities the person signed up for, and the invitations they got."""
+    base = (
+        sa.select(Activity.title, Activity.starts_at, SharedPlace.name.label("place_name"))
+        .join(SharedPlace, SharedPlace.id == Activity.place_id)
+        .order_by(Activity.starts_at, Activity.id)
+    )
+    S, Inv = ActivitySignup, ActivityInvitation
+    signups = db.session.execute(
+        base.add_columns(S.status, S.via, S.created_at)
+        .join(S, S.activity_id == Activity.id)
+        .where(getattr(S, column) == person_id)
+    )
+    data.add("activities", [{k: _plain(v) for k, v in row._mapping.items()} for row in signups])
+    invitations = db.session.execute(
+        base.add_columns(Inv.channel, Inv.phone, Inv.answer, Inv.created_at)
+        .join(Inv, Inv.activity_id == Activity.id)
+        .where(getattr(Inv, column) == person_id)
+    )
+    data.add("activity_invitations", [{k: _plain(v) for k, v in row._mapping.items()} for row in invitations])
+
+
 def _taking_part(data: PersonData, column: str, person_id: int, messages, audit) -> None:
     """The sections an older resident's and a helper's export share: encounters,
     check-ins and overrides, messages, alerts and audit entries (``column`` is
@@ -212,6 +238,7 @@ def _taking_part(data: PersonData, column: str, person_id: int, messages, audit)
         db.session.scalars(sa.select(EncounterParticipant).where(getattr(EncounterParticipant, column) == person_id))
     )
     data.add("encounters", _encounters(participants))
+    _activities(data, column, person_id)
     _checkins_and_overrides(data, column, person_id)
     data.add("messages", _messages(messages))
     alerts = db.session.scalars(

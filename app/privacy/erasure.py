@@ -36,6 +36,7 @@ from app.errands.requests import cancel_request
 from app.extensions import db
 from app.helpers.services import DELETED_NAME
 from app.models import (
+    ActivityInvitation,
     Assignment,
     AuditLog,
     Callback,
@@ -250,6 +251,13 @@ def erasure_info(elder: Elder) -> ErasureInfo | None:
     return ErasureInfo(at=elder.erased_at, by="–", reason=None)
 
 
+def _forget_invitation_numbers(*conditions: sa.ColumnElement[bool]) -> None:
+    """The number an activity invitation went to (the person's own or a relative's) is forgotten."""
+    db.session.execute(
+        sa.update(ActivityInvitation).where(*conditions).values(phone=None).execution_options(synchronize_session=False)
+    )
+
+
 def erase_contact(contact: ContactPerson, *, by: User | None, reason: str) -> ErasureReport:
     """Erase one relative or other contact person of a resident: their messages'
     bodies and numbers, their opt-out, free text about them in the audit log,
@@ -275,6 +283,7 @@ def erase_contact(contact: ContactPerson, *, by: User | None, reason: str) -> Er
         ).rowcount
         or 0
     )
+    _forget_invitation_numbers(ActivityInvitation.elder_id == elder.id, ActivityInvitation.phone.in_(phones or [""]))
     forget_contact(contact)
     contact_id = contact.id
     elder.contacts.remove(contact)
@@ -363,6 +372,7 @@ def erase_elder(
         if encounter.place_kind == "home":
             encounter.place_name = None
         report.encounters += 1
+    _forget_invitation_numbers(ActivityInvitation.elder_id == elder.id)
     db.session.execute(
         sa.update(StageOverride)
         .where(StageOverride.elder_id == elder.id)

@@ -19,6 +19,8 @@ SECTIONS = {
     "errand_events": _l("Errand history"),
     "offers": _l("Offers"),
     "encounters": _l("Encounters"),
+    "activities": _l("Shared activities"),
+    "activity_invitations": _l("Activity invitations"),
     "check_ins": _l("Well-being check-ins"),
     "stage_overrides": _l("Stage overrides"),
     "messages": _l("Text messages"),
@@ -51,6 +53,8 @@ ERASED_BY = {
 KINDS = {"elder": _l("Older resident"), "contact": _l("Contact person"), "helper": _l("Helper")}
 
 FIELDS = {
+    "channel": _l("Channel"),
+    "answer": _l("Answer"),
     "id": lazy_pgettext("identifier", "Number"),
     "first_name": _l("First name"),
     "last_name": _l("Last name"),

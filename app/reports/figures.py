@@ -129,6 +129,7 @@ def build_figures(report: Report) -> list[Figure]:
         _areas(report),
         _encounters(report),
         *_funnel(report),
+        *_activities(report),
         *_checkins(report),
         _map_table(report),
         _municipalities(report),
@@ -241,6 +242,29 @@ def _encounters(report: Report) -> Figure:
         chart={"type": "bar", "series": [1]},
         empty=_("No encounters took place in this period."),
     )
+
+
+def _activities(report: Report) -> list[Figure]:
+    a = report.activities
+    if a is None:
+        return []
+    rows: list[list[Any]] = [
+        [_("Activities held"), a.held],
+        [_("People reached (invited or signed up)"), a.people_reached],
+        [_("People who came"), a.participants],
+        [_("Share of them who came back"), Share(a.came_back, a.participants)],
+        [_("Activities run by participants"), a.run_by_participants],
+    ]
+    return [
+        Figure(
+            "activities",
+            _("Shared activities"),
+            [_("Figure"), _("Value")],
+            rows if (a.held or a.people_reached) else [],
+            note=_("Came back: came to more than one activity in the period."),
+            empty=_("No shared activities in this period."),
+        )
+    ]
 
 
 def _funnel(report: Report) -> list[Figure]:

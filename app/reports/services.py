@@ -47,6 +47,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app import rollups
+from app.activities.reports import ActivityFigures, activity_figures
 from app.db_setup import read_only
 from app.encounters.services import checkin_changes, stage_funnel
 from app.extensions import db
@@ -186,6 +187,7 @@ class Report:
     municipalities: list[MunicipalityRow]
     funnel: dict[str, Any] | None = None
     checkins: dict[str, Any] | None = None
+    activities: ActivityFigures | None = None
 
     @property
     def encounters(self) -> int:
@@ -545,6 +547,7 @@ def _build_report(scope: ReportScope, *, locale: str, stage_reads: bool) -> Repo
     )
     if stage_reads:
         report.funnel, report.checkins = _stage_reads(scope)
+    report.activities = activity_figures(scope.organization_ids, scope.municipality_id, scope.start, scope.end)
     return report
 
 

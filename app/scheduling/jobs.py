@@ -21,7 +21,7 @@ from app.models import utcnow
 from app.privacy import provider
 from app.privacy.retention import anonymise_expired
 from app.rollups import local_day
-from app.scheduling import escalation, reminders, retention
+from app.scheduling import activity_reminders, escalation, reminders, retention
 from app.sms.dispatcher import dispatch_outbox
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,13 @@ def job_dispatch_sms(now: datetime | None = None, *, should_stop: Callable[[], b
 
 def job_reminders(now: datetime | None = None) -> int:
     count = reminders.create_due_reminders(now or utcnow())
+    db.session.commit()
+    return count
+
+
+def job_activity_reminders(now: datetime | None = None) -> int:
+    """Shared activities: the day-before reminders and the under-minimum alerts."""
+    count = activity_reminders.create_activity_reminders(now or utcnow())
     db.session.commit()
     return count
 
@@ -119,6 +126,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("expire-offers", job_expire_offers, "SCHEDULER_EXPIRY_SECONDS"),
     JobSpec("escalate", job_escalate, "SCHEDULER_ESCALATION_SECONDS"),
     JobSpec("reminders", job_reminders, "SCHEDULER_REMINDER_SECONDS"),
+    JobSpec("activity-reminders", job_activity_reminders, "SCHEDULER_REMINDER_SECONDS"),
     JobSpec("feedback-requests", job_feedback_requests, "SCHEDULER_FEEDBACK_SECONDS"),
     JobSpec("sms-dispatch", job_dispatch_sms, "SCHEDULER_DISPATCH_SECONDS"),
     JobSpec("retention", job_purge, daily_at=(3, 30)),

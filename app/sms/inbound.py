@@ -12,7 +12,9 @@ back. The order of reading:
    (``KYLLÄ 123``, ``EI 123``, ``VALMIS 123``) and an older person or their
    contact person cancelling (``PERU 123``): :mod:`app.errands.sms_commands`;
    a digit 1-5 answering the latest feedback request to that number:
-   :mod:`app.encounters.sms_feedback`. A handler that returns None passes;
+   :mod:`app.encounters.sms_feedback`; a bare yes or no answering an activity
+   invitation: :mod:`app.activities.sms_commands`. A command may have several
+   handlers, asked in order; a handler that returns None passes;
 4. anything else goes to the coordinators' inbox (``handled=False``) with a
    polite automatic answer.
 
@@ -179,17 +181,24 @@ class Handlers:
     """Who handles what: registered by ``create_app`` (see :func:`register`)."""
 
     guardian: Callable[[str, str], str | None]
-    commands: Mapping[str, CommandHandler]
+    commands: Mapping[str, tuple[CommandHandler, ...]]
 
 
-def register(app: Flask, *, guardian: Callable[[str, str], str | None], commands: Mapping[str, CommandHandler]) -> None:
+def register(
+    app: Flask,
+    *,
+    guardian: Callable[[str, str], str | None],
+    commands: Mapping[str, CommandHandler | tuple[CommandHandler, ...]],
+) -> None:
     """Wire the areas that act on incoming SMS: ``guardian(phone, body)`` answers a guardian's
     consent reply (or returns None), ``commands`` maps a command name (accept, decline, done,
-    cancel, feedback) to its handler. This area only reads and routes."""
+    cancel, feedback) to its handler, or to several asked in order until one answers.
+    This area only reads and routes."""
     unknown = set(commands) - COMMANDS_FOR_HANDLERS
     if unknown:
         raise ValueError(f"no such SMS commands: {sorted(unknown)}")
-    app.extensions[EXTENSION] = Handlers(guardian=guardian, commands=dict(commands))
+    handlers = {name: h if isinstance(h, tuple) else (h,) for name, h in commands.items()}
+    app.extensions[EXTENSION] = Handlers(guardian=guardian, commands=handlers)
 
 
 def handle(sender: Sender, command: keywords.Command, body: str, now: datetime) -> Outcome:
@@ -204,8 +213,7 @@ def handle(sender: Sender, command: keywords.Command, body: str, now: datetime) 
         return _start(sender, lang)
     if command.name == "help":
         return Outcome(sms_reply("help", lang), "help")
-    handler = handlers.commands.get(command.name)
-    if handler is not None:
+    for handler in handlers.commands.get(command.name, ()):
         outcome = handler(sender, command, lang, now)
         if outcome is not None:
             return outcome

@@ -41,13 +41,15 @@ KINDS: dict[str, MessageKind] = {
     "feedback_request": MessageKind(_l("Feedback request")),
     # The week plan's offers, several errands in one text (app.planning.texts).
     "week_offer": MessageKind(_l("Week's errand offers"), segments=4),
+    # What a shared activity says (texts in app.activities.texts).
+    "activity_invitation": MessageKind(_l("Activity invitation")),
+    "activity_place_opened": MessageKind(_l("Activity: a place opened")),
+    "activity_reminder": MessageKind(_l("Activity reminder (day before)")),
     # Other outgoing messages.
     "manual": MessageKind(_l("Written by a coordinator"), segments=4),  # MAX_MANUAL_LENGTH (480) GSM-7 characters
     "auto_reply": MessageKind(_l("Automatic answer")),
     "guardian_consent": MessageKind(_l("Guardian consent request"), segments=2),
     "helper_approved": MessageKind(_l("Helper approved")),
-    # Only ever an automated call (app.sms.voice): the hook for other areas' invitations.
-    "activity_invitation": MessageKind(_l("Invitation to an activity"), segments=None),
     # Incoming: what a reply asked for.
     "accept": _in(_l("Reply: takes the errand")),
     "accept_all": _in(_l("Reply: takes all the errands offered")),
@@ -59,6 +61,8 @@ KINDS: dict[str, MessageKind] = {
     "start": _in(_l("Reply: start messages")),
     "help": _in(_l("Reply: asks for help")),
     "consent": _in(_l("Reply: guardian consent")),
+    "activity_yes": _in(_l("Reply: comes to the activity")),
+    "activity_no": _in(_l("Reply: does not come to the activity")),
     "other": _in(_l("Message for a coordinator")),
 }
 

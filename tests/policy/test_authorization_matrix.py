@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from app.extensions import db as _db
 from app.models import (
+    ActivitySignup,
     Callback,
     ContactPerson,
     CoordinatorAlert,
@@ -69,6 +70,22 @@ MATRIX: dict[str, Entry] = {
     "calls.new_call": E(COORD),
     "calls.new_callback": E(COORD),
     "calls.callback_action": E(COORD),
+    "activities.calendar": E(COORD),
+    "activities.new": E(COORD),
+    "activities.new_place": E(COORD),
+    "activities.show": E(COORD),
+    "activities.edit": E(COORD),
+    "activities.approve": E(COORD),
+    "activities.cancel": E(COORD),
+    "activities.add_person": E(COORD),
+    "activities.cancel_signup": E(COORD),
+    "activities.invite": E(COORD),
+    "activities.take_attendance": E(PERSON),  # helpers: the activity they run
+    "activities.helper_list": E(HELPER),
+    "activities.join": E(HELPER),
+    "activities.leave": E(HELPER),
+    "activities.propose": E(HELPER),
+    "activities.organization_feed": E(PUBLIC),
     "admin.index": E(ADMIN),
     "admin.edit_coordinator": E(ADMIN),
     "admin.set_coordinator_active": E(ADMIN),
@@ -214,6 +231,7 @@ def _world(db, make) -> dict:
     helpers = {"own": make.helper(org=own, age=19), "other": make.helper(org=other, age=19)}
     elders = {"own": make.elder(org=own), "other": make.elder(org=other)}
     errands, assignments, encounters, alerts, messages, contacts, callbacks = {}, {}, {}, {}, {}, {}, {}
+    activities, signups = {}, {}
     for case, org in (("own", own), ("other", other)):
         helper, elder = helpers[case], elders[case]
         errands[case] = make.errand(elder, in_days(4, 14))
@@ -236,6 +254,9 @@ def _world(db, make) -> dict:
         db.session.add_all([alerts[case], messages[case], contacts[case], callbacks[case]])
         db.session.flush()
         encounters[case] = encounter
+        activities[case] = make.activity(org=org, runner_helper_id=helper.id)
+        signups[case] = ActivitySignup(activity_id=activities[case].id, elder_id=elder.id, side="old", slot=1)
+        db.session.add(signups[case])
     db.session.commit()
     task_type = db.session.scalar(sa.select(TaskType).order_by(TaskType.id))
     objects = {
@@ -254,6 +275,9 @@ def _world(db, make) -> dict:
         "message_id": {c: m.id for c, m in messages.items()},
         "contact_id": {c: p.id for c, p in contacts.items()},
         "callback_id": {c: cb.id for c, cb in callbacks.items()},
+        "activity_id": {c: a.id for c, a in activities.items()},
+        "signup_id": {c: s.id for c, s in signups.items()},
+        "organization_id": {"own": own.id, "other": other.id},
         "fmt": {"own": "json", "other": "json"},
         "token": {"own": "no-such-token", "other": "no-such-token"},
         "filename": {"own": "css/app.css", "other": "css/app.css"},

@@ -26,7 +26,8 @@ def test_sms_and_alerts_import_no_area_above_them():
 def test_create_app_registers_the_handlers_of_every_command(app):
     handlers = app.extensions[inbound.EXTENSION]
     assert set(handlers.commands) == inbound.COMMANDS_FOR_HANDLERS
-    assert {h.__module__ for h in handlers.commands.values()} == {
+    assert {h.__module__ for chain in handlers.commands.values() for h in chain} == {
+        "app.activities.sms_commands",  # a bare yes or no to an activity invitation, before the errands'
         "app.errands.sms_commands",
         "app.encounters.sms_feedback",
         "app.planning.sms_commands",  # KAIKKI: every errand the week plan offered

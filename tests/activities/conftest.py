@@ -1,0 +1,1 @@
+from tests.sms.support import twilio_token  # noqa: F401
