@@ -213,11 +213,19 @@ def handle(sender: Sender, command: keywords.Command, body: str, now: datetime) 
         return _start(sender, lang)
     if command.name == "help":
         return Outcome(sms_reply("help", lang), "help")
+    outcome = run_command(sender, command, lang, now)
+    return outcome if outcome is not None else Outcome(None, "other", handled=False)
+
+
+def run_command(sender: Sender, command: keywords.Command, lang: str, now: datetime) -> Outcome | None:
+    """Ask the handlers registered for ``command`` in order; the first one's answer, or None
+    when none takes it. The one way a command is acted on, for an SMS and a key pressed in a call."""
+    handlers: Handlers = current_app.extensions[EXTENSION]
     for handler in handlers.commands.get(command.name, ()):
         outcome = handler(sender, command, lang, now)
         if outcome is not None:
             return outcome
-    return Outcome(None, "other", handled=False)
+    return None
 
 
 def _stop(sender: Sender, lang: str, now: datetime) -> Outcome:

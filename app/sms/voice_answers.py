@@ -21,12 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
-
 from app.alerts import raise_alert
 from app.extensions import db
 from app.models import Errand, SmsMessage, utcnow
-from app.sms.inbound import EXTENSION, Handlers
+from app.sms.inbound import run_command
 from app.sms.keywords import Command
 from app.sms.people import identify
 from app.sms.voice_texts import KEYPAD, answer, voice_language
@@ -72,17 +70,13 @@ def handle_key(message: SmsMessage, digits: str, now: datetime | None = None) ->
 
 
 def _command(message: SmsMessage, command: Command, language: str, now: datetime):
-    """Run the registered SMS command handler for the call's number; its Outcome or None."""
-    handlers: Handlers = current_app.extensions[EXTENSION]
-    handler = handlers.commands.get(command.name)
-    if handler is None:
-        return None
+    """Run the registered SMS command handlers for the call's number; the Outcome or None."""
     sender = identify(message.to_phone)
     if not sender.known:
         return None
     savepoint = db.session.begin_nested()
     try:
-        outcome = handler(sender, command, language, now)
+        outcome = run_command(sender, command, language, now)
     except Exception:
         savepoint.rollback()
         raise
