@@ -97,6 +97,8 @@ def elder_channel(elder: Elder) -> str:
     recipient = elder_recipient(elder)
     if recipient is None:
         return "call"
+    if recipient.channel == "voice":
+        return "voice"
     return "sms_relative" if recipient.contact_id is not None else "sms"
 
 

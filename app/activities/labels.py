@@ -34,10 +34,16 @@ SIGNUP_LABELS = {
     "attended": _l("Came"),
     "no_show": _l("Did not come"),
 }
-VIA_LABELS = {"web": _l("on the web"), "sms": _l("by text message"), "coordinator": _l("by a coordinator")}
+VIA_LABELS = {
+    "web": _l("on the web"),
+    "sms": _l("by text message"),
+    "voice": _l("by an automated call"),
+    "coordinator": _l("by a coordinator"),
+}
 CHANNEL_LABELS = {
     "sms": _l("Text message"),
     "sms_relative": _l("Text message to a relative"),
+    "voice": _l("Automated call"),
     "call": _l("Call to invite (coordinator)"),
     "board": _l("Board only"),
 }

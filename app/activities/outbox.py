@@ -1,7 +1,8 @@
-"""One way an activity's SMS reaches a person: a helper's own mobile, or the older person's side
-through their contact channel (:func:`app.errands.notifications.elder_recipient`: their mobile or
-a relative's; nobody for a coordinator's call or stopped messages). Through the SMS outbox, so the
-language, quiet hours (the older person's side) and opt-outs are the dispatcher's."""
+"""One way an activity's message reaches a person: a helper's own mobile, or the older person's side
+through their contact channel (:func:`app.errands.notifications.elder_recipient`: their mobile, a
+relative's, or an automated call saying it (:func:`app.sms.voice_texts.activity_script`); nobody for
+a coordinator's call or stopped messages). Through the outbox, so the language, quiet hours and
+opt-outs are the dispatcher's."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from app.errands.notifications import elder_recipient
 from app.models import Activity, Elder, HelperProfile, SmsMessage
 from app.sms.outbox import queue_sms
 from app.sms.people import helper_language
+from app.sms.voice import queue_call
+from app.sms.voice_texts import activity_script
 
 
 @dataclass(frozen=True)
 class Queued:
-    channel: str  # sms|sms_relative
+    channel: str  # sms|sms_relative|voice
     phone: str
     message: SmsMessage | None  # None: the same message (dedupe key) was queued before
 
@@ -49,17 +52,19 @@ def queue_for(
     recipient = elder_recipient(person)
     if recipient is None:
         return None
-    message = queue_sms(
-        recipient.phone,
-        text(recipient.language, True),
-        kind=kind,
-        language=recipient.language,
-        dedupe_key=dedupe_key,
-        elder_id=recipient.elder_id,
-        contact_id=recipient.contact_id,
-        organization_id=activity.organization_id,
-        sent_by_id=sent_by_id,
-    )
+    fields = {
+        "kind": kind,
+        "language": recipient.language,
+        "dedupe_key": dedupe_key,
+        "elder_id": recipient.elder_id,
+        "contact_id": recipient.contact_id,
+        "organization_id": activity.organization_id,
+        "sent_by_id": sent_by_id,
+    }
+    if recipient.channel == "voice":
+        spoken = activity_script(kind, activity.title, activity.place.name, activity.starts_at, recipient.language)
+        return Queued("voice", recipient.phone, queue_call(recipient.phone, spoken, **fields))
+    message = queue_sms(recipient.phone, text(recipient.language, True), **fields)
     return Queued("sms_relative" if recipient.contact_id else "sms", recipient.phone, message)
 
 

@@ -1,4 +1,5 @@
-"""A yes or no by SMS to an activity invitation: recorded exactly as a web sign-up.
+"""A yes or no by SMS (or keys 1 and 2 in an invitation call) to an activity invitation:
+recorded exactly as a web sign-up.
 
 Registered with :mod:`app.sms.inbound` by ``create_app`` for the accept and decline
 commands, before the errands' handler. It answers only a bare ``KYLLÄ``/``JA``/``YES`` or
@@ -37,7 +38,7 @@ def answer(sender: Sender, command: Command, lang: str, now: datetime) -> Outcom
     invitation.answer = "yes"
     person = Person("young", invitation.helper_id) if invitation.helper_id else Person("old", invitation.elder_id)
     try:
-        signup = sign_up(activity.id, person, via="sms", now=now)
+        signup = sign_up(activity.id, person, via=command.channel, now=now)
     except ActivityError:
         return Outcome(texts.answer_text("closed", activity, lang), "activity_yes", handled=False)
-    return Outcome(texts.answer_text(signup.status, activity, lang), "activity_yes")
+    return Outcome(texts.answer_text(signup.status, activity, lang), "activity_yes", extra={"status": signup.status})

@@ -106,7 +106,7 @@ class ActivitySignup(Base):
     side: Mapped[str] = mapped_column(sa.String(5))  # young|old
     slot: Mapped[int | None]
     status: Mapped[str] = mapped_column(sa.String(10), default="signed_up")
-    via: Mapped[str] = mapped_column(sa.String(12), default="web")  # web|sms|coordinator
+    via: Mapped[str] = mapped_column(sa.String(12), default="web")  # web|sms|voice|coordinator
     by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -128,7 +128,7 @@ class ActivityInvitation(Base):
     activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id", ondelete="CASCADE"), index=True)
     helper_id: Mapped[int | None] = mapped_column(sa.ForeignKey("helper_profiles.id"), index=True)
     elder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("elders.id"), index=True)
-    channel: Mapped[str] = mapped_column(sa.String(12))  # sms|sms_relative|call
+    channel: Mapped[str] = mapped_column(sa.String(12))  # sms|sms_relative|voice|call|board
     phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sms_messages.id", ondelete="SET NULL"))
     answer: Mapped[str | None] = mapped_column(sa.String(4))  # yes|no

@@ -63,8 +63,8 @@ def queue_call(
 ) -> SmsMessage | None:
     """Queue one automated call in the current transaction (None when ``dedupe_key`` exists).
 
-    The hook for every area: e.g. an activity invitation is
-    ``queue_call(elder.phone, voice_texts.invitation(...), kind="activity_invitation", ...)``."""
+    The hook for every area: e.g. an activity invitation is ``queue_call(elder.phone,
+    voice_texts.activity_script("activity_invitation", ...), kind="activity_invitation", ...)``."""
     return queue_sms(
         to,
         script.body,

@@ -10,6 +10,11 @@ After a reminder or a confirmation (``KEYPAD`` "answer"):
   cancelled the coordinator is asked to call back;
 * **3** raises the coordinator alert "call back" (:mod:`app.alerts`).
 
+After an activity invitation (``KEYPAD`` "invitation"), **1** and **2** are the SMS
+yes and no to the same number's open invitation (the registered ``accept`` and
+``decline`` handlers: :mod:`app.activities.sms_commands` records the sign-up with
+``via="voice"``); **3** as above.
+
 After a feedback question, **1-5** is the score, recorded by the registered
 ``feedback`` handler (:mod:`app.encounters.sms_feedback`) as the SMS digit is.
 After other calls only **3** does something. This module knows the handlers
@@ -30,7 +35,15 @@ from app.sms.people import identify
 from app.sms.voice_texts import KEYPAD, answer, voice_language
 
 #: The keys each keypad question offers.
-KEYS = {"answer": frozenset("123"), "feedback": frozenset("12345"), "coordinator": frozenset("3")}
+KEYS = {
+    "answer": frozenset("123"),
+    "invitation": frozenset("123"),
+    "feedback": frozenset("12345"),
+    "coordinator": frozenset("3"),
+}
+
+#: The incoming kinds (app.sms.kinds) of an answer to an activity invitation.
+INVITATION_ANSWERS = frozenset({"activity_yes", "activity_no"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,8 @@ def handle_key(message: SmsMessage, digits: str, now: datetime | None = None) ->
     if keypad == "feedback":
         outcome = _command(message, Command("feedback", score=int(key), channel="voice"), language, now)
         return KeyOutcome(answer("feedback", language) if outcome is not None else answer("call_back", language))
+    if keypad == "invitation" and key in "12":
+        return _invitation_answer(message, key, language, now)
     if key == "1":
         return KeyOutcome(answer("confirmed", language))
     if key == "2":
@@ -67,6 +82,19 @@ def handle_key(message: SmsMessage, digits: str, now: datetime | None = None) ->
         return KeyOutcome(answer("not_cancelled", language))
     _call_back(message, now)
     return KeyOutcome(answer("call_back", language))
+
+
+def _invitation_answer(message: SmsMessage, key: str, language: str, now: datetime) -> KeyOutcome:
+    """1 or 2 after an activity invitation: the SMS yes or no to the same number's open
+    invitation, through the same handlers (the activities area records it as a sign-up)."""
+    command = Command("accept" if key == "1" else "decline", language=language, channel="voice")
+    outcome = _command(message, command, language, now)
+    if outcome is None or not outcome.handled or outcome.kind not in INVITATION_ANSWERS:
+        _call_back(message, now)
+        return KeyOutcome(answer("not_signed_up", language))
+    if command.name == "decline":
+        return KeyOutcome(answer("declined", language))
+    return KeyOutcome(answer("waiting" if outcome.extra.get("status") == "waiting" else "signed_up", language))
 
 
 def _command(message: SmsMessage, command: Command, language: str, now: datetime):

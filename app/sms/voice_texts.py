@@ -24,13 +24,16 @@ VOICE_LANGUAGES = ("fi", "sv", "en")
 #: <Say language=...> for each language (Twilio has no sv-FI voice).
 SAY_LANGUAGE = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
 #: What the keypad does after a message of each kind: "answer" (1 confirm, 2 cannot,
-#: 3 coordinator), "feedback" (1-5) or "coordinator" (3 only).
+#: 3 coordinator), "invitation" (1 coming, 2 not coming, 3 coordinator), "feedback" (1-5)
+#: or "coordinator" (3 only).
 KEYPAD = {
     "reminder_elder_day": "answer",
     "elder_confirmation": "answer",
     "elder_withdrawal": "coordinator",
     "feedback_request": "feedback",
-    "activity_invitation": "coordinator",
+    "activity_invitation": "invitation",
+    "activity_reminder": "coordinator",
+    "activity_place_opened": "coordinator",
     "manual": "coordinator",
 }
 PARAGRAPH = "\n\n"
@@ -73,6 +76,10 @@ def question(keypad: str, language: str) -> str:
     with force_locale(voice_language(language)):
         if keypad == "answer":
             return _("If this suits you, press 1. If you cannot make it, press 2. To talk to the coordinator, press 3.")
+        if keypad == "invitation":
+            return _(
+                "If you would like to come, press 1. If you cannot come, press 2. To talk to the coordinator, press 3."
+            )
         if keypad == "feedback":
             return _("Press a number from 1 to 5. 5 means very good, 1 means poor.")
         return _("To talk to the coordinator, press 3.")
@@ -127,18 +134,30 @@ def errand_script(
     return script(kind, text, language)
 
 
-def invitation(activity: str, place: str, starts_at: datetime, language: str, now: datetime | None = None) -> Script:
-    """The hook for activity invitations (queue it with :func:`app.sms.voice.queue_call`,
-    kind ``activity_invitation``)."""
+def activity_script(
+    kind: str, activity: str, place: str, starts_at: datetime, language: str, now: datetime | None = None
+) -> Script:
+    """What a call about a shared activity says: ``activity_invitation`` (keys 1 and 2 answer it
+    as the SMS yes and no do), ``activity_reminder`` (the day before) or ``activity_place_opened``
+    (a place from the waiting list). Queued by :mod:`app.activities.outbox` with :func:`app.sms.voice.queue_call`."""
     language = voice_language(language)
     with force_locale(language):
-        text = _(
-            "Hello, this is Everyday rescuers. You are welcome to %(activity)s %(when)s at %(place)s.",
-            activity=activity,
-            when=spoken_when(starts_at, language, now),
-            place=place,
-        )
-    return script("activity_invitation", text, language)
+        words = {"activity": activity, "when": spoken_when(starts_at, language, now), "place": place}
+        texts = {
+            "activity_invitation": lambda: _(
+                "Hello, this is Everyday rescuers. You are welcome to %(activity)s %(when)s at %(place)s.", **words
+            ),
+            "activity_reminder": lambda: _(
+                "Hello, this is Everyday rescuers. A reminder: %(activity)s %(when)s at %(place)s. Welcome!", **words
+            ),
+            "activity_place_opened": lambda: _(
+                "Hello, this is Everyday rescuers. A place opened for you: %(activity)s %(when)s at %(place)s. "
+                "You are now signed up.",
+                **words,
+            ),
+        }
+        text = texts[kind]()
+    return script(kind, text, language)
 
 
 # --------------------------------------------------------------------------
@@ -155,6 +174,12 @@ def answer(what: str, language: str) -> str:
             "not_cancelled": lambda: _("The help could not be cancelled here. The coordinator will call you. Goodbye."),
             "call_back": lambda: _("Thank you. The coordinator will call you back soon. Goodbye."),
             "feedback": lambda: _("Thank you for your answer. Goodbye."),
+            "signed_up": lambda: _("Thank you. You are signed up. Welcome! Goodbye."),
+            "waiting": lambda: _(
+                "Thank you. It is full now, so you are on the waiting list. We will tell you if a place opens. Goodbye."
+            ),
+            "declined": lambda: _("Thank you for letting us know. Goodbye."),
+            "not_signed_up": lambda: _("The sign-up could not be made here. The coordinator will call you. Goodbye."),
             "again": lambda: _("That key does not do anything here."),
             "no_answer": lambda: _("We did not hear a key. Goodbye."),
             "repeat": lambda: _("Once more."),

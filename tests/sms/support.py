@@ -69,3 +69,14 @@ def inbound(from_phone: str, body: str, *, sid: str | None = None, to: str = TWI
 
 def outgoing(session, **filters) -> list[SmsMessage]:
     return list(session.scalars(sa.select(SmsMessage).filter_by(direction="out", **filters).order_by(SmsMessage.id)))
+
+
+def press(client, token, call, digits: str):
+    """A signed key press ``digits`` in the automated call ``call`` (the <Gather> action)."""
+    data = {"CallSid": call.provider_sid or "CA0", "To": call.to_phone, "Digits": digits}
+    return signed_post(client, f"/sms/voice/gather?m={call.id}", data, token)
+
+
+def said(element) -> str:
+    """Everything a TwiML element says (its <Say> texts)."""
+    return " ".join("".join(say.itertext()).strip() for say in element.iter("Say"))

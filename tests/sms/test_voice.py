@@ -18,7 +18,7 @@ from app.sms import voice_texts
 from app.sms.dispatcher import dispatch_outbox
 from app.sms.voice import queue_call
 from tests.factories import helsinki
-from tests.sms.support import outgoing, signed_post
+from tests.sms.support import outgoing, press, said, signed_post
 
 VOICE_FROM = "+358931234567"
 LANDLINE = "+35886155432"
@@ -69,18 +69,9 @@ def twiml_of(client, token, call, **fields) -> ET.Element:
     return ET.fromstring(response.get_data(as_text=True))
 
 
-def press(client, token, call, digits: str):
-    data = {"CallSid": call.provider_sid or "CA0", "To": call.to_phone, "Digits": digits}
-    return signed_post(client, f"/sms/voice/gather?m={call.id}", data, token)
-
-
 def call_status(client, token, call, status: str, **extra):
     data = {"CallSid": call.provider_sid, "To": call.to_phone, "CallStatus": status, **extra}
     return signed_post(client, f"/sms/voice/status?m={call.id}", data, token)
-
-
-def said(element: ET.Element) -> str:
-    return " ".join("".join(say.itertext()).strip() for say in element.iter("Say"))
 
 
 # --------------------------------------------------------------------------
@@ -390,19 +381,21 @@ def test_confirmation_and_withdrawal_are_calls_with_the_helpers_first_name_and_t
         assert call.to_phone == LANDLINE and helper.last_name not in call.body and "Diabetes" not in call.body
 
 
-def test_other_areas_queue_invitations_as_calls_where_only_key_3_does_something(client, db, make, twilio_token):
+def test_other_areas_queue_calls_through_the_hook_and_after_a_reminder_only_key_3_acts(client, db, make, twilio_token):
     elder = make.elder(phone=LANDLINE, phone_kind="landline", contact_channel="voice")
     call = queue_call(
         elder.phone,
-        voice_texts.invitation("kahvitteluun", "Sotkamon seurakuntatalo", START, "fi", DAY_BEFORE),
-        kind="activity_invitation",
+        voice_texts.activity_script(
+            "activity_reminder", "Kahvihetki", "Sotkamon seurakuntatalo", START, "fi", DAY_BEFORE
+        ),
+        kind="activity_reminder",
         language="fi",
-        dedupe_key=f"invitation:1:e{elder.id}",
+        dedupe_key=f"activity_reminder:1:e{elder.id}",
         elder_id=elder.id,
         organization_id=elder.organization_id,
     )
     db.session.commit()
-    assert "Tervetuloa kahvitteluun huomenna kello puoli yksitoista. Paikka on Sotkamon seurakuntatalo." in call.body
+    assert "Muistutus: Kahvihetki huomenna kello puoli yksitoista. Paikka on Sotkamon seurakuntatalo." in call.body
     assert call.body.endswith("paina 3.") and "paina 1" not in call.body
     root = ET.fromstring(press(client, twilio_token, call, "1").get_data(as_text=True))
     assert root.find("Gather") is not None  # 1 does nothing here: asked again
