@@ -322,6 +322,7 @@ def seed(today: date | None = None) -> dict[str, int]:
             organization=org,
             first_name=first,
             last_name=last,
+            birth_year=None if i % 7 == 6 else 1930 + (i * 8) % 21,  # most known (1930-1950), a few not
             phone=f"+3584020{i:05d}" if i % 4 else f"+35886{i:05d}",
             phone_kind="mobile" if i % 4 else "landline",
             # Every other landline gets automated calls (issue 16); the rest are called by a coordinator.

@@ -112,6 +112,9 @@ def test_seed_demo_builds_kainuu_world_and_is_idempotent(app, db):
     assert {"open", "offered", "assigned", "done"} <= states
     municipalities = {e.municipality.name for e in db.session.scalars(sa.select(Elder))}
     assert {"Kajaani", "Kuhmo", "Sotkamo", "Suomussalmi", "Paltamo"} <= municipalities
+    years = list(db.session.scalars(sa.select(Elder.birth_year)))
+    known = [y for y in years if y is not None]
+    assert len(known) > len(years) / 2 and all(1930 <= y <= 1950 for y in known)  # most, plausible
     assert "kaisa.koordinaattori@demo.arjenpelastajat.fi" in first.output
 
 

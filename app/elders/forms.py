@@ -28,8 +28,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.elders import labels
-from app.elders.intake import ContactInput, ElderInput
+from app.elders.intake import FIRST_BIRTH_YEAR, ContactInput, ElderInput
 from app.elders.problems import Problem
+from app.i18n import today_local
 from app.inputs import to_int
 from app.models import Elder, Municipality, Organization
 from app.phones import PHONE_MESSAGES, Phone, PhoneError, display_phone, parse_phone
@@ -170,6 +171,11 @@ class ElderForm(FlaskForm):
         validators=[DataRequired(message=_l("Write the last name.")), Length(max=60)],
         render_kw={"autocomplete": "off"},
     )
+    birth_year = StringField(
+        _l("Birth year"),
+        validators=[Optional(), Length(max=10)],
+        render_kw={"inputmode": "numeric", "maxlength": 4, "autocomplete": "off"},
+    )
     phone = TelField(_l("Phone number"), validators=[Optional(), Length(max=30)], render_kw={"autocomplete": "off"})
     # None chosen: the service decides by the number (a landline gets automated calls).
     contact_channel = RadioField(
@@ -235,6 +241,17 @@ class ElderForm(FlaskForm):
     def validate_phone(self, field) -> None:
         self.parsed_phone = _parse(field.data)
 
+    def validate_birth_year(self, field) -> None:
+        last = today_local().year
+        if to_int(field.data, minimum=FIRST_BIRTH_YEAR, maximum=last) is None:
+            raise ValidationError(
+                _(
+                    "Write the birth year with four digits, from %(first)s to %(last)s.",
+                    first=FIRST_BIRTH_YEAR,
+                    last=last,
+                )
+            )
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         primary = to_int(self.primary_contact.data)
@@ -294,6 +311,7 @@ class ElderForm(FlaskForm):
         self.municipality_id.data = str(elder.municipality_id or "")
         self.village_id.data = str(elder.village_id or "")
         self.phone.data = display_phone(elder.phone)
+        self.birth_year.data = str(elder.birth_year or "")
         self.elder_profile.data = elder.elder_profile or ""
         self.consent_method.data = elder.consent_method or "verbal"
         while self.contacts.entries:
@@ -343,6 +361,7 @@ class ElderForm(FlaskForm):
             organization_id=int(self.organization_id.data),
             first_name=self.first_name.data.strip(),
             last_name=self.last_name.data.strip(),
+            birth_year=to_int(self.birth_year.data, minimum=FIRST_BIRTH_YEAR),
             phone=self.parsed_phone.e164 if self.parsed_phone else None,
             phone_is_mobile=bool(self.parsed_phone and self.parsed_phone.is_mobile),
             contact_channel=self.contact_channel.data,

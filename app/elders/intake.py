@@ -32,6 +32,8 @@ from app.models import (
 )
 
 ELDER_STATUSES = ("active", "paused", "ended")
+#: The earliest birth year the intake accepts (the latest is this year).
+FIRST_BIRTH_YEAR = 1900
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class ElderInput:
     postcode: str | None
     municipality_id: int
     village_id: int | None
+    birth_year: int | None = None
     access_notes: str | None = None
     elder_profile: str | None = None
     slider_sociable: int | None = None
@@ -176,6 +179,7 @@ _PLAIN_FIELDS = (
     "organization_id",
     "first_name",
     "last_name",
+    "birth_year",
     "contact_channel",
     "language",
     "street_address",

@@ -166,6 +166,7 @@ def _duplicates(data: intake.ElderInput) -> list[Elder]:
         current_user,
         first_name=data.first_name,
         last_name=data.last_name,
+        birth_year=data.birth_year,
         phones=[p for p in (data.phone, *(c.phone for c in data.kept_contacts)) if p],
         street_address=data.street_address,
         municipality_id=data.municipality_id,

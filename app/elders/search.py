@@ -99,17 +99,26 @@ def _phone_matches(fragment: str) -> sa.ColumnElement[bool]:
 
 
 def possible_duplicates(
-    user: User, *, first_name: str, last_name: str, phones: list[str], street_address: str, municipality_id: int | None
+    user: User,
+    *,
+    first_name: str,
+    last_name: str,
+    phones: list[str],
+    street_address: str,
+    municipality_id: int | None,
+    birth_year: int | None = None,
 ) -> list[Elder]:
     """People already on record that a new intake may be a second record of, in every
-    organization the user can see: the same name (first name's first letters), the same
-    phone number (theirs or a contact person's), or the same address in the same municipality."""
+    organization the user can see: a similar name (the same last name, the first name's
+    first letters) when the birth years agree or either is unknown, the same phone number
+    (theirs or a contact person's), or the same address in the same municipality."""
     first, last = first_name.strip().lower(), last_name.strip().lower()
     same = []
     if first and last:
-        same.append(
-            sa.and_(sa.func.lower(Elder.last_name) == last, sa.func.lower(Elder.first_name).startswith(first[:3]))
-        )
+        name = sa.and_(sa.func.lower(Elder.last_name) == last, sa.func.lower(Elder.first_name).startswith(first[:3]))
+        if birth_year is not None:
+            name = sa.and_(name, sa.or_(Elder.birth_year.is_(None), Elder.birth_year == birth_year))
+        same.append(name)
     if phones:
         in_contacts = sa.select(ContactPerson.id).where(
             ContactPerson.elder_id == Elder.id, ContactPerson.phone.in_(phones)

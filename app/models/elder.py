@@ -26,6 +26,7 @@ class Elder(TimestampMixin, Base):
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     first_name: Mapped[str] = mapped_column(sa.String(60))
     last_name: Mapped[str] = mapped_column(sa.String(60), index=True)
+    birth_year: Mapped[int | None] = mapped_column(sa.SmallInteger)  # optional; for the duplicate check
     phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     phone_kind: Mapped[str] = mapped_column(sa.String(10), default="mobile")  # mobile|landline
     contact_channel: Mapped[str] = mapped_column(sa.String(20), default="coordinator_call")

@@ -116,6 +116,7 @@ ELDER_FIELDS = (
     "id",
     "first_name",
     "last_name",
+    "birth_year",
     "phone",
     "phone_kind",
     "contact_channel",

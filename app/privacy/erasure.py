@@ -1,6 +1,6 @@
 """Erasing an older resident or a contact person (GDPR article 17).
 
-What goes, everywhere the platform holds it: names (→ "Poistettu"), phone
+What goes, everywhere the platform holds it: names (→ "Poistettu"), birth year, phone
 numbers, street address, postal code and map point, door and access notes,
 health notes, wishes; the contact persons (rows deleted); the callers' names
 and the notes for helpers on their requests; cancellation reasons, errand
@@ -410,6 +410,7 @@ def erase_elder(
     name = deleted_name()
     elder.first_name = name
     elder.last_name = name
+    elder.birth_year = None
     elder.phone = None
     elder.street_address = None
     elder.postcode = None

@@ -58,6 +58,7 @@ FIELDS = {
     "id": lazy_pgettext("identifier", "Number"),
     "first_name": _l("First name"),
     "last_name": _l("Last name"),
+    "birth_year": _l("Birth year"),
     "name": _l("Name"),
     "email": _l("Email"),
     "phone": _l("Phone number"),

@@ -35,6 +35,7 @@ ELDER_SECRETS = {
     "health_notes": "Sydanlaakitys Xylofeeni",
     "preferences": "Rakastaa kissoja ja Kalevalaa",
 }
+BIRTH_YEAR = 1934  # a number: checked by column, not among the text values
 CONTACT_SECRETS = {"name": "Tyttaretta Ruusumaa", "phone": "+358501118642"}
 REQUEST_SECRETS = {"notes_for_helper": "Kauppalista: Xylomaito", "requested_by_name": "Naapuri Pekkarinen"}
 FREE_TEXT = {
@@ -87,7 +88,7 @@ def scenario(db, make, org, coordinator) -> Scenario:
     from app.elders.intake import change_status
 
     s = db.session
-    elder = make.elder(org=org, contact_channel="sms_self", **ELDER_SECRETS)
+    elder = make.elder(org=org, contact_channel="sms_self", birth_year=BIRTH_YEAR, **ELDER_SECRETS)
     contact = ContactPerson(
         name=CONTACT_SECRETS["name"],
         relation="daughter",

@@ -49,7 +49,7 @@ def test_erasing_an_elder_removes_personal_data_and_keeps_the_counts(db, scenari
     elder = s.get(Elder, elder_id)
     assert (elder.first_name, elder.last_name) == ("Poistettu", "Poistettu")
     assert elder.phone is elder.street_address is elder.postcode is elder.lat is elder.lon is None
-    assert elder.access_notes is elder.health_notes is elder.preferences is None
+    assert elder.access_notes is elder.health_notes is elder.preferences is elder.birth_year is None
     assert elder.status == "ended" and elder.erased_at is not None and elder.ended_at is not None
     # Kept for the reports: organization, municipality, profile, consent date.
     assert elder.municipality_id is not None and elder.organization_id == scenario.elder.organization_id

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import AuditLog, ContactPerson, Elder
-from tests.privacy.conftest import CONTACT_SECRETS, ELDER_SECRETS, FREE_TEXT, cancel_coming
+from tests.privacy.conftest import BIRTH_YEAR, CONTACT_SECRETS, ELDER_SECRETS, FREE_TEXT, cancel_coming
 
 
 def english(client) -> None:
@@ -43,6 +43,7 @@ def test_readable_export_of_an_older_resident(coord, scenario, db):
     ):
         assert text in html, text
     assert REQUEST
+    assert "Birth year" in html and f">{BIRTH_YEAR}<" in html
     for heading in (
         "Requests",
         "Errands",
@@ -68,6 +69,7 @@ def test_json_export_of_an_older_resident(coord, scenario, db):
     data = json.loads(response.get_data())
     assert data["person"] == {"kind": "elder", "id": scenario.elder.id, "name": "Hiljaliisa Erasmaa"}
     assert data["record"][0]["health_notes"] == ELDER_SECRETS["health_notes"]
+    assert data["record"][0]["birth_year"] == BIRTH_YEAR
     assert [c["name"] for c in data["contacts"]] == [CONTACT_SECRETS["name"]]
     assert len(data["requests"]) == 2 and len(data["errands"]) == 2
     assert data["helper_reports"][0]["report_text"] == FREE_TEXT["report"]
