@@ -18,11 +18,11 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ADD/DROP COLUMN on both engines (SQLite 3.35+ drops a column in place): a batch copy
+# of `elders` would fail on SQLite once other tables refer to its rows.
 def upgrade():
-    with op.batch_alter_table("elders", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("birth_year", sa.SmallInteger(), nullable=True))
+    op.add_column("elders", sa.Column("birth_year", sa.SmallInteger(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("elders", schema=None) as batch_op:
-        batch_op.drop_column("birth_year")
+    op.drop_column("elders", "birth_year")
