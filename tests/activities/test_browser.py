@@ -31,6 +31,25 @@ def login_in_swedish(page, base: str, email: str) -> None:
     page.get_by_role("button", name="Logga in").click()
 
 
+def helper_signs_up_on_phone(phone_page, base: str, log_in, helper, button: str, confirmation: str) -> None:
+    """The helper signs up for the first activity on *Activities*, on a phone, and logs out."""
+    log_in(phone_page, base, helper.user.email)
+    phone_page.goto(base + "/activities/mine")
+    phone_page.get_by_role("button", name=button).first.click()
+    expect(phone_page.get_by_text(confirmation)).to_be_visible()
+    phone_page.context.clear_cookies()
+
+
+def started_ten_minutes_ago(db, activity: Activity) -> None:
+    """Move the activity to the present, so that attendance can be taken."""
+    db.session.execute(
+        sa.update(Activity)
+        .where(Activity.id == activity.id)
+        .values(starts_at=utcnow() - timedelta(minutes=10), ends_at=utcnow() + timedelta(minutes=110))
+    )
+    db.session.commit()
+
+
 def test_weekly_coffee_afternoon_from_plan_to_stage(live_server, page, phone_page, client, db, make, twilio_token):
     org = make.organization(name="Kainuun 4H")
     coordinator = make.coordinator(org=org, name="Kaisa Koordinaattori")
@@ -74,19 +93,12 @@ def test_weekly_coffee_afternoon_from_plan_to_stage(live_server, page, phone_pag
         assert signed_post(client, "/sms/inbound", inbound(elder.phone, "Kyllä"), twilio_token).status_code == 200
 
     # 4. The helper signs up on a phone.
-    login(phone_page, live_server, helper.user.email)
-    phone_page.goto(live_server + "/activities/mine")
-    phone_page.get_by_role("button", name="Ilmoittaudu").first.click()
-    expect(phone_page.get_by_text("Olet ilmoittautunut. Nähdään siellä!")).to_be_visible()
-    phone_page.context.clear_cookies()
+    helper_signs_up_on_phone(
+        phone_page, live_server, login, helper, "Ilmoittaudu", "Olet ilmoittautunut. Nähdään siellä!"
+    )
 
     # 5. On the day: the coordinator ticks who came on a phone.
-    db.session.execute(
-        sa.update(Activity)
-        .where(Activity.id == activity.id)
-        .values(starts_at=utcnow() - timedelta(minutes=10), ends_at=utcnow() + timedelta(minutes=110))
-    )
-    db.session.commit()
+    started_ten_minutes_ago(db, activity)
     login(phone_page, live_server, coordinator.email)
     phone_page.goto(live_server + f"/activities/{activity.id}/attendance")
     expect(phone_page.get_by_role("heading", level=1)).to_have_text("Kuka tuli?")
@@ -145,18 +157,11 @@ def test_the_same_flow_in_swedish(live_server, page, phone_page, client, db, mak
     answer = signed_post(client, "/sms/inbound", inbound(elders[0].phone, "Ja"), twilio_token)
     assert "Tack" in answer.text
 
-    login_in_swedish(phone_page, live_server, helper.user.email)
-    phone_page.goto(live_server + "/activities/mine")
-    phone_page.get_by_role("button", name="Anmäl dig").first.click()
-    expect(phone_page.get_by_text("Du är anmäld. Vi ses där!")).to_be_visible()
-    phone_page.context.clear_cookies()
-
-    db.session.execute(
-        sa.update(Activity)
-        .where(Activity.id == activity.id)
-        .values(starts_at=utcnow() - timedelta(minutes=10), ends_at=utcnow() + timedelta(minutes=110))
+    helper_signs_up_on_phone(
+        phone_page, live_server, login_in_swedish, helper, "Anmäl dig", "Du är anmäld. Vi ses där!"
     )
-    db.session.commit()
+
+    started_ten_minutes_ago(db, activity)
     login_in_swedish(phone_page, live_server, coordinator.email)
     phone_page.goto(live_server + f"/activities/{activity.id}/attendance")
     expect(phone_page.get_by_role("heading", level=1)).to_have_text("Vem kom?")
