@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.errands.notifications import elder_recipient
+from app.errands.notifications import elder_recipient, queue_to_recipient
 from app.models import Activity, Elder, HelperProfile, SmsMessage
 from app.sms.outbox import queue_sms
 from app.sms.people import helper_language
-from app.sms.voice import queue_call
 from app.sms.voice_texts import activity_script
 
 
@@ -52,20 +51,17 @@ def queue_for(
     recipient = elder_recipient(person)
     if recipient is None:
         return None
-    fields = {
-        "kind": kind,
-        "language": recipient.language,
-        "dedupe_key": dedupe_key,
-        "elder_id": recipient.elder_id,
-        "contact_id": recipient.contact_id,
-        "organization_id": activity.organization_id,
-        "sent_by_id": sent_by_id,
-    }
-    if recipient.channel == "voice":
-        spoken = activity_script(kind, activity.title, activity.place.name, activity.starts_at, recipient.language)
-        return Queued("voice", recipient.phone, queue_call(recipient.phone, spoken, **fields))
-    message = queue_sms(recipient.phone, text(recipient.language, True), **fields)
-    return Queued("sms_relative" if recipient.contact_id else "sms", recipient.phone, message)
+    message = queue_to_recipient(
+        recipient,
+        lambda: text(recipient.language, True),
+        lambda: activity_script(kind, activity.title, activity.place.name, activity.starts_at, recipient.language),
+        kind=kind,
+        dedupe_key=dedupe_key,
+        organization_id=activity.organization_id,
+        sent_by_id=sent_by_id,
+    )
+    channel = "voice" if recipient.channel == "voice" else "sms_relative" if recipient.contact_id else "sms"
+    return Queued(channel, recipient.phone, message)
 
 
 def person_key(person: HelperProfile | Elder) -> str:

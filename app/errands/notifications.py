@@ -21,8 +21,10 @@ answers to SMS commands (:mod:`app.errands.sms_commands`) are at the end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, format_date, format_time
@@ -370,22 +372,41 @@ def queue_for_older_person(
     dedupe_key: str,
     now: datetime | None = None,
 ) -> SmsMessage | None:
-    """Queue ``kind`` to the older person's side by the recipient's channel: an SMS, or an
-    automated call saying the same (:mod:`app.sms.voice`). None when ``dedupe_key`` exists."""
-    fields = {
-        "kind": kind,
-        "language": recipient.language,
-        "dedupe_key": dedupe_key,
-        "errand_id": errand.id,
-        "elder_id": recipient.elder_id,
-        "contact_id": recipient.contact_id,
-        "organization_id": errand.organization_id,
-    }
+    """Queue ``kind`` about ``errand`` to the older person's side (:func:`queue_to_recipient`)."""
+    return queue_to_recipient(
+        recipient,
+        lambda: older_person_sms(kind, errand, helper_names, recipient.language),
+        lambda: older_person_script(kind, errand, helper_names, recipient.language, now),
+        kind=kind,
+        dedupe_key=dedupe_key,
+        errand_id=errand.id,
+        organization_id=errand.organization_id,
+    )
+
+
+def queue_to_recipient(
+    recipient: Recipient,
+    sms_text: Callable[[], str],
+    spoken: Callable[[], voice_texts.Script],
+    *,
+    kind: str,
+    dedupe_key: str,
+    **fields: Any,
+) -> SmsMessage | None:
+    """Queue one message to the older person's side by the recipient's channel: the SMS
+    ``sms_text()``, or an automated call saying ``spoken()`` (:mod:`app.sms.voice`), in the
+    recipient's language. The one place that chooses between the two, for every area.
+    None when ``dedupe_key`` exists."""
+    fields.update(
+        kind=kind,
+        language=recipient.language,
+        dedupe_key=dedupe_key,
+        elder_id=recipient.elder_id,
+        contact_id=recipient.contact_id,
+    )
     if recipient.channel == "voice":
-        return queue_call(
-            recipient.phone, older_person_script(kind, errand, helper_names, recipient.language, now), **fields
-        )
-    return queue_sms(recipient.phone, older_person_sms(kind, errand, helper_names, recipient.language), **fields)
+        return queue_call(recipient.phone, spoken(), **fields)
+    return queue_sms(recipient.phone, sms_text(), **fields)
 
 
 def queue_cancellation(errand: Errand, helper: HelperProfile, *, sent_by_id: int | None = None) -> None:
