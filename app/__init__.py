@@ -22,6 +22,9 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from app import inputs
+    from app.cookie_session import CookieSessions
+
+    app.session_interface = CookieSessions()  # Flask's signed cookie, each one verified once per worker
 
     inputs.register(app)  # before the blueprints: the bounded int converter, the cleaning request
     register_extensions(app)
