@@ -7,18 +7,30 @@ written in their language from the alert's kind, with the stored ``message``
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
 
 from app import policy
 from app.extensions import db
-from app.i18n import current_language
-from app.models import Activity, ContactPerson, CoordinatorAlert, Elder, Errand, HelperProfile, User, utcnow
+from app.i18n import current_language, local_formatter
+from app.models import (
+    Activity,
+    ContactPerson,
+    CoordinatorAlert,
+    Elder,
+    Errand,
+    HelperProfile,
+    TaskType,
+    User,
+    utcnow,
+)
 from app.phones import display_phone
 
 KIND_LABELS = {
@@ -73,118 +85,202 @@ def raise_alert(
     return alert
 
 
-def _errand_words(errand: Errand | None) -> dict[str, str]:
-    if errand is None:
-        return {"errand": "", "when": ""}
-    return {
-        "errand": f"{errand.task_type.name(current_language())} ({errand.short_code})",
-        "when": format_datetime(errand.starts_at, "short"),
-    }
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What an alert's text names, as plain values (from loaded objects or from rows)."""
+
+    person: str = ""  # the older person's full name, else the helper's
+    elder_phone: str | None = None
+    helper_name: str = ""  # the helper's display name ("Aino N.")
+    errand: str = ""  # "<task in the reader's language> (<short code>)"
+    errand_starts_at: datetime | None = None
+    contact: tuple[str, str | None] | None = None  # the contact person's name and phone
+    activity: str = ""
+    activity_starts_at: datetime | None = None
+    has_errand: bool = False
+    has_elder: bool = False
 
 
-def _activity_words(activity_id: int | None) -> dict[str, str]:
-    activity = db.session.get(Activity, activity_id) if activity_id else None
-    if activity is None:
-        return {"activity": "", "activity_when": ""}
-    return {"activity": activity.title, "activity_when": format_datetime(activity.starts_at, "short")}
+def _facts_of(alert: CoordinatorAlert, language: str) -> _Facts:
+    """The facts of one alert from the session (:func:`describe`: one alert at a time)."""
+    errand = db.session.get(Errand, alert.errand_id) if alert.errand_id else None
+    elder = db.session.get(Elder, alert.elder_id) if alert.elder_id else (errand.elder if errand else None)
+    helper = db.session.get(HelperProfile, alert.helper_id) if alert.helper_id else None
+    contact = db.session.get(ContactPerson, alert.contact_id) if alert.contact_id else None
+    activity = db.session.get(Activity, alert.activity_id) if alert.activity_id else None
+    return _Facts(
+        person=elder.full_name if elder else (f"{helper.first_name} {helper.last_name}" if helper else ""),
+        elder_phone=elder.phone if elder else None,
+        helper_name=helper.display_name if helper else "",
+        errand=f"{errand.task_type.name(language)} ({errand.short_code})" if errand else "",
+        errand_starts_at=errand.starts_at if errand else None,
+        contact=(contact.name, contact.phone) if contact else None,
+        activity=activity.title if activity else "",
+        activity_starts_at=activity.starts_at if activity else None,
+        has_errand=errand is not None,
+        has_elder=elder is not None,
+    )
 
 
 def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
     """The alert in the active language. ``stored``: the Finnish fallback kept in the row,
     without the numbers and contact persons a later erasure could not find there."""
-    errand = db.session.get(Errand, alert.errand_id) if alert.errand_id else None
-    elder = db.session.get(Elder, alert.elder_id) if alert.elder_id else (errand.elder if errand else None)
-    helper = db.session.get(HelperProfile, alert.helper_id) if alert.helper_id else None
-    person = elder.full_name if elder else (f"{helper.first_name} {helper.last_name}" if helper else "")
-    words = {"person": person, **_errand_words(errand), **_activity_words(alert.activity_id)}
-    if alert.kind == "sms_undelivered":
+    return _text(alert.kind, alert.message, _facts_of(alert, current_language()), stored, local_formatter("datetime"))
+
+
+def _text(kind: str, message: str, facts: _Facts, stored: bool, when: Callable[[datetime | None], str]) -> str:
+    """The one wording of each kind of alert (``when``: a time as the reader reads it)."""
+    words = {
+        "person": facts.person,
+        "errand": facts.errand,
+        "when": when(facts.errand_starts_at) if facts.has_errand else "",
+        "activity": facts.activity,
+        "activity_when": when(facts.activity_starts_at) if facts.activity_starts_at else "",
+    }
+    if kind == "sms_undelivered":
         if stored:
             return _(
                 "A text message to %(person)s about %(errand)s on %(when)s was not delivered. Please call instead.",
                 **words,
             )
-        return _undelivered(alert, elder, words)
-    if alert.kind == "sms_opt_out":
+        return _undelivered(facts, words)
+    if kind == "sms_opt_out":
         return _("%(person)s asked for no more text messages. Call them about their errands.", **words)
-    if alert.kind == "call_reminder":
+    if kind == "call_reminder":
         return _("Call %(person)s to remind them of %(errand)s on %(when)s.", **words)
-    if alert.kind == "no_helper":
+    if kind == "no_helper":
         return _(
             "%(errand)s for %(person)s on %(when)s has no helper yet. The offer was sent to more helpers.", **words
         )
-    if alert.kind == "no_helper_urgent":
+    if kind == "no_helper_urgent":
         return _(
             "%(errand)s for %(person)s on %(when)s still has no helper. Please find someone or call the person.",
             **words,
         )
-    if alert.kind == "sms_cancellation":
+    if kind == "sms_cancellation":
         return _("%(person)s cancelled %(errand)s on %(when)s by text message.", **words)
-    if alert.kind == "call_cancellation":
+    if kind == "call_cancellation":
         return _("%(person)s cancelled %(errand)s on %(when)s by pressing 2 in an automated call.", **words)
-    if alert.kind == "call_back":
-        if errand is None:
+    if kind == "call_back":
+        if not facts.has_errand:
             return _("%(person)s pressed 3 in an automated call: please call them back.", **words)
         return _(
             "%(person)s pressed 3 in an automated call about %(errand)s on %(when)s: please call them back.", **words
         )
-    if alert.kind == "activity_call_invite":
+    if kind == "activity_call_invite":
         return _("Call %(person)s to invite them to %(activity)s on %(activity_when)s.", **words)
-    if alert.kind == "activity_call_reminder":
+    if kind == "activity_call_reminder":
         return _("Call %(person)s to remind them of %(activity)s on %(activity_when)s.", **words)
-    if alert.kind == "activity_under_minimum":
+    if kind == "activity_under_minimum":
         return _(
             "%(activity)s on %(activity_when)s has fewer people signed up than its minimum. "
             "Invite more people or cancel it.",
             **words,
         )
-    if alert.kind == "late_withdrawal":
-        helper_name = helper.display_name if helper else ""
-        person = elder.full_name if elder else ""
+    if kind == "late_withdrawal":
+        person = facts.person if facts.has_elder else ""
         return _(
             "%(helper)s withdrew from %(errand)s for %(person)s on %(when)s, less than 24 hours before. "
             "Please find another helper.",
-            **{**words, "helper": helper_name, "person": person},
+            **{**words, "helper": facts.helper_name, "person": person},
         )
-    return alert.message
+    return message
 
 
-def describe_all(alerts: list[CoordinatorAlert]) -> dict[int, str]:
-    """:func:`describe` for a list of alerts (alert id -> text), their errands, people and
-    contact persons and activities read first in at most five statements, whatever the number of alerts."""
-    wanted = {
-        Errand: {a.errand_id for a in alerts if a.errand_id},
-        Elder: {a.elder_id for a in alerts if a.elder_id},
-        HelperProfile: {a.helper_id for a in alerts if a.helper_id},
-        ContactPerson: {a.contact_id for a in alerts if a.contact_id},
-        Activity: {a.activity_id for a in alerts if a.activity_id},
+# What describe_all reads, as plain columns (built once per language): no ORM objects.
+_IDS = sa.bindparam("ids", expanding=True)
+
+
+@functools.cache
+def _fact_statements(language: str) -> dict[str, sa.Select]:
+    task = getattr(TaskType, TaskType.name_column(language))
+    return {
+        "errand": sa.select(
+            Errand.id,
+            task.label("task"),
+            Errand.short_code,
+            Errand.starts_at,
+            Elder.first_name,
+            Elder.last_name,
+            Elder.phone,
+        )
+        .join(TaskType, TaskType.id == Errand.task_type_id)
+        .join(Elder, Elder.id == Errand.elder_id)
+        .where(Errand.id.in_(_IDS)),
+        "elder": sa.select(Elder.id, Elder.first_name, Elder.last_name, Elder.phone).where(Elder.id.in_(_IDS)),
+        "helper": sa.select(HelperProfile.id, HelperProfile.first_name, HelperProfile.last_name).where(
+            HelperProfile.id.in_(_IDS)
+        ),
+        "contact": sa.select(ContactPerson.id, ContactPerson.name, ContactPerson.phone).where(
+            ContactPerson.id.in_(_IDS)
+        ),
+        "activity": sa.select(Activity.id, Activity.title, Activity.starts_at).where(Activity.id.in_(_IDS)),
     }
-    loads = {Errand: (selectinload(Errand.task_type), selectinload(Errand.elder))}
-    # Held here while describing: the session keeps only weak references to what it loaded.
-    held = [
-        db.session.scalars(sa.select(model).where(model.id.in_(sorted(ids))).options(*loads.get(model, ()))).all()
-        for model, ids in wanted.items()
-        if ids  # into the session: describe's db.session.get then finds them without a statement
-    ]
-    texts = {alert.id: describe(alert) for alert in alerts}
-    del held
+
+
+def describe_all(alerts: Sequence) -> dict[int, str]:
+    """:func:`describe` for a list of alerts (alert id -> text): alerts, or rows with their
+    columns. Their errands, people, contact persons and activities are read as plain rows,
+    at most five statements whatever the number of alerts, and each time is formatted
+    with the reader's language and zone looked up once."""
+    if not alerts:
+        return {}
+    language = current_language()
+    statements = _fact_statements(language)
+    wanted = {
+        "errand": {a.errand_id for a in alerts if a.errand_id},
+        "elder": {a.elder_id for a in alerts if a.elder_id},
+        "helper": {a.helper_id for a in alerts if a.helper_id},
+        "contact": {a.contact_id for a in alerts if a.contact_id},
+        "activity": {a.activity_id for a in alerts if a.activity_id},
+    }
+    db.session.flush()  # the statements run on the connection, past the autoflush
+    connection = db.session.connection()
+    rows = {
+        name: {row.id: row for row in connection.execute(statements[name], {"ids": sorted(ids)})} if ids else {}
+        for name, ids in wanted.items()
+    }
+    when = local_formatter("datetime")
+    texts = {}
+    for alert in alerts:
+        errand = rows["errand"].get(alert.errand_id)
+        elder = rows["elder"].get(alert.elder_id) if alert.elder_id else errand
+        helper = rows["helper"].get(alert.helper_id)
+        contact = rows["contact"].get(alert.contact_id)
+        activity = rows["activity"].get(alert.activity_id)
+        facts = _Facts(
+            person=Elder.name_of(elder.first_name, elder.last_name)
+            if elder
+            else (f"{helper.first_name} {helper.last_name}" if helper else ""),
+            elder_phone=elder.phone if elder else None,
+            helper_name=HelperProfile.name_of(helper.first_name, helper.last_name) if helper else "",
+            errand=f"{errand.task} ({errand.short_code})" if errand else "",
+            errand_starts_at=errand.starts_at if errand else None,
+            contact=(contact.name, contact.phone) if contact else None,
+            activity=activity.title if activity else "",
+            activity_starts_at=activity.starts_at if activity else None,
+            has_errand=errand is not None,
+            has_elder=elder is not None,
+        )
+        texts[alert.id] = _text(alert.kind, alert.message, facts, False, when)
     return texts
 
 
-def _undelivered(alert: CoordinatorAlert, elder: Elder | None, words: dict[str, str]) -> str:
+def _undelivered(facts: _Facts, words: dict[str, str]) -> str:
     """Names the number that failed: the contact person's, or the older person's own."""
-    contact = db.session.get(ContactPerson, alert.contact_id) if alert.contact_id else None
-    if contact is not None:
+    if facts.contact is not None:
+        name, phone = facts.contact
         return _(
             "A text message to %(contact)s, contact person of %(person)s, at %(phone)s about %(errand)s "
             "on %(when)s was not delivered. Please call %(contact)s instead.",
-            contact=contact.name,
-            phone=display_phone(contact.phone) if contact.phone else "-",
+            contact=name,
+            phone=display_phone(phone) if phone else "-",
             **words,
         )
     return _(
         "A text message to %(person)s at %(phone)s about %(errand)s on %(when)s was not delivered. "
         "Please call instead.",
-        phone=display_phone(elder.phone) if elder is not None and elder.phone else "-",
+        phone=display_phone(facts.elder_phone) if facts.elder_phone else "-",
         **words,
     )
 

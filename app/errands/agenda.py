@@ -39,6 +39,12 @@ UNANSWERED_AFTER = timedelta(hours=12)
 WITHOUT_HELPER = ("open", "offered")
 #: How many errands with unanswered offers the day and week pages list (soonest first).
 UNANSWERED_SHOWN = 20
+#: What the day and week pages show of an open alert (and describe in the reader's language).
+ALERT_COLUMNS = tuple(
+    getattr(CoordinatorAlert, name)
+    for name in ("id", "kind", "message", "created_at", "errand_id", "elder_id", "helper_id")
+    + ("contact_id", "activity_id")
+)
 
 
 def load_errand(errand_id: int) -> Errand | None:
@@ -206,7 +212,7 @@ class Attention:
 
     soon_without_helper: list[ListedErrand]
     unanswered: list[UnansweredErrand]  # the soonest UNANSWERED_SHOWN of them
-    alerts: list[CoordinatorAlert]
+    alerts: list  # rows of ALERT_COLUMNS
     unanswered_total: int = 0
 
     @property
@@ -267,6 +273,11 @@ def _attention_statements(language: str, scoped: bool) -> dict[str, sa.Select]:
         .join(HelperProfile, HelperProfile.id == Offer.helper_id)
         .where(Errand.id.in_(_IDS), _unanswered_offer(scoped))
         .order_by(Errand.starts_at, Errand.id, Offer.id),
+        # The open alerts, newest first, as rows of the columns app.alerts.describe_all reads.
+        "alerts": sa.select(*ALERT_COLUMNS)
+        .where(policy.scope_bound(CoordinatorAlert.organization_id, scoped), CoordinatorAlert.resolved_at.is_(None))
+        .order_by(CoordinatorAlert.created_at.desc())
+        .limit(50),
     }
 
 
@@ -294,18 +305,7 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None, *, lang
         unanswered.setdefault(row.id, UnansweredErrand(_listed(row))).offers.append(
             UnansweredOffer(row.offer_id, row.helper_id, name)
         )
-    alerts = list(
-        db.session.scalars(
-            sa.select(CoordinatorAlert)
-            .where(
-                policy.scope_bound(CoordinatorAlert.organization_id, scope is not None),
-                CoordinatorAlert.resolved_at.is_(None),
-            )
-            .order_by(CoordinatorAlert.created_at.desc())
-            .limit(50),
-            policy.scope_params(scope),
-        )
-    )
+    alerts = _run(statements["alerts"], **policy.scope_params(scope))
     return Attention(
         soon_without_helper=soon, unanswered=list(unanswered.values()), alerts=alerts, unanswered_total=total
     )
