@@ -1,0 +1,116 @@
+"""The errand page's short shared cache of ranked candidates (app/errands/ranking_cache.py):
+a kept ranking is shown again without the candidate statement, but never after a
+committed change that could make a helper unavailable (a break, a suspension, another
+errand at the same time) or change the errand, and never past RANKING_CACHE_SECONDS."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.errands import ranking_cache
+from app.extensions import cache
+from app.models import utcnow
+from app.sms.outbox import queue_sms
+from tests.factories import in_days
+
+SECONDS = 10
+
+
+@pytest.fixture()
+def cached(app, monkeypatch):
+    monkeypatch.setitem(app.config, "RANKING_CACHE_SECONDS", SECONDS)
+    with app.app_context():
+        cache.clear()
+    app.extensions.pop("ranking_cache", None)
+    yield
+    with app.app_context():
+        cache.clear()
+    app.extensions.pop("ranking_cache", None)
+
+
+def _ranked(errand, now=None) -> list[int]:
+    return [r.helper_id for r in ranking_cache.page_candidates(errand, now=now).ranked]
+
+
+def _candidate_reads(queries) -> int:
+    """The candidate statement (the nearest search: SQLite's R*Tree, PostgreSQL's ``<->``)
+    among the statements counted."""
+    return sum("helper_near" in s or "<->" in s for s in queries.statements)
+
+
+def test_a_kept_ranking_is_shown_again_without_the_candidate_statement(db, cached, make, org, elder, count_queries):
+    aino = make.helper(org=org, first_name="Aino", age=20)
+    errand = make.request(elder, hour=13).errands[0]
+    db.session.commit()
+    with count_queries() as first:
+        assert _ranked(errand) == [aino.id]
+    with count_queries() as again:
+        assert _ranked(errand) == [aino.id]
+    assert _candidate_reads(first) == 1 and _candidate_reads(again) == 0
+    assert again.count < first.count
+
+
+@pytest.mark.parametrize("change", ["break", "suspended", "busy", "errand moved"])
+def test_a_helper_who_became_unavailable_is_never_shown_from_a_kept_ranking(db, cached, make, org, elder, change):
+    aino = make.helper(org=org, first_name="Aino", age=20)
+    other = make.helper(org=org, first_name="Bertta", age=21, lat=64.2300)
+    errand = make.request(elder, hour=13).errands[0]
+    db.session.commit()
+    assert _ranked(errand) == [aino.id, other.id]
+    if change == "break":
+        aino.paused_until = errand.starts_at.date() + timedelta(days=7)
+    elif change == "suspended":
+        aino.status = "suspended"
+    elif change == "busy":  # another errand of another person at the same time
+        clash = make.errand(make.elder(org=org), errand.starts_at)
+        make.assignment(clash, aino)
+    else:  # the errand moves to a time Aino is not free
+        clash = make.errand(make.elder(org=org), errand.starts_at + timedelta(days=1))
+        make.assignment(clash, aino)
+        errand.starts_at += timedelta(days=1)
+        errand.ends_at += timedelta(days=1)
+    db.session.commit()
+    assert _ranked(errand) == [other.id], change
+
+
+def test_writes_no_ranking_reads_keep_it_and_the_time_limit_ends_it(db, cached, make, org, elder, count_queries):
+    aino = make.helper(org=org, first_name="Aino", age=20)
+    errand = make.request(elder, hour=13).errands[0]
+    db.session.commit()
+    now = utcnow()
+    assert _ranked(errand, now) == [aino.id]
+    queue_sms("+358401234567", "Hei", kind="manual")  # an SMS in the outbox: nothing a ranking reads
+    db.session.commit()
+    with count_queries() as kept:
+        assert _ranked(errand, now + timedelta(seconds=SECONDS - 1)) == [aino.id]
+    assert _candidate_reads(kept) == 0
+    with count_queries() as again:
+        assert _ranked(errand, now + timedelta(seconds=SECONDS)) == [aino.id]
+    assert _candidate_reads(again) >= 1
+    with count_queries() as earlier:  # never from a "now" before the one it was made at
+        assert _ranked(errand, now) == [aino.id]
+    assert _candidate_reads(earlier) >= 1
+
+
+def test_the_page_shows_the_change_on_the_next_request(db, cached, coord, make, org, elder):
+    make.helper(org=org, first_name="Aino", last_name="Auttaja", age=20)
+    bertta = make.helper(org=org, first_name="Bertta", last_name="Bee", age=21, lat=64.2300)
+    errand = make.request(elder, hour=13).errands[0]
+    db.session.commit()
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "Aino A." in html and "Bertta B." in html
+    assert coord.get(f"/errands/{errand.id}").get_data(as_text=True).count("Bertta B.") == html.count("Bertta B.")
+    bertta.paused_until = in_days(30, 12).date()
+    db.session.commit()
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    ranked_part = html.split('<details class="excluded">')[0]
+    assert "Aino A." in ranked_part and "Bertta B." not in ranked_part
+
+
+def test_off_by_default_in_tests_and_on_in_production(app):
+    from config import Config
+
+    assert app.config["RANKING_CACHE_SECONDS"] == 0
+    assert Config.RANKING_CACHE_SECONDS == 10
