@@ -304,7 +304,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAP_TILE_ATTRIBUTION", Text(), "© OpenStreetMap contributors"),
     Setting("REPORT_CACHE_SECONDS", Integer(0), 600),
     Setting("BOARD_CACHE_SECONDS", Integer(0, 300), 10),
-    Setting("RANKING_CACHE_SECONDS", Integer(0, 300), 10),
+    Setting("COORDINATOR_CACHE_SECONDS", Integer(0, 300), 10),
     Setting("CACHE_TYPE", Text(), ""),  # empty: RedisCache with REDIS_URL, else FileSystemCache
     Setting("CACHE_DIR", Text(required=True), str(INSTANCE_DIR / "cache")),
     # -- settings added with issue 13 (one line each) --
@@ -516,7 +516,7 @@ class TestConfig(Config):
     CACHE_TYPE = "SimpleCache"
     REPORT_CACHE_SECONDS = 0  # every test sees its own data; tests/reports/test_cache.py turns it on
     BOARD_CACHE_SECONDS = 0  # as the reports'; tests/errands_helper/test_board_cache.py turns it on
-    RANKING_CACHE_SECONDS = 0  # tests/errands_coordinator/test_ranking_cache.py turns it on
+    COORDINATOR_CACHE_SECONDS = 0  # tests/errands_coordinator/test_coordinator_cache.py turns it on
     SIGNUP_MIN_SECONDS = 0  # tests/test_abuse.py sets it to check the bot check
     RATELIMIT_STORAGE_URI = "memory://"
     # Tests make hundreds of accounts: a cheap but real hash (logins still check it),

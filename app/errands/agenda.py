@@ -281,10 +281,12 @@ def _attention_statements(language: str, scoped: bool) -> dict[str, sa.Select]:
     }
 
 
-def needs_attention(scope: set[int] | None, now: datetime | None = None, *, language: str = "fi") -> Attention:
+def needs_attention(
+    scope: set[int] | None, now: datetime | None = None, *, language: str = "fi", with_alerts: bool = True
+) -> Attention:
     """Errands without a helper starting within 48 hours, offers nobody answered
     (pending over 12 hours or expired) on errands still without a helper, and
-    open coordinator alerts (late withdrawals and the like).
+    open coordinator alerts (late withdrawals and the like; not read ``with_alerts=False``).
 
     Of the errands with unanswered offers only the soonest
     :data:`UNANSWERED_SHOWN` are read (with those offers' helpers); the rest
@@ -305,10 +307,17 @@ def needs_attention(scope: set[int] | None, now: datetime | None = None, *, lang
         unanswered.setdefault(row.id, UnansweredErrand(_listed(row))).offers.append(
             UnansweredOffer(row.offer_id, row.helper_id, name)
         )
-    alerts = _run(statements["alerts"], **policy.scope_params(scope))
     return Attention(
-        soon_without_helper=soon, unanswered=list(unanswered.values()), alerts=alerts, unanswered_total=total
+        soon_without_helper=soon,
+        unanswered=list(unanswered.values()),
+        alerts=open_alerts(scope) if with_alerts else [],
+        unanswered_total=total,
     )
+
+
+def open_alerts(scope: set[int] | None) -> list:
+    """The newest 50 open coordinator alerts of the organizations, as rows of :data:`ALERT_COLUMNS`."""
+    return _run(_attention_statements("fi", scope is not None)["alerts"], **policy.scope_params(scope))
 
 
 def elder_choices(scope: set[int] | None, query: str = "", limit: int = 300) -> list[Elder]:

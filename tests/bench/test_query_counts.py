@@ -227,3 +227,20 @@ def test_the_kept_board_reads_the_same_statements_for_any_size(app, worlds, coun
     assert status_small == status_large == 200
     assert size_large > size_small
     assert n_small == n_large <= 4, f"{n_small} statements with {SMALL} rows, {n_large} with {LARGE}"
+
+
+@pytest.mark.parametrize("page", ["coordinator's day", "errand with candidates"])
+def test_kept_coordinator_pages_read_the_same_statements_for_any_size(app, worlds, page, count_queries, monkeypatch):
+    """With the coordinators' cache (app/errands/coordinator_cache.py): after the first
+    request, the day page and the errand page send the same statements for any size,
+    fewer than without it."""
+    small, large = worlds
+    who, url = PAGES[page]
+    _, uncached, _ = _statements(app, count_queries, small, who, url(small))
+    monkeypatch.setitem(app.config, "COORDINATOR_CACHE_SECONDS", 60)
+    monkeypatch.setitem(app.extensions, "coordinator_cache", {})  # this test's own, dropped after it
+    status_small, n_small, size_small = _statements(app, count_queries, small, who, url(small))
+    status_large, n_large, size_large = _statements(app, count_queries, large, who, url(large))
+    assert status_small == status_large == 200
+    assert size_large > size_small
+    assert n_small == n_large < uncached, f"{n_small} statements with {SMALL} rows, {n_large} with {LARGE}"

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from app import alerts
 from app.calls.services import callbacks_for_day
-from app.errands import agenda
+from app.errands import agenda, coordinator_cache
 from app.errands import forms as labels
 from app.errands.blueprint import bp
 from app.errands.coordinator.common import COORDINATORS, errand_href
@@ -34,7 +34,7 @@ def errands_home_block() -> dict:
     scope = org_scope(current_user)
     return {
         "today": agenda.errands_by_day(scope, today_local(), 1, language=current_language())[0][1],
-        "attention": agenda.needs_attention(scope, language=current_language()).count,
+        "attention": coordinator_cache.attention(scope, language=current_language()).count,
     }
 
 
@@ -64,7 +64,7 @@ def _date_arg(name: str) -> date:
 def day():
     scope = org_scope(current_user)
     shown = _date_arg("date")
-    attention = agenda.needs_attention(scope, language=current_language())
+    attention = coordinator_cache.attention(scope, language=current_language())
     return render_template(
         "errands/coordinator/day.html",
         day=shown,
@@ -86,7 +86,7 @@ def week():
     scope = org_scope(current_user)
     start = _date_arg("start")
     start -= timedelta(days=start.weekday())
-    attention = agenda.needs_attention(scope, language=current_language())
+    attention = coordinator_cache.attention(scope, language=current_language())
     return render_template(
         "errands/coordinator/week.html",
         start=start,

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import policy
-from app.errands import actions, ranking_cache
+from app.errands import actions, coordinator_cache
 from app.errands.blueprint import bp
 from app.errands.coordinator.common import COORDINATORS, back_to_errand, error_text, visible_errand
 from app.errands.forms import STRENGTH_LABELS, ActionForm, CancelForm, OfferTopForm, plain_labels
@@ -92,7 +92,7 @@ def _next_steps(errand: Errand, candidates: CandidateList, ranked: list[dict]) -
 
 
 def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: int = 200):
-    candidates = ranking_cache.page_candidates(errand)
+    candidates = coordinator_cache.page_candidates(errand)
     ranked, excluded = _candidate_rows(errand, candidates) if candidates is not None else ([], [])
     next_steps = _next_steps(errand, candidates, ranked) if candidates is not None else None
     taken_by = db.session.get(User, errand.request.taken_by_id) if errand.request.taken_by_id else None

@@ -1,7 +1,9 @@
-"""The errand page's short shared cache of ranked candidates (app/errands/ranking_cache.py):
-a kept ranking is shown again without the candidate statement, but never after a
-committed change that could make a helper unavailable (a break, a suspension, another
-errand at the same time) or change the errand, and never past RANKING_CACHE_SECONDS."""
+"""The coordinators' short shared cache (app/errands/coordinator_cache.py): a kept ranking
+is shown again without the candidate statement, but never after a committed change that
+could make a helper unavailable (a break, a suspension, another errand at the same time)
+or change the errand, and never past COORDINATOR_CACHE_SECONDS; the day page's kept
+"Needs attention" lists show a committed change on the next request, its alerts are
+always read afresh."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.errands import ranking_cache
+from app.errands import coordinator_cache
 from app.extensions import cache
 from app.models import utcnow
 from app.sms.outbox import queue_sms
@@ -20,18 +22,18 @@ SECONDS = 10
 
 @pytest.fixture()
 def cached(app, monkeypatch):
-    monkeypatch.setitem(app.config, "RANKING_CACHE_SECONDS", SECONDS)
+    monkeypatch.setitem(app.config, "COORDINATOR_CACHE_SECONDS", SECONDS)
     with app.app_context():
         cache.clear()
-    app.extensions.pop("ranking_cache", None)
+    app.extensions.pop("coordinator_cache", None)
     yield
     with app.app_context():
         cache.clear()
-    app.extensions.pop("ranking_cache", None)
+    app.extensions.pop("coordinator_cache", None)
 
 
 def _ranked(errand, now=None) -> list[int]:
-    return [r.helper_id for r in ranking_cache.page_candidates(errand, now=now).ranked]
+    return [r.helper_id for r in coordinator_cache.page_candidates(errand, now=now).ranked]
 
 
 def _candidate_reads(queries) -> int:
@@ -112,5 +114,26 @@ def test_the_page_shows_the_change_on_the_next_request(db, cached, coord, make, 
 def test_off_by_default_in_tests_and_on_in_production(app):
     from config import Config
 
-    assert app.config["RANKING_CACHE_SECONDS"] == 0
-    assert Config.RANKING_CACHE_SECONDS == 10
+    assert app.config["COORDINATOR_CACHE_SECONDS"] == 0
+    assert Config.COORDINATOR_CACHE_SECONDS == 10
+
+
+def test_the_kept_attention_lists_show_a_committed_change_and_every_alert_at_once(db, cached, coord, make, org, elder):
+    from app.alerts import raise_alert
+
+    helper = make.helper(org=org, first_name="Aino", age=20)
+    soon = make.errand(elder, in_days(1, 12))
+    db.session.commit()
+    html = coord.get("/errands/day").get_data(as_text=True)
+    assert f'href="/errands/{soon.id}"' in html.split('id="attention-heading"')[1]
+    assert coord.get("/errands/day").get_data(as_text=True).count(f"/errands/{soon.id}") == html.count(
+        f"/errands/{soon.id}"
+    )
+    make.assignment(soon, helper)  # taken: no longer "without a helper"
+    db.session.commit()
+    attention_part = coord.get("/errands/day").get_data(as_text=True).split('id="attention-heading"')[1]
+    assert f'href="/errands/{soon.id}"' not in attention_part
+    alert = raise_alert("call_back", dedupe_key="kept-day", organization_id=org.id, elder_id=elder.id)
+    db.session.commit()  # an alert alone keeps the kept lists, and still shows at once
+    attention_part = coord.get("/errands/day").get_data(as_text=True).split('id="attention-heading"')[1]
+    assert f"/errands/alerts/{alert.id}/resolve" in attention_part
