@@ -23,11 +23,28 @@ from app.matching.score import strength
 from app.models import Errand, HelperProfile, User, utcnow
 from app.security import roles_required
 
+#: Worded candidate lists of kept rankings (app.errands.coordinator_cache), by the ranking
+#: object, language, person and task: a reloaded page words its candidates once.
+_WORDED: dict[tuple, tuple[CandidateList, list[dict], list[dict]]] = {}
+WORDED_KEPT = 256
+
 
 def _candidate_rows(errand: Errand, candidates: CandidateList) -> tuple[list[dict], list[dict]]:
+    """The ranked (with each helper's offer on this errand) and the excluded candidates, worded."""
     task = errand.task_type.name(current_language())
     person = errand.elder.first_name
+    key = (id(candidates), current_language(), person, task)
+    worded = _WORDED.get(key)
+    if worded is None or worded[0] is not candidates:  # the same object: kept in the entry, so its id is its own
+        if len(_WORDED) >= WORDED_KEPT:
+            _WORDED.clear()
+        worded = _WORDED[key] = (candidates, *_worded(candidates, person, task))
+    _, ranked, excluded = worded
     offered = {o.helper_id: o.status for o in errand.offers}
+    return [{**row, "offer_status": offered.get(row["helper_id"])} for row in ranked], excluded
+
+
+def _worded(candidates: CandidateList, person: str, task: str) -> tuple[list[dict], list[dict]]:
     said: dict[tuple, str] = {}  # the same reason (task, time, language...) is worded once per page
 
     def words(items) -> list[str]:
@@ -52,7 +69,6 @@ def _candidate_rows(errand: Errand, candidates: CandidateList) -> tuple[list[dic
             "strength_text": bands[band],
             "score": r.score,
             "reasons": [(text, item.points) for text, item in zip(words(r.reasons), r.reasons, strict=True)],
-            "offer_status": offered.get(r.helper_id),
         }
         for i, r in enumerate(candidates.ranked, start=1)
     ]
