@@ -83,10 +83,10 @@ def main() -> None:
         cpu.append(time.process_time() - start_cpu)
         assert again.status_code == (304 if args.not_modified else 200), again.status_code
     print(
-        f"{PAGES[args.page]}: median {statistics.median(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms, "
+        f"{PAGES[args.page]}: median {statistics.median(times) * 1000:.2f} ms, max {max(times) * 1000:.1f} ms, "
         # This process's CPU time (SQLite's work included, PostgreSQL's not): on a shared machine
         # it moves far less than the wall-clock time.
-        f"CPU median {statistics.median(cpu) * 1000:.1f} ms"
+        f"CPU median {statistics.median(cpu) * 1000:.2f} ms"
     )
     if profiler:
         stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative"))
