@@ -1,14 +1,17 @@
 """Profile one page of a benchmark data set in-process (a developer's tool, not a benchmark).
 
     .venv/bin/python -m tools.profile_page board|day|errand|report [--helpers 100000] [-n 20] [--profile]
-        [--not-modified]
+        [--not-modified] [--set COORDINATOR_CACHE_SECONDS=0 ...]
 
 Uses the same data set as ``python -m bench.pages`` (SQLite, or PostgreSQL with
 BENCH_DATABASE_URL), logs in through the real login form and prints the median
 time, the median CPU time of this process and the number of SQL statements of the page; ``--profile`` adds the
 cProfile functions with the most cumulative time (SORT=tottime, TOP=N to change;
 CALLERS=pattern also lists who calls the functions matching the pattern).
-``--not-modified`` asks again with the first answer's ``ETag`` (the 304 path).
+``--not-modified`` asks again with the first answer's ``ETag`` (the 304 path);
+``--set NAME=VALUE`` overrides a setting of the app (a whole number, else text), e.g.
+``COORDINATOR_CACHE_SECONDS=0`` (every errand page ranks afresh) or ``=300`` (every
+request after the first visit of each errand finds its ranking kept, however slow the run).
 """
 
 from __future__ import annotations
@@ -44,10 +47,15 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--not-modified", action="store_true", help="send the first answer's ETag (If-None-Match)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a setting")
     args = parser.parse_args()
+    overrides = {}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        overrides[name] = int(value) if value.lstrip("-").isdigit() else value
 
     ds = ensure_dataset(Spec(helpers=args.helpers))
-    app = common.build_app(ds.url, WTF_CSRF_ENABLED=False)
+    app = common.build_app(ds.url, WTF_CSRF_ENABLED=False, **overrides)
     world = ds.world
     email = world.helper_email if args.page in ("board", "healthz") else world.coordinator_email
     client = app.test_client()
