@@ -59,8 +59,9 @@ log = logging.getLogger(__name__)
 #: Part of every key: a new shape of the kept value never reads an old one.
 VERSION = 1
 
-#: How many values each worker keeps in its own memory besides the shared cache.
-LOCAL_VALUES = 512
+#: How many values each worker keeps in its own memory besides the shared cache (a kept
+#: ranking is about 5 KB pickled, some 20-30 KB as objects: the web worker stays under 200 MB).
+LOCAL_VALUES = 128
 
 #: Tables no ranking reads: writing only these keeps the kept rankings.
 UNRELATED = frozenset(

@@ -26,7 +26,7 @@ from app.security import roles_required
 #: Worded candidate lists of kept rankings (app.errands.coordinator_cache), by the ranking
 #: object, language, person and task: a reloaded page words its candidates once.
 _WORDED: dict[tuple, tuple[CandidateList, list[dict], list[dict]]] = {}
-WORDED_KEPT = 256
+WORDED_KEPT = 128  # as many as coordinator_cache.LOCAL_VALUES
 
 
 def _candidate_rows(errand: Errand, candidates: CandidateList) -> tuple[list[dict], list[dict]]:
