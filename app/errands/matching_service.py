@@ -55,8 +55,8 @@ The number of SQL statements per ranking is therefore constant.
 from __future__ import annotations
 
 import functools
-import json
 import math
+import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -66,7 +66,6 @@ from sqlalchemy.orm import aliased
 from app.db_setup import read_only
 from app.errands.eligibility import (
     SPEC_COLUMNS,
-    availability_set,
     candidate_from_profile,
     join_spec_tables,
     spec_from_errand,
@@ -83,16 +82,18 @@ from app.models import (
     Errand,
     GuardianConsent,
     HelperProfile,
+    TaskType,
     Village,
     age_on,
     utcnow,
 )
 from app.models.base import UTCDateTime
 from app.policy import account_members_sql, errand_network_sql, helper_network_sql
+from app.vocabulary import HELPER_LANGUAGES, slot_bit
 
 MAX_TRAVEL_KM = 50.0
 #: SQLite reads the nearest helpers ring by ring (circles with these radii, km).
-RINGS_KM = (2.0, 5.0, 12.0, 27.0, MAX_TRAVEL_KM)
+RINGS_KM = (0.5, 1.0, 2.0, 5.0, 12.0, 27.0, MAX_TRAVEL_KM)
 #: At most this many helpers who can reach the person are compared, nearest first.
 NEAREST_CAP = 100
 #: Helpers clearly beyond their own travel limit are not read at all; those a
@@ -166,10 +167,10 @@ _COLUMNS = (
     H.lon,
     H.max_distance_km,
     H.transport,
-    # The JSON lists as their text: parsed once per distinct value (see _json_list).
-    sa.cast(H.task_types, sa.Text).label("task_types_json"),
-    sa.cast(H.availability, sa.Text).label("availability_json"),
-    sa.cast(H.languages, sa.Text).label("languages_json"),
+    # The task types, availability and languages as bits (migration 0011), not JSON.
+    H.task_mask,
+    H.availability_mask,
+    H.language_mask,
     H.youth_profile,
     H.status,
     H.paused_until,
@@ -434,6 +435,7 @@ class _ErrandKeys:
     elder_id: int
     starts_at: datetime
     ends_at: datetime
+    task_bit: int | None  # its task type's bit in the helpers' task_mask
 
 
 def _candidate_params(
@@ -492,33 +494,39 @@ def _busy_intervals(errand: _ErrandKeys, rows: list) -> dict[int, list[tuple[dat
     return busy
 
 
-def _json_list(raw: str | None) -> list:
-    """A JSON list column's text as a list ([] for anything else)."""
-    if not raw:
-        return []
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []
+@functools.lru_cache(maxsize=64)
+def _languages(mask: int) -> frozenset[str]:
+    """language_mask as the matcher's set of codes (empty: none given)."""
+    return frozenset(code for i, code in enumerate(HELPER_LANGUAGES) if mask >> i & 1)
 
 
-@functools.lru_cache(maxsize=8192)
-def _json_set(raw: str | None) -> frozenset:
-    """task_types / languages text as the matcher's set; many helpers share a value."""
-    return frozenset(item for item in _json_list(raw) if isinstance(item, str))
+class _ErrandBits:
+    """The errand's side of the helpers' bit columns (migration 0011). All the score
+    asks of a helper's task types is whether the errand's is among them, and of their
+    availability which of the errand's parts of day they marked: so a candidate gets
+    just those, shared by every candidate with the same answer."""
+
+    __slots__ = ("_marked", "offered", "slot_bits", "slots_mask", "task_mask")
+
+    def __init__(self, spec: score.ErrandSpec, task_bit: int | None) -> None:
+        self.task_mask = 1 << task_bit if task_bit is not None else 0  # no bit: nobody offers it
+        self.offered = frozenset({spec.task_type})
+        self.slot_bits = tuple((slot, slot_bit(*slot)) for slot in score.slots_for_window(spec.starts_at, spec.ends_at))
+        self.slots_mask = functools.reduce(operator.or_, (bit for _, bit in self.slot_bits), 0)
+        self._marked: dict[int, frozenset] = {}
+
+    def task_types(self, task_mask: int) -> frozenset[str]:
+        return self.offered if task_mask & self.task_mask else _NONE
+
+    def availability(self, availability_mask: int) -> frozenset[tuple[int, str]]:
+        key = availability_mask & self.slots_mask
+        marked = self._marked.get(key)
+        if marked is None:
+            marked = self._marked[key] = frozenset(slot for slot, bit in self.slot_bits if key & bit)
+        return marked
 
 
-@functools.lru_cache(maxsize=8192)
-def _json_slots(raw: str | None) -> frozenset:
-    """availability text (``[[weekday, part], ...]``) as the matcher's set of pairs."""
-    slots = _json_list(raw)
-    try:
-        # As the forms store it: [weekday, part] pairs. Anything odd inside
-        # becomes a tuple that matches no slot of an errand.
-        return frozenset(map(tuple, slots))
-    except TypeError:  # an item that is not a list at all
-        return availability_set(item for item in slots if isinstance(item, list) and len(item) == 2)
+_NONE: frozenset = frozenset()
 
 
 class _Profile:
@@ -539,7 +547,7 @@ class _Profile:
         "youth_profile",
     )
 
-    def __init__(self, row) -> None:
+    def __init__(self, row, bits: _ErrandBits) -> None:
         self.id = row.id
         self.birth_date = row.birth_date
         self.lat, self.lon = row.lat, row.lon
@@ -548,14 +556,14 @@ class _Profile:
         self.youth_profile = row.youth_profile
         self.status = row.status
         self.paused_until = row.paused_until
-        self.task_types = _json_set(row.task_types_json)
-        self.availability = _json_slots(row.availability_json)
-        self.languages = _json_set(row.languages_json)
+        self.task_types = bits.task_types(row.task_mask)
+        self.availability = bits.availability(row.availability_mask)
+        self.languages = _languages(row.language_mask)
 
 
-def _candidate(row, busy: dict[int, list], errand_day: date) -> score.HelperCandidate:
+def _candidate(row, bits: _ErrandBits, busy: dict[int, list], errand_day: date) -> score.HelperCandidate:
     """A candidate from a selected row: the same rules as the helper's board."""
-    profile = _Profile(row)
+    profile = _Profile(row, bits)
     fb = float(row.feedback_mean) if row.feedback_mean is not None else None
     return candidate_from_profile(
         profile,  # type: ignore[arg-type]
@@ -570,7 +578,9 @@ def _candidate(row, busy: dict[int, list], errand_day: date) -> score.HelperCand
 
 #: What the matcher reads of an errand, its person and request, as plain columns.
 _SPEC = join_spec_tables(
-    sa.select(*SPEC_COLUMNS, Errand.organization_id, Elder.municipality_id).select_from(Errand)
+    sa.select(*SPEC_COLUMNS, Errand.organization_id, Elder.municipality_id, TaskType.bit.label("task_bit")).select_from(
+        Errand
+    )
 ).where(Errand.id == _param("errand_id"))
 
 
@@ -580,11 +590,13 @@ def _spec_of(errand: Errand | int) -> tuple[score.ErrandSpec, int | None, _Erran
     them), else (an errand id, or an errand without them loaded) one statement of
     plain columns instead of loading whole objects."""
     if isinstance(errand, Errand) and not {"elder", "request", "task_type"} & sa.inspect(errand).unloaded:
-        keys = _ErrandKeys(errand.id, errand.organization_id, errand.elder_id, errand.starts_at, errand.ends_at)
+        keys = _ErrandKeys(
+            errand.id, errand.organization_id, errand.elder_id, errand.starts_at, errand.ends_at, errand.task_type.bit
+        )
         return errand_spec(errand), errand.elder.municipality_id, keys
     errand_id = errand.id if isinstance(errand, Errand) else errand
     row = db.session.connection().execute(_SPEC, {"errand_id": errand_id}).one()
-    keys = _ErrandKeys(row.id, row.organization_id, row.elder_id, row.starts_at, row.ends_at)
+    keys = _ErrandKeys(row.id, row.organization_id, row.elder_id, row.starts_at, row.ends_at, row.task_bit)
     return spec_from_row(row), row.municipality_id, keys
 
 
@@ -598,7 +610,8 @@ def rank_candidates(errand: Errand | int, *, limit: int = 20, now: datetime | No
         rows = _candidate_rows(keys, spec, municipality_id, now)
         errand_day = local_date(keys.starts_at)
         busy = _busy_intervals(keys, rows)
-    candidates = [_candidate(r, busy, errand_day) for r in rows]
+    bits = _ErrandBits(spec, keys.task_bit)
+    candidates = [_candidate(r, bits, busy, errand_day) for r in rows]
     ranked, excluded = score.rank(spec, candidates, limit=limit)
     excluded.sort(key=lambda x: (x.distance_km is None, x.distance_km or 0.0, x.helper_id))
     shown = {r.helper_id for r in ranked} | {x.helper_id for x in excluded}
