@@ -361,7 +361,7 @@ def _candidate_statement(with_coords: bool, with_municipality: bool, dialect: st
     )
 
 
-def _with_this_person() -> tuple[sa.CTE, sa.Subquery]:
+def _with_this_person() -> tuple[sa.CTE, sa.CTE]:
     """Continuity: the errands each helper has done for this person, and the
     person's mean feedback on encounters with each helper. Computed once for the
     person (a few rows) and joined, instead of once per candidate."""
@@ -383,7 +383,10 @@ def _with_this_person() -> tuple[sa.CTE, sa.Subquery]:
             helper_side.helper_id.is_not(None),
         )
         .group_by(helper_side.helper_id)
-        .subquery("f")
+        # Made once (a few rows), not again for each candidate row of the join: PostgreSQL
+        # re-sorted and re-grouped it 100 times (4.5 of 6.8 ms at 1,000,000 helpers).
+        .cte("f")
+        .prefix_with("MATERIALIZED")
     )
     return past, feedback
 
