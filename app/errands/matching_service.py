@@ -153,7 +153,8 @@ def errand_spec(errand: Errand) -> score.ErrandSpec:
 
 #: The candidate statement names its tables with short aliases and writes the
 #: code's constants inline, so that its text stays under 4 KB: psycopg keeps
-#: converted (and prepares) only statements under 4 KB (bench/README.md).
+#: converted only statements under 4 KB (its prepared statements have no such
+#: limit; converting a 5 KB one again costs ~30 µs a run: bench/README.md).
 #: ``h`` is the candidate row.
 H = aliased(HelperProfile, name="h")
 _V = aliased(Village, name="v")
@@ -352,13 +353,15 @@ def _candidate_statement(with_coords: bool, with_municipality: bool, dialect: st
     parts.append(account_members_sql(aliased(HelperProfile, name="am"), network))
     a = aliased(Assignment, name="x")
     already = sa.select(a.helper_id).where(a.errand_id == _param("errand_id"), a.status.in_(_texts("active", "done")))
-    return (
-        sa.select(*_COLUMNS, past.c.past_count, feedback.c.feedback_mean, *_fact_columns())
+    facts, counts = _fact_columns(dialect)
+    stmt = (
+        sa.select(*_COLUMNS, past.c.past_count, feedback.c.feedback_mean, *facts)
         .outerjoin(_V, _V.id == H.village_id)
         .outerjoin(past, past.c.helper_id == H.id)
         .outerjoin(feedback, feedback.c.helper_id == H.id)
         .where(H.id.in_(sa.union(*parts)), _approved(H), helper_network_sql(H, network), H.id.not_in(already))
     )
+    return stmt.join(counts, sa.true()) if counts is not None else stmt
 
 
 def _with_this_person() -> tuple[sa.CTE, sa.CTE]:
@@ -391,42 +394,55 @@ def _with_this_person() -> tuple[sa.CTE, sa.CTE]:
     return past, feedback
 
 
-def _fact_columns() -> list[sa.Label]:
+def _fact_columns(dialect: str) -> tuple[list[sa.ColumnElement], sa.Lateral | None]:
     """What the score needs to know of each candidate helper besides the profile,
-    as correlated subqueries on indexed columns: evaluated only for the (at most
-    a hundred or so) candidate rows, in the same statement."""
+    read on indexed columns (migration 0011's covering indexes) only for the (at
+    most a hundred or so) candidate rows, in the same statement: the columns, and
+    on PostgreSQL the lateral subquery to join that counts the helper's
+    assignments (busy, recent) in one probe of the index."""
     a, e = aliased(Assignment, name="ba"), aliased(Errand, name="be")
-    busy = (
-        sa.select(sa.func.count())
-        .select_from(a)
-        .join(e, e.id == a.errand_id)
-        .where(
-            a.helper_id == H.id,
-            a.status == _const("active"),
-            e.id != _param("errand_id"),
-            e.starts_at < _param("ends_at", UTCDateTime()),
-            e.ends_at > _param("starts_at", UTCDateTime()),
-        )
+    active = a.status == _const("active")
+    busy = sa.and_(
+        active,
+        e.id != _param("errand_id"),
+        e.starts_at < _param("ends_at", UTCDateTime()),
+        e.ends_at > _param("starts_at", UTCDateTime()),
     )
-    recent_a = aliased(Assignment, name="ra")
-    recent = sa.select(sa.func.count()).where(  # count(*): from the index alone (migration 0011)
-        recent_a.helper_id == H.id,
-        recent_a.status.in_(_texts("active", "done", "no_show")),
-        recent_a.assigned_at >= _param("since", UTCDateTime()),
-    )
+    recent = sa.and_(a.status.in_(_texts("active", "done", "no_show")), a.assigned_at >= _param("since", UTCDateTime()))
     # A minor's newest consent request decides (as in app.helpers.consent.current_consent);
     # read only for those who may be minors on the errand's day.
     g = aliased(GuardianConsent, name="g")
     consent = (
         sa.select(g.status).where(g.helper_id == H.id).order_by(g.requested_at.desc(), g.id.desc()).limit(_const(1))
     )
-    return [
-        busy.scalar_subquery().label("busy_count"),
-        recent.scalar_subquery().label("recent_count"),
-        sa.case((H.birth_date > _param("minor_born_after", sa.Date), consent.scalar_subquery())).label(
-            "consent_status"
-        ),
+    consent_status = sa.case((H.birth_date > _param("minor_born_after", sa.Date), consent.scalar_subquery()))
+    if dialect == "postgresql":
+        counts = (
+            sa.select(
+                sa.func.count().filter(busy).label("busy_count"),
+                sa.func.count().filter(recent).label("recent_count"),
+            )
+            .select_from(a)
+            # The errand's times, looked up only for active assignments (NULL key otherwise).
+            .outerjoin(e, e.id == sa.case((active, a.errand_id)))
+            .where(a.helper_id == H.id)
+            .lateral("n")
+        )
+        return [counts.c.busy_count, counts.c.recent_count, consent_status.label("consent_status")], counts
+    # SQLite has no LATERAL: a correlated subquery per count, each from the index.
+    busy_count = sa.select(sa.func.count()).select_from(a).join(e, e.id == a.errand_id).where(a.helper_id == H.id, busy)
+    ra = aliased(Assignment, name="ra")
+    recent_count = sa.select(sa.func.count()).where(  # count(*): from the index alone
+        ra.helper_id == H.id,
+        ra.status.in_(_texts("active", "done", "no_show")),
+        ra.assigned_at >= _param("since", UTCDateTime()),
+    )
+    columns = [
+        busy_count.scalar_subquery().label("busy_count"),
+        recent_count.scalar_subquery().label("recent_count"),
+        consent_status.label("consent_status"),
     ]
+    return columns, None
 
 
 @dataclass(frozen=True, slots=True)
