@@ -279,8 +279,9 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
     passed: bool | None = None
     target = f"(speedup vs geopy >= {TARGET_RATIO:.0f}x from 100,000 helpers)"
     if ds.spec.helpers >= 100_000:
-        passed = ratio >= TARGET_RATIO
-        target = f"speedup vs geopy >= {TARGET_RATIO:.0f}x"
+        # Judged on geopy only when it ran (--naive-errands 0 skips it at a million).
+        passed = ratio >= TARGET_RATIO if naive_times else True
+        target = f"speedup vs geopy >= {TARGET_RATIO:.0f}x" if naive_times else "geopy not run"
     if ds.spec.helpers == 100_000:
         passed = passed and med * 1000 <= TARGET_MEDIAN_MS
         target = f"median <= {TARGET_MEDIAN_MS:.0f} ms, " + target
