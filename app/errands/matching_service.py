@@ -40,14 +40,17 @@ into its inputs without loading every helper into Python:
    given an errand id, not even the errand is loaded).
 2. **Per-candidate facts in the same statement**: overlapping active
    assignments (busy), errands taken in the last 30 days and (for those who
-   may be minors) the newest guardian consent as correlated subqueries on
-   indexed columns, evaluated only for the candidate rows; past errands with
-   this person and the person's mean feedback on encounters with each helper
-   computed once for the person and joined. Only when someone is busy does
-   one more statement read their overlapping errands (shown as "busy
-   10:00-11:00").
+   may be minors) the newest guardian consent, from covering indexes
+   (migration 0011) and only for the candidate rows (PostgreSQL counts busy
+   and recent in one lateral probe; SQLite, without LATERAL, in a correlated
+   subquery each); past errands with this person and the person's mean
+   feedback on encounters with each helper computed once for the person (two
+   small CTEs) and joined. Only when someone is busy does one more statement
+   read their overlapping errands (shown as "busy 10:00-11:00").
 3. :func:`app.matching.score.rank`, with candidates made by the same
-   :func:`app.errands.eligibility.candidate_from_profile` as the helper's board.
+   :func:`app.errands.eligibility.candidate_from_profile` as the helper's board,
+   from the helpers' task types, availability and languages as bits (migration
+   0011; :class:`_ErrandBits`), not JSON.
 
 The number of SQL statements per ranking is therefore constant.
 """
