@@ -58,6 +58,8 @@ from app.models import (
     TaskType,
     User,
     Village,
+    helper_masks,
+    task_bits,
 )
 from app.models.org import ORGANIZATION_KINDS, organization_municipalities, organization_partnerships
 from app.models.user import user_organizations
@@ -334,6 +336,7 @@ class Generator:
         self.village_ids = [existing[(self.muni_ids[vp.centre], vp.name)] for vp in self.geo.villages]
         self.task_types = {t.code: t.id for t in db.session.scalars(sa.select(TaskType))}
         self.task_codes = sorted(self.task_types)
+        self.task_bits = task_bits(db.session.connection())  # for the helpers' task_mask (COPY bypasses the ORM)
 
     def _organizations(self, w: BulkWriter, conn: sa.Connection) -> None:
         org_t, user_t = Organization.__table__, User.__table__
@@ -485,6 +488,7 @@ class Generator:
                     "task_types": tasks,
                     "availability": avail,
                     "languages": langs,
+                    **helper_masks(tasks, avail, langs, self.task_bits),
                     "introduction": "Tykkään ulkoilla ja jutella." if rng.random() < 0.5 else "",
                     "slider_sociable": rng.randint(1, 5),
                     "slider_producer": rng.randint(1, 5),

@@ -40,14 +40,17 @@ into its inputs without loading every helper into Python:
    given an errand id, not even the errand is loaded).
 2. **Per-candidate facts in the same statement**: overlapping active
    assignments (busy), errands taken in the last 30 days and (for those who
-   may be minors) the newest guardian consent as correlated subqueries on
-   indexed columns, evaluated only for the candidate rows; past errands with
-   this person and the person's mean feedback on encounters with each helper
-   computed once for the person and joined. Only when someone is busy does
-   one more statement read their overlapping errands (shown as "busy
-   10:00-11:00").
+   may be minors) the newest guardian consent, from covering indexes
+   (migration 0011) and only for the candidate rows (PostgreSQL counts busy
+   and recent in one lateral probe; SQLite, without LATERAL, in a correlated
+   subquery each); past errands with this person and the person's mean
+   feedback on encounters with each helper computed once for the person (two
+   small CTEs) and joined. Only when someone is busy does one more statement
+   read their overlapping errands (shown as "busy 10:00-11:00").
 3. :func:`app.matching.score.rank`, with candidates made by the same
-   :func:`app.errands.eligibility.candidate_from_profile` as the helper's board.
+   :func:`app.errands.eligibility.candidate_from_profile` as the helper's board,
+   from the helpers' task types, availability and languages as bits (migration
+   0011; :class:`_ErrandBits`), not JSON.
 
 The number of SQL statements per ranking is therefore constant.
 """
@@ -55,8 +58,8 @@ The number of SQL statements per ranking is therefore constant.
 from __future__ import annotations
 
 import functools
-import json
 import math
+import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -66,7 +69,6 @@ from sqlalchemy.orm import aliased
 from app.db_setup import read_only
 from app.errands.eligibility import (
     SPEC_COLUMNS,
-    availability_set,
     candidate_from_profile,
     join_spec_tables,
     spec_from_errand,
@@ -83,16 +85,18 @@ from app.models import (
     Errand,
     GuardianConsent,
     HelperProfile,
+    TaskType,
     Village,
     age_on,
     utcnow,
 )
 from app.models.base import UTCDateTime
 from app.policy import account_members_sql, errand_network_sql, helper_network_sql
+from app.vocabulary import HELPER_LANGUAGES, slot_bit
 
 MAX_TRAVEL_KM = 50.0
 #: SQLite reads the nearest helpers ring by ring (circles with these radii, km).
-RINGS_KM = (2.0, 5.0, 12.0, 27.0, MAX_TRAVEL_KM)
+RINGS_KM = (0.5, 1.0, 2.0, 5.0, 12.0, 27.0, MAX_TRAVEL_KM)
 #: At most this many helpers who can reach the person are compared, nearest first.
 NEAREST_CAP = 100
 #: Helpers clearly beyond their own travel limit are not read at all; those a
@@ -152,7 +156,8 @@ def errand_spec(errand: Errand) -> score.ErrandSpec:
 
 #: The candidate statement names its tables with short aliases and writes the
 #: code's constants inline, so that its text stays under 4 KB: psycopg keeps
-#: converted (and prepares) only statements under 4 KB (bench/README.md).
+#: converted only statements under 4 KB (its prepared statements have no such
+#: limit; converting a 5 KB one again costs ~30 µs a run: bench/README.md).
 #: ``h`` is the candidate row.
 H = aliased(HelperProfile, name="h")
 _V = aliased(Village, name="v")
@@ -166,10 +171,10 @@ _COLUMNS = (
     H.lon,
     H.max_distance_km,
     H.transport,
-    # The JSON lists as their text: parsed once per distinct value (see _json_list).
-    sa.cast(H.task_types, sa.Text).label("task_types_json"),
-    sa.cast(H.availability, sa.Text).label("availability_json"),
-    sa.cast(H.languages, sa.Text).label("languages_json"),
+    # The task types, availability and languages as bits (migration 0011), not JSON.
+    H.task_mask,
+    H.availability_mask,
+    H.language_mask,
     H.youth_profile,
     H.status,
     H.paused_until,
@@ -351,16 +356,18 @@ def _candidate_statement(with_coords: bool, with_municipality: bool, dialect: st
     parts.append(account_members_sql(aliased(HelperProfile, name="am"), network))
     a = aliased(Assignment, name="x")
     already = sa.select(a.helper_id).where(a.errand_id == _param("errand_id"), a.status.in_(_texts("active", "done")))
-    return (
-        sa.select(*_COLUMNS, past.c.past_count, feedback.c.feedback_mean, *_fact_columns())
+    facts, counts = _fact_columns(dialect)
+    stmt = (
+        sa.select(*_COLUMNS, past.c.past_count, feedback.c.feedback_mean, *facts)
         .outerjoin(_V, _V.id == H.village_id)
         .outerjoin(past, past.c.helper_id == H.id)
         .outerjoin(feedback, feedback.c.helper_id == H.id)
         .where(H.id.in_(sa.union(*parts)), _approved(H), helper_network_sql(H, network), H.id.not_in(already))
     )
+    return stmt.join(counts, sa.true()) if counts is not None else stmt
 
 
-def _with_this_person() -> tuple[sa.CTE, sa.Subquery]:
+def _with_this_person() -> tuple[sa.CTE, sa.CTE]:
     """Continuity: the errands each helper has done for this person, and the
     person's mean feedback on encounters with each helper. Computed once for the
     person (a few rows) and joined, instead of once per candidate."""
@@ -382,47 +389,63 @@ def _with_this_person() -> tuple[sa.CTE, sa.Subquery]:
             helper_side.helper_id.is_not(None),
         )
         .group_by(helper_side.helper_id)
-        .subquery("f")
+        # Made once (a few rows), not again for each candidate row of the join: PostgreSQL
+        # re-sorted and re-grouped it 100 times (4.5 of 6.8 ms at 1,000,000 helpers).
+        .cte("f")
+        .prefix_with("MATERIALIZED")
     )
     return past, feedback
 
 
-def _fact_columns() -> list[sa.Label]:
+def _fact_columns(dialect: str) -> tuple[list[sa.ColumnElement], sa.Lateral | None]:
     """What the score needs to know of each candidate helper besides the profile,
-    as correlated subqueries on indexed columns: evaluated only for the (at most
-    a hundred or so) candidate rows, in the same statement."""
+    read on indexed columns (migration 0011's covering indexes) only for the (at
+    most a hundred or so) candidate rows, in the same statement: the columns, and
+    on PostgreSQL the lateral subquery to join that counts the helper's
+    assignments (busy, recent) in one probe of the index."""
     a, e = aliased(Assignment, name="ba"), aliased(Errand, name="be")
-    busy = (
-        sa.select(sa.func.count())
-        .select_from(a)
-        .join(e, e.id == a.errand_id)
-        .where(
-            a.helper_id == H.id,
-            a.status == _const("active"),
-            e.id != _param("errand_id"),
-            e.starts_at < _param("ends_at", UTCDateTime()),
-            e.ends_at > _param("starts_at", UTCDateTime()),
-        )
+    active = a.status == _const("active")
+    busy = sa.and_(
+        active,
+        e.id != _param("errand_id"),
+        e.starts_at < _param("ends_at", UTCDateTime()),
+        e.ends_at > _param("starts_at", UTCDateTime()),
     )
-    recent_a = aliased(Assignment, name="ra")
-    recent = sa.select(sa.func.count(recent_a.id)).where(
-        recent_a.helper_id == H.id,
-        recent_a.status.in_(_texts("active", "done", "no_show")),
-        recent_a.assigned_at >= _param("since", UTCDateTime()),
-    )
+    recent = sa.and_(a.status.in_(_texts("active", "done", "no_show")), a.assigned_at >= _param("since", UTCDateTime()))
     # A minor's newest consent request decides (as in app.helpers.consent.current_consent);
     # read only for those who may be minors on the errand's day.
     g = aliased(GuardianConsent, name="g")
     consent = (
         sa.select(g.status).where(g.helper_id == H.id).order_by(g.requested_at.desc(), g.id.desc()).limit(_const(1))
     )
-    return [
-        busy.scalar_subquery().label("busy_count"),
-        recent.scalar_subquery().label("recent_count"),
-        sa.case((H.birth_date > _param("minor_born_after", sa.Date), consent.scalar_subquery())).label(
-            "consent_status"
-        ),
+    consent_status = sa.case((H.birth_date > _param("minor_born_after", sa.Date), consent.scalar_subquery()))
+    if dialect == "postgresql":
+        counts = (
+            sa.select(
+                sa.func.count().filter(busy).label("busy_count"),
+                sa.func.count().filter(recent).label("recent_count"),
+            )
+            .select_from(a)
+            # The errand's times, looked up only for active assignments (NULL key otherwise).
+            .outerjoin(e, e.id == sa.case((active, a.errand_id)))
+            .where(a.helper_id == H.id)
+            .lateral("n")
+        )
+        return [counts.c.busy_count, counts.c.recent_count, consent_status.label("consent_status")], counts
+    # SQLite has no LATERAL: a correlated subquery per count, each from the index.
+    busy_count = sa.select(sa.func.count()).select_from(a).join(e, e.id == a.errand_id).where(a.helper_id == H.id, busy)
+    ra = aliased(Assignment, name="ra")
+    recent_count = sa.select(sa.func.count()).where(  # count(*): from the index alone
+        ra.helper_id == H.id,
+        ra.status.in_(_texts("active", "done", "no_show")),
+        ra.assigned_at >= _param("since", UTCDateTime()),
+    )
+    columns = [
+        busy_count.scalar_subquery().label("busy_count"),
+        recent_count.scalar_subquery().label("recent_count"),
+        consent_status.label("consent_status"),
     ]
+    return columns, None
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,6 +457,7 @@ class _ErrandKeys:
     elder_id: int
     starts_at: datetime
     ends_at: datetime
+    task_bit: int | None  # its task type's bit in the helpers' task_mask
 
 
 def _candidate_params(
@@ -492,33 +516,39 @@ def _busy_intervals(errand: _ErrandKeys, rows: list) -> dict[int, list[tuple[dat
     return busy
 
 
-def _json_list(raw: str | None) -> list:
-    """A JSON list column's text as a list ([] for anything else)."""
-    if not raw:
-        return []
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []
+@functools.lru_cache(maxsize=64)
+def _languages(mask: int) -> frozenset[str]:
+    """language_mask as the matcher's set of codes (empty: none given)."""
+    return frozenset(code for i, code in enumerate(HELPER_LANGUAGES) if mask >> i & 1)
 
 
-@functools.lru_cache(maxsize=8192)
-def _json_set(raw: str | None) -> frozenset:
-    """task_types / languages text as the matcher's set; many helpers share a value."""
-    return frozenset(item for item in _json_list(raw) if isinstance(item, str))
+class _ErrandBits:
+    """The errand's side of the helpers' bit columns (migration 0011). All the score
+    asks of a helper's task types is whether the errand's is among them, and of their
+    availability which of the errand's parts of day they marked: so a candidate gets
+    just those, shared by every candidate with the same answer."""
+
+    __slots__ = ("_marked", "offered", "slot_bits", "slots_mask", "task_mask")
+
+    def __init__(self, spec: score.ErrandSpec, task_bit: int | None) -> None:
+        self.task_mask = 1 << task_bit if task_bit is not None else 0  # no bit: nobody offers it
+        self.offered = frozenset({spec.task_type})
+        self.slot_bits = tuple((slot, slot_bit(*slot)) for slot in score.slots_for_window(spec.starts_at, spec.ends_at))
+        self.slots_mask = functools.reduce(operator.or_, (bit for _, bit in self.slot_bits), 0)
+        self._marked: dict[int, frozenset] = {}
+
+    def task_types(self, task_mask: int) -> frozenset[str]:
+        return self.offered if task_mask & self.task_mask else _NONE
+
+    def availability(self, availability_mask: int) -> frozenset[tuple[int, str]]:
+        key = availability_mask & self.slots_mask
+        marked = self._marked.get(key)
+        if marked is None:
+            marked = self._marked[key] = frozenset(slot for slot, bit in self.slot_bits if key & bit)
+        return marked
 
 
-@functools.lru_cache(maxsize=8192)
-def _json_slots(raw: str | None) -> frozenset:
-    """availability text (``[[weekday, part], ...]``) as the matcher's set of pairs."""
-    slots = _json_list(raw)
-    try:
-        # As the forms store it: [weekday, part] pairs. Anything odd inside
-        # becomes a tuple that matches no slot of an errand.
-        return frozenset(map(tuple, slots))
-    except TypeError:  # an item that is not a list at all
-        return availability_set(item for item in slots if isinstance(item, list) and len(item) == 2)
+_NONE: frozenset = frozenset()
 
 
 class _Profile:
@@ -539,7 +569,7 @@ class _Profile:
         "youth_profile",
     )
 
-    def __init__(self, row) -> None:
+    def __init__(self, row, bits: _ErrandBits) -> None:
         self.id = row.id
         self.birth_date = row.birth_date
         self.lat, self.lon = row.lat, row.lon
@@ -548,14 +578,14 @@ class _Profile:
         self.youth_profile = row.youth_profile
         self.status = row.status
         self.paused_until = row.paused_until
-        self.task_types = _json_set(row.task_types_json)
-        self.availability = _json_slots(row.availability_json)
-        self.languages = _json_set(row.languages_json)
+        self.task_types = bits.task_types(row.task_mask)
+        self.availability = bits.availability(row.availability_mask)
+        self.languages = _languages(row.language_mask)
 
 
-def _candidate(row, busy: dict[int, list], errand_day: date) -> score.HelperCandidate:
+def _candidate(row, bits: _ErrandBits, busy: dict[int, list], errand_day: date) -> score.HelperCandidate:
     """A candidate from a selected row: the same rules as the helper's board."""
-    profile = _Profile(row)
+    profile = _Profile(row, bits)
     fb = float(row.feedback_mean) if row.feedback_mean is not None else None
     return candidate_from_profile(
         profile,  # type: ignore[arg-type]
@@ -570,7 +600,9 @@ def _candidate(row, busy: dict[int, list], errand_day: date) -> score.HelperCand
 
 #: What the matcher reads of an errand, its person and request, as plain columns.
 _SPEC = join_spec_tables(
-    sa.select(*SPEC_COLUMNS, Errand.organization_id, Elder.municipality_id).select_from(Errand)
+    sa.select(*SPEC_COLUMNS, Errand.organization_id, Elder.municipality_id, TaskType.bit.label("task_bit")).select_from(
+        Errand
+    )
 ).where(Errand.id == _param("errand_id"))
 
 
@@ -580,11 +612,13 @@ def _spec_of(errand: Errand | int) -> tuple[score.ErrandSpec, int | None, _Erran
     them), else (an errand id, or an errand without them loaded) one statement of
     plain columns instead of loading whole objects."""
     if isinstance(errand, Errand) and not {"elder", "request", "task_type"} & sa.inspect(errand).unloaded:
-        keys = _ErrandKeys(errand.id, errand.organization_id, errand.elder_id, errand.starts_at, errand.ends_at)
+        keys = _ErrandKeys(
+            errand.id, errand.organization_id, errand.elder_id, errand.starts_at, errand.ends_at, errand.task_type.bit
+        )
         return errand_spec(errand), errand.elder.municipality_id, keys
     errand_id = errand.id if isinstance(errand, Errand) else errand
     row = db.session.connection().execute(_SPEC, {"errand_id": errand_id}).one()
-    keys = _ErrandKeys(row.id, row.organization_id, row.elder_id, row.starts_at, row.ends_at)
+    keys = _ErrandKeys(row.id, row.organization_id, row.elder_id, row.starts_at, row.ends_at, row.task_bit)
     return spec_from_row(row), row.municipality_id, keys
 
 
@@ -598,7 +632,8 @@ def rank_candidates(errand: Errand | int, *, limit: int = 20, now: datetime | No
         rows = _candidate_rows(keys, spec, municipality_id, now)
         errand_day = local_date(keys.starts_at)
         busy = _busy_intervals(keys, rows)
-    candidates = [_candidate(r, busy, errand_day) for r in rows]
+    bits = _ErrandBits(spec, keys.task_bit)
+    candidates = [_candidate(r, bits, busy, errand_day) for r in rows]
     ranked, excluded = score.rank(spec, candidates, limit=limit)
     excluded.sort(key=lambda x: (x.distance_km is None, x.distance_km or 0.0, x.helper_id))
     shown = {r.helper_id for r in ranked} | {x.helper_id for x in excluded}

@@ -94,7 +94,9 @@ HELSINKI: Final = ZoneInfo("Europe/Helsinki")
 PART_OF_DAY_HOURS: Final[Mapping[str, tuple[int, int]]] = MappingProxyType(
     {"morning": (8, 12), "afternoon": (12, 16), "evening": (16, 20)}
 )
-PARTS_OF_DAY: Final[tuple[str, ...]] = tuple(PART_OF_DAY_HOURS)
+#: In the order of their bits in helper_profiles.availability_mask (app.vocabulary).
+PARTS_OF_DAY: Final[tuple[str, ...]] = vocabulary.PARTS_OF_DAY
+assert tuple(PART_OF_DAY_HOURS) == PARTS_OF_DAY
 
 #: Minors may only help between these local (Helsinki) hours, inclusive ends.
 MINOR_HOURS: Final[tuple[int, int]] = (8, 20)

@@ -7,6 +7,7 @@ from app.models.call import CALL_OUTCOMES, CALL_TOPICS, CALLBACK_OUTCOMES, CALLE
 from app.models.elder import CONTACT_CHANNELS, NO_CONSENT, ContactPerson, Elder
 from app.models.encounter import CheckIn, Encounter, EncounterParticipant, StageOverride
 from app.models.errand import Assignment, Errand, ErrandEvent, HelpRequest, Offer, TaskType
+from app.models.masks import helper_masks, task_bits
 from app.models.messaging import CoordinatorAlert, ProviderErasure, SmsMessage, SmsOptOut
 from app.models.org import ORGANIZATION_KINDS, Municipality, Organization, Village
 from app.models.planning import EXCEPTION_KINDS, AvailabilityException, WeekPlan, WeekPlanLine
@@ -33,6 +34,8 @@ from app.models.user import (
 )
 
 __all__ = [
+    "helper_masks",
+    "task_bits",
     "Activity",
     "ActivityInvitation",
     "ActivitySignup",

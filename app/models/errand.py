@@ -16,9 +16,13 @@ class TaskType(Base):
     """A kind of help; the list is kept by admins."""
 
     __tablename__ = "task_types"
+    __table_args__ = (sa.Index("ix_task_types_bit", "bit", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    #: Its bit in helper_profiles.task_mask, for good: given when the type is
+    #: added (the lowest free one, app.models.masks), never changed.
+    bit: Mapped[int | None] = mapped_column(sa.SmallInteger)
     name_fi: Mapped[str] = mapped_column(sa.String(80))
     name_sv: Mapped[str] = mapped_column(sa.String(80))
     name_en: Mapped[str] = mapped_column(sa.String(80))
@@ -140,7 +144,8 @@ class Assignment(Base):
     __tablename__ = "assignments"
     __table_args__ = (
         sa.UniqueConstraint("errand_id", "slot"),
-        sa.Index("ix_assignments_helper_status", "helper_id", "status"),
+        # The matcher's per-candidate facts (busy, recent errands) from the index alone.
+        sa.Index("ix_assignments_helper_facts", "helper_id", "status", "assigned_at", "errand_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

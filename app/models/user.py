@@ -129,6 +129,12 @@ class HelperProfile(TimestampMixin, Base):
     max_errands_week: Mapped[int | None]
     max_hours_week: Mapped[float | None]
     languages: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The three lists above as bits (app.vocabulary; a task type's bit is TaskType.bit),
+    # for the matcher. Kept in step on every flush by app.models.masks (bulk writers
+    # call its functions): never set them by hand.
+    task_mask: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    availability_mask: Mapped[int] = mapped_column(default=0, server_default="0")
+    language_mask: Mapped[int] = mapped_column(default=0, server_default="0")
     introduction: Mapped[str] = mapped_column(sa.Text, default="")
 
     # Needs-based profile: four sliders 1-5 and the youth profile.
@@ -213,9 +219,11 @@ class GuardianConsent(Base):
     """A guardian's consent for a 13-17-year-old helper: who, when, how, which text."""
 
     __tablename__ = "guardian_consents"
+    # The newest request of a helper (which decides) from the index alone.
+    __table_args__ = (sa.Index("ix_guardian_consents_newest", "helper_id", "requested_at", "id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    helper_id: Mapped[int] = mapped_column(sa.ForeignKey("helper_profiles.id", ondelete="CASCADE"), index=True)
+    helper_id: Mapped[int] = mapped_column(sa.ForeignKey("helper_profiles.id", ondelete="CASCADE"))
     guardian_name: Mapped[str] = mapped_column(sa.String(120))
     guardian_phone: Mapped[str] = mapped_column(sa.String(20), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
