@@ -16,6 +16,12 @@ How they stay right:
   can never count differently from a rebuild. The people who met in a touched
   encounter are handed to the registered stage refreshers
   (:func:`on_people_met`; the stage changes live with the stage rules).
+- Well-being check-ins are summed per day too (the rows are built by the
+  check-in rules, registered with :func:`on_checkins`). A check-in touched
+  (written or deleted), or a person who moves, changes organization or status
+  (seen on every flush, whoever changes them), redoes the (day, municipality)
+  buckets of that person's check-in days, and the scope copied onto their
+  stage changes (:func:`on_people_changed`).
 - :func:`rebuild_days` rebuilds whole days (every municipality): the scheduler's
   nightly "rollups" job repairs the recent weeks with it, ``flask rebuild-rollups``
   and the benchmark data generator fill everything.
@@ -43,10 +49,12 @@ from app.extensions import db
 from app.i18n import HELSINKI, local_midnight
 from app.models import (
     Assignment,
+    CheckIn,
     Elder,
     Encounter,
     EncounterParticipant,
     Errand,
+    HelperProfile,
     HelpRequest,
     RollupEncounterDay,
     RollupErrandDay,
@@ -106,7 +114,7 @@ def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _in(column: sa.ColumnElement, ids: Iterable[int | None]) -> sa.ColumnElement[bool]:
+def in_ids(column: sa.ColumnElement, ids: Iterable[int | None]) -> sa.ColumnElement[bool]:
     """``column`` is one of ``ids`` (None in ``ids`` matches NULL)."""
     ids = set(ids)
     known = sorted(i for i in ids if i is not None)
@@ -297,7 +305,7 @@ def _rebuild_day(day: date, municipality_ids: set[int | None] | None) -> None:
     start, end = local_midnight(day), local_midnight(day + timedelta(days=1))
 
     def where(column: sa.ColumnElement) -> list:
-        return [] if municipality_ids is None else [_in(column, municipality_ids)]
+        return [] if municipality_ids is None else [in_ids(column, municipality_ids)]
 
     elder_area = where(Elder.municipality_id)
     place = where(Encounter.municipality_id)
@@ -335,6 +343,8 @@ def rebuild_days(first: date, last: date) -> int:
         _rebuild_day(day, None)
         day += timedelta(days=1)
         count += 1
+    for rebuilder in _CHECKIN_REBUILDERS:
+        rebuilder(first, last, None)
     return count
 
 
@@ -363,6 +373,8 @@ def rebuild_everything() -> int:
         db.session.execute(sa.delete(model))
     span = data_days()
     days = rebuild_days(*span) if span else 0
+    for rebuilder in _CHECKIN_REBUILDERS:
+        rebuilder(None, None, None)  # every check-in, whenever taken
     for refresher in _REFRESHERS:
         refresher(None, None, None)
     return days
@@ -374,8 +386,33 @@ _TOUCHED = "rollup_touched"
 _BUCKETS = "rollup_buckets"
 _PEOPLE = "rollup_people"
 
+_CHECKIN_PEOPLE = "rollup_checkin_people"
+_CHECKIN_BUCKETS = "rollup_checkin_buckets"
+_RESCOPED = "rollup_rescoped"
+EVERY_MUNICIPALITY = -1
+"""In a person's former municipalities: not known (the buckets of every municipality are redone)."""
+
 PeopleRefresher = Callable[[set[int] | None, set[int] | None, set[tuple[int, int]] | None], None]
 _REFRESHERS: list[PeopleRefresher] = []
+CheckinRebuilder = Callable[[date | None, date | None, set[int | None] | None], None]
+_CHECKIN_REBUILDERS: list[CheckinRebuilder] = []
+ScopeRefresher = Callable[[set[int], set[int]], None]
+_SCOPE_REFRESHERS: list[ScopeRefresher] = []
+
+
+def on_checkins(rebuilder: CheckinRebuilder) -> None:
+    """Register how the check-in rows are rebuilt: ``rebuilder(first_day, last_day,
+    municipality_ids)`` replaces the rows of those days (None: unbounded) and
+    municipalities (None: every one)."""
+    if rebuilder not in _CHECKIN_REBUILDERS:
+        _CHECKIN_REBUILDERS.append(rebuilder)
+
+
+def on_people_changed(refresher: ScopeRefresher) -> None:
+    """Register what to redo, before the commit, for helpers and older people whose
+    organization, municipality or status changed: ``refresher(helper_ids, elder_ids)``."""
+    if refresher not in _SCOPE_REFRESHERS:
+        _SCOPE_REFRESHERS.append(refresher)
 
 
 def on_people_met(refresher: PeopleRefresher) -> None:
@@ -393,11 +430,87 @@ def touch(obj: Errand | Assignment | HelpRequest | Encounter | EncounterParticip
     stage changes redone too.
     """
     session = db.session()
+    if isinstance(obj, CheckIn):
+        _touch_checkin(session, obj)
+        return
     session.info.setdefault(_TOUCHED, []).append(obj)
     with contextlib.suppress(AttributeError, TypeError):  # where it was before the change, if known yet
         session.info.setdefault(_BUCKETS, set()).update(_buckets_of(obj))
     if isinstance(obj, Encounter):
         _note_people(session, obj)
+
+
+def _person_of(checkin: CheckIn) -> tuple[str, int | None]:
+    return checkin.subject_kind, checkin.helper_id if checkin.subject_kind == "helper" else checkin.elder_id
+
+
+def _touch_checkin(session: Session, checkin: CheckIn) -> None:
+    """A check-in written or about to be deleted: its person's check-in days are redone
+    at the commit, and its own day now (it may be gone by then)."""
+    kind, person_id = _person_of(checkin)
+    if person_id is None:
+        return
+    session.info.setdefault(_CHECKIN_PEOPLE, {}).setdefault((kind, person_id), set())
+    person = session.get(HelperProfile if kind == "helper" else Elder, person_id)
+    if checkin.taken_at is not None and person is not None:
+        session.info.setdefault(_CHECKIN_BUCKETS, set()).add((local_day(checkin.taken_at), person.municipality_id))
+
+
+_SCOPE_ATTRIBUTES = ("organization_id", "organization", "status")
+
+
+@event.listens_for(Session, "before_flush")
+def _people_changed(session: Session, _context: Any, _instances: Any) -> None:
+    """Note the helpers and older people whose organization, municipality or status
+    changes in this flush (with where they lived before), whoever changed them."""
+    for obj in session.dirty:
+        if not isinstance(obj, HelperProfile | Elder):
+            continue
+        state = sa.inspect(obj)
+        former: set[int | None] = set()
+        moved = False
+        for name in ("municipality_id", "municipality"):
+            history = state.attrs[name].history
+            if history.has_changes():
+                moved = True
+                olds = [getattr(v, "id", v) for v in history.deleted]
+                former.update(olds if olds else [EVERY_MUNICIPALITY])
+        if not moved and not any(state.attrs[name].history.has_changes() for name in _SCOPE_ATTRIBUTES):
+            continue
+        kind = "helper" if isinstance(obj, HelperProfile) else "elder"
+        session.info.setdefault(_CHECKIN_PEOPLE, {}).setdefault((kind, obj.id), set()).update(former)
+        rescoped = session.info.setdefault(_RESCOPED, (set(), set()))
+        rescoped[0 if kind == "helper" else 1].add(obj.id)
+
+
+def _checkin_buckets(people: dict[tuple[str, int], set[int | None]]) -> set[Bucket]:
+    """Every (day, municipality) of these people's check-ins, where they live now and
+    where they lived before: one statement per kind."""
+    buckets: set[Bucket] = set()
+    for kind, model, column in (("helper", HelperProfile, CheckIn.helper_id), ("elder", Elder, CheckIn.elder_id)):
+        ids = {pid for (k, pid) in people if k == kind}
+        if not ids:
+            continue
+        rows = db.session.execute(
+            sa.select(column, CheckIn.taken_at, model.municipality_id)
+            .join(model, model.id == column)
+            .where(CheckIn.subject_kind == kind, column.in_(sorted(ids)))
+        )
+        for person_id, taken_at, municipality_id in rows:
+            day = local_day(taken_at)
+            for where in {municipality_id} | people[(kind, person_id)]:
+                buckets.add((day, where))
+    return buckets
+
+
+def _rebuild_checkins(buckets: set[Bucket]) -> None:
+    by_day: dict[date, set[int | None]] = {}
+    for day, municipality_id in buckets:
+        by_day.setdefault(day, set()).add(municipality_id)
+    for day in sorted(by_day):
+        munis = by_day[day]
+        for rebuilder in _CHECKIN_REBUILDERS:
+            rebuilder(day, day, None if EVERY_MUNICIPALITY in munis else munis)
 
 
 def touch_area_move(elder: Elder, old_municipality_id: int | None) -> None:
@@ -437,11 +550,23 @@ def _buckets_of(obj: Any) -> set[Bucket]:
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     """Rebuild what the transaction touched, inside it (so the rollups commit with the change)."""
+    session.flush()  # first: the flush notes the people whose scope changed
     touched = session.info.pop(_TOUCHED, [])
     buckets: set[Bucket] = session.info.pop(_BUCKETS, set())
+    checkin_people = session.info.pop(_CHECKIN_PEOPLE, {})
+    checkin_buckets: set[Bucket] = session.info.pop(_CHECKIN_BUCKETS, set())
+    rescoped = session.info.pop(_RESCOPED, None)
+    if checkin_people:
+        checkin_buckets |= _checkin_buckets(checkin_people)
+    if checkin_buckets:
+        _rebuild_checkins(checkin_buckets)
+    if rescoped is not None:
+        for refresher in _SCOPE_REFRESHERS:
+            refresher(*rescoped)
     if not touched and not buckets:
+        if checkin_buckets or rescoped is not None:
+            session.flush()
         return
-    session.flush()
     for obj in touched:
         if obj in session.deleted or sa.inspect(obj).was_deleted:
             continue

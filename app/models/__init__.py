@@ -11,6 +11,7 @@ from app.models.messaging import CoordinatorAlert, ProviderErasure, SmsMessage, 
 from app.models.org import ORGANIZATION_KINDS, Municipality, Organization, Village
 from app.models.planning import EXCEPTION_KINDS, AvailabilityException, WeekPlan, WeekPlanLine
 from app.models.rollup import (
+    RollupCheckinDay,
     RollupEncounterDay,
     RollupErrandDay,
     RollupMatchMinutes,
@@ -70,6 +71,7 @@ __all__ = [
     "Offer",
     "Organization",
     "ProviderErasure",
+    "RollupCheckinDay",
     "RollupEncounterDay",
     "RollupErrandDay",
     "RollupMatchMinutes",

@@ -555,7 +555,7 @@ def _stage_reads(scope: ReportScope) -> tuple[dict[str, Any] | None, dict[str, A
     """The stage funnel and check-in changes, from the encounters area."""
     last_moment = scope.end - timedelta(microseconds=1)
     funnel = stage_funnel(scope.organization_ids, scope.municipality_id, scope.start, last_moment, scope.now)
-    checkins = checkin_changes(scope.organization_ids, scope.municipality_id, scope.start, last_moment)
+    checkins = checkin_changes(scope.organization_ids, scope.municipality_id, scope.since, scope.until)
     return funnel, checkins
 
 
