@@ -331,7 +331,8 @@ def rebuild_buckets(buckets: Iterable[Bucket]) -> int:
     for day, municipality_id in buckets:
         by_day.setdefault(day, set()).add(municipality_id)
     for day in sorted(by_day):
-        _rebuild_day(day, by_day[day])
+        munis = by_day[day]
+        _rebuild_day(day, None if EVERY_MUNICIPALITY in munis else munis)
     return len(by_day)
 
 
@@ -389,6 +390,7 @@ _PEOPLE = "rollup_people"
 _CHECKIN_PEOPLE = "rollup_checkin_people"
 _CHECKIN_BUCKETS = "rollup_checkin_buckets"
 _RESCOPED = "rollup_rescoped"
+_MOVED_ELDERS = "rollup_moved_elders"
 EVERY_MUNICIPALITY = -1
 """In a person's former municipalities: not known (the buckets of every municipality are redone)."""
 
@@ -457,30 +459,37 @@ def _touch_checkin(session: Session, checkin: CheckIn) -> None:
 
 
 _SCOPE_ATTRIBUTES = ("organization_id", "organization", "status")
+_VILLAGE_ATTRIBUTES = ("village_id", "village")
+
+
+def _changed(state: Any, names: Iterable[str]) -> bool:
+    return any(state.attrs[name].history.has_changes() for name in names)
 
 
 @event.listens_for(Session, "before_flush")
 def _people_changed(session: Session, _context: Any, _instances: Any) -> None:
-    """Note the helpers and older people whose organization, municipality or status
-    changes in this flush (with where they lived before), whoever changed them."""
+    """Note the helpers and older people who move or whose organization or status changes
+    in this flush (with where they lived before), whoever changed them: at the commit their
+    check-in days, an older person's errands and requests, and the scope on their stage
+    changes are redone."""
     for obj in session.dirty:
         if not isinstance(obj, HelperProfile | Elder):
             continue
         state = sa.inspect(obj)
         former: set[int | None] = set()
-        moved = False
         for name in ("municipality_id", "municipality"):
             history = state.attrs[name].history
             if history.has_changes():
-                moved = True
                 olds = [getattr(v, "id", v) for v in history.deleted]
-                former.update(olds if olds else [EVERY_MUNICIPALITY])
-        if not moved and not any(state.attrs[name].history.has_changes() for name in _SCOPE_ATTRIBUTES):
-            continue
+                former.update(olds if olds else [EVERY_MUNICIPALITY])  # not loaded: wherever it was
         kind = "helper" if isinstance(obj, HelperProfile) else "elder"
-        session.info.setdefault(_CHECKIN_PEOPLE, {}).setdefault((kind, obj.id), set()).update(former)
-        rescoped = session.info.setdefault(_RESCOPED, (set(), set()))
-        rescoped[0 if kind == "helper" else 1].add(obj.id)
+        scope_changed = bool(former) or _changed(state, _SCOPE_ATTRIBUTES)
+        if scope_changed:
+            session.info.setdefault(_CHECKIN_PEOPLE, {}).setdefault((kind, obj.id), set()).update(former)
+            rescoped = session.info.setdefault(_RESCOPED, (set(), set()))
+            rescoped[0 if kind == "helper" else 1].add(obj.id)
+        if kind == "elder" and (former or _changed(state, _VILLAGE_ATTRIBUTES)):
+            session.info.setdefault(_MOVED_ELDERS, {}).setdefault(obj.id, set()).update(former)
 
 
 def _checkin_buckets(people: dict[tuple[str, int], set[int | None]]) -> set[Bucket]:
@@ -513,16 +522,24 @@ def _rebuild_checkins(buckets: set[Bucket]) -> None:
             rebuilder(day, day, None if EVERY_MUNICIPALITY in munis else munis)
 
 
-def touch_area_move(elder: Elder, old_municipality_id: int | None) -> None:
-    """An older person moved: their errands and requests count where they live now."""
-    session = db.session()
-    days = set(db.session.scalars(sa.select(Errand.starts_at).where(Errand.elder_id == elder.id))) | set(
-        db.session.scalars(sa.select(HelpRequest.created_at).where(HelpRequest.elder_id == elder.id))
-    )
-    buckets = session.info.setdefault(_BUCKETS, set())
-    for moment in days:
-        for municipality_id in {old_municipality_id, elder.municipality_id}:
-            buckets.add((local_day(moment), municipality_id))
+def _moved_elder_buckets(moved: dict[int, set[int | None]]) -> set[Bucket]:
+    """Older people who moved: the days of their errands and requests, where they live now
+    and where they lived before (an errand counts where its older person lives)."""
+    ids = sorted(moved)
+    buckets: set[Bucket] = set()
+    for elder_id, moment, municipality_id in db.session.execute(
+        sa.union_all(
+            sa.select(Errand.elder_id, Errand.starts_at, Elder.municipality_id)
+            .join(Elder, Elder.id == Errand.elder_id)
+            .where(Errand.elder_id.in_(ids)),
+            sa.select(HelpRequest.elder_id, HelpRequest.created_at, Elder.municipality_id)
+            .join(Elder, Elder.id == HelpRequest.elder_id)
+            .where(HelpRequest.elder_id.in_(ids)),
+        )
+    ):
+        for where in {municipality_id} | moved[elder_id]:
+            buckets.add((local_day(_aware(moment)), where))
+    return buckets
 
 
 def _note_people(session: Session, encounter: Encounter) -> None:
@@ -556,6 +573,9 @@ def _before_commit(session: Session) -> None:
     checkin_people = session.info.pop(_CHECKIN_PEOPLE, {})
     checkin_buckets: set[Bucket] = session.info.pop(_CHECKIN_BUCKETS, set())
     rescoped = session.info.pop(_RESCOPED, None)
+    moved = session.info.pop(_MOVED_ELDERS, None)
+    if moved:
+        buckets |= _moved_elder_buckets(moved)
     if checkin_people:
         checkin_buckets |= _checkin_buckets(checkin_people)
     if checkin_buckets:
