@@ -18,6 +18,7 @@ import logging
 import statistics
 import sys
 import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -70,6 +71,48 @@ def measure(
     return timings
 
 
+def parts(url: str, municipality_id: int, coordinator_email: str, repeat: int) -> dict[str, float]:
+    """Median wall time in ms of each part of the page's report (after one warm-up)."""
+    from app.activities.reports import activity_figures
+    from app.db_setup import read_only
+    from app.encounters.services import checkin_changes, stage_funnel
+    from app.extensions import db
+    from app.reports import services
+
+    app = common.build_app(url)
+    out: dict[str, float] = {}
+    with app.app_context():
+        scope = next(iter(_scopes(municipality_id, coordinator_email, country=False).values()))
+        last = scope.end - timedelta(microseconds=1)
+        steps = {
+            "errand figures": lambda: services.errand_figures(scope),
+            "requests": lambda: services.requests_by_group(scope),
+            "helpers by area": lambda: services.helpers_by_area(scope),
+            "encounters": lambda: services.encounters_by_kind_and_area(scope),
+            "people reached": lambda: services.people_reached(scope),
+            "stage funnel": lambda: stage_funnel(
+                scope.organization_ids, scope.municipality_id, scope.start, last, scope.now
+            ),
+            "check-in changes": lambda: checkin_changes(
+                scope.organization_ids, scope.municipality_id, scope.since, scope.until
+            ),
+            "activities": lambda: activity_figures(
+                scope.organization_ids, scope.municipality_id, scope.start, scope.end
+            ),
+        }
+        for name, step in steps.items():
+            runs = []
+            for i in range(repeat + 1):
+                with read_only():
+                    started = time.perf_counter()
+                    step()
+                    if i:
+                        runs.append(time.perf_counter() - started)
+                db.session.rollback()
+            out[name] = common.ms(statistics.median(runs))
+    return out
+
+
 def run(
     sizes: list[int],
     *,
@@ -78,6 +121,7 @@ def run(
     database_url: str | None = None,
     label: str = "",
     country: bool = True,
+    show_parts: bool = False,
 ) -> list[Result]:
     """Time the reports afresh at each size (data sets made when missing)."""
     from bench.datagen import Spec
@@ -95,6 +139,9 @@ def run(
                 ds.world.report_municipality_id,
                 ds.world.coordinator_email,
             )
+        if show_parts:
+            for name, median_ms in parts(url, municipality_id, coordinator_email, repeat).items():
+                log(f"  part of the page's report, {helpers:,} helpers: {name} {median_ms} ms")
         for name, runs in measure(url, municipality_id, coordinator_email, repeat, country).items():
             median_ms = common.ms(statistics.median(runs))
             figures = {"median_ms": median_ms, "min_ms": common.ms(min(runs)), "max_ms": common.ms(max(runs))}
@@ -135,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None, help="a data set to read as it is (default: the bench one)")
     parser.add_argument("--label", default="", help="added to each line's name (e.g. 'before')")
     parser.add_argument("--no-country", action="store_true", help="only the page's report (one municipality)")
+    parser.add_argument("--parts", action="store_true", help="also time each part of the page's report")
     args = parser.parse_args(argv)
     logging.getLogger().setLevel(logging.WARNING)
     for name in ("alembic", "app"):
@@ -145,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         database_url=args.database_url,
         label=args.label,
         country=not args.no_country,
+        show_parts=args.parts,
     )
     print(f"load average {common.loadavg()}")
     if not args.database_url:
