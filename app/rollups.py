@@ -59,6 +59,7 @@ from app.models import (
     RollupEncounterDay,
     RollupErrandDay,
     RollupMatchMinutes,
+    RollupPeopleCount,
     RollupPersonDay,
     RollupRequestDay,
 )
@@ -376,6 +377,7 @@ def rebuild_everything() -> int:
     days = rebuild_days(*span) if span else 0
     for rebuilder in _CHECKIN_REBUILDERS:
         rebuilder(None, None, None)  # every check-in, whenever taken
+    recount_people()
     for refresher in _REFRESHERS:
         refresher(None, None, None)
     return days
@@ -460,6 +462,86 @@ def _touch_checkin(session: Session, checkin: CheckIn) -> None:
 
 _SCOPE_ATTRIBUTES = ("organization_id", "organization", "status")
 _VILLAGE_ATTRIBUTES = ("village_id", "village")
+_GROUP_COLUMNS = ("organization_id", "municipality_id", "village_id", "status")
+_GROUP_ATTRIBUTES = (*_GROUP_COLUMNS, "organization", "municipality", "village")
+_COUNTED = "rollup_counted_groups"
+_COUNTED_PEOPLE = "rollup_counted_people"
+EVERY_GROUP = "every"
+"""In the groups to recount: a person's former group is not known (the kind is recounted)."""
+
+PeopleGroup = tuple[str, int | None, int | None, int | None, str]
+"""(person kind, organization, municipality, village, status): a row of RollupPeopleCount."""
+
+
+def _kind_of(person: HelperProfile | Elder) -> str:
+    return "helper" if isinstance(person, HelperProfile) else "elder"
+
+
+def _former_group(session: Session, state: Any, kind: str) -> PeopleGroup:
+    """The group a person was in before this flush (as loaded, else as the database has it)."""
+    values = []
+    for name in _GROUP_COLUMNS:
+        history = state.attrs[name].history
+        if history.deleted:
+            values.append(history.deleted[0])
+        elif history.added or name not in state.dict:
+            model = type(state.object)
+            with session.no_autoflush:
+                row = session.execute(
+                    sa.select(*(getattr(model, n) for n in _GROUP_COLUMNS)).where(model.id == state.identity[0])
+                ).one()
+            return (kind, *row)  # type: ignore[return-value]
+        else:
+            values.append(state.dict[name])
+    return (kind, *values)  # type: ignore[return-value]
+
+
+def _note_counted(session: Session) -> None:
+    """People who join, leave or change their group (organization, area, status)."""
+    groups = session.info.setdefault(_COUNTED, set())
+    people = session.info.setdefault(_COUNTED_PEOPLE, set())
+    for obj in session.new:
+        if isinstance(obj, HelperProfile | Elder):
+            people.add((_kind_of(obj), obj))
+    for obj in session.deleted:
+        if isinstance(obj, HelperProfile | Elder):
+            groups.add(_former_group(session, sa.inspect(obj), _kind_of(obj)))
+    for obj in session.dirty:
+        if isinstance(obj, HelperProfile | Elder):
+            state = sa.inspect(obj)
+            if _changed(state, _GROUP_ATTRIBUTES):
+                groups.add(_former_group(session, state, _kind_of(obj)))
+                people.add((_kind_of(obj), obj))
+
+
+def recount_people(groups: Iterable[PeopleGroup | tuple[str, str]] | None = None) -> None:
+    """Count the helpers and older people of these groups again (None: every group)."""
+    wanted: dict[str, set] = {"helper": set(), "elder": set()}
+    for group in [("helper", EVERY_GROUP), ("elder", EVERY_GROUP)] if groups is None else groups:
+        wanted[group[0]].add(group[1:] if group[1] != EVERY_GROUP else EVERY_GROUP)
+    P = RollupPeopleCount  # noqa: N806 - a table alias
+    for kind, model in (("helper", HelperProfile), ("elder", Elder)):
+        keys = [getattr(model, name) for name in _GROUP_COLUMNS]
+        selects: list[list[sa.ColumnElement[bool]]] = []
+        if EVERY_GROUP in wanted[kind]:
+            db.session.execute(sa.delete(P).where(P.person_kind == kind))
+            selects.append([])
+        else:
+            for values in sorted(wanted[kind], key=repr):
+                db.session.execute(
+                    sa.delete(P).where(
+                        P.person_kind == kind,
+                        *(_same(getattr(P, n), v) for n, v in zip(_GROUP_COLUMNS, values, strict=True)),
+                    )
+                )
+                selects.append([_same(k, v) for k, v in zip(keys, values, strict=True)])
+        for where in selects:
+            counted = sa.select(sa.literal(kind), *keys, sa.func.count()).where(*where).group_by(*keys)
+            db.session.execute(sa.insert(P).from_select(["person_kind", *_GROUP_COLUMNS, "people"], counted))
+
+
+def _same(column: sa.ColumnElement, value: Any) -> sa.ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
 
 
 def _changed(state: Any, names: Iterable[str]) -> bool:
@@ -471,7 +553,8 @@ def _people_changed(session: Session, _context: Any, _instances: Any) -> None:
     """Note the helpers and older people who move or whose organization or status changes
     in this flush (with where they lived before), whoever changed them: at the commit their
     check-in days, an older person's errands and requests, and the scope on their stage
-    changes are redone."""
+    changes are redone; and the groups they leave and join are counted again."""
+    _note_counted(session)
     for obj in session.dirty:
         if not isinstance(obj, HelperProfile | Elder):
             continue
@@ -574,6 +657,12 @@ def _before_commit(session: Session) -> None:
     checkin_buckets: set[Bucket] = session.info.pop(_CHECKIN_BUCKETS, set())
     rescoped = session.info.pop(_RESCOPED, None)
     moved = session.info.pop(_MOVED_ELDERS, None)
+    counted: set = session.info.pop(_COUNTED, set())
+    for kind, person in session.info.pop(_COUNTED_PEOPLE, set()):
+        if not sa.inspect(person).was_deleted:
+            counted.add((kind, *(getattr(person, name) for name in _GROUP_COLUMNS)))
+    if counted:
+        recount_people(counted)
     if moved:
         buckets |= _moved_elder_buckets(moved)
     if checkin_people:
@@ -584,7 +673,7 @@ def _before_commit(session: Session) -> None:
         for refresher in _SCOPE_REFRESHERS:
             refresher(*rescoped)
     if not touched and not buckets:
-        if checkin_buckets or rescoped is not None:
+        if checkin_buckets or rescoped is not None or counted:
             session.flush()
         return
     for obj in touched:

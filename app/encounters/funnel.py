@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from app.encounters import stages
 from app.extensions import db
-from app.models import Elder, HelperProfile, StageChange, StageOverride
+from app.models import Elder, HelperProfile, RollupPeopleCount, StageChange, StageOverride
 
 HELPER_STATUSES_IN_FUNNEL = ("approved",)
 ELDER_STATUSES_IN_FUNNEL = ("active", "paused")
@@ -67,6 +67,19 @@ def _subject(row: Any, kind: str) -> list[sa.ColumnElement]:
     if kind == "elder":
         return [row.elder_id]
     return [row.helper_id, row.elder_id]
+
+
+def _people(
+    statuses: tuple[str, ...], kind: str, organization_ids: Collection[int] | None, municipality_id: int | None
+) -> int:
+    """How many people of ``kind`` are in scope now: the people counts summed."""
+    P = RollupPeopleCount  # noqa: N806 - a table alias
+    where = [P.person_kind == kind, P.status.in_(statuses)]
+    if municipality_id is not None:
+        where.append(P.municipality_id == municipality_id)
+    if organization_ids is not None:
+        where.append(P.organization_id.in_(list(organization_ids) or [-1]))
+    return int(db.session.scalar(sa.select(sa.func.sum(P.people)).where(*where)) or 0)
 
 
 def _in_scope(kind: str, organization_ids: Collection[int] | None, municipality_id: int | None) -> list:
@@ -222,8 +235,8 @@ def stage_funnel(
     helpers = helper_scope(organization_ids, municipality_id)
     elders = elder_scope(organization_ids, municipality_id)
     totals = {
-        "helper": db.session.scalar(sa.select(sa.func.count()).select_from(helpers.subquery())) or 0,
-        "elder": db.session.scalar(sa.select(sa.func.count()).select_from(elders.subquery())) or 0,
+        "helper": _people(HELPER_STATUSES_IN_FUNNEL, "helper", organization_ids, municipality_id),
+        "elder": _people(ELDER_STATUSES_IN_FUNNEL, "elder", organization_ids, municipality_id),
     }
     moves = {
         kind: _moves(kind, organization_ids, municipality_id, start_at, end_at) for kind in ("helper", "elder", "pair")

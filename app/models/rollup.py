@@ -137,6 +137,28 @@ class RollupCheckinDay(_AreaDay, Base):
     worsened: Mapped[int] = mapped_column(default=0)
 
 
+class RollupPeopleCount(Base):
+    """How many helpers and older people there are now, by organization, municipality,
+    village and status (not by day: the report counts today's people in its areas).
+
+    :mod:`app.rollups` recounts a group whenever a person joins it or leaves it
+    (seen on every flush), and every group on a rebuild and in the nightly repair.
+    """
+
+    __tablename__ = "rollup_people_counts"
+    __table_args__ = (
+        sa.Index("ix_rollup_people_counts_scope", "person_kind", "status", "municipality_id", "organization_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_kind: Mapped[str] = mapped_column(sa.String(6))  # helper|elder
+    organization_id: Mapped[int | None]
+    municipality_id: Mapped[int | None]
+    village_id: Mapped[int | None]
+    status: Mapped[str] = mapped_column(sa.String(16))
+    people: Mapped[int]
+
+
 class StageChange(Base):
     """A person's or pair's stage from ``at`` until ``ends_at`` (their next change), from their encounters.
 

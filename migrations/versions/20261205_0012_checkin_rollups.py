@@ -1,10 +1,12 @@
-"""Check-in rollups for the report's before/after change, and the people's scope on stage changes
+"""Check-in rollups for the report's before/after change, people counted per area, and the people's scope on stage changes
 
 - ``rollup_checkin_days``: the well-being check-ins summed per day taken, the
   day of the person's next check-in, organization, municipality, kind and
   measure (:class:`app.models.RollupCheckinDay`). Filled by ``flask
   rebuild-rollups`` after this migration (as 0005's tables): until then the
   report's check-in figures read zero.
+- ``rollup_people_counts``: helpers and older people by organization,
+  municipality, village and status (filled here).
 - ``stage_changes`` gains the organization, municipality and "counted in the
   funnel" (status) of the person, or of the pair's older person, filled here
   from the people's rows, and an index on them: the funnel reads its scope's
@@ -50,7 +52,35 @@ def _fill_scope():
         )
 
 
+def _fill_people_counts():
+    for kind, table in (("helper", "helper_profiles"), ("elder", "elders")):
+        op.execute(
+            "INSERT INTO rollup_people_counts"
+            " (person_kind, organization_id, municipality_id, village_id, status, people)"
+            f" SELECT '{kind}', organization_id, municipality_id, village_id, status, COUNT(*) FROM {table}"
+            " GROUP BY organization_id, municipality_id, village_id, status"
+        )
+
+
 def upgrade():
+    op.create_table(
+        "rollup_people_counts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_kind", sa.String(length=6), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("municipality_id", sa.Integer(), nullable=True),
+        sa.Column("village_id", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("people", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rollup_people_counts")),
+    )
+    op.create_index(
+        "ix_rollup_people_counts_scope",
+        "rollup_people_counts",
+        ["person_kind", "status", "municipality_id", "organization_id"],
+        unique=False,
+    )
+    _fill_people_counts()
     op.create_table(
         "rollup_checkin_days",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -71,9 +101,7 @@ def upgrade():
     op.create_index("ix_rollup_checkin_days_muni_day", "rollup_checkin_days", ["municipality_id", "day"], unique=False)
     op.add_column("stage_changes", sa.Column("organization_id", sa.Integer(), nullable=True))
     op.add_column("stage_changes", sa.Column("municipality_id", sa.Integer(), nullable=True))
-    op.add_column(
-        "stage_changes", sa.Column("in_funnel", sa.Boolean(), nullable=False, server_default=sa.false())
-    )
+    op.add_column("stage_changes", sa.Column("in_funnel", sa.Boolean(), nullable=False, server_default=sa.false()))
     _fill_scope()
     op.create_index(
         "ix_stage_changes_scope",
@@ -91,3 +119,5 @@ def downgrade():
     op.drop_index("ix_rollup_checkin_days_muni_day", table_name="rollup_checkin_days")
     op.drop_index(op.f("ix_rollup_checkin_days_day"), table_name="rollup_checkin_days")
     op.drop_table("rollup_checkin_days")
+    op.drop_index("ix_rollup_people_counts_scope", table_name="rollup_people_counts")
+    op.drop_table("rollup_people_counts")

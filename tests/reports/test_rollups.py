@@ -48,6 +48,7 @@ from app.models import (
     RollupEncounterDay,
     RollupErrandDay,
     RollupMatchMinutes,
+    RollupPeopleCount,
     RollupPersonDay,
     RollupRequestDay,
     StageChange,
@@ -68,6 +69,7 @@ ROLLUPS = (
     RollupEncounterDay,
     RollupPersonDay,
     RollupCheckinDay,
+    RollupPeopleCount,
     StageChange,
 )
 STATES = ("open", "offered", "assigned", "done", "cancelled", "expired", "no_show")
@@ -333,7 +335,7 @@ def test_equal_after_changes_through_the_services(db, make, rich):
     rollups.touch(gone)
     db.session.delete(gone)
     db.session.commit()
-    _change_checkins_and_people(db, rich)
+    _change_checkins_and_people(db, make, rich)
 
     for scope in scopes(rich):
         assert_same_report(replace(scope, now=utcnow()))
@@ -349,7 +351,7 @@ def _checkins_of(db, kind: str, person_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).where(CheckIn.subject_kind == kind, column == person_id))
 
 
-def _change_checkins_and_people(db, rich) -> None:
+def _change_checkins_and_people(db, make, rich) -> None:
     """Check-ins through the service (a first, a second, a third), one deleted; people who
     move, change organization or status (each committed on its own)."""
     coordinator, now = rich["coordinator"], utcnow()
@@ -378,6 +380,8 @@ def _change_checkins_and_people(db, rich) -> None:
     db.session.commit()
     suspend_helper(helpers[4], coordinator, "Ei vastaa viesteihin")
     db.session.commit()
+    # a new helper joins (counted in the map and the funnel)
+    make.helper(org=rich["org"])
     # an older person moves (by the relationship), another one's participation ends
     elders[4].municipality = kuhmo
     db.session.commit()
