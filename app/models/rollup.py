@@ -178,7 +178,19 @@ class StageChange(Base):
     __table_args__ = (
         sa.Index("ix_stage_changes_helper", "subject_kind", "helper_id", "at"),
         sa.Index("ix_stage_changes_elder", "subject_kind", "elder_id", "at"),
-        sa.Index("ix_stage_changes_scope", "subject_kind", "in_funnel", "municipality_id", "organization_id", "at"),
+        # The funnel's scope as an index range, covering (the funnel reads the index alone).
+        sa.Index(
+            "ix_stage_changes_scope",
+            "subject_kind",
+            "in_funnel",
+            "municipality_id",
+            "organization_id",
+            "at",
+            "helper_id",
+            "elder_id",
+            "ends_at",
+            "stage",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

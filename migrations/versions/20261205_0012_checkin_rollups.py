@@ -103,10 +103,20 @@ def upgrade():
     op.add_column("stage_changes", sa.Column("municipality_id", sa.Integer(), nullable=True))
     op.add_column("stage_changes", sa.Column("in_funnel", sa.Boolean(), nullable=False, server_default=sa.false()))
     _fill_scope()
-    op.create_index(
+    op.create_index(  # covering: the funnel reads the index alone
         "ix_stage_changes_scope",
         "stage_changes",
-        ["subject_kind", "in_funnel", "municipality_id", "organization_id", "at"],
+        [
+            "subject_kind",
+            "in_funnel",
+            "municipality_id",
+            "organization_id",
+            "at",
+            "helper_id",
+            "elder_id",
+            "ends_at",
+            "stage",
+        ],
         unique=False,
     )
 
