@@ -158,11 +158,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_rollups() -> None:
-    """The report rollups redo the stage changes of the people of a changed encounter."""
+    """The report rollups redo the stage changes of the people of a changed encounter (and
+    their scope when a person changes), and build the check-in rows."""
     from app import rollups
-    from app.encounters import stage_changes
+    from app.encounters import checkin_rollups, stage_changes
 
     rollups.on_people_met(stage_changes.refresh)
+    rollups.on_people_changed(stage_changes.rescope)
+    rollups.on_checkins(checkin_rollups.rebuild)
 
 
 def register_commands(app: Flask) -> None:

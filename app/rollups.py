@@ -16,6 +16,12 @@ How they stay right:
   can never count differently from a rebuild. The people who met in a touched
   encounter are handed to the registered stage refreshers
   (:func:`on_people_met`; the stage changes live with the stage rules).
+- Well-being check-ins are summed per day too (the rows are built by the
+  check-in rules, registered with :func:`on_checkins`). A check-in touched
+  (written or deleted), or a person who moves, changes organization or status
+  (seen on every flush, whoever changes them), redoes the (day, municipality)
+  buckets of that person's check-in days, and the scope copied onto their
+  stage changes (:func:`on_people_changed`).
 - :func:`rebuild_days` rebuilds whole days (every municipality): the scheduler's
   nightly "rollups" job repairs the recent weeks with it, ``flask rebuild-rollups``
   and the benchmark data generator fill everything.
@@ -43,14 +49,17 @@ from app.extensions import db
 from app.i18n import HELSINKI, local_midnight
 from app.models import (
     Assignment,
+    CheckIn,
     Elder,
     Encounter,
     EncounterParticipant,
     Errand,
+    HelperProfile,
     HelpRequest,
     RollupEncounterDay,
     RollupErrandDay,
     RollupMatchMinutes,
+    RollupPeopleCount,
     RollupPersonDay,
     RollupRequestDay,
 )
@@ -106,7 +115,7 @@ def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _in(column: sa.ColumnElement, ids: Iterable[int | None]) -> sa.ColumnElement[bool]:
+def in_ids(column: sa.ColumnElement, ids: Iterable[int | None]) -> sa.ColumnElement[bool]:
     """``column`` is one of ``ids`` (None in ``ids`` matches NULL)."""
     ids = set(ids)
     known = sorted(i for i in ids if i is not None)
@@ -297,7 +306,7 @@ def _rebuild_day(day: date, municipality_ids: set[int | None] | None) -> None:
     start, end = local_midnight(day), local_midnight(day + timedelta(days=1))
 
     def where(column: sa.ColumnElement) -> list:
-        return [] if municipality_ids is None else [_in(column, municipality_ids)]
+        return [] if municipality_ids is None else [in_ids(column, municipality_ids)]
 
     elder_area = where(Elder.municipality_id)
     place = where(Encounter.municipality_id)
@@ -323,7 +332,8 @@ def rebuild_buckets(buckets: Iterable[Bucket]) -> int:
     for day, municipality_id in buckets:
         by_day.setdefault(day, set()).add(municipality_id)
     for day in sorted(by_day):
-        _rebuild_day(day, by_day[day])
+        munis = by_day[day]
+        _rebuild_day(day, None if EVERY_MUNICIPALITY in munis else munis)
     return len(by_day)
 
 
@@ -335,6 +345,8 @@ def rebuild_days(first: date, last: date) -> int:
         _rebuild_day(day, None)
         day += timedelta(days=1)
         count += 1
+    for rebuilder in _CHECKIN_REBUILDERS:
+        rebuilder(first, last, None)
     return count
 
 
@@ -363,6 +375,9 @@ def rebuild_everything() -> int:
         db.session.execute(sa.delete(model))
     span = data_days()
     days = rebuild_days(*span) if span else 0
+    for rebuilder in _CHECKIN_REBUILDERS:
+        rebuilder(None, None, None)  # every check-in, whenever taken
+    recount_people()
     for refresher in _REFRESHERS:
         refresher(None, None, None)
     return days
@@ -374,8 +389,34 @@ _TOUCHED = "rollup_touched"
 _BUCKETS = "rollup_buckets"
 _PEOPLE = "rollup_people"
 
+_CHECKIN_PEOPLE = "rollup_checkin_people"
+_CHECKIN_BUCKETS = "rollup_checkin_buckets"
+_RESCOPED = "rollup_rescoped"
+_MOVED_ELDERS = "rollup_moved_elders"
+EVERY_MUNICIPALITY = -1
+"""In a person's former municipalities: not known (the buckets of every municipality are redone)."""
+
 PeopleRefresher = Callable[[set[int] | None, set[int] | None, set[tuple[int, int]] | None], None]
 _REFRESHERS: list[PeopleRefresher] = []
+CheckinRebuilder = Callable[[date | None, date | None, set[int | None] | None], None]
+_CHECKIN_REBUILDERS: list[CheckinRebuilder] = []
+ScopeRefresher = Callable[[set[int], set[int]], None]
+_SCOPE_REFRESHERS: list[ScopeRefresher] = []
+
+
+def on_checkins(rebuilder: CheckinRebuilder) -> None:
+    """Register how the check-in rows are rebuilt: ``rebuilder(first_day, last_day,
+    municipality_ids)`` replaces the rows of those days (None: unbounded) and
+    municipalities (None: every one)."""
+    if rebuilder not in _CHECKIN_REBUILDERS:
+        _CHECKIN_REBUILDERS.append(rebuilder)
+
+
+def on_people_changed(refresher: ScopeRefresher) -> None:
+    """Register what to redo, before the commit, for helpers and older people whose
+    organization, municipality or status changed: ``refresher(helper_ids, elder_ids)``."""
+    if refresher not in _SCOPE_REFRESHERS:
+        _SCOPE_REFRESHERS.append(refresher)
 
 
 def on_people_met(refresher: PeopleRefresher) -> None:
@@ -393,6 +434,9 @@ def touch(obj: Errand | Assignment | HelpRequest | Encounter | EncounterParticip
     stage changes redone too.
     """
     session = db.session()
+    if isinstance(obj, CheckIn):
+        _touch_checkin(session, obj)
+        return
     session.info.setdefault(_TOUCHED, []).append(obj)
     with contextlib.suppress(AttributeError, TypeError):  # where it was before the change, if known yet
         session.info.setdefault(_BUCKETS, set()).update(_buckets_of(obj))
@@ -400,16 +444,185 @@ def touch(obj: Errand | Assignment | HelpRequest | Encounter | EncounterParticip
         _note_people(session, obj)
 
 
-def touch_area_move(elder: Elder, old_municipality_id: int | None) -> None:
-    """An older person moved: their errands and requests count where they live now."""
-    session = db.session()
-    days = set(db.session.scalars(sa.select(Errand.starts_at).where(Errand.elder_id == elder.id))) | set(
-        db.session.scalars(sa.select(HelpRequest.created_at).where(HelpRequest.elder_id == elder.id))
-    )
-    buckets = session.info.setdefault(_BUCKETS, set())
-    for moment in days:
-        for municipality_id in {old_municipality_id, elder.municipality_id}:
-            buckets.add((local_day(moment), municipality_id))
+def _person_of(checkin: CheckIn) -> tuple[str, int | None]:
+    return checkin.subject_kind, checkin.helper_id if checkin.subject_kind == "helper" else checkin.elder_id
+
+
+def _touch_checkin(session: Session, checkin: CheckIn) -> None:
+    """A check-in written or about to be deleted: its person's check-in days are redone
+    at the commit, and its own day now (it may be gone by then)."""
+    kind, person_id = _person_of(checkin)
+    if person_id is None:
+        return
+    session.info.setdefault(_CHECKIN_PEOPLE, {}).setdefault((kind, person_id), set())
+    person = session.get(HelperProfile if kind == "helper" else Elder, person_id)
+    if checkin.taken_at is not None and person is not None:
+        session.info.setdefault(_CHECKIN_BUCKETS, set()).add((local_day(checkin.taken_at), person.municipality_id))
+
+
+_SCOPE_ATTRIBUTES = ("organization_id", "organization", "status")
+_VILLAGE_ATTRIBUTES = ("village_id", "village")
+_GROUP_COLUMNS = ("organization_id", "municipality_id", "village_id", "status")
+_GROUP_ATTRIBUTES = (*_GROUP_COLUMNS, "organization", "municipality", "village")
+_COUNTED = "rollup_counted_groups"
+_COUNTED_PEOPLE = "rollup_counted_people"
+EVERY_GROUP = "every"
+"""In the groups to recount: a person's former group is not known (the kind is recounted)."""
+
+PeopleGroup = tuple[str, int | None, int | None, int | None, str]
+"""(person kind, organization, municipality, village, status): a row of RollupPeopleCount."""
+
+
+def _kind_of(person: HelperProfile | Elder) -> str:
+    return "helper" if isinstance(person, HelperProfile) else "elder"
+
+
+def _former_group(session: Session, state: Any, kind: str) -> PeopleGroup:
+    """The group a person was in before this flush (as loaded, else as the database has it)."""
+    values = []
+    for name in _GROUP_COLUMNS:
+        history = state.attrs[name].history
+        if history.deleted:
+            values.append(history.deleted[0])
+        elif history.added or name not in state.dict:
+            model = type(state.object)
+            with session.no_autoflush:
+                row = session.execute(
+                    sa.select(*(getattr(model, n) for n in _GROUP_COLUMNS)).where(model.id == state.identity[0])
+                ).one()
+            return (kind, *row)  # type: ignore[return-value]
+        else:
+            values.append(state.dict[name])
+    return (kind, *values)  # type: ignore[return-value]
+
+
+def _note_counted(session: Session) -> None:
+    """People who join, leave or change their group (organization, area, status)."""
+    groups = session.info.setdefault(_COUNTED, set())
+    people = session.info.setdefault(_COUNTED_PEOPLE, set())
+    for obj in session.new:
+        if isinstance(obj, HelperProfile | Elder):
+            people.add((_kind_of(obj), obj))
+    for obj in session.deleted:
+        if isinstance(obj, HelperProfile | Elder):
+            groups.add(_former_group(session, sa.inspect(obj), _kind_of(obj)))
+    for obj in session.dirty:
+        if isinstance(obj, HelperProfile | Elder):
+            state = sa.inspect(obj)
+            if _changed(state, _GROUP_ATTRIBUTES):
+                groups.add(_former_group(session, state, _kind_of(obj)))
+                people.add((_kind_of(obj), obj))
+
+
+def recount_people(groups: Iterable[PeopleGroup | tuple[str, str]] | None = None) -> None:
+    """Count the helpers and older people of these groups again (None: every group)."""
+    wanted: dict[str, set] = {"helper": set(), "elder": set()}
+    for group in [("helper", EVERY_GROUP), ("elder", EVERY_GROUP)] if groups is None else groups:
+        wanted[group[0]].add(group[1:] if group[1] != EVERY_GROUP else EVERY_GROUP)
+    P = RollupPeopleCount  # noqa: N806 - a table alias
+    for kind, model in (("helper", HelperProfile), ("elder", Elder)):
+        keys = [getattr(model, name) for name in _GROUP_COLUMNS]
+        selects: list[list[sa.ColumnElement[bool]]] = []
+        if EVERY_GROUP in wanted[kind]:
+            db.session.execute(sa.delete(P).where(P.person_kind == kind))
+            selects.append([])
+        else:
+            for values in sorted(wanted[kind], key=repr):
+                db.session.execute(
+                    sa.delete(P).where(
+                        P.person_kind == kind,
+                        *(_same(getattr(P, n), v) for n, v in zip(_GROUP_COLUMNS, values, strict=True)),
+                    )
+                )
+                selects.append([_same(k, v) for k, v in zip(keys, values, strict=True)])
+        for where in selects:
+            counted = sa.select(sa.literal(kind), *keys, sa.func.count()).where(*where).group_by(*keys)
+            db.session.execute(sa.insert(P).from_select(["person_kind", *_GROUP_COLUMNS, "people"], counted))
+
+
+def _same(column: sa.ColumnElement, value: Any) -> sa.ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
+
+
+def _changed(state: Any, names: Iterable[str]) -> bool:
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "before_flush")
+def _people_changed(session: Session, _context: Any, _instances: Any) -> None:
+    """Note the helpers and older people who move or whose organization or status changes
+    in this flush (with where they lived before), whoever changed them: at the commit their
+    check-in days, an older person's errands and requests, and the scope on their stage
+    changes are redone; and the groups they leave and join are counted again."""
+    _note_counted(session)
+    for obj in session.dirty:
+        if not isinstance(obj, HelperProfile | Elder):
+            continue
+        state = sa.inspect(obj)
+        former: set[int | None] = set()
+        for name in ("municipality_id", "municipality"):
+            history = state.attrs[name].history
+            if history.has_changes():
+                olds = [getattr(v, "id", v) for v in history.deleted]
+                former.update(olds if olds else [EVERY_MUNICIPALITY])  # not loaded: wherever it was
+        kind = "helper" if isinstance(obj, HelperProfile) else "elder"
+        scope_changed = bool(former) or _changed(state, _SCOPE_ATTRIBUTES)
+        if scope_changed:
+            session.info.setdefault(_CHECKIN_PEOPLE, {}).setdefault((kind, obj.id), set()).update(former)
+            rescoped = session.info.setdefault(_RESCOPED, (set(), set()))
+            rescoped[0 if kind == "helper" else 1].add(obj.id)
+        if kind == "elder" and (former or _changed(state, _VILLAGE_ATTRIBUTES)):
+            session.info.setdefault(_MOVED_ELDERS, {}).setdefault(obj.id, set()).update(former)
+
+
+def _checkin_buckets(people: dict[tuple[str, int], set[int | None]]) -> set[Bucket]:
+    """Every (day, municipality) of these people's check-ins, where they live now and
+    where they lived before: one statement per kind."""
+    buckets: set[Bucket] = set()
+    for kind, model, column in (("helper", HelperProfile, CheckIn.helper_id), ("elder", Elder, CheckIn.elder_id)):
+        ids = {pid for (k, pid) in people if k == kind}
+        if not ids:
+            continue
+        rows = db.session.execute(
+            sa.select(column, CheckIn.taken_at, model.municipality_id)
+            .join(model, model.id == column)
+            .where(CheckIn.subject_kind == kind, column.in_(sorted(ids)))
+        )
+        for person_id, taken_at, municipality_id in rows:
+            day = local_day(taken_at)
+            for where in {municipality_id} | people[(kind, person_id)]:
+                buckets.add((day, where))
+    return buckets
+
+
+def _rebuild_checkins(buckets: set[Bucket]) -> None:
+    by_day: dict[date, set[int | None]] = {}
+    for day, municipality_id in buckets:
+        by_day.setdefault(day, set()).add(municipality_id)
+    for day in sorted(by_day):
+        munis = by_day[day]
+        for rebuilder in _CHECKIN_REBUILDERS:
+            rebuilder(day, day, None if EVERY_MUNICIPALITY in munis else munis)
+
+
+def _moved_elder_buckets(moved: dict[int, set[int | None]]) -> set[Bucket]:
+    """Older people who moved: the days of their errands and requests, where they live now
+    and where they lived before (an errand counts where its older person lives)."""
+    ids = sorted(moved)
+    buckets: set[Bucket] = set()
+    for elder_id, moment, municipality_id in db.session.execute(
+        sa.union_all(
+            sa.select(Errand.elder_id, Errand.starts_at, Elder.municipality_id)
+            .join(Elder, Elder.id == Errand.elder_id)
+            .where(Errand.elder_id.in_(ids)),
+            sa.select(HelpRequest.elder_id, HelpRequest.created_at, Elder.municipality_id)
+            .join(Elder, Elder.id == HelpRequest.elder_id)
+            .where(HelpRequest.elder_id.in_(ids)),
+        )
+    ):
+        for where in {municipality_id} | moved[elder_id]:
+            buckets.add((local_day(_aware(moment)), where))
+    return buckets
 
 
 def _note_people(session: Session, encounter: Encounter) -> None:
@@ -437,11 +650,32 @@ def _buckets_of(obj: Any) -> set[Bucket]:
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     """Rebuild what the transaction touched, inside it (so the rollups commit with the change)."""
+    session.flush()  # first: the flush notes the people whose scope changed
     touched = session.info.pop(_TOUCHED, [])
     buckets: set[Bucket] = session.info.pop(_BUCKETS, set())
+    checkin_people = session.info.pop(_CHECKIN_PEOPLE, {})
+    checkin_buckets: set[Bucket] = session.info.pop(_CHECKIN_BUCKETS, set())
+    rescoped = session.info.pop(_RESCOPED, None)
+    moved = session.info.pop(_MOVED_ELDERS, None)
+    counted: set = session.info.pop(_COUNTED, set())
+    for kind, person in session.info.pop(_COUNTED_PEOPLE, set()):
+        if not sa.inspect(person).was_deleted:
+            counted.add((kind, *(getattr(person, name) for name in _GROUP_COLUMNS)))
+    if counted:
+        recount_people(counted)
+    if moved:
+        buckets |= _moved_elder_buckets(moved)
+    if checkin_people:
+        checkin_buckets |= _checkin_buckets(checkin_people)
+    if checkin_buckets:
+        _rebuild_checkins(checkin_buckets)
+    if rescoped is not None:
+        for refresher in _SCOPE_REFRESHERS:
+            refresher(*rescoped)
     if not touched and not buckets:
+        if checkin_buckets or rescoped is not None or counted:
+            session.flush()
         return
-    session.flush()
     for obj in touched:
         if obj in session.deleted or sa.inspect(obj).was_deleted:
             continue

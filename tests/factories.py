@@ -55,7 +55,7 @@ ALL_SLOTS = [[d, p] for d in range(7) for p in ("morning", "afternoon", "evening
 # -- Helsinki time ------------------------------------------------------------
 
 
-ROLLED_UP = (Errand, Assignment, HelpRequest, Encounter, EncounterParticipant)
+ROLLED_UP = (Errand, Assignment, HelpRequest, Encounter, EncounterParticipant, CheckIn)
 """What the report rollups count: a factory writing one tells them."""
 
 

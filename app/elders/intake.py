@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import policy, rollups
+from app import policy
 from app.audit import record
 from app.elders.location import geocode_elder
 from app.elders.problems import ElderInputError, Problem
@@ -232,7 +232,6 @@ def update_elder(elder: Elder, data: ElderInput, *, by: User, geocoder: Geocoder
     data = default_channel(data)
     _check(data, by, elder)
     changed = [name for name in _PLAIN_FIELDS if getattr(elder, name) != getattr(data, name)]
-    old_municipality_id = elder.municipality_id
     for name in changed:
         setattr(elder, name, getattr(data, name))
     if elder.phone != data.phone:
@@ -244,9 +243,7 @@ def update_elder(elder: Elder, data: ElderInput, *, by: User, geocoder: Geocoder
         changed.append("contacts")
     if ADDRESS_FIELDS & set(changed) or elder.geocode_status == "pending":
         geocode_elder(elder, geocoder)
-    db.session.flush()
-    if {"municipality_id", "village_id"} & set(changed):
-        rollups.touch_area_move(elder, old_municipality_id)
+    db.session.flush()  # a move: the report rollups see it (app.rollups, on the flush)
     if changed:
         record("elder.updated", elder, fields=changed, geocode_status=elder.geocode_status)
     return changed

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from app import rollups
 from app.audit import record
 from app.elders.problems import ElderInputError, Problem
 from app.extensions import db
@@ -84,10 +83,8 @@ def place_by_hand(
         if village.lat is None or village.lon is None:
             raise ElderInputError([Problem("village_id", "village_without_point")])
         lat, lon = village.lat, village.lon
-        old_municipality_id = elder.municipality_id
         elder.village_id = village.id
-        elder.municipality_id = village.municipality_id
-        rollups.touch_area_move(elder, old_municipality_id)
+        elder.municipality_id = village.municipality_id  # the report rollups see the move on the flush
     elif lat is None or lon is None:
         raise ElderInputError([Problem("lat", "nothing_given")])
     elif not in_finland(lat, lon):

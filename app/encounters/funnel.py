@@ -10,8 +10,10 @@ encounters that the result equals the pure module's ``all_stages``, and
 ``tests/reports/test_rollups.py`` that it equals the counting the funnel did
 before the stage changes existed.
 
-The people in scope are chosen by subqueries, never by long lists of ids sent
-to the database. Six statements, whatever the number of people.
+Each stage change row carries its person's scope (organization, municipality,
+a status counted here), so the rows of the people in scope are an index range;
+the people in scope who never met anyone are counted from their own table.
+Six statements, whatever the number of people.
 """
 
 from __future__ import annotations
@@ -21,16 +23,16 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from app.encounters import stages
 from app.extensions import db
-from app.models import Elder, HelperProfile, StageChange, StageOverride
+from app.models import Elder, HelperProfile, RollupPeopleCount, StageChange, StageOverride
 
 HELPER_STATUSES_IN_FUNNEL = ("approved",)
 ELDER_STATUSES_IN_FUNNEL = ("active", "paused")
 
 SC = StageChange
+KINDS = ("helper", "elder", "pair")
 
 
 def _scope(model: type[HelperProfile] | type[Elder], statuses: tuple[str, ...], organization_ids, municipality_id):
@@ -67,22 +69,57 @@ def _subject(row: Any, kind: str) -> list[sa.ColumnElement]:
     return [row.helper_id, row.elder_id]
 
 
-def _moves(kind: str, scope: sa.Select, start_at: datetime | None, end_at: datetime) -> Moves:
-    """Subjects in stage at ``end_at`` (people of ``scope``, or pairs with an older person of it),
-    counted by their stages at the start and the end: one grouped statement."""
-    end, start = aliased(SC), aliased(SC)
-    in_scope = (end.helper_id if kind == "helper" else end.elder_id).in_(scope)
-    if start_at is None:
-        stmt = sa.select(sa.literal(0), end.stage, sa.func.count()).group_by(end.stage)
-    else:
-        same = [a == b for a, b in zip(_subject(start, kind), _subject(end, kind), strict=True)]
-        before = sa.func.coalesce(start.stage, 0)
-        stmt = (
-            sa.select(before, end.stage, sa.func.count())
-            .outerjoin(start, sa.and_(start.subject_kind == kind, *same, _holds(start, start_at)))
-            .group_by(before, end.stage)
-        )
-    stmt = stmt.select_from(end).where(end.subject_kind == kind, _holds(end, end_at), in_scope)
+def _people(
+    statuses: tuple[str, ...], kind: str, organization_ids: Collection[int] | None, municipality_id: int | None
+) -> int:
+    """How many people of ``kind`` are in scope now: the people counts summed."""
+    P = RollupPeopleCount  # noqa: N806 - a table alias
+    where = [P.person_kind == kind, P.status.in_(statuses)]
+    if municipality_id is not None:
+        where.append(P.municipality_id == municipality_id)
+    if organization_ids is not None:
+        where.append(P.organization_id.in_(list(organization_ids) or [-1]))
+    return int(db.session.scalar(sa.select(sa.func.sum(P.people)).where(*where)) or 0)
+
+
+def _in_scope(kind: str, organization_ids: Collection[int] | None, municipality_id: int | None) -> list:
+    """Stage change rows of ``kind`` whose person (a pair: its older person) is in scope,
+    by the scope copied onto each row (an index range, not a list of the people)."""
+    where = [SC.subject_kind == kind, SC.in_funnel.is_(True)]
+    if municipality_id is not None:
+        where.append(SC.municipality_id == municipality_id)
+    if organization_ids is not None:
+        where.append(SC.organization_id.in_(list(organization_ids) or [-1]))
+    return where
+
+
+def _moves(
+    kind: str,
+    organization_ids: Collection[int] | None,
+    municipality_id: int | None,
+    start_at: datetime | None,
+    end_at: datetime,
+) -> Moves:
+    """Subjects in stage at ``end_at`` (people in scope, or pairs with an older person in
+    it), counted by their stages at the start and the end: one grouped statement that reads
+    each subject's changes up to the end once."""
+    subject = _subject(SC, kind)
+    at_end = sa.func.max(sa.case((_holds(SC, end_at), SC.stage))).label("at_end")
+    at_start = (sa.literal(0) if start_at is None else sa.func.max(sa.case((_holds(SC, start_at), SC.stage)))).label(
+        "at_start"
+    )
+    per_subject = (
+        sa.select(at_start, at_end)
+        .where(*_in_scope(kind, organization_ids, municipality_id), SC.at <= end_at)
+        .group_by(*subject)
+        .subquery("per_subject")
+    )
+    before = sa.func.coalesce(per_subject.c.at_start, 0)
+    stmt = (
+        sa.select(before, per_subject.c.at_end, sa.func.count())
+        .where(per_subject.c.at_end.is_not(None))
+        .group_by(before, per_subject.c.at_end)
+    )
     return {(int(a), int(b)): int(n) for a, b, n in db.session.execute(stmt)}
 
 
@@ -198,13 +235,11 @@ def stage_funnel(
     helpers = helper_scope(organization_ids, municipality_id)
     elders = elder_scope(organization_ids, municipality_id)
     totals = {
-        "helper": db.session.scalar(sa.select(sa.func.count()).select_from(helpers.subquery())) or 0,
-        "elder": db.session.scalar(sa.select(sa.func.count()).select_from(elders.subquery())) or 0,
+        "helper": _people(HELPER_STATUSES_IN_FUNNEL, "helper", organization_ids, municipality_id),
+        "elder": _people(ELDER_STATUSES_IN_FUNNEL, "elder", organization_ids, municipality_id),
     }
     moves = {
-        "helper": _moves("helper", helpers, start_at, end_at),
-        "elder": _moves("elder", elders, start_at, end_at),
-        "pair": _moves("pair", elders, start_at, end_at),
+        kind: _moves(kind, organization_ids, municipality_id, start_at, end_at) for kind in ("helper", "elder", "pair")
     }
     # The people in scope without a stage by the end are at 0 at both ends.
     for kind in ("helper", "elder"):

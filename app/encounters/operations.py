@@ -361,5 +361,6 @@ def record_checkin(
     )
     db.session.add(checkin)
     db.session.flush()
+    rollups.touch(checkin)  # the report's check-in rows of this person are redone before the commit
     audit.record("checkin.recorded", checkin, actor=by, subject_kind=kind, person_id=person.id, via=via)
     return checkin

@@ -7,6 +7,12 @@ changes out; this module stores them. :func:`refresh` redoes the people of a
 changed encounter before the transaction commits (registered with
 :func:`app.rollups.on_people_met` when the app starts); with no people given it
 rebuilds every one (``flask rebuild-rollups``, the benchmark data generator).
+
+Each row carries its person's (a pair's: its older person's) organization,
+municipality and whether their status is counted in the funnel, so the funnel
+reads its scope by an index range; :func:`rescope` copies them again when a
+person moves, changes organization or status (registered with
+:func:`app.rollups.on_people_changed`).
 """
 
 from __future__ import annotations
@@ -17,10 +23,11 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from app.encounters import stages
+from app.encounters.funnel import ELDER_STATUSES_IN_FUNNEL, HELPER_STATUSES_IN_FUNNEL
 from app.encounters.services import encounter_facts
 from app.encounters.stages import EncounterFact
 from app.extensions import db
-from app.models import StageChange
+from app.models import Elder, HelperProfile, StageChange
 
 BATCH = 5_000
 
@@ -65,6 +72,35 @@ def refresh(helper_ids: set[int] | None, elder_ids: set[int] | None, pairs: set[
         facts = encounter_facts(db.session, helper_id=helper_id, elder_id=elder_id)
         rows += _rows("pair", helper_id, elder_id, facts)
     _insert(rows)
+    rescope(set(helper_ids or ()), set(elder_ids or ()) | {e for _h, e in pairs or ()})
+
+
+def rescope(helper_ids: set[int] | None, elder_ids: set[int] | None) -> None:
+    """Copy the scope of these helpers and older people (None: everyone's) onto their
+    stage changes (an older person's: their own and their pairs'). One statement each."""
+    for ids, kinds, model, column, statuses in (
+        (helper_ids, ("helper",), HelperProfile, StageChange.helper_id, HELPER_STATUSES_IN_FUNNEL),
+        (elder_ids, ("elder", "pair"), Elder, StageChange.elder_id, ELDER_STATUSES_IN_FUNNEL),
+    ):
+        if ids is not None and not ids:
+            continue
+
+        def of_person(expression, model=model, column=column):
+            return sa.select(expression).where(model.id == column).scalar_subquery()
+
+        stmt = (
+            sa.update(StageChange)
+            .where(StageChange.subject_kind.in_(kinds))
+            .values(
+                organization_id=of_person(model.organization_id),
+                municipality_id=of_person(model.municipality_id),
+                in_funnel=sa.func.coalesce(of_person(model.status.in_(statuses)), sa.false()),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if ids is not None:
+            stmt = stmt.where(column.in_(sorted(ids)))
+        db.session.execute(stmt)
 
 
 def _rebuild_all() -> None:
@@ -88,3 +124,4 @@ def _rebuild_all() -> None:
     for (h, e), facts in by_pair.items():
         rows += _rows("pair", h, e, facts)
     _insert(rows)
+    rescope(None, None)

@@ -26,7 +26,7 @@ English source strings: wrap them for translation at the edge.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
@@ -306,6 +306,31 @@ def change(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any
     return result
 
 
+LONELY: Final = "lonely"
+"""The key of the loneliness counts in `change_sums` (beside the measure codes)."""
+
+
+def change_sums(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[int, int, int, int, int]]:
+    """One pair's part of a group result: {measure code: (1, before, after, improved,
+    worsened)}, and for elders {LONELY: (1, lonely before, lonely after, no longer
+    lonely, became lonely)}. Group results are sums of these (`summarize`)."""
+    result = change(before, after)
+    sums = {
+        code: (1, m["before"], m["after"], int(m["direction"] == "improved"), int(m["direction"] == "worsened"))
+        for code, m in result["measures"].items()
+    }
+    if result["kind"] == "elder":
+        lonely_before, lonely_after = result["lonely_before"], result["lonely_after"]
+        sums[LONELY] = (
+            1,
+            int(lonely_before),
+            int(lonely_after),
+            int(result["no_longer_lonely"]),
+            int(lonely_after and not lonely_before),
+        )
+    return sums
+
+
 def aggregate_changes(
     pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]],
 ) -> dict[str, Any]:
@@ -318,29 +343,24 @@ def aggregate_changes(
     Measures nobody answered are left out; "lonely" only appears when there
     are elder pairs. Elder and helper pairs may be mixed.
     """
-    sums: dict[str, list[float]] = {}  # code -> [n, before, after, improved, worsened]
-    lonely = [0, 0, 0, 0, 0]  # n, before, after, no_longer, became
+    sums: dict[str, list[int]] = {}
     n = 0
     for before, after in pairs:
-        result = change(before, after)
         n += 1
-        for code, m in result["measures"].items():
+        for code, part in change_sums(before, after).items():
             acc = sums.setdefault(code, [0, 0, 0, 0, 0])
-            acc[0] += 1
-            acc[1] += m["before"]
-            acc[2] += m["after"]
-            acc[3] += m["direction"] == "improved"
-            acc[4] += m["direction"] == "worsened"
-        if result["kind"] == "elder":
-            lonely[0] += 1
-            lonely[1] += result["lonely_before"]
-            lonely[2] += result["lonely_after"]
-            lonely[3] += result["no_longer_lonely"]
-            lonely[4] += result["lonely_after"] and not result["lonely_before"]
+            for i, value in enumerate(part):
+                acc[i] += value
+    return summarize(n, sums)
+
+
+def summarize(n: int, sums: Mapping[str, Sequence[float]]) -> dict[str, Any]:
+    """The group result of `aggregate_changes` from ``n`` pairs and the sums of their
+    `change_sums` per key (so a group can be summed anywhere, e.g. in a rollup)."""
     measures: dict[str, dict[str, Any]] = {}
     for kind in KINDS:
         for measure in MEASURES[kind]:
-            if measure.code not in sums or measure.code in measures:
+            if measure.code not in sums or measure.code in measures or not sums[measure.code][0]:
                 continue
             count, total_before, total_after, improved, worsened = sums[measure.code]
             measures[measure.code] = {
@@ -358,9 +378,10 @@ def aggregate_changes(
         "reportable": n >= MIN_REPORTABLE_N,
         "measures": measures,
     }
-    if lonely[0]:
+    lonely = sums.get(LONELY)
+    if lonely and lonely[0]:
         summary["lonely"] = dict(
-            zip(("n", "before", "after", "no_longer_lonely", "became_lonely"), lonely, strict=True)
+            zip(("n", "before", "after", "no_longer_lonely", "became_lonely"), (int(v) for v in lonely), strict=True)
         )
     return summary
 

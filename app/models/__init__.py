@@ -12,9 +12,11 @@ from app.models.messaging import CoordinatorAlert, ProviderErasure, SmsMessage, 
 from app.models.org import ORGANIZATION_KINDS, Municipality, Organization, Village
 from app.models.planning import EXCEPTION_KINDS, AvailabilityException, WeekPlan, WeekPlanLine
 from app.models.rollup import (
+    RollupCheckinDay,
     RollupEncounterDay,
     RollupErrandDay,
     RollupMatchMinutes,
+    RollupPeopleCount,
     RollupPersonDay,
     RollupRequestDay,
     StageChange,
@@ -73,9 +75,11 @@ __all__ = [
     "Offer",
     "Organization",
     "ProviderErasure",
+    "RollupCheckinDay",
     "RollupEncounterDay",
     "RollupErrandDay",
     "RollupMatchMinutes",
+    "RollupPeopleCount",
     "RollupPersonDay",
     "RollupRequestDay",
     "SmsMessage",

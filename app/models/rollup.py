@@ -107,6 +107,58 @@ class RollupPersonDay(_AreaDay, Base):
     person_id: Mapped[int]
 
 
+class RollupCheckinDay(_AreaDay, Base):
+    """Well-being check-ins for the before/after change, by the local day a check-in was
+    taken and the person's organization and municipality (where they live now).
+
+    Change rows (``measure``: a measure code, ``lonely`` or ``pairs``): each of a
+    person's check-ins taken after their first, paired with the first ("before");
+    ``next_day`` is the day of the person's next check-in (None: none yet). Such a
+    check-in is the person's latest of a period [since, until] exactly when
+    ``since <= day <= until < next_day``, so a period's change is a sum of rows.
+    ``before_sum`` / ``after_sum`` sum the measure's values (``lonely``: how many
+    were lonely), ``improved`` / ``worsened`` count the directions (``lonely``: no
+    longer lonely / became lonely); ``pairs`` rows count the pairs alone.
+
+    People rows (``measure`` ``people``, no ``next_day``): ``n`` people whose first
+    check-in was that day.
+    """
+
+    __tablename__ = "rollup_checkin_days"
+    __table_args__ = (sa.Index("ix_rollup_checkin_days_muni_day", "municipality_id", "day"),)
+
+    next_day: Mapped[date | None]
+    subject_kind: Mapped[str] = mapped_column(sa.String(8))  # helper|elder
+    measure: Mapped[str] = mapped_column(sa.String(24))
+    n: Mapped[int]
+    before_sum: Mapped[int] = mapped_column(default=0)
+    after_sum: Mapped[int] = mapped_column(default=0)
+    improved: Mapped[int] = mapped_column(default=0)
+    worsened: Mapped[int] = mapped_column(default=0)
+
+
+class RollupPeopleCount(Base):
+    """How many helpers and older people there are now, by organization, municipality,
+    village and status (not by day: the report counts today's people in its areas).
+
+    :mod:`app.rollups` recounts a group whenever a person joins it or leaves it
+    (seen on every flush), and every group on a rebuild and in the nightly repair.
+    """
+
+    __tablename__ = "rollup_people_counts"
+    __table_args__ = (
+        sa.Index("ix_rollup_people_counts_scope", "person_kind", "status", "municipality_id", "organization_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_kind: Mapped[str] = mapped_column(sa.String(6))  # helper|elder
+    organization_id: Mapped[int | None]
+    municipality_id: Mapped[int | None]
+    village_id: Mapped[int | None]
+    status: Mapped[str] = mapped_column(sa.String(16))
+    people: Mapped[int]
+
+
 class StageChange(Base):
     """A person's or pair's stage from ``at`` until ``ends_at`` (their next change), from their encounters.
 
@@ -115,12 +167,30 @@ class StageChange(Base):
 
     Overrides are not in it: the reports apply the coordinators' overrides on
     top, as the stage pages do.
+
+    The person's (a pair's: the older person's) organization, municipality and
+    whether their status is counted in the funnel are copied here and kept in
+    step when they change (:mod:`app.rollups`), so the funnel reads its scope's
+    rows by an index range.
     """
 
     __tablename__ = "stage_changes"
     __table_args__ = (
         sa.Index("ix_stage_changes_helper", "subject_kind", "helper_id", "at"),
         sa.Index("ix_stage_changes_elder", "subject_kind", "elder_id", "at"),
+        # The funnel's scope as an index range, covering (the funnel reads the index alone).
+        sa.Index(
+            "ix_stage_changes_scope",
+            "subject_kind",
+            "in_funnel",
+            "municipality_id",
+            "organization_id",
+            "at",
+            "helper_id",
+            "elder_id",
+            "ends_at",
+            "stage",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,3 +200,6 @@ class StageChange(Base):
     at: Mapped[datetime]
     ends_at: Mapped[datetime | None]  # the subject's next change (None: the stage holds on)
     stage: Mapped[int]
+    organization_id: Mapped[int | None]
+    municipality_id: Mapped[int | None]
+    in_funnel: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

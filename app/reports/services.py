@@ -56,12 +56,12 @@ from app.models import (
     Elder,
     Encounter,
     Errand,
-    HelperProfile,
     HelpRequest,
     Municipality,
     RollupEncounterDay,
     RollupErrandDay,
     RollupMatchMinutes,
+    RollupPeopleCount,
     RollupPersonDay,
     RollupRequestDay,
     TaskType,
@@ -385,17 +385,20 @@ def requests_by_group(scope: ReportScope) -> dict[tuple[int, int | None, int | N
 
 
 def helpers_by_area(scope: ReportScope) -> dict[tuple[int | None, int | None], int]:
-    """Approved helpers of the organizations today, by where they live (not period-bound)."""
+    """Approved helpers of the organizations today, by where they live (not period-bound):
+    the people counts summed (:class:`app.models.RollupPeopleCount`), one statement."""
+    P = RollupPeopleCount  # noqa: N806 - a table alias
     stmt = (
-        sa.select(HelperProfile.municipality_id, HelperProfile.village_id, sa.func.count(HelperProfile.id))
+        sa.select(P.municipality_id, P.village_id, sa.func.sum(P.people))
         .where(
-            HelperProfile.status.in_(MAP_HELPER_STATUSES),
-            *scope.orgs_filter(HelperProfile.organization_id),
-            *scope.muni_filter(HelperProfile.municipality_id),
+            P.person_kind == "helper",
+            P.status.in_(MAP_HELPER_STATUSES),
+            *scope.orgs_filter(P.organization_id),
+            *scope.muni_filter(P.municipality_id),
         )
-        .group_by(HelperProfile.municipality_id, HelperProfile.village_id)
+        .group_by(P.municipality_id, P.village_id)
     )
-    return {(m, v): int(n) for m, v, n in db.session.execute(stmt)}
+    return {(m, v): int(n) for m, v, n in db.session.execute(stmt) if n}
 
 
 def encounters_by_kind_and_area(scope: ReportScope) -> tuple[dict[tuple[str, int | None], tuple[int, int]], int]:
@@ -555,7 +558,7 @@ def _stage_reads(scope: ReportScope) -> tuple[dict[str, Any] | None, dict[str, A
     """The stage funnel and check-in changes, from the encounters area."""
     last_moment = scope.end - timedelta(microseconds=1)
     funnel = stage_funnel(scope.organization_ids, scope.municipality_id, scope.start, last_moment, scope.now)
-    checkins = checkin_changes(scope.organization_ids, scope.municipality_id, scope.start, last_moment)
+    checkins = checkin_changes(scope.organization_ids, scope.municipality_id, scope.since, scope.until)
     return funnel, checkins
 
 

@@ -106,6 +106,7 @@ def job_rollups(now: datetime | None = None) -> int:
     count = rollups.rebuild_days(
         today - timedelta(days=rollups.REPAIR_DAYS_BEHIND), today + timedelta(days=rollups.REPAIR_DAYS_AHEAD)
     )
+    rollups.recount_people()
     db.session.commit()
     return count
 

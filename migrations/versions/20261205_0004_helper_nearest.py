@@ -24,11 +24,12 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-05 13:00:00
 """
+
 from alembic import op
 
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -45,8 +46,10 @@ _REACH_BOX = f"box(point(lat - {_REACH_R}, lon - {_REACH_DLON}), point(lat + {_R
 _SQLITE_ROW = (
     "INSERT INTO helper_near (id, x0, x1, y0, y1, org0, org1, max_distance_km) "
     "SELECT id, x, x, y, y, org, org, km FROM (SELECT {p}.id AS id, "
-    + _X.format(lat="{p}.lat", lon="{p}.lon") + " AS x, "
-    + _Y.format(lat="{p}.lat", lon="{p}.lon") + " AS y, "
+    + _X.format(lat="{p}.lat", lon="{p}.lon")
+    + " AS x, "
+    + _Y.format(lat="{p}.lat", lon="{p}.lon")
+    + " AS y, "
     "{p}.organization_id AS org, {p}.max_distance_km AS km{from_} WHERE {where})"
 )
 _SQLITE_WHERE = (
@@ -70,18 +73,14 @@ def upgrade():
         )
         op.execute("DROP INDEX IF EXISTS ix_helper_profiles_reach")
         return
-    op.execute(
-        "CREATE VIRTUAL TABLE helper_near USING rtree(id, x0, x1, y0, y1, org0, org1, +max_distance_km)"
-    )
+    op.execute("CREATE VIRTUAL TABLE helper_near USING rtree(id, x0, x1, y0, y1, org0, org1, +max_distance_km)")
     op.execute(_sqlite_row("h", " FROM helper_profiles h"))
     op.execute(
-        "CREATE TRIGGER helper_near_insert AFTER INSERT ON helper_profiles BEGIN "
-        + _sqlite_row("new") + "; END"
+        "CREATE TRIGGER helper_near_insert AFTER INSERT ON helper_profiles BEGIN " + _sqlite_row("new") + "; END"
     )
     op.execute(
         "CREATE TRIGGER helper_near_update AFTER UPDATE OF lat, lon, status, organization_id, max_distance_km "
-        "ON helper_profiles BEGIN DELETE FROM helper_near WHERE id = old.id; "
-        + _sqlite_row("new") + "; END"
+        "ON helper_profiles BEGIN DELETE FROM helper_near WHERE id = old.id; " + _sqlite_row("new") + "; END"
     )
     op.execute(
         "CREATE TRIGGER helper_near_delete AFTER DELETE ON helper_profiles BEGIN "
@@ -91,7 +90,9 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"CREATE INDEX ix_helper_profiles_reach ON helper_profiles USING gist (organization_id, ({_REACH_BOX}))")
+        op.execute(
+            f"CREATE INDEX ix_helper_profiles_reach ON helper_profiles USING gist (organization_id, ({_REACH_BOX}))"
+        )
         op.execute("DROP INDEX IF EXISTS ix_helper_profiles_near")
         op.execute("ALTER TABLE helper_profiles DROP COLUMN pos")
         return

@@ -10,6 +10,7 @@ from app.encounters import services
 from app.encounters.operations import clear_override, set_override
 from app.models import utcnow
 from tests.encounters.conftest import elder_answers, helper_answers
+from tests.factories import local_today
 
 
 @pytest.fixture()
@@ -190,8 +191,8 @@ class TestCheckinChanges:
         make.checkin(w["h1"], helper_answers(4, 3), days_ago=5)
         make.checkin(w["se"], elder_answers(9), days_ago=90)  # other organization
         make.checkin(w["se"], elder_answers(3), days_ago=5)
-        now = utcnow()
-        result = services.checkin_changes([w["org"].id], None, now - timedelta(days=30), now)
+        today = local_today()
+        result = services.checkin_changes([w["org"].id], None, today - timedelta(days=30), today)
         assert result["n"] == 2
         assert result["people_with_checkins"] == 3
         lonely = result["measures"]["loneliness_total"]
@@ -200,7 +201,7 @@ class TestCheckinChanges:
         assert result["lonely"]["no_longer_lonely"] == 1
         assert result["by_kind"]["elder"]["n"] == 1 and result["by_kind"]["helper"]["n"] == 1
         # A period that ended before the latest check-ins: the 100-days-ago one is the "after".
-        earlier = services.checkin_changes([w["org"].id], None, now - timedelta(days=150), now - timedelta(days=50))
+        earlier = services.checkin_changes([w["org"].id], None, today - timedelta(days=150), today - timedelta(days=50))
         assert earlier["measures"]["loneliness_total"]["mean_after"] == 6
         assert "meaningful_role" not in earlier["measures"]  # its second check-in came later
         everyone = services.checkin_changes(None, None, None, None)

@@ -48,7 +48,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.db_setup import read_only
-from app.encounters.services import checkin_changes
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -64,6 +63,7 @@ from app.models import (
 )
 from app.models.encounter import ENCOUNTER_KINDS
 from app.reports.scope import ReportScope, municipality_name
+from tests.reports.oracle_checkins import checkin_changes
 from tests.reports.oracle_funnel import stage_funnel
 
 ELDER_SIDE_CANCELLERS = ("elder", "relative")

@@ -10,6 +10,13 @@ changed through the services (cancel, withdraw, done, a new encounter, a new
 request, an older person moving, an encounter deleted) and compared again
 without any rebuild; a full rebuild then leaves every rollup row as the
 services left it.
+
+Well-being check-ins too: a random series per person (some on the same day,
+one at the very moment of the first, one with invalid scores), compared with
+the old pairing (``oracle_checkins``) and the old funnel; then a second, third
+and first check-in through the service, a check-in deleted, a helper who moves,
+one who changes organization, one suspended, an older person who moves and one
+whose participation ends, and compared again.
 """
 
 from __future__ import annotations
@@ -22,20 +29,26 @@ import pytest
 import sqlalchemy as sa
 
 from app import rollups
+from app.elders.intake import change_status
 from app.elders.location import place_by_hand
 from app.encounters import stages
-from app.encounters.operations import EncounterInput, log_encounter
+from app.encounters.operations import EncounterInput, log_encounter, record_checkin
+from app.encounters.services import checkin_changes
 from app.errands.completion import mark_done
 from app.errands.lifecycle import cancel_errand, withdraw
+from app.helpers.services import suspend_helper
 from app.i18n import to_local
 from app.models import (
     Assignment,
+    CheckIn,
     Encounter,
     Errand,
     Municipality,
+    RollupCheckinDay,
     RollupEncounterDay,
     RollupErrandDay,
     RollupMatchMinutes,
+    RollupPeopleCount,
     RollupPersonDay,
     RollupRequestDay,
     StageChange,
@@ -46,9 +59,19 @@ from app.models import (
 from app.reports import services
 from app.reports.scope import ReportScope
 from app.scheduling.jobs import job_rollups
-from tests.reports import oracle_services
+from tests.encounters.conftest import elder_answers, helper_answers
+from tests.reports import oracle_checkins, oracle_services
 
-ROLLUPS = (RollupErrandDay, RollupMatchMinutes, RollupRequestDay, RollupEncounterDay, RollupPersonDay, StageChange)
+ROLLUPS = (
+    RollupErrandDay,
+    RollupMatchMinutes,
+    RollupRequestDay,
+    RollupEncounterDay,
+    RollupPersonDay,
+    RollupCheckinDay,
+    RollupPeopleCount,
+    StageChange,
+)
 STATES = ("open", "offered", "assigned", "done", "cancelled", "expired", "no_show")
 HALF_A_MINUTE_IN_HOURS = 0.5 / 60
 
@@ -106,6 +129,7 @@ def rich(db, make):
     tasks = ["shopping", "post", "walk", "company", "digital"]
     with make.batch():
         _random_world(rng, make, now, org, other, munis, helpers, elders, tasks)
+        _random_checkins(rng, make, now, helpers, elders)
     db.session.add(
         StageOverride(subject_kind="helper", helper_id=helpers[0].id, stage=3, reason="x", at=now - timedelta(days=20))
     )
@@ -183,6 +207,37 @@ def _random_world(rng, make, now, org, other, munis, helpers, elders, tasks) -> 
         )
 
 
+def _random_checkins(rng, make, now, helpers, elders) -> None:
+    """Series of check-ins around the last year: two on one day, one at the very moment
+    of the person's first, one with invalid scores, some people with one or none."""
+    for person in [*helpers, *elders]:
+        is_elder = person in elders
+        count = rng.choice((0, 1, 2, 3, 3, 4, 5))
+        moments = sorted(now + timedelta(hours=rng.uniform(-24 * 400, 24 * 3)) for _ in range(count))
+        if count >= 3 and rng.random() < 0.4:
+            moments.insert(2, moments[1] + timedelta(hours=rng.uniform(0.1, 3)))  # often the same day
+        if count >= 2 and rng.random() < 0.2:
+            moments.insert(1, moments[0])  # at the moment of the first
+        for at in moments:
+            if is_elder:
+                answers = elder_answers(rng.randint(3, 9), good_days=rng.randint(0, 7))
+            else:
+                answers = helper_answers(rng.randint(1, 5), rng.randint(1, 5))
+            make.checkin(person, answers, at=at)
+        if count and rng.random() < 0.1:
+            make.checkin(person, {}, at=moments[-1] + timedelta(days=1), scores={"loneliness_total": 42})
+
+
+def assert_same_checkins(scope: ReportScope) -> None:
+    """The check-in figures of a period (also unbounded) equal the old pairing."""
+    new = checkin_changes(scope.organization_ids, scope.municipality_id, scope.since, scope.until)
+    last_moment = scope.end - timedelta(microseconds=1)
+    old = oracle_checkins.checkin_changes(scope.organization_ids, scope.municipality_id, scope.start, last_moment)
+    assert new == old
+    everything = checkin_changes(scope.organization_ids, scope.municipality_id, None, None)
+    assert everything == oracle_checkins.checkin_changes(scope.organization_ids, scope.municipality_id, None, None)
+
+
 def scopes(rich) -> list[ReportScope]:
     today = to_local(utcnow()).date()
     now = utcnow()
@@ -206,8 +261,12 @@ def test_reports_from_rollups_equal_the_old_counting(rich):
     assert report.errands.cancelled_by_elder and report.errands.done and report.requests
     assert report.encounters and report.people.elders_reached and report.people.encounter_minutes
     assert report.funnel["helpers"]["end"][3] and report.funnel["pairs"]["moved_up"]
+    checkins = report.checkins
+    assert checkins["by_kind"]["elder"]["n"] and checkins["by_kind"]["helper"]["n"] and checkins["lonely"]["n"]
+    assert checkins["people_with_checkins"] > checkins["n"]
     for scope in scopes(rich):
         assert_same_report(scope)
+        assert_same_checkins(scope)
 
 
 def test_equal_after_changes_through_the_services(db, make, rich):
@@ -276,13 +335,58 @@ def test_equal_after_changes_through_the_services(db, make, rich):
     rollups.touch(gone)
     db.session.delete(gone)
     db.session.commit()
+    _change_checkins_and_people(db, make, rich)
 
     for scope in scopes(rich):
         assert_same_report(replace(scope, now=utcnow()))
+        assert_same_checkins(replace(scope, now=utcnow()))
     kept = rollup_rows(db)
     rollups.rebuild_everything()
     db.session.commit()
     assert rollup_rows(db) == kept
+
+
+def _checkins_of(db, kind: str, person_id: int) -> int:
+    column = CheckIn.helper_id if kind == "helper" else CheckIn.elder_id
+    return db.session.scalar(sa.select(sa.func.count()).where(CheckIn.subject_kind == kind, column == person_id))
+
+
+def _change_checkins_and_people(db, make, rich) -> None:
+    """Check-ins through the service (a first, a second, a third), one deleted; people who
+    move, change organization or status (each committed on its own)."""
+    coordinator, now = rich["coordinator"], utcnow()
+    elders, helpers = rich["elders"], rich["helpers"]
+    by_count: dict[int, object] = {}
+    for person in [*elders, *helpers]:
+        kind = "elder" if person in elders else "helper"
+        by_count.setdefault(_checkins_of(db, kind, person.id), person)
+    assert {0, 1, 2} <= set(by_count)
+    for n in (0, 1, 2):  # their first, second and third check-in, earlier today
+        person = by_count[n]
+        kind = "elder" if person in elders else "helper"
+        answers = elder_answers(4, good_days=6) if kind == "elder" else helper_answers(5, 4)
+        record_checkin(kind, person, answers, by=coordinator, via="coordinator", taken_at=now - timedelta(hours=1))
+        db.session.commit()
+    # a check-in between two others is deleted (the one before it is the latest again)
+    middle = db.session.scalars(sa.select(CheckIn).order_by(CheckIn.elder_id, CheckIn.taken_at)).all()[2]
+    rollups.touch(middle)
+    db.session.delete(middle)
+    db.session.commit()
+    # a helper moves to another municipality, another changes organization, a third is suspended
+    paltamo, kuhmo = rich["munis"]["Paltamo"], rich["munis"]["Kuhmo"]
+    helpers[2].municipality_id = paltamo.id
+    db.session.commit()
+    helpers[3].organization_id = rich["other"].id
+    db.session.commit()
+    suspend_helper(helpers[4], coordinator, "Ei vastaa viesteihin")
+    db.session.commit()
+    # a new helper joins (counted in the map and the funnel)
+    make.helper(org=rich["org"])
+    # an older person moves (by the relationship), another one's participation ends
+    elders[4].municipality = kuhmo
+    db.session.commit()
+    change_status(elders[5], "ended", reason="Muutti palvelutaloon")
+    db.session.commit()
 
 
 def test_rebuild_everything_and_the_repair_job_are_idempotent(db, rich, app):
