@@ -87,7 +87,7 @@ def raise_alert(
 
 @dataclass(frozen=True, slots=True)
 class _Facts:
-    """What an alert's text names, as plain values (from loaded objects or from rows)."""
+    """What an alert's text names, as plain values read from rows (:func:`_read_facts`)."""
 
     person: str = ""  # the older person's full name, else the helper's
     elder_phone: str | None = None
@@ -101,31 +101,11 @@ class _Facts:
     has_elder: bool = False
 
 
-def _facts_of(alert: CoordinatorAlert, language: str) -> _Facts:
-    """The facts of one alert from the session (:func:`describe`: one alert at a time)."""
-    errand = db.session.get(Errand, alert.errand_id) if alert.errand_id else None
-    elder = db.session.get(Elder, alert.elder_id) if alert.elder_id else (errand.elder if errand else None)
-    helper = db.session.get(HelperProfile, alert.helper_id) if alert.helper_id else None
-    contact = db.session.get(ContactPerson, alert.contact_id) if alert.contact_id else None
-    activity = db.session.get(Activity, alert.activity_id) if alert.activity_id else None
-    return _Facts(
-        person=elder.full_name if elder else (f"{helper.first_name} {helper.last_name}" if helper else ""),
-        elder_phone=elder.phone if elder else None,
-        helper_name=helper.display_name if helper else "",
-        errand=f"{errand.task_type.name(language)} ({errand.short_code})" if errand else "",
-        errand_starts_at=errand.starts_at if errand else None,
-        contact=(contact.name, contact.phone) if contact else None,
-        activity=activity.title if activity else "",
-        activity_starts_at=activity.starts_at if activity else None,
-        has_errand=errand is not None,
-        has_elder=elder is not None,
-    )
-
-
 def describe(alert: CoordinatorAlert, *, stored: bool = False) -> str:
     """The alert in the active language. ``stored``: the Finnish fallback kept in the row,
     without the numbers and contact persons a later erasure could not find there."""
-    return _text(alert.kind, alert.message, _facts_of(alert, current_language()), stored, local_formatter("datetime"))
+    (facts,) = _read_facts([alert], current_language())
+    return _text(alert.kind, alert.message, facts, stored, local_formatter("datetime"))
 
 
 def _text(kind: str, message: str, facts: _Facts, stored: bool, when: Callable[[datetime | None], str]) -> str:
@@ -225,7 +205,14 @@ def describe_all(alerts: Sequence) -> dict[int, str]:
     with the reader's language and zone looked up once."""
     if not alerts:
         return {}
-    language = current_language()
+    when = local_formatter("datetime")
+    facts = _read_facts(alerts, current_language())
+    return {alert.id: _text(alert.kind, alert.message, f, False, when) for alert, f in zip(alerts, facts, strict=True)}
+
+
+def _read_facts(alerts: Sequence, language: str) -> list[_Facts]:
+    """The facts of each alert, in order: its errand, people, contact person and activity
+    read as plain rows (at most five statements whatever the number of alerts)."""
     statements = _fact_statements(language)
     wanted = {
         "errand": {a.errand_id for a in alerts if a.errand_id},
@@ -240,30 +227,30 @@ def describe_all(alerts: Sequence) -> dict[int, str]:
         name: {row.id: row for row in connection.execute(statements[name], {"ids": sorted(ids)})} if ids else {}
         for name, ids in wanted.items()
     }
-    when = local_formatter("datetime")
-    texts = {}
+    facts = []
     for alert in alerts:
         errand = rows["errand"].get(alert.errand_id)
         elder = rows["elder"].get(alert.elder_id) if alert.elder_id else errand
         helper = rows["helper"].get(alert.helper_id)
         contact = rows["contact"].get(alert.contact_id)
         activity = rows["activity"].get(alert.activity_id)
-        facts = _Facts(
-            person=Elder.name_of(elder.first_name, elder.last_name)
-            if elder
-            else (f"{helper.first_name} {helper.last_name}" if helper else ""),
-            elder_phone=elder.phone if elder else None,
-            helper_name=HelperProfile.name_of(helper.first_name, helper.last_name) if helper else "",
-            errand=f"{errand.task} ({errand.short_code})" if errand else "",
-            errand_starts_at=errand.starts_at if errand else None,
-            contact=(contact.name, contact.phone) if contact else None,
-            activity=activity.title if activity else "",
-            activity_starts_at=activity.starts_at if activity else None,
-            has_errand=errand is not None,
-            has_elder=elder is not None,
+        facts.append(
+            _Facts(
+                person=Elder.name_of(elder.first_name, elder.last_name)
+                if elder
+                else (f"{helper.first_name} {helper.last_name}" if helper else ""),
+                elder_phone=elder.phone if elder else None,
+                helper_name=HelperProfile.name_of(helper.first_name, helper.last_name) if helper else "",
+                errand=f"{errand.task} ({errand.short_code})" if errand else "",
+                errand_starts_at=errand.starts_at if errand else None,
+                contact=(contact.name, contact.phone) if contact else None,
+                activity=activity.title if activity else "",
+                activity_starts_at=activity.starts_at if activity else None,
+                has_errand=errand is not None,
+                has_elder=elder is not None,
+            )
         )
-        texts[alert.id] = _text(alert.kind, alert.message, facts, False, when)
-    return texts
+    return facts
 
 
 def _undelivered(facts: _Facts, words: dict[str, str]) -> str:
