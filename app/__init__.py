@@ -61,7 +61,7 @@ def register_extensions(app: Flask) -> None:
     )
     db.init_app(app)
     with app.app_context():
-        db_setup.configure_engine(db.engine)
+        db_setup.configure_engine(db.engine, mmap_mb=app.config["SQLITE_MMAP_MB"])
     # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order).
     app.teardown_appcontext(db_setup.end_session)
     migrate.init_app(

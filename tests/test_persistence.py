@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app.db_setup import engine_options, include_object
+from app.db_setup import configure_engine, engine_options, include_object
 from app.extensions import db as _db
 from app.models import AuditLog, Elder, Errand, HelperProfile, HelpRequest, Organization, User, WeekPlan
 
@@ -33,6 +33,21 @@ def test_engine_settings(app, db):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        # SQLITE_MMAP_MB (default 1024): reads through memory mapping
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == app.config["SQLITE_MMAP_MB"] * 1024 * 1024 > 0
+
+
+@pytest.mark.parametrize("mmap_mb", [0, 64])
+def test_sqlite_mmap_setting_takes_effect(tmp_path, mmap_mb):
+    """SQLITE_MMAP_MB sets each new SQLite connection's mmap_size; 0 turns it off."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    configure_engine(engine, mmap_mb=mmap_mb)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == mmap_mb * 1024 * 1024
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        engine.dispose()
 
 
 def test_engine_options_per_database():
