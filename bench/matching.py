@@ -1,5 +1,7 @@
 """Matching at national scale: the real ``rank_candidates`` for 200 random
-errands, against two baselines on the same errands: the naive way (load every
+errands, each asked twice (the first ask reads its town's pages into the
+database's memory, the second finds them there; the targets are judged on the
+second, both are printed), against two baselines on the same errands: the naive way (load every
 helper, geopy's geodesic distance to each, rank) on a sample of them, and the
 fair brute force (numpy haversine over every approved helper of the errand's
 network, held in memory as a real in-memory service would) on all of them.
@@ -200,6 +202,17 @@ def errand_points(errand_ids: list[int]) -> dict[int, ErrandPoint]:
     return points
 
 
+def database_memory() -> str:
+    """What the database keeps of the file in memory for the ranking's reads (the first ask
+    depends on it): PostgreSQL's ``shared_buffers``, SQLite's ``mmap_size`` (SQLITE_MMAP_MB)."""
+    from app.extensions import db
+
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        return f"shared_buffers {connection.exec_driver_sql('SHOW shared_buffers').scalar()}"
+    return f"mmap_size {connection.exec_driver_sql('PRAGMA mmap_size').scalar() // 2**20} MB"
+
+
 def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None, log=print) -> list[Result]:
     from app.db_setup import end_session
     from app.errands.matching_service import rank_candidates
@@ -217,13 +230,20 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
         for errand_id in ids[:5]:  # warm up: statement caches, connection pool
             rank_candidates(errand_id)
             end_session()  # as at the end of a request
-        for errand_id in ids:
-            t0 = time.perf_counter()
-            result = rank_candidates(errand_id)  # by id: the errand's columns are read, no object
-            times.append(time.perf_counter() - t0)
-            considered.append(result.considered)
-            empty += not result.ranked
-            end_session()
+        # Each errand asked twice: the first ask reads its town's pages from the operating system's file
+        # cache (or the disk) into the database's own; the second finds them there, as on a server whose
+        # memory holds the data set (PostgreSQL's shared_buffers, README "Performance"). Both are reported;
+        # the targets are judged on the second.
+        first_times: list[float] = []
+        for timed in (first_times, times):
+            for errand_id in ids:
+                t0 = time.perf_counter()
+                result = rank_candidates(errand_id)  # by id: the errand's columns are read, no object
+                timed.append(time.perf_counter() - t0)
+                if timed is times:
+                    considered.append(result.considered)
+                    empty += not result.ranked
+                end_session()
         n_naive = naive_sample if naive_sample is not None else max(1, min(5, 300_000 // max(ds.spec.helpers, 1)))
         naive_times = []
         for errand_id in ids[:n_naive]:
@@ -231,6 +251,7 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
             naive_rank(db.session.get(Errand, errand_id))
             naive_times.append(time.perf_counter() - t0)
             db.session.remove()
+        memory = database_memory()
         # The fair brute force: arrays loaded once, outside the timed part.
         t0 = time.perf_counter()
         with db.engine.connect() as connection:
@@ -258,6 +279,9 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
         "median_ms": ms(med),
         "p95_ms": ms(p95),
         "max_ms": ms(max(times)),
+        "first_ask_median_ms": ms(median(first_times)),
+        "first_ask_p95_ms": ms(percentile(first_times, 95)),
+        "database_memory": memory,
         "candidates_median": int(median(considered)),
         "no_candidate": empty,
         "naive_errands": len(naive_times),
@@ -297,7 +321,8 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
             f" >= {NATIONAL_NUMPY_RATIO:.0f}x numpy over every approved helper (issue 15's baseline), " + target
         )
     log(
-        f"  matching {ds.size_label}: median {ms(med)} ms, p95 {ms(p95)} ms, naive (geopy) {ms(naive_med)} ms,"
+        f"  matching {ds.size_label}: median {ms(med)} ms, p95 {ms(p95)} ms (first ask {ms(median(first_times))} /"
+        f" {ms(percentile(first_times, 95))} ms, {memory}), naive (geopy) {ms(naive_med)} ms,"
         f" x{ratio:.0f}; numpy over every approved helper (issue 15's baseline) {ms(every_med)} ms,"
         f" x{every_med / med:.3g}; numpy network scan (stronger) {ms(numpy_med)} ms, x{numpy_ratio:.3g};"
         f" numpy by organization {ms(by_org_med)} ms, x{by_org_med / med:.3g}"

@@ -57,6 +57,7 @@ The number of SQL statements per ranking is therefore constant.
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import operator
@@ -487,7 +488,16 @@ def _candidate_rows(errand: _ErrandKeys, spec: score.ErrandSpec, municipality_id
     here = metric_km(spec.lat, spec.lon) if spec.lat is not None and spec.lon is not None else None
     stmt = _candidate_statement(here is not None, municipality_id is not None, connection.dialect.name)
     # Core execution on the session's connection: plain rows, no ORM layer in between.
-    return connection.execute(stmt, _candidate_params(errand, spec, municipality_id, now, here)).all()
+    result = connection.execute(stmt, _candidate_params(errand, spec, municipality_id, now, here))
+    return list(map(_row_type(tuple(result.keys()))._make, result))
+
+
+@functools.cache
+def _row_type(columns: tuple[str, ...]) -> type:
+    """The candidate rows as named tuples of the statement's columns: a field of one
+    is read in ~30 ns, of SQLAlchemy's ``Row`` in ~0.4 µs, and a ranking reads
+    about 20 fields of each of its ~100 rows (0.9 ms a ranking, bench/README.md)."""
+    return collections.namedtuple("CandidateRow", columns)
 
 
 #: The busy candidates' overlapping errands, to show when they are busy (only run when someone is).
