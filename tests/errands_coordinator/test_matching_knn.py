@@ -198,3 +198,46 @@ def test_ranking_by_errand_id_reads_no_errand_object(db, make, org, elder):
     by_id = rank_candidates(errand.id)
     assert by_id.ranked == by_object.ranked and by_id.spec == by_object.spec
     assert not db.session.identity_map  # nothing was loaded as an object
+
+
+def test_rebuilding_the_index_in_order_keeps_its_entries_and_the_ranking(db, make, org, elder, app):
+    """app.errands.near_index: the nightly job and the command insert SQLite's R*Tree again
+    sorted (same entries, same ranking); the triggers keep following changes afterwards;
+    PostgreSQL has nothing to rebuild."""
+    from app.errands.near_index import rebuild_near_index
+    from app.scheduling.jobs import JOBS, job_near_index
+
+    rng = random.Random("rebuild")
+    centre = PLACES["Kajaani"]
+    elder.lat, elder.lon = centre
+    partner = make.organization(name="Seurakunta", municipalities=("Kajaani",))
+    make.partnership(org, partner)
+    helpers = make.helpers(partner, 0, spots=_spots(rng, 60, centre, 10.0)) + make.helpers(
+        org, 0, spots=_spots(rng, 60, centre, 10.0)
+    )
+    db.session.commit()
+    errand = make.request(elder).errands[0]
+    before_ranking = rank_candidates(errand.id, limit=200)
+    before_entries = {h.id: _indexed(db, h.id) for h in helpers}
+    db.session.commit()
+
+    assert job_near_index() == (len(helpers) if db.engine.dialect.name == "sqlite" else 0)
+    assert {j.id: j.daily_at for j in JOBS}["near-index"] == (4, 30)
+    out = app.test_cli_runner().invoke(args=["rebuild-near-index"])
+    assert out.exit_code == 0 and "rebuilt" in out.output
+
+    assert {h.id: _indexed(db, h.id) for h in helpers} == before_entries
+    after_ranking = rank_candidates(errand.id, limit=200)
+    assert after_ranking.ranked == before_ranking.ranked and after_ranking.excluded == before_ranking.excluded
+    if db.engine.dialect.name == "sqlite":
+        count = db.session.connection().exec_driver_sql("SELECT count(*) FROM helper_near").scalar_one()
+        assert count == len(helpers)
+        assert rebuild_near_index() == len(helpers)  # again: safe
+        db.session.rollback()
+    # The triggers still follow a move and a new helper.
+    moved = helpers[0]
+    moved.lat, moved.lon = 64.30, 27.80
+    newcomer = make.helper(org=org, lat=64.2263, lon=27.7290, max_distance_km=10.0)
+    db.session.commit()
+    _assert_indexed_at(db, moved)
+    _assert_indexed_at(db, newcomer)
