@@ -328,7 +328,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DB_POOL_SIZE", Integer(1, 500), 5),
     Setting("DB_MAX_OVERFLOW", Integer(0, 500), 10),
     # SQLite only: how much of the database file each connection reads through memory mapping (MB, 0: off)
-    Setting("SQLITE_MMAP_MB", Integer(0, 1 << 20), 1024),
+    Setting("SQLITE_MMAP_MB", Integer(0, 1 << 20), 0),
 )
 
 # Rules between settings: (names, the rule as the message says it, the test).
