@@ -209,3 +209,18 @@ def test_a_coordinator_gets_no_board(db, client, make, org, elder, helper):
     helper.user.role = "coordinator"
     db.session.commit()
     assert _board(client, first.headers["ETag"]).status_code == 403
+
+
+def test_the_early_304_takes_the_accounts_language(db, make, client, org, elder, helper, monkeypatch):
+    """No language chosen in the session: the account's (sv) decides, before the view as in it."""
+    make.errand(elder=elder)
+    helper.user.locale = "sv"
+    db.session.commit()
+    first = _first(client, helper.user)
+    assert '<html lang="sv">' in first.get_data(as_text=True)
+    from app.auth import sessions
+
+    monkeypatch.setattr(sessions, "_session_user_statement", lambda: 1 / 0)  # the view is not reached
+    again = _board(client, first.headers["ETag"])
+    assert again.status_code == 304
+    assert again.headers["ETag"] == first.headers["ETag"]
