@@ -80,10 +80,11 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
-    from app.auth.sessions import load_user
+    from app.auth.sessions import load_user, session_identifier
 
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
+    login_manager._session_identifier_generator = session_identifier  # the same value, made once per client
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     from flask_babel import lazy_gettext as _l

@@ -192,13 +192,17 @@ def end_session(exc: BaseException | None = None) -> None:
     pending) and that did not fail ends with COMMIT, the same for the data,
     because psycopg forgets a connection's prepared statements at every
     rollback and PostgreSQL would parse and plan every statement of every
-    request again (bench/README.md).
+    request again (bench/README.md). That COMMIT does not expire the session's
+    objects: the session is closed the next moment.
     """
     session = db.session()  # the scoped session's Session of this context
     try:
         unchanged = not (session.new or session.dirty or session.deleted)
         only_read = exc is None and session.is_active and session.in_transaction() and unchanged
         if only_read and not session.info.get(WROTE, False):
+            # The session is closed right after: expiring what it loaded (the logged-in
+            # user and their profile on every page) would be work for nothing.
+            session.expire_on_commit = False
             session.commit()
     except sa.exc.SQLAlchemyError:
         log.warning("Could not end a read-only transaction with COMMIT; rolling back", exc_info=True)

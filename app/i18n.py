@@ -38,12 +38,21 @@ def local_to_utc(day: date, at: time) -> datetime:
 
 
 def select_locale() -> str:
+    if session.get("lang") in current_app.config["LANGUAGES"]:
+        return session["lang"]
+    return language_of(current_user.locale if current_user and current_user.is_authenticated else None)
+
+
+def language_of(user_locale: str | None) -> str:
+    """The page's language for a user whose account says ``user_locale`` (None: not
+    logged in): the one chosen in this session, else the account's, else the default
+    (what :func:`select_locale` gives Babel, for a page that has not loaded the user)."""
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    if user_locale in languages:
+        return user_locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

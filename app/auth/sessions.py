@@ -22,10 +22,13 @@ import functools
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, request, session
+from flask_login.utils import _create_identifier
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -65,32 +68,56 @@ def start_session(user: User, *, remember: bool = False) -> str:
     return token
 
 
+def open_session_condition() -> sa.ColumnElement[bool]:
+    """The user ``user_id`` has the open, unexpired session ``id_hash`` (parameters of
+    :func:`session_params`), on ``users`` joined with ``user_sessions``."""
+    p = sa.bindparam
+    return sa.and_(
+        User.id == p("user_id", type_=sa.Integer),
+        UserSession.id_hash == p("id_hash", type_=sa.String),
+        UserSession.ended_at.is_(None),
+        sa.or_(
+            UserSession.last_seen_at > p("idle_since", type_=UTCDateTime()),
+            sa.and_(UserSession.remember.is_(True), UserSession.created_at > p("remember_since", type_=UTCDateTime())),
+        ),
+    )
+
+
 @functools.cache
 def _session_user_statement() -> sa.Select:
     """The user of an open, unexpired session, with their helper profile: nearly every
     helper page reads it, so it comes in the same statement (built once: only the
     parameters change on each request)."""
-    p = sa.bindparam
     return (
         sa.select(User, UserSession.last_seen_at)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            User.id == p("user_id", type_=sa.Integer),
-            UserSession.id_hash == p("id_hash", type_=sa.String),
-            UserSession.ended_at.is_(None),
-            sa.or_(
-                UserSession.last_seen_at > p("idle_since", type_=UTCDateTime()),
-                sa.and_(
-                    UserSession.remember.is_(True), UserSession.created_at > p("remember_since", type_=UTCDateTime())
-                ),
-            ),
-        )
+        .where(open_session_condition())
         .options(joinedload(User.helper_profile))
     )
 
 
-def load_user(user_id: str) -> User | None:
-    """Flask-Login loader: the user of an open, unexpired session, else ``None``."""
+@dataclass(frozen=True)
+class SessionLogin:
+    """What a login id (``"<user id>.<session version>.<session id>"``) says, and the
+    parameters of :func:`open_session_condition` for it at ``now``."""
+
+    user_id: int
+    version: int
+    token: str
+    now: datetime
+    params: dict[str, Any]
+
+    def valid(self, session_version: int, active: bool, last_seen: datetime) -> bool | None:
+        """Given the row :func:`open_session_condition` found: True when the login holds,
+        False when it does not, None when it holds but its last use must be noted now
+        (``last_seen_at``, which only :func:`load_user` writes)."""
+        if session_version != self.version or not active:
+            return False
+        return None if self.now - last_seen >= LAST_SEEN_EVERY else True
+
+
+def session_params(user_id: str) -> SessionLogin | None:
+    """The login id ``user_id`` read, or None for a malformed one."""
     try:
         raw_id, raw_version, token = user_id.split(".", 2)
         uid, version = int(raw_id), int(raw_version)
@@ -105,16 +132,54 @@ def load_user(user_id: str) -> User | None:
         "idle_since": now - idle_limit(),
         "remember_since": now - remember_limit(),
     }
-    row = db.session.execute(_session_user_statement(), params).first()
+    return SessionLogin(uid, version, token, now, params)
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login loader: the user of an open, unexpired session, else ``None``."""
+    login = session_params(user_id)
+    if login is None:
+        return None
+    row = db.session.execute(_session_user_statement(), login.params).first()
     if row is None:
         return None
     user, last_seen = row
-    if user.session_version != version or not user.active:
+    valid = login.valid(user.session_version, user.active, last_seen)
+    if valid is False:
         return None
-    user.session_token = token
-    if now - last_seen >= LAST_SEEN_EVERY:
-        _touch(token, now)
+    user.session_token = login.token
+    if valid is None:
+        _touch(login.token, login.now)
     return user
+
+
+def request_login() -> SessionLogin | None:
+    """The login of this request's signed session cookie as Flask-Login would take it
+    (``_user_id`` in the session and the ``"strong"`` session protection's identifier
+    matching), for a page that checks it without loading the user
+    (:func:`open_session_condition`); None when Flask-Login would do anything else
+    (no login in the session, a remember-me cookie, a protection to apply): then the
+    page goes the usual way, through :func:`load_user`."""
+    user_id = session.get("_user_id")
+    if user_id is None or session.get("_id") != session_identifier():
+        return None
+    return session_params(user_id)
+
+
+_IDENTIFIERS: dict[tuple, str] = {}
+
+
+def session_identifier() -> str:
+    """Flask-Login's identifier of the client (its ``_create_identifier``: a SHA-512 of the
+    address and the User-Agent, checked against the session's on every request with
+    ``session_protection = "strong"``), made once per worker for each address and agent."""
+    key = (request.headers.get("X-Forwarded-For", request.remote_addr), request.headers.get("User-Agent"))
+    identifier = _IDENTIFIERS.get(key)
+    if identifier is None:
+        if len(_IDENTIFIERS) >= 4096:
+            _IDENTIFIERS.clear()
+        identifier = _IDENTIFIERS[key] = _create_identifier()
+    return identifier
 
 
 def _touch(token: str, now: datetime) -> None:

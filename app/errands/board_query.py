@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 
+from app.auth.sessions import open_session_condition
 from app.errands.eligibility import SPEC_COLUMNS, join_spec_tables
 from app.i18n import HELSINKI
 from app.matching.geo import EARTH_RADIUS_KM
@@ -39,9 +40,12 @@ from app.models import (
     Elder,
     Errand,
     GuardianConsent,
+    HelperProfile,
     Municipality,
     Offer,
     TaskType,
+    User,
+    UserSession,
     Village,
     minor_on,
 )
@@ -355,6 +359,20 @@ def board_version_statement() -> sa.Select:
     )
 
 
+def _user_orgs_subquery(user_id: sa.ColumnElement) -> sa.Subquery:
+    """The organizations the account ``user_id`` belongs to (``user_orgs``, comma-separated)."""
+    uo = user_organizations
+    return (
+        sa.select(
+            sa.func.coalesce(sa.func.aggregate_strings(sa.cast(uo.c.organization_id, sa.String), ","), "").label(
+                "user_orgs"
+            )
+        )
+        .where(uo.c.user_id == user_id)
+        .subquery("user_orgs")
+    )
+
+
 @functools.cache
 def own_version_statement() -> sa.Select:
     """The helper's own part of :func:`board_version_statement` (indexed by helper and
@@ -362,22 +380,65 @@ def own_version_statement() -> sa.Select:
     (``user_orgs``, comma-separated) that, with their profile's, name their network."""
     p = sa.bindparam
     offers, assignments, consents = _own_subqueries(p("helper_id", type_=sa.Integer))
-    uo = user_organizations
-    user_orgs = (
-        sa.select(
-            sa.func.coalesce(sa.func.aggregate_strings(sa.cast(uo.c.organization_id, sa.String), ","), "").label(
-                "user_orgs"
-            )
-        )
-        .where(uo.c.user_id == p("user_id", type_=sa.Integer))
-        .subquery("user_orgs")
-    )
+    user_orgs = _user_orgs_subquery(p("user_id", type_=sa.Integer))
     return (
         sa.select(offers, assignments, consents, user_orgs)
         .select_from(offers)
         .join(assignments, sa.true())
         .join(consents, sa.true())
         .join(user_orgs, sa.true())
+    )
+
+
+#: The columns of :func:`own_version_statement`, in its order.
+OWN_VERSION_COLUMNS = tuple(own_version_statement().selected_columns.keys())
+
+#: What the board's version reads of the helper's profile (helper_views._own_version).
+PROFILE_VERSION_COLUMNS = (
+    HelperProfile.id,
+    HelperProfile.user_id,
+    HelperProfile.organization_id,
+    HelperProfile.status,
+    HelperProfile.lat,
+    HelperProfile.lon,
+    HelperProfile.max_distance_km,
+    HelperProfile.paused_until,
+    HelperProfile.birth_date,
+)
+
+
+@functools.cache
+def revalidation_statement() -> sa.Select:
+    """For the board's ``304 Not Modified`` without loading the user: the login's check
+    (:func:`app.auth.sessions.open_session_condition`, its parameters) with the
+    account's role, language and state, the helper profile's columns the board's
+    version reads (:data:`PROFILE_VERSION_COLUMNS`, None without a profile) and
+    :func:`own_version_statement`'s columns, in one row (none when the session is not open)."""
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
+    helper_id = sa.select(HelperProfile.id).where(HelperProfile.user_id == user_id).scalar_subquery()
+    offers, assignments, consents = _own_subqueries(helper_id)
+    user_orgs = _user_orgs_subquery(user_id)
+    return (
+        sa.select(
+            User.role,
+            User.locale,
+            User.active,
+            User.session_version,
+            UserSession.last_seen_at,
+            *PROFILE_VERSION_COLUMNS,
+            offers,
+            assignments,
+            consents,
+            user_orgs,
+        )
+        .select_from(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .outerjoin(HelperProfile, HelperProfile.user_id == User.id)
+        .join(offers, sa.true())
+        .join(assignments, sa.true())
+        .join(consents, sa.true())
+        .join(user_orgs, sa.true())
+        .where(open_session_condition())
     )
 
 

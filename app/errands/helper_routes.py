@@ -25,6 +25,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app import audit
+from app.auth.sessions import request_login
 from app.errands.actions import Outcome, decline, take_errand, withdraw_assignment
 from app.errands.blueprint import bp
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
@@ -37,13 +38,14 @@ from app.errands.helper_views import (
     my_errands,
     next_errand,
     own_assignment,
+    revalidate,
     visible_details,
 )
 from app.errands.lifecycle import ErrandError, is_late_withdrawal, mark_done, report_allowed, withdrawal_refusal
 from app.errands.notifications import place_name
 from app.extensions import db
 from app.headers import REVALIDATE
-from app.i18n import current_language, local_formatter, today_local
+from app.i18n import current_language, language_of, local_formatter, today_local
 from app.models import HelperProfile, utcnow
 from app.security import public, roles_required
 from app.ui import Block, blocks, blocks_for, nav
@@ -132,7 +134,7 @@ def _board_notice(profile: HelperProfile) -> str | None:
     return None
 
 
-def _board_etag(version: tuple, shown: int) -> str | None:
+def _board_etag(version: tuple, shown: int, language: str) -> str | None:
     """The board's ``ETag``: the same while nothing the page shows can have changed
     (``version``: :func:`app.errands.helper_views.board_state`), for this user, session,
     language, day and length. None while a flashed message waits: that page is shown
@@ -143,8 +145,44 @@ def _board_etag(version: tuple, shown: int) -> str | None:
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if field not in session:
         generate_csrf()
-    version = (version, current_language(), today_local(), shown, session[field])
+    version = (version, language, today_local(), shown, session[field])
     return hashlib.blake2b(repr(version).encode(), digest_size=16).hexdigest()
+
+
+def _shown() -> int:
+    """How many errands the board shows (``?show=``): a phone-sized page at first, more on request."""
+    return min(max(request.args.get("show", BOARD_PAGE_SIZE, type=int) or BOARD_PAGE_SIZE, BOARD_PAGE_SIZE), 500)
+
+
+def _not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag)
+    # The browser keeps the page but asks every time (app.headers.REVALIDATED_ENDPOINTS).
+    response.headers["Cache-Control"] = REVALIDATE
+    return response
+
+
+@bp.before_request
+def board_not_modified() -> Response | None:
+    """The board asked again with its ``ETag`` (``If-None-Match``): answered ``304 Not
+    Modified`` here, before the view, when the login of the session cookie holds and the
+    board's version is the same, with one statement and no user loaded
+    (:func:`app.errands.helper_views.revalidate`); the same ``ETag`` as the view's.
+    Anything else (another ETag, no login in the session, a remember-me cookie, a
+    login that fails or must note its use, no helper, a token or message to add to
+    the session) goes on to the view, which answers it the usual way."""
+    if request.endpoint != "errands.board" or not request.if_none_match:
+        return None
+    login = request_login()
+    if login is None or current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in session:
+        return None
+    checked = revalidate(login, login.now)
+    if checked is None:
+        return None
+    etag = _board_etag(checked.state.version, _shown(), language_of(checked.locale))
+    if etag is None or etag not in request.if_none_match:
+        return None
+    return _not_modified(etag)
 
 
 @functools.lru_cache(maxsize=8)
@@ -209,31 +247,30 @@ def _card_urls() -> dict[str, tuple[str, str]]:
 def board_view():
     profile = _own_profile()
     # A phone-sized page: the first errands (offers first, then the nearest), more on request.
-    shown = min(max(request.args.get("show", BOARD_PAGE_SIZE, type=int) or BOARD_PAGE_SIZE, BOARD_PAGE_SIZE), 500)
+    shown = _shown()
     now = utcnow()
     state = board_state(profile, now)
-    etag = _board_etag(state.version, shown)
+    language = current_language()
+    etag = _board_etag(state.version, shown, language)
     if etag is not None and etag in request.if_none_match:
-        response = Response(status=304)
-    else:
-        notice = _board_notice(profile)
-        language = current_language()
-        # One more than shown: the first of the next ones is where "Show more" goes.
-        items, total = board_page(profile, now, language, shown + 1, state.snapshot) if notice is None else ([], 0)
-        response = make_response(
-            render_template(
-                "errands/helper/board.html",
-                cards=_cards(items[:shown], language),
-                total=total,
-                more=min(BOARD_PAGE_SIZE, total - shown) if total > shown else 0,
-                next_show=shown + BOARD_PAGE_SIZE,
-                first_new=items[shown].errand_id if len(items) > shown else None,
-                notice=notice,
-                t=_card_texts(language),
-                urls=_card_urls() if items else {},
-                board_blocks=blocks_for("helper_board"),
-            )
+        return _not_modified(etag)
+    notice = _board_notice(profile)
+    # One more than shown: the first of the next ones is where "Show more" goes.
+    items, total = board_page(profile, now, language, shown + 1, state.snapshot) if notice is None else ([], 0)
+    response = make_response(
+        render_template(
+            "errands/helper/board.html",
+            cards=_cards(items[:shown], language),
+            total=total,
+            more=min(BOARD_PAGE_SIZE, total - shown) if total > shown else 0,
+            next_show=shown + BOARD_PAGE_SIZE,
+            first_new=items[shown].errand_id if len(items) > shown else None,
+            notice=notice,
+            t=_card_texts(language),
+            urls=_card_urls() if items else {},
+            board_blocks=blocks_for("helper_board"),
         )
+    )
     if etag is not None:
         # The browser keeps the page but asks every time (app.headers.REVALIDATED_ENDPOINTS).
         response.set_etag(etag)

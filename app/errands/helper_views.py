@@ -20,14 +20,17 @@ from urllib.parse import quote_plus
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.auth.sessions import SessionLogin
 from app.db_setup import plan_once
 from app.errands import board_cache
 from app.errands.board_query import (
     BOARD_COLUMNS,
+    OWN_VERSION_COLUMNS,
     board_page_params,
     board_page_statement,
     board_version_statement,
     own_version_statement,
+    revalidation_statement,
 )
 from app.errands.eligibility import candidate_from_profile, join_spec_tables, spec_from_row
 from app.errands.lifecycle import is_late_withdrawal, report_allowed
@@ -333,20 +336,47 @@ class BoardState:
     snapshot: board_cache.NetworkSnapshot | None
 
 
-def board_state(profile: HelperProfile, now: datetime) -> BoardState:
+def board_state(profile: HelperProfile | Any, now: datetime, own: tuple | None = None) -> BoardState:
     """With the board's cache: one small statement of the helper's own offers,
     assignments, consents and account organizations
-    (:func:`app.errands.board_query.own_version_statement`) and the network's kept
-    errands; without: :func:`board_version`."""
+    (:func:`app.errands.board_query.own_version_statement`; ``own``: its row, read
+    already) and the network's kept errands; without: :func:`board_version`.
+    ``profile``: the helper's profile, or a row with its columns the version reads
+    (:data:`app.errands.board_query.PROFILE_VERSION_COLUMNS`)."""
     if not board_cache.enabled():
         return BoardState(board_version(profile, now), None)
-    db.session.flush()
-    params = {"helper_id": profile.id, "user_id": profile.user_id}
-    row = db.session.connection().execute(own_version_statement(), params).one()
-    user_orgs = tuple(int(o) for o in row.user_orgs.split(",") if o)
+    if own is None:
+        db.session.flush()
+        params = {"helper_id": profile.id, "user_id": profile.user_id}
+        own = tuple(db.session.connection().execute(own_version_statement(), params).one())
+    user_orgs = tuple(int(o) for o in own[OWN_VERSION_COLUMNS.index("user_orgs")].split(",") if o)
     snapshot = board_cache.network_snapshot(profile.organization_id, profile.user_id, user_orgs, now)
     network = (snapshot.fingerprint, snapshot.first_upcoming(now))
-    return BoardState((*_own_version(profile), *row, *network), snapshot)
+    return BoardState((*_own_version(profile), *own, *network), snapshot)
+
+
+@dataclass(frozen=True)
+class Revalidation:
+    """A helper's board checked without loading the user (:func:`revalidate`)."""
+
+    locale: str | None  # the account's language
+    state: BoardState
+
+
+def revalidate(login: SessionLogin, now: datetime) -> Revalidation | None:
+    """For the board's ``304 Not Modified``: in one statement
+    (:func:`app.errands.board_query.revalidation_statement`), the login checked as
+    :func:`app.auth.sessions.load_user` checks it and the board's version as
+    :func:`board_state` makes it. None whenever the page must go the usual way: the
+    login does not hold or must note its use, the account is no helper's, or the
+    profile is missing or deleted (the view answers those)."""
+    row = db.session.connection().execute(revalidation_statement(), login.params).first()
+    if row is None or login.valid(row.session_version, row.active, row.last_seen_at) is not True:
+        return None
+    if row.role != "helper" or row.id is None or row.status == "deleted":
+        return None
+    own = tuple(getattr(row, name) for name in OWN_VERSION_COLUMNS)
+    return Revalidation(row.locale, board_state(row, now, own))
 
 
 def _own_version(profile: HelperProfile) -> tuple:
