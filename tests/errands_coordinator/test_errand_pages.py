@@ -387,3 +387,19 @@ def test_errand_page_statements_do_not_grow_with_candidates_offers_and_history(
     html = coord.get(url).get_data(as_text=True)
     assert html.count('class="candidate card"') == 9 and html.count("<td>Ei päässyt</td>") == 9
     assert count() == few
+
+
+def test_errand_page_offers_table_and_history_read_as_rows(db, coord, make, org, elder):
+    """The offers (helper's name, place, status, times) and the history (who, from what to what)
+    read as plain rows show as the ORM objects did."""
+    errand = make.request(elder, day=local_today() + timedelta(days=2), hour=12).errands[0]
+    helper = make.helper(org=org, first_name="Oona", last_name="Offeroitu", age=30)
+    offer = make.offer(errand, helper, status="declined")
+    offer.rank, offer.responded_at, offer.responded_via = 2, utcnow(), "sms"
+    db.session.add(ErrandEvent(errand_id=errand.id, from_state="open", to_state="offered", actor_kind="system"))
+    db.session.commit()
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "<td>Oona O. (sija 2)</td>" in html and "<td>Ei päässyt</td>" in html and "(tekstiviesti)" in html
+    history = html.split('class="history"')[1]
+    assert "(Kaisa Koordinaattori, koordinaattori)" in history  # the request's own event, by its coordinator
+    assert "Odottaa auttajaa → Tarjottu auttajille\n      (automaattisesti)" in history

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import policy
-from app.errands import actions, coordinator_cache
+from app.errands import actions, agenda, coordinator_cache
 from app.errands.blueprint import bp
 from app.errands.coordinator.common import COORDINATORS, back_to_errand, error_text, visible_errand
 from app.errands.forms import STRENGTH_LABELS, ActionForm, CancelForm, OfferTopForm, plain_labels
@@ -29,7 +29,9 @@ _WORDED: dict[tuple, tuple[CandidateList, list[dict], list[dict]]] = {}
 WORDED_KEPT = 128  # as many as coordinator_cache.LOCAL_VALUES
 
 
-def _candidate_rows(errand: Errand, candidates: CandidateList) -> tuple[list[dict], list[dict]]:
+def _candidate_rows(
+    errand: Errand, candidates: CandidateList, offers: list[agenda.ListedOffer]
+) -> tuple[list[dict], list[dict]]:
     """The ranked (with each helper's offer on this errand) and the excluded candidates, worded."""
     task = errand.task_type.name(current_language())
     person = errand.elder.first_name
@@ -40,7 +42,7 @@ def _candidate_rows(errand: Errand, candidates: CandidateList) -> tuple[list[dic
             _WORDED.clear()
         worded = _WORDED[key] = (candidates, *_worded(candidates, person, task))
     _, ranked, excluded = worded
-    offered = {o.helper_id: o.status for o in errand.offers}
+    offered = {o.helper_id: o.status for o in offers}
     return [{**row, "offer_status": offered.get(row["helper_id"])} for row in ranked], excluded
 
 
@@ -109,7 +111,8 @@ def _next_steps(errand: Errand, candidates: CandidateList, ranked: list[dict]) -
 
 def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: int = 200):
     candidates = coordinator_cache.page_candidates(errand)
-    ranked, excluded = _candidate_rows(errand, candidates) if candidates is not None else ([], [])
+    offers = agenda.errand_offers(errand.id)
+    ranked, excluded = _candidate_rows(errand, candidates, offers) if candidates is not None else ([], [])
     next_steps = _next_steps(errand, candidates, ranked) if candidates is not None else None
     taken_by = db.session.get(User, errand.request.taken_by_id) if errand.request.taken_by_id else None
     return (
@@ -119,6 +122,8 @@ def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: 
             req=errand.request,
             taken_by=taken_by,
             candidates=candidates,
+            offers=offers,
+            history=agenda.errand_history(errand.id),
             ranked=ranked,
             excluded=excluded,
             offer_form=offer_form or OfferTopForm(),
