@@ -137,3 +137,49 @@ def test_the_kept_attention_lists_show_a_committed_change_and_every_alert_at_onc
     db.session.commit()  # an alert alone keeps the kept lists, and still shows at once
     attention_part = coord.get("/errands/day").get_data(as_text=True).split('id="attention-heading"')[1]
     assert f"/errands/alerts/{alert.id}/resolve" in attention_part
+
+
+def _day_list(html: str) -> str:
+    """The day page's errand list (before the attention section)."""
+    return html.split('id="attention-heading"')[0].split('<ul class="errand-list">', 1)[1]
+
+
+def test_the_kept_day_list_shows_a_committed_change_and_each_scope_and_language_its_own(
+    app, db, cached, coord, make, org, elder, count_queries
+):
+    from tests.conftest import FormClient
+    from tests.factories import local_today
+
+    day = local_today() + timedelta(days=2)
+    url = f"/errands/day?date={day.isoformat()}"
+    ours = make.errand(elder, in_days(2, 10))
+    other_org = make.organization(name="Toinen yhdistys")
+    theirs = make.errand(make.elder(org=other_org, first_name="Oskari"), in_days(2, 11))
+    other = FormClient(app.test_client())
+    other.login(make.coordinator(org=other_org, name="Olli Organisaatio").email)
+    db.session.commit()
+
+    first = _day_list(coord.get(url).get_data(as_text=True))
+    assert f'href="/errands/{ours.id}"' in first and f"/errands/{theirs.id}" not in first
+    theirs_html = _day_list(other.get(url).get_data(as_text=True))
+    assert f'href="/errands/{theirs.id}"' in theirs_html and f"/errands/{ours.id}" not in theirs_html
+    with count_queries() as again:
+        assert _day_list(coord.get(url).get_data(as_text=True)) == first
+    assert not any("pending_offers" in s for s in again.statements)  # the list kept, not read
+
+    later = make.errand(elder, in_days(2, 15))  # a committed change shows on the next request
+    db.session.commit()
+    fresh = _day_list(coord.get(url).get_data(as_text=True))
+    assert f'href="/errands/{later.id}"' in fresh and f'href="/errands/{ours.id}"' in fresh
+
+    # Each language its own list, the same as read and rendered without the cache.
+    kept = {}
+    for language in ("sv", "en", "fi"):
+        coord.submit("/lang", {"lang": language}, page="/")
+        kept[language] = _day_list(coord.get(url).get_data(as_text=True))
+        assert _day_list(coord.get(url).get_data(as_text=True)) == kept[language]
+    assert len(set(kept.values())) == 3 and kept["fi"] == fresh
+    app.config["COORDINATOR_CACHE_SECONDS"] = 0
+    for language in ("sv", "en", "fi"):
+        coord.submit("/lang", {"lang": language}, page="/")
+        assert _day_list(coord.get(url).get_data(as_text=True)) == kept[language], language
