@@ -87,7 +87,8 @@ class HistoryEvent:
     at: datetime
     from_state: str | None
     to_state: str
-    actor_name: str | None  # the user who made it, if one did
+    actor_user_id: int | None  # the user who made it, if one did, and their name
+    actor_name: str | None
     actor_kind: str
     note: str | None
 
@@ -114,6 +115,7 @@ _HISTORY = (
         ErrandEvent.at,
         ErrandEvent.from_state,
         ErrandEvent.to_state,
+        ErrandEvent.actor_user_id,
         User.name.label("actor_name"),
         ErrandEvent.actor_kind,
         ErrandEvent.note,

@@ -403,3 +403,13 @@ def test_errand_page_offers_table_and_history_read_as_rows(db, coord, make, org,
     history = html.split('class="history"')[1]
     assert "(Kaisa Koordinaattori, koordinaattori)" in history  # the request's own event, by its coordinator
     assert "Odottaa auttajaa → Tarjottu auttajille\n      (automaattisesti)" in history
+
+
+def test_errand_page_names_who_took_the_request_from_its_history_or_else_read(db, coord, make, org, elder):
+    errand = make.request(elder).errands[0]  # taken by Kaisa, whose event opens the history
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "<dt>Kirjannut</dt><dd>Kaisa Koordinaattori, " in html
+    db.session.execute(sa.update(ErrandEvent).where(ErrandEvent.errand_id == errand.id).values(actor_user_id=None))
+    db.session.commit()  # no event of hers left: her name is read
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "<dt>Kirjannut</dt><dd>Kaisa Koordinaattori, " in html

@@ -109,21 +109,33 @@ def _next_steps(errand: Errand, candidates: CandidateList, ranked: list[dict]) -
     )
 
 
+def _taken_by_name(user_id: int | None, history: list[agenda.HistoryEvent]) -> str | None:
+    """The name of the coordinator who took the request: from its history when they made a
+    change there (they usually did: the request's first event), else read."""
+    if user_id is None:
+        return None
+    for event in history:
+        if event.actor_user_id == user_id:
+            return event.actor_name
+    user = db.session.get(User, user_id)
+    return user.name if user else None
+
+
 def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: int = 200):
     candidates = coordinator_cache.page_candidates(errand)
     offers = agenda.errand_offers(errand.id)
     ranked, excluded = _candidate_rows(errand, candidates, offers) if candidates is not None else ([], [])
     next_steps = _next_steps(errand, candidates, ranked) if candidates is not None else None
-    taken_by = db.session.get(User, errand.request.taken_by_id) if errand.request.taken_by_id else None
+    history = agenda.errand_history(errand.id)
     return (
         render_template(
             "errands/coordinator/errand.html",
             errand=errand,
             req=errand.request,
-            taken_by=taken_by,
+            taken_by_name=_taken_by_name(errand.request.taken_by_id, history),
             candidates=candidates,
             offers=offers,
-            history=agenda.errand_history(errand.id),
+            history=history,
             ranked=ranked,
             excluded=excluded,
             offer_form=offer_form or OfferTopForm(),
