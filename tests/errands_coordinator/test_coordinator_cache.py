@@ -144,7 +144,12 @@ def _day_list(html: str) -> str:
     return html.split('id="attention-heading"')[0].split('<ul class="errand-list">', 1)[1]
 
 
-def test_the_kept_day_list_shows_a_committed_change_and_each_scope_and_language_its_own(
+def _attention(html: str) -> str:
+    """The day page's "Needs attention" section."""
+    return html.split('id="attention-heading"')[1].split("</section>")[0]
+
+
+def test_the_kept_day_lists_show_a_committed_change_and_each_scope_and_language_its_own(
     app, db, cached, coord, make, org, elder, count_queries
 ):
     from tests.conftest import FormClient
@@ -153,6 +158,8 @@ def test_the_kept_day_list_shows_a_committed_change_and_each_scope_and_language_
     day = local_today() + timedelta(days=2)
     url = f"/errands/day?date={day.isoformat()}"
     ours = make.errand(elder, in_days(2, 10))
+    soon = make.errand(elder, in_days(1, 12))  # "Needs attention": soon, and an offer nobody answered
+    make.offer(soon, make.helper(org=org, first_name="Aino", age=20), status="expired")
     other_org = make.organization(name="Toinen yhdistys")
     theirs = make.errand(make.elder(org=other_org, first_name="Oskari"), in_days(2, 11))
     other = FormClient(app.test_client())
@@ -176,10 +183,14 @@ def test_the_kept_day_list_shows_a_committed_change_and_each_scope_and_language_
     kept = {}
     for language in ("sv", "en", "fi"):
         coord.submit("/lang", {"lang": language}, page="/")
-        kept[language] = _day_list(coord.get(url).get_data(as_text=True))
-        assert _day_list(coord.get(url).get_data(as_text=True)) == kept[language]
-    assert len(set(kept.values())) == 3 and kept["fi"] == fresh
+        html = coord.get(url).get_data(as_text=True)
+        kept[language] = (_day_list(html), _attention(html))
+        html = coord.get(url).get_data(as_text=True)
+        assert (_day_list(html), _attention(html)) == kept[language]
+    assert len(set(kept.values())) == 3 and kept["fi"][0] == fresh
+    assert f'href="/errands/{soon.id}"' in kept["fi"][1] and "Ei vastausta: Aino" in kept["fi"][1]
     app.config["COORDINATOR_CACHE_SECONDS"] = 0
     for language in ("sv", "en", "fi"):
         coord.submit("/lang", {"lang": language}, page="/")
-        assert _day_list(coord.get(url).get_data(as_text=True)) == kept[language], language
+        html = coord.get(url).get_data(as_text=True)
+        assert (_day_list(html), _attention(html)) == kept[language], language

@@ -45,31 +45,48 @@ blocks.add("coordinator_home", Block("errands/coordinator/_home_block.html", err
 @bp.record_once
 def _template_globals(state) -> None:
     # Globals (not a context processor) so that imported macros see them too.
-    state.app.jinja_env.globals.update(errands_coord=labels, errand_href=errand_href, errand_list_html=errand_list_html)
+    state.app.jinja_env.globals.update(
+        errands_coord=labels,
+        errand_href=errand_href,
+        errand_list_html=errand_list_html,
+        attention_lists_html=attention_lists_html,
+    )
     state.app.jinja_env.filters["coord_event_note"] = event_note
 
 
-#: How many rendered errand lists each worker keeps (by the kept list they show).
+#: How many rendered lists each worker keeps (by the kept lists they show).
 RENDERED_KEPT = 128
+_MACROS = "errands/coordinator/_macros.html"
+
+
+def _kept_html(macro: str, kept: tuple, *args) -> Markup:
+    """The macro's HTML for the kept lists ``kept`` (and ``args``, which are fixed by the
+    lists). A list kept by :mod:`app.errands.coordinator_cache` is the same object on every
+    request while it is kept, so its HTML is made once per language and kept with it (the
+    lists in the entry: their ids are their own); lists read afresh are rendered each time."""
+    render = get_template_attribute(_MACROS, macro)
+    if not coordinator_cache.enabled():
+        return render(*kept, *args)
+    rendered = current_app.extensions.setdefault("coordinator_rendered", {})
+    key = (macro, *map(id, kept), *args, current_language(), request.script_root)
+    entry = rendered.get(key)
+    if entry is None or any(a is not b for a, b in zip(entry[0], kept, strict=True)):
+        if len(rendered) >= RENDERED_KEPT:
+            rendered.clear()
+        entry = rendered[key] = (kept, render(*kept, *args))
+    return entry[1]
 
 
 def errand_list_html(errands: list, show_date: bool = False) -> Markup:
-    """The ``errand_list`` macro's HTML for ``errands`` (a list of
-    :class:`app.errands.agenda.ListedErrand`). A list kept by
-    :func:`app.errands.coordinator_cache.errands_by_day` is the same object on every
-    request while it is kept, so its HTML is made once per language and kept with it (the
-    list in the entry: its id is its own); a list read afresh is rendered each time."""
-    render = get_template_attribute("errands/coordinator/_macros.html", "errand_list")
-    if not coordinator_cache.enabled():
-        return render(errands, show_date)
-    rendered = current_app.extensions.setdefault("coordinator_rendered", {})
-    key = (id(errands), show_date, current_language(), request.script_root)
-    entry = rendered.get(key)
-    if entry is None or entry[0] is not errands:
-        if len(rendered) >= RENDERED_KEPT:
-            rendered.clear()
-        entry = rendered[key] = (errands, render(errands, show_date))
-    return entry[1]
+    """The ``errand_list`` macro: the errands of a day
+    (:func:`app.errands.coordinator_cache.errands_by_day`)."""
+    return _kept_html("errand_list", (errands,), show_date)
+
+
+def attention_lists_html(soon: list, unanswered: list, unanswered_total: int) -> Markup:
+    """The ``attention_lists`` macro: "Needs attention"'s errand lists
+    (:func:`app.errands.coordinator_cache.attention`; its alerts are read and shown afresh)."""
+    return _kept_html("attention_lists", (soon, unanswered), unanswered_total)
 
 
 def _date_arg(name: str) -> date:
