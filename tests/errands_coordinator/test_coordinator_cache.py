@@ -7,6 +7,7 @@ always read afresh."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -194,3 +195,37 @@ def test_the_kept_day_lists_show_a_committed_change_and_each_scope_and_language_
         coord.submit("/lang", {"lang": language}, page="/")
         html = coord.get(url).get_data(as_text=True)
         assert (_day_list(html), _attention(html)) == kept[language], language
+
+
+def test_the_kept_candidate_lists_show_each_offer_and_language_as_rendered_afresh(
+    app, db, cached, coord, make, org, elder
+):
+    aino = make.helper(org=org, first_name="Aino", last_name="Auttaja", age=20)
+    make.helper(org=org, first_name="Bertta", last_name="Bee", age=21, lat=64.2300)
+    make.helper(org=org, first_name="Kauko", lat=64.335, lon=27.73, max_distance_km=10)  # excluded: too far
+    errand = make.request(elder, hour=13).errands[0]
+    db.session.commit()
+    url = f"/errands/{errand.id}"
+
+    def lists(html: str) -> str:
+        part = html.split('<ol class="candidates">')[1].split("</section>")[0]
+        return re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", part)  # the next steps' forms
+
+    first = lists(coord.get(url).get_data(as_text=True))
+    assert f'id="pick-{aino.id}"' in first and "Kauko T.</strong>" in first
+    assert lists(coord.get(url).get_data(as_text=True)) == first
+    make.offer(errand, aino, status="declined")
+    db.session.commit()
+    offered = lists(coord.get(url).get_data(as_text=True))
+    assert f'id="pick-{aino.id}"' not in offered and '<span class="badge">Ei päässyt</span>' in offered
+
+    kept = {}
+    for language in ("sv", "en", "fi"):
+        coord.submit("/lang", {"lang": language}, page="/")
+        kept[language] = lists(coord.get(url).get_data(as_text=True))
+        assert lists(coord.get(url).get_data(as_text=True)) == kept[language]
+    assert len(set(kept.values())) == 3 and kept["fi"] == offered
+    app.config["COORDINATOR_CACHE_SECONDS"] = 0
+    for language in ("sv", "en", "fi"):
+        coord.submit("/lang", {"lang": language}, page="/")
+        assert lists(coord.get(url).get_data(as_text=True)) == kept[language], language
