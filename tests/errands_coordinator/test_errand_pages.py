@@ -413,3 +413,26 @@ def test_errand_page_names_who_took_the_request_from_its_history_or_else_read(db
     db.session.commit()  # no event of hers left: her name is read
     html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
     assert "<dt>Kirjannut</dt><dd>Kaisa Koordinaattori, " in html
+
+
+def test_a_refused_form_shows_its_own_answers_and_the_next_page_a_fresh_form(db, coord, make, org, elder):
+    """The fresh forms' fields are rendered once per language; a refused form never is."""
+    import re
+
+    def forms(html: str) -> str:
+        parts = html.split('class="offer-top"')[1].split("</form>")[0] + html.split('id="cancel-heading"')[1]
+        return re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", parts)
+
+    make.helper(org=org)
+    errand = make.request(elder).errands[0]
+    url = f"/errands/{errand.id}"
+    fresh = forms(coord.get(url).get_data(as_text=True))
+    assert 'value="3"' in fresh and "Kuka perui?" in fresh
+    refused = coord.submit(f"{url}/offer-top", {"count": "11"}, page=url)
+    assert refused.status_code == 422 and 'value="11"' in refused.get_data(as_text=True)
+    refused = coord.submit(f"{url}/cancel", {"by_kind": "elder", "reason": ""}, page=url)
+    assert refused.status_code == 422 and "Kirjoita lyhyt syy." in refused.get_data(as_text=True)
+    assert forms(coord.get(url).get_data(as_text=True)) == fresh
+    coord.submit("/lang", {"lang": "sv"}, page="/")
+    swedish = forms(coord.get(url).get_data(as_text=True))
+    assert swedish != fresh and "Kuka perui?" not in swedish and 'value="3"' in swedish

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import abort, flash, get_template_attribute, render_template, request, url_for
+from flask import abort, current_app, flash, get_template_attribute, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -43,6 +43,7 @@ _WORDED: dict[tuple, _Worded] = {}
 WORDED_KEPT = 128  # as many as coordinator_cache.LOCAL_VALUES
 HTML_PER_RANKING = 8  # the statuses of its offers change a few times while a ranking is kept
 _MACROS = "errands/coordinator/_macros.html"
+_FORMS = "errands/coordinator/_errand_forms.html"
 
 
 def _candidate_rows(
@@ -154,7 +155,23 @@ def _taken_by_name(user_id: int | None, history: list[agenda.HistoryEvent]) -> s
     return user.name if user else None
 
 
+def _fields_html(macro: str, form) -> Markup:
+    """The form's fields (a macro of _errand_forms.html); a fresh form's (not submitted: its
+    defaults, no errors) are the same on every page in a language, so they are rendered once."""
+    render = get_template_attribute(_FORMS, macro)
+    if form.is_submitted() or form.errors:
+        return render(form)
+    rendered = current_app.extensions.setdefault("coordinator_form_fields", {})
+    key = (macro, type(form), current_language())
+    html = rendered.get(key)
+    if html is None:
+        html = rendered[key] = render(form)
+    return html
+
+
 def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: int = 200):
+    offer_form = offer_form or OfferTopForm()
+    cancel_form = cancel_form or CancelForm()
     candidates = coordinator_cache.page_candidates(errand)
     offers = agenda.errand_offers(errand.id)
     ranked, excluded, next_steps = [], [], None
@@ -177,9 +194,11 @@ def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: 
             excluded=excluded,
             candidate_list_html=candidate_html,
             excluded_list_html=excluded_html,
-            offer_form=offer_form or OfferTopForm(),
+            offer_form=offer_form,
+            offer_top_fields_html=_fields_html("offer_top_fields", offer_form),
             action_form=ActionForm(),
-            cancel_form=cancel_form or CancelForm(),
+            cancel_form=cancel_form,
+            cancel_fields_html=_fields_html("cancel_fields", cancel_form),
             can_cancel=actions.may_cancel(errand),
             next_steps=next_steps,
             can_mark_no_show=errand.state == "assigned" and errand.starts_at <= utcnow(),
