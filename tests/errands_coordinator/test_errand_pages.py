@@ -436,3 +436,17 @@ def test_a_refused_form_shows_its_own_answers_and_the_next_page_a_fresh_form(db,
     coord.submit("/lang", {"lang": "sv"}, page="/")
     swedish = forms(coord.get(url).get_data(as_text=True))
     assert swedish != fresh and "Kuka perui?" not in swedish and 'value="3"' in swedish
+
+
+def test_errand_page_lists_every_helper_of_an_errand_in_order(db, coord, make, org, elder):
+    """The helpers are loaded in the errand's own statement: all of them, in the order they came."""
+    errand = make.request(elder, helpers_needed=3).errands[0]
+    names = ("Eka", "Toka", "Kolmas")
+    for name in names:
+        make.assignment(errand, make.helper(org=org, first_name=name, last_name="Auttaja"))
+    db.session.commit()
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    helpers = html.split('id="helpers-heading"')[1].split("</section>")[0]
+    assert [helpers.index(f"<strong>{n} A.</strong>") for n in names] == sorted(
+        helpers.index(f"<strong>{n} A.</strong>") for n in names
+    )
