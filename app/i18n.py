@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from flask import current_app, session
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 from num2words import num2words
 
@@ -113,6 +113,23 @@ def local_formatter(kind: str, pattern: str | None = None):
     return apply
 
 
+def _page_translations() -> dict:
+    """The page's ``gettext`` family (``_()``, ``ngettext``, ``pgettext``, ``npgettext`` and
+    ``{% trans %}``) bound to the reader's translations, looked up once per page: Flask-Babel's
+    callables look them up on every call, and a page says a hundred things. The same texts,
+    escaping and ``%(name)s`` filling (Jinja's own wrappers). Macros imported without the
+    page's context use Flask-Babel's."""
+    from jinja2.ext import _make_new_gettext, _make_new_ngettext, _make_new_npgettext, _make_new_pgettext
+
+    translations = get_translations()
+    return {
+        "gettext": _make_new_gettext(translations.ugettext),
+        "ngettext": _make_new_ngettext(translations.ungettext),
+        "pgettext": _make_new_pgettext(translations.upgettext),
+        "npgettext": _make_new_npgettext(translations.unpgettext),
+    }
+
+
 def register_template_helpers(app) -> None:
     from flask_babel import format_date, format_datetime, format_time
 
@@ -124,6 +141,7 @@ def register_template_helpers(app) -> None:
         format_time=format_time,
         local_formatter=local_formatter,
     )
+    app.context_processor(_page_translations)
     app.jinja_env.filters["local_dt"] = _filter("datetime")
     app.jinja_env.filters["local_date"] = _filter("date")
     app.jinja_env.filters["local_time"] = _filter("time")

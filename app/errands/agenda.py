@@ -28,6 +28,7 @@ from app.models import (
     HelpRequest,
     Offer,
     TaskType,
+    User,
     Village,
     utcnow,
 )
@@ -48,21 +49,108 @@ ALERT_COLUMNS = tuple(
 
 
 def load_errand(errand_id: int) -> Errand | None:
-    """One errand with everything its page shows."""
-    return db.session.scalar(
-        sa.select(Errand)
-        .where(Errand.id == errand_id)
-        .options(
-            joinedload(Errand.elder).joinedload(Elder.village),
-            joinedload(Errand.elder).joinedload(Elder.municipality),
-            joinedload(Errand.task_type),
-            joinedload(Errand.request).joinedload(HelpRequest.requested_by_contact),
-            joinedload(Errand.request).joinedload(HelpRequest.preferred_helper),
-            selectinload(Errand.events).joinedload(ErrandEvent.actor),
-            selectinload(Errand.offers).joinedload(Offer.helper),
-            selectinload(Errand.assignments).joinedload(Assignment.helper),
+    """One errand with its person, task, request and helpers (what its page and the
+    checks of its actions read); its offers and history are read as plain rows
+    (:func:`errand_offers`, :func:`errand_history`), or loaded when first used."""
+    return (
+        db.session.scalars(
+            sa.select(Errand)
+            .where(Errand.id == errand_id)
+            .options(
+                joinedload(Errand.elder).joinedload(Elder.village),
+                joinedload(Errand.elder).joinedload(Elder.municipality),
+                joinedload(Errand.task_type),
+                joinedload(Errand.request).joinedload(HelpRequest.requested_by_contact),
+                joinedload(Errand.request).joinedload(HelpRequest.preferred_helper),
+                # In the same statement: an errand has a helper or a few.
+                joinedload(Errand.assignments).joinedload(Assignment.helper),
+            )
         )
+        .unique()
+        .one_or_none()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ListedOffer:
+    """One offer of an errand as its page shows it (plain columns, the helper's name read with it)."""
+
+    helper_id: int
+    helper_name: str
+    rank: int | None
+    status: str
+    sent_at: datetime
+    expires_at: datetime | None
+    responded_at: datetime | None
+    responded_via: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """One transition of an errand's state as its page shows it."""
+
+    at: datetime
+    from_state: str | None
+    to_state: str
+    actor_user_id: int | None  # the user who made it, if one did, and their name
+    actor_name: str | None
+    actor_kind: str
+    note: str | None
+
+
+_OFFERS = (
+    sa.select(
+        Offer.helper_id,
+        HelperProfile.first_name,
+        HelperProfile.last_name,
+        Offer.rank,
+        Offer.status,
+        Offer.sent_at,
+        Offer.expires_at,
+        Offer.responded_at,
+        Offer.responded_via,
+    )
+    .join(HelperProfile, HelperProfile.id == Offer.helper_id)
+    .where(Offer.errand_id == sa.bindparam("errand_id"))
+    .order_by(Offer.id)
+)
+
+_HISTORY = (
+    sa.select(
+        ErrandEvent.at,
+        ErrandEvent.from_state,
+        ErrandEvent.to_state,
+        ErrandEvent.actor_user_id,
+        User.name.label("actor_name"),
+        ErrandEvent.actor_kind,
+        ErrandEvent.note,
+    )
+    .outerjoin(User, User.id == ErrandEvent.actor_user_id)
+    .where(ErrandEvent.errand_id == sa.bindparam("errand_id"))
+    .order_by(ErrandEvent.id)
+)
+
+
+def errand_offers(errand_id: int) -> list[ListedOffer]:
+    """The errand's offers, oldest first, with their helpers' names (one statement, no ORM objects)."""
+    return [
+        ListedOffer(
+            helper_id=row.helper_id,
+            helper_name=HelperProfile.name_of(row.first_name, row.last_name),
+            rank=row.rank,
+            status=row.status,
+            sent_at=row.sent_at,
+            expires_at=row.expires_at,
+            responded_at=row.responded_at,
+            responded_via=row.responded_via,
+        )
+        for row in _run(_OFFERS, errand_id=errand_id)
+    ]
+
+
+def errand_history(errand_id: int) -> list[HistoryEvent]:
+    """The errand's state changes, oldest first, with who made them (one statement, no ORM objects)."""
+    return [HistoryEvent(*row) for row in _run(_HISTORY, errand_id=errand_id)]
 
 
 def load_request(request_id: int) -> HelpRequest | None:

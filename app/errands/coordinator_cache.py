@@ -3,9 +3,10 @@ candidates (the errand page) and each scope's "Needs attention" lists (the day a
 week pages, without the alerts, which are read on every request).
 
 Coordinators open and reload these pages all day; the ranking
-(:func:`app.errands.matching_service.rank_candidates`) and the lists
-(:func:`app.errands.agenda.needs_attention`) are the same for every coordinator
-who may see them until something they read changes. So they are kept in the
+(:func:`app.errands.matching_service.rank_candidates`), the lists
+(:func:`app.errands.agenda.needs_attention`) and the errands of a day or a week
+(:func:`app.errands.agenda.errands_by_day`) are the same for every coordinator
+who may see them (the same organizations) until something they read changes. So they are kept in the
 Flask-Caching cache the board and the reports use (Redis for every app node when
 ``REDIS_URL`` is set) and in each worker's memory, for at most
 ``COORDINATOR_CACHE_SECONDS``.
@@ -40,12 +41,12 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import chain
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy.orm import ORMExecuteState
 
 from app.errands import agenda
@@ -118,7 +119,7 @@ def _kept(key: str, make: Callable[[], T], now: datetime) -> T:
     key = f"coordinator:{VERSION}:{key}"
     generation: str | None = None
     try:
-        generation = cache.get(_GENERATION_KEY) or ""
+        generation = _generation()
         kept = _local().get(key)
         if _usable(kept, key, generation, now):
             return kept.value  # type: ignore[union-attr]
@@ -141,6 +142,20 @@ def _kept(key: str, make: Callable[[], T], now: datetime) -> T:
     return value
 
 
+#: Where a request keeps the generation it read (a page asks for several kept values).
+_REQUEST_GENERATION = "arjen.coordinator_cache.generation"
+
+
+def _generation() -> str:
+    """The generation, read once per request (and again after a commit in it)."""
+    if not has_request_context():
+        return cache.get(_GENERATION_KEY) or ""
+    generation = request.environ.get(_REQUEST_GENERATION)
+    if generation is None:
+        generation = request.environ[_REQUEST_GENERATION] = cache.get(_GENERATION_KEY) or ""
+    return generation
+
+
 def _remember(kept: Kept) -> None:
     local = _local()
     if len(local) >= LOCAL_VALUES and kept.key not in local:
@@ -155,13 +170,29 @@ def page_candidates(errand: Errand, *, now: datetime | None = None) -> Candidate
     return _kept(f"ranking:{errand.id}", lambda: candidates_for(errand, now=now), now)
 
 
+def _scope_key(scope: set[int] | None) -> str:
+    return ",".join(map(str, sorted(scope))) if scope is not None else "all"
+
+
+def errands_by_day(
+    scope: set[int] | None, first: date, days: int, *, language: str, now: datetime | None = None
+) -> list[tuple[date, list[agenda.ListedErrand]]]:
+    """:func:`app.errands.agenda.errands_by_day` (the day and week pages, the start page's
+    block), kept or read now and kept: while kept, the same object (its lists too)."""
+    now = now or utcnow()
+    return _kept(
+        f"days:{language}:{_scope_key(scope)}:{first.isoformat()}:{days}",
+        lambda: agenda.errands_by_day(scope, first, days, language=language),
+        now,
+    )
+
+
 def attention(scope: set[int] | None, *, language: str, now: datetime | None = None) -> agenda.Attention:
     """:func:`app.errands.agenda.needs_attention` for ``scope`` in ``language``: its errand
     lists kept (or read now and kept), its alerts read now."""
     now = now or utcnow()
-    scope_key = ",".join(map(str, sorted(scope))) if scope is not None else "all"
     lists = _kept(
-        f"attention:{language}:{scope_key}",
+        f"attention:{language}:{_scope_key(scope)}",
         lambda: agenda.needs_attention(scope, now, language=language, with_alerts=False),
         now,
     )
@@ -196,6 +227,8 @@ def _committed(session: sa.orm.Session) -> None:
     generation too many costs a ranking, one too few would show a stale one)."""
     if not session.info.pop(_PENDING, False) or not has_app_context():
         return
+    if has_request_context():  # the rest of the request reads the new generation
+        request.environ.pop(_REQUEST_GENERATION, None)
     try:
         cache.set(_GENERATION_KEY, secrets.token_hex(8), timeout=0)
     except Exception:  # the time limit still holds

@@ -7,6 +7,7 @@ always read afresh."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -137,3 +138,94 @@ def test_the_kept_attention_lists_show_a_committed_change_and_every_alert_at_onc
     db.session.commit()  # an alert alone keeps the kept lists, and still shows at once
     attention_part = coord.get("/errands/day").get_data(as_text=True).split('id="attention-heading"')[1]
     assert f"/errands/alerts/{alert.id}/resolve" in attention_part
+
+
+def _day_list(html: str) -> str:
+    """The day page's errand list (before the attention section)."""
+    return html.split('id="attention-heading"')[0].split('<ul class="errand-list">', 1)[1]
+
+
+def _attention(html: str) -> str:
+    """The day page's "Needs attention" section."""
+    return html.split('id="attention-heading"')[1].split("</section>")[0]
+
+
+def test_the_kept_day_lists_show_a_committed_change_and_each_scope_and_language_its_own(
+    app, db, cached, coord, make, org, elder, count_queries
+):
+    from tests.conftest import FormClient
+    from tests.factories import local_today
+
+    day = local_today() + timedelta(days=2)
+    url = f"/errands/day?date={day.isoformat()}"
+    ours = make.errand(elder, in_days(2, 10))
+    soon = make.errand(elder, in_days(1, 12))  # "Needs attention": soon, and an offer nobody answered
+    make.offer(soon, make.helper(org=org, first_name="Aino", age=20), status="expired")
+    other_org = make.organization(name="Toinen yhdistys")
+    theirs = make.errand(make.elder(org=other_org, first_name="Oskari"), in_days(2, 11))
+    other = FormClient(app.test_client())
+    other.login(make.coordinator(org=other_org, name="Olli Organisaatio").email)
+    db.session.commit()
+
+    first = _day_list(coord.get(url).get_data(as_text=True))
+    assert f'href="/errands/{ours.id}"' in first and f"/errands/{theirs.id}" not in first
+    theirs_html = _day_list(other.get(url).get_data(as_text=True))
+    assert f'href="/errands/{theirs.id}"' in theirs_html and f"/errands/{ours.id}" not in theirs_html
+    with count_queries() as again:
+        assert _day_list(coord.get(url).get_data(as_text=True)) == first
+    assert not any("pending_offers" in s for s in again.statements)  # the list kept, not read
+
+    later = make.errand(elder, in_days(2, 15))  # a committed change shows on the next request
+    db.session.commit()
+    fresh = _day_list(coord.get(url).get_data(as_text=True))
+    assert f'href="/errands/{later.id}"' in fresh and f'href="/errands/{ours.id}"' in fresh
+
+    # Each language its own list, the same as read and rendered without the cache.
+    kept = {}
+    for language in ("sv", "en", "fi"):
+        coord.submit("/lang", {"lang": language}, page="/")
+        html = coord.get(url).get_data(as_text=True)
+        kept[language] = (_day_list(html), _attention(html))
+        html = coord.get(url).get_data(as_text=True)
+        assert (_day_list(html), _attention(html)) == kept[language]
+    assert len(set(kept.values())) == 3 and kept["fi"][0] == fresh
+    assert f'href="/errands/{soon.id}"' in kept["fi"][1] and "Ei vastausta: Aino" in kept["fi"][1]
+    app.config["COORDINATOR_CACHE_SECONDS"] = 0
+    for language in ("sv", "en", "fi"):
+        coord.submit("/lang", {"lang": language}, page="/")
+        html = coord.get(url).get_data(as_text=True)
+        assert (_day_list(html), _attention(html)) == kept[language], language
+
+
+def test_the_kept_candidate_lists_show_each_offer_and_language_as_rendered_afresh(
+    app, db, cached, coord, make, org, elder
+):
+    aino = make.helper(org=org, first_name="Aino", last_name="Auttaja", age=20)
+    make.helper(org=org, first_name="Bertta", last_name="Bee", age=21, lat=64.2300)
+    make.helper(org=org, first_name="Kauko", lat=64.335, lon=27.73, max_distance_km=10)  # excluded: too far
+    errand = make.request(elder, hour=13).errands[0]
+    db.session.commit()
+    url = f"/errands/{errand.id}"
+
+    def lists(html: str) -> str:
+        part = html.split('<ol class="candidates">')[1].split("</section>")[0]
+        return re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", part)  # the next steps' forms
+
+    first = lists(coord.get(url).get_data(as_text=True))
+    assert f'id="pick-{aino.id}"' in first and "Kauko T.</strong>" in first
+    assert lists(coord.get(url).get_data(as_text=True)) == first
+    make.offer(errand, aino, status="declined")
+    db.session.commit()
+    offered = lists(coord.get(url).get_data(as_text=True))
+    assert f'id="pick-{aino.id}"' not in offered and '<span class="badge">Ei päässyt</span>' in offered
+
+    kept = {}
+    for language in ("sv", "en", "fi"):
+        coord.submit("/lang", {"lang": language}, page="/")
+        kept[language] = lists(coord.get(url).get_data(as_text=True))
+        assert lists(coord.get(url).get_data(as_text=True)) == kept[language]
+    assert len(set(kept.values())) == 3 and kept["fi"] == offered
+    app.config["COORDINATOR_CACHE_SECONDS"] = 0
+    for language in ("sv", "en", "fi"):
+        coord.submit("/lang", {"lang": language}, page="/")
+        assert lists(coord.get(url).get_data(as_text=True)) == kept[language], language

@@ -387,3 +387,66 @@ def test_errand_page_statements_do_not_grow_with_candidates_offers_and_history(
     html = coord.get(url).get_data(as_text=True)
     assert html.count('class="candidate card"') == 9 and html.count("<td>Ei päässyt</td>") == 9
     assert count() == few
+
+
+def test_errand_page_offers_table_and_history_read_as_rows(db, coord, make, org, elder):
+    """The offers (helper's name, place, status, times) and the history (who, from what to what)
+    read as plain rows show as the ORM objects did."""
+    errand = make.request(elder, day=local_today() + timedelta(days=2), hour=12).errands[0]
+    helper = make.helper(org=org, first_name="Oona", last_name="Offeroitu", age=30)
+    offer = make.offer(errand, helper, status="declined")
+    offer.rank, offer.responded_at, offer.responded_via = 2, utcnow(), "sms"
+    db.session.add(ErrandEvent(errand_id=errand.id, from_state="open", to_state="offered", actor_kind="system"))
+    db.session.commit()
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "<td>Oona O. (sija 2)</td>" in html and "<td>Ei päässyt</td>" in html and "(tekstiviesti)" in html
+    history = html.split('class="history"')[1]
+    assert "(Kaisa Koordinaattori, koordinaattori)" in history  # the request's own event, by its coordinator
+    assert "Odottaa auttajaa → Tarjottu auttajille\n      (automaattisesti)" in history
+
+
+def test_errand_page_names_who_took_the_request_from_its_history_or_else_read(db, coord, make, org, elder):
+    errand = make.request(elder).errands[0]  # taken by Kaisa, whose event opens the history
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "<dt>Kirjannut</dt><dd>Kaisa Koordinaattori, " in html
+    db.session.execute(sa.update(ErrandEvent).where(ErrandEvent.errand_id == errand.id).values(actor_user_id=None))
+    db.session.commit()  # no event of hers left: her name is read
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    assert "<dt>Kirjannut</dt><dd>Kaisa Koordinaattori, " in html
+
+
+def test_a_refused_form_shows_its_own_answers_and_the_next_page_a_fresh_form(db, coord, make, org, elder):
+    """The fresh forms' fields are rendered once per language; a refused form never is."""
+    import re
+
+    def forms(html: str) -> str:
+        parts = html.split('class="offer-top"')[1].split("</form>")[0] + html.split('id="cancel-heading"')[1]
+        return re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", parts)
+
+    make.helper(org=org)
+    errand = make.request(elder).errands[0]
+    url = f"/errands/{errand.id}"
+    fresh = forms(coord.get(url).get_data(as_text=True))
+    assert 'value="3"' in fresh and "Kuka perui?" in fresh
+    refused = coord.submit(f"{url}/offer-top", {"count": "11"}, page=url)
+    assert refused.status_code == 422 and 'value="11"' in refused.get_data(as_text=True)
+    refused = coord.submit(f"{url}/cancel", {"by_kind": "elder", "reason": ""}, page=url)
+    assert refused.status_code == 422 and "Kirjoita lyhyt syy." in refused.get_data(as_text=True)
+    assert forms(coord.get(url).get_data(as_text=True)) == fresh
+    coord.submit("/lang", {"lang": "sv"}, page="/")
+    swedish = forms(coord.get(url).get_data(as_text=True))
+    assert swedish != fresh and "Kuka perui?" not in swedish and 'value="3"' in swedish
+
+
+def test_errand_page_lists_every_helper_of_an_errand_in_order(db, coord, make, org, elder):
+    """The helpers are loaded in the errand's own statement: all of them, in the order they came."""
+    errand = make.request(elder, helpers_needed=3).errands[0]
+    names = ("Eka", "Toka", "Kolmas")
+    for name in names:
+        make.assignment(errand, make.helper(org=org, first_name=name, last_name="Auttaja"))
+    db.session.commit()
+    html = coord.get(f"/errands/{errand.id}").get_data(as_text=True)
+    helpers = html.split('id="helpers-heading"')[1].split("</section>")[0]
+    assert [helpers.index(f"<strong>{n} A.</strong>") for n in names] == sorted(
+        helpers.index(f"<strong>{n} A.</strong>") for n in names
+    )

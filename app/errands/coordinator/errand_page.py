@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import abort, flash, render_template
+from flask import abort, current_app, flash, get_template_attribute, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from app import policy
-from app.errands import actions, coordinator_cache
+from app.errands import actions, agenda, coordinator_cache
 from app.errands.blueprint import bp
 from app.errands.coordinator.common import COORDINATORS, back_to_errand, error_text, visible_errand
 from app.errands.forms import STRENGTH_LABELS, ActionForm, CancelForm, OfferTopForm, plain_labels
@@ -23,25 +24,60 @@ from app.matching.score import strength
 from app.models import Errand, HelperProfile, User, utcnow
 from app.security import roles_required
 
+
+@dataclass
+class _Worded:
+    """A ranking's candidates worded in one language, and their lists' HTML."""
+
+    candidates: CandidateList  # kept here, so the id in the entry's key is its own
+    ranked: list[dict]
+    excluded: list[dict]
+    #: The ranked and the excluded candidates' lists (macros candidate_list, excluded_list),
+    #: by the errand, its offers' statuses and the app's address.
+    html: dict[tuple, tuple[Markup, Markup]] = field(default_factory=dict)
+
+
 #: Worded candidate lists of kept rankings (app.errands.coordinator_cache), by the ranking
-#: object, language, person and task: a reloaded page words its candidates once.
-_WORDED: dict[tuple, tuple[CandidateList, list[dict], list[dict]]] = {}
+#: object, language, person and task: a reloaded page words and renders its candidates once.
+_WORDED: dict[tuple, _Worded] = {}
 WORDED_KEPT = 128  # as many as coordinator_cache.LOCAL_VALUES
+HTML_PER_RANKING = 8  # the statuses of its offers change a few times while a ranking is kept
+_MACROS = "errands/coordinator/_macros.html"
+_FORMS = "errands/coordinator/_errand_forms.html"
 
 
-def _candidate_rows(errand: Errand, candidates: CandidateList) -> tuple[list[dict], list[dict]]:
+def _candidate_rows(
+    errand: Errand, candidates: CandidateList, offers: list[agenda.ListedOffer]
+) -> tuple[list[dict], list[dict], _Worded]:
     """The ranked (with each helper's offer on this errand) and the excluded candidates, worded."""
     task = errand.task_type.name(current_language())
     person = errand.elder.first_name
     key = (id(candidates), current_language(), person, task)
     worded = _WORDED.get(key)
-    if worded is None or worded[0] is not candidates:  # the same object: kept in the entry, so its id is its own
+    if worded is None or worded.candidates is not candidates:
         if len(_WORDED) >= WORDED_KEPT:
             _WORDED.clear()
-        worded = _WORDED[key] = (candidates, *_worded(candidates, person, task))
-    _, ranked, excluded = worded
-    offered = {o.helper_id: o.status for o in errand.offers}
-    return [{**row, "offer_status": offered.get(row["helper_id"])} for row in ranked], excluded
+        worded = _WORDED[key] = _Worded(candidates, *_worded(candidates, person, task))
+    offered = {o.helper_id: o.status for o in offers}
+    ranked = [{**row, "offer_status": offered.get(row["helper_id"])} for row in worded.ranked]
+    return ranked, worded.excluded, worded
+
+
+def _candidate_html(errand: Errand, ranked: list[dict], worded: _Worded) -> tuple[Markup, Markup]:
+    """The HTML of the ranked candidates' list (with their offers' statuses) and of the
+    excluded ones, made once per kept ranking, language and offers' statuses."""
+    offered = tuple((row["helper_id"], row["offer_status"]) for row in ranked if row["offer_status"])
+    key = (errand.id, offered, request.script_root)
+    html = worded.html.get(key)
+    if html is None:
+        if len(worded.html) >= HTML_PER_RANKING:
+            worded.html.clear()
+        assign_url = url_for("errands.assign_direct", errand_id=errand.id)
+        html = worded.html[key] = (
+            get_template_attribute(_MACROS, "candidate_list")(ranked, assign_url),
+            get_template_attribute(_MACROS, "excluded_list")(worded.excluded),
+        )
+    return html
 
 
 def _worded(candidates: CandidateList, person: str, task: str) -> tuple[list[dict], list[dict]]:
@@ -107,23 +143,62 @@ def _next_steps(errand: Errand, candidates: CandidateList, ranked: list[dict]) -
     )
 
 
+def _taken_by_name(user_id: int | None, history: list[agenda.HistoryEvent]) -> str | None:
+    """The name of the coordinator who took the request: from its history when they made a
+    change there (they usually did: the request's first event), else read."""
+    if user_id is None:
+        return None
+    for event in history:
+        if event.actor_user_id == user_id:
+            return event.actor_name
+    user = db.session.get(User, user_id)
+    return user.name if user else None
+
+
+def _fields_html(macro: str, form) -> Markup:
+    """The form's fields (a macro of _errand_forms.html); a fresh form's (not submitted: its
+    defaults, no errors) are the same on every page in a language, so they are rendered once."""
+    render = get_template_attribute(_FORMS, macro)
+    if form.is_submitted() or form.errors:
+        return render(form)
+    rendered = current_app.extensions.setdefault("coordinator_form_fields", {})
+    key = (macro, type(form), current_language())
+    html = rendered.get(key)
+    if html is None:
+        html = rendered[key] = render(form)
+    return html
+
+
 def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: int = 200):
+    offer_form = offer_form or OfferTopForm()
+    cancel_form = cancel_form or CancelForm()
     candidates = coordinator_cache.page_candidates(errand)
-    ranked, excluded = _candidate_rows(errand, candidates) if candidates is not None else ([], [])
-    next_steps = _next_steps(errand, candidates, ranked) if candidates is not None else None
-    taken_by = db.session.get(User, errand.request.taken_by_id) if errand.request.taken_by_id else None
+    offers = agenda.errand_offers(errand.id)
+    ranked, excluded, next_steps = [], [], None
+    candidate_html = excluded_html = Markup()
+    if candidates is not None:
+        ranked, excluded, worded = _candidate_rows(errand, candidates, offers)
+        candidate_html, excluded_html = _candidate_html(errand, ranked, worded)
+        next_steps = _next_steps(errand, candidates, ranked)
+    history = agenda.errand_history(errand.id)
     return (
         render_template(
             "errands/coordinator/errand.html",
             errand=errand,
             req=errand.request,
-            taken_by=taken_by,
+            taken_by_name=_taken_by_name(errand.request.taken_by_id, history),
             candidates=candidates,
+            offers=offers,
+            history=history,
             ranked=ranked,
             excluded=excluded,
-            offer_form=offer_form or OfferTopForm(),
+            candidate_list_html=candidate_html,
+            excluded_list_html=excluded_html,
+            offer_form=offer_form,
+            offer_top_fields_html=_fields_html("offer_top_fields", offer_form),
             action_form=ActionForm(),
-            cancel_form=cancel_form or CancelForm(),
+            cancel_form=cancel_form,
+            cancel_fields_html=_fields_html("cancel_fields", cancel_form),
             can_cancel=actions.may_cancel(errand),
             next_steps=next_steps,
             can_mark_no_show=errand.state == "assigned" and errand.starts_at <= utcnow(),
