@@ -116,7 +116,9 @@ def _objects(pdf: bytes) -> dict[int, bytes]:
 
 
 def _stream(body: bytes) -> bytes:
-    match = re.search(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S)
+    # fpdf2 writes "stream\n<data>\nendstream": no "\r?" here, or a stream whose compressed
+    # data ends with the byte \r (1 in 256) lost it and failed to decompress.
+    match = re.search(rb"stream\n(.*?)\nendstream", body, re.S)
     if match is None:
         return b""
     raw = match.group(1)
