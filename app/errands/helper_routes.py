@@ -38,6 +38,7 @@ from app.errands.helper_views import (
     my_errands,
     next_errand,
     own_assignment,
+    own_profile_shown,
     revalidate,
     visible_details,
 )
@@ -74,7 +75,7 @@ def _message(code: str, details: dict) -> str:
 
 def _own_profile() -> HelperProfile:
     profile = current_user.helper_profile
-    if profile is None or profile.status == "deleted":
+    if not own_profile_shown(profile.status if profile is not None else None):
         abort(404)
     return profile
 
@@ -176,7 +177,8 @@ def board_not_modified() -> Response | None:
     login = request_login()
     if login is None or current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in session:
         return None
-    checked = revalidate(login, login.now)
+    # The view's own roles (roles_required keeps them on the view), not a second copy.
+    checked = revalidate(login, login.now, board_view._access)
     if checked is None:
         return None
     etag = _board_etag(checked.state.version, _shown(), language_of(checked.locale))

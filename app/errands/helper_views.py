@@ -363,17 +363,23 @@ class Revalidation:
     state: BoardState
 
 
-def revalidate(login: SessionLogin, now: datetime) -> Revalidation | None:
+def own_profile_shown(status: str | None) -> bool:
+    """A helper's own pages are shown for their profile unless it is missing (None) or deleted."""
+    return status is not None and status != "deleted"
+
+
+def revalidate(login: SessionLogin, now: datetime, roles: tuple[str, ...]) -> Revalidation | None:
     """For the board's ``304 Not Modified``: in one statement
     (:func:`app.errands.board_query.revalidation_statement`), the login checked as
     :func:`app.auth.sessions.load_user` checks it and the board's version as
     :func:`board_state` makes it. None whenever the page must go the usual way: the
-    login does not hold or must note its use, the account is no helper's, or the
-    profile is missing or deleted (the view answers those)."""
+    login does not hold or must note its use, the account's role is not among the
+    view's ``roles``, or the profile is not shown (:func:`own_profile_shown`; the view
+    answers those)."""
     row = db.session.connection().execute(revalidation_statement(), login.params).first()
     if row is None or login.valid(row.session_version, row.active, row.last_seen_at) is not True:
         return None
-    if row.role != "helper" or row.id is None or row.status == "deleted":
+    if row.role not in roles or row.id is None or not own_profile_shown(row.status):
         return None
     own = tuple(getattr(row, name) for name in OWN_VERSION_COLUMNS)
     return Revalidation(row.locale, board_state(row, now, own))
