@@ -24,6 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app, request
+from flask_babel import get_locale
+
 
 class Registry:
     def __init__(self) -> None:
@@ -93,9 +96,6 @@ def kept_layout(part: str, variant: str, caller: Callable[[], str]) -> str:
     HTML depends on nothing else (no user's data, no CSRF token, no page)."""
     if not KEEP_LAYOUT:
         return caller()
-    from flask import current_app, request
-    from flask_babel import get_locale
-
     key = (part, variant, str(get_locale()), request.host, request.script_root, nav.version)
     kept = current_app.extensions.setdefault("kept_layout", {})
     html = kept.get(key)
