@@ -24,16 +24,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app, request
+from flask_babel import get_locale
+
 
 class Registry:
     def __init__(self) -> None:
         self._items: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+        self.version = 0  # counts additions: a layout kept with older entries is not used again
 
     def add(self, slot: str, *item: Any, order: int = 50) -> None:
         value = item if len(item) > 1 else item[0]
         if all(existing != value for _, existing in self._items[slot]):
             self._items[slot].append((order, value))
             self._items[slot].sort(key=lambda pair: pair[0])
+            self.version += 1
 
     def get(self, slot: str) -> list[Any]:
         return [value for _, value in self._items[slot]]
@@ -78,8 +83,33 @@ def blocks_for(slot: str, *subject: Any) -> list[ShownBlock]:
     return shown
 
 
+#: Whether :func:`kept_layout` keeps the layout's parts (a test turns it off to compare with a fresh render).
+KEEP_LAYOUT = True
+#: At most this many kept parts per app (per worker); when full they are all dropped and built again.
+KEPT_LAYOUT_MAX = 256
+
+
+def kept_layout(part: str, variant: str, caller: Callable[[], str]) -> str:
+    """A part of the shared layout (``{% call kept_layout(part, variant) %}...{% endcall %}``)
+    rendered once per worker for each part, variant (the reader's role), language and URL root, then
+    given as kept: its links and menu labels do not change while the app runs. Only for parts whose
+    HTML depends on nothing else (no user's data, no CSRF token, no page)."""
+    if not KEEP_LAYOUT:
+        return caller()
+    key = (part, variant, str(get_locale()), request.host, request.script_root, nav.version)
+    kept = current_app.extensions.setdefault("kept_layout", {})
+    html = kept.get(key)
+    if html is None:
+        html = caller()
+        if len(kept) >= KEPT_LAYOUT_MAX:
+            kept.clear()
+        kept[key] = html
+    return html
+
+
 def register_template_globals(app) -> None:
     app.jinja_env.globals.update(
+        kept_layout=kept_layout,
         coordinator_nav=lambda: nav.get("coordinator"),
         helper_nav=lambda: nav.get("helper"),
         public_nav=lambda: nav.get("public"),
