@@ -146,35 +146,31 @@ def test_the_early_304_reads_one_statement_and_no_user(
     assert queries.count == (1 if board_cache_seconds else 2)
 
 
-def test_a_deactivated_helper_is_logged_out_at_once(db, client, make, org, elder, helper):
-    make.errand(elder=elder)
-    db.session.commit()
-    first = _first(client, helper.user)
+def _deactivate(client, helper) -> None:
     helper.user.active = False
-    db.session.commit()
-    response = _board(client, first.headers["ETag"])
-    assert response.status_code == 302
-    assert "/auth/login" in response.headers["Location"]
 
 
-def test_a_suspension_ends_the_login_at_once(db, client, make, org, elder, helper):
-    make.errand(elder=elder)
-    db.session.commit()
-    first = _first(client, helper.user)
+def _end_sessions(client, helper) -> None:
     end_all_sessions(helper.user)  # as a suspension or a password change does
-    db.session.commit()
-    response = _board(client, first.headers["ETag"])
-    assert response.status_code == 302
-    assert "/auth/login" in response.headers["Location"]
 
 
-def test_a_logged_out_session_gets_no_304(db, client, make, org, elder, helper):
-    make.errand(elder=elder)
-    db.session.commit()
-    first = _first(client, helper.user)
+def _log_out_keeping_the_cookie(client, helper) -> None:
     cookie = client.get_cookie("session").value
     client.logout()
     client.set_cookie("session", cookie)  # the old cookie, copied before the logout
+
+
+@pytest.mark.parametrize(
+    "end_login",
+    [_deactivate, _end_sessions, _log_out_keeping_the_cookie],
+    ids=["deactivated helper", "suspension ends the sessions", "logged out, old cookie kept"],
+)
+def test_an_ended_login_gets_no_304_and_goes_to_the_login_page(db, client, make, org, elder, helper, end_login):
+    make.errand(elder=elder)
+    db.session.commit()
+    first = _first(client, helper.user)
+    end_login(client, helper)
+    db.session.commit()
     response = _board(client, first.headers["ETag"])
     assert response.status_code == 302
     assert "/auth/login" in response.headers["Location"]
