@@ -1,6 +1,7 @@
 """THE ORACLE (tests only): the well-being before/after change as it was counted before the
 check-in rollups (1df4b49): every check-in of the people in scope read and paired in Python.
-Copied unchanged but for the imports; ``test_rollups`` checks the rollups against it.
+Copied unchanged but for the imports and the scores' check, which is the app's own
+(``checkin_rollups.valid_scores``: the pairing is what is checked); ``test_rollups`` checks the rollups against it.
 """
 
 from __future__ import annotations
@@ -13,21 +14,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.encounters import wellbeing
+from app.encounters.checkin_rollups import valid_scores
 from app.extensions import db
 from app.models import CheckIn, Elder, HelperProfile
 
 log = logging.getLogger(__name__)
-
-
-def _valid_scores(kind: str, scores: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not scores:
-        return None
-    candidate = {**scores, "kind": kind}
-    for measure in wellbeing.MEASURES[kind]:
-        value = candidate.get(measure.code)
-        if not isinstance(value, int) or isinstance(value, bool) or not measure.minimum <= value <= measure.maximum:
-            return None
-    return candidate
 
 
 def checkin_changes(
@@ -65,7 +56,7 @@ def checkin_changes(
     series: dict[tuple[str, int], list[tuple[datetime, dict[str, Any]]]] = {}
     for row in db.session.execute(stmt):
         person = row.helper_id if row.subject_kind == "helper" else row.elder_id
-        scores = _valid_scores(row.subject_kind, row.scores)
+        scores = valid_scores(row.subject_kind, row.scores)
         if scores is None:
             log.warning("check-in of %s %s has invalid scores; left out", row.subject_kind, person)
             continue
