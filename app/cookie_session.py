@@ -27,6 +27,8 @@ from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from app.memo import keep
+
 #: How many verified cookies each worker remembers (then it starts again).
 REMEMBERED = 4096
 
@@ -71,7 +73,5 @@ class CookieSessions(SecureCookieSessionInterface):
         except BadSignature:  # SignatureExpired too
             return self.session_class()
         if isinstance(data, dict) and all(isinstance(v, _PLAIN) for v in data.values()):
-            if len(self._verified) >= REMEMBERED:
-                self._verified.clear()
-            self._verified[key] = (dict(data), int(signed_at.timestamp()))
+            keep(self._verified, key, (dict(data), int(signed_at.timestamp())), limit=REMEMBERED)
         return self.session_class(data)

@@ -27,6 +27,8 @@ from typing import Any
 from flask import current_app, request
 from flask_babel import get_locale
 
+from app.memo import keep
+
 
 class Registry:
     def __init__(self) -> None:
@@ -100,10 +102,7 @@ def kept_layout(part: str, variant: str, caller: Callable[[], str]) -> str:
     kept = current_app.extensions.setdefault("kept_layout", {})
     html = kept.get(key)
     if html is None:
-        html = caller()
-        if len(kept) >= KEPT_LAYOUT_MAX:
-            kept.clear()
-        kept[key] = html
+        html = keep(kept, key, caller(), limit=KEPT_LAYOUT_MAX)
     return html
 
 

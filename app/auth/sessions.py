@@ -32,6 +32,7 @@ from flask_login.utils import _create_identifier
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.memo import keep
 from app.models import User, UserSession, utcnow
 from app.models.base import UTCDateTime
 
@@ -176,9 +177,7 @@ def session_identifier() -> str:
     key = (request.headers.get("X-Forwarded-For", request.remote_addr), request.headers.get("User-Agent"))
     identifier = _IDENTIFIERS.get(key)
     if identifier is None:
-        if len(_IDENTIFIERS) >= 4096:
-            _IDENTIFIERS.clear()
-        identifier = _IDENTIFIERS[key] = _create_identifier()
+        identifier = keep(_IDENTIFIERS, key, _create_identifier(), limit=4096)
     return identifier
 
 

@@ -44,6 +44,7 @@ from app.errands.eligibility import spec_from_row
 from app.extensions import cache, db
 from app.i18n import HELSINKI
 from app.matching.score import ErrandSpec
+from app.memo import keep
 from app.models import Elder, Errand
 
 log = logging.getLogger(__name__)
@@ -158,10 +159,7 @@ def _read(network: tuple[int, ...], organization_id: int, user_id: int, now: dat
 
 
 def _remember(snapshot: NetworkSnapshot) -> None:
-    local = _local()
-    if len(local) >= LOCAL_NETWORKS and snapshot.network not in local:
-        local.clear()
-    local[snapshot.network] = snapshot
+    keep(_local(), snapshot.network, snapshot, limit=LOCAL_NETWORKS)
 
 
 # --------------------------------------------------------------------------

@@ -53,6 +53,7 @@ from app.errands import agenda
 from app.errands.actions import candidates_for
 from app.errands.matching_service import CandidateList
 from app.extensions import cache
+from app.memo import keep
 from app.models import Errand, utcnow
 
 log = logging.getLogger(__name__)
@@ -157,10 +158,7 @@ def _generation() -> str:
 
 
 def _remember(kept: Kept) -> None:
-    local = _local()
-    if len(local) >= LOCAL_VALUES and kept.key not in local:
-        local.clear()
-    local[kept.key] = kept
+    keep(_local(), kept.key, kept, limit=LOCAL_VALUES)
 
 
 def page_candidates(errand: Errand, *, now: datetime | None = None) -> CandidateList | None:

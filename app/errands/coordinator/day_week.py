@@ -21,6 +21,7 @@ from app.errands.forms import ActionForm
 from app.errands.reasons import event_note
 from app.extensions import db
 from app.i18n import current_language, today_local
+from app.memo import keep
 from app.models import utcnow
 from app.policy import org_scope
 from app.security import is_safe_next, roles_required
@@ -71,9 +72,7 @@ def _kept_html(macro: str, kept: tuple, *args) -> Markup:
     key = (macro, *map(id, kept), *args, current_language(), request.script_root)
     entry = rendered.get(key)
     if entry is None or any(a is not b for a, b in zip(entry[0], kept, strict=True)):
-        if len(rendered) >= RENDERED_KEPT:
-            rendered.clear()
-        entry = rendered[key] = (kept, render(*kept, *args))
+        entry = keep(rendered, key, (kept, render(*kept, *args)), limit=RENDERED_KEPT)
     return entry[1]
 
 

@@ -21,6 +21,7 @@ from app.errands.requests import helpers_who_helped
 from app.extensions import db
 from app.i18n import current_language
 from app.matching.score import strength
+from app.memo import keep
 from app.models import Errand, HelperProfile, User, utcnow
 from app.security import roles_required
 
@@ -55,9 +56,7 @@ def _candidate_rows(
     key = (id(candidates), current_language(), person, task)
     worded = _WORDED.get(key)
     if worded is None or worded.candidates is not candidates:
-        if len(_WORDED) >= WORDED_KEPT:
-            _WORDED.clear()
-        worded = _WORDED[key] = _Worded(candidates, *_worded(candidates, person, task))
+        worded = keep(_WORDED, key, _Worded(candidates, *_worded(candidates, person, task)), limit=WORDED_KEPT)
     offered = {o.helper_id: o.status for o in offers}
     ranked = [{**row, "offer_status": offered.get(row["helper_id"])} for row in worded.ranked]
     return ranked, worded.excluded, worded
@@ -70,13 +69,12 @@ def _candidate_html(errand: Errand, ranked: list[dict], worded: _Worded) -> tupl
     key = (errand.id, offered, request.script_root)
     html = worded.html.get(key)
     if html is None:
-        if len(worded.html) >= HTML_PER_RANKING:
-            worded.html.clear()
         assign_url = url_for("errands.assign_direct", errand_id=errand.id)
-        html = worded.html[key] = (
+        html = (
             get_template_attribute(_MACROS, "candidate_list")(ranked, assign_url),
             get_template_attribute(_MACROS, "excluded_list")(worded.excluded),
         )
+        keep(worded.html, key, html, limit=HTML_PER_RANKING)
     return html
 
 
