@@ -35,6 +35,7 @@ from app.matching.score import (
     HelperCandidate,
     Ranked,
     evaluate,
+    new_candidate,
 )
 from app.models import (
     Assignment,
@@ -202,7 +203,7 @@ def candidate_from_profile(
     if has_consent is None:
         has_consent = profile.has_valid_guardian_consent if minor else True
     both = profile.lat is not None and profile.lon is not None
-    return HelperCandidate(
+    return new_candidate(
         helper_id=profile.id,
         lat=profile.lat if both else None,
         lon=profile.lon if both else None,

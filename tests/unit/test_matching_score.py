@@ -27,6 +27,7 @@ from app.matching.score import (
     evaluate,
     hard_rules,
     minor_hours_ok,
+    new_candidate,
     rank,
     slots_for_window,
 )
@@ -767,3 +768,72 @@ def test_hard_rules_agree_with_evaluate_on_random_inputs() -> None:
             seen.add(full.codes)
         assert km == full.distance_km
     assert {code for codes in seen for code in codes} == set(EXCLUSION_CODES)
+
+
+# ---------------------------------------------------------------------------
+# new_candidate: the faster way to build a HelperCandidate is the same candidate
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_new_candidate_equals_the_dataclass(seed: int) -> None:
+    rnd = random.Random(seed)
+    fields: dict[str, Any] = {
+        "helper_id": rnd.randint(1, 10**6),
+        "max_distance_km": rnd.choice([0.0, 2.5, 50.0]),
+        "is_approved": rnd.random() < 0.5,
+        "is_paused": rnd.random() < 0.5,
+        "is_suspended": rnd.random() < 0.5,
+        "is_minor": rnd.random() < 0.5,
+        "has_guardian_consent": rnd.random() < 0.5,
+    }
+    if rnd.random() < 0.8:
+        fields["lat"], fields["lon"] = north_of_elder(rnd.uniform(0, 60))
+    else:
+        fields["lat"] = fields["lon"] = None
+    # Every optional field sometimes given, sometimes left to its default.
+    optional = {
+        "task_types": frozenset(rnd.sample(["shopping", "post", "walk"], rnd.randint(0, 3))),
+        "availability": frozenset({(rnd.randint(0, 6), "morning")}),
+        "languages": frozenset({"sv"}),
+        "busy_intervals": ((datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 1, 5, 10, tzinfo=UTC)),),
+        "youth_profile": rnd.choice(sorted(YOUTH_PROFILES)),
+        "past_errands_with_elder": rnd.randint(0, 5),
+        "past_feedback_with_elder": rnd.choice([None, 1.0, 4.5]),
+        "recent_assignments": rnd.randint(0, 9),
+        "travel_mode": rnd.choice([None, "walk", "bus"]),
+    }
+    fields.update({k: v for k, v in optional.items() if rnd.random() < 0.5})
+    built, expected = new_candidate(**fields), HelperCandidate(**fields)
+    assert type(built) is HelperCandidate
+    assert built == expected and hash(built) == hash(expected) and repr(built) == repr(expected)
+    assert evaluate(make_errand(), built) == evaluate(make_errand(), expected)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.max_distance_km = 99.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"lat": 60.0, "lon": None},
+        {"lat": 91.0, "lon": 25.0},
+        {"max_distance_km": -1.0},
+        {"max_distance_km": math.nan},
+        {"youth_profile": "nobody"},
+        {"past_feedback_with_elder": 6.0},
+    ],
+)
+def test_new_candidate_checks_as_the_dataclass(bad: dict[str, Any]) -> None:
+    fields = {**dataclasses.asdict(make_helper()), **bad}
+    with pytest.raises(ValueError) as expected:
+        HelperCandidate(**fields)
+    with pytest.raises(ValueError) as built:
+        new_candidate(**fields)
+    assert str(built.value) == str(expected.value)
+
+
+def test_new_candidate_takes_keywords_only_and_needs_the_required_fields() -> None:
+    with pytest.raises(TypeError):
+        new_candidate(1, 60.0, 25.0)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        new_candidate(helper_id=1)
