@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import heapq
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -225,38 +225,37 @@ def _judged(
     intervals = tuple((s, e) for _i, s, e in busy)
     candidates: dict[date, HelperCandidate] = {}
     like: HelperCandidate | None = None
-    passed: list[tuple] = []
+    on: date | None = None
+    passed: list[tuple] = []  # each with its place in the board's order first
     for row, rules, day in rows:
         errand_id = row.id
         if errand_id in left_out:
             continue
-        candidate = candidates.get(day)
-        if candidate is None:  # the same helper on the same day: made once
-            candidate = candidate_from_profile(profile, on=day, busy_intervals=intervals, like=like)
-            candidates[day] = like = candidate
+        if day != on:  # the rows come in start order: a day's rows one after another
+            on, candidate = day, candidates.get(day)
+            if candidate is None:  # the same helper on the same day: made once
+                candidate = candidate_from_profile(profile, on=day, busy_intervals=intervals, like=like)
+                candidates[day] = like = candidate
         # Only the hard rules: the board shows no scores.
         failed, distance = hard_rules_of(rules, candidate)
-        offer = offers.get(errand_id)
+        offer = offers.get(errand_id) if offers else None
         if offer is not None and offer.status == "pending":
             # An offer was the coordinator's choice: distance does not hide it.
             if failed and {f.code for f in failed} != {"too_far"}:
                 continue
-            passed.append((row, distance, True, offer.expires_at))
+            passed.append(
+                (_board_order(True, distance, row.starts_at, errand_id), row, distance, True, offer.expires_at)
+            )
         elif not failed:
-            passed.append((row, distance, False, None))
-    order = _passed_order
-    if limit is None or limit >= len(passed):
-        return sorted(passed, key=order), len(passed)
-    return heapq.nsmallest(limit, passed, key=order), len(passed)
-
-
-def _passed_order(p: tuple) -> tuple:
-    return _board_order(p[2], p[1], p[0].starts_at, p[0].id)
+            passed.append((_board_order(False, distance, row.starts_at, errand_id), row, distance, False, None))
+    # The orders differ (the errand's id is in each): the rows themselves are never compared.
+    first = sorted(passed) if limit is None or limit >= len(passed) else heapq.nsmallest(limit, passed)
+    return [p[1:] for p in first], len(passed)
 
 
 def _near_rows(
     profile: HelperProfile, snapshot: board_cache.NetworkSnapshot, now: datetime, pending_ids: set[int]
-) -> Iterator[tuple[Any, ErrandRules, date]]:
+) -> Iterable[tuple[Any, ErrandRules, date]]:
     """The kept rows the board's statement would read for this helper, with their errand's
     part of the hard rules and local date: starting after ``now``, in the box around them (or offered to
     them, or with no place of the person's own)."""
@@ -265,13 +264,13 @@ def _near_rows(
     if profile.lat is None or profile.lon is None:
         return kept
     min_lat, max_lat, min_lon, max_lon = bounding_box(profile.lat, profile.lon, profile.max_distance_km or 0.0)
-    return (
+    return [
         (row, rules, day)
         for row, rules, day in kept
         if row.lat is None
         or (min_lat <= row.lat <= max_lat and row.lon is not None and min_lon <= row.lon <= max_lon)
         or row.id in pending_ids
-    )
+    ]
 
 
 def _board_order(offered: bool, distance_km: float | None, starts_at: datetime, errand_id: int) -> tuple:
