@@ -32,7 +32,7 @@ import hashlib
 import logging
 import secrets
 from collections import namedtuple
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import chain
 
@@ -43,14 +43,14 @@ from app.errands.board_query import NETWORK_COLUMNS, network_organizations_state
 from app.errands.eligibility import spec_from_row
 from app.extensions import cache, db
 from app.i18n import HELSINKI
-from app.matching.score import ErrandSpec
+from app.matching.score import ErrandRules, errand_rules
 from app.memo import keep
 from app.models import Elder, Errand
 
 log = logging.getLogger(__name__)
 
 #: Part of every key: a new shape of the rows never reads an old one.
-VERSION = 2
+VERSION = 3
 
 #: How many networks each worker keeps in its own memory besides the shared cache.
 LOCAL_NETWORKS = 256
@@ -66,7 +66,8 @@ class NetworkSnapshot:
     generations: tuple  # those organizations' generations when the rows were read
     read_at: datetime  # the rows are the errands starting after this
     rows: tuple[BoardRow, ...]  # in start order
-    specs: tuple[ErrandSpec, ...]  # each row's matcher input (the same for every helper)
+    # Each row's part of the hard rules (the same for every helper; worked out from the rows).
+    rules: tuple[ErrandRules, ...] = field(compare=False, repr=False)
     days: tuple[date, ...]  # each row's local (Helsinki) date, the day its rules are judged on
     fingerprint: str  # of the rows: equal rows, equal fingerprint (the board's ETag)
 
@@ -145,7 +146,7 @@ def _read(network: tuple[int, ...], organization_id: int, user_id: int, now: dat
         generations=generations if generations is not None else (),
         read_at=now,
         rows=rows,
-        specs=tuple(spec_from_row(row) for row in rows),
+        rules=tuple(errand_rules(spec_from_row(row)) for row in rows),
         days=tuple(row.starts_at.astimezone(HELSINKI).date() for row in rows),
         fingerprint=hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest(),
     )

@@ -197,11 +197,24 @@ def candidate_from_profile(
     ``has_consent`` may be passed when the caller loaded consents in bulk;
     otherwise it is read from the profile (only for minors). ``like``: the same
     profile's candidate on another day, whose task, availability and language sets
-    are taken as they are (the board judges one helper on many days).
+    are taken as they are, and which is given back itself when it is the same on
+    ``on`` (the board judges one helper on many days).
     """
     minor = minor_on(profile.birth_date, on)
     if has_consent is None:
         has_consent = profile.has_valid_guardian_consent if minor else True
+    paused = paused_on(profile.paused_until, on)
+    if (
+        like is not None
+        and like.is_minor == minor
+        and like.is_paused == paused
+        and like.has_guardian_consent == bool(has_consent)
+        and like.busy_intervals == busy_intervals
+        and like.past_errands_with_elder == past_errands_with_elder
+        and like.past_feedback_with_elder == past_feedback_with_elder
+        and like.recent_assignments == recent_assignments
+    ):
+        return like  # the day changes nothing of it
     both = profile.lat is not None and profile.lon is not None
     return new_candidate(
         helper_id=profile.id,
@@ -209,7 +222,7 @@ def candidate_from_profile(
         lon=profile.lon if both else None,
         max_distance_km=max(float(profile.max_distance_km or 0.0), 0.0),
         is_approved=profile.status == "approved",
-        is_paused=paused_on(profile.paused_until, on),
+        is_paused=paused,
         is_suspended=profile.status == "suspended",
         is_minor=minor,
         has_guardian_consent=bool(has_consent),

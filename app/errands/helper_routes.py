@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass
+import re
+from typing import NamedTuple
 
 from babel import numbers as babel_numbers
 from flask import (
@@ -23,6 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from app import audit
 from app.auth.sessions import request_login
@@ -205,29 +207,94 @@ def _card_texts(language: str) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class _Card:
-    """A board card: the errand and its texts in the page's language."""
-
-    item: BoardItem
-    when: str
-    distance: str
-    answer_by: str
+#: Where a card's own parts go in its kept fragment (:func:`_card_pieces`): no text, name or
+#: URL of a card holds a NUL character.
+_SLOT = "\x00{}\x00"
+_SLOTS = re.compile("\x00(distance|answer_by|token)\x00")
 
 
-def _cards(items: list[BoardItem], language: str) -> list[_Card]:
-    """The cards' dates, times and distances, with the language and time zone looked
-    up once for the page (app.i18n.local_formatter), not by a filter on every card."""
+class _CardErrand(NamedTuple):
+    """What a card shows of its errand (all that its kept fragment is made of, with the language)."""
+
+    errand_id: int
+    task: str
+    place: str
+    helpers_needed: int
+    offered: bool
+
+
+def _card_html(
+    item: BoardItem | _CardErrand,
+    when: str,
+    distance: str,
+    answer_by: str,
+    language: str,
+    urls: dict[str, tuple[str, str]],
+    token: str,
+) -> Markup:
+    """A board card made now (errands/helper/_board_card.html)."""
+    macro = current_app.jinja_env.get_template("errands/helper/_board_card.html").module.card
+    return macro(item, when, distance, answer_by, _card_texts(language), urls, token)
+
+
+@functools.lru_cache(maxsize=8192)
+def _card_pieces(
+    errand: _CardErrand,
+    when: str,
+    has_distance: bool,
+    has_answer_by: bool,
+    language: str,
+    urls: tuple[tuple[str, tuple[str, str]], ...],
+) -> tuple[str, ...]:
+    """A card's fragment, kept per errand, language and the shape of the helper's own parts:
+    its text around the slots of those parts, as (text, slot name, text, ..., text)."""
+    distance = _SLOT.format("distance") if has_distance else ""
+    answer_by = _SLOT.format("answer_by") if has_answer_by else ""
+    html = _card_html(errand, when, distance, answer_by, language, dict(urls), _SLOT.format("token"))
+    return tuple(_SLOTS.split(str(html)))
+
+
+def _filled(pieces: tuple[str, ...], parts: dict[str, Markup]) -> Markup:
+    """A kept card with the helper's own parts (escaped) in its slots."""
+    out = list(pieces)
+    for i in range(1, len(out), 2):
+        out[i] = parts[out[i]]
+    return Markup("".join(out))
+
+
+def _cards(items: list[BoardItem], language: str, urls: dict[str, tuple[str, str]], token: str) -> list[Markup]:
+    """The cards (:func:`_card`); their dates, times and distances with the language and time
+    zone looked up once for the page (app.i18n.local_formatter), not by a filter on every card."""
     day, clock, moment = local_formatter("date", "EEEE d.M.yyyy"), local_formatter("time"), local_formatter("datetime")
+    kept_urls = tuple(urls.items())
+    escaped_token = escape(token)
     return [
-        _Card(
-            item=item,
-            when=f"{day(item.starts_at)}, {clock(item.starts_at)}–{clock(item.ends_at)}",
-            distance=errand_km(item.distance_km, language),
-            answer_by=moment(item.offer_expires_at),
+        _card(
+            _CardErrand(item.errand_id, item.task, item.place, item.helpers_needed, item.offered),
+            f"{day(item.starts_at)}, {clock(item.starts_at)}–{clock(item.ends_at)}",
+            errand_km(item.distance_km, language),
+            moment(item.offer_expires_at),
+            language,
+            kept_urls,
+            escaped_token,
         )
         for item in items
     ]
+
+
+def _card(
+    errand: _CardErrand,
+    when: str,
+    distance: str,
+    answer_by: str,
+    language: str,
+    urls: tuple[tuple[str, tuple[str, str]], ...],
+    token: Markup,
+) -> Markup:
+    """A card from its kept fragment, the helper's own parts (distance, answer-by time, the
+    form token, escaped) filled in: the same as :func:`_card_html` makes."""
+    pieces = _card_pieces(errand, when, bool(distance), bool(answer_by), language, urls)
+    return _filled(pieces, {"distance": escape(distance), "answer_by": escape(answer_by), "token": token})
 
 
 #: An errand id no errand has: where a card's own id goes in the URLs made once per page.
@@ -262,14 +329,12 @@ def board_view():
     response = make_response(
         render_template(
             "errands/helper/board.html",
-            cards=_cards(items[:shown], language),
+            cards=_cards(items[:shown], language, _card_urls(), generate_csrf()) if items else [],
             total=total,
             more=min(BOARD_PAGE_SIZE, total - shown) if total > shown else 0,
             next_show=shown + BOARD_PAGE_SIZE,
             first_new=items[shown].errand_id if len(items) > shown else None,
             notice=notice,
-            t=_card_texts(language),
-            urls=_card_urls() if items else {},
             board_blocks=blocks_for("helper_board"),
         )
     )

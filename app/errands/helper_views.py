@@ -10,8 +10,9 @@ and the surname are never shown to helpers.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -38,7 +39,7 @@ from app.errands.notifications import place_name
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching.geo import bounding_box
-from app.matching.score import ErrandSpec, HelperCandidate, hard_rules
+from app.matching.score import ErrandRules, HelperCandidate, errand_rules, hard_rules, hard_rules_of
 from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Offer
 from app.models.base import UTCDateTime
 from app.phones import display_phone
@@ -200,67 +201,76 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
         params.update(min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
     # Core execution on the session's connection: plain rows, no ORM layer in between.
     rows = db.session.connection().execute(_board_statement(with_box), params)
-    judged = ((row, spec_from_row(row), row.starts_at.astimezone(HELSINKI).date()) for row in rows)
-    passed = _judged(profile, judged, offers, held_ids, busy)
+    judged = ((row, errand_rules(spec_from_row(row)), row.starts_at.astimezone(HELSINKI).date()) for row in rows)
+    passed, _total = _judged(profile, judged, offers, held_ids, busy)
     return [_item(*p, locale) for p in passed]
 
 
 def _judged(
     profile: HelperProfile,
-    rows: Iterable[tuple[Any, ErrandSpec, date]],
+    rows: Iterable[tuple[Any, ErrandRules, date]],
     offers: dict[int, _Offered],
     held_ids: set[int],
     busy: list[tuple[int, datetime, datetime]],
-) -> list[tuple]:
-    """The ``rows`` (with :data:`BOARD_COLUMNS`, each with its matcher input and local date) that pass
-    the helper's hard rules, in the board's order: their own offers, assignments
-    (``held_ids``, ``busy``) and declines, then :func:`app.matching.score.hard_rules`.
-    Each as (row, distance, offered, offer's expiry), for :func:`_item`."""
-    declined_ids = {eid for eid, o in offers.items() if o.status == "declined"}
-    candidates: dict[tuple[date, tuple], HelperCandidate] = {}
+    limit: int | None = None,
+) -> tuple[list[tuple], int]:
+    """The ``rows`` (with :data:`BOARD_COLUMNS`, each with its errand's part of the hard rules
+    and its local date) that pass the helper's hard rules, in the board's order: their own
+    offers, assignments (``held_ids``, ``busy``) and declines, then
+    :func:`app.matching.score.hard_rules_of`. The first ``limit`` (all: None) of them, each
+    as (row, distance, offered, offer's expiry), for :func:`_item`; and how many pass."""
+    left_out = held_ids.union(eid for eid, o in offers.items() if o.status == "declined")
+    # The errands they hold are left out, so each judged errand's busy intervals are all
+    # their active assignments (the rule itself looks for one that overlaps the errand).
+    intervals = tuple((s, e) for _i, s, e in busy)
+    candidates: dict[date, HelperCandidate] = {}
     like: HelperCandidate | None = None
-    passed: list[tuple] = []
-    for row, spec, day in rows:
-        if row.id in declined_ids or row.id in held_ids:
+    on: date | None = None
+    passed: list[tuple] = []  # each with its place in the board's order first
+    for row, rules, day in rows:
+        errand_id = row.id
+        if errand_id in left_out:
             continue
-        offer = offers.get(row.id)
-        offered = offer is not None and offer.status == "pending"
-        intervals = (
-            tuple((s, e) for i, s, e in busy if i != row.id and s < row.ends_at and e > row.starts_at) if busy else ()
-        )
-        key = (day, intervals)
-        candidate = candidates.get(key)
-        if candidate is None:  # the same helper on the same day: made once
-            candidate = candidate_from_profile(profile, on=key[0], busy_intervals=intervals, like=like)
-            candidates[key] = like = candidate
+        if day != on:  # the rows come in start order: a day's rows one after another
+            on, candidate = day, candidates.get(day)
+            if candidate is None:  # the same helper on the same day: made once
+                candidate = candidate_from_profile(profile, on=day, busy_intervals=intervals, like=like)
+                candidates[day] = like = candidate
         # Only the hard rules: the board shows no scores.
-        failed, distance = hard_rules(spec, candidate)
-        # An offer was the coordinator's choice: distance does not hide it.
-        if failed and not (offered and {f.code for f in failed} == {"too_far"}):
-            continue
-        passed.append((row, distance, offered, offer.expires_at if offered else None))
-    passed.sort(key=lambda p: _board_order(p[2], p[1], p[0].starts_at, p[0].id))
-    return passed
+        failed, distance = hard_rules_of(rules, candidate)
+        offer = offers.get(errand_id) if offers else None
+        if offer is not None and offer.status == "pending":
+            # An offer was the coordinator's choice: distance does not hide it.
+            if failed and {f.code for f in failed} != {"too_far"}:
+                continue
+            passed.append(
+                (_board_order(True, distance, row.starts_at, errand_id), row, distance, True, offer.expires_at)
+            )
+        elif not failed:
+            passed.append((_board_order(False, distance, row.starts_at, errand_id), row, distance, False, None))
+    # The orders differ (the errand's id is in each): the rows themselves are never compared.
+    first = sorted(passed) if limit is None or limit >= len(passed) else heapq.nsmallest(limit, passed)
+    return [p[1:] for p in first], len(passed)
 
 
 def _near_rows(
     profile: HelperProfile, snapshot: board_cache.NetworkSnapshot, now: datetime, pending_ids: set[int]
-) -> Iterator[tuple[Any, ErrandSpec, date]]:
-    """The kept rows the board's statement would read for this helper, with their matcher
-    input and local date: starting after ``now``, in the box around them (or offered to
+) -> Iterable[tuple[Any, ErrandRules, date]]:
+    """The kept rows the board's statement would read for this helper, with their errand's
+    part of the hard rules and local date: starting after ``now``, in the box around them (or offered to
     them, or with no place of the person's own)."""
     first = snapshot.first_upcoming(now)
-    kept = zip(snapshot.rows[first:], snapshot.specs[first:], snapshot.days[first:], strict=True)
+    kept = zip(snapshot.rows[first:], snapshot.rules[first:], snapshot.days[first:], strict=True)
     if profile.lat is None or profile.lon is None:
         return kept
     min_lat, max_lat, min_lon, max_lon = bounding_box(profile.lat, profile.lon, profile.max_distance_km or 0.0)
-    return (
-        (row, spec, day)
-        for row, spec, day in kept
+    return [
+        (row, rules, day)
+        for row, rules, day in kept
         if row.lat is None
         or (min_lat <= row.lat <= max_lat and row.lon is not None and min_lon <= row.lon <= max_lon)
         or row.id in pending_ids
-    )
+    ]
 
 
 def _board_order(offered: bool, distance_km: float | None, starts_at: datetime, errand_id: int) -> tuple:
@@ -296,8 +306,9 @@ def board_page(
         db.session.flush()
         offers, held_ids, busy = _own_errands(profile)
         pending_ids = {eid for eid, o in offers.items() if o.status == "pending"}
-        passed = _judged(profile, _near_rows(profile, snapshot, now, pending_ids), offers, held_ids, busy)
-        return [_item(*p, locale) for p in passed[:limit]], len(passed)
+        near = _near_rows(profile, snapshot, now, pending_ids)
+        passed, total = _judged(profile, near, offers, held_ids, busy, limit)
+        return [_item(*p, locale) for p in passed], total
     today = now.astimezone(HELSINKI).date()
     consent = profile.is_minor_on(today) and profile.has_valid_guardian_consent
     db.session.flush()  # the statement below runs on the connection, past the autoflush

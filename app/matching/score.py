@@ -75,14 +75,17 @@ __all__ = [
     "TASK_TYPES",
     "WEIGHTS",
     "YOUTH_PROFILE_NAMES",
+    "ErrandRules",
     "ErrandSpec",
     "Excluded",
     "Exclusion",
     "HelperCandidate",
     "Ranked",
     "Reason",
+    "errand_rules",
     "evaluate",
     "hard_rules",
+    "hard_rules_of",
     "minor_hours_ok",
     "new_candidate",
     "rank",
@@ -714,14 +717,29 @@ def evaluate(errand: ErrandSpec, helper: HelperCandidate, *, now: datetime | Non
     return _evaluate(_Context(errand), helper)
 
 
+#: The errand's part of the hard rules (its window and place), worked out once
+#: (:func:`errand_rules`) for an errand judged for many helpers or many times.
+ErrandRules = _Rules
+
+
+def errand_rules(errand: ErrandSpec) -> ErrandRules:
+    """``errand``'s part of the hard rules, for :func:`hard_rules_of`: to keep with an
+    errand that is judged again and again (the board's kept errands)."""
+    return _Rules(errand)
+
+
 def hard_rules(errand: ErrandSpec, helper: HelperCandidate) -> tuple[tuple[Exclusion, ...], float | None]:
     """Only the hard rules and the distance: the failed rules (empty: the helper
     may take the errand) and the km, exactly as :func:`evaluate` finds them,
     without working out the score. For lists that show no scores, such as the
     helper's own board, where one helper is checked against many errands."""
-    ctx = _Rules(errand)
-    dist = _distance(ctx, helper)
-    return _failed_rules(ctx, helper, dist), dist
+    return hard_rules_of(_Rules(errand), helper)
+
+
+def hard_rules_of(rules: ErrandRules, helper: HelperCandidate) -> tuple[tuple[Exclusion, ...], float | None]:
+    """:func:`hard_rules` with the errand's part worked out already (:func:`errand_rules`)."""
+    dist = _distance(rules, helper)
+    return _failed_rules(rules, helper, dist), dist
 
 
 def _sort_key(r: Ranked) -> tuple[float, float, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,8 +25,10 @@ from app.matching.score import (
     HelperCandidate,
     Ranked,
     Reason,
+    errand_rules,
     evaluate,
     hard_rules,
+    hard_rules_of,
     minor_hours_ok,
     new_candidate,
     rank,
@@ -837,3 +840,37 @@ def test_new_candidate_takes_keywords_only_and_needs_the_required_fields() -> No
         new_candidate(1, 60.0, 25.0)  # type: ignore[misc]
     with pytest.raises(TypeError):
         new_candidate(helper_id=1)
+
+
+def test_kept_errand_rules_agree_with_hard_rules_on_random_inputs() -> None:
+    """The board keeps each errand's part of the rules (errand_rules, also through the
+    shared cache's pickle) and judges many helpers with it: the same exclusions and
+    distance as hard_rules, for every helper, whatever was judged with it before."""
+    rng = random.Random(57)
+    seen: set[str] = set()
+    for _ in range(300):
+        start = helsinki(2025, 6, 10, rng.randint(5, 22), rng.choice((0, 30)))
+        end = start + timedelta(minutes=rng.choice((30, 60, 120)))
+        placed = rng.random() > 0.05
+        errand = make_errand(
+            starts_at=start, ends_at=end, lat=ELDER_LAT if placed else None, lon=ELDER_LON if placed else None
+        )
+        kept = errand_rules(errand)
+        for rules in (kept, pickle.loads(pickle.dumps(kept))):
+            for i in range(10):
+                busy = ((start - timedelta(minutes=30), start + timedelta(minutes=15)),) if rng.random() < 0.2 else ()
+                helper = make_helper(
+                    i,
+                    km=None if rng.random() < 0.05 else rng.uniform(0, 12),
+                    max_distance_km=rng.choice((2.0, 5.0, 10.0)),
+                    is_approved=rng.random() > 0.1,
+                    is_paused=rng.random() < 0.1,
+                    is_suspended=rng.random() < 0.05,
+                    is_minor=rng.random() < 0.4,
+                    has_guardian_consent=rng.random() < 0.7,
+                    busy_intervals=busy,
+                )
+                expected = hard_rules(errand, helper)
+                assert hard_rules_of(rules, helper) == expected
+                seen.update(f.code for f in expected[0])
+    assert seen == set(EXCLUSION_CODES)
