@@ -62,11 +62,6 @@ def select_timezone() -> str:
     return current_app.config["DISPLAY_TIMEZONE"]
 
 
-#: The text of each locale and time zone object ("fi", "Europe/Helsinki"): Babel builds
-#: a locale's anew on every ``str()``. A few objects (the app's languages and zone).
-_TEXTS: dict[object, str] = {}
-
-
 def _babel_state():
     """Flask-Babel's per-request namespace, where it keeps the reader's locale and time zone
     once looked up (``force_locale`` changes the locale there); None outside a request or
@@ -79,25 +74,27 @@ def _babel_state():
 
 
 def _language(state) -> str:
-    """``str(get_locale() or "fi")``, read from Flask-Babel's namespace ``state`` when it is there."""
+    """``str(get_locale() or "fi")``, read from Flask-Babel's namespace ``state`` when it is there.
+    The text is kept there with the locale object it was made of (Babel builds a locale's text
+    anew on every ``str()``, and each request parses its own locale object)."""
     locale = getattr(state, "babel_locale", None)
     if locale is None:
-        locale = get_locale()
-    text = _TEXTS.get(locale)
-    if text is None:
-        text = _TEXTS[locale] = str(locale or "fi")
-    return text
+        return str(get_locale() or "fi")
+    said = getattr(state, "reader_language", None)
+    if said is None or said[0] is not locale:
+        said = state.reader_language = (locale, str(locale))
+    return said[1]
 
 
 def _zone(state) -> str:
     """``str(get_timezone())``, read from Flask-Babel's namespace ``state`` when it is there."""
     zone = getattr(state, "babel_tzinfo", None)
     if zone is None:
-        zone = get_timezone()
-    text = _TEXTS.get(zone)
-    if text is None:
-        text = _TEXTS[zone] = str(zone)
-    return text
+        return str(get_timezone())
+    said = getattr(state, "reader_zone", None)
+    if said is None or said[0] is not zone:
+        said = state.reader_zone = (zone, str(zone))
+    return said[1]
 
 
 def _reader() -> tuple[str, str]:

@@ -153,23 +153,29 @@ def _taken_by_name(user_id: int | None, history: list[agenda.HistoryEvent]) -> s
     return user.name if user else None
 
 
-def _fields_html(macro: str, form) -> Markup:
-    """The form's fields (a macro of _errand_forms.html); a fresh form's (not submitted: its
-    defaults, no errors) are the same on every page in a language, so they are rendered once."""
+def _fields_html(macro: str, form_type: type, form, submitted: bool) -> Markup:
+    """The fields (a macro of _errand_forms.html) of ``form``, or else of a fresh ``form_type``.
+    A fresh form's on a request that submits nothing (its defaults, no errors) are the same on
+    every page in a language, so they are rendered once, and the form is made only then; on a
+    submitting request (another form of the page refused) a fresh form reads its data, as ever."""
     render = get_template_attribute(_FORMS, macro)
-    if form.is_submitted() or form.errors:
+    if form is None and submitted:
+        form = form_type()
+    if form is not None and (form.is_submitted() or form.errors):
         return render(form)
     rendered = current_app.extensions.setdefault("coordinator_form_fields", {})
-    key = (macro, type(form), current_language())
+    key = (macro, form_type, current_language())
     html = rendered.get(key)
     if html is None:
-        html = rendered[key] = render(form)
+        html = rendered[key] = render(form if form is not None else form_type())
     return html
 
 
 def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: int = 200):
-    offer_form = offer_form or OfferTopForm()
-    cancel_form = cancel_form or CancelForm()
+    # Every form of the page carries the same CSRF field (the request's token): rendered once.
+    action_form = ActionForm()
+    csrf_field = action_form.csrf_token() if hasattr(action_form, "csrf_token") else Markup()
+    submitted = action_form.is_submitted()
     candidates = coordinator_cache.page_candidates(errand)
     offers = agenda.errand_offers(errand.id)
     ranked, excluded, next_steps = [], [], None
@@ -192,11 +198,9 @@ def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: 
             excluded=excluded,
             candidate_list_html=candidate_html,
             excluded_list_html=excluded_html,
-            offer_form=offer_form,
-            offer_top_fields_html=_fields_html("offer_top_fields", offer_form),
-            action_form=ActionForm(),
-            cancel_form=cancel_form,
-            cancel_fields_html=_fields_html("cancel_fields", cancel_form),
+            csrf_field=csrf_field,
+            offer_top_fields_html=_fields_html("offer_top_fields", OfferTopForm, offer_form, submitted),
+            cancel_fields_html=_fields_html("cancel_fields", CancelForm, cancel_form, submitted),
             can_cancel=actions.may_cancel(errand),
             next_steps=next_steps,
             can_mark_no_show=errand.state == "assigned" and errand.starts_at <= utcnow(),
