@@ -96,3 +96,20 @@ def test_the_readers_language_and_zone_are_flask_babels_also_when_forced(app):
         with force_locale("en"):  # after it
             assert both() == babels() and both()[0] == "en"
         assert both() == babels() and both()[0] == app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def test_every_form_of_the_errand_page_carries_the_requests_csrf_field(app, coord, errand_url):
+    """One CSRF field rendered per request for all the page's forms: each form has it, as
+    WTForms renders a form's (the layout's forms write the same token), and it is accepted."""
+    html = coord.get(errand_url).get_data(as_text=True)
+    forms = re.findall(r'<form [^>]*method="post".*?</form>', html, flags=re.S)
+    assert len(forms) >= 5  # language, logout, offer to the top, offer to the selected, cancel
+    tokens = [re.findall(r'name="csrf_token"(?: type="hidden")? value="([^"]*)"', form) for form in forms]
+    assert all(len(found) == 1 for found in tokens)
+    assert len({found[0] for found in tokens}) == 1
+    offer_top = next(form for form in forms if 'class="offer-top"' in form)
+    assert '<input id="csrf_token" name="csrf_token" type="hidden" value="' in offer_top  # WTForms' rendering
+    response = coord.post(
+        f"{errand_url}/offer-top", data={"count": "1", "csrf_token": tokens[forms.index(offer_top)][0]}
+    )
+    assert response.status_code == 302
