@@ -36,6 +36,8 @@ class _Worded:
     #: The ranked and the excluded candidates' lists (macros candidate_list, excluded_list),
     #: by the errand, its offers' statuses and the app's address.
     html: dict[tuple, tuple[Markup, Markup]] = field(default_factory=dict)
+    #: The errand's facts (:func:`_facts_html`), by the app's address and who took the request.
+    facts: dict[tuple, Markup] = field(default_factory=dict)
 
 
 #: Worded candidate lists of kept rankings (app.errands.coordinator_cache), by the ranking
@@ -45,6 +47,7 @@ WORDED_KEPT = 128  # as many as coordinator_cache.LOCAL_VALUES
 HTML_PER_RANKING = 8  # the statuses of its offers change a few times while a ranking is kept
 _MACROS = "errands/coordinator/_macros.html"
 _FORMS = "errands/coordinator/_errand_forms.html"
+_FACTS = "errands/coordinator/_errand_facts.html"
 
 
 def _candidate_rows(
@@ -75,6 +78,22 @@ def _candidate_html(errand: Errand, ranked: list[dict], worded: _Worded) -> tupl
             get_template_attribute(_MACROS, "excluded_list")(worded.excluded),
         )
         keep(worded.html, key, html, limit=HTML_PER_RANKING)
+    return html
+
+
+def _facts_html(errand: Errand, taken_by_name: str | None, worded: _Worded | None) -> Markup:
+    """The errand's heading, facts, person and helpers (macro errand_facts), made once per kept
+    ranking (``worded``), URL root and the name of who took the request. What they show (the
+    errand, its request, person and helpers) changes only with a committed change, which gives
+    the coordinators' cache a new generation and so the page a new ranking: the same rule that
+    keeps the candidates' lists. Without a ranking (an errand that needs no helpers) made afresh."""
+    render = get_template_attribute(_FACTS, "errand_facts")
+    if worded is None:
+        return render(errand, errand.request, taken_by_name)
+    key = (request.script_root, taken_by_name)
+    html = worded.facts.get(key)
+    if html is None:
+        html = keep(worded.facts, key, render(errand, errand.request, taken_by_name), limit=HTML_PER_RANKING)
     return html
 
 
@@ -178,19 +197,19 @@ def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: 
     submitted = action_form.is_submitted()
     candidates = coordinator_cache.page_candidates(errand)
     offers = agenda.errand_offers(errand.id)
-    ranked, excluded, next_steps = [], [], None
+    ranked, excluded, next_steps, worded = [], [], None, None
     candidate_html = excluded_html = Markup()
     if candidates is not None:
         ranked, excluded, worded = _candidate_rows(errand, candidates, offers)
         candidate_html, excluded_html = _candidate_html(errand, ranked, worded)
         next_steps = _next_steps(errand, candidates, ranked)
     history = agenda.errand_history(errand.id)
+    taken_by_name = _taken_by_name(errand.request.taken_by_id, history)
     return (
         render_template(
             "errands/coordinator/errand.html",
             errand=errand,
-            req=errand.request,
-            taken_by_name=_taken_by_name(errand.request.taken_by_id, history),
+            facts_html=_facts_html(errand, taken_by_name, worded),
             candidates=candidates,
             offers=offers,
             history=history,
