@@ -12,9 +12,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from num2words import num2words
 
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
@@ -60,8 +62,49 @@ def select_timezone() -> str:
     return current_app.config["DISPLAY_TIMEZONE"]
 
 
+def _babel_state():
+    """Flask-Babel's per-request namespace, where it keeps the reader's locale and time zone
+    once looked up (``force_locale`` changes the locale there); None outside a request or
+    before its first look-up. One context-local lookup where each of Flask-Babel's
+    ``get_locale``/``get_timezone`` makes three: a page formats and words dozens of things."""
+    try:
+        return g._flask_babel
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def _language(state) -> str:
+    """``str(get_locale() or "fi")``, read from Flask-Babel's namespace ``state`` when it is there.
+    The text is kept there with the locale object it was made of (Babel builds a locale's text
+    anew on every ``str()``, and each request parses its own locale object)."""
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        return str(get_locale() or "fi")
+    said = getattr(state, "reader_language", None)
+    if said is None or said[0] is not locale:
+        said = state.reader_language = (locale, str(locale))
+    return said[1]
+
+
+def _zone(state) -> str:
+    """``str(get_timezone())``, read from Flask-Babel's namespace ``state`` when it is there."""
+    zone = getattr(state, "babel_tzinfo", None)
+    if zone is None:
+        return str(get_timezone())
+    said = getattr(state, "reader_zone", None)
+    if said is None or said[0] is not zone:
+        said = state.reader_zone = (zone, str(zone))
+    return said[1]
+
+
+def _reader() -> tuple[str, str]:
+    """The reader's language and time zone as text (what the ``local_*`` filters format with)."""
+    state = _babel_state()
+    return _language(state), _zone(state)
+
+
 def current_language() -> str:
-    return str(get_locale() or "fi")
+    return _language(_babel_state())
 
 
 def to_local(value: datetime) -> datetime:
@@ -96,7 +139,7 @@ def _filter(kind: str):
     def apply(value, pattern: str = DEFAULT_PATTERNS[kind]) -> str:
         if not value:
             return ""
-        return _formatted(kind, value, pattern, str(get_locale() or "fi"), str(get_timezone()))
+        return _formatted(kind, value, pattern, *_reader())
 
     return apply
 
@@ -105,7 +148,7 @@ def local_formatter(kind: str, pattern: str | None = None):
     """The filter of ``kind`` ("datetime", "date", "time") with the reader's language
     and time zone looked up once: a long list formats hundreds of values (the same
     results as the ``local_*`` filters)."""
-    locale, zone, pattern = str(get_locale() or "fi"), str(get_timezone()), pattern or DEFAULT_PATTERNS[kind]
+    (locale, zone), pattern = _reader(), pattern or DEFAULT_PATTERNS[kind]
 
     def apply(value) -> str:
         return _formatted(kind, value, pattern, locale, zone) if value else ""
@@ -117,17 +160,40 @@ def _page_translations() -> dict:
     """The page's ``gettext`` family (``_()``, ``ngettext``, ``pgettext``, ``npgettext`` and
     ``{% trans %}``) bound to the reader's translations, looked up once per page: Flask-Babel's
     callables look them up on every call, and a page says a hundred things. The same texts,
-    escaping and ``%(name)s`` filling (Jinja's own wrappers). Macros imported without the
-    page's context use Flask-Babel's."""
-    from jinja2.ext import _make_new_gettext, _make_new_ngettext, _make_new_npgettext, _make_new_pgettext
-
+    escaping and ``%(name)s`` filling as Jinja's own wrappers (jinja2.ext ``_make_new_gettext``
+    and its kin), called directly: they take the evaluation context only (for autoescaping),
+    not the template context Jinja would copy for a call inside a block or a loop; ``_`` is
+    the page's ``gettext`` itself rather than Jinja's alias that looks it up on each call.
+    Macros imported without the page's context use Flask-Babel's."""
     translations = get_translations()
-    return {
-        "gettext": _make_new_gettext(translations.ugettext),
-        "ngettext": _make_new_ngettext(translations.ungettext),
-        "pgettext": _make_new_pgettext(translations.upgettext),
-        "npgettext": _make_new_npgettext(translations.unpgettext),
-    }
+    ugettext, ungettext = translations.ugettext, translations.ungettext
+    upgettext, unpgettext = translations.upgettext, translations.unpgettext
+
+    @pass_eval_context
+    def gettext(eval_ctx, string: str, /, **variables) -> str:
+        text = ugettext(string)
+        return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+    @pass_eval_context
+    def ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables) -> str:
+        variables.setdefault("num", num)
+        text = ungettext(singular, plural, num)
+        return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+    @pass_eval_context
+    def pgettext(eval_ctx, context: str, string: str, /, **variables) -> str:
+        variables.setdefault("context", context)
+        text = upgettext(context, string)
+        return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+    @pass_eval_context
+    def npgettext(eval_ctx, context: str, singular: str, plural: str, num: int, /, **variables) -> str:
+        variables.setdefault("context", context)
+        variables.setdefault("num", num)
+        text = unpgettext(context, singular, plural, num)
+        return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "pgettext": pgettext, "npgettext": npgettext}
 
 
 def register_template_helpers(app) -> None:

@@ -48,27 +48,28 @@ ALERT_COLUMNS = tuple(
 )
 
 
+#: One errand with its person, task, request and helpers: built once (its eager loads' options
+#: are a good part of building it), run with the errand's id.
+_ERRAND = (
+    sa.select(Errand)
+    .where(Errand.id == sa.bindparam("errand_id"))
+    .options(
+        joinedload(Errand.elder).joinedload(Elder.village),
+        joinedload(Errand.elder).joinedload(Elder.municipality),
+        joinedload(Errand.task_type),
+        joinedload(Errand.request).joinedload(HelpRequest.requested_by_contact),
+        joinedload(Errand.request).joinedload(HelpRequest.preferred_helper),
+        # In the same statement: an errand has a helper or a few.
+        joinedload(Errand.assignments).joinedload(Assignment.helper),
+    )
+)
+
+
 def load_errand(errand_id: int) -> Errand | None:
     """One errand with its person, task, request and helpers (what its page and the
     checks of its actions read); its offers and history are read as plain rows
     (:func:`errand_offers`, :func:`errand_history`), or loaded when first used."""
-    return (
-        db.session.scalars(
-            sa.select(Errand)
-            .where(Errand.id == errand_id)
-            .options(
-                joinedload(Errand.elder).joinedload(Elder.village),
-                joinedload(Errand.elder).joinedload(Elder.municipality),
-                joinedload(Errand.task_type),
-                joinedload(Errand.request).joinedload(HelpRequest.requested_by_contact),
-                joinedload(Errand.request).joinedload(HelpRequest.preferred_helper),
-                # In the same statement: an errand has a helper or a few.
-                joinedload(Errand.assignments).joinedload(Assignment.helper),
-            )
-        )
-        .unique()
-        .one_or_none()
-    )
+    return db.session.scalars(_ERRAND, {"errand_id": errand_id}).unique().one_or_none()
 
 
 @dataclass(frozen=True, slots=True)

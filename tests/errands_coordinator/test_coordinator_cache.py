@@ -229,3 +229,43 @@ def test_the_kept_candidate_lists_show_each_offer_and_language_as_rendered_afres
     for language in ("sv", "en", "fi"):
         coord.submit("/lang", {"lang": language}, page="/")
         assert lists(coord.get(url).get_data(as_text=True)) == kept[language], language
+
+
+def test_the_kept_facts_show_each_committed_change_and_language_as_rendered_afresh(
+    app, db, cached, coord, make, org, elder
+):
+    """The errand's heading, facts, person and helpers are kept with the kept ranking
+    (app.errands.coordinator.errand_page._facts_html): a committed change of the request, the
+    person or the helpers shows on the next request, and each language's are those made afresh."""
+    make.helper(org=org, first_name="Aino", last_name="Auttaja", age=20)
+    errand = make.request(elder, hour=13, helpers_needed=2, notes_for_helper="Ovikoodi 12").errands[0]
+    db.session.commit()
+    url = f"/errands/{errand.id}"
+
+    def facts() -> str:
+        html = coord.get(url).get_data(as_text=True)
+        return html.split('id="content"')[1].split('<section aria-labelledby="candidates-heading"')[0]
+
+    first = facts()
+    assert "Ovikoodi 12" in first and "Aili Ahonen" in first and facts() == first
+    errand.request.notes_for_helper = "Ovikoodi 34"
+    db.session.commit()
+    changed = facts()
+    assert "Ovikoodi 34" in changed and "Ovikoodi 12" not in changed
+    elder.last_name = "Ahola"
+    db.session.commit()
+    assert "Aili Ahola" in facts()
+    make.assignment(errand, make.helper(org=org, first_name="Tuttu", last_name="Auttaja"))
+    db.session.commit()
+    assert "<strong>Tuttu A.</strong>" in facts()
+
+    kept = {}
+    for language in ("sv", "en", "fi"):
+        coord.submit("/lang", {"lang": language}, page="/")
+        kept[language] = facts()
+        assert facts() == kept[language]
+    assert len(set(kept.values())) == 3
+    app.config["COORDINATOR_CACHE_SECONDS"] = 0
+    for language in ("sv", "en", "fi"):
+        coord.submit("/lang", {"lang": language}, page="/")
+        assert facts() == kept[language], language

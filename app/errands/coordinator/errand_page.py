@@ -36,6 +36,8 @@ class _Worded:
     #: The ranked and the excluded candidates' lists (macros candidate_list, excluded_list),
     #: by the errand, its offers' statuses and the app's address.
     html: dict[tuple, tuple[Markup, Markup]] = field(default_factory=dict)
+    #: The errand's facts (:func:`_facts_html`), by the app's address and who took the request.
+    facts: dict[tuple, Markup] = field(default_factory=dict)
 
 
 #: Worded candidate lists of kept rankings (app.errands.coordinator_cache), by the ranking
@@ -45,6 +47,7 @@ WORDED_KEPT = 128  # as many as coordinator_cache.LOCAL_VALUES
 HTML_PER_RANKING = 8  # the statuses of its offers change a few times while a ranking is kept
 _MACROS = "errands/coordinator/_macros.html"
 _FORMS = "errands/coordinator/_errand_forms.html"
+_FACTS = "errands/coordinator/_errand_facts.html"
 
 
 def _candidate_rows(
@@ -75,6 +78,22 @@ def _candidate_html(errand: Errand, ranked: list[dict], worded: _Worded) -> tupl
             get_template_attribute(_MACROS, "excluded_list")(worded.excluded),
         )
         keep(worded.html, key, html, limit=HTML_PER_RANKING)
+    return html
+
+
+def _facts_html(errand: Errand, taken_by_name: str | None, worded: _Worded | None) -> Markup:
+    """The errand's heading, facts, person and helpers (macro errand_facts), made once per kept
+    ranking (``worded``), URL root and the name of who took the request. What they show (the
+    errand, its request, person and helpers) changes only with a committed change, which gives
+    the coordinators' cache a new generation and so the page a new ranking: the same rule that
+    keeps the candidates' lists. Without a ranking (an errand that needs no helpers) made afresh."""
+    render = get_template_attribute(_FACTS, "errand_facts")
+    if worded is None:
+        return render(errand, errand.request, taken_by_name)
+    key = (request.script_root, taken_by_name)
+    html = worded.facts.get(key)
+    if html is None:
+        html = keep(worded.facts, key, render(errand, errand.request, taken_by_name), limit=HTML_PER_RANKING)
     return html
 
 
@@ -153,38 +172,44 @@ def _taken_by_name(user_id: int | None, history: list[agenda.HistoryEvent]) -> s
     return user.name if user else None
 
 
-def _fields_html(macro: str, form) -> Markup:
-    """The form's fields (a macro of _errand_forms.html); a fresh form's (not submitted: its
-    defaults, no errors) are the same on every page in a language, so they are rendered once."""
+def _fields_html(macro: str, form_type: type, form, submitted: bool) -> Markup:
+    """The fields (a macro of _errand_forms.html) of ``form``, or else of a fresh ``form_type``.
+    A fresh form's on a request that submits nothing (its defaults, no errors) are the same on
+    every page in a language, so they are rendered once, and the form is made only then; on a
+    submitting request (another form of the page refused) a fresh form reads its data, as ever."""
     render = get_template_attribute(_FORMS, macro)
-    if form.is_submitted() or form.errors:
+    if form is None and submitted:
+        form = form_type()
+    if form is not None and (form.is_submitted() or form.errors):
         return render(form)
     rendered = current_app.extensions.setdefault("coordinator_form_fields", {})
-    key = (macro, type(form), current_language())
+    key = (macro, form_type, current_language())
     html = rendered.get(key)
     if html is None:
-        html = rendered[key] = render(form)
+        html = rendered[key] = render(form if form is not None else form_type())
     return html
 
 
 def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: int = 200):
-    offer_form = offer_form or OfferTopForm()
-    cancel_form = cancel_form or CancelForm()
+    # Every form of the page carries the same CSRF field (the request's token): rendered once.
+    action_form = ActionForm()
+    csrf_field = action_form.csrf_token() if hasattr(action_form, "csrf_token") else Markup()
+    submitted = action_form.is_submitted()
     candidates = coordinator_cache.page_candidates(errand)
     offers = agenda.errand_offers(errand.id)
-    ranked, excluded, next_steps = [], [], None
+    ranked, excluded, next_steps, worded = [], [], None, None
     candidate_html = excluded_html = Markup()
     if candidates is not None:
         ranked, excluded, worded = _candidate_rows(errand, candidates, offers)
         candidate_html, excluded_html = _candidate_html(errand, ranked, worded)
         next_steps = _next_steps(errand, candidates, ranked)
     history = agenda.errand_history(errand.id)
+    taken_by_name = _taken_by_name(errand.request.taken_by_id, history)
     return (
         render_template(
             "errands/coordinator/errand.html",
             errand=errand,
-            req=errand.request,
-            taken_by_name=_taken_by_name(errand.request.taken_by_id, history),
+            facts_html=_facts_html(errand, taken_by_name, worded),
             candidates=candidates,
             offers=offers,
             history=history,
@@ -192,11 +217,9 @@ def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: 
             excluded=excluded,
             candidate_list_html=candidate_html,
             excluded_list_html=excluded_html,
-            offer_form=offer_form,
-            offer_top_fields_html=_fields_html("offer_top_fields", offer_form),
-            action_form=ActionForm(),
-            cancel_form=cancel_form,
-            cancel_fields_html=_fields_html("cancel_fields", cancel_form),
+            csrf_field=csrf_field,
+            offer_top_fields_html=_fields_html("offer_top_fields", OfferTopForm, offer_form, submitted),
+            cancel_fields_html=_fields_html("cancel_fields", CancelForm, cancel_form, submitted),
             can_cancel=actions.may_cancel(errand),
             next_steps=next_steps,
             can_mark_no_show=errand.state == "assigned" and errand.starts_at <= utcnow(),
