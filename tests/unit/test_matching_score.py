@@ -99,6 +99,32 @@ def make_helper(helper_id: int = 1, km: float | None = 1.0, **kw: Any) -> Helper
     return HelperCandidate(**base)
 
 
+def random_errand(rng: random.Random) -> ErrandSpec:
+    """An errand on a summer day at a random hour, now and then with no place."""
+    start = helsinki(2025, 6, 10, rng.randint(5, 22), rng.choice((0, 30)))
+    end = start + timedelta(minutes=rng.choice((30, 60, 120)))
+    placed = rng.random() > 0.05
+    return make_errand(
+        starts_at=start, ends_at=end, lat=ELDER_LAT if placed else None, lon=ELDER_LON if placed else None
+    )
+
+
+def random_helper(rng: random.Random, helper_id: int, start: datetime) -> HelperCandidate:
+    """A helper failing each hard rule now and then (busy around ``start``)."""
+    busy = ((start - timedelta(minutes=30), start + timedelta(minutes=15)),) if rng.random() < 0.2 else ()
+    return make_helper(
+        helper_id,
+        km=None if rng.random() < 0.05 else rng.uniform(0, 12),
+        max_distance_km=rng.choice((2.0, 5.0, 10.0)),
+        is_approved=rng.random() > 0.1,
+        is_paused=rng.random() < 0.1,
+        is_suspended=rng.random() < 0.05,
+        is_minor=rng.random() < 0.4,
+        has_guardian_consent=rng.random() < 0.7,
+        busy_intervals=busy,
+    )
+
+
 def ranked(errand: ErrandSpec, helper: HelperCandidate) -> Ranked:
     res = evaluate(errand, helper)
     assert isinstance(res, Ranked), res
@@ -744,24 +770,8 @@ def test_hard_rules_agree_with_evaluate_on_random_inputs() -> None:
     rng = random.Random(31)
     seen: set[tuple[str, ...]] = set()
     for i in range(3000):
-        start = helsinki(2025, 6, 10, rng.randint(5, 22), rng.choice((0, 30)))
-        end = start + timedelta(minutes=rng.choice((30, 60, 120)))
-        placed = rng.random() > 0.05
-        errand = make_errand(
-            starts_at=start, ends_at=end, lat=ELDER_LAT if placed else None, lon=ELDER_LON if placed else None
-        )
-        busy = ((start - timedelta(minutes=30), start + timedelta(minutes=15)),) if rng.random() < 0.2 else ()
-        helper = make_helper(
-            i,
-            km=None if rng.random() < 0.05 else rng.uniform(0, 12),
-            max_distance_km=rng.choice((2.0, 5.0, 10.0)),
-            is_approved=rng.random() > 0.1,
-            is_paused=rng.random() < 0.1,
-            is_suspended=rng.random() < 0.05,
-            is_minor=rng.random() < 0.4,
-            has_guardian_consent=rng.random() < 0.7,
-            busy_intervals=busy,
-        )
+        errand = random_errand(rng)
+        helper = random_helper(rng, i, errand.starts_at)
         full = evaluate(errand, helper)
         failed, km = hard_rules(errand, helper)
         if isinstance(full, Ranked):
@@ -849,27 +859,11 @@ def test_kept_errand_rules_agree_with_hard_rules_on_random_inputs() -> None:
     rng = random.Random(57)
     seen: set[str] = set()
     for _ in range(300):
-        start = helsinki(2025, 6, 10, rng.randint(5, 22), rng.choice((0, 30)))
-        end = start + timedelta(minutes=rng.choice((30, 60, 120)))
-        placed = rng.random() > 0.05
-        errand = make_errand(
-            starts_at=start, ends_at=end, lat=ELDER_LAT if placed else None, lon=ELDER_LON if placed else None
-        )
+        errand = random_errand(rng)
         kept = errand_rules(errand)
         for rules in (kept, pickle.loads(pickle.dumps(kept))):
             for i in range(10):
-                busy = ((start - timedelta(minutes=30), start + timedelta(minutes=15)),) if rng.random() < 0.2 else ()
-                helper = make_helper(
-                    i,
-                    km=None if rng.random() < 0.05 else rng.uniform(0, 12),
-                    max_distance_km=rng.choice((2.0, 5.0, 10.0)),
-                    is_approved=rng.random() > 0.1,
-                    is_paused=rng.random() < 0.1,
-                    is_suspended=rng.random() < 0.05,
-                    is_minor=rng.random() < 0.4,
-                    has_guardian_consent=rng.random() < 0.7,
-                    busy_intervals=busy,
-                )
+                helper = random_helper(rng, i, errand.starts_at)
                 expected = hard_rules(errand, helper)
                 assert hard_rules_of(rules, helper) == expected
                 seen.update(f.code for f in expected[0])
