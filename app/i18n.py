@@ -7,6 +7,7 @@ account. Times are stored in UTC and shown in Europe/Helsinki.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -73,28 +74,37 @@ def _babel_state():
         return None
 
 
-def _language(state) -> str:
-    """``str(get_locale() or "fi")``, read from Flask-Babel's namespace ``state`` when it is there.
-    The text is kept there with the locale object it was made of (Babel builds a locale's text
-    anew on every ``str()``, and each request parses its own locale object)."""
-    locale = getattr(state, "babel_locale", None)
-    if locale is None:
-        return str(get_locale() or "fi")
-    said = getattr(state, "reader_language", None)
-    if said is None or said[0] is not locale:
-        said = state.reader_language = (locale, str(locale))
+def _kept_text(state, looked_up: str, kept: str, fallback: Callable[[], str]) -> str:
+    """``str()`` of what Flask-Babel looked up (``looked_up``: its locale or time zone) in its
+    namespace ``state``, kept there (as ``kept``) with the object it was made of: Babel builds
+    a locale's text anew on every ``str()``, and each request parses its own locale object.
+    ``fallback()`` when Flask-Babel has not looked it up (yet)."""
+    value = getattr(state, looked_up, None)
+    if value is None:
+        return fallback()
+    said = getattr(state, kept, None)
+    if said is None or said[0] is not value:
+        said = (value, str(value))
+        setattr(state, kept, said)
     return said[1]
+
+
+def _looked_up_language() -> str:
+    return str(get_locale() or "fi")
+
+
+def _looked_up_zone() -> str:
+    return str(get_timezone())
+
+
+def _language(state) -> str:
+    """``str(get_locale() or "fi")``, read from Flask-Babel's namespace ``state`` when it is there."""
+    return _kept_text(state, "babel_locale", "reader_language", _looked_up_language)
 
 
 def _zone(state) -> str:
     """``str(get_timezone())``, read from Flask-Babel's namespace ``state`` when it is there."""
-    zone = getattr(state, "babel_tzinfo", None)
-    if zone is None:
-        return str(get_timezone())
-    said = getattr(state, "reader_zone", None)
-    if said is None or said[0] is not zone:
-        said = state.reader_zone = (zone, str(zone))
-    return said[1]
+    return _kept_text(state, "babel_tzinfo", "reader_zone", _looked_up_zone)
 
 
 def _reader() -> tuple[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -30,7 +29,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from app.elders import labels
 from app.elders.intake import FIRST_BIRTH_YEAR, ContactInput, ElderInput
 from app.elders.problems import Problem
-from app.i18n import today_local
+from app.i18n import current_language, today_local
 from app.inputs import to_int
 from app.models import Elder, Municipality, Organization
 from app.phones import PHONE_MESSAGES, Phone, PhoneError, display_phone, parse_phone
@@ -78,7 +77,7 @@ def _parse(raw: str | None) -> Phone | None:
 
 
 def municipality_label(municipality: Municipality) -> str:
-    if str(get_locale() or "fi") == "sv" and municipality.name_sv:
+    if current_language() == "sv" and municipality.name_sv:
         return f"{municipality.name} ({municipality.name_sv})"
     return municipality.name
 

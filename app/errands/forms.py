@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -17,6 +17,8 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from app.i18n import current_language
 
 STATE_LABELS = {
     "open": _l("Waiting for a helper"),
@@ -34,7 +36,7 @@ _PLAIN: dict[tuple[int, str], dict[str, str]] = {}
 def plain_labels(labels: dict) -> dict[str, str]:
     """``labels`` (one of the dicts of this module) as plain text in the reader's
     language, translated once per language rather than once per row of a long list."""
-    key = (id(labels), str(get_locale() or "fi"))
+    key = (id(labels), current_language())
     words = _PLAIN.get(key)
     if words is None:
         words = _PLAIN[key] = {code: str(label) for code, label in labels.items()}
