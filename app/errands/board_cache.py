@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 from collections import namedtuple
 from dataclasses import dataclass, field
@@ -50,13 +51,46 @@ from app.models import Elder, Errand
 log = logging.getLogger(__name__)
 
 #: Part of every key: a new shape of the rows never reads an old one.
-VERSION = 3
+VERSION = 4
 
 #: How many networks each worker keeps in its own memory besides the shared cache.
 LOCAL_NETWORKS = 256
 
 #: One kept errand: the columns of :data:`app.errands.board_query.BOARD_COLUMNS`.
 BoardRow = namedtuple("BoardRow", NETWORK_COLUMNS)
+
+
+#: The cells (degrees of latitude, of longitude) the kept rows are filed in by their person's point
+#: (:class:`Places`): a helper's box (some kilometres) covers a few of them.
+CELL_DEGREES = (0.1, 0.2)
+#: A box over more cells than this (a very long distance limit) is looked for row by row.
+MAX_CELLS = 64
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where the kept rows are: the index of each row with a point of its person's own
+    (finite latitude and longitude) filed by its cell, in the rows' order; and the rows whose
+    person has no latitude (every helper's box takes them, as the board's statement does)."""
+
+    cells: dict[tuple[int, int], tuple[int, ...]]
+    unplaced: tuple[int, ...]
+
+    @classmethod
+    def of(cls, rows: tuple[BoardRow, ...]) -> Places:
+        cells: dict[tuple[int, int], list[int]] = {}
+        unplaced: list[int] = []
+        for i, row in enumerate(rows):
+            if row.lat is None:
+                unplaced.append(i)
+            elif row.lon is not None and math.isfinite(row.lat) and math.isfinite(row.lon):
+                cells.setdefault(_cell(row.lat, row.lon), []).append(i)
+            # else: a latitude without a longitude (or not finite) is never in a box
+        return cls({cell: tuple(found) for cell, found in cells.items()}, tuple(unplaced))
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor(lat / CELL_DEGREES[0]), math.floor(lon / CELL_DEGREES[1])
 
 
 @dataclass(frozen=True)
@@ -70,6 +104,32 @@ class NetworkSnapshot:
     rules: tuple[ErrandRules, ...] = field(compare=False, repr=False)
     days: tuple[date, ...]  # each row's local (Helsinki) date, the day its rules are judged on
     fingerprint: str  # of the rows: equal rows, equal fingerprint (the board's ETag)
+    places: Places = field(compare=False, repr=False)  # where the rows are (worked out from them)
+
+    def in_box(self, first: int, min_lat: float, max_lat: float, min_lon: float, max_lon: float) -> list[int]:
+        """The indices, from ``first`` on and in order, of the rows whose person's point is in
+        the box (both ends included) or who have no latitude: the rows of
+        ``row.lat is None or (min_lat <= row.lat <= max_lat and row.lon is not None and
+        min_lon <= row.lon <= max_lon)``, looked for only in the cells the box covers."""
+        (lat0, lon0), (lat1, lon1) = _cell(min_lat, min_lon), _cell(max_lat, max_lon)
+        if (lat1 - lat0 + 1) * (lon1 - lon0 + 1) > MAX_CELLS:
+            return [
+                i
+                for i, row in enumerate(self.rows[first:], first)
+                if row.lat is None
+                or (min_lat <= row.lat <= max_lat and row.lon is not None and min_lon <= row.lon <= max_lon)
+            ]
+        rows, cells = self.rows, self.places.cells
+        found = [i for i in self.places.unplaced if i >= first]
+        for lat_cell in range(lat0, lat1 + 1):
+            for lon_cell in range(lon0, lon1 + 1):
+                for i in cells.get((lat_cell, lon_cell), ()):
+                    if i >= first:
+                        row = rows[i]
+                        if min_lat <= row.lat <= max_lat and min_lon <= row.lon <= max_lon:
+                            found.append(i)
+        found.sort()
+        return found
 
     def first_upcoming(self, now: datetime) -> int:
         """The index of the first kept errand that starts after ``now``."""
@@ -149,6 +209,7 @@ def _read(network: tuple[int, ...], organization_id: int, user_id: int, now: dat
         rules=tuple(errand_rules(spec_from_row(row)) for row in rows),
         days=tuple(row.starts_at.astimezone(HELSINKI).date() for row in rows),
         fingerprint=hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest(),
+        places=Places.of(rows),
     )
     if generations is not None:
         try:

@@ -39,7 +39,7 @@ from app.errands.notifications import place_name
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching.geo import bounding_box
-from app.matching.score import ErrandRules, HelperCandidate, errand_rules, hard_rules, hard_rules_of
+from app.matching.score import ErrandRules, HelperCandidate, errand_rules, hard_rules, hard_rules_each
 from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Offer
 from app.models.base import UTCDateTime
 from app.phones import display_phone
@@ -217,7 +217,7 @@ def _judged(
     """The ``rows`` (with :data:`BOARD_COLUMNS`, each with its errand's part of the hard rules
     and its local date) that pass the helper's hard rules, in the board's order: their own
     offers, assignments (``held_ids``, ``busy``) and declines, then
-    :func:`app.matching.score.hard_rules_of`. The first ``limit`` (all: None) of them, each
+    :func:`app.matching.score.hard_rules_each`. The first ``limit`` (all: None) of them, each
     as (row, distance, offered, offer's expiry), for :func:`_item`; and how many pass."""
     left_out = held_ids.union(eid for eid, o in offers.items() if o.status == "declined")
     # The errands they hold are left out, so each judged errand's busy intervals are all
@@ -226,28 +226,40 @@ def _judged(
     candidates: dict[date, HelperCandidate] = {}
     like: HelperCandidate | None = None
     on: date | None = None
-    passed: list[tuple] = []  # each with its place in the board's order first
+    # The rows judged with one candidate, one run after another (a day that changes
+    # nothing of the helper gives the same candidate back: most runs are the whole box).
+    runs: list[tuple[HelperCandidate, list, list[ErrandRules]]] = []
+    run_rows: list = []
+    run_rules: list[ErrandRules] = []
+    candidate: HelperCandidate | None = None
     for row, rules, day in rows:
-        errand_id = row.id
-        if errand_id in left_out:
+        if row.id in left_out:
             continue
         if day != on:  # the rows come in start order: a day's rows one after another
-            on, candidate = day, candidates.get(day)
-            if candidate is None:  # the same helper on the same day: made once
-                candidate = candidate_from_profile(profile, on=day, busy_intervals=intervals, like=like)
-                candidates[day] = like = candidate
+            on, day_candidate = day, candidates.get(day)
+            if day_candidate is None:  # the same helper on the same day: made once
+                day_candidate = candidate_from_profile(profile, on=day, busy_intervals=intervals, like=like)
+                candidates[day] = like = day_candidate
+            if day_candidate is not candidate:
+                candidate, run_rows, run_rules = day_candidate, [], []
+                runs.append((candidate, run_rows, run_rules))
+        run_rows.append(row)
+        run_rules.append(rules)
+    passed: list[tuple] = []  # each with its place in the board's order (_board_order) first
+    append = passed.append
+    for candidate, run_rows, run_rules in runs:
         # Only the hard rules: the board shows no scores.
-        failed, distance = hard_rules_of(rules, candidate)
-        offer = offers.get(errand_id) if offers else None
-        if offer is not None and offer.status == "pending":
-            # An offer was the coordinator's choice: distance does not hide it.
-            if failed and {f.code for f in failed} != {"too_far"}:
-                continue
-            passed.append(
-                (_board_order(True, distance, row.starts_at, errand_id), row, distance, True, offer.expires_at)
-            )
-        elif not failed:
-            passed.append((_board_order(False, distance, row.starts_at, errand_id), row, distance, False, None))
+        for row, (failed, distance) in zip(run_rows, hard_rules_each(run_rules, candidate), strict=True):
+            offer = offers.get(row.id) if offers else None
+            if offer is not None and offer.status == "pending":
+                # An offer was the coordinator's choice: distance does not hide it.
+                if failed and {f.code for f in failed} != {"too_far"}:
+                    continue
+                append((_board_order(True, distance, row.starts_at, row.id), row, distance, True, offer.expires_at))
+            elif not failed:
+                # _board_order(False, distance, row.starts_at, row.id), written out: most rows pass.
+                order = (True, distance is None, distance or 0.0, row.starts_at, row.id)
+                append((order, row, distance, False, None))
     # The orders differ (the errand's id is in each): the rows themselves are never compared.
     first = sorted(passed) if limit is None or limit >= len(passed) else heapq.nsmallest(limit, passed)
     return [p[1:] for p in first], len(passed)
@@ -260,17 +272,14 @@ def _near_rows(
     part of the hard rules and local date: starting after ``now``, in the box around them (or offered to
     them, or with no place of the person's own)."""
     first = snapshot.first_upcoming(now)
-    kept = zip(snapshot.rows[first:], snapshot.rules[first:], snapshot.days[first:], strict=True)
+    rows, rules, days = snapshot.rows, snapshot.rules, snapshot.days
     if profile.lat is None or profile.lon is None:
-        return kept
+        return zip(rows[first:], rules[first:], days[first:], strict=True)
     min_lat, max_lat, min_lon, max_lon = bounding_box(profile.lat, profile.lon, profile.max_distance_km or 0.0)
-    return [
-        (row, rules, day)
-        for row, rules, day in kept
-        if row.lat is None
-        or (min_lat <= row.lat <= max_lat and row.lon is not None and min_lon <= row.lon <= max_lon)
-        or row.id in pending_ids
-    ]
+    near = snapshot.in_box(first, min_lat, max_lat, min_lon, max_lon)
+    if pending_ids:  # offered to them: wherever it is
+        near = sorted({*near, *(i for i in range(first, len(rows)) if rows[i].id in pending_ids)})
+    return [(rows[i], rules[i], days[i]) for i in near]
 
 
 def _board_order(offered: bool, distance_km: float | None, starts_at: datetime, errand_id: int) -> tuple:

@@ -85,6 +85,7 @@ __all__ = [
     "errand_rules",
     "evaluate",
     "hard_rules",
+    "hard_rules_each",
     "hard_rules_of",
     "minor_hours_ok",
     "new_candidate",
@@ -740,6 +741,50 @@ def hard_rules_of(rules: ErrandRules, helper: HelperCandidate) -> tuple[tuple[Ex
     """:func:`hard_rules` with the errand's part worked out already (:func:`errand_rules`)."""
     dist = _distance(rules, helper)
     return _failed_rules(rules, helper, dist), dist
+
+
+def hard_rules_each(
+    rules: Iterable[ErrandRules], helper: HelperCandidate
+) -> list[tuple[tuple[Exclusion, ...], float | None]]:
+    """``[hard_rules_of(r, helper) for r in rules]``, the same values, with the helper's part
+    worked out once: for one helper judged against many errands (the board's kept errands).
+    The rules are still :func:`_failed_rules`'s: it is asked for every errand, except where it
+    can only answer "none" (an approved adult who is neither paused, suspended nor busy, within
+    their distance or with no distance)."""
+    hlat, hlon = helper.lat, helper.lon
+    located = hlat is not None and hlon is not None
+    p2 = hlat * _DEG if located else 0.0
+    l2 = hlon * _DEG if located else 0.0
+    cos_p2 = math.cos(p2)
+    # As in _failed_rules: beyond this the helper is too far.
+    reach = helper.max_distance_km + _DIST_EPS
+    only_distance = (
+        helper.is_approved
+        and not helper.is_paused
+        and not helper.is_suspended
+        and not helper.is_minor
+        and not helper.busy_intervals
+    )
+    sin, asin, sqrt = math.sin, math.asin, math.sqrt
+    out: list[tuple[tuple[Exclusion, ...], float | None]] = []
+    append = out.append
+    none: tuple[Exclusion, ...] = ()
+    for ctx in rules:
+        if located and ctx.has_loc:  # _distance, written out (the same operations, the same km)
+            sdlat = sin((p2 - ctx.lat_r) * 0.5)
+            sdlon = sin((l2 - ctx.lon_r) * 0.5)
+            a = sdlat * sdlat + ctx.cos_lat * cos_p2 * sdlon * sdlon
+            dist: float | None = _TWO_R * asin(sqrt(a) if a < 1.0 else 1.0)
+            if only_distance and dist <= reach:
+                append((none, dist))
+                continue
+        else:
+            dist = None
+            if only_distance:
+                append((none, None))
+                continue
+        append((_failed_rules(ctx, helper, dist), dist))
+    return out
 
 
 def _sort_key(r: Ranked) -> tuple[float, float, int]:

@@ -6,6 +6,8 @@ hold no name, address or phone."""
 
 from __future__ import annotations
 
+import pickle
+import random
 from datetime import timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from app.errands.actions import cancel, decline, take_errand
 from app.errands.board_query import NETWORK_COLUMNS
 from app.errands.helper_views import board, board_page, board_state
 from app.extensions import cache
+from app.matching.geo import bounding_box
 from app.models import Elder, TaskType, utcnow
 from tests.factories import in_days
 
@@ -210,3 +213,62 @@ def test_off_the_board_is_read_with_its_statement(db, make, client, org, elder, 
         assert _shown(client.get("/board").get_data(as_text=True), errand)
     assert any("OVER" in s for s in queries.statements)  # the page statement's count(*) OVER ()
     assert "board_cache" not in app.extensions
+
+
+def _snapshot_of(points: list[tuple[float | None, float | None]]) -> board_cache.NetworkSnapshot:
+    empty = dict.fromkeys(board_cache.BoardRow._fields)
+    rows = tuple(
+        board_cache.BoardRow(**{**empty, "id": i, "lat": lat, "lon": lon}) for i, (lat, lon) in enumerate(points)
+    )
+    return board_cache.NetworkSnapshot(
+        network=(1,),
+        organizations=(1,),
+        generations=(),
+        read_at=utcnow(),
+        rows=rows,
+        rules=(),
+        days=(),
+        fingerprint="",
+        places=board_cache.Places.of(rows),
+    )
+
+
+def test_the_kept_rows_in_a_helpers_box_are_those_the_statement_would_read():
+    """NetworkSnapshot.in_box looks only in the cells the box covers: the same rows, in the
+    same order, as the board statement's condition tried on every kept row (points on the
+    box's edges and on the cells' borders, no latitude, a latitude without a longitude,
+    boxes from a few kilometres to a whole country's, which go row by row)."""
+    rng = random.Random(23)
+    borders = [round(60.0 + k * board_cache.CELL_DEGREES[0], 1) for k in range(-3, 4)]
+    for trial in range(300):
+        lat, lon = 60.0 + rng.uniform(-0.5, 0.5), 25.0 + rng.uniform(-1.0, 1.0)
+        radius = rng.choice((0.0, 2.0, 8.0, 20.0, 60.0, 800.0))
+        min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
+        points: list[tuple[float | None, float | None]] = []
+        for _ in range(rng.randint(0, 120)):
+            pick = rng.random()
+            if pick < 0.05:
+                points.append((None, rng.choice((None, 25.0))))
+            elif pick < 0.08:
+                points.append((lat, None))
+            elif pick < 0.15:  # on the box's edges
+                points.append((rng.choice((min_lat, max_lat)), rng.choice((min_lon, max_lon, lon))))
+            elif pick < 0.2:  # on a cell's border
+                points.append((rng.choice(borders), lon))
+            else:
+                points.append((lat + rng.uniform(-0.6, 0.6), lon + rng.uniform(-1.2, 1.2)))
+        snapshot = _snapshot_of(points)
+        first = rng.randint(0, len(points))
+        expected = [
+            i
+            for i, row in enumerate(snapshot.rows)
+            if i >= first
+            and (
+                row.lat is None
+                or (min_lat <= row.lat <= max_lat and row.lon is not None and min_lon <= row.lon <= max_lon)
+            )
+        ]
+        assert snapshot.in_box(first, min_lat, max_lat, min_lon, max_lon) == expected, trial
+        # The shared cache keeps the snapshot pickled: its cells come along.
+        again = pickle.loads(pickle.dumps(snapshot))
+        assert again.in_box(first, min_lat, max_lat, min_lon, max_lon) == expected

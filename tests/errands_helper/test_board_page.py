@@ -105,18 +105,20 @@ def test_a_row_the_hard_rules_refuse_sends_the_page_the_long_way(db, make, monke
     errands = [make.errand(elder=make.elder(), starts_at=in_days(d, 14)) for d in (1, 2, 3)]
     db.session.commit()
     refused, refused_start = errands[0].id, errands[0].starts_at
-    real, real_of = helper_views.hard_rules, helper_views.hard_rules_of
+    real, real_each = helper_views.hard_rules, helper_views.hard_rules_each
 
     def refuse_one(spec, candidate):
         failed, distance = real(spec, candidate)
         return (failed or (object(),)) if spec.errand_id == refused else failed, distance
 
-    def refuse_one_of(rules, candidate):  # the long way: the errand's kept part of the rules
-        failed, distance = real_of(rules, candidate)
-        return (failed or (object(),)) if rules.starts_at == refused_start else failed, distance
+    def refuse_one_of(rules, candidate):  # the long way: the errands' kept parts of the rules
+        return [
+            ((failed or (object(),)) if kept.starts_at == refused_start else failed, distance)
+            for kept, (failed, distance) in zip(rules, real_each(rules, candidate), strict=True)
+        ]
 
     monkeypatch.setattr(helper_views, "hard_rules", refuse_one)
-    monkeypatch.setattr(helper_views, "hard_rules_of", refuse_one_of)
+    monkeypatch.setattr(helper_views, "hard_rules_each", refuse_one_of)
     items, total = board_page(helper, utcnow(), "fi", 2)
     # The long way asks the same rules: the refused errand is not shown, nor counted.
     assert refused not in [i.errand_id for i in items]

@@ -28,6 +28,7 @@ from app.matching.score import (
     errand_rules,
     evaluate,
     hard_rules,
+    hard_rules_each,
     hard_rules_of,
     minor_hours_ok,
     new_candidate,
@@ -868,3 +869,39 @@ def test_kept_errand_rules_agree_with_hard_rules_on_random_inputs() -> None:
                 assert hard_rules_of(rules, helper) == expected
                 seen.update(f.code for f in expected[0])
     assert seen == set(EXCLUSION_CODES)
+
+
+def test_hard_rules_each_agrees_with_hard_rules_of_for_every_errand() -> None:
+    """The board judges one helper against many kept errands at once (hard_rules_each):
+    the same exclusions and distance as hard_rules_of, errand by errand, for helpers who
+    fail each rule now and then and for plain approved adults (its shortcut), with errands
+    near and far, on and off their limit, and with no place."""
+    rng = random.Random(61)
+    seen: set[str] = set()
+    plain = 0
+    for i in range(400):
+        errands = []
+        for _ in range(rng.randint(0, 30)):
+            errand = random_errand(rng)
+            if errand.lat is not None and rng.random() < 0.7:  # somewhere around the person
+                errand = dataclasses.replace(
+                    errand, lat=ELDER_LAT + rng.uniform(-0.15, 0.15), lon=ELDER_LON + rng.uniform(-0.3, 0.3)
+                )
+            errands.append(errand)
+        rules = [errand_rules(e) for e in errands]
+        start = errands[0].starts_at if errands else START
+        helper = random_helper(rng, i, start)
+        if i % 3 == 0:  # an approved adult, neither paused, suspended nor busy
+            helper = dataclasses.replace(
+                helper, is_approved=True, is_paused=False, is_suspended=False, is_minor=False, busy_intervals=()
+            )
+        if i % 7 == 0 and errands and errands[0].lat is not None:  # exactly on their limit
+            limit = haversine_km(helper.lat or ELDER_LAT, helper.lon or ELDER_LON, errands[0].lat, errands[0].lon)
+            helper = dataclasses.replace(helper, max_distance_km=limit)
+        expected = [hard_rules_of(r, helper) for r in rules]
+        assert hard_rules_each(rules, helper) == expected
+        assert hard_rules_each(iter(rules), helper) == expected  # any iterable
+        plain += helper.is_approved and not helper.is_minor and not helper.busy_intervals
+        seen.update(f.code for failed, _ in expected for f in failed)
+    assert seen == set(EXCLUSION_CODES)
+    assert plain > 100
