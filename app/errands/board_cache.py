@@ -28,6 +28,7 @@ statement (:func:`app.errands.board_query.board_page_statement`).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import math
@@ -60,37 +61,42 @@ LOCAL_NETWORKS = 256
 BoardRow = namedtuple("BoardRow", NETWORK_COLUMNS)
 
 
-#: The cells (degrees of latitude, of longitude) the kept rows are filed in by their person's point
-#: (:class:`Places`): a helper's box (some kilometres) covers a few of them.
-CELL_DEGREES = (0.1, 0.2)
-#: A box over more cells than this (a very long distance limit) is looked for row by row.
-MAX_CELLS = 64
+#: The height (degrees of latitude, ~2.2 km) of the bands the kept rows are filed in by their
+#: person's point (:class:`Places`): a helper's box (some kilometres) covers a few of them.
+BAND_DEGREES = 0.02
+#: A box over more bands than this (a very long distance limit) is looked for row by row.
+MAX_BANDS = 64
 
 
 @dataclass(frozen=True)
 class Places:
-    """Where the kept rows are: the index of each row with a point of its person's own
-    (finite latitude and longitude) filed by its cell, in the rows' order; and the rows whose
-    person has no latitude (every helper's box takes them, as the board's statement does)."""
+    """Where the kept rows are: the rows with a point of their person's own (finite latitude
+    and longitude) filed by band of latitude, each band's as (longitudes in order, the rows'
+    indices in that order); and the rows whose person has no latitude (every helper's box
+    takes them, as the board's statement does)."""
 
-    cells: dict[tuple[int, int], tuple[int, ...]]
+    bands: dict[int, tuple[tuple[float, ...], tuple[int, ...]]]
     unplaced: tuple[int, ...]
 
     @classmethod
     def of(cls, rows: tuple[BoardRow, ...]) -> Places:
-        cells: dict[tuple[int, int], list[int]] = {}
+        bands: dict[int, list[tuple[float, int]]] = {}
         unplaced: list[int] = []
         for i, row in enumerate(rows):
             if row.lat is None:
                 unplaced.append(i)
             elif row.lon is not None and math.isfinite(row.lat) and math.isfinite(row.lon):
-                cells.setdefault(_cell(row.lat, row.lon), []).append(i)
+                bands.setdefault(_band(row.lat), []).append((row.lon, i))
             # else: a latitude without a longitude (or not finite) is never in a box
-        return cls({cell: tuple(found) for cell, found in cells.items()}, tuple(unplaced))
+        filed = {}
+        for band, found in bands.items():
+            found.sort()
+            filed[band] = (tuple(lon for lon, _i in found), tuple(i for _lon, i in found))
+        return cls(filed, tuple(unplaced))
 
 
-def _cell(lat: float, lon: float) -> tuple[int, int]:
-    return math.floor(lat / CELL_DEGREES[0]), math.floor(lon / CELL_DEGREES[1])
+def _band(lat: float) -> int:
+    return math.floor(lat / BAND_DEGREES)
 
 
 @dataclass(frozen=True)
@@ -110,24 +116,25 @@ class NetworkSnapshot:
         """The indices, from ``first`` on and in order, of the rows whose person's point is in
         the box (both ends included) or who have no latitude: the rows of
         ``row.lat is None or (min_lat <= row.lat <= max_lat and row.lon is not None and
-        min_lon <= row.lon <= max_lon)``, looked for only in the cells the box covers."""
-        (lat0, lon0), (lat1, lon1) = _cell(min_lat, min_lon), _cell(max_lat, max_lon)
-        if (lat1 - lat0 + 1) * (lon1 - lon0 + 1) > MAX_CELLS:
+        min_lon <= row.lon <= max_lon)``, looked for only in the bands the box covers, each
+        band's longitudes by bisection."""
+        low, high = _band(min_lat), _band(max_lat)
+        rows = self.rows
+        if high - low + 1 > MAX_BANDS:
             return [
                 i
-                for i, row in enumerate(self.rows[first:], first)
+                for i, row in enumerate(rows[first:], first)
                 if row.lat is None
                 or (min_lat <= row.lat <= max_lat and row.lon is not None and min_lon <= row.lon <= max_lon)
             ]
-        rows, cells = self.rows, self.places.cells
+        bands = self.places.bands
         found = [i for i in self.places.unplaced if i >= first]
-        for lat_cell in range(lat0, lat1 + 1):
-            for lon_cell in range(lon0, lon1 + 1):
-                for i in cells.get((lat_cell, lon_cell), ()):
-                    if i >= first:
-                        row = rows[i]
-                        if min_lat <= row.lat <= max_lat and min_lon <= row.lon <= max_lon:
-                            found.append(i)
+        for band in range(low, high + 1):
+            filed = bands.get(band)
+            if filed is not None:
+                lons, indices = filed
+                west, east = bisect.bisect_left(lons, min_lon), bisect.bisect_right(lons, max_lon)
+                found.extend(i for i in indices[west:east] if i >= first and min_lat <= rows[i].lat <= max_lat)
         found.sort()
         return found
 

@@ -240,6 +240,31 @@ def candidate_from_profile(
     )
 
 
+class DayCandidates:
+    """One helper as the matcher sees them on each day (:func:`candidate_from_profile` with
+    ``on=`` the day and these ``busy_intervals``), made once for each different pair of what
+    a day changes of a candidate: whether they are a minor (:func:`minor_on`) and paused
+    (:func:`paused_on`) on it. For the board, which judges one helper on many days."""
+
+    __slots__ = ("_birth_date", "_busy_intervals", "_made", "_paused_until", "_profile")
+
+    def __init__(self, profile: HelperProfile, busy_intervals: tuple[tuple[datetime, datetime], ...] = ()) -> None:
+        self._profile = profile
+        self._birth_date = profile.birth_date
+        self._paused_until = profile.paused_until
+        self._busy_intervals = busy_intervals
+        self._made: dict[tuple[bool, bool], HelperCandidate] = {}
+
+    def on(self, day: date) -> HelperCandidate:
+        key = (minor_on(self._birth_date, day), paused_on(self._paused_until, day))
+        candidate = self._made.get(key)
+        if candidate is None:
+            like = next(iter(self._made.values()), None)  # its sets are taken as they are
+            candidate = candidate_from_profile(self._profile, on=day, busy_intervals=self._busy_intervals, like=like)
+            self._made[key] = candidate
+        return candidate
+
+
 def availability_set(slots: Iterable) -> frozenset[tuple[int, str]]:
     """Weekly availability (``[weekday, part of day]`` pairs) as the matcher's set."""
     if isinstance(slots, frozenset):

@@ -33,7 +33,7 @@ from app.errands.board_query import (
     own_version_statement,
     revalidation_statement,
 )
-from app.errands.eligibility import candidate_from_profile, join_spec_tables, spec_from_row
+from app.errands.eligibility import DayCandidates, candidate_from_profile, join_spec_tables, spec_from_row
 from app.errands.lifecycle import is_late_withdrawal, report_allowed
 from app.errands.notifications import place_name
 from app.extensions import db
@@ -222,9 +222,7 @@ def _judged(
     left_out = held_ids.union(eid for eid, o in offers.items() if o.status == "declined")
     # The errands they hold are left out, so each judged errand's busy intervals are all
     # their active assignments (the rule itself looks for one that overlaps the errand).
-    intervals = tuple((s, e) for _i, s, e in busy)
-    candidates: dict[date, HelperCandidate] = {}
-    like: HelperCandidate | None = None
+    days = DayCandidates(profile, tuple((s, e) for _i, s, e in busy))
     on: date | None = None
     # The rows judged with one candidate, one run after another (a day that changes
     # nothing of the helper gives the same candidate back: most runs are the whole box).
@@ -236,10 +234,7 @@ def _judged(
         if row.id in left_out:
             continue
         if day != on:  # the rows come in start order: a day's rows one after another
-            on, day_candidate = day, candidates.get(day)
-            if day_candidate is None:  # the same helper on the same day: made once
-                day_candidate = candidate_from_profile(profile, on=day, busy_intervals=intervals, like=like)
-                candidates[day] = like = day_candidate
+            on, day_candidate = day, days.on(day)
             if day_candidate is not candidate:
                 candidate, run_rows, run_rules = day_candidate, [], []
                 runs.append((candidate, run_rows, run_rules))

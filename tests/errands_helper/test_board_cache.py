@@ -234,12 +234,12 @@ def _snapshot_of(points: list[tuple[float | None, float | None]]) -> board_cache
 
 
 def test_the_kept_rows_in_a_helpers_box_are_those_the_statement_would_read():
-    """NetworkSnapshot.in_box looks only in the cells the box covers: the same rows, in the
+    """NetworkSnapshot.in_box looks only in the bands the box covers: the same rows, in the
     same order, as the board statement's condition tried on every kept row (points on the
-    box's edges and on the cells' borders, no latitude, a latitude without a longitude,
+    box's edges and on the bands' borders, no latitude, a latitude without a longitude,
     boxes from a few kilometres to a whole country's, which go row by row)."""
     rng = random.Random(23)
-    borders = [round(60.0 + k * board_cache.CELL_DEGREES[0], 1) for k in range(-3, 4)]
+    borders = [round(60.0 + k * board_cache.BAND_DEGREES, 2) for k in range(-30, 30)]
     for trial in range(300):
         lat, lon = 60.0 + rng.uniform(-0.5, 0.5), 25.0 + rng.uniform(-1.0, 1.0)
         radius = rng.choice((0.0, 2.0, 8.0, 20.0, 60.0, 800.0))
@@ -253,7 +253,7 @@ def test_the_kept_rows_in_a_helpers_box_are_those_the_statement_would_read():
                 points.append((lat, None))
             elif pick < 0.15:  # on the box's edges
                 points.append((rng.choice((min_lat, max_lat)), rng.choice((min_lon, max_lon, lon))))
-            elif pick < 0.2:  # on a cell's border
+            elif pick < 0.2:  # on a band's border
                 points.append((rng.choice(borders), lon))
             else:
                 points.append((lat + rng.uniform(-0.6, 0.6), lon + rng.uniform(-1.2, 1.2)))
@@ -269,6 +269,6 @@ def test_the_kept_rows_in_a_helpers_box_are_those_the_statement_would_read():
             )
         ]
         assert snapshot.in_box(first, min_lat, max_lat, min_lon, max_lon) == expected, trial
-        # The shared cache keeps the snapshot pickled: its cells come along.
+        # The shared cache keeps the snapshot pickled: its bands come along.
         again = pickle.loads(pickle.dumps(snapshot))
         assert again.in_box(first, min_lat, max_lat, min_lon, max_lon) == expected

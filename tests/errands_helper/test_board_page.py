@@ -11,6 +11,7 @@ import pytest
 
 from app.errands import helper_views
 from app.errands.board_query import helsinki_offsets
+from app.errands.eligibility import DayCandidates, candidate_from_profile
 from app.errands.helper_views import board, board_page
 from app.i18n import HELSINKI
 from app.models import utcnow
@@ -130,3 +131,24 @@ def test_helsinki_offsets_follow_summer_time():
     assert offsets[:3] == (7200, 10800, 7200)
     first = datetime.fromtimestamp(changes[0], HELSINKI)
     assert (first.year, first.month, first.day, first.hour) == (2027, 3, 28, 4)
+
+
+@pytest.mark.parametrize("consent", [True, False])
+def test_day_candidates_are_candidate_from_profile_on_each_day(db, make, consent):
+    """DayCandidates makes a candidate once for each (minor, paused) pair: on every day, across
+    the 18th birthday and the end of a break, the same candidate as candidate_from_profile."""
+    today = date.today()
+    helper = make.helper(age=17, consent=consent)
+    birthday = today + timedelta(days=4)  # the 18th, in four days
+    helper.birth_date = birthday.replace(year=birthday.year - 18, day=min(birthday.day, 28))
+    helper.paused_until = today + timedelta(days=2)
+    db.session.commit()
+    busy = ((utcnow() + timedelta(days=1), utcnow() + timedelta(days=1, hours=1)),)
+    days = DayCandidates(helper, busy)
+    made = set()
+    for offset in [*range(-3, 12), 5, 0, 9]:
+        day = today + timedelta(days=offset)
+        candidate = days.on(day)
+        assert candidate == candidate_from_profile(helper, on=day, busy_intervals=busy), day
+        made.add(id(candidate))
+    assert len(made) == 3  # paused minor, minor, adult (the break ends before the birthday)
