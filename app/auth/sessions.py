@@ -29,11 +29,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, request, session
 from flask_login.utils import _create_identifier
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.memo import keep
-from app.models import User, UserSession, utcnow
+from app.models import HelperProfile, User, UserSession, utcnow
 from app.models.base import UTCDateTime
 
 log = logging.getLogger(__name__)
@@ -89,11 +89,14 @@ def _session_user_statement() -> sa.Select:
     """The user of an open, unexpired session, with their helper profile: nearly every
     helper page reads it, so it comes in the same statement (built once: only the
     parameters change on each request)."""
+    # The profile as a second entity of the row (given to the user as their loaded
+    # ``helper_profile``), not through joinedload: the same objects, ~17 % less of
+    # SQLAlchemy's loading work (bench/README.md, 6 December, morning).
     return (
-        sa.select(User, UserSession.last_seen_at)
+        sa.select(User, HelperProfile, UserSession.last_seen_at)
         .join(UserSession, UserSession.user_id == User.id)
+        .outerjoin(HelperProfile, HelperProfile.user_id == User.id)
         .where(open_session_condition())
-        .options(joinedload(User.helper_profile))
     )
 
 
@@ -144,7 +147,9 @@ def load_user(user_id: str) -> User | None:
     row = db.session.execute(_session_user_statement(), login.params).first()
     if row is None:
         return None
-    user, last_seen = row
+    user, profile, last_seen = row
+    if "helper_profile" not in sa.inspect(user).dict:  # not loaded already (this session's own user)
+        set_committed_value(user, "helper_profile", profile)
     valid = login.valid(user.session_version, user.active, last_seen)
     if valid is False:
         return None

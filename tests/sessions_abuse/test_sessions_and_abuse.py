@@ -436,3 +436,29 @@ def test_logging_in_works_while_the_limit_storage_is_down(app, make, db):
     assert client.submit("/auth/login", {"email": user.email, "password": "väärä-salasana"}).status_code == 400
     assert client.login(user.email).status_code == 302
     assert client.get("/coordinator").status_code == 200
+
+
+def test_the_login_loads_the_user_and_their_helper_profile_in_one_statement(app, make, db, count_queries):
+    """load_user reads the user and their profile as two entities of one row: the profile is
+    the user's loaded ``helper_profile`` (no second statement), None for a coordinator, and a
+    profile already loaded in the session is kept as it is."""
+    from app.auth.sessions import load_user, start_session
+
+    helper, coordinator = make.helper(age=19), make.coordinator()
+    tokens = {user.id: start_session(user) for user in (helper.user, coordinator)}
+    db.session.commit()
+    ids = {user.id: f"{user.id}.{user.session_version}.{tokens[user.id]}" for user in (helper.user, coordinator)}
+    helper_id, coordinator_id = helper.id, coordinator.id
+    db.session.remove()
+    with app.test_request_context("/"):
+        with count_queries() as q:
+            user = load_user(ids[helper.user_id])
+            assert user.helper_profile is not None and user.helper_profile.id == helper_id
+            assert user.helper_profile.user is user
+            other = load_user(ids[coordinator_id])
+            assert other.helper_profile is None
+        assert q.count == 2
+        user.helper_profile.max_distance_km = 3.5  # a change not yet flushed
+        again = load_user(ids[helper.user_id])
+        assert again is user and again.helper_profile.max_distance_km == 3.5
+        db.session.rollback()
