@@ -134,7 +134,7 @@ class NetworkSnapshot:
             if filed is not None:
                 lons, indices = filed
                 west, east = bisect.bisect_left(lons, min_lon), bisect.bisect_right(lons, max_lon)
-                found.extend(i for i in indices[west:east] if i >= first and min_lat <= rows[i].lat <= max_lat)
+                found += [i for i in indices[west:east] if i >= first and min_lat <= rows[i].lat <= max_lat]
         found.sort()
         return found
 

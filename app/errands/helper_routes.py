@@ -49,6 +49,7 @@ from app.errands.notifications import place_name
 from app.extensions import db
 from app.headers import REVALIDATE
 from app.i18n import current_language, language_of, local_formatter, today_local
+from app.memo import keep
 from app.models import HelperProfile, utcnow
 from app.security import public, roles_required
 from app.ui import Block, blocks, blocks_for, nav
@@ -302,13 +303,18 @@ _ID_SLOT = 987654321
 
 
 def _card_urls() -> dict[str, tuple[str, str]]:
-    """Each card's form URLs as (before the errand id, after it), made once per page."""
-    endpoints = {"accept": "errands.helper_accept", "decline": "errands.helper_decline"}
-    out = {}
-    for name, endpoint in endpoints.items():
-        before, after = url_for(endpoint, errand_id=_ID_SLOT).split(str(_ID_SLOT))
-        out[name] = (before, after)
-    return out
+    """Each card's form URLs as (before the errand id, after it), made once per worker for
+    each URL root (the app's routes do not change while it runs; never changed by a caller)."""
+    kept = current_app.extensions.setdefault("board_card_urls", {})
+    urls = kept.get(request.script_root)
+    if urls is None:
+        endpoints = {"accept": "errands.helper_accept", "decline": "errands.helper_decline"}
+        urls = {}
+        for name, endpoint in endpoints.items():
+            before, after = url_for(endpoint, errand_id=_ID_SLOT).split(str(_ID_SLOT))
+            urls[name] = (before, after)
+        keep(kept, request.script_root, urls, limit=16)
+    return urls
 
 
 @bp.get("/board", endpoint="board")

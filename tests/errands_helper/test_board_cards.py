@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from flask import url_for
 from markupsafe import escape
 
 from app.errands import helper_routes
@@ -142,3 +143,15 @@ def test_candidates_made_like_another_days_equal_fresh_ones(db, make, org):
                 made = candidate_from_profile(helper, on=on, busy_intervals=intervals, like=like)
                 assert made == candidate_from_profile(helper, on=on, busy_intervals=intervals)
                 like = made
+
+
+def test_card_urls_are_kept_per_url_root_and_equal_url_for(app):
+    """The cards' form URLs are made once per URL root: under a prefix they carry it, and the
+    unprefixed ones kept before are not used there."""
+    for root in ("", "/apu", "", "/apu"):
+        with app.test_request_context("/board", base_url=f"http://localhost{root}/"):
+            urls = _card_urls()
+            for name, endpoint in (("accept", "errands.helper_accept"), ("decline", "errands.helper_decline")):
+                before, after = urls[name]
+                assert f"{before}42{after}" == url_for(endpoint, errand_id=42)
+                assert before.startswith(f"{root}/")
