@@ -331,7 +331,9 @@ def board_view():
         return _not_modified(etag)
     notice = _board_notice(profile)
     # One more than shown: the first of the next ones is where "Show more" goes.
-    items, total = board_page(profile, now, language, shown + 1, state.snapshot) if notice is None else ([], 0)
+    items, total = (
+        board_page(profile, now, language, shown + 1, state.snapshot, state.own) if notice is None else ([], 0)
+    )
     response = make_response(
         render_template(
             "errands/helper/board.html",

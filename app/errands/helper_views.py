@@ -112,20 +112,46 @@ def _own_errands_statement() -> sa.CompoundSelect:
     with their times (built once: only ``helper_id`` changes)."""
     helper_id = sa.bindparam("helper_id", type_=sa.Integer)
     no_time = sa.null().cast(UTCDateTime())
+    # Named columns: the board's full page reads it as a subquery (_own_board_statement).
     return sa.union_all(
-        sa.select(Offer.errand_id, Offer.status, Offer.expires_at, no_time, no_time, sa.literal(True)).where(
-            Offer.helper_id == helper_id, Offer.status.in_(("pending", "declined"))
-        ),
+        sa.select(
+            Offer.errand_id,
+            Offer.status,
+            Offer.expires_at,
+            no_time.label("starts_at"),
+            no_time.label("ends_at"),
+            sa.literal(True).label("is_offer"),
+        ).where(Offer.helper_id == helper_id, Offer.status.in_(("pending", "declined"))),
         sa.select(Errand.id, Assignment.status, no_time, Errand.starts_at, Errand.ends_at, sa.literal(False))
         .join(Assignment, Assignment.errand_id == Errand.id)
         .where(Assignment.helper_id == helper_id, Assignment.status.in_(("active", "done"))),
     )
 
 
-def _own_errands(profile: HelperProfile) -> tuple[dict[int, _Offered], set[int], list[tuple[int, datetime, datetime]]]:
+#: A helper's own offers and errands (:func:`_own_errands`): pending and declined offers by
+#: errand, the errands they hold or have done, and the active ones' times (busy).
+OwnErrands = tuple[dict[int, _Offered], set[int], list[tuple[int, datetime, datetime]]]
+
+
+@functools.cache
+def _own_board_statement() -> sa.Select:
+    """:func:`app.errands.board_query.own_version_statement`'s one row joined with each row of
+    :func:`_own_errands_statement` (once, with NULLs, when there is none): what the board's
+    full page reads of the helper's own, in one statement (built once)."""
+    version = own_version_statement().subquery("own_version")
+    errands = _own_errands_statement().subquery("own_errands")
+    return sa.select(version, errands).select_from(version).outerjoin(errands, sa.true())
+
+
+def _own_errands(profile: HelperProfile) -> OwnErrands:
     """In one statement: the helper's pending and declined offers, the errands they
     hold or have done, and the active ones' times (busy)."""
     rows = db.session.connection().execute(_own_errands_statement(), {"helper_id": profile.id})
+    return _own_errands_of(rows)
+
+
+def _own_errands_of(rows: Iterable[tuple]) -> OwnErrands:
+    """:data:`OwnErrands` from rows of :func:`_own_errands_statement`."""
     offers: dict[int, _Offered] = {}
     held: set[int] = set()
     busy: list[tuple[int, datetime, datetime]] = []
@@ -292,11 +318,13 @@ def board_page(
     locale: str = "fi",
     limit: int = 16,
     snapshot: board_cache.NetworkSnapshot | None = None,
+    own: OwnErrands | None = None,
 ) -> tuple[list[BoardItem], int]:
     """The first ``limit`` errands of :func:`board`, and how many it has in all.
 
     With the network's kept errands (``snapshot``, :mod:`app.errands.board_cache`),
-    one statement reads the helper's own offers and assignments and the hard
+    one statement reads the helper's own offers and assignments (unless given: ``own``,
+    read with the board's version by :func:`board_state`) and the hard
     rules are applied to the kept rows in Python, as :func:`board` does.
     Without, one statement (:mod:`app.errands.board_query`) applies in SQL the rules it
     can and stops at ``limit``; each row it returns is then checked with the
@@ -308,7 +336,7 @@ def board_page(
         return [], 0
     if snapshot is not None:
         db.session.flush()
-        offers, held_ids, busy = _own_errands(profile)
+        offers, held_ids, busy = own if own is not None else _own_errands(profile)
         pending_ids = {eid for eid, o in offers.items() if o.status == "pending"}
         near = _near_rows(profile, snapshot, now, pending_ids)
         passed, total = _judged(profile, near, offers, held_ids, busy, limit)
@@ -349,25 +377,32 @@ class BoardState:
 
     version: tuple
     snapshot: board_cache.NetworkSnapshot | None
+    own: OwnErrands | None = None  # the helper's own offers and errands, when read with the version
 
 
 def board_state(profile: HelperProfile | Any, now: datetime, own: tuple | None = None) -> BoardState:
     """With the board's cache: one small statement of the helper's own offers,
     assignments, consents and account organizations
     (:func:`app.errands.board_query.own_version_statement`; ``own``: its row, read
-    already) and the network's kept errands; without: :func:`board_version`.
+    already), read with their own offers and errands for the page (``BoardState.own``,
+    :func:`_own_board_statement`) unless ``own`` is given, and the network's kept
+    errands; without: :func:`board_version`.
     ``profile``: the helper's profile, or a row with its columns the version reads
     (:data:`app.errands.board_query.PROFILE_VERSION_COLUMNS`)."""
     if not board_cache.enabled():
         return BoardState(board_version(profile, now), None)
-    if own is None:
+    own_errands = None
+    if own is None:  # read with the helper's own offers and errands, for the page (one statement)
         db.session.flush()
         params = {"helper_id": profile.id, "user_id": profile.user_id}
-        own = tuple(db.session.connection().execute(own_version_statement(), params).one())
+        rows = db.session.connection().execute(_own_board_statement(), params).all()
+        width = len(OWN_VERSION_COLUMNS)
+        own = tuple(rows[0][:width])
+        own_errands = _own_errands_of(row[width:] for row in rows if row[width] is not None)
     user_orgs = tuple(int(o) for o in own[OWN_VERSION_COLUMNS.index("user_orgs")].split(",") if o)
     snapshot = board_cache.network_snapshot(profile.organization_id, profile.user_id, user_orgs, now)
     network = (snapshot.fingerprint, snapshot.first_upcoming(now))
-    return BoardState((*_own_version(profile), *own, *network), snapshot)
+    return BoardState((*_own_version(profile), *own, *network), snapshot, own_errands)
 
 
 @dataclass(frozen=True)

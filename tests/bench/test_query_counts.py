@@ -226,7 +226,7 @@ def test_the_kept_board_reads_the_same_statements_for_any_size(app, worlds, coun
     status_large, n_large, size_large = _statements(app, count_queries, large, "helper", "/board")
     assert status_small == status_large == 200
     assert size_large > size_small
-    assert n_small == n_large <= 4, f"{n_small} statements with {SMALL} rows, {n_large} with {LARGE}"
+    assert n_small == n_large <= 3, f"{n_small} statements with {SMALL} rows, {n_large} with {LARGE}"
 
 
 @pytest.mark.parametrize("page", ["coordinator's day", "errand with candidates"])

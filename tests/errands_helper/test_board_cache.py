@@ -272,3 +272,26 @@ def test_the_kept_rows_in_a_helpers_box_are_those_the_statement_would_read():
         # The shared cache keeps the snapshot pickled: its bands come along.
         again = pickle.loads(pickle.dumps(snapshot))
         assert again.in_box(first, min_lat, max_lat, min_lon, max_lon) == expected
+
+
+def test_the_kept_board_reads_its_own_version_and_errands_in_one_statement(
+    cached, db, make, client, org, elder, helper, count_queries
+):
+    """With the network's rows kept, the full page sends two statements: the login, and the
+    helper's own version (the ETag's) with their own offers and errands; what it shows of
+    them is the same as read apart (a declined errand left out, an offered far one shown)."""
+    shown, declined = make.errand(elder=elder), make.errand(elder=elder)
+    far = make.errand(elder=make.elder(org=org, lat=65.0, lon=25.5))
+    make.offer(far, helper)
+    db.session.commit()
+    decline(declined.id, helper.id, via="web")
+    db.session.commit()
+    client.login(helper.user.email)
+    client.get("/board")  # the network's rows read and kept
+    with count_queries() as q:
+        response = client.get("/board")
+    html = response.get_data(as_text=True)
+    assert q.count == 2, q.statements
+    assert _shown(html, shown) and _shown(html, far) and not _shown(html, declined)
+    again = client.get("/board", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304  # the same ETag as the 304's own statement makes
