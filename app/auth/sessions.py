@@ -86,11 +86,12 @@ def open_session_condition() -> sa.ColumnElement[bool]:
 
 @functools.cache
 def _session_user_statement() -> sa.Select:
-    """The user of an open, unexpired session, with their helper profile: nearly every
-    helper page reads it, so it comes in the same statement (built once: only the
-    parameters change on each request)."""
+    """The user of an open, unexpired session, with their helper profile and their
+    organizations' ids: nearly every helper page reads the profile, and every coordinator
+    page the organizations (the scope of what they see), so they come in the same
+    statement (built once: only the parameters change on each request)."""
     return (
-        sa.select(User, UserSession.last_seen_at)
+        sa.select(User, UserSession.last_seen_at, User.organization_ids_column().label("organization_ids"))
         .join(UserSession, UserSession.user_id == User.id)
         .where(open_session_condition())
         .options(joinedload(User.helper_profile))
@@ -144,11 +145,12 @@ def load_user(user_id: str) -> User | None:
     row = db.session.execute(_session_user_statement(), login.params).first()
     if row is None:
         return None
-    user, last_seen = row
+    user, last_seen, organization_ids = row
     valid = login.valid(user.session_version, user.active, last_seen)
     if valid is False:
         return None
     user.session_token = login.token
+    user.note_organization_ids(User.organization_ids_of(organization_ids))
     if valid is None:
         _touch(login.token, login.now)
     return user
