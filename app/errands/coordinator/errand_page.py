@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, get_template_attribute, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.form import SUBMIT_METHODS
 from markupsafe import Markup
 
-from app import policy
+from app import policy, ui
 from app.errands import actions, agenda, coordinator_cache
 from app.errands.blueprint import bp
 from app.errands.coordinator.common import (
@@ -224,9 +225,8 @@ def render_errand(
         page = _PageErrand(errand)
     head = page.head
     # Every form of the page carries the same CSRF field (the request's token): rendered once.
-    action_form = ActionForm()
-    csrf_field = action_form.csrf_token() if hasattr(action_form, "csrf_token") else Markup()
-    submitted = action_form.is_submitted()
+    csrf_field = ui.csrf_field()
+    submitted = request.method in SUBMIT_METHODS  # as a FlaskForm's is_submitted()
     candidates = coordinator_cache.page_candidates(head.id, load=page.errand)
     offers = agenda.errand_offers(head.id)
     ranked, excluded, next_steps, worded = [], [], None, None
