@@ -11,8 +11,8 @@ its SHA-256 is stored. A cookie is accepted while its row is open and
 
 Logging out ends the row, so a copied cookie no longer works; a password
 change or a suspension ends every row of the user (and bumps
-``session_version``, as before). The user, their helper profile and the check
-of the row come in one statement; ``last_seen_at`` is written at most every
+``session_version``, as before). The user, their helper profile, their
+organizations' ids and the check of the row come in one statement; ``last_seen_at`` is written at most every
 :data:`LAST_SEEN_EVERY` in its own short transaction.
 """
 
