@@ -20,6 +20,8 @@ from jinja2 import pass_eval_context
 from markupsafe import Markup
 from num2words import num2words
 
+from app.memo import keep
+
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -166,7 +168,22 @@ def local_formatter(kind: str, pattern: str | None = None):
     return apply
 
 
+#: Each translations object's bound ``gettext`` family (:func:`_bound_gettexts`), by its id
+#: (with the object, so that a new one at the same id is not mistaken for it).
+_BOUND: dict[int, tuple[object, dict]] = {}
+
+
 def _page_translations() -> dict:
+    """:func:`_bound_gettexts` of the reader's translations, made once per translations object
+    (Flask-Babel keeps one per language and domain)."""
+    translations = get_translations()
+    bound = _BOUND.get(id(translations))
+    if bound is None or bound[0] is not translations:
+        bound = keep(_BOUND, id(translations), (translations, _bound_gettexts(translations)), limit=64)
+    return bound[1]
+
+
+def _bound_gettexts(translations) -> dict:
     """The page's ``gettext`` family (``_()``, ``ngettext``, ``pgettext``, ``npgettext`` and
     ``{% trans %}``) bound to the reader's translations, looked up once per page: Flask-Babel's
     callables look them up on every call, and a page says a hundred things. The same texts,
@@ -175,7 +192,6 @@ def _page_translations() -> dict:
     not the template context Jinja would copy for a call inside a block or a loop; ``_`` is
     the page's ``gettext`` itself rather than Jinja's alias that looks it up on each call.
     Macros imported without the page's context use Flask-Babel's."""
-    translations = get_translations()
     ugettext, ungettext = translations.ugettext, translations.ungettext
     upgettext, unpgettext = translations.upgettext, translations.unpgettext
 

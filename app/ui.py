@@ -26,6 +26,8 @@ from typing import Any
 
 from flask import current_app, request
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from app.memo import keep
 
@@ -104,6 +106,19 @@ def kept_layout(part: str, variant: str, caller: Callable[[], str]) -> str:
     if html is None:
         html = keep(kept, key, caller(), limit=KEPT_LAYOUT_MAX)
     return html
+
+
+#: A form's CSRF field exactly as WTForms renders a FlaskForm's (``form.csrf_token()``).
+_CSRF_FIELD = Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="%s">')
+
+
+def csrf_field() -> Markup:
+    """The request's CSRF field for a button-only form, the same HTML as a FlaskForm's
+    ``form.csrf_token()`` (nothing when CSRF is off, as a FlaskForm then has no such field),
+    made without making a form: a page with several such forms renders one for all."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return Markup()
+    return _CSRF_FIELD % generate_csrf()
 
 
 def register_template_globals(app) -> None:

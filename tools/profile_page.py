@@ -1,7 +1,7 @@
 """Profile one page of a benchmark data set in-process (a developer's tool, not a benchmark).
 
     .venv/bin/python -m tools.profile_page board|day|errand|report [--helpers 100000] [-n 20] [--profile]
-        [--not-modified] [--set COORDINATOR_CACHE_SECONDS=0 ...]
+        [--not-modified] [--warm] [--set COORDINATOR_CACHE_SECONDS=0 ...]
 
 Uses the same data set as ``python -m bench.pages`` (SQLite, or PostgreSQL with
 BENCH_DATABASE_URL), logs in through the real login form and prints the median
@@ -11,7 +11,9 @@ CALLERS=pattern also lists who calls the functions matching the pattern).
 ``--not-modified`` asks again with the first answer's ``ETag`` (the 304 path);
 ``--set NAME=VALUE`` overrides a setting of the app (a whole number, else text), e.g.
 ``COORDINATOR_CACHE_SECONDS=0`` (every errand page ranks afresh) or ``=300`` (every
-request after the first visit of each errand finds its ranking kept, however slow the run).
+request after the first visit of each errand finds its ranking kept, however slow the run);
+``--warm`` asks each of the page's paths once before measuring, so that with ``=300`` only kept
+rankings are measured.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--not-modified", action="store_true", help="send the first answer's ETag (If-None-Match)")
+    parser.add_argument(
+        "--warm", action="store_true", help="ask each of the page's paths once before measuring (kept rankings)"
+    )
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a setting")
     args = parser.parse_args()
     overrides = {}
@@ -77,6 +82,9 @@ def main() -> None:
     print(f"status {response.status_code}, {len(body):,} bytes, {statements[0]} statements")
     if response.status_code != 200:
         print(re.sub(r"\s+", " ", body)[:500])
+    if args.warm:  # each distinct path once (the errand page cycles 100 errands): only kept paths are measured
+        for path in dict.fromkeys(paths(i) for i in range(args.n)):
+            client.get(path)
     headers = {"If-None-Match": response.headers["ETag"]} if args.not_modified else {}
     times, cpu = [], []
     profiler = cProfile.Profile() if args.profile else None

@@ -11,8 +11,8 @@ its SHA-256 is stored. A cookie is accepted while its row is open and
 
 Logging out ends the row, so a copied cookie no longer works; a password
 change or a suspension ends every row of the user (and bumps
-``session_version``, as before). The user, their helper profile and the check
-of the row come in one statement; ``last_seen_at`` is written at most every
+``session_version``, as before). The user, their helper profile, their
+organizations' ids and the check of the row come in one statement; ``last_seen_at`` is written at most every
 :data:`LAST_SEEN_EVERY` in its own short transaction.
 """
 
@@ -86,14 +86,17 @@ def open_session_condition() -> sa.ColumnElement[bool]:
 
 @functools.cache
 def _session_user_statement() -> sa.Select:
-    """The user of an open, unexpired session, with their helper profile: nearly every
-    helper page reads it, so it comes in the same statement (built once: only the
-    parameters change on each request)."""
+    """The user of an open, unexpired session, with their helper profile and their
+    organizations' ids: nearly every helper page reads the profile, and every coordinator
+    page the organizations (the scope of what they see), so they come in the same
+    statement (built once: only the parameters change on each request)."""
     # The profile as a second entity of the row (given to the user as their loaded
     # ``helper_profile``), not through joinedload: the same objects, ~17 % less of
     # SQLAlchemy's loading work (bench/README.md, 6 December, morning).
     return (
-        sa.select(User, HelperProfile, UserSession.last_seen_at)
+        sa.select(
+            User, HelperProfile, UserSession.last_seen_at, User.organization_ids_column().label("organization_ids")
+        )
         .join(UserSession, UserSession.user_id == User.id)
         .outerjoin(HelperProfile, HelperProfile.user_id == User.id)
         .where(open_session_condition())
@@ -147,13 +150,14 @@ def load_user(user_id: str) -> User | None:
     row = db.session.execute(_session_user_statement(), login.params).first()
     if row is None:
         return None
-    user, profile, last_seen = row
+    user, profile, last_seen, organization_ids = row
     if "helper_profile" not in sa.inspect(user).dict:  # not loaded already (this session's own user)
         set_committed_value(user, "helper_profile", profile)
     valid = login.valid(user.session_version, user.active, last_seen)
     if valid is False:
         return None
     user.session_token = login.token
+    user.note_organization_ids(User.organization_ids_of(organization_ids))
     if valid is None:
         _touch(login.token, login.now)
     return user

@@ -32,6 +32,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.errands import lifecycle
+from app.errands.agenda import ErrandHead
 from app.errands.eligibility import availability_refusals
 from app.errands.matching_service import CandidateList, rank_candidates
 from app.errands.requests import RequestError, cancel_request
@@ -203,7 +204,7 @@ def withdraw_assignment(assignment: Assignment, *, by_user: User | None, reason:
     return Outcome(assignment=assignment)
 
 
-def may_cancel(errand: Errand) -> bool:
+def may_cancel(errand: Errand | ErrandHead) -> bool:
     """The errand is still to happen, so a coordinator may cancel it."""
     return errand.state in LIVE_ERRAND_STATES
 

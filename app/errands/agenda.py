@@ -73,6 +73,86 @@ def load_errand(errand_id: int) -> Errand | None:
 
 
 @dataclass(frozen=True, slots=True)
+class ErrandHead:
+    """What the errand page reads of its errand on every request (plain columns of one
+    statement, :func:`errand_head`): what it checks (the scope), decides (cancel, no-show,
+    whether its kept ranking and facts fit) and heads the page with. The whole errand
+    (:func:`load_errand`) is loaded only to rank it afresh or to render its facts afresh."""
+
+    id: int
+    request_id: int
+    organization_id: int
+    elder_id: int
+    state: str
+    starts_at: datetime
+    ends_at: datetime
+    task: str  # the task type's name in the reader's language
+    elder_first_name: str
+    elder_name: str  # full name
+    taken_by_id: int | None  # the coordinator who took the request
+
+
+@functools.cache
+def _head_statement(language: str) -> sa.Select:
+    return (
+        sa.select(
+            Errand.id,
+            Errand.request_id,
+            Errand.organization_id,
+            Errand.elder_id,
+            Errand.state,
+            Errand.starts_at,
+            Errand.ends_at,
+            getattr(TaskType, TaskType.name_column(language)).label("task"),
+            Elder.first_name,
+            Elder.last_name,
+            HelpRequest.taken_by_id,
+        )
+        .join(TaskType, TaskType.id == Errand.task_type_id)
+        .join(Elder, Elder.id == Errand.elder_id)
+        .join(HelpRequest, HelpRequest.id == Errand.request_id)
+        .where(Errand.id == sa.bindparam("errand_id"))
+    )
+
+
+def errand_head(errand_id: int, *, language: str) -> ErrandHead | None:
+    """The errand's :class:`ErrandHead` (one statement, no ORM objects), the task in ``language``."""
+    row = db.session.connection().execute(_head_statement(language), {"errand_id": errand_id}).first()
+    if row is None:
+        return None
+    return ErrandHead(
+        id=row.id,
+        request_id=row.request_id,
+        organization_id=row.organization_id,
+        elder_id=row.elder_id,
+        state=row.state,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        task=row.task,
+        elder_first_name=row.first_name,
+        elder_name=Elder.name_of(row.first_name, row.last_name),
+        taken_by_id=row.taken_by_id,
+    )
+
+
+def head_of(errand: Errand, *, language: str) -> ErrandHead:
+    """The :class:`ErrandHead` of an errand loaded by :func:`load_errand` (no statement)."""
+    return ErrandHead(
+        id=errand.id,
+        request_id=errand.request_id,
+        organization_id=errand.organization_id,
+        elder_id=errand.elder_id,
+        state=errand.state,
+        starts_at=errand.starts_at,
+        ends_at=errand.ends_at,
+        task=errand.task_type.name(language),
+        elder_first_name=errand.elder.first_name,
+        elder_name=errand.elder.full_name,
+        taken_by_id=errand.request.taken_by_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class ListedOffer:
     """One offer of an errand as its page shows it (plain columns, the helper's name read with it)."""
 

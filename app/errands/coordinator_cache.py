@@ -161,11 +161,20 @@ def _remember(kept: Kept) -> None:
     keep(_local(), kept.key, kept, limit=LOCAL_VALUES)
 
 
-def page_candidates(errand: Errand, *, now: datetime | None = None) -> CandidateList | None:
+def page_candidates(
+    errand: Errand | int, *, load: Callable[[], Errand] | None = None, now: datetime | None = None
+) -> CandidateList | None:
     """The errand page's ranked and excluded candidates (None: it needs no helpers),
-    kept or ranked now and kept (:func:`app.errands.actions.candidates_for`)."""
+    kept or ranked now and kept (:func:`app.errands.actions.candidates_for`). ``errand``:
+    the errand, or its id with ``load`` giving the errand, called only to rank it afresh."""
     now = now or utcnow()
-    return _kept(f"ranking:{errand.id}", lambda: candidates_for(errand, now=now), now)
+    if isinstance(errand, Errand):
+        errand_id, load = errand.id, (lambda: errand)  # noqa: E731
+    else:
+        errand_id = errand
+        if load is None:
+            raise TypeError("page_candidates(errand_id) needs load")
+    return _kept(f"ranking:{errand_id}", lambda: candidates_for(load(), now=now), now)
 
 
 def _scope_key(scope: set[int] | None) -> str:

@@ -11,19 +11,35 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
 
+from babel import numbers
 from babel.dates import get_day_names
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.i18n import HELSINKI
+from app.i18n import HELSINKI, current_language
 from app.matching import score
+
+_TENTH, _ONE = Decimal("0.1"), Decimal(1)
 
 
 def _km(value: object) -> str:
+    """A distance in the reader's language ("3,2 km", "12 km"): the same text as Flask-Babel's
+    ``format_decimal`` with the same pattern, from the number rounded as Babel rounds it (to
+    the pattern's digits, half to even, from the float's shortest text), each rounded
+    distance formatted once per language (:func:`_km_text`): a ranking words a hundred
+    distances, and Babel's formatting of each was most of the wording's time."""
     v = float(value)  # type: ignore[arg-type]
-    return f"{format_decimal(v, format='#,##0.0' if v < 10 else '#,##0')} km"
+    small = v < 10
+    return _km_text(Decimal(str(v)).quantize(_TENTH if small else _ONE), small, current_language())
+
+
+@lru_cache(maxsize=4096)
+def _km_text(rounded: Decimal, small: bool, language: str) -> str:
+    return f"{numbers.format_decimal(rounded, format='#,##0.0' if small else '#,##0', locale=language)} km"
 
 
 def _travel_sentence(p: dict, *, too_far: bool) -> str:

@@ -84,9 +84,45 @@ class User(UserMixin, TimestampMixin, Base):
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
 
+    #: The ids of the user's organizations read with the login (:func:`app.auth.sessions.load_user`,
+    #: in the same statement), used while the ``organizations`` collection is not loaded; forgotten
+    #: when the object is expired or refreshed (a commit), so that a changed membership is read again.
+    _login_organization_ids = None  # frozenset[int] once read
+
+    def note_organization_ids(self, ids: frozenset[int]) -> None:
+        """The user's organization ids as just read from ``user_organizations`` (by the login)."""
+        self._login_organization_ids = ids
+
     @property
     def organization_ids(self) -> set[int]:
+        read = self._login_organization_ids
+        if read is not None and "organizations" not in self.__dict__:
+            return set(read)
         return {org.id for org in self.organizations}
+
+    @staticmethod
+    def organization_ids_column() -> sa.ScalarSelect:
+        """The ids of a user's (``users.id`` of the enclosing statement) organizations as one
+        text column ("3,7"; NULL for none): :meth:`organization_ids_of` reads it."""
+        uo = user_organizations.c
+        return (
+            sa.select(sa.func.aggregate_strings(sa.cast(uo.organization_id, sa.String), ","))
+            .where(uo.user_id == User.id)
+            .scalar_subquery()
+        )
+
+    @staticmethod
+    def organization_ids_of(text: str | None) -> frozenset[int]:
+        return frozenset(int(i) for i in text.split(",")) if text else frozenset()
+
+
+def _forget_organization_ids(user: User | None, *_args) -> None:
+    if user is not None:  # None: an object already gone (its state expired at a commit)
+        user.__dict__.pop("_login_organization_ids", None)
+
+
+sa.event.listen(User, "expire", _forget_organization_ids)
+sa.event.listen(User, "refresh", _forget_organization_ids)
 
 
 HELPER_STATUSES = ("pending", "approved", "suspended")

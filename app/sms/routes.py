@@ -42,20 +42,22 @@ CALL_ERRORS = {
 GROUP_LABELS = {"elders": _l("Older residents"), "contacts": _l("Contact persons"), "helpers": _l("Helpers")}
 
 
+class SmsUI:
+    """What the start-page block and the SMS pages need (each computed only when used)."""
+
+    status_label = staticmethod(labels.status_label)
+    kind_label = staticmethod(labels.kind_label)
+    error_label = staticmethod(labels.error_label)
+    call_status_label = staticmethod(labels.call_status_label)
+    keys_label = staticmethod(labels.keys_label)
+    badge = staticmethod(lambda status: labels.STATUS_BADGE.get(status, ""))
+    alert_text = staticmethod(alerts.describe)
+    alert_label = staticmethod(lambda kind: str(alerts.KIND_LABELS.get(kind, _("Alert"))))
+
+
 @bp.app_context_processor
 def _sms_ui() -> dict:
-    """What the start-page block and the SMS pages need (computed only when used)."""
-
-    class SmsUI:
-        status_label = staticmethod(labels.status_label)
-        kind_label = staticmethod(labels.kind_label)
-        error_label = staticmethod(labels.error_label)
-        call_status_label = staticmethod(labels.call_status_label)
-        keys_label = staticmethod(labels.keys_label)
-        badge = staticmethod(lambda status: labels.STATUS_BADGE.get(status, ""))
-        alert_text = staticmethod(alerts.describe)
-        alert_label = staticmethod(lambda kind: str(alerts.KIND_LABELS.get(kind, _("Alert"))))
-
+    """:class:`SmsUI` on every page (made once, not a new class for each page)."""
     return {"sms_ui": SmsUI}
 
 

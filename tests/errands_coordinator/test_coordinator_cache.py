@@ -11,10 +11,11 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from app.errands import coordinator_cache
 from app.extensions import cache
-from app.models import utcnow
+from app.models import Elder, utcnow
 from app.sms.outbox import queue_sms
 from tests.factories import in_days
 
@@ -269,3 +270,53 @@ def test_the_kept_facts_show_each_committed_change_and_language_as_rendered_afre
     for language in ("sv", "en", "fi"):
         coord.submit("/lang", {"lang": language}, page="/")
         assert facts() == kept[language], language
+
+
+def _title(html: str) -> str:
+    return html.split("<title>")[1].split("</title>")[0]
+
+
+def _heading(html: str) -> str:
+    return html.split("<h1>")[1].split("</h1>")[0]
+
+
+def test_a_kept_page_loads_no_errand_and_heads_each_visit_afresh(app, db, cached, coord, make, org, elder, monkeypatch):
+    """A visit whose ranking and facts are kept reads the errand's head only (one plain
+    statement: the scope check, its title, whether it may be cancelled); the whole errand is
+    loaded again only to rank it or render its facts afresh. The head is read on every visit."""
+    from app.errands import agenda
+
+    make.helper(org=org, first_name="Aino", age=20)
+    errand = make.request(elder, hour=13).errands[0]
+    db.session.commit()
+    url = f"/errands/{errand.id}"
+    loads = []
+    load_errand = agenda.load_errand
+    monkeypatch.setattr(agenda, "load_errand", lambda errand_id: loads.append(errand_id) or load_errand(errand_id))
+
+    first = coord.get(url).get_data(as_text=True)
+    assert loads == [errand.id]
+    assert coord.get(url).get_data(as_text=True) == first and loads == [errand.id]
+    # The title comes from the head: a change written around the session (no new generation)
+    # shows at once, while the kept facts wait for the time limit, as the ranking does.
+    db.session.connection().execute(sa.update(Elder).where(Elder.id == elder.id).values(last_name="Ahola"))
+    db.session.commit()
+    page = coord.get(url).get_data(as_text=True)
+    assert "Aili Ahola" in _title(page) and "Aili Ahonen" in _heading(page) and loads == [errand.id]
+    elder.first_name = "Aila"  # through the session: a new generation, ranked and rendered afresh
+    db.session.commit()
+    page = coord.get(url).get_data(as_text=True)
+    assert "Aila Ahola" in _title(page) and "Aila Ahola" in _heading(page) and loads == [errand.id, errand.id]
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_head_read_alone_is_the_loaded_errands(db, make, elder, coordinator, language):
+    from app.errands import agenda
+
+    errand = make.request(elder, hour=13).errands[0]
+    errand.request.taken_by_id = coordinator.id
+    db.session.commit()
+    head = agenda.errand_head(errand.id, language=language)
+    assert head == agenda.head_of(agenda.load_errand(errand.id), language=language)
+    assert head.taken_by_id == coordinator.id and head.elder_name == "Aili Ahonen"
+    assert agenda.errand_head(errand.id + 1000, language=language) is None

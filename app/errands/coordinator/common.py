@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.errands import agenda
 from app.errands.error_texts import COORDINATOR_ERRORS
+from app.i18n import current_language
 from app.models import Errand, HelpRequest
 from app.policy import coordinator_may_see_errand, may_see_org
 
@@ -28,6 +29,16 @@ def visible_errand(errand_id: int) -> Errand:
     if not coordinator_may_see_errand(current_user, errand):
         abort(403)
     return errand
+
+
+def visible_errand_head(errand_id: int) -> agenda.ErrandHead:
+    """:func:`visible_errand`'s check on the errand's head (:func:`app.errands.agenda.errand_head`)."""
+    head = agenda.errand_head(errand_id, language=current_language())
+    if head is None:
+        abort(404)
+    if not may_see_org(current_user, head.organization_id):
+        abort(403)
+    return head
 
 
 def visible_request(request_id: int) -> HelpRequest:

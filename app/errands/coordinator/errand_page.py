@@ -8,12 +8,19 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, get_template_attribute, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.form import SUBMIT_METHODS
 from markupsafe import Markup
 
-from app import policy
+from app import policy, ui
 from app.errands import actions, agenda, coordinator_cache
 from app.errands.blueprint import bp
-from app.errands.coordinator.common import COORDINATORS, back_to_errand, error_text, visible_errand
+from app.errands.coordinator.common import (
+    COORDINATORS,
+    back_to_errand,
+    error_text,
+    visible_errand,
+    visible_errand_head,
+)
 from app.errands.forms import STRENGTH_LABELS, ActionForm, CancelForm, OfferTopForm, plain_labels
 from app.errands.matching_service import CandidateList
 from app.errands.reasons import explain
@@ -50,12 +57,28 @@ _FORMS = "errands/coordinator/_errand_forms.html"
 _FACTS = "errands/coordinator/_errand_facts.html"
 
 
+@dataclass
+class _PageErrand:
+    """The errand of one page: its head (read on every request) and the whole errand,
+    loaded only when first asked for (to rank it afresh or render its facts afresh)."""
+
+    head: agenda.ErrandHead
+    loaded: Errand | None = None
+
+    def errand(self) -> Errand:
+        if self.loaded is None:
+            self.loaded = agenda.load_errand(self.head.id)
+            if self.loaded is None:  # deleted since its head was read
+                abort(404)
+        return self.loaded
+
+
 def _candidate_rows(
-    errand: Errand, candidates: CandidateList, offers: list[agenda.ListedOffer]
+    head: agenda.ErrandHead, candidates: CandidateList, offers: list[agenda.ListedOffer]
 ) -> tuple[list[dict], list[dict], _Worded]:
     """The ranked (with each helper's offer on this errand) and the excluded candidates, worded."""
-    task = errand.task_type.name(current_language())
-    person = errand.elder.first_name
+    task = head.task
+    person = head.elder_first_name
     key = (id(candidates), current_language(), person, task)
     worded = _WORDED.get(key)
     if worded is None or worded.candidates is not candidates:
@@ -65,14 +88,14 @@ def _candidate_rows(
     return ranked, worded.excluded, worded
 
 
-def _candidate_html(errand: Errand, ranked: list[dict], worded: _Worded) -> tuple[Markup, Markup]:
+def _candidate_html(errand_id: int, ranked: list[dict], worded: _Worded) -> tuple[Markup, Markup]:
     """The HTML of the ranked candidates' list (with their offers' statuses) and of the
     excluded ones, made once per kept ranking, language and offers' statuses."""
     offered = tuple((row["helper_id"], row["offer_status"]) for row in ranked if row["offer_status"])
-    key = (errand.id, offered, request.script_root)
+    key = (errand_id, offered, request.script_root)
     html = worded.html.get(key)
     if html is None:
-        assign_url = url_for("errands.assign_direct", errand_id=errand.id)
+        assign_url = url_for("errands.assign_direct", errand_id=errand_id)
         html = (
             get_template_attribute(_MACROS, "candidate_list")(ranked, assign_url),
             get_template_attribute(_MACROS, "excluded_list")(worded.excluded),
@@ -81,7 +104,7 @@ def _candidate_html(errand: Errand, ranked: list[dict], worded: _Worded) -> tupl
     return html
 
 
-def _facts_html(errand: Errand, taken_by_name: str | None, worded: _Worded | None) -> Markup:
+def _facts_html(page: _PageErrand, taken_by_name: str | None, worded: _Worded | None) -> Markup:
     """The errand's heading, facts, person and helpers (macro errand_facts), made once per kept
     ranking (``worded``), URL root and the name of who took the request. What they show (the
     errand, its request, person and helpers) changes only with a committed change, which gives
@@ -89,10 +112,11 @@ def _facts_html(errand: Errand, taken_by_name: str | None, worded: _Worded | Non
     keeps the candidates' lists. Without a ranking (an errand that needs no helpers) made afresh."""
     render = get_template_attribute(_FACTS, "errand_facts")
     if worded is None:
-        return render(errand, errand.request, taken_by_name)
+        return render(page.errand(), page.errand().request, taken_by_name)
     key = (request.script_root, taken_by_name)
     html = worded.facts.get(key)
     if html is None:
+        errand = page.errand()
         html = keep(worded.facts, key, render(errand, errand.request, taken_by_name), limit=HTML_PER_RANKING)
     return html
 
@@ -143,7 +167,7 @@ class NextSteps:
     errand_org_id: int
 
 
-def _next_steps(errand: Errand, candidates: CandidateList, ranked: list[dict]) -> NextSteps | None:
+def _next_steps(errand: agenda.ErrandHead, candidates: CandidateList, ranked: list[dict]) -> NextSteps | None:
     """None when the list is good enough (a good or very good candidate not yet asked)."""
     if any(c["strength"] != "possible" and not c["offer_status"] for c in ranked):
         return None
@@ -190,26 +214,34 @@ def _fields_html(macro: str, form_type: type, form, submitted: bool) -> Markup:
     return html
 
 
-def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: int = 200):
+def render_errand(
+    errand: Errand | agenda.ErrandHead, *, offer_form=None, cancel_form=None, status: int = 200
+) -> tuple[str, int]:
+    """The errand page of a loaded errand (a form's page refused), or of an errand's head
+    (a plain visit: the whole errand is loaded only if its ranking or facts are not kept)."""
+    if isinstance(errand, Errand):
+        page = _PageErrand(agenda.head_of(errand, language=current_language()), errand)
+    else:
+        page = _PageErrand(errand)
+    head = page.head
     # Every form of the page carries the same CSRF field (the request's token): rendered once.
-    action_form = ActionForm()
-    csrf_field = action_form.csrf_token() if hasattr(action_form, "csrf_token") else Markup()
-    submitted = action_form.is_submitted()
-    candidates = coordinator_cache.page_candidates(errand)
-    offers = agenda.errand_offers(errand.id)
+    csrf_field = ui.csrf_field()
+    submitted = request.method in SUBMIT_METHODS  # as a FlaskForm's is_submitted()
+    candidates = coordinator_cache.page_candidates(head.id, load=page.errand)
+    offers = agenda.errand_offers(head.id)
     ranked, excluded, next_steps, worded = [], [], None, None
     candidate_html = excluded_html = Markup()
     if candidates is not None:
-        ranked, excluded, worded = _candidate_rows(errand, candidates, offers)
-        candidate_html, excluded_html = _candidate_html(errand, ranked, worded)
-        next_steps = _next_steps(errand, candidates, ranked)
-    history = agenda.errand_history(errand.id)
-    taken_by_name = _taken_by_name(errand.request.taken_by_id, history)
+        ranked, excluded, worded = _candidate_rows(head, candidates, offers)
+        candidate_html, excluded_html = _candidate_html(head.id, ranked, worded)
+        next_steps = _next_steps(head, candidates, ranked)
+    history = agenda.errand_history(head.id)
+    taken_by_name = _taken_by_name(head.taken_by_id, history)
     return (
         render_template(
             "errands/coordinator/errand.html",
-            errand=errand,
-            facts_html=_facts_html(errand, taken_by_name, worded),
+            errand=head,
+            facts_html=_facts_html(page, taken_by_name, worded),
             candidates=candidates,
             offers=offers,
             history=history,
@@ -220,9 +252,9 @@ def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: 
             csrf_field=csrf_field,
             offer_top_fields_html=_fields_html("offer_top_fields", OfferTopForm, offer_form, submitted),
             cancel_fields_html=_fields_html("cancel_fields", CancelForm, cancel_form, submitted),
-            can_cancel=actions.may_cancel(errand),
+            can_cancel=actions.may_cancel(head),
             next_steps=next_steps,
-            can_mark_no_show=errand.state == "assigned" and errand.starts_at <= utcnow(),
+            can_mark_no_show=head.state == "assigned" and head.starts_at <= utcnow(),
         ),
         status,
     )
@@ -231,7 +263,7 @@ def render_errand(errand: Errand, *, offer_form=None, cancel_form=None, status: 
 @bp.route("/errands/<int:errand_id>")
 @roles_required(*COORDINATORS)
 def errand_detail(errand_id: int):
-    return render_errand(visible_errand(errand_id))
+    return render_errand(visible_errand_head(errand_id))
 
 
 @bp.route("/errands/<int:errand_id>/no-show", methods=["POST"])
