@@ -299,16 +299,15 @@ def _nearest_sqlite(network: sa.CTE) -> sa.Select:
         n = _GRID.alias(f"n{i}")
         dx, dy = (n.c.x - x).self_group(), (n.c.y - y).self_group()
         its_columns = sa.select(columns.c.value).where(columns.c.value.between(*_cells(x, ring_km)))
-        # Every bound a range of the table's key (organization, cx, cy).
-        in_square = sa.and_(
-            n.c.organization_id == network.c.id,
-            n.c.cx.in_(its_columns),
-            n.c.cy.between(*_cells(y, ring_km)),
-        )
         found = (
             sa.select(n.c.id, (dx * dx + dy * dy).label("d2"), _reach_km(n.c.max_distance_km).label("reach"))
-            .select_from(network)
-            .join(n, in_square)
+            .where(
+                # Every bound a range of the table's key (organization, cx, cy). Lists (IN), not a
+                # join with the network: SQLite would scan the whole table for a Bloom filter of it.
+                n.c.organization_id.in_(sa.select(network.c.id)),
+                n.c.cx.in_(its_columns),
+                n.c.cy.between(*_cells(y, ring_km)),
+            )
             .subquery(f"s{i}")
         )
         ring = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -242,3 +243,39 @@ def test_a_helper_at_the_persons_very_point_is_found_first(db, make, org, elder)
     ranked = {r.helper_id: r for r in found.ranked}
     assert same.id in ranked and near.id in ranked
     assert ranked[same.id].distance_km == pytest.approx(0.0, abs=1e-9)
+
+
+def test_sqlite_reads_each_ring_by_key_ranges_of_the_grid(db, make, org, elder):
+    """The plan SQLite makes for the rings, with statistics that call the grid large: every ring
+    seeks the key (organization, cx, cy) and none scans the grid (a Bloom filter of a joined
+    table is built by scanning it whole: 20 ms a ranking at 100,000 helpers)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's grid")
+    make.helpers(org, 5)
+    errand = make.request(elder).errands[0]
+    db.session.commit()
+    connection = db.session.connection()
+    connection.exec_driver_sql("ANALYZE")
+    connection.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'helper_grid'")
+    grid_stats = "INSERT INTO sqlite_stat1 VALUES ('helper_grid', 'helper_grid', '1000000 20000 400 1 1')"
+    connection.exec_driver_sql(grid_stats)
+    connection.exec_driver_sql("ANALYZE sqlite_schema")  # the planner reads the statistics again
+    spec, municipality_id, keys = matching_service._spec_of(errand)
+    here = metric_km(spec.lat, spec.lon)
+    statement = matching_service._candidate_statement(True, municipality_id is not None, "sqlite")
+    params = matching_service._candidate_params(keys, spec, municipality_id, utcnow(), here)
+    params["grid_columns"] = matching_service._grid_columns(here[0])
+    compiled = statement.compile(dialect=connection.dialect)
+    values = compiled.construct_params(params)
+    plan = [
+        row[3]
+        for row in connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled), tuple(values[name] for name in compiled.positiontup)
+        )
+    ]
+    on_grid = [step for step in plan if "helper_grid" in step or any(f" n{i} " in step for i in range(10))]
+    rings = len(matching_service.RINGS_KM)
+    assert [s for s in on_grid if s.startswith("SEARCH")] == [
+        f"SEARCH n{i} USING PRIMARY KEY (organization_id=? AND cx=? AND cy>? AND cy<?)" for i in range(rings)
+    ]
+    assert not [s for s in plan if "BLOOM" in s or re.match(r"SCAN n\d", s)]
