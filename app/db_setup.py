@@ -23,17 +23,17 @@ log = logging.getLogger(__name__)
 
 POSTGRESQL_OPTIONS = "-c jit=off"
 
-#: What the hand-written migration 0004 makes for the nearest-helper search and the
-#: models do not declare (so that SQLite's ``create_all`` and autogenerate never
-#: see them): PostgreSQL's generated ``helper_profiles.pos`` and its GiST index,
-#: SQLite's R*Tree ``helper_near`` (and the shadow tables the R*Tree module keeps).
+#: What the hand-written migrations 0004 and 0013 make for the nearest-helper search
+#: and the models do not declare (so that SQLite's ``create_all`` and autogenerate
+#: never see them): PostgreSQL's generated ``helper_profiles.pos`` and its GiST
+#: index, SQLite's grid ``helper_grid``.
 POSTGRESQL_ONLY_INDEXES = frozenset({"ix_helper_profiles_near"})
 POSTGRESQL_ONLY_COLUMNS = frozenset({"pos"})
-SQLITE_ONLY_TABLES = frozenset({"helper_near", "helper_near_node", "helper_near_parent", "helper_near_rowid"})
+SQLITE_ONLY_TABLES = frozenset({"helper_grid"})
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Alembic's autogenerate filter: what migration 0004 makes by hand is not model drift."""
+    """Alembic's autogenerate filter: what migrations 0004 and 0013 make by hand is not model drift."""
     if not reflected or compare_to is not None:
         return True
     if type_ == "index":

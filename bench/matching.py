@@ -220,7 +220,6 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
     from app.errands.matching_service import rank_candidates
     from app.extensions import db
     from app.models import Errand
-    from app.scheduling.jobs import job_near_index
 
     # SQLite reads the file through memory mapping, as the README recommends for a large database.
     app = common.build_app(ds.url, SQLITE_MMAP_MB=MMAP_MB)
@@ -231,11 +230,6 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
     considered: list[int] = []
     empty = 0
     with app.app_context(), app.test_request_context("/"):
-        # As after a night: the scheduler's nightly job has inserted SQLite's position index
-        # again in order (app.errands.near_index; nothing to do on PostgreSQL).
-        t0 = time.perf_counter()
-        job_near_index()
-        rebuild_seconds = time.perf_counter() - t0
         for errand_id in ids[:5]:  # warm up: statement caches, connection pool
             rank_candidates(errand_id)
             end_session()  # as at the end of a request
@@ -291,7 +285,6 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
         "first_ask_median_ms": ms(median(first_times)),
         "first_ask_p95_ms": ms(percentile(first_times, 95)),
         "database_memory": memory,
-        "near_index_rebuild_s": round(rebuild_seconds, 1),
         "candidates_median": int(median(considered)),
         "no_candidate": empty,
         "naive_errands": len(naive_times),

@@ -25,9 +25,10 @@ into its inputs without loading every helper into Python:
      migration 0004). **PostgreSQL** walks the GiST index on
      (organization, point) nearest first (``ORDER BY pos <-> here``, one
      K-nearest scan per organization of the network, ending at
-     MAX_TRAVEL_KM); **SQLite** asks its R*Tree (organization as a third
-     dimension) ring by ring (:data:`RINGS_KM`, circles, nearest first, under
-     one outer LIMIT), so a dense town stops after the first ring or two;
+     MAX_TRAVEL_KM); **SQLite** reads its grid of 1 km cells (a B-tree keyed
+     by organization and cell, migration 0013) ring by ring
+     (:data:`RINGS_KM`, circles, nearest first, under one outer LIMIT), so a
+     dense town stops after the first ring or two;
    * helpers without coordinates who live in the person's municipality
      (they get the "distance unknown" penalty);
    * and always the helpers who have helped this person before and the
@@ -237,12 +238,16 @@ _POSITIONS = sa.table(
     sa.column("pos"),
     sa.column("max_distance_km", sa.Float),
 )
-#: SQLite: the R*Tree of the approved helpers (organization as a third dimension).
-_RTREE = sa.table(
-    "helper_near",
-    *(sa.column(name, sa.Float) for name in ("x0", "x1", "y0", "y1", "org0", "org1", "max_distance_km")),
-    sa.column("id"),
+#: SQLite: the approved helpers' points in cells of GRID_KM (migration 0013), keyed
+#: (organization, cx, cy, id) in a WITHOUT ROWID table: a ring reads one key range per
+#: organization and column of cells.
+_GRID = sa.table(
+    "helper_grid",
+    *(sa.column(name, sa.Float) for name in ("x", "y", "max_distance_km")),
+    *(sa.column(name) for name in ("organization_id", "cx", "cy", "id")),
 )
+#: The side of SQLite's grid cells in km (migration 0013 fills the cells with the same).
+GRID_KM = 1.0
 
 
 def _reach_km(max_distance_km) -> sa.ColumnElement:
@@ -282,34 +287,36 @@ def _nearest_postgresql(network: sa.CTE) -> sa.Select:
 def _nearest_sqlite(network: sa.CTE) -> sa.Select:
     """The nearest NEAREST_CAP, ring by ring (circles of :data:`RINGS_KM`, nearest
     first, each sorted, under one outer LIMIT that stops once enough are found):
-    each ring asks the R*Tree for the network's helpers in its square, keeps
-    those within the circle and beyond the previous one, and who can come."""
+    each ring reads the network's helpers in the grid cells of its square (one
+    key range per organization and column of cells), keeps those within the
+    circle and beyond the previous one, and who can come."""
     x, y = _param("x", sa.Float), _param("y", sa.Float)
+    # The columns of cells of the widest ring (a JSON list, :func:`_grid_columns`); each ring takes its own.
+    columns = sa.func.json_each(_param("grid_columns", sa.String)).table_valued("value")
     rings = []
     inner_km = 0.0
     for i, ring_km in enumerate(RINGS_KM):
-        n = _RTREE.alias(f"n{i}")
-        dx, dy = (n.c.x0 - x).self_group(), (n.c.y0 - y).self_group()
-        # Every bound a constraint the R*Tree answers (the organization is its third dimension).
-        in_square = sa.and_(
-            n.c.org0 <= network.c.id,
-            n.c.org1 >= network.c.id,
-            n.c.x0 <= x + _const(ring_km),
-            n.c.x1 >= x - _const(ring_km),
-            n.c.y0 <= y + _const(ring_km),
-            n.c.y1 >= y - _const(ring_km),
-        )
+        n = _GRID.alias(f"n{i}")
+        dx, dy = (n.c.x - x).self_group(), (n.c.y - y).self_group()
+        its_columns = sa.select(columns.c.value).where(columns.c.value.between(*_cells(x, ring_km)))
         found = (
             sa.select(n.c.id, (dx * dx + dy * dy).label("d2"), _reach_km(n.c.max_distance_km).label("reach"))
-            .select_from(network)
-            .join(n, in_square)
+            .where(
+                # Every bound a range of the table's key (organization, cx, cy). Lists (IN), not a
+                # join with the network: SQLite would scan the whole table for a Bloom filter of it.
+                n.c.organization_id.in_(sa.select(network.c.id)),
+                n.c.cx.in_(its_columns),
+                n.c.cy.between(*_cells(y, ring_km)),
+            )
             .subquery(f"s{i}")
         )
         ring = (
             sa.select(found.c.id)
             .where(
                 found.c.d2 <= _const(ring_km * ring_km),
-                found.c.d2 > _const(inner_km * inner_km),
+                # Beyond the previous ring; the first ring has no hole (a helper at the person's
+                # very point, d2 = 0, e.g. the same address, is the nearest of all).
+                found.c.d2 > _const(inner_km * inner_km) if inner_km else sa.true(),
                 found.c.d2 <= found.c.reach * found.c.reach,
             )
             .order_by(found.c.d2)
@@ -319,6 +326,20 @@ def _nearest_sqlite(network: sa.CTE) -> sa.Select:
         inner_km = ring_km
     nearest = sa.union_all(*rings).subquery("u")
     return sa.select(nearest.c.id).limit(_const(NEAREST_CAP))
+
+
+def _cells(coordinate: sa.ColumnElement, ring_km: float) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    """The first and last cell a ring's square covers along one axis."""
+    # op(): plain arithmetic (SQLAlchemy's typed division would add "+ 0.0" to the text).
+    return tuple(
+        sa.func.floor(coordinate.op(sign)(_const(ring_km)).self_group().op("/")(_const(GRID_KM))) for sign in "-+"
+    )
+
+
+def _grid_columns(x: float) -> str:
+    """The columns of cells (cx) the widest ring covers around ``x``, as a JSON list."""
+    first, last = (math.floor((x + d) / GRID_KM) for d in (-RINGS_KM[-1], RINGS_KM[-1]))
+    return "[" + ",".join(map(str, range(first, last + 1))) + "]"
 
 
 @functools.cache
@@ -488,7 +509,10 @@ def _candidate_rows(errand: _ErrandKeys, spec: score.ErrandSpec, municipality_id
     here = metric_km(spec.lat, spec.lon) if spec.lat is not None and spec.lon is not None else None
     stmt = _candidate_statement(here is not None, municipality_id is not None, connection.dialect.name)
     # Core execution on the session's connection: plain rows, no ORM layer in between.
-    result = connection.execute(stmt, _candidate_params(errand, spec, municipality_id, now, here))
+    params = _candidate_params(errand, spec, municipality_id, now, here)
+    if here is not None and connection.dialect.name == "sqlite":
+        params["grid_columns"] = _grid_columns(here[0])
+    result = connection.execute(stmt, params)
     return list(map(_row_type(tuple(result.keys()))._make, result))
 
 

@@ -56,14 +56,3 @@ def register(app: Flask) -> None:
             days = rollups.rebuild_days(since.date(), (until or since).date())
         db.session.commit()
         click.echo(f"Report rollups rebuilt: {days} days.")
-
-    @app.cli.command("rebuild-near-index")
-    def rebuild_near_index() -> None:
-        """SQLite: insert the helpers' position index again in order (the nightly job does it
-        too; safe to run again). PostgreSQL: nothing to do."""
-        from app.errands.near_index import rebuild_near_index as rebuild
-        from app.extensions import db
-
-        entries = rebuild()
-        db.session.commit()
-        click.echo(f"Helpers' position index rebuilt: {entries} entries.")

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from app import rollups
 from app.auth.sessions import purge_sessions
 from app.errands.lifecycle import expire_offers
-from app.errands.near_index import rebuild_near_index
 from app.errands.requests import generate_due_errands
 from app.extensions import db
 from app.models import utcnow
@@ -112,14 +111,6 @@ def job_rollups(now: datetime | None = None) -> int:
     return count
 
 
-def job_near_index(now: datetime | None = None) -> int:
-    """SQLite: the helpers' position index inserted again in order (app.errands.near_index);
-    returns how many entries (0 on PostgreSQL)."""
-    count = rebuild_near_index()
-    db.session.commit()
-    return count
-
-
 @dataclass(frozen=True)
 class JobSpec:
     """One periodic job: its id, function, and how often it runs."""
@@ -142,7 +133,6 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("retention", job_purge, daily_at=(3, 30)),
     JobSpec("anonymise-ended", job_anonymise_ended, daily_at=(3, 45)),
     JobSpec("rollups", job_rollups, daily_at=(4, 0)),
-    JobSpec("near-index", job_near_index, daily_at=(4, 30)),
     # after the erasures: their copies at the provider go in the same ``--once``
     JobSpec("provider-erasure", job_provider_erasure, "SCHEDULER_PROVIDER_ERASURE_SECONDS"),
 )

@@ -41,7 +41,7 @@ def _ranked(errand, now=None) -> list[int]:
 def _candidate_reads(queries) -> int:
     """The candidate statement (the nearest search: SQLite's R*Tree, PostgreSQL's ``<->``)
     among the statements counted."""
-    return sum("helper_near" in s or "<->" in s for s in queries.statements)
+    return sum("helper_grid" in s or "<->" in s for s in queries.statements)
 
 
 def test_a_kept_ranking_is_shown_again_without_the_candidate_statement(db, cached, make, org, elder, count_queries):

@@ -1,4 +1,4 @@
-"""The nearest-helper search (migration 0004) finds what the exact brute force
+"""The nearest-helper search (migrations 0004 and 0013) finds what the exact brute force
 finds, and its index follows every change of a helper's point.
 
 The brute force is the rule itself on great-circle distances: the approved
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -108,14 +109,13 @@ def _indexed(db, helper_id: int) -> tuple[float, float, int, float] | None:
             " WHERE id = :id AND status = 'approved' AND pos IS NOT NULL"
         )
     else:
-        sql = "SELECT x0, y0, org0, max_distance_km FROM helper_near WHERE id = :id"
+        sql = "SELECT x, y, organization_id, max_distance_km FROM helper_grid WHERE id = :id"
     row = connection.execute(sa.text(sql), {"id": helper_id}).one_or_none()
     return tuple(row) if row is not None else None
 
 
 def _assert_indexed_at(db, helper: HelperProfile) -> None:
     x, y = metric_km(helper.lat, helper.lon)
-    # SQLite's R*Tree keeps 32-bit floats (rounded outward): a few metres at most.
     assert _indexed(db, helper.id) == (
         pytest.approx(x, abs=0.005),
         pytest.approx(y, abs=0.005),
@@ -200,44 +200,82 @@ def test_ranking_by_errand_id_reads_no_errand_object(db, make, org, elder):
     assert not db.session.identity_map  # nothing was loaded as an object
 
 
-def test_rebuilding_the_index_in_order_keeps_its_entries_and_the_ranking(db, make, org, elder, app):
-    """app.errands.near_index: the nightly job and the command insert SQLite's R*Tree again
-    sorted (same entries, same ranking); the triggers keep following changes afterwards;
-    PostgreSQL has nothing to rebuild."""
-    from app.errands.near_index import rebuild_near_index
-    from app.scheduling.jobs import JOBS, job_near_index
+def test_sqlite_grid_cells_hold_their_points_and_rings_cross_cell_edges(db, make, org, elder):
+    """SQLite's grid (migration 0013): each approved helper's row sits in the 1 km cell of its
+    point (cx, cy = floor of x, y over GRID_KM, west and south of 0 too), and the rings find
+    helpers on both sides of a cell edge and around the errand's own cell, nearest first."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's grid; PostgreSQL keeps the GiST index of migration 0004")
+    from app.errands.matching_service import GRID_KM, _grid_columns
 
-    rng = random.Random("rebuild")
-    centre = PLACES["Kajaani"]
+    rng = random.Random("grid")
+    centre = PLACES["Maarianhamina, far west"]  # x < 0: west of 27° E, where floor and truncation differ
     elder.lat, elder.lon = centre
-    partner = make.organization(name="Seurakunta", municipalities=("Kajaani",))
-    make.partnership(org, partner)
-    helpers = make.helpers(partner, 0, spots=_spots(rng, 60, centre, 10.0)) + make.helpers(
-        org, 0, spots=_spots(rng, 60, centre, 10.0)
+    helpers = make.helpers(org, 0, spots=_spots(rng, 80, centre, 4.0))
+    db.session.commit()
+    connection = db.session.connection()
+    rows = connection.execute(sa.text("SELECT id, cx, cy, x, y FROM helper_grid")).all()
+    assert {r.id for r in rows} == {h.id for h in helpers}
+    for r in rows:
+        assert (r.cx, r.cy) == (math.floor(r.x / GRID_KM), math.floor(r.y / GRID_KM))
+    assert min(r.x for r in rows) < 0  # the negative side is exercised
+    assert len({(r.cx, r.cy) for r in rows}) > 9  # the points span many cells
+
+    found = rank_candidates(make.request(elder).errands[0].id, limit=200)
+    here = metric_km(*centre)
+    shown = {r.helper_id for r in found.ranked} | {x.helper_id for x in found.excluded}
+    expected, unsure = _brute_force(helpers, *centre)
+    assert shown - unsure == expected - unsure
+    # The columns handed to the statement cover the widest ring around the point.
+    columns = [int(c) for c in _grid_columns(here[0]).strip("[]").split(",")]
+    assert columns == list(
+        range(math.floor((here[0] - MAX_TRAVEL_KM) / GRID_KM), math.floor((here[0] + MAX_TRAVEL_KM) / GRID_KM) + 1)
     )
+
+
+def test_a_helper_at_the_persons_very_point_is_found_first(db, make, org, elder):
+    """Distance 0 (the same address, or the same postcode's point) is inside the first ring:
+    found, and nearest of all."""
+    same = make.helper(org=org, lat=elder.lat, lon=elder.lon, max_distance_km=1.0)
+    near = make.helper(org=org, lat=elder.lat + 0.002, lon=elder.lon, max_distance_km=5.0)
     db.session.commit()
+    found = rank_candidates(make.request(elder).errands[0].id, limit=10)
+    ranked = {r.helper_id: r for r in found.ranked}
+    assert same.id in ranked and near.id in ranked
+    assert ranked[same.id].distance_km == pytest.approx(0.0, abs=1e-9)
+
+
+def test_sqlite_reads_each_ring_by_key_ranges_of_the_grid(db, make, org, elder):
+    """The plan SQLite makes for the rings, with statistics that call the grid large: every ring
+    seeks the key (organization, cx, cy) and none scans the grid (a Bloom filter of a joined
+    table is built by scanning it whole: 20 ms a ranking at 100,000 helpers)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's grid")
+    make.helpers(org, 5)
     errand = make.request(elder).errands[0]
-    before_ranking = rank_candidates(errand.id, limit=200)
-    before_entries = {h.id: _indexed(db, h.id) for h in helpers}
     db.session.commit()
-
-    assert job_near_index() == (len(helpers) if db.engine.dialect.name == "sqlite" else 0)
-    assert {j.id: j.daily_at for j in JOBS}["near-index"] == (4, 30)
-    out = app.test_cli_runner().invoke(args=["rebuild-near-index"])
-    assert out.exit_code == 0 and "rebuilt" in out.output
-
-    assert {h.id: _indexed(db, h.id) for h in helpers} == before_entries
-    after_ranking = rank_candidates(errand.id, limit=200)
-    assert after_ranking.ranked == before_ranking.ranked and after_ranking.excluded == before_ranking.excluded
-    if db.engine.dialect.name == "sqlite":
-        count = db.session.connection().exec_driver_sql("SELECT count(*) FROM helper_near").scalar_one()
-        assert count == len(helpers)
-        assert rebuild_near_index() == len(helpers)  # again: safe
-        db.session.rollback()
-    # The triggers still follow a move and a new helper.
-    moved = helpers[0]
-    moved.lat, moved.lon = 64.30, 27.80
-    newcomer = make.helper(org=org, lat=64.2263, lon=27.7290, max_distance_km=10.0)
-    db.session.commit()
-    _assert_indexed_at(db, moved)
-    _assert_indexed_at(db, newcomer)
+    connection = db.session.connection()
+    connection.exec_driver_sql("ANALYZE")
+    connection.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'helper_grid'")
+    grid_stats = "INSERT INTO sqlite_stat1 VALUES ('helper_grid', 'helper_grid', '1000000 20000 400 1 1')"
+    connection.exec_driver_sql(grid_stats)
+    connection.exec_driver_sql("ANALYZE sqlite_schema")  # the planner reads the statistics again
+    spec, municipality_id, keys = matching_service._spec_of(errand)
+    here = metric_km(spec.lat, spec.lon)
+    statement = matching_service._candidate_statement(True, municipality_id is not None, "sqlite")
+    params = matching_service._candidate_params(keys, spec, municipality_id, utcnow(), here)
+    params["grid_columns"] = matching_service._grid_columns(here[0])
+    compiled = statement.compile(dialect=connection.dialect)
+    values = compiled.construct_params(params)
+    plan = [
+        row[3]
+        for row in connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled), tuple(values[name] for name in compiled.positiontup)
+        )
+    ]
+    on_grid = [step for step in plan if "helper_grid" in step or any(f" n{i} " in step for i in range(10))]
+    rings = len(matching_service.RINGS_KM)
+    assert [s for s in on_grid if s.startswith("SEARCH")] == [
+        f"SEARCH n{i} USING PRIMARY KEY (organization_id=? AND cx=? AND cy>? AND cy<?)" for i in range(rings)
+    ]
+    assert not [s for s in plan if "BLOOM" in s or re.match(r"SCAN n\d", s)]
