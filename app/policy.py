@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -346,7 +347,14 @@ def coordinator_may_see_helper(user: User, helper: HelperProfile) -> Decision:
     return may_see_org(user, helper.organization_id)
 
 
-def coordinator_may_see_errand(user: User, errand: Errand) -> Decision:
+class ErrandOfOrganization(Protocol):
+    """What the errand rules read of an errand that is not loaded as an object."""
+
+    organization_id: int
+
+
+def coordinator_may_see_errand(user: User, errand: Errand | ErrandOfOrganization) -> Decision:
+    """An errand, loaded or as a row of its columns (the errand page's head)."""
     return may_see_org(user, errand.organization_id)
 
 

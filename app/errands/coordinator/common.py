@@ -36,7 +36,7 @@ def visible_errand_head(errand_id: int) -> agenda.ErrandHead:
     head = agenda.errand_head(errand_id, language=current_language())
     if head is None:
         abort(404)
-    if not may_see_org(current_user, head.organization_id):
+    if not coordinator_may_see_errand(current_user, head):
         abort(403)
     return head
 
