@@ -97,6 +97,35 @@ def configure_engine(engine: Engine, *, mmap_mb: int = 0) -> None:
         cursor.close()
 
 
+class KeptCompiled:
+    """A ``compiled_cache`` (SQLAlchemy's execution option) for one statement that is built
+    once and kept (a module constant, a ``functools.cache`` builder): pass
+    ``execution_options={"compiled_cache": cache}`` with the statement.
+
+    SQLAlchemy finds a statement's compiled form in its engine-wide cache by a key that holds
+    the statement's whole structure as nested tuples, and a tuple is hashed again at every
+    lookup: 1.25 ms an execution for the matcher's SQLite statement, more than running it
+    (bench/README.md). A statement built once keeps its key (the same tuple objects), so this
+    cache compares its few keys instead of hashing them: equal parts that are the same object
+    compare at once, and anything else is still compared in full, so a different statement
+    or dialect never gets another's compiled form."""
+
+    __slots__ = ("_entries", "_size")
+
+    def __init__(self, size: int = 4) -> None:
+        self._entries: list[tuple[Any, Any]] = []
+        self._size = size
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        for kept_key, compiled in self._entries:
+            if kept_key == key:
+                return compiled
+        return default
+
+    def __setitem__(self, key: Any, compiled: Any) -> None:
+        self._entries = [(key, compiled), *self._entries[: self._size - 1]]
+
+
 def plan_once(connection: sa.Connection) -> None:
     """PostgreSQL: for the rest of this transaction, a prepared statement is
     planned once for any parameters (``plan_cache_mode``), not again for each
@@ -154,8 +183,21 @@ class ReadOnlyError(RuntimeError):
     """A write was attempted inside :func:`read_only`."""
 
 
+#: In a connection's ``info`` (its DBAPI connection's, kept across checkouts): writes are
+#: refused while set (:func:`read_only` sets and clears it).
+READ_ONLY = "read_only"
+
+
+@sa.event.listens_for(Engine, "before_cursor_execute")
 def _refuse_writes(conn, cursor, statement, parameters, context, executemany) -> None:
-    if context is not None and (context.isinsert or context.isupdate or context.isdelete or context.isddl):
+    # One listener on every engine, asked at each statement, instead of one added to and
+    # removed from the connection at each read_only() block (SQLAlchemy's event.listen and
+    # remove cost more than the matcher's whole scoring of a candidate, bench/README.md).
+    if (
+        conn.info.get(READ_ONLY)
+        and context is not None
+        and (context.isinsert or context.isupdate or context.isdelete or context.isddl)
+    ):
         raise ReadOnlyError(f"a write inside read_only(): {statement[:80]}")
 
 
@@ -174,12 +216,13 @@ def read_only(session: Session | None = None) -> Iterator[Session]:
     """
     session = session if session is not None else db.session()
     session.flush()
-    connection = session.connection()
-    sa.event.listen(connection, "before_cursor_execute", _refuse_writes)
+    info = session.connection().info
+    outer = info.get(READ_ONLY, False)  # a block inside another leaves it read-only
+    info[READ_ONLY] = True
     try:
         yield session
     finally:
-        sa.event.remove(connection, "before_cursor_execute", _refuse_writes)
+        info[READ_ONLY] = outer
 
 
 def end_session(exc: BaseException | None = None) -> None:

@@ -137,6 +137,25 @@ def test_read_only_neither_commits_nor_rolls_back(db):
     assert _audit_count(db) == 2
 
 
+def test_a_block_inside_another_stays_read_only_and_the_connection_writes_after_both(db):
+    """The refusal belongs to the connection while a block runs: an inner block's end
+    leaves the outer one read-only, and the outer one's end (even by an error) lets the
+    next transaction on the same pooled connection write."""
+    db.session.remove()
+    with read_only() as session:
+        with read_only():
+            pass
+        with pytest.raises((ReadOnlyError, sa.exc.StatementError), match="inside read_only"):
+            session.execute(sa.insert(AuditLog).values(action="inside"))
+    end_session()
+    with pytest.raises(RuntimeError, match="the block failed"), read_only():
+        raise RuntimeError("the block failed")
+    end_session()
+    db.session.execute(sa.insert(AuditLog).values(action="after"))
+    db.session.commit()
+    assert db.session.scalars(sa.select(AuditLog.action)).all() == ["after"]
+
+
 def test_unflushed_changes_and_errors_are_rolled_back(db):
     db.session.remove()
     with transaction_ends(db.engine) as seen:
