@@ -16,8 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.util import LRUCache
 
 from app.extensions import db
+from app.memo import keep
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +77,15 @@ def engine_options(
 
 
 def configure_engine(engine: Engine, *, mmap_mb: int = 0) -> None:
-    """SQLite: each new connection's pragmas. ``mmap_mb`` (``SQLITE_MMAP_MB``, 0: off) is
+    """Every engine: its compiled statements kept in a :class:`CompiledCache`. SQLite: each
+    new connection's pragmas. ``mmap_mb`` (``SQLITE_MMAP_MB``, 0: off) is
     how much of the file it reads through memory mapping instead of copying each page
     into its own small page cache: the matcher's first look at a town at 1,000,000
     helpers took 24.7 ms with copies and 6.7 ms mapped (bench/README.md). The mapped
     pages are the operating system's file cache, shared by every worker, but they count
     in each worker's resident memory."""
+    if engine._compiled_cache is not None:  # None: caching is off (query_cache_size=0)
+        engine.update_execution_options(compiled_cache=CompiledCache(engine._compiled_cache.capacity))
     if engine.dialect.name != "sqlite":
         return
 
@@ -97,33 +102,45 @@ def configure_engine(engine: Engine, *, mmap_mb: int = 0) -> None:
         cursor.close()
 
 
-class KeptCompiled:
-    """A ``compiled_cache`` (SQLAlchemy's execution option) for one statement that is built
-    once and kept (a module constant, a ``functools.cache`` builder): pass
-    ``execution_options={"compiled_cache": cache}`` with the statement.
+class CompiledCache:
+    """The engine's cache of compiled statements (SQLAlchemy's ``compiled_cache``), which
+    finds a statement built once and kept by the identity of its key before hashing it.
 
-    SQLAlchemy finds a statement's compiled form in its engine-wide cache by a key that holds
-    the statement's whole structure as nested tuples, and a tuple is hashed again at every
-    lookup: 1.25 ms an execution for the matcher's SQLite statement, more than running it
-    (bench/README.md). A statement built once keeps its key (the same tuple objects), so this
-    cache compares its few keys instead of hashing them: equal parts that are the same object
-    compare at once, and anything else is still compared in full, so a different statement
-    or dialect never gets another's compiled form."""
+    SQLAlchemy looks a statement's compiled form up by a key that holds the statement's whole
+    structure as nested tuples, and Python hashes a tuple again at every lookup: 1.25 ms an
+    execution for the matcher's SQLite statement, more than running it (bench/README.md). A
+    statement built once (a module constant, a ``functools.cache`` builder) keeps its key, the
+    same tuple object at every execution: so the compiled form made for that object is found
+    first by the object's identity (and the small rest of the key: parameter names, dialect).
+    Anything else (a statement built anew per call, another statement) is found by hashing, in
+    SQLAlchemy's own bounded cache (``size``: the engine's ``query_cache_size``), as before."""
 
-    __slots__ = ("_entries", "_size")
+    __slots__ = ("_by_object", "_hashed", "_limit")
 
-    def __init__(self, size: int = 4) -> None:
-        self._entries: list[tuple[Any, Any]] = []
-        self._size = size
+    def __init__(self, size: int) -> None:
+        self._hashed = LRUCache(size)
+        self._by_object: dict[tuple, tuple[tuple, Any]] = {}
+        self._limit = size
+
+    @staticmethod
+    def _object_key(key: Any) -> tuple | None:
+        if type(key) is tuple and len(key) > 1:  # (dialect, statement's key, parameter names, ...)
+            return (id(key[0]), id(key[1]), *key[2:])
+        return None
 
     def get(self, key: Any, default: Any = None) -> Any:
-        for kept_key, compiled in self._entries:
-            if kept_key == key:
-                return compiled
-        return default
+        object_key = self._object_key(key)
+        kept = self._by_object.get(object_key) if object_key is not None else None
+        # The stored key keeps its objects alive, so the same ids are the same objects.
+        if kept is not None and kept[0][1] is key[1] and kept[0][0] is key[0]:
+            return kept[1]
+        return self._hashed.get(key, default)
 
     def __setitem__(self, key: Any, compiled: Any) -> None:
-        self._entries = [(key, compiled), *self._entries[: self._size - 1]]
+        self._hashed[key] = compiled
+        object_key = self._object_key(key)
+        if object_key is not None:
+            keep(self._by_object, object_key, (key, compiled), limit=self._limit)
 
 
 def plan_once(connection: sa.Connection) -> None:

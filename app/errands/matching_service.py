@@ -68,7 +68,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from app.db_setup import KeptCompiled, read_only
+from app.db_setup import read_only
 from app.errands.eligibility import (
     SPEC_COLUMNS,
     candidate_from_profile,
@@ -512,15 +512,8 @@ def _candidate_rows(errand: _ErrandKeys, spec: score.ErrandSpec, municipality_id
     params = _candidate_params(errand, spec, municipality_id, now, here)
     if here is not None and connection.dialect.name == "sqlite":
         params["grid_columns"] = _grid_columns(here[0])
-    result = connection.execute(stmt, params, execution_options=_compiled_cache_of(stmt))
+    result = connection.execute(stmt, params)
     return list(map(_row_type(tuple(result.keys()))._make, result))
-
-
-@functools.cache
-def _compiled_cache_of(stmt: sa.Executable) -> dict:
-    """The execution options that find a kept statement's compiled form without hashing
-    its structure again (:class:`app.db_setup.KeptCompiled`); one per kept statement."""
-    return {"compiled_cache": KeptCompiled()}
 
 
 @functools.cache
@@ -552,9 +545,7 @@ def _busy_intervals(errand: _ErrandKeys, rows: list) -> dict[int, list[tuple[dat
     if not ids:
         return busy
     window = {"ids": ids, "errand_id": errand.id, "starts_at": errand.starts_at, "ends_at": errand.ends_at}
-    for helper_id, start, end in db.session.connection().execute(
-        _BUSY, window, execution_options=_compiled_cache_of(_BUSY)
-    ):
+    for helper_id, start, end in db.session.connection().execute(_BUSY, window):
         busy.setdefault(helper_id, []).append((start, end))
     return busy
 
@@ -660,11 +651,7 @@ def _spec_of(errand: Errand | int) -> tuple[score.ErrandSpec, int | None, _Erran
         )
         return errand_spec(errand), errand.elder.municipality_id, keys
     errand_id = errand.id if isinstance(errand, Errand) else errand
-    row = (
-        db.session.connection()
-        .execute(_SPEC, {"errand_id": errand_id}, execution_options=_compiled_cache_of(_SPEC))
-        .one()
-    )
+    row = db.session.connection().execute(_SPEC, {"errand_id": errand_id}).one()
     keys = _ErrandKeys(row.id, row.organization_id, row.elder_id, row.starts_at, row.ends_at, row.task_bit)
     return spec_from_row(row), row.municipality_id, keys
 
