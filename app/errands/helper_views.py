@@ -246,44 +246,60 @@ def _judged(
     :func:`app.matching.score.hard_rules_each`. The first ``limit`` (all: None) of them, each
     as (row, distance, offered, offer's expiry), for :func:`_item`; and how many pass."""
     left_out = held_ids.union(eid for eid, o in offers.items() if o.status == "declined")
+    kept = [judged for judged in rows if judged[0].id not in left_out] if left_out else list(rows)
+    if not kept:
+        return [], 0
     # The errands they hold are left out, so each judged errand's busy intervals are all
     # their active assignments (the rule itself looks for one that overlaps the errand).
     days = DayCandidates(profile, tuple((s, e) for _i, s, e in busy))
-    on: date | None = None
-    # The rows judged with one candidate, one run after another (a day that changes
-    # nothing of the helper gives the same candidate back: most runs are the whole box).
-    runs: list[tuple[HelperCandidate, list, list[ErrandRules]]] = []
-    run_rows: list = []
-    run_rules: list[ErrandRules] = []
-    candidate: HelperCandidate | None = None
-    for row, rules, day in rows:
-        if row.id in left_out:
-            continue
-        if day != on:  # the rows come in start order: a day's rows one after another
-            on, day_candidate = day, days.on(day)
-            if day_candidate is not candidate:
-                candidate, run_rows, run_rules = day_candidate, [], []
-                runs.append((candidate, run_rows, run_rules))
-        run_rows.append(row)
-        run_rules.append(rules)
+    # The rows come in start order: one candidate for the first and the last day is the one of
+    # every row (most boards); else the rows are judged one run of a candidate after another.
+    candidate = days.through(kept[0][2], kept[-1][2])
+    runs = [(candidate, kept)] if candidate is not None else _runs(kept, days)
     passed: list[tuple] = []  # each with its place in the board's order (_board_order) first
     append = passed.append
-    for candidate, run_rows, run_rules in runs:
+    for candidate, run in runs:
         # Only the hard rules: the board shows no scores.
-        for row, (failed, distance) in zip(run_rows, hard_rules_each(run_rules, candidate), strict=True):
-            offer = offers.get(row.id) if offers else None
+        judged = hard_rules_each([rules for _row, rules, _day in run], candidate)
+        if not offers:  # nothing offered to them: the rows that pass, each in its place
+            # _board_order(False, distance, row.starts_at, row.id), written out: most rows pass.
+            passed += [
+                ((True, distance is None, distance or 0.0, row.starts_at, row.id), row, distance, False, None)
+                for (row, _rules, _day), (failed, distance) in zip(run, judged, strict=True)
+                if not failed
+            ]
+            continue
+        for (row, _rules, _day), (failed, distance) in zip(run, judged, strict=True):
+            offer = offers.get(row.id)
             if offer is not None and offer.status == "pending":
                 # An offer was the coordinator's choice: distance does not hide it.
                 if failed and {f.code for f in failed} != {"too_far"}:
                     continue
                 append((_board_order(True, distance, row.starts_at, row.id), row, distance, True, offer.expires_at))
             elif not failed:
-                # _board_order(False, distance, row.starts_at, row.id), written out: most rows pass.
                 order = (True, distance is None, distance or 0.0, row.starts_at, row.id)
                 append((order, row, distance, False, None))
     # The orders differ (the errand's id is in each): the rows themselves are never compared.
     first = sorted(passed) if limit is None or limit >= len(passed) else heapq.nsmallest(limit, passed)
     return [p[1:] for p in first], len(passed)
+
+
+def _runs(rows: list[tuple[Any, ErrandRules, date]], days: DayCandidates) -> list[tuple[HelperCandidate, list]]:
+    """``rows`` (in start order) in runs of one candidate each (a day that changes nothing of
+    the helper gives the same candidate back)."""
+    runs: list[tuple[HelperCandidate, list]] = []
+    on: date | None = None
+    candidate: HelperCandidate | None = None
+    run: list = []
+    for judged in rows:
+        day = judged[2]
+        if day != on:  # a day's rows one after another
+            on, day_candidate = day, days.on(day)
+            if day_candidate is not candidate:
+                candidate, run = day_candidate, []
+                runs.append((candidate, run))
+        run.append(judged)
+    return runs
 
 
 def _near_rows(
