@@ -106,6 +106,13 @@ class _Offered:
     expires_at: datetime | None
 
 
+def _one_of(column: sa.ColumnElement, values: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """``column IN (values)`` with the code's own constants written into the SQL: a list of
+    bound values is written into the statement's text again on every execution."""
+    assert all("'" not in value for value in values)
+    return column.in_([sa.literal_column(f"'{value}'") for value in values])
+
+
 @functools.cache
 def _own_errands_statement() -> sa.CompoundSelect:
     """The helper's pending and declined offers, and the errands they hold or have done
@@ -121,10 +128,10 @@ def _own_errands_statement() -> sa.CompoundSelect:
             no_time.label("starts_at"),
             no_time.label("ends_at"),
             sa.literal(True).label("is_offer"),
-        ).where(Offer.helper_id == helper_id, Offer.status.in_(("pending", "declined"))),
+        ).where(Offer.helper_id == helper_id, _one_of(Offer.status, ("pending", "declined"))),
         sa.select(Errand.id, Assignment.status, no_time, Errand.starts_at, Errand.ends_at, sa.literal(False))
         .join(Assignment, Assignment.errand_id == Errand.id)
-        .where(Assignment.helper_id == helper_id, Assignment.status.in_(("active", "done"))),
+        .where(Assignment.helper_id == helper_id, _one_of(Assignment.status, ("active", "done"))),
     )
 
 
