@@ -19,12 +19,13 @@ lower one never imports it; the view reads it and passes it to its template:
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -89,23 +90,63 @@ def blocks_for(slot: str, *subject: Any) -> list[ShownBlock]:
 
 #: Whether :func:`kept_layout` keeps the layout's parts (a test turns it off to compare with a fresh render).
 KEEP_LAYOUT = True
-#: At most this many kept parts per app (per worker); when full they are all dropped and built again.
+#: At most this many kept layouts per app (per worker); when full they are all dropped and built again.
 KEPT_LAYOUT_MAX = 256
+#: Where each of the page's own parts goes in templates/_layout.html (no text or URL of the layout holds a NUL).
+_SLOT = "\x00{}\x00"
+_SLOTS = re.compile("\x00([a-z_]+)\x00")
 
 
-def kept_layout(part: str, variant: str, caller: Callable[[], str]) -> str:
-    """A part of the shared layout (``{% call kept_layout(part, variant) %}...{% endcall %}``)
-    rendered once per worker for each part, variant (the reader's role), language and URL root, then
-    given as kept: its links and menu labels do not change while the app runs. Only for parts whose
-    HTML depends on nothing else (no user's data, no CSRF token, no page)."""
+def _slot(name: str) -> Markup:
+    return Markup(_SLOT.format(name))
+
+
+def kept_layout(role: str | None) -> dict[str, Markup]:
+    """The shared layout (templates/_layout.html) for a reader of ``role`` (None: not logged in),
+    as its HTML before each of the page's own parts, by the part's name (``"title"``: the HTML
+    up to the page's title; ``"end"``: after its last part), for templates/base.html to put
+    them in. Rendered once per worker for each role, language and URL root, then given as
+    kept: its links and menu labels do not change while the app runs."""
     if not KEEP_LAYOUT:
-        return caller()
-    key = (part, variant, str(get_locale()), request.host, request.script_root, nav.version)
+        return _layout(role)
+    key = (role, str(get_locale()), request.host, request.script_root, nav.version)
     kept = current_app.extensions.setdefault("kept_layout", {})
+    parts = kept.get(key)
+    if parts is None:
+        parts = keep(kept, key, _layout(role), limit=KEPT_LAYOUT_MAX)
+    return parts
+
+
+def _layout(role: str | None) -> dict[str, Markup]:
+    pieces = _SLOTS.split(current_app.jinja_env.get_template("_layout.html").render(role=role, slot=_slot))
+    # pieces: text, name, text, name, ..., text: each text is what comes before the name after it.
+    parts = {name: Markup(text) for text, name in zip(pieces[0::2], pieces[1::2], strict=False)}
+    parts["end"] = Markup(pieces[-1])
+    return parts
+
+
+#: At most this many kept sets of blocks per app (per worker) (:func:`kept_blocks`).
+KEPT_BLOCKS_MAX = 64
+
+
+def kept_blocks(slot: str) -> Markup:
+    """The HTML of the slot's blocks, as ``{% include %}`` of each with its ``data`` renders it.
+    When every block of the slot is a template without data (the same for every reader of a
+    language: static links and texts), rendered once per worker for each language and URL
+    root and then given as kept; otherwise rendered now (:func:`blocks_for`)."""
+    items = blocks.get(slot)
+    if not KEEP_LAYOUT or any(isinstance(item, Block) and item.data is not None for item in items):
+        return _blocks_html(blocks_for(slot))
+    key = (slot, str(get_locale()), request.host, request.script_root, blocks.version)
+    kept = current_app.extensions.setdefault("kept_blocks", {})
     html = kept.get(key)
     if html is None:
-        html = keep(kept, key, caller(), limit=KEPT_LAYOUT_MAX)
+        html = keep(kept, key, _blocks_html(blocks_for(slot)), limit=KEPT_BLOCKS_MAX)
     return html
+
+
+def _blocks_html(shown: list[ShownBlock]) -> Markup:
+    return Markup("".join(render_template(block.template, data=block.data) for block in shown))
 
 
 #: A form's CSRF field exactly as WTForms renders a FlaskForm's (``form.csrf_token()``).

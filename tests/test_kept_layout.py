@@ -89,3 +89,14 @@ def test_the_kept_parts_are_bounded(client, make, app, fresh_layout, monkeypatch
     for host in ("a.example", "b.example", "c.example"):
         _page(client, "/", "fi", base_url=f"http://{host}")
         assert len(app.extensions["kept_layout"]) <= 3
+
+
+def test_the_layout_leaves_the_pages_own_names_alone(app, client, make):
+    """base.html sets a name of its own only (kept_layout_html): a page's ``token`` or ``L``,
+    given or set by the page, is the page's in its blocks."""
+    from flask import render_template_string
+
+    page = '{% extends "base.html" %}{% set L = "page-L" %}{% block content %}[{{ L }}|{{ token }}]{% endblock %}'
+    with app.test_request_context("/"):
+        html = render_template_string(page, token="page-token")
+    assert "[page-L|page-token]" in html

@@ -364,9 +364,10 @@ def _user_orgs_subquery(user_id: sa.ColumnElement) -> sa.Subquery:
     uo = user_organizations
     return (
         sa.select(
-            sa.func.coalesce(sa.func.aggregate_strings(sa.cast(uo.c.organization_id, sa.String), ","), "").label(
-                "user_orgs"
-            )
+            # The separator written into the SQL (as a value it is written in on every execution).
+            sa.func.coalesce(
+                sa.func.aggregate_strings(sa.cast(uo.c.organization_id, sa.String), sa.literal_column("','")), ""
+            ).label("user_orgs")
         )
         .where(uo.c.user_id == user_id)
         .subquery("user_orgs")

@@ -264,6 +264,14 @@ class DayCandidates:
             self._made[key] = candidate
         return candidate
 
+    def through(self, first: date, last: date) -> HelperCandidate | None:
+        """The candidate of every day from ``first`` to ``last`` when it is one and the same
+        (:meth:`on` gives the same for both), else None. Being a minor and being paused can only
+        end as the days go on, never begin again, so what the first and the last day agree on
+        holds for every day between them."""
+        candidate = self.on(first)
+        return candidate if first == last or self.on(last) is candidate else None
+
 
 def availability_set(slots: Iterable) -> frozenset[tuple[int, str]]:
     """Weekly availability (``[weekday, part of day]`` pairs) as the matcher's set."""

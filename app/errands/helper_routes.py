@@ -52,7 +52,7 @@ from app.i18n import current_language, language_of, local_formatter, today_local
 from app.memo import keep
 from app.models import HelperProfile, utcnow
 from app.security import public, roles_required
-from app.ui import Block, blocks, blocks_for, nav
+from app.ui import Block, blocks, kept_blocks, nav
 
 nav.add("helper", "errands.board", _l("Errand board"), order=10)
 nav.add("helper", "errands.my_errands", _l("My errands"), order=20)
@@ -317,6 +317,17 @@ def _card_urls() -> dict[str, tuple[str, str]]:
     return urls
 
 
+def _board_urls() -> dict[str, str]:
+    """The board's own and My errands' URLs, made once per worker for each URL root (as
+    :func:`_card_urls`)."""
+    kept = current_app.extensions.setdefault("board_page_urls", {})
+    urls = kept.get(request.script_root)
+    if urls is None:
+        urls = {"board": url_for("errands.board"), "my_errands": url_for("errands.my_errands")}
+        keep(kept, request.script_root, urls, limit=16)
+    return urls
+
+
 @bp.get("/board", endpoint="board")
 @roles_required("helper")
 def board_view():
@@ -334,16 +345,22 @@ def board_view():
     items, total = (
         board_page(profile, now, language, shown + 1, state.snapshot, state.own) if notice is None else ([], 0)
     )
+    cards = _cards(items[:shown], language, _card_urls(), generate_csrf()) if items else []
+    urls = _board_urls()
     response = make_response(
         render_template(
             "errands/helper/board.html",
-            cards=_cards(items[:shown], language, _card_urls(), generate_csrf()) if items else [],
+            cards=Markup("".join(cards)),
+            card_count=len(cards),
             total=total,
             more=min(BOARD_PAGE_SIZE, total - shown) if total > shown else 0,
-            next_show=shown + BOARD_PAGE_SIZE,
-            first_new=items[shown].errand_id if len(items) > shown else None,
+            # The same URL as url_for("errands.board", show=..., _anchor=...) (both parts are numbers).
+            more_url=f"{urls['board']}?show={shown + BOARD_PAGE_SIZE}#errand-{items[shown].errand_id}"
+            if len(items) > shown
+            else None,
+            my_errands_url=urls["my_errands"],
             notice=notice,
-            board_blocks=blocks_for("helper_board"),
+            board_blocks=kept_blocks("helper_board") if notice is None else None,
         )
     )
     if etag is not None:

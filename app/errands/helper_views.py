@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import heapq
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -106,6 +106,13 @@ class _Offered:
     expires_at: datetime | None
 
 
+def _one_of(column: sa.ColumnElement, values: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """``column IN (values)`` with the code's own constants written into the SQL: a list of
+    bound values is written into the statement's text again on every execution."""
+    assert all("'" not in value for value in values)
+    return column.in_([sa.literal_column(f"'{value}'") for value in values])
+
+
 @functools.cache
 def _own_errands_statement() -> sa.CompoundSelect:
     """The helper's pending and declined offers, and the errands they hold or have done
@@ -121,10 +128,10 @@ def _own_errands_statement() -> sa.CompoundSelect:
             no_time.label("starts_at"),
             no_time.label("ends_at"),
             sa.literal(True).label("is_offer"),
-        ).where(Offer.helper_id == helper_id, Offer.status.in_(("pending", "declined"))),
+        ).where(Offer.helper_id == helper_id, _one_of(Offer.status, ("pending", "declined"))),
         sa.select(Errand.id, Assignment.status, no_time, Errand.starts_at, Errand.ends_at, sa.literal(False))
         .join(Assignment, Assignment.errand_id == Errand.id)
-        .where(Assignment.helper_id == helper_id, Assignment.status.in_(("active", "done"))),
+        .where(Assignment.helper_id == helper_id, _one_of(Assignment.status, ("active", "done"))),
     )
 
 
@@ -226,59 +233,65 @@ def board(profile: HelperProfile, now: datetime, locale: str = "fi") -> list[Boa
         min_lat, max_lat, min_lon, max_lon = bounding_box(profile.lat, profile.lon, profile.max_distance_km or 0.0)
         params.update(min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
     # Core execution on the session's connection: plain rows, no ORM layer in between.
-    rows = db.session.connection().execute(_board_statement(with_box), params)
-    judged = ((row, errand_rules(spec_from_row(row)), row.starts_at.astimezone(HELSINKI).date()) for row in rows)
-    passed, _total = _judged(profile, judged, offers, held_ids, busy)
+    rows = db.session.connection().execute(_board_statement(with_box), params).all()
+    rules = [errand_rules(spec_from_row(row)) for row in rows]
+    days = [row.starts_at.astimezone(HELSINKI).date() for row in rows]
+    passed, _total = _judged(profile, (rows, rules, days, range(len(rows))), offers, held_ids, busy)
     return [_item(*p, locale) for p in passed]
+
+
+#: Rows to judge for one helper (:func:`_judged`): the rows (with :data:`BOARD_COLUMNS`), each
+#: row's errand's part of the hard rules and its local date (three lists in step), and which of
+#: them to judge (their indices, in the rows' start order).
+Judged = tuple[Sequence[Any], Sequence[ErrandRules], Sequence[date], Sequence[int]]
 
 
 def _judged(
     profile: HelperProfile,
-    rows: Iterable[tuple[Any, ErrandRules, date]],
+    rows: Judged,
     offers: dict[int, _Offered],
     held_ids: set[int],
     busy: list[tuple[int, datetime, datetime]],
     limit: int | None = None,
 ) -> tuple[list[tuple], int]:
-    """The ``rows`` (with :data:`BOARD_COLUMNS`, each with its errand's part of the hard rules
-    and its local date) that pass the helper's hard rules, in the board's order: their own
-    offers, assignments (``held_ids``, ``busy``) and declines, then
+    """The ``rows`` (:data:`Judged`) that pass the helper's hard rules, in the board's order:
+    their own offers, assignments (``held_ids``, ``busy``) and declines, then
     :func:`app.matching.score.hard_rules_each`. The first ``limit`` (all: None) of them, each
     as (row, distance, offered, offer's expiry), for :func:`_item`; and how many pass."""
+    board_rows, rules, days, indices = rows
     left_out = held_ids.union(eid for eid, o in offers.items() if o.status == "declined")
+    kept = [i for i in indices if board_rows[i].id not in left_out] if left_out else indices
+    if not kept:
+        return [], 0
     # The errands they hold are left out, so each judged errand's busy intervals are all
     # their active assignments (the rule itself looks for one that overlaps the errand).
-    days = DayCandidates(profile, tuple((s, e) for _i, s, e in busy))
-    on: date | None = None
-    # The rows judged with one candidate, one run after another (a day that changes
-    # nothing of the helper gives the same candidate back: most runs are the whole box).
-    runs: list[tuple[HelperCandidate, list, list[ErrandRules]]] = []
-    run_rows: list = []
-    run_rules: list[ErrandRules] = []
-    candidate: HelperCandidate | None = None
-    for row, rules, day in rows:
-        if row.id in left_out:
-            continue
-        if day != on:  # the rows come in start order: a day's rows one after another
-            on, day_candidate = day, days.on(day)
-            if day_candidate is not candidate:
-                candidate, run_rows, run_rules = day_candidate, [], []
-                runs.append((candidate, run_rows, run_rules))
-        run_rows.append(row)
-        run_rules.append(rules)
+    candidates = DayCandidates(profile, tuple((s, e) for _i, s, e in busy))
+    # The rows come in start order: one candidate for the first and the last day is the one of
+    # every row (most boards); else the rows are judged one run of a candidate after another.
+    candidate = candidates.through(days[kept[0]], days[kept[-1]])
+    runs = [(candidate, kept)] if candidate is not None else _runs(kept, days, candidates)
     passed: list[tuple] = []  # each with its place in the board's order (_board_order) first
     append = passed.append
-    for candidate, run_rows, run_rules in runs:
+    for candidate, run in runs:
         # Only the hard rules: the board shows no scores.
-        for row, (failed, distance) in zip(run_rows, hard_rules_each(run_rules, candidate), strict=True):
-            offer = offers.get(row.id) if offers else None
+        judged = hard_rules_each([rules[i] for i in run], candidate)
+        run_rows = [board_rows[i] for i in run]
+        if not offers:  # nothing offered to them: the rows that pass, each in its place
+            # _board_order(False, distance, row.starts_at, row.id), written out: most rows pass.
+            passed += [
+                ((True, distance is None, distance or 0.0, row.starts_at, row.id), row, distance, False, None)
+                for row, (failed, distance) in zip(run_rows, judged, strict=True)
+                if not failed
+            ]
+            continue
+        for row, (failed, distance) in zip(run_rows, judged, strict=True):
+            offer = offers.get(row.id)
             if offer is not None and offer.status == "pending":
                 # An offer was the coordinator's choice: distance does not hide it.
                 if failed and {f.code for f in failed} != {"too_far"}:
                     continue
                 append((_board_order(True, distance, row.starts_at, row.id), row, distance, True, offer.expires_at))
             elif not failed:
-                # _board_order(False, distance, row.starts_at, row.id), written out: most rows pass.
                 order = (True, distance is None, distance or 0.0, row.starts_at, row.id)
                 append((order, row, distance, False, None))
     # The orders differ (the errand's id is in each): the rows themselves are never compared.
@@ -286,21 +299,41 @@ def _judged(
     return [p[1:] for p in first], len(passed)
 
 
+def _runs(
+    indices: Sequence[int], days: Sequence[date], candidates: DayCandidates
+) -> list[tuple[HelperCandidate, list]]:
+    """The rows of ``indices`` (in start order) in runs of one candidate each (a day that
+    changes nothing of the helper gives the same candidate back)."""
+    runs: list[tuple[HelperCandidate, list]] = []
+    on: date | None = None
+    candidate: HelperCandidate | None = None
+    run: list[int] = []
+    for i in indices:
+        day = days[i]
+        if day != on:  # a day's rows one after another
+            on, day_candidate = day, candidates.on(day)
+            if day_candidate is not candidate:
+                candidate, run = day_candidate, []
+                runs.append((candidate, run))
+        run.append(i)
+    return runs
+
+
 def _near_rows(
     profile: HelperProfile, snapshot: board_cache.NetworkSnapshot, now: datetime, pending_ids: set[int]
-) -> Iterable[tuple[Any, ErrandRules, date]]:
-    """The kept rows the board's statement would read for this helper, with their errand's
-    part of the hard rules and local date: starting after ``now``, in the box around them (or offered to
-    them, or with no place of the person's own)."""
+) -> Judged:
+    """The kept rows the board's statement would read for this helper (:data:`Judged`):
+    starting after ``now``, in the box around them (or offered to them, or with no place of the
+    person's own)."""
     first = snapshot.first_upcoming(now)
-    rows, rules, days = snapshot.rows, snapshot.rules, snapshot.days
+    rows = snapshot.rows
     if profile.lat is None or profile.lon is None:
-        return zip(rows[first:], rules[first:], days[first:], strict=True)
+        return rows, snapshot.rules, snapshot.days, range(first, len(rows))
     min_lat, max_lat, min_lon, max_lon = bounding_box(profile.lat, profile.lon, profile.max_distance_km or 0.0)
     near = snapshot.in_box(first, min_lat, max_lat, min_lon, max_lon)
     if pending_ids:  # offered to them: wherever it is
         near = sorted({*near, *(i for i in range(first, len(rows)) if rows[i].id in pending_ids)})
-    return [(rows[i], rules[i], days[i]) for i in near]
+    return rows, snapshot.rules, snapshot.days, near
 
 
 def _board_order(offered: bool, distance_km: float | None, starts_at: datetime, errand_id: int) -> tuple:
