@@ -72,6 +72,9 @@ def register_extensions(app: Flask) -> None:
         compare_type=True,
     )
     csrf.init_app(app)
+    from app.security import use_csrf_token
+
+    use_csrf_token(app)
     cache.init_app(app)
     from app import abuse, crypto
 
