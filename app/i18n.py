@@ -56,6 +56,18 @@ def select_locale() -> Locale:
     return _locale(chosen)
 
 
+class _KeptLocale(Locale):
+    """A Babel locale whose text (``str()``: "fi", "sv") is made once: Flask-Babel and the
+    layout turn the reader's locale into text a dozen times a page, and Babel's
+    ``Locale`` makes it anew each time. Otherwise the same locale."""
+
+    def __str__(self) -> str:
+        text = self.__dict__.get("_text")
+        if text is None:
+            text = self._text = super().__str__()
+        return text
+
+
 _LOCALES: dict[str, Locale] = {}
 
 
@@ -63,7 +75,9 @@ def _locale(code: str) -> Locale:
     """``Locale.parse(code)``, kept (Babel's locales are not changed once made)."""
     locale = _LOCALES.get(code)
     if locale is None:
-        locale = keep(_LOCALES, code, Locale.parse(code), limit=16)
+        parsed = Locale.parse(code)
+        made = _KeptLocale(parsed.language, parsed.territory, parsed.script, parsed.variant, parsed.modifier)
+        locale = keep(_LOCALES, code, made, limit=16)
     return locale
 
 
