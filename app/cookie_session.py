@@ -6,6 +6,9 @@ decodes its tagged JSON every time, although a browser sends the same cookie
 on request after request. :class:`CookieSessions` is the same interface with
 
 * the serializer made once per app and key, and
+* a request that leaves its session as it came (the usual page view) ends with
+  the one thing Flask would do then (``Vary: Cookie`` when the session was
+  looked at), without reading the cookie's settings first, and
 * each cookie whose signature it verified remembered with its contents and
   the time it was signed, so the same cookie again is not verified and
   decoded again. Only cookies whose values are all plain strings, numbers,
@@ -23,8 +26,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, Request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.memo import keep
@@ -75,3 +78,12 @@ class CookieSessions(SecureCookieSessionInterface):
         if isinstance(data, dict) and all(isinstance(v, _PLAIN) for v in data.values()):
             keep(self._verified, key, (dict(data), int(signed_at.timestamp())), limit=REMEMBERED)
         return self.session_class(data)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if not session.modified and not self.should_set_cookie(app, session):
+            # Flask's own save_session does nothing else for such a session (an empty one
+            # included: its cookie is removed only when the request emptied it).
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)

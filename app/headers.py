@@ -52,7 +52,7 @@ def content_security_policy(tile_url: str) -> str:
     )
 
 
-def _personal(response: Response) -> bool:
+def _personal() -> bool:
     user = g.get("_login_user")  # set only when the request looked at the user: no extra query
     logged_in = user.is_authenticated if user is not None else "_user_id" in session
     if request.endpoint == "static":  # the app's own CSS, scripts and fonts
@@ -61,21 +61,31 @@ def _personal(response: Response) -> bool:
 
 
 def register(app: Flask) -> None:
-    csp = content_security_policy(app.config.get("MAP_TILE_URL", ""))
+    # Each header every response gets, set when the view did not set it already. The
+    # names are compared in lower case once per response (Werkzeug's ``setdefault``
+    # looks through every header, lower-casing each, for every name it is asked).
+    always = [
+        ("Content-Security-Policy", content_security_policy(app.config.get("MAP_TILE_URL", ""))),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+    ]
+    secure = [*always, ("Strict-Transport-Security", HSTS)]
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        cache_control = response.headers.get("Cache-Control", "")
+        headers = response.headers
+        present = {name.lower() for name, _value in headers.items()}
+        for name, value in secure if request.is_secure else always:
+            if name.lower() not in present:
+                headers.add(name, value)
+        cache_control = headers.get("Cache-Control", "") if "cache-control" in present else ""
         if cache_control == REVALIDATE and request.endpoint in REVALIDATED_ENDPOINTS:
             return response
-        if _personal(response) and "no-store" not in cache_control:
-            response.headers["Cache-Control"] = "no-store"
-            response.headers.pop("Expires", None)
-            response.headers.pop("ETag", None)
+        if _personal() and "no-store" not in cache_control:
+            headers["Cache-Control"] = "no-store"
+            if "expires" in present:
+                del headers["Expires"]
+            if "etag" in present:
+                del headers["ETag"]
         return response

@@ -8,10 +8,12 @@ account. Times are stored in UTC and shown in Europe/Helsinki.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import pytz
+from babel import Locale
 from babel import dates as babel_dates
 from flask import current_app, g, session
 from flask_babel import get_locale, get_timezone, get_translations
@@ -42,10 +44,41 @@ def local_to_utc(day: date, at: time) -> datetime:
     return local.astimezone(UTC)
 
 
-def select_locale() -> str:
-    if session.get("lang") in current_app.config["LANGUAGES"]:
-        return session["lang"]
-    return language_of(current_user.locale if current_user and current_user.is_authenticated else None)
+def select_locale() -> Locale:
+    """Flask-Babel's locale selector: :func:`language_of` the reader (the session's choice
+    is looked at first, so the user is loaded only when it is not there), as a Babel
+    locale made once per worker: Flask-Babel parses a language code anew on every
+    request, a locale object it takes as it is."""
+    chosen = session.get("lang")
+    if chosen not in current_app.config["LANGUAGES"]:
+        user = current_user._get_current_object()
+        chosen = language_of(user.locale if user is not None and user.is_authenticated else None)
+    return _locale(chosen)
+
+
+class _KeptLocale(Locale):
+    """A Babel locale whose text (``str()``: "fi", "sv") is made once: Flask-Babel and the
+    layout turn the reader's locale into text a dozen times a page, and Babel's
+    ``Locale`` makes it anew each time. Otherwise the same locale."""
+
+    def __str__(self) -> str:
+        text = self.__dict__.get("_text")
+        if text is None:
+            text = self._text = super().__str__()
+        return text
+
+
+_LOCALES: dict[str, Locale] = {}
+
+
+def _locale(code: str) -> Locale:
+    """``Locale.parse(code)``, kept (Babel's locales are not changed once made)."""
+    locale = _LOCALES.get(code)
+    if locale is None:
+        parsed = Locale.parse(code)
+        made = _KeptLocale(parsed.language, parsed.territory, parsed.script, parsed.variant, parsed.modifier)
+        locale = keep(_LOCALES, code, made, limit=16)
+    return locale
 
 
 def language_of(user_locale: str | None) -> str:
@@ -61,8 +94,17 @@ def language_of(user_locale: str | None) -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def select_timezone() -> str:
-    return current_app.config["DISPLAY_TIMEZONE"]
+_ZONES: dict[str, tzinfo] = {}
+
+
+def select_timezone() -> tzinfo:
+    """Flask-Babel's time zone selector: ``DISPLAY_TIMEZONE`` as the time zone object
+    Flask-Babel would make of it (``pytz.timezone``), made once per worker."""
+    name = current_app.config["DISPLAY_TIMEZONE"]
+    zone = _ZONES.get(name)
+    if zone is None:
+        zone = keep(_ZONES, name, pytz.timezone(name), limit=16)
+    return zone
 
 
 def _babel_state():

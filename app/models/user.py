@@ -106,7 +106,9 @@ class User(UserMixin, TimestampMixin, Base):
         text column ("3,7"; NULL for none): :meth:`organization_ids_of` reads it."""
         uo = user_organizations.c
         return (
-            sa.select(sa.func.aggregate_strings(sa.cast(uo.organization_id, sa.String), ","))
+            # The separator as SQL text, not a value: SQLAlchemy renders a value here into
+            # the SQL string again on every run (a "post-compile" parameter).
+            sa.select(sa.func.aggregate_strings(sa.cast(uo.organization_id, sa.String), sa.literal_column("','")))
             .where(uo.user_id == User.id)
             .scalar_subquery()
         )

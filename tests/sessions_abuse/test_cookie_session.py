@@ -4,6 +4,7 @@ a tampered, an expired and a flashing session."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -72,3 +73,42 @@ def test_a_session_with_flashed_messages_is_decoded_every_time(app, interface):
     first["_flashes"].append(("info", "again"))  # flash() changes the list in place
     assert _open(app, interface, cookie)["_flashes"] == [("info", "Hei")]
     assert interface._verified == {}
+
+
+@pytest.mark.parametrize(
+    "data, change",
+    [
+        ({}, None),  # an empty session left alone
+        ({}, "read"),  # looked at, not changed
+        ({"lang": "sv"}, None),
+        ({"lang": "sv"}, "read"),
+        ({"lang": "sv"}, "write"),
+        ({"lang": "sv"}, "clear"),  # emptied: the cookie is removed
+        ({"lang": "sv"}, "permanent"),  # refreshed on every request
+        ({}, "permanent"),
+    ],
+)
+def test_saving_gives_flasks_own_headers(app, interface, data, change):
+    from flask import Response
+    from flask.sessions import SecureCookieSession
+
+    def saved(save) -> list[tuple[str, str]]:
+        session = SecureCookieSession(dict(data))
+        if change == "read":
+            session.get("lang")
+        elif change == "write":
+            session["lang"] = "en"
+        elif change == "clear":
+            session.clear()
+        elif change == "permanent":
+            session.permanent = True
+        response = Response("x")
+        with app.test_request_context("/"):
+            save(app, session, response)
+        # The cookie's value and expiry carry the second they were made in.
+        return sorted(
+            (name, re.sub(r"=[^;]*;(.*Expires=)[^;]*", r"=<value>;\1<time>", value))
+            for name, value in response.headers.items()
+        )
+
+    assert saved(interface.save_session) == saved(SecureCookieSessionInterface().save_session)
