@@ -107,8 +107,9 @@ class CompiledCache:
     finds a statement built once and kept by the identity of its key before hashing it.
 
     SQLAlchemy looks a statement's compiled form up by a key that holds the statement's whole
-    structure as nested tuples, and Python hashes a tuple again at every lookup: 1.25 ms an
-    execution for the matcher's SQLite statement, more than running it (bench/README.md). A
+    structure as nested tuples, and Python hashes a tuple again at every lookup: for the
+    matcher's SQLite statement 137 µs an execution on a quiet host, up to 1.25 ms on a busy
+    one, where other processes crowd the CPU caches (bench/README.md). A
     statement built once (a module constant, a ``functools.cache`` builder) keeps its key, the
     same tuple object at every execution: so the compiled form made for that object is found
     first by the object's identity (and the small rest of the key: parameter names, dialect).
@@ -209,7 +210,7 @@ READ_ONLY = "read_only"
 def _refuse_writes(conn, cursor, statement, parameters, context, executemany) -> None:
     # One listener on every engine, asked at each statement, instead of one added to and
     # removed from the connection at each read_only() block (SQLAlchemy's event.listen and
-    # remove cost more than the matcher's whole scoring of a candidate, bench/README.md).
+    # remove: ~100 µs a block on a busy host, bench/README.md).
     if (
         conn.info.get(READ_ONLY)
         and context is not None
