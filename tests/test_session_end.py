@@ -235,3 +235,46 @@ def test_the_helpers_board_ends_with_commit(db, make, client):
     with transaction_ends(db.engine) as seen:
         assert client.get("/board").status_code == 200
     assert "rollback" not in seen
+
+
+# --------------------------------------------------------------------------
+# single_statement(): one read-only statement without BEGIN and COMMIT
+# --------------------------------------------------------------------------
+
+
+def test_single_statement_on_postgresql_sends_no_begin_and_leaves_the_session_alone(db):
+    from app.db_setup import single_statement
+
+    db.session.remove()
+    if db.engine.dialect.name != "postgresql":
+        with single_statement() as connection:
+            assert connection is db.session.connection()  # SQLite: the session's own
+        return
+    with single_statement() as connection:
+        dbapi = connection.connection.dbapi_connection
+        assert dbapi.autocommit is True
+        assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+        # No transaction block was opened around the statement (no BEGIN was sent).
+        assert dbapi.info.transaction_status.name == "IDLE"
+        assert connection.execute(sa.text("SELECT count(*) FROM audit_log")).scalar() == 0
+    assert not db.session().in_transaction()  # the session was not used
+    # The pooled connection is back to transactions: the session's next statement opens one.
+    session_connection = db.session.connection()
+    session_connection.execute(sa.text("SELECT 1"))
+    dbapi = session_connection.connection.dbapi_connection
+    assert dbapi.autocommit is False
+    assert dbapi.info.transaction_status.name == "INTRANS"
+    db.session.rollback()
+
+
+def test_single_statement_uses_the_sessions_transaction_once_begun(db):
+    from app.db_setup import single_statement
+
+    db.session.remove()
+    db.session.add(AuditLog(action="test.single_statement", details={}))
+    db.session.flush()  # the session's transaction has begun and holds a row no other connection sees yet
+    with single_statement() as connection:
+        assert connection is db.session.connection()
+        assert connection.execute(sa.select(sa.func.count(AuditLog.id))).scalar() == 1  # sees its own row
+    db.session.rollback()
+    assert _audit_count(db) == 0

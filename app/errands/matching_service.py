@@ -40,8 +40,8 @@ into its inputs without loading every helper into Python:
    with bound parameters and run on the session's connection (no ORM objects;
    given an errand id, not even the errand is loaded).
 2. **Per-candidate facts in the same statement**: overlapping active
-   assignments (busy), errands taken in the last 30 days and (for those who
-   may be minors) the newest guardian consent, from covering indexes
+   assignments (busy), errands taken in the last 30 days and (for the minors
+   on the errand's day) the newest guardian consent, from covering indexes
    (migration 0011) and only for the candidate rows (PostgreSQL counts busy
    and recent in one lateral probe; SQLite, without LATERAL, in a correlated
    subquery each); past errands with this person and the person's mean
@@ -81,6 +81,7 @@ from app.i18n import HELSINKI
 from app.matching import score
 from app.matching.geo import EARTH_RADIUS_KM, metric_km
 from app.models import (
+    ADULT_AGE,
     Assignment,
     Elder,
     EncounterParticipant,
@@ -107,8 +108,6 @@ REACH_FACTOR = 1.25
 REACH_SLACK_KM = 1.0
 KM_PER_DEGREE = math.pi / 180.0 * EARTH_RADIUS_KM
 RECENT_DAYS = 30
-#: Guardian consents are read for helpers younger than this (minors: under 18).
-MAYBE_MINOR_YEARS = 19
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +148,13 @@ def _years_before(day: date, years: int) -> date:
     if (day.month, day.day) == (2, 29):
         day = day.replace(day=28)
     return day.replace(year=day.year - years)
+
+
+def minors_born_after(day: date) -> date:
+    """Everyone born after this date is a minor on ``day`` (:func:`app.models.minor_on`
+    exactly, 29 February included): the candidate statement reads guardian consents
+    only for them."""
+    return _years_before(day, ADULT_AGE)
 
 
 def errand_spec(errand: Errand) -> score.ErrandSpec:
@@ -435,7 +441,7 @@ def _fact_columns(dialect: str) -> tuple[list[sa.ColumnElement], sa.Lateral | No
     )
     recent = sa.and_(a.status.in_(_texts("active", "done", "no_show")), a.assigned_at >= _param("since", UTCDateTime()))
     # A minor's newest consent request decides (as in app.helpers.consent.current_consent);
-    # read only for those who may be minors on the errand's day.
+    # read only for the minors on the errand's day (minors_born_after).
     g = aliased(GuardianConsent, name="g")
     consent = (
         sa.select(g.status).where(g.helper_id == H.id).order_by(g.requested_at.desc(), g.id.desc()).limit(_const(1))
@@ -459,7 +465,9 @@ def _fact_columns(dialect: str) -> tuple[list[sa.ColumnElement], sa.Lateral | No
     ra = aliased(Assignment, name="ra")
     recent_count = sa.select(sa.func.count()).where(  # count(*): from the index alone
         ra.helper_id == H.id,
-        ra.status.in_(_texts("active", "done", "no_show")),
+        # Tested through an expression, as in _approved: one seek of the index by helper, then
+        # their few entries, instead of one seek for each of the three statuses.
+        ra.status.concat(_const("")).in_(_texts("active", "done", "no_show")),
         ra.assigned_at >= _param("since", UTCDateTime()),
     )
     columns = [
@@ -495,9 +503,8 @@ def _candidate_params(
         "starts_at": errand.starts_at,
         "ends_at": errand.ends_at,
         "since": now - timedelta(days=RECENT_DAYS),
-        # Everyone born after this may be under 18 on the errand's day (with a year's
-        # margin: candidate_from_profile decides who is).
-        "minor_born_after": _years_before(local_date(errand.starts_at), MAYBE_MINOR_YEARS),
+        # Consents are read for the minors on the errand's day only.
+        "minor_born_after": minors_born_after(local_date(errand.starts_at)),
     }
     if here is not None:
         params["x"], params["y"] = here

@@ -326,16 +326,19 @@ class HelperCandidate:
 
 def _fast_builder(cls: type) -> type:
     """A class with ``cls``'s slots (a frozen slotted dataclass) whose ``__init__`` takes the
-    same keyword-only fields and defaults, stores them with plain attribute stores, then
-    makes the instance a ``cls`` (frozen from then on) and runs ``cls.__post_init__``.
+    same fields and defaults (keyword-only where ``cls``'s are), stores them with plain
+    attribute stores, then makes the instance a ``cls`` (frozen from then on) and runs
+    ``cls.__post_init__`` when it has one.
     A frozen dataclass stores each field through ``object.__setattr__`` by name: building
     a HelperCandidate this way takes ~45 % of the instructions (callgrind), and a ranking
-    builds about a hundred of them (bench/README.md)."""
+    builds about a hundred of them, and as many results and reasons (bench/README.md)."""
     fields = dataclasses.fields(cls)
     defaults = {f"_d_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING}
     params = ", ".join(f"{f.name}=_d_{f.name}" if f"_d_{f.name}" in defaults else f.name for f in fields)
+    keyword_only = "*, " if all(f.kw_only for f in fields) else ""
     body = "".join(f"\n    self.{f.name} = {f.name}" for f in fields)
-    source = f"def __init__(self, *, {params}):{body}\n    self.__class__ = _cls\n    self.__post_init__()"
+    check = "\n    self.__post_init__()" if hasattr(cls, "__post_init__") else ""
+    source = f"def __init__(self, {keyword_only}{params}):{body}\n    self.__class__ = _cls{check}"
     namespace: dict = {}
     exec(source, {**defaults, "_cls": cls}, namespace)  # noqa: S102 - the dataclass's own field names
     return type(f"_New{cls.__name__}", (), {"__slots__": cls.__slots__, "__init__": namespace["__init__"]})
@@ -398,6 +401,14 @@ class Excluded:
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(e.code for e in self.exclusions)
+
+
+# A ranking's results and their parts, built as new_candidate is (:func:`_fast_builder`):
+# equal, frozen objects of these classes, about a hundred of each per ranking.
+_new_reason: Callable[..., Reason] = _fast_builder(Reason)
+_new_exclusion: Callable[..., Exclusion] = _fast_builder(Exclusion)
+_new_ranked: Callable[..., Ranked] = _fast_builder(Ranked)
+_new_excluded: Callable[..., Excluded] = _fast_builder(Excluded)
 
 
 # --------------------------------------------------------------------------
@@ -626,7 +637,7 @@ def _evaluate(ctx: _Context, h: HelperCandidate) -> Ranked | Excluded:
     # ---- hard rules --------------------------------------------------------
     excl = _failed_rules(ctx, h, dist)
     if excl:
-        return Excluded(h.helper_id, excl, dist)
+        return _new_excluded(h.helper_id, excl, dist)
 
     # ---- soft factors ------------------------------------------------------
     reasons: list[Reason] = []
@@ -635,7 +646,7 @@ def _evaluate(ctx: _Context, h: HelperCandidate) -> Ranked | Excluded:
         append(ctx.r_preferred)
     if dist is not None:
         append(
-            Reason(
+            _new_reason(
                 "distance",
                 _DIST_W * _DIST_HALF / (_DIST_HALF + dist),
                 (
@@ -669,7 +680,7 @@ def _evaluate(ctx: _Context, h: HelperCandidate) -> Ranked | Excluded:
     score = 0.0
     for r in reasons:
         score += r.points
-    return Ranked(h.helper_id, round(score, 6), dist, tuple(reasons))
+    return _new_ranked(h.helper_id, round(score, 6), dist, tuple(reasons))
 
 
 def _failed_rules(ctx: _Rules, h: HelperCandidate, dist: float | None) -> tuple[Exclusion, ...]:
@@ -691,11 +702,11 @@ def _failed_rules(ctx: _Rules, h: HelperCandidate, dist: float | None) -> tuple[
     s, e = ctx.starts_at, ctx.ends_at
     for b0, b1 in h.busy_intervals:  # half-open: back-to-back is fine
         if b0 < e and b1 > s:
-            failed.append(Exclusion("busy", (("start", b0), ("end", b1))))
+            failed.append(_new_exclusion("busy", (("start", b0), ("end", b1))))
             break
     if dist is not None and dist > h.max_distance_km + _DIST_EPS:
         failed.append(
-            Exclusion(
+            _new_exclusion(
                 "too_far",
                 (
                     ("distance_km", dist),

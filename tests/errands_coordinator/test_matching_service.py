@@ -130,3 +130,45 @@ def test_the_number_of_statements_does_not_grow_with_helpers(db, make, org, elde
     assert (few, many) == (12, NEAREST_CAP)  # the nearest who can reach the person, capped
     assert few_statements == many_statements
     assert many_statements <= 8
+
+
+def test_guardian_consent_is_asked_exactly_of_the_minors_on_the_errands_day(db, make, org, elder):
+    """Consents are read only for the helpers who are under 18 on the errand's day (the
+    statement's cut equals ``minor_on``): one turning 18 that day needs none, one turning
+    18 the next day needs one."""
+    from app.errands.matching_service import minors_born_after
+    from app.models import age_on
+
+    day = date.today() + timedelta(days=10)
+    cut = minors_born_after(day)
+    adult_that_day = make.helper(org=org, first_name="Täysi", age=30)
+    minor_without = make.helper(org=org, first_name="Huomenna", age=30)  # no consent asked for
+    minor_with = make.helper(org=org, first_name="Luvallinen", age=16)  # the factory's consent, given
+    adult_that_day.birth_date = cut
+    minor_without.birth_date = minor_with.birth_date = cut + timedelta(days=1)
+    db.session.commit()
+    assert age_on(adult_that_day.birth_date, day) == 18 and age_on(minor_without.birth_date, day) == 17
+
+    errand = make.request(elder, day=day, hour=12).errands[0]
+    result = rank_candidates(errand.id)
+    excluded = {x.helper_id: x.codes for x in result.excluded}
+    assert adult_that_day.id in result.ranked_ids
+    assert minor_with.id in result.ranked_ids
+    assert excluded[minor_without.id] == ("no_guardian_consent",)
+
+
+def test_the_minors_cut_is_minor_on_for_every_day_and_birthday():
+    import random
+
+    from app.errands.matching_service import minors_born_after
+    from app.models import minor_on
+
+    rng = random.Random(18)
+    days = [date(2028, 2, 29), date(2027, 2, 28), date(2027, 3, 1), date(2026, 12, 31), date(2027, 1, 1)]
+    days += [date(2026, 1, 1) + timedelta(days=rng.randrange(3 * 365)) for _ in range(200)]
+    for day in days:
+        cut = minors_born_after(day)
+        births = [cut + timedelta(days=d) for d in (-1, 0, 1, 2)] + [date(2008, 2, 29), date(2010, 2, 28)]
+        births += [date(2005, 1, 1) + timedelta(days=rng.randrange(10 * 365)) for _ in range(20)]
+        for birth in births:
+            assert (birth > cut) == minor_on(birth, day), (day, birth)
