@@ -51,6 +51,7 @@ customers, only different ones", so a fit is only a gentle nudge.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -416,12 +417,15 @@ _new_excluded: Callable[..., Excluded] = _fast_builder(Excluded)
 # --------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
 def slots_for_window(starts_at: datetime, ends_at: datetime) -> frozenset[tuple[int, str]]:
     """``(weekday, part)`` slots the window overlaps, in Europe/Helsinki time.
 
     A slot counts when the window overlaps it for a positive duration
     (``[start, end)`` on both sides).  Hours outside all parts of day (before
-    08 or after 20 local) map to no slot.
+    08 or after 20 local) map to no slot. Kept for the last windows asked (a
+    ranking asks twice: its statement's bits and the score; equal instants give
+    equal slots whatever their time zone, and a bad window raises every time).
     """
     _check_aware("starts_at", starts_at)
     _check_aware("ends_at", ends_at)
