@@ -314,6 +314,9 @@ def _nearest_sqlite(network: sa.CTE) -> sa.Select:
                 n.c.cx.in_(its_columns),
                 n.c.cy.between(*_cells(y, ring_km)),
             )
+            # No limit (-1), written to keep SQLite from flattening this subquery into the ring's
+            # query, where each helper's d2 was computed again for each of its four uses.
+            .limit(_const(-1))
             .subquery(f"s{i}")
         )
         ring = (
