@@ -22,6 +22,7 @@ from app.matching.score import (
     WEIGHTS,
     ErrandSpec,
     Excluded,
+    Exclusion,
     HelperCandidate,
     Ranked,
     Reason,
@@ -851,6 +852,46 @@ def test_new_candidate_takes_keywords_only_and_needs_the_required_fields() -> No
         new_candidate(1, 60.0, 25.0)  # type: ignore[misc]
     with pytest.raises(TypeError):
         new_candidate(helper_id=1)
+
+
+def test_a_rankings_results_built_with_plain_stores_equal_the_dataclasses() -> None:
+    """rank() builds its Ranked, Excluded, Reason and Exclusion objects the way new_candidate
+    is built: the same classes, equal, hashable and frozen, positional as the dataclasses."""
+    from app.matching import score
+
+    reason = score._new_reason("distance", 12.5, (("distance_km", 1.0), ("max_km", 5.0)))
+    exclusion = score._new_exclusion("busy", (("start", START), ("end", END)))
+    built = [
+        reason,
+        exclusion,
+        score._new_ranked(7, 61.25, 1.0, (reason,)),
+        score._new_excluded(8, (exclusion,), None),
+        score._new_excluded(9, (exclusion,)),  # the default distance
+    ]
+    expected = [
+        Reason("distance", 12.5, (("distance_km", 1.0), ("max_km", 5.0))),
+        Exclusion("busy", (("start", START), ("end", END))),
+        Ranked(7, 61.25, 1.0, (Reason("distance", 12.5, (("distance_km", 1.0), ("max_km", 5.0))),)),
+        Excluded(8, (Exclusion("busy", (("start", START), ("end", END))),), None),
+        Excluded(9, (Exclusion("busy", (("start", START), ("end", END))),)),
+    ]
+    for got, want in zip(built, expected, strict=True):
+        assert type(got) is type(want)
+        assert got == want and hash(got) == hash(want) and repr(got) == repr(want)
+        assert pickle.loads(pickle.dumps(got)) == want
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(got, dataclasses.fields(got)[0].name, None)
+    assert built[3].codes == ("busy",)
+
+
+def test_slots_for_window_kept_gives_the_same_for_equal_instants_and_still_checks() -> None:
+    utc_start, utc_end = START.astimezone(UTC), END.astimezone(UTC)
+    assert slots_for_window(START, END) == slots_for_window(utc_start, utc_end) == frozenset({(1, "morning")})
+    for _ in range(2):  # a bad window is refused every time, not kept
+        with pytest.raises(ValueError):
+            slots_for_window(END, START)
+        with pytest.raises(ValueError):
+            slots_for_window(START.replace(tzinfo=None), END)
 
 
 def test_kept_errand_rules_agree_with_hard_rules_on_random_inputs() -> None:
