@@ -159,24 +159,6 @@ def plan_once(connection: sa.Connection) -> None:
         connection.info["planned_once"] = transaction
 
 
-@contextlib.contextmanager
-def single_statement() -> Iterator[sa.Connection]:
-    """A connection for a request's one read-only statement, asked before anything else of
-    the request touches the database (the board's ``304 Not Modified``).
-
-    PostgreSQL: a connection of the pool in autocommit, so that no BEGIN is sent before the
-    statement and no COMMIT after it: one round trip instead of three. Under READ COMMITTED
-    (PostgreSQL's default, not changed here) a statement sees the same data either way; the
-    session is not used, so a view that runs after it begins its own transaction as usual.
-    SQLite, or a session whose transaction has begun already: the session's connection."""
-    session = db.session()
-    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
-        yield session.connection()
-        return
-    with session.get_bind().connect() as connection:
-        yield connection.execution_options(isolation_level="AUTOCOMMIT")
-
-
 #: In the session's ``info``: its transaction has written (flushed, or run an
 #: INSERT, UPDATE or DELETE through the session). Set by the session events below.
 WROTE = "transaction_wrote"
