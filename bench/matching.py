@@ -42,6 +42,7 @@ NEAREST_CAP = 100
 #: SQLITE_MMAP_MB of the app under test (README: a large SQLite database): the whole file mapped,
 #: as the README advises (the 1,000,000-helper file is 1.9 GB; with 1,024 MB mapped the pages
 #: beyond were copied through SQLite's small page cache, 0.2-0.4 ms of system time a ranking).
+#: Debian's SQLite maps at most 2,047 MB (SQLITE_MAX_MMAP_SIZE); the line says what it took.
 MMAP_MB = 4096
 
 
