@@ -39,11 +39,6 @@ NATIONAL_NUMPY_RATIO = 5.0
 #: here so the baseline is plain numpy with no app import.
 MAX_TRAVEL_KM = 50.0
 NEAREST_CAP = 100
-#: SQLITE_MMAP_MB of the app under test (README: a large SQLite database): the whole file mapped,
-#: as the README advises (the 1,000,000-helper file is 1.9 GB; with 1,024 MB mapped the pages
-#: beyond were copied through SQLite's small page cache, 0.2-0.4 ms of system time a ranking).
-#: Debian's SQLite maps at most 2,047 MB (SQLITE_MAX_MMAP_SIZE); the line says what it took.
-MMAP_MB = 4096
 
 
 def naive_rank(errand, *, limit: int = 20) -> list[tuple[float, int]]:
@@ -225,7 +220,7 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
     from app.models import Errand
 
     # SQLite reads the file through memory mapping, as the README recommends for a large database.
-    app = common.build_app(ds.url, SQLITE_MMAP_MB=MMAP_MB)
+    app = common.build_app(ds.url, SQLITE_MMAP_MB=common.SQLITE_MMAP_MB)
     ids = list(ds.world.matching_errand_ids)
     random.Random(7).shuffle(ids)
     ids = ids[:errands]
