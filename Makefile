@@ -17,7 +17,7 @@ PORT   ?= 5000
 export APP_ENV ?= development
 
 .PHONY: run test fuzz install python chromium translations i18n-extract i18n-update i18n-missing \
-	lint format bench wrk vendor clean
+	lint format bench wrk postgres-memory vendor clean
 
 # Stops with a clear message when no Python 3.11 or newer is found (or PYTHON= names an older one).
 python:
@@ -108,6 +108,17 @@ wrk:
 
 bench: install wrk  ## every benchmark on SQLite and on PostgreSQL (BENCH_DATABASE_URL, default database bench)
 	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/10} $(BIN)/python -m bench --engines sqlite,postgresql
+
+# PostgreSQL at national scale (README, "Performance"): shared_buffers about a quarter of the memory,
+# so that a million helpers' tables and indexes (2.2 GB) stay in PostgreSQL's own memory. Changes the
+# local server's configuration (ALTER SYSTEM) and restarts it: run it alone, not beside tests.
+postgres-memory:  ## the local PostgreSQL's shared_buffers to a quarter of the memory, then a restart
+	@mb=$$(awk '/^MemTotal/ {print int($$2 / 4096)}' /proc/meminfo); \
+	echo "Setting the local PostgreSQL's shared_buffers to $${mb} MB and restarting it"; \
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "ALTER SYSTEM SET shared_buffers = '$${mb}MB'" && \
+	(service postgresql restart || sudo service postgresql restart) && \
+	for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 && break; sleep 1; done; \
+	psql -h 127.0.0.1 -U postgres -d postgres -Atc "SHOW shared_buffers"
 
 vendor:  ## refresh app/static/vendor/ from npm (needs node; the files are committed)
 	sh assets/vendor.sh
