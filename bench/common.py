@@ -110,14 +110,6 @@ def bench_config(database_url: str, **overrides: Any) -> type[Config]:
     return type("BenchConfig", (Config,), attrs)
 
 
-#: SQLITE_MMAP_MB of the app in the matching and report benchmarks (README: a large SQLite database):
-#: the whole file mapped, as the README advises (the 1,000,000-helper file is 1.9 GB; with 1,024 MB
-#: mapped the pages beyond were copied through SQLite's small page cache, 0.2-0.4 ms of system time
-#: a ranking). Debian's SQLite maps at most 2,047 MB (SQLITE_MAX_MMAP_SIZE); the matching line says
-#: what it took. PostgreSQL ignores it.
-SQLITE_MMAP_MB = 4096
-
-
 def build_app(database_url: str, **overrides: Any):
     from app import create_app
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from bench import common
 from bench.common import Result
+from bench.matching import MMAP_MB
 
 TARGET_MS = 300.0
 
@@ -60,7 +61,7 @@ def measure(
     from app.extensions import db
     from app.reports.services import build_report
 
-    app = common.build_app(url, SQLITE_MMAP_MB=common.SQLITE_MMAP_MB)  # as the matching benchmark
+    app = common.build_app(url, SQLITE_MMAP_MB=MMAP_MB)  # as the matching benchmark
     timings: dict[str, list[float]] = {}
     with app.app_context():
         for name, scope in _scopes(municipality_id, coordinator_email, country).items():
@@ -86,7 +87,7 @@ def parts(url: str, municipality_id: int, coordinator_email: str, repeat: int) -
     from app.extensions import db
     from app.reports import services
 
-    app = common.build_app(url, SQLITE_MMAP_MB=common.SQLITE_MMAP_MB)
+    app = common.build_app(url, SQLITE_MMAP_MB=MMAP_MB)
     out: dict[str, float] = {}
     with app.app_context():
         scope = next(iter(_scopes(municipality_id, coordinator_email, country=False).values()))
