@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
@@ -86,6 +87,12 @@ def configure_engine(engine: Engine, *, mmap_mb: int = 0) -> None:
     in each worker's resident memory."""
     if engine._compiled_cache is not None:  # None: caching is off (query_cache_size=0)
         engine.update_execution_options(compiled_cache=CompiledCache(engine._compiled_cache.capacity))
+    if engine.dialect.driver == "psycopg":
+
+        @sa.event.listens_for(engine, "connect")
+        def _describe_lazily(dbapi_connection, _record):
+            dbapi_connection.cursor_factory = LazilyDescribedCursor
+
     if engine.dialect.name != "sqlite":
         return
 
@@ -100,6 +107,74 @@ def configure_engine(engine: Engine, *, mmap_mb: int = 0) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA mmap_size={int(mmap_mb) * 1024 * 1024}")
         cursor.close()
+
+
+class LazyDescription(Sequence):
+    """A psycopg cursor's ``description`` (its list of ``psycopg.Column``), made when it is
+    first read, from the result it was asked for (the cursor may have run another
+    statement since). SQLAlchemy asks every execution for it but, for a statement whose
+    compiled form it has seen before, only to tell a result with rows from one without
+    (``None``): psycopg made a ``Column`` for each column every time, ~3 µs each
+    (bench/README.md: the login's ~60 columns on every page, the board's 304's 21)."""
+
+    __slots__ = ("_columns", "_count", "_source")
+
+    def __init__(self, cursor: psycopg.Cursor) -> None:
+        self._source: _ResultOf | None = _ResultOf(cursor)
+        self._count = cursor.pgresult.nfields
+        self._columns: list[psycopg.Column] = []
+
+    def _made(self) -> list[psycopg.Column]:
+        if self._source is not None:
+            self._columns = [psycopg.Column(self._source, i) for i in range(self._count)]
+            self._source = None
+        return self._columns
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        return self._made()[index]
+
+    def __iter__(self):
+        return iter(self._made())
+
+    def __eq__(self, other: object) -> bool:
+        return self._made() == (other._made() if isinstance(other, LazyDescription) else other)
+
+    __hash__ = None  # a list's: unhashable
+
+    def __repr__(self) -> str:
+        return repr(self._made())
+
+
+class _ResultOf:
+    """What a ``psycopg.Column`` reads of its cursor, as it was when the description was asked for."""
+
+    __slots__ = ("_encoding", "adapters", "pgresult")
+
+    def __init__(self, cursor: psycopg.Cursor) -> None:
+        self.pgresult = cursor.pgresult
+        self._encoding = cursor._encoding
+        self.adapters = cursor.adapters
+
+
+class LazilyDescribedCursor(psycopg.Cursor):
+    """psycopg's client-side cursor with its ``description`` made only when read
+    (:class:`LazyDescription`); everything else is psycopg's own."""
+
+    @property
+    def description(self) -> LazyDescription | None:
+        res = self.pgresult
+        # psycopg's own rule for a result with a description (its BaseCursor.description).
+        if res and (res.nfields or res.status in _WITH_TUPLES):
+            return LazyDescription(self)
+        return None
+
+
+_WITH_TUPLES = frozenset(
+    {psycopg.pq.ExecStatus.TUPLES_OK, psycopg.pq.ExecStatus.SINGLE_TUPLE, psycopg.pq.ExecStatus.TUPLES_CHUNK}
+)
 
 
 class CompiledCache:
@@ -157,6 +232,24 @@ def plan_once(connection: sa.Connection) -> None:
             return
         connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
         connection.info["planned_once"] = transaction
+
+
+@contextlib.contextmanager
+def one_statement() -> Iterator[sa.Connection]:
+    """A connection for a read that is one statement, before the request's session has begun.
+
+    On PostgreSQL it runs outside a transaction (autocommit): one statement sees one
+    snapshot of the database whether or not a transaction is around it, so it reads the
+    same rows, without the BEGIN and the COMMIT, two round trips to the server and the
+    server's work for each (bench/README.md). Anything else, or once the session has
+    begun (it may have written what the read must see), is the session's own connection.
+    The connection goes back to the pool at the end of the block."""
+    # db.session() would make the request's Session only to ask it (the 304 needs none).
+    if db.engine.dialect.name != "postgresql" or (db.session.registry.has() and db.session().in_transaction()):
+        yield db.session.connection()
+        return
+    with db.engine.connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 #: In the session's ``info``: its transaction has written (flushed, or run an
@@ -256,6 +349,8 @@ def end_session(exc: BaseException | None = None) -> None:
     request again (bench/README.md). That COMMIT does not expire the session's
     objects: the session is closed the next moment.
     """
+    if not db.session.registry.has():  # no Session was made in this context: nothing to end
+        return
     session = db.session()  # the scoped session's Session of this context
     try:
         unchanged = not (session.new or session.dirty or session.deleted)

@@ -12,7 +12,7 @@ import contextlib
 import pytest
 import sqlalchemy as sa
 
-from app.db_setup import ReadOnlyError, end_session, plan_once, read_only
+from app.db_setup import ReadOnlyError, end_session, one_statement, plan_once, read_only
 from app.models import AuditLog
 
 
@@ -235,3 +235,58 @@ def test_the_helpers_board_ends_with_commit(db, make, client):
     with transaction_ends(db.engine) as seen:
         assert client.get("/board").status_code == 200
     assert "rollback" not in seen
+
+
+def _in_transaction(connection) -> bool:
+    if connection.dialect.name != "postgresql":
+        return connection.connection.driver_connection.in_transaction
+    import psycopg
+
+    return connection.connection.driver_connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+def test_one_statement_reads_outside_a_transaction_on_postgresql(db):
+    """Before the session has begun: on PostgreSQL a connection in autocommit (no BEGIN,
+    no COMMIT, and the next user of the pooled connection gets its transactions back);
+    elsewhere the session's own connection."""
+    db.session.remove()
+    statement = sa.select(AuditLog.id).where(AuditLog.action == sa.bindparam("action"))
+    for _ in range(30):  # across the pooled connections, one at a time
+        with one_statement() as connection:
+            assert connection.execute(statement, {"action": "x"}).all() == []
+            in_transaction = _in_transaction(connection)
+            the_sessions = db.session.registry.has() and connection is db.session.connection()
+    if db.engine.dialect.name != "postgresql":
+        assert the_sessions  # as before
+        end_session()
+        return
+    assert not the_sessions
+    assert in_transaction is False
+    assert not db.session.registry.has()  # no Session was made for it
+    # SQLAlchemy's "rollback" at the end of the block reaches no server (nothing to roll
+    # back), so psycopg keeps the statement it prepared at its fifth run.
+    prepared = db.session.scalar(
+        sa.text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%audit_log%'")
+    )
+    assert prepared >= 1
+    end_session()
+    _audit_count(db)  # the pooled connection begins transactions again
+    assert _in_transaction(db.session.connection()) is True
+    end_session()
+
+
+def test_one_statement_after_a_write_reads_it_in_the_sessions_transaction(db):
+    db.session.remove()
+    db.session.add(AuditLog(action="not committed"))
+    db.session.flush()
+    with one_statement() as connection:
+        assert connection is db.session.connection()
+        assert connection.execute(sa.select(sa.func.count(AuditLog.id))).scalar() == 1
+    db.session.rollback()
+    assert _audit_count(db) == 0
+
+
+def test_ending_a_context_that_made_no_session_makes_none(db):
+    db.session.remove()
+    end_session()
+    assert not db.session.registry.has()

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.auth.sessions import SessionLogin
-from app.db_setup import plan_once
+from app.db_setup import one_statement, plan_once
 from app.errands import board_cache
 from app.errands.board_query import (
     BOARD_COLUMNS,
@@ -459,7 +459,8 @@ def revalidate(login: SessionLogin, now: datetime, roles: tuple[str, ...]) -> Re
     login does not hold or must note its use, the account's role is not among the
     view's ``roles``, or the profile is not shown (:func:`own_profile_shown`; the view
     answers those)."""
-    row = db.session.connection().execute(revalidation_statement(), login.params).first()
+    with one_statement() as connection:
+        row = connection.execute(revalidation_statement(), login.params).first()
     if row is None or login.valid(row.session_version, row.active, row.last_seen_at) is not True:
         return None
     if row.role not in roles or row.id is None or not own_profile_shown(row.status):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -144,6 +145,29 @@ def test_the_early_304_reads_one_statement_and_no_user(
     assert loaded == []  # Flask-Login's loader never ran
     # With the cache: the login, the helper's own facts and their profile in one statement.
     assert queries.count == (1 if board_cache_seconds else 2)
+
+
+def test_the_early_304_on_postgresql_runs_outside_a_transaction(
+    db, make, client, org, elder, helper, board_cache_seconds
+):
+    if db.engine.dialect.name != "postgresql" or not board_cache_seconds:
+        pytest.skip("PostgreSQL's BEGIN and COMMIT; without the cache the version is read in the session's transaction")
+    make.errand(elder=elder)
+    db.session.commit()
+    first = _first(client, helper.user)
+    states = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        states.append(conn.connection.driver_connection.info.transaction_status)
+
+    sa.event.listen(db.engine, "after_cursor_execute", seen)
+    try:
+        again = _board(client, first.headers["ETag"])
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", seen)
+    assert again.status_code == 304
+    # No BEGIN was sent before the statement (so no COMMIT after it): no transaction was open.
+    assert states == [psycopg.pq.TransactionStatus.IDLE]
 
 
 def _deactivate(client, helper) -> None:
