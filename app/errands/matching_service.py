@@ -144,17 +144,13 @@ def local_date(value: datetime) -> date:
     return value.astimezone(HELSINKI).date()
 
 
-def _years_before(day: date, years: int) -> date:
-    if (day.month, day.day) == (2, 29):
-        day = day.replace(day=28)
-    return day.replace(year=day.year - years)
-
-
 def minors_born_after(day: date) -> date:
     """Everyone born after this date is a minor on ``day`` (:func:`app.models.minor_on`
     exactly, 29 February included): the candidate statement reads guardian consents
     only for them."""
-    return _years_before(day, ADULT_AGE)
+    if (day.month, day.day) == (2, 29):
+        day = day.replace(day=28)
+    return day.replace(year=day.year - ADULT_AGE)
 
 
 def errand_spec(errand: Errand) -> score.ErrandSpec:
