@@ -191,6 +191,7 @@ def candidate_from_profile(
     recent_assignments: int = 0,
     has_consent: bool | None = None,
     like: HelperCandidate | None = None,
+    sets: tuple[frozenset[str], frozenset[tuple[int, str]], frozenset[str]] | None = None,
 ) -> HelperCandidate:
     """One helper as the matcher sees them, judged on the errand's local date ``on``.
 
@@ -198,7 +199,10 @@ def candidate_from_profile(
     otherwise it is read from the profile (only for minors). ``like``: the same
     profile's candidate on another day, whose task, availability and language sets
     are taken as they are, and which is given back itself when it is the same on
-    ``on`` (the board judges one helper on many days).
+    ``on`` (the board judges one helper on many days). ``sets``: the helper's task
+    types, availability and languages as the matcher's sets already (the matching
+    statement reads them as bits), used as they are instead of the profile's; the
+    profile may then be any object with the profile's other attributes (a row).
     """
     minor = minor_on(profile.birth_date, on)
     if has_consent is None:
@@ -215,28 +219,37 @@ def candidate_from_profile(
         and like.recent_assignments == recent_assignments
     ):
         return like  # the day changes nothing of it
-    both = profile.lat is not None and profile.lon is not None
+    if like is not None:
+        task_types, availability, languages = like.task_types, like.availability, like.languages
+    elif sets is not None:
+        task_types, availability, languages = sets
+        languages = languages or _FINNISH_ONLY
+    else:
+        task_types = frozenset(profile.task_types or ())
+        availability = availability_set(profile.availability or ())
+        languages = frozenset(profile.languages or ()) or _FINNISH_ONLY
+    lat, lon, status, youth_profile = profile.lat, profile.lon, profile.status, profile.youth_profile
+    both = lat is not None and lon is not None
+    # Positional, in HelperCandidate's field order (a ranking makes about a hundred).
     return new_candidate(
-        helper_id=profile.id,
-        lat=profile.lat if both else None,
-        lon=profile.lon if both else None,
-        max_distance_km=max(float(profile.max_distance_km or 0.0), 0.0),
-        is_approved=profile.status == "approved",
-        is_paused=paused,
-        is_suspended=profile.status == "suspended",
-        is_minor=minor,
-        has_guardian_consent=bool(has_consent),
-        # frozenset() of a frozenset is the same object: callers that keep sets
-        # per distinct value (the matching statement) pay nothing here.
-        task_types=like.task_types if like else frozenset(profile.task_types or ()),
-        availability=like.availability if like else availability_set(profile.availability or ()),
-        languages=like.languages if like else frozenset(profile.languages or ()) or _FINNISH_ONLY,
-        busy_intervals=busy_intervals,
-        youth_profile=profile.youth_profile if profile.youth_profile in YOUTH_PROFILES else None,
-        past_errands_with_elder=past_errands_with_elder,
-        past_feedback_with_elder=past_feedback_with_elder,
-        recent_assignments=recent_assignments,
-        travel_mode=TRAVEL_MODES.get(profile.transport),
+        profile.id,  # helper_id
+        lat if both else None,
+        lon if both else None,
+        max(float(profile.max_distance_km or 0.0), 0.0),  # max_distance_km
+        status == "approved",  # is_approved
+        paused,  # is_paused
+        status == "suspended",  # is_suspended
+        minor,  # is_minor
+        bool(has_consent),  # has_guardian_consent
+        task_types,
+        availability,
+        languages,
+        busy_intervals,
+        youth_profile if youth_profile in YOUTH_PROFILES else None,
+        past_errands_with_elder,
+        past_feedback_with_elder,
+        recent_assignments,
+        TRAVEL_MODES.get(profile.transport),  # travel_mode
     )
 
 

@@ -591,50 +591,24 @@ class _ErrandBits:
 _NONE: frozenset = frozenset()
 
 
-class _Profile:
-    """The selected columns under the attribute names candidate_from_profile reads."""
-
-    __slots__ = (
-        "availability",
-        "birth_date",
-        "id",
-        "languages",
-        "lat",
-        "lon",
-        "max_distance_km",
-        "paused_until",
-        "status",
-        "task_types",
-        "transport",
-        "youth_profile",
-    )
-
-    def __init__(self, row, bits: _ErrandBits) -> None:
-        self.id = row.id
-        self.birth_date = row.birth_date
-        self.lat, self.lon = row.lat, row.lon
-        self.max_distance_km = row.max_distance_km
-        self.transport = row.transport
-        self.youth_profile = row.youth_profile
-        self.status = row.status
-        self.paused_until = row.paused_until
-        self.task_types = bits.task_types(row.task_mask)
-        self.availability = bits.availability(row.availability_mask)
-        self.languages = _languages(row.language_mask)
-
-
 def _candidate(row, bits: _ErrandBits, busy: dict[int, list], errand_day: date) -> score.HelperCandidate:
-    """A candidate from a selected row: the same rules as the helper's board."""
-    profile = _Profile(row, bits)
+    """A candidate from a selected row (the profile's columns under their own names): the
+    same rules as the helper's board, with the task types, availability and languages from
+    the row's bits."""
     fb = float(row.feedback_mean) if row.feedback_mean is not None else None
     return candidate_from_profile(
-        profile,  # type: ignore[arg-type]
+        row,  # type: ignore[arg-type] - a row with the profile's columns
         on=errand_day,
-        busy_intervals=tuple(busy.get(profile.id, ())),
+        busy_intervals=tuple(busy.get(row.id, ())),
         past_errands_with_elder=int(row.past_count or 0),
         past_feedback_with_elder=min(max(fb, 1.0), 5.0) if fb is not None else None,
         recent_assignments=int(row.recent_count or 0),
         has_consent=row.consent_status == "given",
+        sets=(
+            bits.task_types(row.task_mask),
+            bits.availability(row.availability_mask),
+            _languages(row.language_mask),
+        ),
     )
 
 

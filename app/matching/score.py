@@ -325,9 +325,10 @@ class HelperCandidate:
             raise ValueError("past_feedback_with_elder must be within 1..5")
 
 
-def _fast_builder(cls: type) -> type:
+def _fast_builder(cls: type, *, in_field_order: bool = False) -> type:
     """A class with ``cls``'s slots (a frozen slotted dataclass) whose ``__init__`` takes the
-    same fields and defaults (keyword-only where ``cls``'s are), stores them with plain
+    same fields and defaults (keyword-only where ``cls``'s are, unless ``in_field_order``: then
+    also positionally, in the fields' order), stores them with plain
     attribute stores, then makes the instance a ``cls`` (frozen from then on) and runs
     ``cls.__post_init__`` when it has one.
     A frozen dataclass stores each field through ``object.__setattr__`` by name: building
@@ -336,7 +337,7 @@ def _fast_builder(cls: type) -> type:
     fields = dataclasses.fields(cls)
     defaults = {f"_d_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING}
     params = ", ".join(f"{f.name}=_d_{f.name}" if f"_d_{f.name}" in defaults else f.name for f in fields)
-    keyword_only = "*, " if all(f.kw_only for f in fields) else ""
+    keyword_only = "*, " if all(f.kw_only for f in fields) and not in_field_order else ""
     body = "".join(f"\n    self.{f.name} = {f.name}" for f in fields)
     check = "\n    self.__post_init__()" if hasattr(cls, "__post_init__") else ""
     source = f"def __init__(self, {keyword_only}{params}):{body}\n    self.__class__ = _cls{check}"
@@ -347,7 +348,9 @@ def _fast_builder(cls: type) -> type:
 
 #: ``new_candidate(**fields)`` is ``HelperCandidate(**fields)``, built faster (:func:`_fast_builder`):
 #: the same checks, an equal, frozen ``HelperCandidate``.
-new_candidate: Callable[..., HelperCandidate] = _fast_builder(HelperCandidate)
+#: It also takes the fields positionally, in their order: a call with 18 keywords costs ~2 µs
+#: more, and a ranking makes about a hundred (bench/README.md).
+new_candidate: Callable[..., HelperCandidate] = _fast_builder(HelperCandidate, in_field_order=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -638,10 +641,18 @@ def _evaluate(ctx: _Context, h: HelperCandidate) -> Ranked | Excluded:
     # ---- distance (needed by both the hard rule and the score) ----------
     dist = _distance(ctx, h)
 
-    # ---- hard rules --------------------------------------------------------
-    excl = _failed_rules(ctx, h, dist)
-    if excl:
-        return _new_excluded(h.helper_id, excl, dist)
+    # ---- hard rules (as hard_rules_each: _failed_rules is asked unless it can only answer "none")
+    if not (
+        h.is_approved
+        and not h.is_paused
+        and not h.is_suspended
+        and not h.is_minor
+        and not h.busy_intervals
+        and (dist is None or dist <= h.max_distance_km + _DIST_EPS)
+    ):
+        excl = _failed_rules(ctx, h, dist)
+        if excl:
+            return _new_excluded(h.helper_id, excl, dist)
 
     # ---- soft factors ------------------------------------------------------
     reasons: list[Reason] = []
