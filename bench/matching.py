@@ -210,6 +210,55 @@ def errand_points(errand_ids: list[int]) -> dict[int, ErrandPoint]:
     return points
 
 
+def statement_floor(errand_ids: list[int]) -> dict[str, list[float]]:
+    """What the database and its driver cost under a ranking, measured beside it: each
+    errand's candidate statement run again alone, with the very text and parameters
+    SQLAlchemy sent for it (caught with ``before_cursor_execute``), on the driver's own
+    cursor: no SQLAlchemy, no rows made into candidates, no scoring. Also a bare
+    ``SELECT 1``, the round trip to the server (PostgreSQL) or into the library (SQLite).
+    The ranking's median minus the statement's is what the app's Python adds."""
+    from app.db_setup import end_session
+    from app.errands.matching_service import NEAREST_CAP, rank_candidates
+    from app.extensions import db
+
+    sent: list[tuple[str, object]] = []
+
+    def catch(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001 - the event's signature
+        if f"LIMIT {NEAREST_CAP}" in statement:  # the candidate statement (the errand's own has no LIMIT)
+            sent.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", catch)
+    try:
+        for errand_id in errand_ids:
+            rank_candidates(errand_id)
+            end_session()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", catch)
+    if len(sent) != len(errand_ids):
+        raise RuntimeError(f"{len(sent)} candidate statements caught for {len(errand_ids)} rankings")
+    raw = db.engine.raw_connection()
+    out: dict[str, list[float]] = {"statement": [], "select 1": []}
+    try:
+        cursor = raw.cursor()
+        for timed in (False, True):  # once to warm (psycopg prepares a statement on its 5th run), then timed
+            for statement, parameters in sent:
+                t0 = time.perf_counter()
+                cursor.execute(statement, parameters)
+                cursor.fetchall()
+                t1 = time.perf_counter()
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+                t2 = time.perf_counter()
+                if timed:
+                    out["statement"].append(t1 - t0)
+                    out["select 1"].append(t2 - t1)
+        cursor.close()
+        raw.rollback()
+    finally:
+        raw.close()
+    return out
+
+
 def database_memory() -> str:
     """What the database keeps of the file in memory for the ranking's reads (the first ask
     depends on it): PostgreSQL's ``shared_buffers``, SQLite's ``mmap_size`` (SQLITE_MMAP_MB)."""
@@ -253,6 +302,7 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
                     considered.append(result.considered)
                     empty += not result.ranked
                 end_session()
+        floor = statement_floor(ids)
         n_naive = naive_sample if naive_sample is not None else max(1, min(5, 300_000 // max(ds.spec.helpers, 1)))
         naive_times = []
         for errand_id in ids[:n_naive]:
@@ -290,6 +340,10 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
         "max_ms": ms(max(times)),
         "first_ask_median_ms": ms(median(first_times)),
         "first_ask_p95_ms": ms(percentile(first_times, 95)),
+        # The floor under a ranking (statement_floor): its statement alone, and a bare round trip.
+        "statement_alone_median_ms": ms(median(floor["statement"])),
+        "select_1_median_ms": ms(median(floor["select 1"])),
+        "python_median_ms": ms(med - median(floor["statement"])),
         "database_memory": memory,
         "candidates_median": int(median(considered)),
         "no_candidate": empty,
@@ -331,7 +385,8 @@ def run_one(ds: Dataset, *, errands: int = 200, naive_sample: int | None = None,
         )
     log(
         f"  matching {ds.size_label}: median {ms(med)} ms, p95 {ms(p95)} ms (first ask {ms(median(first_times))} /"
-        f" {ms(percentile(first_times, 95))} ms, {memory}), naive (geopy) {ms(naive_med)} ms,"
+        f" {ms(percentile(first_times, 95))} ms, {memory}); its statement alone {ms(median(floor['statement']))} ms"
+        f" (SELECT 1 {ms(median(floor['select 1']))} ms), naive (geopy) {ms(naive_med)} ms,"
         f" x{ratio:.0f}; numpy over every approved helper (issue 15's baseline) {ms(every_med)} ms,"
         f" x{every_med / med:.3g}; numpy network scan (stronger) {ms(numpy_med)} ms, x{numpy_ratio:.3g};"
         f" numpy by organization {ms(by_org_med)} ms, x{by_org_med / med:.3g}"
