@@ -3,13 +3,16 @@ zone, app.security.csrf_token, app.headers): the same answers as the libraries' 
 
 from __future__ import annotations
 
+import flask
+import itsdangerous.timed
 import pytest
 import pytz
 from babel import Locale
 from flask import Flask, Response, g, render_template_string
 from flask_babel import get_locale, get_timezone, get_translations
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
 
+from app import security as app_security
 from app.i18n import select_locale, select_timezone
 from app.security import csrf_token
 
@@ -61,6 +64,37 @@ def test_csrf_token_is_flask_wtfs_token_of_the_request(app):
         made = generate_csrf()
         assert csrf_token() == made
         assert render_template_string("{{ csrf_token() }}|{{ csrf_meta_tag() }}").startswith(made + "|<meta ")
+
+
+def test_csrf_token_with_kept_signing_is_flask_wtfs_token(app, monkeypatch):
+    """With a raw token in the session, csrf_token() signs it with a kept serializer and
+    payload: the same token as Flask-WTF makes at the same second, for raw tokens whose
+    payload zlib shortens or not, for another secret key, and valid for Flask-WTF's check."""
+    clock, made = [1_765_000_000.25], set()
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: clock[0])
+    raws = [
+        "0123456789abcdef0123456789abcdef01234567",
+        "a" * 40,
+        "f00d" * 10,
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4",
+    ]
+    for secret in (None, "another secret key"):
+        if secret is not None:
+            app.config["WTF_CSRF_SECRET_KEY"] = secret
+        for raw in raws * 2:  # the second time from the kept payload
+            clock[0] += 1
+            with app.test_request_context("/"):
+                flask.session["csrf_token"] = raw
+                with monkeypatch.context() as patched:  # made without Flask-WTF's generate_csrf
+                    patched.setattr(app_security, "generate_csrf", None)
+                    kept = csrf_token()
+                assert g.csrf_token == kept and csrf_token() is kept
+                del g.csrf_token
+                assert generate_csrf() == kept  # Flask-WTF's own, the same second
+                validate_csrf(kept)
+                assert flask.session["csrf_token"] == raw
+                made.add(kept[0] == ".")  # a payload zlib shortened starts with a dot
+    assert made == {True, False}
 
 
 def test_the_template_csrf_token_is_valid_for_a_post(client, make, db):
