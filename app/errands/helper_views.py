@@ -516,10 +516,13 @@ def board_version(profile: HelperProfile, now: datetime) -> tuple:
 
 
 def _item(row, distance: float | None, offered: bool, expires_at: datetime | None, locale: str) -> BoardItem:
-    return BoardItem(
+    # BoardItem(**fields), made without its frozen __init__ (ten object.__setattr__ calls by
+    # name, a board makes sixteen or more): the same fields, an equal, frozen BoardItem.
+    item = _new_object(BoardItem)
+    vars(item).update(
         errand_id=row.id,
         task_code=row.task_code,
-        task={"sv": row.task_sv, "en": row.task_en}.get(locale) or row.task_fi,
+        task=(row.task_sv if locale == "sv" else row.task_en if locale == "en" else None) or row.task_fi,
         starts_at=row.starts_at,
         ends_at=row.ends_at,
         place=_place(row, locale),
@@ -528,6 +531,10 @@ def _item(row, distance: float | None, offered: bool, expires_at: datetime | Non
         helpers_needed=row.helpers_needed,
         offer_expires_at=expires_at if offered else None,
     )
+    return item
+
+
+_new_object = object.__new__
 
 
 def map_links(elder: Elder) -> tuple[str | None, str | None]:
