@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import flask
 import itsdangerous.timed
+import jinja2.runtime
 import pytest
 import pytz
 from babel import Locale
@@ -169,3 +170,32 @@ def test_personal_pages_lose_their_caching_headers(client, make, db):
     resp = client.get("/coordinator")
     assert resp.headers["Cache-Control"] == "no-store"
     assert "Expires" not in resp.headers and "ETag" not in resp.headers
+
+
+def test_a_templates_context_is_jinjas_own(app):
+    """app._Template.new_context copies the globals in C: the same variables, in the same
+    order, as Jinja's own new_context gives (the template's globals over the environment's,
+    the render's variables over both), with and without locals, shared or not."""
+    with app.test_request_context("/"):
+        template = app.jinja_env.from_string("{{ x }}|{{ shadowed }}", globals={"shadowed": "own", "x": 1})
+        app.jinja_env.globals["shadowed"] = "environment's"
+        assert type(template).__name__ == "_Template"
+        for vars, shared, locals in (
+            ({"x": 2}, False, None),
+            ({}, False, None),
+            (None, False, None),
+            ({"x": 3, "csrf_token": "mine"}, False, {"y": 4}),
+            ({"x": 5}, True, None),
+            ({"x": 6}, True, {"z": 7}),
+        ):
+            given = None if vars is None else dict(vars)
+            ours = template.new_context(given, shared, locals)
+            jinjas = jinja2.runtime.new_context(
+                app.jinja_env, template.name, template.blocks, vars, shared, template.globals, locals
+            )
+            assert list(ours.parent.items()) == list(jinjas.parent.items())
+            assert ours.globals_keys == jinjas.globals_keys and ours.name == jinjas.name
+            if vars is not None and not shared:
+                assert given == vars  # the caller's variables are not changed
+        assert template.render(x=8) == "8|own"
+        del app.jinja_env.globals["shadowed"]
