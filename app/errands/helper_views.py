@@ -320,7 +320,8 @@ def _judged(
 
 def _first(found: list[tuple], limit: int | None) -> list[tuple]:
     """``sorted(found)[:limit]`` (all: None) of distinct tuples, made of ``found`` itself (it is
-    reordered, and those taken out of it): a heap made and popped ``limit`` times in C, not a sort of them all."""
+    reordered, and the first taken out of it): a heap made and popped ``limit`` times in C,
+    not a sort of them all."""
     if limit is None or limit >= len(found):
         found.sort()
         return found
