@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import flask.templating
+import jinja2
+import jinja2.runtime
 from flask import Flask
 
 from app.memo import keep
@@ -17,11 +21,36 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 
+class _Template(jinja2.Template):
+    """Jinja's template, whose :meth:`new_context` copies the globals into the render's
+    variables in C: Jinja makes ``dict(globals, **vars)`` of the template's globals, a
+    ``ChainMap`` of its own over the environment's, which looks each of the app's ~40 globals
+    up through ``ChainMap.__getitem__`` in Python on every render. The same keys and values
+    (the template's own globals over the environment's, the render's variables over both)."""
+
+    def new_context(
+        self, vars: dict[str, Any] | None = None, shared: bool = False, locals: Mapping[str, Any] | None = None
+    ) -> jinja2.runtime.Context:
+        chain = self.globals
+        if not shared and type(chain) is ChainMap and len(chain.maps) == 2:
+            own, environment = chain.maps
+            if type(own) is dict and type(environment) is dict:
+                vars = {**environment, **own, **(vars or {})}
+                shared = True  # given as the context's variables as they are (a copy when ``locals``)
+        return jinja2.runtime.new_context(self.environment, self.name, self.blocks, vars, shared, chain, locals)
+
+
+class _Environment(flask.templating.Environment):
+    template_class = _Template
+
+
 class App(Flask):
     """Flask, with :meth:`ensure_sync`'s answer kept for each function: Flask asks it (an
     ``inspect.iscoroutinefunction`` test) of every before- and after-request function,
     context processor, view and teardown on every request, a dozen times a page, and the
-    app's functions do not change while it runs."""
+    app's functions do not change while it runs. Its templates are :class:`_Template`."""
+
+    jinja_environment = _Environment
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

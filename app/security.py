@@ -10,11 +10,14 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import Signer, URLSafeTimedSerializer
+from itsdangerous.encoding import want_bytes
 
 from app.extensions import login_manager
+from app.memo import keep
 
 
 def public(view: Callable) -> Callable:
@@ -57,11 +60,49 @@ def safe_next(default: str) -> str:
 
 
 def csrf_token() -> str:
-    """The request's signed CSRF token, the one Flask-WTF's ``generate_csrf()`` gives:
-    made by it on the request's first ask, then read from where it keeps it (``g``)
-    with two context-local lookups instead of its five (a page asks three times)."""
-    token = g.get(current_app.config["WTF_CSRF_FIELD_NAME"])
-    return token if token is not None else generate_csrf()
+    """The request's signed CSRF token, the one Flask-WTF's ``generate_csrf()`` gives, kept
+    where it keeps it (``g``, read with two context-local lookups instead of its five: a page
+    asks three times). Made on the request's first ask as Flask-WTF makes it (an
+    ``itsdangerous.URLSafeTimedSerializer`` with its salt dumping the session's raw token),
+    with the serializer's signer kept per secret key and the signed payload (JSON, an attempt
+    at zlib, base64) per raw token: Flask-WTF builds a serializer and a signer on every
+    request and the payload of the same raw token again, which is all that changes but the
+    time and its signature. Anything else (no raw token in the session yet, another kind of
+    value or key) goes to Flask-WTF's ``generate_csrf()``."""
+    config = current_app.config
+    field = config["WTF_CSRF_FIELD_NAME"]
+    token = g.get(field)
+    if token is not None:
+        return token
+    raw = session.get(field)
+    secret = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+    if type(raw) is not str or type(secret) not in (str, bytes):
+        return generate_csrf()
+    serializer, signer = _csrf_signing(secret)
+    payload = _CSRF_PAYLOADS.get(raw)
+    if payload is None:
+        payload = keep(_CSRF_PAYLOADS, raw, want_bytes(serializer.dump_payload(raw)), limit=4096)
+    token = signer.sign(payload).decode("utf-8")  # URLSafeTimedSerializer.dumps, its two steps
+    setattr(g, field, token)
+    return token
+
+
+#: Each raw CSRF token's signed payload (:func:`csrf_token`), the same for any key.
+_CSRF_PAYLOADS: dict[str, bytes] = {}
+#: The serializer and its signer by secret key (they hold no state of a request).
+_CSRF_SIGNING: dict[str | bytes, tuple[URLSafeTimedSerializer, Signer]] = {}
+
+
+def _csrf_signing(secret: str | bytes) -> tuple[URLSafeTimedSerializer, Signer]:
+    signing = _CSRF_SIGNING.get(secret)
+    if signing is None:
+        serializer = URLSafeTimedSerializer(secret, salt=_CSRF_SALT)
+        signing = keep(_CSRF_SIGNING, secret, (serializer, serializer.make_signer()), limit=16)
+    return signing
+
+
+#: Flask-WTF's salt for its CSRF tokens (flask_wtf.csrf.generate_csrf and validate_csrf).
+_CSRF_SALT = "wtf-csrf-token"
 
 
 def use_csrf_token(app: Flask) -> None:

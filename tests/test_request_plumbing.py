@@ -3,13 +3,17 @@ zone, app.security.csrf_token, app.headers): the same answers as the libraries' 
 
 from __future__ import annotations
 
+import flask
+import itsdangerous.timed
+import jinja2.runtime
 import pytest
 import pytz
 from babel import Locale
 from flask import Flask, Response, g, render_template_string
 from flask_babel import get_locale, get_timezone, get_translations
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
 
+from app import security as app_security
 from app.i18n import select_locale, select_timezone
 from app.security import csrf_token
 
@@ -61,6 +65,37 @@ def test_csrf_token_is_flask_wtfs_token_of_the_request(app):
         made = generate_csrf()
         assert csrf_token() == made
         assert render_template_string("{{ csrf_token() }}|{{ csrf_meta_tag() }}").startswith(made + "|<meta ")
+
+
+def test_csrf_token_with_kept_signing_is_flask_wtfs_token(app, monkeypatch):
+    """With a raw token in the session, csrf_token() signs it with a kept serializer and
+    payload: the same token as Flask-WTF makes at the same second, for raw tokens whose
+    payload zlib shortens or not, for another secret key, and valid for Flask-WTF's check."""
+    clock, made = [1_765_000_000.25], set()
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: clock[0])
+    raws = [
+        "0123456789abcdef0123456789abcdef01234567",
+        "a" * 40,
+        "f00d" * 10,
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4",
+    ]
+    for secret in (None, "another secret key"):
+        if secret is not None:
+            app.config["WTF_CSRF_SECRET_KEY"] = secret
+        for raw in raws * 2:  # the second time from the kept payload
+            clock[0] += 1
+            with app.test_request_context("/"):
+                flask.session["csrf_token"] = raw
+                with monkeypatch.context() as patched:  # made without Flask-WTF's generate_csrf
+                    patched.setattr(app_security, "generate_csrf", None)
+                    kept = csrf_token()
+                assert g.csrf_token == kept and csrf_token() is kept
+                del g.csrf_token
+                assert generate_csrf() == kept  # Flask-WTF's own, the same second
+                validate_csrf(kept)
+                assert flask.session["csrf_token"] == raw
+                made.add(kept[0] == ".")  # a payload zlib shortened starts with a dot
+    assert made == {True, False}
 
 
 def test_the_template_csrf_token_is_valid_for_a_post(client, make, db):
@@ -135,3 +170,32 @@ def test_personal_pages_lose_their_caching_headers(client, make, db):
     resp = client.get("/coordinator")
     assert resp.headers["Cache-Control"] == "no-store"
     assert "Expires" not in resp.headers and "ETag" not in resp.headers
+
+
+def test_a_templates_context_is_jinjas_own(app):
+    """app._Template.new_context copies the globals in C: the same variables, in the same
+    order, as Jinja's own new_context gives (the template's globals over the environment's,
+    the render's variables over both), with and without locals, shared or not."""
+    with app.test_request_context("/"):
+        template = app.jinja_env.from_string("{{ x }}|{{ shadowed }}", globals={"shadowed": "own", "x": 1})
+        app.jinja_env.globals["shadowed"] = "environment's"
+        assert type(template).__name__ == "_Template"
+        for vars, shared, locals in (
+            ({"x": 2}, False, None),
+            ({}, False, None),
+            (None, False, None),
+            ({"x": 3, "csrf_token": "mine"}, False, {"y": 4}),
+            ({"x": 5}, True, None),
+            ({"x": 6}, True, {"z": 7}),
+        ):
+            given = None if vars is None else dict(vars)
+            ours = template.new_context(given, shared, locals)
+            jinjas = jinja2.runtime.new_context(
+                app.jinja_env, template.name, template.blocks, vars, shared, template.globals, locals
+            )
+            assert list(ours.parent.items()) == list(jinjas.parent.items())
+            assert ours.globals_keys == jinjas.globals_keys and ours.name == jinjas.name
+            if vars is not None and not shared:
+                assert given == vars  # the caller's variables are not changed
+        assert template.render(x=8) == "8|own"
+        del app.jinja_env.globals["shadowed"]

@@ -134,11 +134,11 @@ class NetworkSnapshot:
             if filed is not None:
                 lons, indices = filed
                 west, east = bisect.bisect_left(lons, min_lon), bisect.bisect_right(lons, max_lon)
-                if low < band < high and not first:
+                if low < band < high:
                     # A band between the box's first and last: all its rows are within the box's
                     # latitudes (x / BAND_DEGREES only grows with x, so a row below min_lat would
                     # be in band low or lower, above max_lat in band high or higher).
-                    found += indices[west:east]
+                    found += [i for i in indices[west:east] if i >= first] if first else indices[west:east]
                 else:
                     found += [i for i in indices[west:east] if i >= first and min_lat <= rows[i].lat <= max_lat]
         found.sort()

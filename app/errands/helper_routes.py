@@ -51,7 +51,7 @@ from app.headers import REVALIDATE
 from app.i18n import current_language, language_of, local_formatter, today_local
 from app.memo import keep
 from app.models import HelperProfile, utcnow
-from app.security import public, roles_required
+from app.security import csrf_token, public, roles_required
 from app.ui import Block, blocks, kept_blocks, nav
 
 nav.add("helper", "errands.board", _l("Errand board"), order=10)
@@ -345,7 +345,7 @@ def board_view():
     items, total = (
         board_page(profile, now, language, shown + 1, state.snapshot, state.own) if notice is None else ([], 0)
     )
-    cards = _cards(items[:shown], language, _card_urls(), generate_csrf()) if items else []
+    cards = _cards(items[:shown], language, _card_urls(), csrf_token()) if items else []
     urls = _board_urls()
     response = make_response(
         render_template(

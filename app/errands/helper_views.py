@@ -39,7 +39,14 @@ from app.errands.notifications import place_name
 from app.extensions import db
 from app.i18n import HELSINKI
 from app.matching.geo import bounding_box
-from app.matching.score import ErrandRules, HelperCandidate, errand_rules, hard_rules, hard_rules_each
+from app.matching.score import (
+    ErrandRules,
+    HelperCandidate,
+    errand_rules,
+    hard_rules,
+    hard_rules_each,
+    passing_each,
+)
 from app.models import Assignment, Elder, Errand, HelperProfile, HelpRequest, Offer
 from app.models.base import UTCDateTime
 from app.phones import display_phone
@@ -253,11 +260,15 @@ def _judged(
     held_ids: set[int],
     busy: list[tuple[int, datetime, datetime]],
     limit: int | None = None,
+    ordered: bool = False,
 ) -> tuple[list[tuple], int]:
     """The ``rows`` (:data:`Judged`) that pass the helper's hard rules, in the board's order:
     their own offers, assignments (``held_ids``, ``busy``) and declines, then
     :func:`app.matching.score.hard_rules_each`. The first ``limit`` (all: None) of them, each
-    as (row, distance, offered, offer's expiry), for :func:`_item`; and how many pass."""
+    as (row, distance, offered, offer's expiry), for :func:`_item`; and how many pass.
+    ``ordered``: the indices' rows are in the order of their start and id (a kept
+    snapshot's, :func:`app.errands.board_query.network_statement`), so that among errands
+    as near, the index orders them as the board does."""
     board_rows, rules, days, indices = rows
     left_out = held_ids.union(eid for eid, o in offers.items() if o.status == "declined")
     kept = [i for i in indices if board_rows[i].id not in left_out] if left_out else indices
@@ -270,6 +281,14 @@ def _judged(
     # every row (most boards); else the rows are judged one run of a candidate after another.
     candidate = candidates.through(days[kept[0]], days[kept[-1]])
     runs = [(candidate, kept)] if candidate is not None else _runs(kept, days, candidates)
+    if not offers and ordered and len(runs) == 1:
+        # Nothing offered to them, one candidate for every row: the rows that pass (most), by
+        # (no distance, distance, index), which is _board_order(False, ...) for rows in order.
+        found = passing_each(rules, kept, runs[0][0])
+        if found is not None:
+            total = len(found)
+            first = _first(found, limit)
+            return [(board_rows[i], None if none else km, False, None) for none, km, i in first], total
     passed: list[tuple] = []  # each with its place in the board's order (_board_order) first
     append = passed.append
     for candidate, run in runs:
@@ -297,6 +316,18 @@ def _judged(
     # The orders differ (the errand's id is in each): the rows themselves are never compared.
     first = sorted(passed) if limit is None or limit >= len(passed) else heapq.nsmallest(limit, passed)
     return [p[1:] for p in first], len(passed)
+
+
+def _first(found: list[tuple], limit: int | None) -> list[tuple]:
+    """``sorted(found)[:limit]`` (all: None) of distinct tuples, made of ``found`` itself (it is
+    reordered, and the first taken out of it): a heap made and popped ``limit`` times in C,
+    not a sort of them all."""
+    if limit is None or limit >= len(found):
+        found.sort()
+        return found
+    heapq.heapify(found)
+    pop = heapq.heappop
+    return [pop(found) for _ in range(limit)]
 
 
 def _runs(
@@ -372,7 +403,7 @@ def board_page(
         offers, held_ids, busy = own if own is not None else _own_errands(profile)
         pending_ids = {eid for eid, o in offers.items() if o.status == "pending"}
         near = _near_rows(profile, snapshot, now, pending_ids)
-        passed, total = _judged(profile, near, offers, held_ids, busy, limit)
+        passed, total = _judged(profile, near, offers, held_ids, busy, limit, ordered=True)
         return [_item(*p, locale) for p in passed], total
     today = now.astimezone(HELSINKI).date()
     consent = profile.is_minor_on(today) and profile.has_valid_guardian_consent
@@ -486,10 +517,13 @@ def board_version(profile: HelperProfile, now: datetime) -> tuple:
 
 
 def _item(row, distance: float | None, offered: bool, expires_at: datetime | None, locale: str) -> BoardItem:
-    return BoardItem(
+    # BoardItem(**fields), made without its frozen __init__ (ten object.__setattr__ calls by
+    # name, a board makes sixteen or more): the same fields, an equal, frozen BoardItem.
+    item = _new_object(BoardItem)
+    vars(item).update(
         errand_id=row.id,
         task_code=row.task_code,
-        task={"sv": row.task_sv, "en": row.task_en}.get(locale) or row.task_fi,
+        task=(row.task_sv if locale == "sv" else row.task_en if locale == "en" else None) or row.task_fi,
         starts_at=row.starts_at,
         ends_at=row.ends_at,
         place=_place(row, locale),
@@ -498,6 +532,10 @@ def _item(row, distance: float | None, offered: bool, expires_at: datetime | Non
         helpers_needed=row.helpers_needed,
         offer_expires_at=expires_at if offered else None,
     )
+    return item
+
+
+_new_object = object.__new__
 
 
 def map_links(elder: Elder) -> tuple[str | None, str | None]:

@@ -53,7 +53,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
@@ -811,6 +811,49 @@ def hard_rules_each(
                 continue
         append((_failed_rules(ctx, helper, dist), dist))
     return out
+
+
+def passing_each(
+    rules: Sequence[ErrandRules], indices: Iterable[int], helper: HelperCandidate
+) -> list[tuple[bool, float, int]] | None:
+    """For a helper who can fail the hard rules only by distance (an approved adult, neither
+    paused, suspended nor busy; None for any other helper: ask :func:`hard_rules_each`), the
+    errands of ``indices`` (into ``rules``) they pass the hard rules for, in order, each as
+    ``(False, distance, i)``, or ``(True, 0.0, i)`` where there is no distance (None): the
+    ``i`` of ``indices`` where ``hard_rules_of(rules[i], helper)`` has no failed rule, with
+    :func:`hard_rules_each`'s distance, without a tuple of failed rules for every errand (the
+    board's kept errands, about two hundred a page, most of which pass)."""
+    if not (
+        helper.is_approved
+        and not helper.is_paused
+        and not helper.is_suspended
+        and not helper.is_minor
+        and not helper.busy_intervals
+    ):
+        return None
+    passed: list[tuple[bool, float, int]] = []
+    append = passed.append
+    hlat, hlon = helper.lat, helper.lon
+    if hlat is None or hlon is None:  # no distance to any errand: they pass every one
+        return [(True, 0.0, i) for i in indices]
+    p2, l2 = hlat * _DEG, hlon * _DEG
+    cos_p2 = math.cos(p2)
+    # As in _failed_rules: beyond this the helper is too far (and only then: a NaN passes there).
+    reach = helper.max_distance_km + _DIST_EPS
+    sin, asin, sqrt = math.sin, math.asin, math.sqrt
+    for i in indices:
+        ctx = rules[i]
+        if ctx.has_loc:  # _distance, written out as in hard_rules_each (the same km to the bit)
+            sdlat = sin((p2 - ctx.lat_r) * 0.5)
+            sdlon = sin((l2 - ctx.lon_r) * 0.5)
+            a = sdlat * sdlat + ctx.cos_lat * cos_p2 * sdlon * sdlon
+            dist = _TWO_R * asin(sqrt(a) if a < 1.0 else 1.0)
+            if dist > reach:
+                continue
+            append((False, dist, i))
+        else:
+            append((True, 0.0, i))
+    return passed
 
 
 def _sort_key(r: Ranked) -> tuple[float, float, int]:

@@ -155,3 +155,15 @@ def test_card_urls_are_kept_per_url_root_and_equal_url_for(app):
                 before, after = urls[name]
                 assert f"{before}42{after}" == url_for(endpoint, errand_id=42)
                 assert before.startswith(f"{root}/")
+
+
+def test_braces_in_a_card_are_its_own_text(app):
+    """Braces in a kept card's texts, time, distance, answer-by time or token come out as
+    they are, as in the fresh render (a fill with str.format was tried: bench notes)."""
+    errand = _CardErrand(8, "Kauppa {distance} {0}", "Kylä {}{{", 2, False)
+    urls = (("accept", ("/errands/", "/accept")), ("decline", ("/errands/", "/decline")))
+    with app.test_request_context("/board"):
+        for distance, answer_by in (("{token} km", ""), ("", "{answer_by}"), ("1 } km", "{ 8.00")):
+            kept = _card(errand, "ma {1.1.2035}", distance, answer_by, "fi", urls, escape("{x}<"))
+            fresh = _card_html(errand, "ma {1.1.2035}", distance, answer_by, "fi", dict(urls), "{x}<")
+            assert str(kept) == str(fresh)

@@ -4,7 +4,9 @@ shows: the same errands in the same order, and the same total."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from collections import namedtuple
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from app.errands import helper_views
 from app.errands.board_query import helsinki_offsets
 from app.errands.eligibility import DayCandidates, candidate_from_profile
-from app.errands.helper_views import board, board_page
+from app.errands.helper_views import BoardItem, _item, board, board_page
 from app.i18n import HELSINKI
 from app.models import utcnow
 from tests.factories import in_days
@@ -152,3 +154,45 @@ def test_day_candidates_are_candidate_from_profile_on_each_day(db, make, consent
         assert candidate == candidate_from_profile(helper, on=day, busy_intervals=busy), day
         made.add(id(candidate))
     assert len(made) == 3  # paused minor, minor, adult (the break ends before the birthday)
+
+
+@pytest.mark.parametrize("locale", ["fi", "sv", "en", "de"])
+def test_a_board_item_is_the_dataclass_made_with_its_fields(locale):
+    """_item makes a BoardItem without its frozen __init__: equal to the one made with it,
+    with the same hash and repr, and as frozen."""
+    Row = namedtuple(
+        "Row",
+        "id task_code task_fi task_sv task_en starts_at ends_at helpers_needed village_name muni_name muni_name_sv",
+    )
+    start = datetime(2026, 12, 7, 10, 0, tzinfo=HELSINKI)
+    for task_sv, village, offered in ((None, None, False), ("Handla", "Kylä", True), ("", None, True)):
+        row = Row(
+            7,
+            "shopping",
+            "Kauppa",
+            task_sv,
+            "Shopping",
+            start,
+            start + timedelta(hours=1),
+            2,
+            village,
+            "Kajaani",
+            "Kajana",
+        )
+        made = _item(row, 2.5 if offered else None, offered, start, locale)
+        expected = BoardItem(
+            errand_id=7,
+            task_code="shopping",
+            task={"sv": task_sv, "en": "Shopping"}.get(locale) or "Kauppa",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            place=helper_views._place(row, locale),
+            distance_km=2.5 if offered else None,
+            offered=offered,
+            helpers_needed=2,
+            offer_expires_at=start if offered else None,
+        )
+        assert made == expected and hash(made) == hash(expected) and repr(made) == repr(expected)
+        assert type(made) is BoardItem and dataclasses.asdict(made) == dataclasses.asdict(expected)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.task = "x"

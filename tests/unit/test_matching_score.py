@@ -33,6 +33,7 @@ from app.matching.score import (
     hard_rules_of,
     minor_hours_ok,
     new_candidate,
+    passing_each,
     rank,
     slots_for_window,
 )
@@ -927,7 +928,7 @@ def test_hard_rules_each_agrees_with_hard_rules_of_for_every_errand() -> None:
     near and far, on and off their limit, and with no place."""
     rng = random.Random(61)
     seen: set[str] = set()
-    plain = 0
+    plain = passed_each = 0
     for i in range(400):
         errands = []
         for _ in range(rng.randint(0, 30)):
@@ -950,7 +951,24 @@ def test_hard_rules_each_agrees_with_hard_rules_of_for_every_errand() -> None:
         expected = [hard_rules_of(r, helper) for r in rules]
         assert hard_rules_each(rules, helper) == expected
         assert hard_rules_each(iter(rules), helper) == expected  # any iterable
+        # passing_each: only for a helper who can fail only by distance, the errands passed.
+        chosen = [j for j in range(len(rules)) if rng.random() < 0.8]
+        only_distance = helper.is_approved and not (
+            helper.is_paused or helper.is_suspended or helper.is_minor or helper.busy_intervals
+        )
+        passing = passing_each(rules, chosen, helper)
+        if not only_distance:
+            assert passing is None
+        else:
+            assert passing == [
+                (True, 0.0, j) if expected[j][1] is None else (False, expected[j][1], j)
+                for j in chosen
+                if not expected[j][0]
+            ]
+            assert passing_each(rules, iter(chosen), helper) == passing
+            passed_each += 1
         plain += helper.is_approved and not helper.is_minor and not helper.busy_intervals
         seen.update(f.code for failed, _ in expected for f in failed)
     assert seen == set(EXCLUSION_CODES)
     assert plain > 100
+    assert passed_each > 100
