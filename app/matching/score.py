@@ -641,15 +641,8 @@ def _evaluate(ctx: _Context, h: HelperCandidate) -> Ranked | Excluded:
     # ---- distance (needed by both the hard rule and the score) ----------
     dist = _distance(ctx, h)
 
-    # ---- hard rules (as hard_rules_each: _failed_rules is asked unless it can only answer "none")
-    if not (
-        h.is_approved
-        and not h.is_paused
-        and not h.is_suspended
-        and not h.is_minor
-        and not h.busy_intervals
-        and (dist is None or dist <= h.max_distance_km + _DIST_EPS)
-    ):
+    # ---- hard rules (_failed_rules is asked unless it can only answer "none")
+    if not (_fails_only_by_distance(h) and (dist is None or dist <= _reach(h))):
         excl = _failed_rules(ctx, h, dist)
         if excl:
             return _new_excluded(h.helper_id, excl, dist)
@@ -698,6 +691,18 @@ def _evaluate(ctx: _Context, h: HelperCandidate) -> Ranked | Excluded:
     return _new_ranked(h.helper_id, round(score, 6), dist, tuple(reasons))
 
 
+def _fails_only_by_distance(h: HelperCandidate) -> bool:
+    """An approved adult who is neither paused, suspended nor busy: of :func:`_failed_rules`,
+    only "too far" (beyond :func:`_reach`) can exclude them. The shortcut of :func:`_evaluate`,
+    :func:`hard_rules_each` and :func:`passing_each`."""
+    return h.is_approved and not h.is_paused and not h.is_suspended and not h.is_minor and not h.busy_intervals
+
+
+def _reach(h: HelperCandidate) -> float:
+    """Beyond this many km the helper is too far (:func:`_failed_rules`)."""
+    return h.max_distance_km + _DIST_EPS
+
+
 def _failed_rules(ctx: _Rules, h: HelperCandidate, dist: float | None) -> tuple[Exclusion, ...]:
     """The hard rules, written once: every rule the helper fails, in
     :data:`EXCLUSION_CODES` order (empty: they may take the errand). Both
@@ -719,7 +724,7 @@ def _failed_rules(ctx: _Rules, h: HelperCandidate, dist: float | None) -> tuple[
         if b0 < e and b1 > s:
             failed.append(_new_exclusion("busy", (("start", b0), ("end", b1))))
             break
-    if dist is not None and dist > h.max_distance_km + _DIST_EPS:
+    if dist is not None and dist > _reach(h):
         failed.append(
             _new_exclusion(
                 "too_far",
@@ -782,15 +787,8 @@ def hard_rules_each(
     p2 = hlat * _DEG if located else 0.0
     l2 = hlon * _DEG if located else 0.0
     cos_p2 = math.cos(p2)
-    # As in _failed_rules: beyond this the helper is too far.
-    reach = helper.max_distance_km + _DIST_EPS
-    only_distance = (
-        helper.is_approved
-        and not helper.is_paused
-        and not helper.is_suspended
-        and not helper.is_minor
-        and not helper.busy_intervals
-    )
+    reach = _reach(helper)
+    only_distance = _fails_only_by_distance(helper)
     sin, asin, sqrt = math.sin, math.asin, math.sqrt
     out: list[tuple[tuple[Exclusion, ...], float | None]] = []
     append = out.append
@@ -823,13 +821,7 @@ def passing_each(
     ``i`` of ``indices`` where ``hard_rules_of(rules[i], helper)`` has no failed rule, with
     :func:`hard_rules_each`'s distance, without a tuple of failed rules for every errand (the
     board's kept errands, about two hundred a page, most of which pass)."""
-    if not (
-        helper.is_approved
-        and not helper.is_paused
-        and not helper.is_suspended
-        and not helper.is_minor
-        and not helper.busy_intervals
-    ):
+    if not _fails_only_by_distance(helper):
         return None
     passed: list[tuple[bool, float, int]] = []
     append = passed.append
@@ -838,8 +830,7 @@ def passing_each(
         return [(True, 0.0, i) for i in indices]
     p2, l2 = hlat * _DEG, hlon * _DEG
     cos_p2 = math.cos(p2)
-    # As in _failed_rules: beyond this the helper is too far (and only then: a NaN passes there).
-    reach = helper.max_distance_km + _DIST_EPS
+    reach = _reach(helper)  # too far only beyond it (a NaN distance passes, as in _failed_rules)
     sin, asin, sqrt = math.sin, math.asin, math.sqrt
     for i in indices:
         ctx = rules[i]
