@@ -235,20 +235,45 @@ def browser():
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report kept on the test (``item.failed_in_call``), for the browser pages below."""
+    report = yield
+    if report.when == "call":
+        item.failed_in_call = report.failed
+    return report
+
+
+def _show_page_if_failed(request, page) -> None:
+    """After a failed browser test, what its page showed (printed, so the failure's
+    captured output has it): the address, the language and the visible text."""
+    if not getattr(request.node, "failed_in_call", False) or page.is_closed():
+        return
+    try:
+        lang = page.evaluate("document.documentElement.lang")
+        text = page.evaluate("document.body ? document.body.innerText : ''")
+    except Exception as error:  # the page itself may be what broke
+        print(f"--- the page at {page.url} could not be read: {error}")
+        return
+    print(f"--- the page at {page.url} (lang={lang!r}) showed:\n{text[:3000]}")
+
+
 @pytest.fixture()
-def phone_page(browser):
+def phone_page(browser, request):
     """A page the size of a phone screen."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
+    _show_page_if_failed(request, page)
     context.close()
 
 
 @pytest.fixture()
-def page(browser):
+def page(browser, request):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
+    _show_page_if_failed(request, page)
     context.close()

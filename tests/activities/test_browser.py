@@ -26,6 +26,7 @@ def login_in_swedish(page, base: str, email: str) -> None:
     page.get_by_role("button", name="Svenska").click()
     expect(page.locator("html")).to_have_attribute("lang", "sv")
     page.goto(base + "/auth/login")
+    expect(page.locator("html")).to_have_attribute("lang", "sv")  # the choice holds on the next page
     page.get_by_label("E-post").fill(email)
     page.get_by_label("Lösenord").fill(PASSWORD)
     page.get_by_role("button", name="Logga in").click()
