@@ -242,14 +242,24 @@ def one_statement() -> Iterator[sa.Connection]:
     snapshot of the database whether or not a transaction is around it, so it reads the
     same rows, without the BEGIN and the COMMIT, two round trips to the server and the
     server's work for each (bench/README.md). Anything else, or once the session has
-    begun (it may have written what the read must see), is the session's own connection.
+    begun or been given changes (the read must see them), is the session's own connection.
     The connection goes back to the pool at the end of the block."""
-    # db.session() would make the request's Session only to ask it (the 304 needs none).
-    if db.engine.dialect.name != "postgresql" or (db.session.registry.has() and db.session().in_transaction()):
+    if not _may_read_outside_a_transaction():
         yield db.session.connection()
         return
     with db.engine.connect() as connection:
         yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _may_read_outside_a_transaction() -> bool:
+    """On PostgreSQL, before the request's session has begun a transaction or been given
+    anything it has not flushed yet (reads outside its transaction would not see that)."""
+    if db.engine.dialect.name != "postgresql":
+        return False
+    if not db.session.registry.has():  # db.session() would make the Session only to ask it
+        return True
+    session = db.session()
+    return not (session.in_transaction() or session.new or session.dirty or session.deleted)
 
 
 #: In the session's ``info``: its transaction has written (flushed, or run an
@@ -327,11 +337,39 @@ def read_only(session: Session | None = None) -> Iterator[Session]:
     """
     session = session if session is not None else db.session()
     session.flush()
-    info = session.connection().info
-    outer = info.get(READ_ONLY, False)  # a block inside another leaves it read-only
+    with _refusing_writes(session.connection()):
+        yield session
+
+
+@contextlib.contextmanager
+def read_only_reads() -> Iterator[sa.Connection]:
+    """A connection for read-only work whose statements each stand alone: none of them
+    needs to see the database as another one saw it (the matcher's: the errand, then its
+    candidates, then the busy ones' times). Writes are refused as in :func:`read_only`.
+
+    On PostgreSQL, before the request's session has begun or holds anything unflushed, the
+    statements run outside a transaction (autocommit, as in :func:`one_statement`): at READ
+    COMMITTED, the level the app runs at, each statement of a transaction takes its own
+    snapshot anyway, so they read the same rows, without the BEGIN and the COMMIT, two round
+    trips (bench/README.md). Otherwise it is :func:`read_only`'s session connection, after
+    the session's changes are flushed, so that the reads see them."""
+    if not _may_read_outside_a_transaction():
+        with read_only() as session:
+            yield session.connection()
+        return
+    with one_statement() as connection, _refusing_writes(connection):
+        yield connection
+
+
+@contextlib.contextmanager
+def _refusing_writes(connection: sa.Connection) -> Iterator[None]:
+    """Writes on ``connection`` refused for the block (:func:`_refuse_writes`, kept in its
+    DBAPI connection's ``info``; a block inside another leaves it refusing)."""
+    info = connection.info
+    outer = info.get(READ_ONLY, False)
     info[READ_ONLY] = True
     try:
-        yield session
+        yield
     finally:
         info[READ_ONLY] = outer
 

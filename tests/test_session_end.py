@@ -8,11 +8,12 @@ write before it reaches the database."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 
-from app.db_setup import ReadOnlyError, end_session, one_statement, plan_once, read_only
+from app.db_setup import ReadOnlyError, end_session, one_statement, plan_once, read_only, read_only_reads
 from app.models import AuditLog
 
 
@@ -290,3 +291,61 @@ def test_ending_a_context_that_made_no_session_makes_none(db):
     db.session.remove()
     end_session()
     assert not db.session.registry.has()
+
+
+def _statements_seen(engine) -> tuple[list[str], Callable[[], None]]:
+    """The first word of each statement sent through ``engine`` from now on, and how to stop."""
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    return statements, lambda: sa.event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_read_only_reads_before_the_session_begins(db):
+    """The matcher's reads: on PostgreSQL outside a transaction (no BEGIN, no COMMIT, no
+    Session made), elsewhere in the session's transaction; writes refused on both."""
+    db.session.remove()
+    db.session.add(AuditLog(action="kept"))
+    db.session.commit()
+    db.session.remove()
+    statements, stop = _statements_seen(db.engine)
+    try:
+        with read_only_reads() as connection:
+            assert connection.execute(sa.select(AuditLog.action)).scalars().all() == ["kept"]
+            assert connection.execute(sa.select(sa.func.count(AuditLog.id))).scalar() == 1
+            in_transaction = _in_transaction(connection)
+            with pytest.raises((ReadOnlyError, sa.exc.StatementError), match="inside read_only"):
+                connection.execute(sa.insert(AuditLog).values(action="inside"))
+    finally:
+        stop()
+    assert statements == ["SELECT", "SELECT"]  # the refused INSERT never went out
+    if db.engine.dialect.name == "postgresql":
+        assert in_transaction is False
+        assert not db.session.registry.has()
+    end_session()
+    assert db.session.scalars(sa.select(AuditLog.action)).all() == ["kept"]
+    end_session()
+    # The pooled connection refuses writes no more, and begins transactions again.
+    db.session.add(AuditLog(action="after"))
+    db.session.commit()
+    assert sorted(db.session.scalars(sa.select(AuditLog.action))) == ["after", "kept"]
+    if db.engine.dialect.name == "postgresql":
+        assert _in_transaction(db.session.connection()) is True
+    end_session()
+
+
+@pytest.mark.parametrize("how", ["flushed", "unflushed"])
+def test_read_only_reads_see_what_the_session_was_given(db, how):
+    """Once the session holds changes, the reads are in its transaction and see them."""
+    db.session.remove()
+    db.session.add(AuditLog(action="not committed"))
+    if how == "flushed":
+        db.session.flush()
+    with read_only_reads() as connection:
+        assert connection is db.session.connection()
+        assert connection.execute(sa.select(sa.func.count(AuditLog.id))).scalar() == 1
+    db.session.rollback()
+    assert _audit_count(db) == 0

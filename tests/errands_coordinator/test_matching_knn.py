@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from app.errands import matching_service
 from app.errands.matching_service import MAX_TRAVEL_KM, NEAREST_CAP, REACH_FACTOR, REACH_SLACK_KM, rank_candidates
+from app.extensions import db
 from app.matching.geo import EARTH_RADIUS_KM, haversine_km, metric_km
 from app.models import GuardianConsent, HelperProfile, utcnow
 
@@ -66,8 +67,9 @@ def _brute_force(helpers: list[HelperProfile], lat: float, lon: float) -> tuple[
 
 
 def _found(errand) -> set[int]:
-    spec, municipality_id, keys = matching_service._spec_of(errand)
-    return {r.id for r in matching_service._candidate_rows(keys, spec, municipality_id, utcnow())}
+    connection = db.session.connection()
+    spec, municipality_id, keys = matching_service._spec_of(connection, errand)
+    return {r.id for r in matching_service._candidate_rows(connection, keys, spec, municipality_id, utcnow())}
 
 
 @pytest.mark.parametrize("place", list(PLACES), ids=list(PLACES))
@@ -277,7 +279,7 @@ def test_sqlite_reads_each_ring_by_key_ranges_of_the_grid(db, make, org, elder):
 
 def _ring_plan(connection, errand) -> list[str]:
     """SQLite's EXPLAIN QUERY PLAN of the errand's candidate statement, a step a line."""
-    spec, municipality_id, keys = matching_service._spec_of(errand)
+    spec, municipality_id, keys = matching_service._spec_of(connection, errand)
     here = metric_km(spec.lat, spec.lon)
     statement = matching_service._candidate_statement(True, municipality_id is not None, "sqlite")
     params = matching_service._candidate_params(keys, spec, municipality_id, utcnow(), here)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from app.errands import agenda, matching_service
 from app.errands.matching_service import KM_PER_DEGREE, MAX_TRAVEL_KM, REACH_FACTOR, REACH_SLACK_KM, rank_candidates
+from app.extensions import db
 from app.matching.geo import haversine_km, metric_km
 from app.models import Elder, Errand, HelperProfile, Village, utcnow
 
@@ -52,8 +53,8 @@ def _reachable(helpers: list[HelperProfile], lat: float, lon: float) -> set[int]
 
 def _read(errand) -> list:
     """The candidate statement's rows for an errand."""
-    spec, municipality_id, keys = matching_service._spec_of(errand)
-    return matching_service._candidate_rows(keys, spec, municipality_id, utcnow())
+    spec, municipality_id, keys = matching_service._spec_of(db.session.connection(), errand)
+    return matching_service._candidate_rows(db.session.connection(), keys, spec, municipality_id, utcnow())
 
 
 @pytest.mark.parametrize("centre", [KAJAANI, (69.9078, 27.0265)], ids=["Kajaani", "Utsjoki, 70° north"])
@@ -136,12 +137,12 @@ def test_the_errand_is_read_the_same_whether_its_person_is_loaded_or_not(db, mak
         person.lat, person.lon, person.village_id = lat, lon, village_id
         db.session.commit()
         db.session.expunge_all()
-        loaded = matching_service._spec_of(agenda.load_errand(errand_id))
+        loaded = matching_service._spec_of(db.session.connection(), agenda.load_errand(errand_id))
         db.session.expunge_all()
         bare = db.session.get(Errand, errand_id)
         assert {"elder", "request", "task_type"} <= sa.inspect(bare).unloaded
-        assert matching_service._spec_of(bare) == loaded, case
-        assert matching_service._spec_of(errand_id) == loaded, case  # by id: no object at all
+        assert matching_service._spec_of(db.session.connection(), bare) == loaded, case
+        assert matching_service._spec_of(db.session.connection(), errand_id) == loaded, case  # by id: no object at all
         assert loaded[0].lat is not None and loaded[0].preferred_helper_id == helper_id
 
 
