@@ -84,6 +84,47 @@ def test_a_copied_remember_cookie_stops_working_after_logout(app, client, make, 
         assert load_user(f"{user.id}.{user.session_version}.nonsense") is None
 
 
+def _sets(response) -> list[str]:
+    """The names of the cookies a response sets or removes."""
+    return [header.split("=", 1)[0] for header in response.headers.getlist("Set-Cookie")]
+
+
+def test_a_visitors_session_cookie_is_sent_again_only_when_it_changes(app, client, db):
+    """A visitor's session (a language, a form's token, no login) is left as it is by every
+    page, a missing one's 404 included: no response sends an older copy of it back that
+    could overwrite a newer one (the language just chosen), or removes a remember cookie."""
+    first = client.client.get("/")
+    assert "session" in _sets(first)  # the form's token, made by the first page
+    chosen = client.submit("/lang", {"lang": "sv"}, page="/")
+    assert chosen.status_code == 302 and "session" in _sets(chosen)
+    for path in ("/", "/auth/login", "/favicon.ico", "/auth/login"):
+        response = client.client.get(path)
+        assert _sets(response) == [], path
+        assert 'lang="sv"' in response.get_data(as_text=True), path
+
+
+@pytest.mark.parametrize("visitor_session", [False, True])
+def test_keep_me_logged_in_lasts_beyond_the_first_page(app, client, make, db, visitor_session):
+    """After the browser ended the login's session (closed), the remember cookie logs the user
+    in again, and the login lasts page after page (with "strong" protection it lasted one
+    page), also beside a session that holds only a language; another client's copy of that
+    session cookie still loses the login."""
+    user = make.coordinator()
+    client.submit("/auth/login", {"email": user.email, "password": PASSWORD, "remember": "y"})
+    returning = _replay(app, remember_token=_cookie(client, "remember_token"))
+    if visitor_session:
+        returning.client.delete_cookie("remember_token")
+        returning.submit("/lang", {"lang": "sv"}, page="/")  # a language and a token, no login
+        returning.client.set_cookie("remember_token", _cookie(client, "remember_token"))
+    for _ in range(3):
+        response = returning.client.get("/coordinator")
+        assert response.status_code == 200
+        assert "remember_token" not in _sets(response)
+    stolen = _replay(app, session=_cookie(returning, "session"))
+    assert stolen.client.get("/coordinator", headers={"User-Agent": "Other/1.0"}).status_code == 302
+    assert returning.client.get("/coordinator").status_code == 200  # the copy did not end it here
+
+
 def test_a_remembered_login_ends_after_30_days_and_a_plain_one_after_12_idle_hours(app, make, db):
     user = make.coordinator()
     plain, remembered = _fresh_client(app), _fresh_client(app)
