@@ -37,7 +37,8 @@ into its inputs without loading every helper into Python:
 
    When the errand has no location at all, the municipality (or else the
    organization) replaces the nearest search. The statements are built once
-   with bound parameters and run on the session's connection (no ORM objects;
+   with bound parameters and run on one connection (:func:`app.db_setup.read_only_reads`: on
+   PostgreSQL outside a transaction when the session has not begun; no ORM objects;
    given an errand id, not even the errand is loaded).
 2. **Per-candidate facts in the same statement**: overlapping active
    assignments (busy), errands taken in the last 30 days and (for the minors
@@ -514,7 +515,7 @@ def _candidate_rows(
 ) -> list:
     here = metric_km(spec.lat, spec.lon) if spec.lat is not None and spec.lon is not None else None
     stmt = _candidate_statement(here is not None, municipality_id is not None, connection.dialect.name)
-    # Core execution on the session's connection: plain rows, no ORM layer in between.
+    # Core execution on the ranking's connection (read_only_reads): plain rows, no ORM layer in between.
     params = _candidate_params(errand, spec, municipality_id, now, here)
     if here is not None and connection.dialect.name == "sqlite":
         params["grid_columns"] = _grid_columns(here[0])

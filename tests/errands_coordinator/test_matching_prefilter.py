@@ -53,8 +53,9 @@ def _reachable(helpers: list[HelperProfile], lat: float, lon: float) -> set[int]
 
 def _read(errand) -> list:
     """The candidate statement's rows for an errand."""
-    spec, municipality_id, keys = matching_service._spec_of(db.session.connection(), errand)
-    return matching_service._candidate_rows(db.session.connection(), keys, spec, municipality_id, utcnow())
+    connection = db.session.connection()
+    spec, municipality_id, keys = matching_service._spec_of(connection, errand)
+    return matching_service._candidate_rows(connection, keys, spec, municipality_id, utcnow())
 
 
 @pytest.mark.parametrize("centre", [KAJAANI, (69.9078, 27.0265)], ids=["Kajaani", "Utsjoki, 70° north"])
