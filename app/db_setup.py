@@ -247,6 +247,13 @@ def one_statement() -> Iterator[sa.Connection]:
     if not _may_read_outside_a_transaction():
         yield db.session.connection()
         return
+    with _outside_a_transaction() as connection:
+        yield connection
+
+
+@contextlib.contextmanager
+def _outside_a_transaction() -> Iterator[sa.Connection]:
+    """A pooled connection in autocommit for the block (it gets its transactions back when returned)."""
     with db.engine.connect() as connection:
         yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
@@ -357,7 +364,7 @@ def read_only_reads() -> Iterator[sa.Connection]:
         with read_only() as session:
             yield session.connection()
         return
-    with one_statement() as connection, _refusing_writes(connection):
+    with _outside_a_transaction() as connection, _refusing_writes(connection):
         yield connection
 
 

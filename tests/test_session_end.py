@@ -8,7 +8,6 @@ write before it reaches the database."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -38,6 +37,21 @@ def transaction_ends(engine):
 
 def _audit_count(db) -> int:
     return db.session.scalar(sa.select(sa.func.count(AuditLog.id)))
+
+
+@contextlib.contextmanager
+def statements_seen(engine):
+    """The first word of each statement sent through ``engine`` in the block."""
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
 
 
 def test_a_session_that_only_read_ends_with_commit(db):
@@ -120,17 +134,8 @@ def test_read_only_neither_commits_nor_rolls_back(db):
     db.session.remove()
     db.session.add(AuditLog(action="kept"))
     db.session.commit()
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement.split()[0].upper())
-
-    sa.event.listen(db.engine, "before_cursor_execute", seen)
-    try:
-        with read_only():
-            row = db.session.scalars(sa.select(AuditLog)).one()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    with statements_seen(db.engine) as statements, read_only():
+        row = db.session.scalars(sa.select(AuditLog)).one()
     assert statements and all(s == "SELECT" for s in statements)
     assert row.action == "kept"
     db.session.execute(sa.insert(AuditLog).values(action="after"))  # the transaction writes again
@@ -299,17 +304,6 @@ def test_ending_a_context_that_made_no_session_makes_none(db):
     assert not db.session.registry.has()
 
 
-def _statements_seen(engine) -> tuple[list[str], Callable[[], None]]:
-    """The first word of each statement sent through ``engine`` from now on, and how to stop."""
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement.split()[0].upper())
-
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    return statements, lambda: sa.event.remove(engine, "before_cursor_execute", seen)
-
-
 def test_read_only_reads_before_the_session_begins(db):
     """The matcher's reads: on PostgreSQL outside a transaction (no BEGIN, no COMMIT, no
     Session made), elsewhere in the session's transaction; writes refused on both."""
@@ -317,16 +311,12 @@ def test_read_only_reads_before_the_session_begins(db):
     db.session.add(AuditLog(action="kept"))
     db.session.commit()
     db.session.remove()
-    statements, stop = _statements_seen(db.engine)
-    try:
-        with read_only_reads() as connection:
-            assert connection.execute(sa.select(AuditLog.action)).scalars().all() == ["kept"]
-            assert connection.execute(sa.select(sa.func.count(AuditLog.id))).scalar() == 1
-            in_transaction = _in_transaction(connection)
-            with pytest.raises((ReadOnlyError, sa.exc.StatementError), match="inside read_only"):
-                connection.execute(sa.insert(AuditLog).values(action="inside"))
-    finally:
-        stop()
+    with statements_seen(db.engine) as statements, read_only_reads() as connection:
+        assert connection.execute(sa.select(AuditLog.action)).scalars().all() == ["kept"]
+        assert connection.execute(sa.select(sa.func.count(AuditLog.id))).scalar() == 1
+        in_transaction = _in_transaction(connection)
+        with pytest.raises((ReadOnlyError, sa.exc.StatementError), match="inside read_only"):
+            connection.execute(sa.insert(AuditLog).values(action="inside"))
     assert statements == ["SELECT", "SELECT"]  # the refused INSERT never went out
     if db.engine.dialect.name == "postgresql":
         assert in_transaction is False
