@@ -9,14 +9,16 @@ statement that then ran in 3 ms (bench/README.md).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.pool import Pool
 from sqlalchemy.util import LRUCache
 
 from app.extensions import db
@@ -225,13 +227,38 @@ def plan_once(connection: sa.Connection) -> None:
     run's values. For statements whose plan is the same whatever the values
     but costs more to make than to run: the helper's board statement was
     planned anew on every request (1.2 ms, the run 0.8 ms) because PostgreSQL
-    kept estimating a custom plan cheaper. Ends with the transaction."""
-    if connection.dialect.name == "postgresql":
-        transaction = connection.get_transaction()
-        if transaction is not None and connection.info.get("planned_once") is transaction:  # said already
-            return
-        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
-        connection.info["planned_once"] = transaction
+    kept estimating a custom plan cheaper. Ends with the transaction; on a
+    connection outside a transaction (:func:`reads_outside_a_transaction`), when
+    the connection goes back to the pool."""
+    if connection.dialect.name != "postgresql":
+        return
+    if _in_autocommit(connection):
+        # SET LOCAL needs a transaction: set for the connection, reset at its check-in.
+        if not connection.info.get(PLANNED_ONCE_OUTSIDE):
+            connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+            connection.info[PLANNED_ONCE_OUTSIDE] = True
+        return
+    transaction = connection.get_transaction()
+    if transaction is not None and connection.info.get("planned_once") is transaction:  # said already
+        return
+    connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+    connection.info["planned_once"] = transaction
+
+
+#: In a pooled connection's ``info``: plan_once set plan_cache_mode for the connection
+#: (outside a transaction); reset when it goes back to the pool (:func:`_reset_plan_cache_mode`).
+PLANNED_ONCE_OUTSIDE = "planned_once_outside_a_transaction"
+
+
+def _in_autocommit(connection: sa.Connection) -> bool:
+    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
+@sa.event.listens_for(Pool, "reset")
+def _reset_plan_cache_mode(dbapi_connection, record, reset_state) -> None:
+    # On its way back to the pool; should RESET fail, the pool drops the connection.
+    if record.info.pop(PLANNED_ONCE_OUTSIDE, False) and not reset_state.terminate_only:
+        dbapi_connection.execute("RESET plan_cache_mode")
 
 
 @contextlib.contextmanager
@@ -366,6 +393,25 @@ def read_only_reads() -> Iterator[sa.Connection]:
         return
     with _outside_a_transaction() as connection, _refusing_writes(connection):
         yield connection
+
+
+def reads_outside_a_transaction(view: Callable) -> Callable:
+    """For a view that only reads (the helper's board): on PostgreSQL, when the request's
+    session has not begun, its session runs on a connection in autocommit for the view,
+    the logged-in user's statement included. At READ COMMITTED each statement takes its
+    own snapshot inside a transaction too, so the reads see the same rows, without the
+    BEGIN and the COMMIT (two round trips, bench/README.md). A write through that
+    connection is refused, as in :func:`read_only`. Anything else: the view as it is."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not _may_read_outside_a_transaction():
+            return view(*args, **kwargs)
+        connection = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        with _refusing_writes(connection):
+            return view(*args, **kwargs)
+
+    return wrapped
 
 
 @contextlib.contextmanager

@@ -12,7 +12,15 @@ import contextlib
 import pytest
 import sqlalchemy as sa
 
-from app.db_setup import ReadOnlyError, end_session, one_statement, plan_once, read_only, read_only_reads
+from app.db_setup import (
+    ReadOnlyError,
+    end_session,
+    one_statement,
+    plan_once,
+    read_only,
+    read_only_reads,
+    reads_outside_a_transaction,
+)
 from app.models import AuditLog
 
 
@@ -330,4 +338,38 @@ def test_read_only_reads_before_the_session_begins(db):
     assert sorted(db.session.scalars(sa.select(AuditLog.action))) == ["after", "kept"]
     if db.engine.dialect.name == "postgresql":
         assert _in_transaction(db.session.connection()) is True
+    end_session()
+
+
+@reads_outside_a_transaction
+def _view_that_writes(action: str) -> None:
+    from app.extensions import db
+
+    db.session.add(AuditLog(action=action))
+    db.session.flush()
+
+
+@pytest.mark.parametrize("begun", [False, True], ids=["before-the-session", "after-a-read"])
+def test_a_view_marked_as_only_reading_cannot_write_outside_a_transaction(app, db, begun):
+    """reads_outside_a_transaction: on PostgreSQL, a write in a view that runs outside a
+    transaction is refused before it reaches the database; once the request's session has
+    begun (or elsewhere), the view is in the session's transaction as any other."""
+    db.session.remove()
+    with app.test_request_context("/"):
+        if begun:
+            _audit_count(db)
+        refused = db.engine.dialect.name == "postgresql" and not begun
+        with statements_seen(db.engine) as statements:
+            if refused:
+                with pytest.raises((ReadOnlyError, sa.exc.StatementError), match="inside read_only"):
+                    _view_that_writes("inside")
+            else:
+                _view_that_writes("inside")
+        assert ("INSERT" in statements) is not refused
+        end_session()
+    assert _audit_count(db) == 0  # refused, or rolled back at the end (it was not committed)
+    # The pooled connections take writes again, in transactions.
+    db.session.add(AuditLog(action="after"))
+    db.session.commit()
+    assert db.session.scalars(sa.select(AuditLog.action)).all() == ["after"]
     end_session()

@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 
 from app import audit
 from app.auth.sessions import request_login
+from app.db_setup import reads_outside_a_transaction
 from app.errands.actions import Outcome, decline, take_errand, withdraw_assignment
 from app.errands.blueprint import bp
 from app.errands.calendar import build_feed, ensure_calendar_token, feed_url, profile_for_token, rotate_calendar_token
@@ -329,6 +330,7 @@ def _board_urls() -> dict[str, str]:
 
 
 @bp.get("/board", endpoint="board")
+@reads_outside_a_transaction
 @roles_required("helper")
 def board_view():
     profile = _own_profile()
