@@ -33,9 +33,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import highspy
-import numpy as np
-
 from app.matching.geo import haversine_km
 from app.matching.score import HELSINKI
 
@@ -290,6 +287,11 @@ def solve(instance: Instance, *, seconds: float = 5.0, start: Plan | None = None
     always a plan of the model. The start is the better of ``start`` (best first
     by default) and, above :data:`DAY_BY_DAY_ABOVE` errands, :func:`day_by_day`
     in 60 % of the time."""
+    # Imported here, not with the module: the web workers load this module with the week
+    # plan's pages but solve only when asked (numpy and HiGHS: ~22 MB a process, README).
+    import highspy
+    import numpy as np
+
     started = clock.perf_counter()
     helpers = {h.id: h for h in instance.helpers}
     start = start or best_first(instance)

@@ -5,20 +5,16 @@ the readable page, each row as "field: value" lines."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from fpdf import FPDF
 
 from app.i18n import to_local
 from app.privacy import labels
 from app.privacy.collect import PersonData
-from app.reports.certificate import BRAND_RGB, FAMILY, FONT_BOLD, FONT_REGULAR, MUTED_RGB
+from app.reports.certificate import BRAND_RGB, FAMILY, MUTED_RGB, new_pdf
 
 
 def export_pdf(data: PersonData, *, language: str, compress: bool = True) -> bytes:
     title = _("Data held on %(name)s", name=data.name)
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_compression(compress)
-    pdf.add_font(FAMILY, "", str(FONT_REGULAR))
-    pdf.add_font(FAMILY, "B", str(FONT_BOLD))
+    pdf = new_pdf(compress=compress)
     pdf.set_lang(language)
     pdf.set_title(title)
     pdf.set_creator(_("Everyday rescuers"))

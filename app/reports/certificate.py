@@ -11,15 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
-from fpdf import FPDF
 
 from app.encounters.labels import KIND_LABELS
 from app.i18n import to_local
 from app.models import Organization, User
 from app.reports.volunteering import CertificateFacts
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
@@ -64,6 +67,20 @@ def certificate_filename(name: str, language: str) -> str:
     return f"{stem}-{name}.pdf".replace(" ", "-")
 
 
+def new_pdf(*, compress: bool = True) -> FPDF:
+    """An A4 document with DejaVu Sans (regular and bold), as the certificate and the
+    access-request export use it. fpdf2 is imported here, when a PDF is made: with the
+    fonts it brings it is ~48 MB a process, which a web worker that never makes a PDF
+    should not hold (README, "Performance")."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_compression(compress)
+    pdf.add_font(FAMILY, "", str(FONT_REGULAR))
+    pdf.add_font(FAMILY, "B", str(FONT_BOLD))
+    return pdf
+
+
 def build_certificate(data: CertificateInput, *, compress: bool = True) -> bytes:
     """The certificate as PDF bytes, written in ``data.language``."""
     with force_locale(data.language):
@@ -76,10 +93,7 @@ def _render(data: CertificateInput, *, compress: bool) -> bytes:
     name = f"{helper.first_name} {helper.last_name}"
     org_name = data.organization.name if data.organization else "–"
 
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_compression(compress)
-    pdf.add_font(FAMILY, "", str(FONT_REGULAR))
-    pdf.add_font(FAMILY, "B", str(FONT_BOLD))
+    pdf = new_pdf(compress=compress)
     pdf.set_lang(data.language)
     title = _("Certificate of volunteering")
     pdf.set_title(f"{title} – {name}")
