@@ -396,12 +396,13 @@ def read_only_reads() -> Iterator[sa.Connection]:
 
 
 def reads_outside_a_transaction(view: Callable) -> Callable:
-    """For a view that only reads (the helper's board): on PostgreSQL, when the request's
-    session has not begun, its session runs on a connection in autocommit for the view,
-    the logged-in user's statement included. At READ COMMITTED each statement takes its
-    own snapshot inside a transaction too, so the reads see the same rows, without the
-    BEGIN and the COMMIT (two round trips, bench/README.md). A write through that
-    connection is refused, as in :func:`read_only`. Anything else: the view as it is."""
+    """For a view that only reads (the helper's board, the coordinator's day and errand
+    pages): on PostgreSQL, when the request's session has not begun, the session runs on
+    a connection in autocommit for the view, the logged-in user's statement included. At
+    READ COMMITTED each statement takes its own snapshot inside a transaction too, so the
+    reads see the same rows, without the BEGIN and the COMMIT (two round trips,
+    bench/README.md). A write through that connection is refused, as in
+    :func:`read_only`. Anything else: the view as it is."""
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from app import alerts
 from app.calls.services import callbacks_for_day
+from app.db_setup import reads_outside_a_transaction
 from app.errands import coordinator_cache
 from app.errands import forms as labels
 from app.errands.blueprint import bp
@@ -100,6 +101,7 @@ def _date_arg(name: str) -> date:
 
 
 @bp.route("/errands/day")
+@reads_outside_a_transaction
 @roles_required(*COORDINATORS)
 def day():
     scope = org_scope(current_user)

@@ -12,6 +12,7 @@ from flask_wtf.form import SUBMIT_METHODS
 from markupsafe import Markup
 
 from app import policy, ui
+from app.db_setup import reads_outside_a_transaction
 from app.errands import actions, agenda, coordinator_cache
 from app.errands.blueprint import bp
 from app.errands.coordinator.common import (
@@ -261,6 +262,7 @@ def render_errand(
 
 
 @bp.route("/errands/<int:errand_id>")
+@reads_outside_a_transaction
 @roles_required(*COORDINATORS)
 def errand_detail(errand_id: int):
     return render_errand(visible_errand_head(errand_id))
