@@ -1,10 +1,13 @@
-"""A web worker loads the PDF library (fpdf2 with its fonts, ~48 MB) and the week plan's
-solver stack (numpy, HiGHS, ~22 MB) only when it makes a PDF or solves a plan, not at
-start: every page is served without them (README, "Performance": the workers' memory)."""
+"""What a web worker holds from its start. It loads the PDF library (fpdf2 with its fonts,
+~48 MB) and the week plan's solver stack (numpy, HiGHS, ~22 MB) only when it makes a PDF or
+solves a plan, not at start: every page is served without them (README, "Performance": the
+workers' memory). And what it made at start is kept out of the garbage collector's full
+passes (``app.ready_to_serve``)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +53,24 @@ def test_the_pdf_and_solver_libraries_load_only_when_used(tmp_path):
     assert seen["at_start"] == []
     assert {"fpdf", "fontTools"} <= set(seen["after_pdf"])
     assert {"numpy", "highspy"} <= set(seen["after_plan"])
+
+
+_FROZEN = """
+import gc, json
+import wsgi
+frozen, tracked = gc.get_freeze_count(), len(gc.get_objects())
+print(json.dumps({"frozen": frozen, "tracked": tracked}))
+"""
+
+
+def test_the_production_entry_point_keeps_its_start_out_of_full_collections(tmp_path):
+    """``wsgi.py`` (what gunicorn and ``flask --app wsgi`` load): the objects made at start are
+    frozen, so a full collection walks only what the worker made since."""
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", _FROZEN], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["frozen"] > 100_000  # the modules, the app, its routes and templates' code
+    assert seen["tracked"] < seen["frozen"] / 10
