@@ -250,8 +250,12 @@ def plan_once(connection: sa.Connection) -> None:
 PLANNED_ONCE_OUTSIDE = "planned_once_outside_a_transaction"
 
 
+#: The execution options of a connection that reads outside a transaction (psycopg's autocommit).
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
 def _in_autocommit(connection: sa.Connection) -> bool:
-    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    return connection.get_execution_options().get("isolation_level") == _AUTOCOMMIT["isolation_level"]
 
 
 @sa.event.listens_for(Pool, "reset")
@@ -282,7 +286,7 @@ def one_statement() -> Iterator[sa.Connection]:
 def _outside_a_transaction() -> Iterator[sa.Connection]:
     """A pooled connection in autocommit for the block (it gets its transactions back when returned)."""
     with db.engine.connect() as connection:
-        yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection.execution_options(**_AUTOCOMMIT)
 
 
 def _may_read_outside_a_transaction() -> bool:
@@ -408,7 +412,7 @@ def reads_outside_a_transaction(view: Callable) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not _may_read_outside_a_transaction():
             return view(*args, **kwargs)
-        connection = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        connection = db.session.connection(execution_options=_AUTOCOMMIT)
         with _refusing_writes(connection):
             return view(*args, **kwargs)
 

@@ -22,6 +22,7 @@ from app.db_setup import (
     reads_outside_a_transaction,
 )
 from app.models import AuditLog
+from tests.transactions import in_transaction as _in_transaction
 
 
 @contextlib.contextmanager
@@ -249,14 +250,6 @@ def test_the_helpers_board_ends_with_commit(db, make, client):
     with transaction_ends(db.engine) as seen:
         assert client.get("/board").status_code == 200
     assert "rollback" not in seen
-
-
-def _in_transaction(connection) -> bool:
-    if connection.dialect.name != "postgresql":
-        return connection.connection.driver_connection.in_transaction
-    import psycopg
-
-    return connection.connection.driver_connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
 
 def test_one_statement_reads_outside_a_transaction_on_postgresql(db):

@@ -17,10 +17,12 @@ class Sent(NamedTuple):
     plan_cache_mode: str | None  # PostgreSQL's setting when it was sent
 
 
-def in_transaction(dbapi_connection) -> bool:
-    if isinstance(dbapi_connection, psycopg.Connection):
-        return dbapi_connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
-    return dbapi_connection.in_transaction
+def in_transaction(connection: sa.Connection) -> bool:
+    """Whether the driver's connection under ``connection`` is inside a transaction now."""
+    driver = connection.connection.driver_connection
+    if isinstance(driver, psycopg.Connection):
+        return driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    return driver.in_transaction
 
 
 def statements_sent(engine, run: Callable[[], object]) -> list[Sent]:
@@ -28,12 +30,11 @@ def statements_sent(engine, run: Callable[[], object]) -> list[Sent]:
     seen: list[Sent] = []
 
     def before(conn, cursor, statement, *args):
-        dbapi_connection = conn.connection.dbapi_connection
         setting = None
         if conn.dialect.name == "postgresql":
-            with dbapi_connection.cursor() as probe:
+            with conn.connection.dbapi_connection.cursor() as probe:
                 setting = probe.execute("SELECT current_setting('plan_cache_mode')").fetchone()[0]
-        seen.append(Sent(" ".join(statement.split()[:2]), in_transaction(dbapi_connection), setting))
+        seen.append(Sent(" ".join(statement.split()[:2]), in_transaction(conn), setting))
 
     sa.event.listen(engine, "before_cursor_execute", before)
     try:
@@ -53,7 +54,7 @@ def assert_pool_as_before(engine) -> None:
     try:
         for connection in connections:
             assert connection.exec_driver_sql("SELECT current_setting('plan_cache_mode')").scalar() == "auto"
-            assert in_transaction(connection.connection.dbapi_connection)
+            assert in_transaction(connection)
     finally:
         for connection in connections:
             connection.close()
