@@ -14,11 +14,11 @@ from app.models import Municipality, TaskType, Village
 GAZETTEER_FILE = Path(__file__).resolve().parent / "geocoding" / "data" / "kainuu_gazetteer.json"
 
 DEFAULT_TASK_TYPES = [
-    ("shopping", "Kauppa-asiat", "Inköp", "Shopping", 10),
+    ("shopping", "Kauppa-asiat", "Handla", "Shopping", 10),
     ("post", "Posti", "Post", "Post", 20),
-    ("walk", "Ulkoilu ja kävely", "Promenad", "Walk", 30),
-    ("company", "Seura ja jutustelu", "Sällskap", "Company", 40),
-    ("errand", "Asiointi", "Ärenden", "Running an errand", 50),
+    ("walk", "Ulkoilu ja kävely", "Utevistelse och promenad", "Walk", 30),
+    ("company", "Seura ja jutustelu", "Sällskap och samtal", "Company", 40),
+    ("errand", "Asiointi", "Uträtta ärenden", "Running an errand", 50),
     ("outdoor", "Pienet pihatyöt", "Små gårdsarbeten", "Small outdoor chores", 60),
     ("digital", "Puhelin- ja tietokoneapu", "Hjälp med telefon och dator", "Help with a phone or computer", 70),
 ]

@@ -114,9 +114,7 @@ def test_coordinator_with_a_chosen_password_and_errors(admin_client, make, db):
     assert resp.status_code == 400 and "Käytä vähintään 10 merkkiä." in html
     data["password"] = "pitka-salasana-123"
     resp = admin_client.submit("/admin/coordinators/new", data)
-    assert resp.status_code == 400 and "Tällä sähköpostiosoitteella on jo käyttäjätunnus." in resp.get_data(
-        as_text=True
-    )
+    assert resp.status_code == 400 and "Tällä sähköpostiosoitteella on jo käyttäjätili." in resp.get_data(as_text=True)
     resp = admin_client.submit("/admin/coordinators/new", {**data, "email": "pekka@example.fi", "organizations": []})
     assert resp.status_code == 400 and "Valitse vähintään yksi organisaatio." in resp.get_data(as_text=True)
     resp = admin_client.submit("/admin/coordinators/new", {**data, "email": "pekka@example.fi"})

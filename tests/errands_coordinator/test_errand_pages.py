@@ -21,7 +21,7 @@ def test_errand_page_explains_candidates_in_finnish(db, coord, make, org, elder)
     assert "Aino A." in html
     assert "päässä, kulkee pyörällä enintään 10 km" in html
     assert "0,1 km päässä" in html  # Finnish decimal comma
-    assert "Tarjoaa apua tähän tehtävään (Kauppa-asiat)" in html
+    assert "Tarjoaa tätä apua (Kauppa-asiat)" in html
     assert "Puhuu suomea" in html
     assert "Ei tehtäviä viimeisen 30 päivän aikana: hänen vuoronsa" in html
     assert "Yleensä käytettävissä tähän aikaan" in html and "iltapäivä" in html

@@ -48,7 +48,7 @@ def test_phone_request_to_done_report(app, db, coord, make, org):
     order = [html.index(f"{h.first_name} N.") for h in helpers]
     assert order == sorted(order)  # nearest first when everything else is equal
     assert "km päässä, kulkee pyörällä enintään 10 km" in html
-    assert "Tarjoaa apua tähän tehtävään (Kauppa-asiat)" in html
+    assert "Tarjoaa tätä apua (Kauppa-asiat)" in html
 
     # 3. Offer to the top three: offers and SMS.
     coord.submit(f"/errands/{errand.id}/offer-top", {"count": "3"}, page=f"/errands/{errand.id}")

@@ -125,7 +125,7 @@ def test_start_page_shows_the_next_errand_and_the_menu(db, make, org, client):
     assert "Seuraava tehtäväsi" in html and "Lempi" in html
     assert f"/my-errands#assignment-{assignment.id}" in html
     assert 'href="/board"' in html and 'href="/my-errands"' in html
-    assert "Tehtävätaulu" in html and "Omat tehtäväni" in html
+    assert "Tehtävätaulu" in html and "Omat tehtävät" in html
 
 
 @pytest.mark.parametrize(

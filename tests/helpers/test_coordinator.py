@@ -190,7 +190,7 @@ def test_suspension_ends_sessions_and_returns_future_errands(app, client, coordi
 def test_suspension_needs_a_reason(coordinator_client, db, make):
     helper = make.helper(org=coordinator_client.user.organizations[0])
     resp = coordinator_client.submit(f"/helpers/{helper.id}/suspend", {"reason": " "}, page=f"/helpers/{helper.id}")
-    assert resp.status_code == 400 and "Kirjoita keskeytyksen syy." in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "Kirjoita jäädytyksen syy." in resp.get_data(as_text=True)
 
 
 def test_coordinator_corrects_the_youth_profile(coordinator_client, db, make):

@@ -178,7 +178,7 @@ def test_phone_already_used_by_another_helper(client, db, signup, make):
 
 
 def test_choices_are_required(client, db, signup):
-    html = _refused(client, db, signup(task_types=[], availability=[], languages=[]), "Valitse ainakin yksi tehtävä.")
+    html = _refused(client, db, signup(task_types=[], availability=[], languages=[]), "Valitse ainakin yksi avun laji.")
     assert "Valitse ainakin yksi aika, jolloin voit auttaa." in html
     assert "Valitse ainakin yksi kieli." in html
 
@@ -281,7 +281,7 @@ def test_far_away_geocoding_result_is_not_trusted(app, db, make, monkeypatch):
 def test_register_page_in_swedish_and_english(client, org):
     client.submit("/lang", {"lang": "sv", "next": "/"}, page="/")
     html = client.get("/helpers/register").get_data(as_text=True)
-    assert "<h1>Anmäl dig som hjälpare</h1>" in html and ">Kajana<" in html and "Inköp" in html
+    assert "<h1>Anmäl dig som hjälpare</h1>" in html and ">Kajana<" in html and "Handla" in html
     client.submit("/lang", {"lang": "en", "next": "/"}, page="/")
     html = client.get("/helpers/register").get_data(as_text=True)
     assert "<h1>Sign up as a helper</h1>" in html and "Shopping" in html

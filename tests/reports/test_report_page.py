@@ -194,5 +194,5 @@ def test_page_in_finnish_and_swedish(client, world):
     client.submit("/lang", {"lang": "sv"}, page="/")
     html = client.get(f"/reports/?{world.period_args}").get_data(as_text=True)
     assert "<h1>Rapporter</h1>" in html
-    assert summary(html)["Mottagna förfrågningar"] == "13"
-    assert "Inköp" in tables(html)["table-tasks"]
+    assert summary(html)["Mottagna begäranden"] == "13"
+    assert "Handla" in tables(html)["table-tasks"]
