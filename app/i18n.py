@@ -167,12 +167,20 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(HELSINKI)
 
 
+#: Dates and times are written the Finnish way in every language of the service (../shared/GLOSSARY.md,
+#: rule 6: 8.12.2026, klo 16.00 / kl. 16.00): each language is formatted as in Finland, so Swedish
+#: is not written as in Sweden (2026-12-08 16:05) nor English with the month first and a 12-hour clock.
+FORMAT_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_FI"}
+
+
 @lru_cache(maxsize=8192)
-def _formatted(kind: str, value: datetime | date, pattern: str, locale: str, zone: str) -> str:
+def _formatted(kind: str, value: datetime | date, pattern: str, language: str, zone: str) -> str:
     """Babel's formatting of one value, remembered: pages show the same days and
     times many times over (a board of errands, a week of them), and parsing the
     pattern and the locale data on every call is most of a long page's time.
-    The same results as flask_babel's ``format_*`` (they call these functions)."""
+    The same results as flask_babel's ``format_*`` (they call these functions), in the
+    language's Finnish locale (:data:`FORMAT_LOCALES`)."""
+    locale = FORMAT_LOCALES.get(language, language)
     tz = ZoneInfo(zone)
     if isinstance(value, datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)  # stored times are UTC
@@ -186,7 +194,7 @@ def _formatted(kind: str, value: datetime | date, pattern: str, locale: str, zon
 
 
 #: The pattern of each kind of value when a page names none (the local_dt, local_date, local_time filters).
-DEFAULT_PATTERNS = {"datetime": "short", "date": "medium", "time": "HH:mm"}
+DEFAULT_PATTERNS = {"datetime": "short", "date": "medium", "time": "short"}
 
 
 def _filter(kind: str):
@@ -265,14 +273,9 @@ def _bound_gettexts(translations) -> dict:
 
 
 def register_template_helpers(app) -> None:
-    from flask_babel import format_date, format_datetime, format_time
-
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         current_language=current_language,
-        format_datetime=format_datetime,
-        format_date=format_date,
-        format_time=format_time,
         local_formatter=local_formatter,
     )
     app.context_processor(_page_translations)

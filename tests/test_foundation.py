@@ -187,23 +187,36 @@ def test_pages_use_only_local_assets(client):
 
 
 def test_date_filters_match_flask_babel_in_every_language(app):
-    """The remembered formatting gives what flask_babel's own functions give."""
+    """The remembered formatting gives what flask_babel's own functions give in the language's
+    Finnish locale (app.i18n.FORMAT_LOCALES: fi_FI, sv_FI, en_FI)."""
     from datetime import UTC, date, datetime
 
     from flask_babel import force_locale, format_date, format_datetime, format_time
+
+    from app.i18n import FORMAT_LOCALES
 
     env = app.jinja_env
     values = [datetime(2026, 3, 29, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC)]
     with app.test_request_context("/"):
         for language in ("fi", "sv", "en"):
-            with force_locale(language):
-                for value in values:
-                    assert env.filters["local_dt"](value) == format_datetime(value, "short")
-                    assert env.filters["local_date"](value, "EEEE d.M.yyyy") == format_date(value, "EEEE d.M.yyyy")
-                    assert env.filters["local_date"](value) == format_date(value, "medium")
-                    assert env.filters["local_time"](value) == format_time(value, "HH:mm")
-                assert env.filters["local_date"](date(2026, 12, 6), "long") == format_date(date(2026, 12, 6), "long")
-                assert env.filters["local_date"](None) == ""
+            for value in values:
+                with force_locale(FORMAT_LOCALES[language]):
+                    expected = (
+                        format_datetime(value, "short"),
+                        format_date(value, "EEEE d.M.yyyy"),
+                        format_date(value, "medium"),
+                        format_time(value, "short"),
+                        format_date(date(2026, 12, 6), "long"),
+                    )
+                with force_locale(language):
+                    assert (
+                        env.filters["local_dt"](value),
+                        env.filters["local_date"](value, "EEEE d.M.yyyy"),
+                        env.filters["local_date"](value),
+                        env.filters["local_time"](value),
+                        env.filters["local_date"](date(2026, 12, 6), "long"),
+                    ) == expected
+                    assert env.filters["local_date"](None) == ""
     with app.test_request_context("/"), force_locale("fi"):
-        assert env.filters["local_time"](values[0]) == "02:30"  # still winter time (UTC+2)
-        assert env.filters["local_time"](datetime(2026, 3, 29, 1, 30, tzinfo=UTC)) == "04:30"  # summer time
+        assert env.filters["local_time"](values[0]) == "2.30"  # still winter time (UTC+2)
+        assert env.filters["local_time"](datetime(2026, 3, 29, 1, 30, tzinfo=UTC)) == "4.30"  # summer time

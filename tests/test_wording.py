@@ -4,7 +4,7 @@ glossary's spellings hold."""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +13,9 @@ from flask_babel import force_locale, gettext
 
 from app.admin import audit_log
 from app.encounters.labels import option_label
+from app.errands import reasons
 from app.errands.requests import RequestInput, create_request
+from app.matching import score
 from app.models import Offer, TaskType, utcnow
 from app.privacy import labels as privacy_labels
 from app.reports.forms import ReportFilterForm
@@ -133,3 +135,32 @@ def test_sms_as_a_channel_stays_lower_case_and_as_a_label_is_capitalised(app):
     with app.test_request_context(), force_locale("fi"):
         assert gettext("SMS") == "tekstiviesti"  # "(tekstiviesti)" after an answer's time
         assert str(audit_log.SUBJECT_LABELS["SmsMessage"]) == "Tekstiviesti"
+
+
+@pytest.mark.parametrize(
+    ("language", "day_and_time", "time_alone"),
+    [("fi", "8.12.2026 16.05", "16.05"), ("sv", "8.12.2026 16.05", "16.05"), ("en", "08/12/2026, 16.05", "16.05")],
+)
+def test_dates_and_times_are_written_the_finnish_way_in_every_language(app, language, day_and_time, time_alone):
+    """Glossary rule 6: Swedish as in Finland (not Sweden's 2026-12-08 16:05), English without a 12-hour clock."""
+    moment = datetime(2026, 12, 8, 14, 5, tzinfo=UTC)  # 16.05 in Helsinki
+    with app.test_request_context(), force_locale(language):
+        filters = app.jinja_env.filters
+        assert filters["local_dt"](moment) == day_and_time
+        assert filters["local_time"](moment) == time_alone
+        assert filters["local_date"](moment.date()).endswith("2026")
+        assert "2026-12-08" not in filters["local_date"](moment)
+
+
+def test_the_reasons_word_times_as_the_pages_do(app):
+    """A busy helper's and a minor's excluded window read 16.05–17.00, as every other time on the page."""
+    start, end = datetime(2026, 12, 8, 14, 5, tzinfo=UTC), datetime(2026, 12, 8, 15, 0, tzinfo=UTC)
+    spec = score.ErrandSpec(
+        errand_id=1, elder_id=1, task_type="shopping", lat=None, lon=None, starts_at=start, ends_at=end
+    )
+    with app.test_request_context(), force_locale("fi"):
+        said = [
+            reasons.explain(score.Exclusion(code, (("start", start), ("end", end))), person="", task="", spec=spec)
+            for code in ("busy", "minor_hours")
+        ]
+    assert all("16.05–17.00" in text for text in said), said

@@ -27,9 +27,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, format_date, format_time
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.i18n import local_formatter
 from app.models import Assignment, ContactPerson, Elder, Errand, HelperProfile, SmsMessage
 from app.phones import display_phone
 from app.sms import voice_texts
@@ -74,10 +75,11 @@ def place_name(elder: Elder, language: str = "fi") -> str:
 
 def when(starts_at: datetime, ends_at: datetime | None = None) -> dict[str, str]:
     """Weekday, date and times in Helsinki time for the active locale: "ti 12.3.", "10.00"."""
-    words = {"day": format_date(starts_at, "EEE d.M."), "start": format_time(starts_at, "H.mm")}
+    time = local_formatter("time", "H.mm")
+    words = {"day": local_formatter("date", "EEE d.M.")(starts_at), "start": time(starts_at)}
     words["time"] = words["start"]
     if ends_at is not None:
-        words["end"] = format_time(ends_at, "H.mm")
+        words["end"] = time(ends_at)
     return words
 
 

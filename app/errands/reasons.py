@@ -20,7 +20,7 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.i18n import HELSINKI, current_language
+from app.i18n import current_language, local_formatter
 from app.matching import score
 
 _TENTH, _ONE = Decimal("0.1"), Decimal(1)
@@ -164,20 +164,16 @@ def explain(item: score.Reason | score.Exclusion, *, person: str, task: str, spe
         return _("Suspended")
     if code == "no_guardian_consent":
         return _("Under 18 and no guardian's consent")
-    if code == "minor_hours":
-        return _(
-            "Under 18: may help only between 08 and 20 (this errand %(start)s–%(end)s)",
-            start=p.get("local_start"),
-            end=p.get("local_end"),
-        )
-    if code == "busy":
+    if code in ("minor_hours", "busy"):
+        time = local_formatter("time")
         start, end = p.get("start"), p.get("end")
-        fmt = "%H:%M"
-        return _(
-            "Already has an errand %(start)s–%(end)s",
-            start=start.astimezone(HELSINKI).strftime(fmt) if isinstance(start, datetime) else "",
-            end=end.astimezone(HELSINKI).strftime(fmt) if isinstance(end, datetime) else "",
-        )
+        times = {
+            "start": time(start) if isinstance(start, datetime) else "",
+            "end": time(end) if isinstance(end, datetime) else "",
+        }
+        if code == "minor_hours":
+            return _("Under 18: may help only between 08 and 20 (this errand %(start)s–%(end)s)", **times)
+        return _("Already has an errand %(start)s–%(end)s", **times)
     return code
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,7 +22,7 @@ from app.helpers.services import (
     pause_helper,
     resume_helper,
 )
-from app.i18n import HELSINKI, current_language, today_local
+from app.i18n import HELSINKI, current_language, local_formatter, today_local
 from app.inputs import to_int
 from app.models import HelperProfile
 from app.phones import display_phone
@@ -155,7 +154,7 @@ def pause():
             flash(
                 _(
                     "You are on a break until %(date)s. You will not be offered errands before that.",
-                    date=format_date(form.until.data, "medium"),
+                    date=local_formatter("date")(form.until.data),
                 ),
                 "info",
             )

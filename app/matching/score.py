@@ -516,9 +516,8 @@ class _Rules:
 
     @property
     def excl_minor_hours(self) -> Exclusion:
-        s = self.starts_at.astimezone(HELSINKI)
-        e = self.ends_at.astimezone(HELSINKI)
-        return Exclusion("minor_hours", (("local_start", s.strftime("%H:%M")), ("local_end", e.strftime("%H:%M"))))
+        # The errand's window as it is (aware times, as a busy exclusion's): the reader's page words it.
+        return Exclusion("minor_hours", (("start", self.starts_at), ("end", self.ends_at)))
 
 
 class _Context(_Rules):

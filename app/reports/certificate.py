@@ -13,11 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask_babel import force_locale, format_date, format_decimal
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 
 from app.encounters.labels import KIND_LABELS
-from app.i18n import to_local
+from app.i18n import local_formatter, to_local
 from app.models import Organization, User
 from app.reports.volunteering import CertificateFacts
 
@@ -46,9 +46,10 @@ def _period(facts: CertificateFacts) -> str:
         return "–"
     first = to_local(facts.first_at).date()
     last = to_local(facts.last_at).date()
+    long_date = local_formatter("date", "long")
     if first == last:
-        return format_date(first, "long")
-    return f"{format_date(first, 'long')} – {format_date(last, 'long')}"
+        return long_date(first)
+    return f"{long_date(first)} – {long_date(last)}"
 
 
 def _hours(hours: float) -> str:
@@ -176,7 +177,8 @@ def _render(data: CertificateInput, *, compress: bool) -> bytes:
         align="L",
     )
     pdf.ln(8)
-    pdf.cell(0, 6, _("Issued on %(date)s", date=format_date(data.issued_on, "long")), new_x="LMARGIN", new_y="NEXT")
+    issued = local_formatter("date", "long")(data.issued_on)
+    pdf.cell(0, 6, _("Issued on %(date)s", date=issued), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(14)
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.3)

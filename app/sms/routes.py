@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app import alerts
 from app.extensions import db
+from app.i18n import local_formatter
 from app.inputs import to_int
 from app.security import roles_required
 from app.sms import labels, services
@@ -180,7 +180,7 @@ def send():
                 message.id,
                 _(
                     "The message will be sent at %(time)s (no messages to older people at night).",
-                    time=format_datetime(later, "short"),
+                    time=local_formatter("datetime")(later),
                 ),
             )
     status = 400 if form.errors else 200
@@ -213,7 +213,7 @@ def call():
                 message.id,
                 _(
                     "The call will be made at %(time)s (no automated calls at night).",
-                    time=format_datetime(later, "short"),
+                    time=local_formatter("datetime")(later),
                 ),
             )
     status = 400 if form.errors else 200

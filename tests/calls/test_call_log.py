@@ -65,7 +65,7 @@ def test_a_callback_from_the_call_form_is_on_the_day_page_with_its_time(db, coor
     (callback,) = db.session.scalars(sa.select(Callback)).all()
     assert callback.call_id == _calls(db)[0].id and callback.outcome is None
     day = coord.get("/errands/day").get_data(as_text=True)
-    assert "Takaisinsoitot" in day and "14:00" in day and "Aili Ahonen" in day and "040 123 4567" in day
+    assert "Takaisinsoitot" in day and "14.00" in day and "Aili Ahonen" in day and "040 123 4567" in day
 
 
 def test_a_time_alone_makes_the_call_a_callback(db, coord, elder):

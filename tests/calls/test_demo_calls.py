@@ -21,6 +21,6 @@ def test_the_demo_has_calls_and_a_callback_for_today(app, db, client):
     db.session.commit()
     client.login(kaisa.email)
     day = client.get("/errands/day").get_data(as_text=True)
-    assert "Takaisinsoitot" in day and "14:00" in day and "siirretäänkö torstain kauppa-asia" in day
+    assert "Takaisinsoitot" in day and "14.00" in day and "siirretäänkö torstain kauppa-asia" in day
     calls = client.get("/calls/").get_data(as_text=True)
     assert "Kauppa-asiat ensi tiistaina" in calls and "Kysyi, missä ovikoodi on" in calls
