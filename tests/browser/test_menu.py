@@ -20,7 +20,7 @@ def test_phone_menu_opens_and_closes_with_its_button(live_server, phone_page, ma
     _log_in(page, live_server, coordinator.email)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
-    button = page.get_by_role("button", name="Valikko")
+    button = page.get_by_role("button", name="Valikko", exact=True)
     menu = page.get_by_role("navigation", name="Päävalikko")
     expect(button).to_be_visible()
     expect(button).to_have_attribute("aria-expanded", "false")
