@@ -83,7 +83,7 @@ def test_a_swedish_speaking_helper_on_a_break_is_told_so_in_swedish(client, db, 
     ("setup", "expected"),
     [
         ("busy", "Sinulla on jo tehtävä samaan aikaan."),
-        ("suspended", "Tilisi on jäädytetty. Ota yhteyttä koordinaattoriin."),
+        ("suspended", "Tilisi on jäädytetty. Ota yhteyttä koordinaattoriisi."),
     ],
 )
 def test_other_refusals_name_their_reason(client, db, twilio_token, make, setup, expected):
