@@ -74,8 +74,9 @@ def place_name(elder: Elder, language: str = "fi") -> str:
 
 
 def when(starts_at: datetime, ends_at: datetime | None = None) -> dict[str, str]:
-    """Weekday, date and times in Helsinki time for the active locale: "ti 12.3.", "10.00"."""
-    time = local_formatter("time", "H.mm")
+    """Weekday, date and times in Helsinki time for the active locale: "ti 12.3.", "10.00" (the
+    pages' own time format, app.i18n's: H.mm in every language)."""
+    time = local_formatter("time")
     words = {"day": local_formatter("date", "EEE d.M.")(starts_at), "start": time(starts_at)}
     words["time"] = words["start"]
     if ends_at is not None:
